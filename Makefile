@@ -1,0 +1,136 @@
+# eseal-ca: plain GNU make.
+#   make              build/libeseal.a, build/eseald, build/esealctl
+#   make check        install deps, build with -Werror, run every test
+#   make run          install deps, prepare var/dev/, run eseald in the foreground
+#   make fuzz         build the libFuzzer harnesses (clang)
+#   make bench        run the benchmarks in bench/
+#   make clean
+#   SANITIZE=address,undefined  switches sanitizers on for any target
+
+BUILD    := build
+CC       ?= cc
+PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
+            jansson inih libsodium
+# Lazy (=) so that pkg-config runs only after install-deps in check/run.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+            -Wpointer-arith -Wwrite-strings -Wformat=2
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
+            $(WARN) $(if $(WERROR),-Werror) -Iinclude -I$(BUILD)/gen \
+            -MMD -MP -pthread
+LDLIBS   = $(PKG_LIBS) -ldl -pthread
+ifdef SANITIZE
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+# The library: every module in src/ but eseald.c, one per line.
+LIB_SRCS := \
+	src/err.c \
+	src/log.c \
+	src/conf.c \
+	src/store.c \
+	src/p11.c \
+	src/serial.c \
+	src/audit.c \
+	src/ca.c \
+	src/csr.c \
+	src/profile.c \
+	src/issuer.c \
+	src/issue.c \
+	src/http.c \
+	src/api_publish.c \
+	$(BUILD)/gen/schema.c
+
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(LIB_SRCS)))
+LIB      := $(BUILD)/libeseal.a
+
+# Check suites, one per module.
+UNIT_TESTS := \
+	conf \
+	store \
+	p11 \
+	csr
+
+UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
+
+# Fuzz harnesses: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
+FUZZERS    := \
+	csr
+REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
+
+SCHEMA   := $(sort $(wildcard schema/*.sql))
+
+.PHONY: all check run fuzz bench clean deps _check _test FORCE
+all: $(BUILD)/eseald $(BUILD)/esealctl
+
+deps:
+	@tools/install-deps
+
+# Object files depend on the flags they were built with.
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+
+$(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema
+	@mkdir -p $(@D)
+	tools/embed-schema $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+vpath %.c src $(BUILD)/gen tools tests/unit tests/fuzz
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/eseald: $(BUILD)/obj/eseald.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/esealctl: $(BUILD)/obj/esealctl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/test_%.o $(BUILD)/obj/testutil.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/replay_%: $(BUILD)/obj/fuzz_%.o $(BUILD)/obj/replay.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: deps
+	@$(MAKE) --no-print-directory WERROR=1 _check
+
+_check: all $(UNIT_BINS) $(REPLAY_BINS)
+	@tests/run-all $(BUILD) "$(UNIT_TESTS)" "$(FUZZERS)"
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/dev-run
+
+# libFuzzer builds need clang; they live apart from the normal objects.
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/fuzz \
+	    SANITIZE=fuzzer-no-link,address,undefined _fuzz
+_fuzz: $(LIB)
+	@mkdir -p $(BUILD)/bin
+	for f in $(FUZZERS); do \
+	    $(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	        -o $(BUILD)/bin/fuzz_$$f tests/fuzz/fuzz_$$f.c $(LIB) $(LDLIBS) || exit 1; \
+	done
+	@echo "fuzzers in $(BUILD)/bin; run e.g. $(BUILD)/bin/fuzz_csr tests/fuzz/corpus/csr"
+
+bench: all
+	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d)

@@ -1,0 +1,30 @@
+/*
+ * app.h: the daemon's shared state, handed to every request handler.
+ * Published objects (CA certificates) are kept in memory so relying parties
+ * never wait on the HSM or the store; the lock guards their replacement.
+ */
+#ifndef ESEAL_APP_H
+#define ESEAL_APP_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "ca.h"
+
+struct pub_cert {
+	char		 name[64];	/* issuer name */
+	unsigned char	*der;
+	size_t		 der_len;
+	char		*pem;
+};
+
+struct app {
+	const struct conf	*conf;
+	struct ca		 ca;
+	time_t			 started;
+	pthread_rwlock_t	 pub_lock;	/* guards pub, npub */
+	struct pub_cert		*pub;
+	size_t			 npub;
+};
+
+#endif

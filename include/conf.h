@@ -1,0 +1,62 @@
+/*
+ * conf.h: eseald.conf, read once (INI, by inih) into one immutable struct.
+ * Every error names file:line, section and key.  Relative paths are taken
+ * relative to the current directory (the daemon's working directory).
+ */
+#ifndef ESEAL_CONF_H
+#define ESEAL_CONF_H
+
+#include "err.h"
+#include "keytype.h"
+
+#define CONF_PATH_MAX	1024	/* longest path accepted in the config */
+#define CONF_STR_MAX	256	/* longest other string value */
+#define CONF_PIN_MAX	128	/* longest HSM PIN */
+
+struct conf {
+	/* [store] */
+	char	store_path[CONF_PATH_MAX];
+
+	/* [hsm] */
+	char	hsm_module[CONF_PATH_MAX];	/* PKCS#11 module .so */
+	char	hsm_token[CONF_STR_MAX];	/* RFC 7512 URI, pkcs11:token=... */
+	char	hsm_pin_file[CONF_PATH_MAX];	/* mode 0600 or stricter */
+
+	/* [ca] what `esealctl init` creates */
+	char	ca_issuer[64];			/* issuer name, used in URLs */
+	char	ca_country[3];			/* ISO 3166 alpha-2 */
+	char	ca_organization[CONF_STR_MAX];
+	char	ca_common_name[CONF_STR_MAX];
+	enum key_type ca_key_type;
+	int	ca_validity_days;
+	int	ca_crl_shards;
+
+	/* [issue] the minimal end-entity profile */
+	int	issue_validity_days;
+
+	/* [http] */
+	char	http_listen[CONF_STR_MAX];	/* host:port */
+	char	http_tls_cert[CONF_PATH_MAX];	/* PEM */
+	char	http_tls_key[CONF_PATH_MAX];	/* PEM */
+	char	http_tls_priorities[CONF_STR_MAX]; /* GnuTLS priority string */
+
+	/* [log] */
+	int	log_level;
+};
+
+/*
+ * Reads and checks the file at path.  On success *out is a new struct the
+ * caller frees with conf_free().  On failure returns ESEAL_ECONF with the
+ * message "path:line: [section] key: what is wrong".
+ */
+enum eseal_rc	conf_load(const char *path, struct conf **out);
+void		conf_free(struct conf *);
+
+/*
+ * Reads the HSM PIN from c->hsm_pin_file into buf (NUL-terminated, without
+ * the trailing newline).  Refuses a file that is not a regular file or is
+ * readable or writable by group or others.
+ */
+enum eseal_rc	conf_read_pin(const struct conf *c, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * http.h: the HTTPS front end on libmicrohttpd (GnuTLS inside).  A routing
+ * table maps method and path to a handler; handlers fill a struct
+ * http_response and never touch libmicrohttpd.  Errors become the JSON body
+ * {"error": code, "message": sentence} with the status from one table.
+ */
+#ifndef ESEAL_HTTP_H
+#define ESEAL_HTTP_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define HTTP_BODY_MAX		(64 * 1024)	/* request bodies, default */
+#define HTTP_CONN_TIMEOUT	10		/* seconds idle before cut */
+#define HTTP_CONN_MAX		512		/* connections in all */
+#define HTTP_CONN_PER_IP	32		/* connections per client address */
+#define HTTP_THREADS		4		/* worker threads */
+#define HTTP_CAPTURE_MAX	128		/* longest {param} in a path */
+
+struct http_request {
+	const char	*method;
+	const char	*path;
+	char		 param[HTTP_CAPTURE_MAX];	/* the route's {} part */
+	const unsigned char *body;
+	size_t		 body_len;
+	const char	*request_id;
+	void		*conn;		/* for http_header() */
+};
+
+#define HTTP_MAX_HEADERS	6
+
+struct http_response {
+	int		 status;
+	const char	*content_type;
+	unsigned char	*body;		/* malloc'd, freed by http */
+	size_t		 body_len;
+	const char	*hdr_name[HTTP_MAX_HEADERS];	/* static strings */
+	char		*hdr_value[HTTP_MAX_HEADERS];	/* malloc'd */
+	int		 nhdr;
+};
+
+typedef void (*http_handler)(void *app, const struct http_request *,
+    struct http_response *);
+
+/*
+ * One route: exact path, or prefix + one path segment + suffix, the segment
+ * captured into request->param ("/ca/" "{}" ".crt").
+ */
+struct http_route {
+	const char	*method;
+	const char	*prefix;
+	const char	*suffix;	/* NULL: the path is exactly prefix */
+	http_handler	 fn;
+};
+
+struct http_config {
+	const char	*listen;	/* host:port */
+	const char	*tls_cert;	/* PEM file, NULL/"" for plain HTTP */
+	const char	*tls_key;
+	const char	*tls_priorities;	/* GnuTLS priority string */
+	size_t		 body_max;
+};
+
+struct http_server;
+
+/*
+ * Starts a server on cfg->listen with the routes (the array must outlive
+ * the server; its last entry has method NULL).  app is passed to handlers.
+ */
+enum eseal_rc	http_start(const struct http_config *,
+		    const struct http_route *routes, void *app,
+		    struct http_server **out);
+void		http_stop(struct http_server *);
+
+/* Handler helpers.  Each replaces the response's body. */
+void		http_set_body(struct http_response *, int status,
+		    const char *content_type, const void *body, size_t len);
+/* The JSON error for rc, with msg as the message (default: eseal_errmsg). */
+void		http_error(struct http_response *, enum eseal_rc rc,
+		    const char *msg);
+/* A JSON error with an explicit status and code. */
+void		http_error_status(struct http_response *, int status,
+		    const char *code, const char *msg);
+/* Adds a response header (name must be a static string). */
+void		http_add_header(struct http_response *, const char *name,
+		    const char *value);
+/* The value of a request header, or NULL. */
+const char	*http_header(const struct http_request *, const char *name);
+
+/* The HTTP status for a core error: the only such table. */
+int		http_status_for(enum eseal_rc);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * issue.h: the issuance pipeline of ARCHITECTURE.md.  A certificate is
+ * recorded as pending, with its exact TBS, before the HSM signs; the
+ * signature is verified; only then is the row issued (with its audit record,
+ * in one transaction) and the certificate handed out.  Pending rows left by
+ * a crash are finished or failed by issue_recover().
+ */
+#ifndef ESEAL_ISSUE_H
+#define ESEAL_ISSUE_H
+
+#include <stdint.h>
+
+#include "ca.h"
+#include "csr.h"
+#include "profile.h"
+#include "store.h"
+
+#define ISSUE_SERIAL_TRIES	4	/* redraws on a (never seen) collision */
+
+struct issue_request {
+	const struct org	*org;		/* vetted subject */
+	const struct csr	*csr;		/* only its key is used */
+	int			 validity_days;
+	const char		*actor;		/* who asked: for the audit */
+};
+
+struct issue_result {
+	char		 serial[STORE_SERIAL_HEX_MAX];
+	unsigned char	*der;		/* owned, OPENSSL_free */
+	size_t		 der_len;
+};
+
+/* Runs the whole pipeline.  On success res holds the certificate. */
+enum eseal_rc	issue_cert(struct ca *, const struct issue_request *,
+		    int64_t now, struct issue_result *res);
+
+/*
+ * Steps 3 to 5 only: draws the serial, builds the TBS and records it as
+ * pending, then stops (as a crash after step 5 would).  For tests.
+ */
+enum eseal_rc	issue_prepare(struct ca *, const struct issue_request *,
+		    int64_t now, char serial[STORE_SERIAL_HEX_MAX]);
+
+/*
+ * Finishes every pending row: signs its stored TBS and marks it issued, or
+ * marks it failed with the reason.  Counts go to *finished and *failed.
+ */
+enum eseal_rc	issue_recover(struct ca *, int64_t now, int *finished,
+		    int *failed);
+
+void		issue_result_clear(struct issue_result *);
+
+#endif

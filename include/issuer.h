@@ -1,0 +1,67 @@
+/*
+ * issuer.h: issuer keys and CA certificates.  An issuer is a key on the
+ * token (found by CKA_ID) with its CA certificate; the newest active issuer
+ * is the one that issues now.  Every signature the CA makes goes through
+ * issuer_sign(): the HSM signs exactly the TBS bytes given, and the result
+ * is checked against the issuer's public key before anyone sees it.
+ */
+#ifndef ESEAL_ISSUER_H
+#define ESEAL_ISSUER_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "ca.h"
+#include "keytype.h"
+#include "profile.h"
+
+struct issuer {
+	struct store_issuer	 rec;
+	X509			*cert;	/* the CA certificate */
+	EVP_PKEY		*pub;	/* its public key (no HSM reference) */
+};
+
+/* What `esealctl init` and `issuer create` make. */
+struct issuer_params {
+	const char	*name;		/* [a-z0-9-], used in URLs */
+	enum key_type	 key_type;
+	const struct org *subject;	/* C, O, CN of the CA */
+	int		 validity_days;
+	int		 crl_shards;
+};
+
+/*
+ * Generates the key on the token, self-signs the CA certificate
+ * (basicConstraints cA critical, keyUsage keyCertSign+cRLSign critical,
+ * SKI, AKI) and records the issuer with an audit record.  *out (if not
+ * NULL) gets the new issuer.
+ */
+enum eseal_rc	issuer_create(struct ca *, const struct issuer_params *,
+		    int64_t now, const char *actor, struct issuer **out);
+
+/* Loads the issuer that issues now, or the one with that store id / name. */
+enum eseal_rc	issuer_current(struct ca *, struct issuer **out);
+enum eseal_rc	issuer_by_id(struct ca *, int64_t id, struct issuer **out);
+enum eseal_rc	issuer_by_name(struct ca *, const char *name,
+		    struct issuer **out);
+void		issuer_free(struct issuer *);
+
+/*
+ * Sets the TBS signature algorithm of x for this issuer's key, so that the
+ * TBS encoded now is the TBS that will be signed.
+ */
+enum eseal_rc	issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x);
+
+/*
+ * Signs the DER TBSCertificate tbs with the issuer key on the token and
+ * returns the DER certificate in *der (caller frees with OPENSSL_free),
+ * after checking that it parses, that its TBS is byte for byte tbs, and
+ * that its signature verifies with the issuer's public key.
+ */
+enum eseal_rc	issuer_sign(struct ca *, const unsigned char *key_id,
+		    size_t key_id_len, EVP_PKEY *issuer_pub,
+		    const unsigned char *tbs, size_t tbs_len,
+		    unsigned char **der, size_t *der_len);
+
+#endif

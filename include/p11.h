@@ -1,0 +1,104 @@
+/*
+ * p11.h: the HSM through PKCS#11 (libp11).  One struct p11_token is one
+ * logged-in token found by RFC 7512 URI.  Private keys never leave the
+ * token: callers sign inside p11_with_key(), which lends an EVP_PKEY for the
+ * duration of a callback and recovers from lost sessions (the token went
+ * away and came back, the module closed its sessions) by reloading the
+ * module, logging in again and finding the key again by CKA_ID.
+ * All functions are safe to call from several threads.
+ */
+#ifndef ESEAL_P11_H
+#define ESEAL_P11_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "keytype.h"
+
+#define P11_ID_MAX	64	/* longest CKA_ID we create or accept */
+
+/* What the token says it is (CK_TOKEN_INFO, CK_INFO), strings trimmed. */
+struct p11_identity {
+	char	label[33];
+	char	manufacturer[33];
+	char	model[17];
+	char	serial[17];
+	int	hw_major, hw_minor;	/* hardwareVersion */
+	int	fw_major, fw_minor;	/* firmwareVersion */
+	char	lib_manufacturer[33];	/* CK_INFO */
+	char	lib_description[33];
+	int	lib_major, lib_minor;
+};
+
+struct p11_mech {
+	unsigned long	 type;		/* CKM_* */
+	const char	*name;		/* "CKM_ECDSA", or NULL if not one we know */
+	unsigned long	 flags;		/* CKF_* of CK_MECHANISM_INFO */
+	unsigned long	 min_key, max_key;
+};
+
+struct p11_key_info {
+	unsigned char	 id[P11_ID_MAX];
+	size_t		 id_len;
+	char		 label[64];
+	int		 is_private;	/* 1 private key, 0 public key */
+	int		 pkey_type;	/* EVP_PKEY_RSA, EVP_PKEY_EC, ... */
+};
+
+struct p11_token;
+
+/*
+ * Loads the PKCS#11 module at module_path, finds the one initialised token
+ * matching the RFC 7512 URI and logs in with pin.  On success *out is the
+ * token, freed with p11_close().
+ */
+enum eseal_rc	p11_open(const char *module_path, const char *uri,
+		    const char *pin, struct p11_token **out);
+void		p11_close(struct p11_token *);
+
+/*
+ * Generates a key pair on the token: private key sensitive, not extractable,
+ * CKA_TOKEN, with the given CKA_ID and label.  ESEAL_EEXIST if a key with
+ * that CKA_ID exists.
+ */
+enum eseal_rc	p11_generate(struct p11_token *, enum key_type,
+		    const unsigned char *id, size_t id_len, const char *label);
+
+/*
+ * Returns in *out a new, standalone copy of the public key with that CKA_ID
+ * (no HSM reference; the caller frees it).
+ */
+enum eseal_rc	p11_public_key(struct p11_token *, const unsigned char *id,
+		    size_t id_len, EVP_PKEY **out);
+
+/*
+ * Calls fn(key, arg) with the private key with that CKA_ID, lent for the
+ * call only.  fn returns 1 on success, 0 on failure.  If fn fails because
+ * the token's sessions were lost, the token is reopened and fn is called
+ * once more.  Returns ESEAL_EHSM if the token cannot be reached,
+ * ESEAL_ENOTFOUND if there is no such key, ESEAL_EINTERNAL if fn failed
+ * while the token is healthy.
+ */
+enum eseal_rc	p11_with_key(struct p11_token *, const unsigned char *id,
+		    size_t id_len, int (*fn)(EVP_PKEY *, void *), void *arg);
+
+/* Fills *out with the token's identity (asks the token each time). */
+enum eseal_rc	p11_identity(struct p11_token *, struct p11_identity *out);
+
+/* Mechanisms the token offers: *out is an array of *n, freed with free(). */
+enum eseal_rc	p11_mechanisms(struct p11_token *, struct p11_mech **out,
+		    size_t *n);
+
+/* Keys on the token: *out is an array of *n, freed with free(). */
+enum eseal_rc	p11_keys(struct p11_token *, struct p11_key_info **out,
+		    size_t *n);
+
+/* 1 if the token answers now (its session is alive), else 0. */
+int		p11_alive(struct p11_token *);
+
+/* Name of a CKM_* value we know, or NULL. */
+const char	*p11_mech_name(unsigned long type);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * store.h: the CA's records in SQLite, and the only code that speaks SQL.
+ * A struct store is one connection; calls on it are serialised by an
+ * internal mutex, so one may be shared by threads, and a thread that needs
+ * its own connection opens its own.  Nothing outside store.c may depend on
+ * SQLite: a second backend is a new file behind this header.
+ */
+#ifndef ESEAL_STORE_H
+#define ESEAL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+#define STORE_SERIAL_HEX_MAX	41	/* 20 octets in hex, NUL */
+#define STORE_NAME_MAX		64
+
+struct store;
+
+struct store_issuer {
+	int64_t		 id;
+	char		 name[STORE_NAME_MAX];
+	unsigned char	 key_id[64];
+	size_t		 key_id_len;
+	char		 key_type[16];
+	unsigned char	*cert;		/* DER, owned by the record */
+	size_t		 cert_len;
+	int64_t		 not_before, not_after;
+	int		 crl_shards;
+	char		 status[16];	/* "active", "retired" */
+};
+
+enum cert_status {
+	CERT_PENDING,
+	CERT_ISSUED,
+	CERT_FAILED,
+	CERT_STATUS_MAX
+};
+
+struct store_cert {
+	char		 serial[STORE_SERIAL_HEX_MAX];	/* lower-case hex */
+	int64_t		 issuer_id;
+	enum cert_status status;
+	unsigned char	*tbs;		/* DER TBSCertificate, owned */
+	size_t		 tbs_len;
+	unsigned char	*cert;		/* DER certificate or NULL, owned */
+	size_t		 cert_len;
+	char		*subject;	/* owned */
+	unsigned char	 spki_sha256[32];
+	int64_t		 not_before, not_after;
+	int		 shard;
+	char		*fail_reason;	/* owned, may be NULL */
+};
+
+struct store_audit {
+	int64_t		 seq;
+	int64_t		 ts;
+	char		*actor, *action, *object, *detail;	/* owned */
+	unsigned char	 prev_hash[32];
+	unsigned char	 hash[32];
+};
+
+const char	*cert_status_name(enum cert_status);
+
+/*
+ * Opens (creating if needed) the store at path, applies the embedded
+ * migrations not yet applied, each in its own transaction, and records the
+ * applied version.  WAL, synchronous=FULL, foreign keys, busy timeout.
+ */
+enum eseal_rc	store_open(const char *path, struct store **out);
+void		store_close(struct store *);
+
+/* The highest applied migration. */
+int		store_schema_version(struct store *);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+enum eseal_rc	store_begin(struct store *);
+enum eseal_rc	store_commit(struct store *);
+void		store_rollback(struct store *);
+
+/* Issuers.  *id gets the new row id.  EEXIST if the name is taken. */
+enum eseal_rc	store_issuer_insert(struct store *, const struct store_issuer *,
+		    int64_t now, int64_t *id);
+/* ENOTFOUND if none.  Free the record's contents with store_issuer_clear. */
+enum eseal_rc	store_issuer_by_name(struct store *, const char *name,
+		    struct store_issuer *);
+enum eseal_rc	store_issuer_by_id(struct store *, int64_t id,
+		    struct store_issuer *);
+/* The newest active issuer: the one that issues now. */
+enum eseal_rc	store_issuer_current(struct store *, struct store_issuer *);
+/* All issuers, oldest first: *out is an array of *n to free with
+ * store_issuer_list_free. */
+enum eseal_rc	store_issuer_list(struct store *, struct store_issuer **out,
+		    size_t *n);
+void		store_issuer_list_free(struct store_issuer *, size_t);
+void		store_issuer_clear(struct store_issuer *);
+int		store_issuer_count(struct store *);
+
+/* Certificates.  EEXIST if the serial was ever used. */
+enum eseal_rc	store_cert_insert_pending(struct store *,
+		    const struct store_cert *, int64_t now);
+/* pending -> issued.  EEXIST if the row is not pending. */
+enum eseal_rc	store_cert_mark_issued(struct store *, const char *serial,
+		    const unsigned char *der, size_t len, int64_t now);
+/* pending -> failed. */
+enum eseal_rc	store_cert_mark_failed(struct store *, const char *serial,
+		    const char *reason, int64_t now);
+enum eseal_rc	store_cert_get(struct store *, const char *serial,
+		    struct store_cert *);
+/* All pending rows: *out is an array of *n, free with store_cert_list_free. */
+enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
+		    size_t *n);
+/* 1 if a certificate (any status) with this key exists, 0 if not, -1 error. */
+int		store_cert_spki_exists(struct store *,
+		    const unsigned char spki_sha256[32]);
+void		store_cert_clear(struct store_cert *);
+void		store_cert_list_free(struct store_cert *, size_t);
+/* Number of rows with that status, or -1. */
+int64_t		store_cert_count(struct store *, enum cert_status);
+
+/* Audit: the last record's hash (32 zero bytes for an empty log). */
+enum eseal_rc	store_audit_last(struct store *, int64_t *seq,
+		    unsigned char hash[32]);
+enum eseal_rc	store_audit_insert(struct store *, const struct store_audit *);
+/* Calls fn for each record in order; stops early if fn returns non-zero. */
+enum eseal_rc	store_audit_each(struct store *,
+		    int (*fn)(const struct store_audit *, void *), void *arg);
+
+#endif

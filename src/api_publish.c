@@ -1,0 +1,171 @@
+/*
+ * api_publish.c: health and CA certificates for relying parties, served
+ * from memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "api_publish.h"
+
+#define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
+
+static void
+pub_free_array(struct pub_cert *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].der);
+		free(p[i].pem);
+	}
+	free(p);
+}
+
+static char *
+to_pem(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *pem = NULL;
+	long n;
+
+	if (x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1 &&
+	    (n = BIO_get_mem_data(b, &data)) > 0 &&
+	    (pem = malloc((size_t)n + 1)) != NULL) {
+		memcpy(pem, data, (size_t)n);
+		pem[n] = '\0';
+	}
+	BIO_free(b);
+	X509_free(x);
+	return pem;
+}
+
+enum eseal_rc
+publish_load(struct app *a)
+{
+	struct store_issuer *is = NULL;
+	struct pub_cert *p, *old;
+	size_t n, oldn;
+	enum eseal_rc rc;
+
+	if ((rc = store_issuer_list(a->ca.store, &is, &n)) != ESEAL_OK)
+		return rc;
+	if ((p = calloc(n ? n : 1, sizeof(*p))) == NULL) {
+		store_issuer_list_free(is, n);
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p[i].name, sizeof(p[i].name), "%s", is[i].name);
+		p[i].der = is[i].cert;
+		p[i].der_len = is[i].cert_len;
+		is[i].cert = NULL;
+		if ((p[i].pem = to_pem(p[i].der, p[i].der_len)) == NULL) {
+			pub_free_array(p, n);
+			store_issuer_list_free(is, n);
+			return eseal_err(ESEAL_ESTORE, "publish: the CA "
+			    "certificate of %s does not parse", is[i].name);
+		}
+	}
+	store_issuer_list_free(is, n);
+	pthread_rwlock_wrlock(&a->pub_lock);
+	old = a->pub;
+	oldn = a->npub;
+	a->pub = p;
+	a->npub = n;
+	pthread_rwlock_unlock(&a->pub_lock);
+	pub_free_array(old, oldn);
+	return ESEAL_OK;
+}
+
+void
+publish_free(struct app *a)
+{
+	pub_free_array(a->pub, a->npub);
+	a->pub = NULL;
+	a->npub = 0;
+}
+
+void
+api_ca_cert(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct app *a = arg;
+
+	pthread_rwlock_rdlock(&a->pub_lock);
+	for (size_t i = 0; i < a->npub; i++) {
+		if (strcmp(a->pub[i].name, req->param) != 0)
+			continue;
+		http_set_body(resp, 200, "application/pkix-cert", a->pub[i].der,
+		    a->pub[i].der_len);
+		pthread_rwlock_unlock(&a->pub_lock);
+		http_add_header(resp, "Cache-Control", CA_CERT_MAX_AGE);
+		return;
+	}
+	pthread_rwlock_unlock(&a->pub_lock);
+	http_error(resp, ESEAL_ENOTFOUND, "no issuer with that name");
+}
+
+void
+api_ca_chain(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct app *a = arg;
+	size_t len = 0, off = 0;
+	char *all;
+
+	(void)req;
+	pthread_rwlock_rdlock(&a->pub_lock);
+	for (size_t i = 0; i < a->npub; i++)
+		len += strlen(a->pub[i].pem);
+	if ((all = malloc(len + 1)) != NULL) {
+		for (size_t i = 0; i < a->npub; i++) {
+			size_t l = strlen(a->pub[i].pem);
+
+			memcpy(all + off, a->pub[i].pem, l);
+			off += l;
+		}
+	}
+	pthread_rwlock_unlock(&a->pub_lock);
+	if (all == NULL) {
+		http_error(resp, ESEAL_ENOMEM, "out of memory");
+		return;
+	}
+	http_set_body(resp, 200, "application/pem-certificate-chain", all, off);
+	http_add_header(resp, "Cache-Control", CA_CERT_MAX_AGE);
+	free(all);
+}
+
+void
+api_healthz(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct app *a = arg;
+	json_t *j;
+	char *s;
+	int store_ok, hsm_ok;
+
+	(void)req;
+	store_ok = store_issuer_count(a->ca.store) >= 0;
+	hsm_ok = p11_alive(a->ca.token);
+	j = json_pack("{s:s, s:{s:s, s:i}, s:{s:s, s:s}, s:I}",
+	    "status", store_ok && hsm_ok ? "ok" : "unavailable",
+	    "store", "status", store_ok ? "ok" : "unavailable",
+	    "schema_version", store_schema_version(a->ca.store),
+	    "hsm", "status", hsm_ok ? "ok" : "unavailable",
+	    "token", a->conf->hsm_token,
+	    "uptime_seconds", (json_int_t)(time(NULL) - a->started));
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s == NULL) {
+		http_error(resp, ESEAL_ENOMEM, "out of memory");
+		return;
+	}
+	http_set_body(resp, store_ok && hsm_ok ? 200 : 503, "application/json",
+	    s, strlen(s));
+	http_add_header(resp, "Cache-Control", "no-store");
+	free(s);
+}

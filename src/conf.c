@@ -1,0 +1,296 @@
+/*
+ * conf.c: reads eseald.conf with inih into one struct conf.  A table lists
+ * every key with its section, type and limits; anything not in the table is
+ * an error, as is a value outside its limits or a missing required key.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+
+enum conf_type {
+	CT_STR,		/* string copied into a char array */
+	CT_INT,		/* decimal integer within [min, max] */
+	CT_KEYTYPE,	/* key_type_parse() */
+	CT_LOGLEVEL,	/* log_level_parse() */
+	CT_COUNTRY,	/* two upper-case letters */
+	CT_HOSTPORT,	/* host:port, port 1..65535 */
+	CT_TYPE_MAX
+};
+
+struct conf_key {
+	const char	*section;
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;		/* offset in struct conf */
+	size_t		 size;		/* size of the field (CT_STR) */
+	long		 min, max;	/* CT_INT */
+	int		 required;
+};
+
+#define STR(sec, key, field, req) \
+	{ sec, key, CT_STR, offsetof(struct conf, field), \
+	  sizeof(((struct conf *)0)->field), 0, 0, req }
+#define INT(sec, key, field, lo, hi) \
+	{ sec, key, CT_INT, offsetof(struct conf, field), sizeof(int), lo, hi, 0 }
+#define OTHER(sec, key, type, field, req) \
+	{ sec, key, type, offsetof(struct conf, field), \
+	  sizeof(((struct conf *)0)->field), 0, 0, req }
+
+static const struct conf_key keys[] = {
+	STR("store", "path", store_path, 1),
+	STR("hsm", "module", hsm_module, 1),
+	STR("hsm", "token", hsm_token, 1),
+	STR("hsm", "pin_file", hsm_pin_file, 1),
+	STR("ca", "issuer", ca_issuer, 1),
+	OTHER("ca", "country", CT_COUNTRY, ca_country, 1),
+	STR("ca", "organization", ca_organization, 1),
+	STR("ca", "common_name", ca_common_name, 1),
+	OTHER("ca", "key_type", CT_KEYTYPE, ca_key_type, 0),
+	INT("ca", "validity_days", ca_validity_days, 1, 365 * 30),
+	INT("ca", "crl_shards", ca_crl_shards, 1, 256),
+	INT("issue", "validity_days", issue_validity_days, 1, 365 * 5),
+	OTHER("http", "listen", CT_HOSTPORT, http_listen, 0),
+	STR("http", "tls_cert", http_tls_cert, 0),
+	STR("http", "tls_key", http_tls_key, 0),
+	STR("http", "tls_priorities", http_tls_priorities, 0),
+	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+struct parse_state {
+	struct conf	*c;
+	const char	*path;
+	int		 seen[NKEYS];
+	int		 failed;	/* the handler refused a line */
+	char		 msg[512];	/* why, without "path:line: " */
+	char		 why[256];	/* what set_value() disliked */
+};
+
+static int
+valid_issuer_name(const char *s)
+{
+	/* Used in URLs and file names: [a-z0-9-], 1..63, not leading '-'. */
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+set_value(struct parse_state *st, const struct conf_key *k, const char *v)
+{
+	char *field = (char *)st->c + k->off;
+	char *end;
+	long l;
+	int i;
+
+	switch (k->type) {
+	case CT_STR:
+		if (strlen(v) >= k->size) {
+			snprintf(st->why, sizeof(st->why),
+			    "value longer than %zu bytes", k->size - 1);
+			return 0;
+		}
+		strcpy(field, v);
+		return 1;
+	case CT_INT:
+		errno = 0;
+		l = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 ||
+		    l < k->min || l > k->max) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\" is not an integer from %ld to %ld",
+			    v, k->min, k->max);
+			return 0;
+		}
+		*(int *)field = (int)l;
+		return 1;
+	case CT_KEYTYPE:
+		if ((i = key_type_parse(v)) < 0) {
+			snprintf(st->why, sizeof(st->why), "\"%s\" is not one of "
+			    "ec-p256, ec-p384, rsa-3072, rsa-4096", v);
+			return 0;
+		}
+		*(enum key_type *)field = (enum key_type)i;
+		return 1;
+	case CT_LOGLEVEL:
+		if ((i = log_level_parse(v)) < 0) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\" is not one of debug, info, warn, error", v);
+			return 0;
+		}
+		*(int *)field = i;
+		return 1;
+	case CT_COUNTRY:
+		if (strlen(v) != 2 || v[0] < 'A' || v[0] > 'Z' ||
+		    v[1] < 'A' || v[1] > 'Z') {
+			snprintf(st->why, sizeof(st->why), "\"%s\" is not an "
+			    "ISO 3166 two-letter country code (e.g. JP)", v);
+			return 0;
+		}
+		strcpy(field, v);
+		return 1;
+	case CT_HOSTPORT:
+		end = strrchr(v, ':');
+		if (end == NULL || end == v || strlen(v) >= k->size) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\" is not host:port", v);
+			return 0;
+		}
+		errno = 0;
+		l = strtol(end + 1, &end, 10);
+		if (*end != '\0' || errno != 0 || l < 1 || l > 65535) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\": port must be 1 to 65535", v);
+			return 0;
+		}
+		strcpy(field, v);
+		return 1;
+	case CT_TYPE_MAX:
+		break;
+	}
+	snprintf(st->why, sizeof(st->why), "internal: unknown key type");
+	return 0;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0 ||
+		    strcmp(keys[i].name, name) != 0)
+			continue;
+		if (st->seen[i]) {
+			snprintf(st->msg, sizeof(st->msg),
+			    "[%.64s] %.64s: given twice", section, name);
+			st->failed = 1;
+			return 0;
+		}
+		st->seen[i] = 1;
+		if (!set_value(st, &keys[i], value)) {
+			snprintf(st->msg, sizeof(st->msg), "[%.64s] %.64s: %s",
+			    section, name, st->why);
+			st->failed = 1;
+			return 0;
+		}
+		return 1;
+	}
+	snprintf(st->msg, sizeof(st->msg), "[%.64s] %.64s: unknown key",
+	    section, name);
+	st->failed = 1;
+	return 0;
+}
+
+enum eseal_rc
+conf_load(const char *path, struct conf **out)
+{
+	struct parse_state st;
+	struct conf *c;
+	int line;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "conf: out of memory");
+	/* Defaults. */
+	c->ca_key_type = KEY_EC_P384;
+	c->ca_validity_days = 365 * 10;
+	c->ca_crl_shards = 1;
+	c->issue_validity_days = 365;
+	snprintf(c->http_listen, sizeof(c->http_listen), "127.0.0.1:8443");
+	snprintf(c->http_tls_priorities, sizeof(c->http_tls_priorities),
+	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
+	c->log_level = LOG_LEVEL_INFO;
+
+	memset(&st, 0, sizeof(st));
+	st.c = c;
+	st.path = path;
+	line = ini_parse(path, handler, &st);
+	if (line == -1) {
+		free(c);
+		return eseal_err(ESEAL_ECONF, "%s: cannot open: %s", path,
+		    strerror(errno));
+	}
+	if (line != 0) {
+		free(c);
+		if (!st.failed)
+			snprintf(st.msg, sizeof(st.msg),
+			    "syntax error (expected [section] or key = value)");
+		return eseal_err(ESEAL_ECONF, "%s:%d: %s", path, line, st.msg);
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].required && !st.seen[i]) {
+			free(c);
+			return eseal_err(ESEAL_ECONF, "%s: [%s] %s: required "
+			    "key missing", path, keys[i].section, keys[i].name);
+		}
+	}
+	if (!valid_issuer_name(c->ca_issuer)) {
+		free(c);
+		return eseal_err(ESEAL_ECONF, "%s: [ca] issuer: \"%s\" must be "
+		    "1-63 characters of a-z, 0-9 and '-'", path, c->ca_issuer);
+	}
+	*out = c;
+	return ESEAL_OK;
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c);
+}
+
+enum eseal_rc
+conf_read_pin(const struct conf *c, char *buf, size_t bufsz)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	fd = open(c->hsm_pin_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: cannot open: "
+		    "%s", c->hsm_pin_file, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: not a "
+		    "regular file", c->hsm_pin_file);
+	}
+	if ((sb.st_mode & 077) != 0) {
+		close(fd);
+		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: mode %04o "
+		    "lets group or others read it; the PIN must be readable "
+		    "by its owner only (chmod 600)", c->hsm_pin_file,
+		    (unsigned)(sb.st_mode & 07777));
+	}
+	n = read(fd, buf, bufsz - 1);
+	close(fd);
+	if (n < 0)
+		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: %s",
+		    c->hsm_pin_file, strerror(errno));
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0' || (size_t)n == bufsz - 1)
+		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: empty, or "
+		    "longer than %zu bytes", c->hsm_pin_file, bufsz - 2);
+	return ESEAL_OK;
+}

@@ -1,0 +1,53 @@
+/* err.c: the core's error codes and the per-thread error message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define ERRMSG_MAX	512	/* one line: longer messages are cut */
+
+static _Thread_local char errmsg[ERRMSG_MAX];
+
+static const char *const rcnames[ESEAL_RC_MAX] = {
+	[ESEAL_OK] = "ok",
+	[ESEAL_EINVAL] = "invalid",
+	[ESEAL_EPOLICY] = "policy",
+	[ESEAL_ENOTFOUND] = "not_found",
+	[ESEAL_EEXIST] = "conflict",
+	[ESEAL_EHSM] = "hsm_unavailable",
+	[ESEAL_ESTORE] = "store_unavailable",
+	[ESEAL_ECONF] = "config",
+	[ESEAL_ENOMEM] = "no_memory",
+	[ESEAL_EINTERNAL] = "internal",
+};
+
+const char *
+eseal_rcname(enum eseal_rc rc)
+{
+	if (rc < 0 || rc >= ESEAL_RC_MAX)
+		return "internal";
+	return rcnames[rc];
+}
+
+enum eseal_rc
+eseal_err(enum eseal_rc rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *
+eseal_errmsg(void)
+{
+	return errmsg;
+}
+
+void
+eseal_errclear(void)
+{
+	errmsg[0] = '\0';
+}

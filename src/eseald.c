@@ -1,0 +1,126 @@
+/*
+ * eseald: the CA daemon.  Reads the config, opens the store and the token,
+ * finishes pending issuances left by a crash, publishes the CA certificates
+ * from memory and serves HTTPS until SIGTERM or SIGINT.  Exits only at
+ * start-up or on those signals.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_publish.h"
+#include "http.h"
+#include "issue.h"
+#include "log.h"
+
+static const struct http_route routes[] = {
+	{ "GET", "/healthz", NULL, api_healthz },
+	{ "GET", "/ca/chain.pem", NULL, api_ca_chain },
+	{ "GET", "/ca/", ".crt", api_ca_cert },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: eseald [--config FILE]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = "/etc/eseal/eseald.conf";
+	struct http_config hc;
+	struct http_server *srv = NULL;
+	struct conf *c = NULL;
+	struct app app;
+	sigset_t set;
+	int sig, fin, fl, ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "--config") == 0 ||
+		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
+			config = argv[++i];
+		else
+			usage();
+	}
+	/* Signals are taken by sigwait() below, in this thread only. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (conf_load(config, &c) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	log_set_level((enum log_level)c->log_level);
+	memset(&app, 0, sizeof(app));
+	app.conf = c;
+	app.started = time(NULL);
+	pthread_rwlock_init(&app.pub_lock, NULL);
+	if (ca_open(c, 1, &app.ca) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		goto out;
+	}
+	if (issue_recover(&app.ca, time(NULL), &fin, &fl) != ESEAL_OK)
+		log_warn("msg=\"pending certificates not finished\" "
+		    "error=\"%s\"", eseal_errmsg());
+	else if (fin + fl > 0)
+		log_info("msg=\"recovered pending certificates\" finished=%d "
+		    "failed=%d", fin, fl);
+	if (publish_load(&app) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		goto out;
+	}
+	if (app.npub == 0)
+		log_warn("msg=\"no issuer yet: run esealctl init\"");
+
+	memset(&hc, 0, sizeof(hc));
+	hc.listen = c->http_listen;
+	hc.tls_cert = c->http_tls_cert;
+	hc.tls_key = c->http_tls_key;
+	hc.tls_priorities = c->http_tls_priorities;
+	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
+		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
+		    "tls_key are required: the API listener is HTTPS only\"");
+		goto out;
+	}
+	if (http_start(&hc, routes, &app, &srv) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		goto out;
+	}
+	log_info("msg=started pid=%ld", (long)getpid());
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("msg=\"SIGHUP: reloading published objects\"");
+			if (publish_load(&app) != ESEAL_OK)
+				log_error("msg=\"reload failed, keeping the old "
+				    "state\" error=\"%s\"", eseal_errmsg());
+			continue;
+		}
+		log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ?
+		    "SIGTERM" : "SIGINT");
+		break;
+	}
+	ret = 0;
+out:
+	http_stop(srv);
+	publish_free(&app);
+	ca_close(&app.ca);
+	pthread_rwlock_destroy(&app.pub_lock);
+	conf_free(c);
+	if (ret == 0)
+		log_info("msg=stopped");
+	return ret;
+}

@@ -1,0 +1,397 @@
+/*
+ * issuer.c: issuer keys, CA certificates and the one signing path.
+ *
+ * Signing takes the TBS as bytes, not as an X509 object: the HSM signs
+ * exactly what was recorded in the store, and the certificate is assembled
+ * from those bytes, the algorithm and the signature with OpenSSL's ASN.1
+ * templates.  The same path finishes a pending row after a crash.
+ */
+#include <string.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "issuer.h"
+#include "log.h"
+#include "serial.h"
+
+#define ISSUER_KEY_ID_BYTES	16	/* CKA_ID of a new issuer key */
+
+/* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue } */
+typedef struct {
+	ASN1_TYPE	*tbs;		/* the recorded DER, re-emitted as is */
+	X509_ALGOR	*alg;
+	ASN1_BIT_STRING	*sig;
+} CERT_PARTS;
+
+DECLARE_ASN1_ITEM(CERT_PARTS)
+ASN1_SEQUENCE(CERT_PARTS) = {
+	ASN1_SIMPLE(CERT_PARTS, tbs, ASN1_ANY),
+	ASN1_SIMPLE(CERT_PARTS, alg, X509_ALGOR),
+	ASN1_SIMPLE(CERT_PARTS, sig, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(CERT_PARTS)
+
+/* The digest for an issuer key: matched to its strength (TS 119 312). */
+static const EVP_MD *
+issuer_md(EVP_PKEY *pub)
+{
+	int bits = EVP_PKEY_get_bits(pub);
+
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC)
+		return bits > 384 ? EVP_sha512() : bits > 256 ?
+		    EVP_sha384() : EVP_sha256();
+	return bits >= 4096 ? EVP_sha384() : EVP_sha256();
+}
+
+/* Builds the AlgorithmIdentifier for pub and its digest into alg. */
+static enum eseal_rc
+sigalg(EVP_PKEY *pub, X509_ALGOR *alg)
+{
+	int base = EVP_PKEY_get_base_id(pub), signid;
+	const EVP_MD *md = issuer_md(pub);
+
+	if (base != EVP_PKEY_EC && base != EVP_PKEY_RSA)
+		return eseal_err(ESEAL_EINVAL, "issuer: key type %s cannot "
+		    "sign certificates here", OBJ_nid2sn(base));
+	if (!OBJ_find_sigid_by_algs(&signid, EVP_MD_get_type(md), base))
+		return eseal_err(ESEAL_EINTERNAL, "issuer: no signature OID");
+	/* RFC 4055 / RFC 5758: NULL parameters for RSA, absent for ECDSA. */
+	if (!X509_ALGOR_set0(alg, OBJ_nid2obj(signid),
+	    base == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF, NULL))
+		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x)
+{
+	/* get0 is const, but the field is the certificate's own to set. */
+	X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
+	enum eseal_rc rc;
+
+	if ((rc = sigalg(issuer_pub, alg)) != ESEAL_OK)
+		return rc;
+	/* The signed encoding is cached: re-encode from the fields. */
+	if (i2d_re_X509_tbs(x, NULL) <= 0)
+		return eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode TBS");
+	return ESEAL_OK;
+}
+
+struct sign_arg {
+	const unsigned char	*tbs;
+	size_t			 tbs_len;
+	const EVP_MD		*md;
+	unsigned char		*sig;
+	size_t			 sig_len;
+};
+
+static int
+sign_cb(EVP_PKEY *key, void *arg)
+{
+	struct sign_arg *a = arg;
+	EVP_MD_CTX *mctx;
+	size_t len = 0;
+	int ok = 0;
+
+	if ((mctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	if (EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) != 1 ||
+	    EVP_DigestSign(mctx, NULL, &len, a->tbs, a->tbs_len) != 1 ||
+	    (a->sig = OPENSSL_malloc(len)) == NULL)
+		goto out;
+	if (EVP_DigestSign(mctx, a->sig, &len, a->tbs, a->tbs_len) != 1)
+		goto out;
+	a->sig_len = len;
+	ok = 1;
+out:
+	EVP_MD_CTX_free(mctx);
+	if (!ok) {
+		OPENSSL_free(a->sig);
+		a->sig = NULL;
+	}
+	return ok;
+}
+
+enum eseal_rc
+issuer_sign(struct ca *ca, const unsigned char *key_id, size_t key_id_len,
+    EVP_PKEY *issuer_pub, const unsigned char *tbs, size_t tbs_len,
+    unsigned char **der, size_t *der_len)
+{
+	struct sign_arg a = { tbs, tbs_len, issuer_md(issuer_pub), NULL, 0 };
+	CERT_PARTS *parts = NULL;
+	const unsigned char *p;
+	unsigned char *out = NULL, *tbs2 = NULL;
+	X509 *x = NULL;
+	enum eseal_rc rc;
+	int len, len2;
+
+	*der = NULL;
+	*der_len = 0;
+	if ((parts = (CERT_PARTS *)ASN1_item_new(ASN1_ITEM_rptr(CERT_PARTS)))
+	    == NULL)
+		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+	ASN1_TYPE_free(parts->tbs);
+	p = tbs;
+	if ((parts->tbs = d2i_ASN1_TYPE(NULL, &p, (long)tbs_len)) == NULL ||
+	    p != tbs + tbs_len || parts->tbs->type != V_ASN1_SEQUENCE) {
+		rc = eseal_err(ESEAL_EINVAL, "issuer: the TBS is not one DER "
+		    "SEQUENCE");
+		goto out;
+	}
+	if ((rc = sigalg(issuer_pub, parts->alg)) != ESEAL_OK)
+		goto out;
+
+	if ((rc = p11_with_key(ca->token, key_id, key_id_len, sign_cb, &a))
+	    != ESEAL_OK)
+		goto out;
+	if (!ASN1_BIT_STRING_set(parts->sig, a.sig, (int)a.sig_len)) {
+		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+		goto out;
+	}
+	/* No unused bits in a signature BIT STRING. */
+	parts->sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	parts->sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+
+	if ((len = ASN1_item_i2d((ASN1_VALUE *)parts, &out,
+	    ASN1_ITEM_rptr(CERT_PARTS))) <= 0) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode the "
+		    "certificate");
+		goto out;
+	}
+	/* What the relying party will parse: check it before anyone sees it. */
+	p = out;
+	if ((x = d2i_X509(NULL, &p, len)) == NULL || p != out + len) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issuer: the signed certificate "
+		    "does not parse");
+		goto out;
+	}
+	len2 = i2d_re_X509_tbs(x, &tbs2);
+	if (len2 != (int)tbs_len || memcmp(tbs2, tbs, tbs_len) != 0) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issuer: the certificate's TBS "
+		    "differs from the recorded TBS");
+		goto out;
+	}
+	if (X509_verify(x, issuer_pub) != 1) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issuer: RFC 5280 6.1.3: the HSM's "
+		    "signature does not verify with the issuer public key");
+		goto out;
+	}
+	*der = out;
+	*der_len = (size_t)len;
+	out = NULL;
+	rc = ESEAL_OK;
+out:
+	OPENSSL_free(a.sig);
+	OPENSSL_free(out);
+	OPENSSL_free(tbs2);
+	X509_free(x);
+	ASN1_item_free((ASN1_VALUE *)parts, ASN1_ITEM_rptr(CERT_PARTS));
+	ERR_clear_error();
+	return rc;
+}
+
+static enum eseal_rc
+issuer_from_rec(struct store_issuer *rec, struct issuer **out)
+{
+	struct issuer *is;
+	const unsigned char *p;
+
+	*out = NULL;
+	if ((is = calloc(1, sizeof(*is))) == NULL) {
+		store_issuer_clear(rec);
+		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+	}
+	is->rec = *rec;
+	p = rec->cert;
+	if ((is->cert = d2i_X509(NULL, &p, (long)rec->cert_len)) == NULL ||
+	    (is->pub = X509_get_pubkey(is->cert)) == NULL) {
+		issuer_free(is);
+		return eseal_err(ESEAL_ESTORE, "issuer: the stored CA "
+		    "certificate of \"%s\" does not parse", rec->name);
+	}
+	*out = is;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+issuer_current(struct ca *ca, struct issuer **out)
+{
+	struct store_issuer rec;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((rc = store_issuer_current(ca->store, &rec)) != ESEAL_OK)
+		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "issuer: no active "
+		    "issuer; run esealctl init") : rc;
+	return issuer_from_rec(&rec, out);
+}
+
+enum eseal_rc
+issuer_by_id(struct ca *ca, int64_t id, struct issuer **out)
+{
+	struct store_issuer rec;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((rc = store_issuer_by_id(ca->store, id, &rec)) != ESEAL_OK)
+		return rc;
+	return issuer_from_rec(&rec, out);
+}
+
+enum eseal_rc
+issuer_by_name(struct ca *ca, const char *name, struct issuer **out)
+{
+	struct store_issuer rec;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((rc = store_issuer_by_name(ca->store, name, &rec)) != ESEAL_OK)
+		return rc;
+	return issuer_from_rec(&rec, out);
+}
+
+void
+issuer_free(struct issuer *is)
+{
+	if (is == NULL)
+		return;
+	store_issuer_clear(&is->rec);
+	X509_free(is->cert);
+	EVP_PKEY_free(is->pub);
+	free(is);
+}
+
+/* Builds the unsigned, self-issued CA certificate. */
+static enum eseal_rc
+build_ca_cert(const struct issuer_params *ip, EVP_PKEY *pub, int64_t now,
+    X509 **out)
+{
+	X509_NAME *name = NULL;
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *sn = NULL;
+	char hex[STORE_SERIAL_HEX_MAX];
+	X509 *x;
+	enum eseal_rc rc;
+	const struct org *o = ip->subject;
+
+	*out = NULL;
+	if ((x = X509_new()) == NULL || (name = X509_NAME_new()) == NULL) {
+		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+		goto out;
+	}
+	if ((rc = serial_new(&bn, hex)) != ESEAL_OK)
+		goto out;
+	if (!X509_NAME_add_entry_by_NID(name, NID_countryName, MBSTRING_ASC,
+	    (const unsigned char *)o->country, -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_NID(name, NID_organizationName,
+	    MBSTRING_UTF8, (const unsigned char *)o->name, -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)o->common_name, -1, -1, 0)) {
+		rc = eseal_err(ESEAL_EINVAL, "issuer: RFC 5280 4.1.2.6: CA "
+		    "subject attribute not valid or too long");
+		goto out;
+	}
+	if (!X509_set_version(x, X509_VERSION_3) ||
+	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    !X509_set_serialNumber(x, sn) ||
+	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)(now +
+	    (int64_t)ip->validity_days * 86400)) == NULL ||
+	    !X509_set_pubkey(x, pub)) {
+		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+		goto out;
+	}
+	if ((rc = profile_add_ext(x, x, NID_basic_constraints,
+	    "critical,CA:TRUE")) != ESEAL_OK ||
+	    (rc = profile_add_ext(x, x, NID_key_usage,
+	    "critical,keyCertSign,cRLSign")) != ESEAL_OK ||
+	    (rc = profile_add_ext(x, x, NID_subject_key_identifier, "hash"))
+	    != ESEAL_OK ||
+	    (rc = profile_add_ext(x, x, NID_authority_key_identifier,
+	    "keyid:always")) != ESEAL_OK ||
+	    (rc = issuer_set_sigalg(pub, x)) != ESEAL_OK)
+		goto out;
+	*out = x;
+	x = NULL;
+out:
+	X509_free(x);
+	X509_NAME_free(name);
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	return rc;
+}
+
+enum eseal_rc
+issuer_create(struct ca *ca, const struct issuer_params *ip, int64_t now,
+    const char *actor, struct issuer **out)
+{
+	struct store_issuer rec;
+	unsigned char key_id[ISSUER_KEY_ID_BYTES];
+	unsigned char *tbs = NULL, *der = NULL;
+	char label[80];
+	EVP_PKEY *pub = NULL;
+	X509 *x = NULL;
+	size_t der_len = 0;
+	enum eseal_rc rc;
+	int64_t id;
+	int tbs_len;
+
+	if (out != NULL)
+		*out = NULL;
+	if (RAND_bytes(key_id, sizeof(key_id)) != 1)
+		return eseal_err(ESEAL_EINTERNAL, "issuer: the CSPRNG failed");
+	snprintf(label, sizeof(label), "eseal-issuer-%s", ip->name);
+	if ((rc = p11_generate(ca->token, ip->key_type, key_id, sizeof(key_id),
+	    label)) != ESEAL_OK)
+		return rc;
+	if ((rc = p11_public_key(ca->token, key_id, sizeof(key_id), &pub))
+	    != ESEAL_OK)
+		goto out;
+	if ((rc = build_ca_cert(ip, pub, now, &x)) != ESEAL_OK)
+		goto out;
+	if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode TBS");
+		goto out;
+	}
+	if ((rc = issuer_sign(ca, key_id, sizeof(key_id), pub, tbs,
+	    (size_t)tbs_len, &der, &der_len)) != ESEAL_OK)
+		goto out;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.name, sizeof(rec.name), "%s", ip->name);
+	memcpy(rec.key_id, key_id, sizeof(key_id));
+	rec.key_id_len = sizeof(key_id);
+	snprintf(rec.key_type, sizeof(rec.key_type), "%s",
+	    key_type_name(ip->key_type));
+	rec.cert = der;
+	rec.cert_len = der_len;
+	rec.not_before = now;
+	rec.not_after = now + (int64_t)ip->validity_days * 86400;
+	rec.crl_shards = ip->crl_shards;
+	if ((rc = store_begin(ca->store)) != ESEAL_OK)
+		goto out;
+	if ((rc = store_issuer_insert(ca->store, &rec, now, &id)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, now, actor, "issuer.create",
+	    ip->name, "key_type=%s crl_shards=%d validity_days=%d",
+	    rec.key_type, rec.crl_shards, ip->validity_days)) != ESEAL_OK) {
+		store_rollback(ca->store);
+		goto out;
+	}
+	if ((rc = store_commit(ca->store)) != ESEAL_OK)
+		goto out;
+	log_info("msg=\"issuer created\" issuer=%s key_type=%s", ip->name,
+	    rec.key_type);
+	if (out != NULL)
+		rc = issuer_by_id(ca, id, out);
+out:
+	OPENSSL_free(tbs);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(pub);
+	return rc;
+}

@@ -1,0 +1,700 @@
+/*
+ * p11.c: PKCS#11 through libp11, plus the raw function list of the same
+ * loaded module for what libp11 does not offer (token info with versions,
+ * mechanism list, EC key generation, session health).  We never call
+ * C_Finalize from the raw side: libp11 owns the module's life.
+ *
+ * Recovery: every signing goes through p11_with_key().  When it fails and
+ * our own session on the token turns out to be dead (closed, device removed,
+ * token not present), the whole context is reloaded under a write lock
+ * (unload, load, find the token by URI, log in) and the call is retried
+ * once.  Lent EVP_PKEYs never outlive the read lock, so a reload can never
+ * leave a caller holding a key of a freed context.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libp11.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+
+#include "p11.h"
+
+#define P11_MAX_SLOTS	64	/* slots we look at when matching the URI */
+#define P11_MAX_MECHS	512	/* mechanisms we list */
+
+struct p11_token {
+	pthread_rwlock_t	 lock;	/* read: use; write: reload */
+	char			*module_path;
+	char			*uri;
+	char			*pin;
+	/* Below: valid while loaded. */
+	PKCS11_CTX		*ctx;
+	PKCS11_SLOT		*slots;
+	unsigned int		 nslots;
+	PKCS11_SLOT		*slot;		/* ours, within slots */
+	void			*dl;		/* our dlopen reference */
+	CK_FUNCTION_LIST_PTR	 fl;		/* raw function list */
+	CK_SLOT_ID		 slot_id;
+	CK_SESSION_HANDLE	 session;	/* our raw R/W session */
+	int			 loaded;
+};
+
+static const struct {
+	unsigned long	 type;
+	const char	*name;
+} mech_names[] = {
+	{ CKM_RSA_PKCS_KEY_PAIR_GEN, "CKM_RSA_PKCS_KEY_PAIR_GEN" },
+	{ CKM_RSA_PKCS, "CKM_RSA_PKCS" },
+	{ CKM_RSA_X_509, "CKM_RSA_X_509" },
+	{ CKM_RSA_PKCS_PSS, "CKM_RSA_PKCS_PSS" },
+	{ CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS" },
+	{ CKM_SHA384_RSA_PKCS, "CKM_SHA384_RSA_PKCS" },
+	{ CKM_SHA512_RSA_PKCS, "CKM_SHA512_RSA_PKCS" },
+	{ CKM_SHA256_RSA_PKCS_PSS, "CKM_SHA256_RSA_PKCS_PSS" },
+	{ CKM_SHA384_RSA_PKCS_PSS, "CKM_SHA384_RSA_PKCS_PSS" },
+	{ CKM_SHA512_RSA_PKCS_PSS, "CKM_SHA512_RSA_PKCS_PSS" },
+	{ CKM_EC_KEY_PAIR_GEN, "CKM_EC_KEY_PAIR_GEN" },
+	{ CKM_ECDSA, "CKM_ECDSA" },
+	{ CKM_ECDSA_SHA256, "CKM_ECDSA_SHA256" },
+	{ CKM_ECDSA_SHA384, "CKM_ECDSA_SHA384" },
+	{ CKM_ECDSA_SHA512, "CKM_ECDSA_SHA512" },
+	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, "CKM_EC_EDWARDS_KEY_PAIR_GEN" },
+	{ CKM_EDDSA, "CKM_EDDSA" },
+	{ CKM_SHA256, "CKM_SHA256" },
+	{ CKM_SHA384, "CKM_SHA384" },
+	{ CKM_SHA512, "CKM_SHA512" },
+};
+
+static const char *const key_type_names[KEY_TYPE_MAX] = {
+	[KEY_EC_P256] = "ec-p256",
+	[KEY_EC_P384] = "ec-p384",
+	[KEY_RSA_3072] = "rsa-3072",
+	[KEY_RSA_4096] = "rsa-4096",
+};
+
+const char *
+key_type_name(enum key_type t)
+{
+	return (t >= 0 && t < KEY_TYPE_MAX) ? key_type_names[t] : "?";
+}
+
+int
+key_type_parse(const char *s)
+{
+	for (int i = 0; i < KEY_TYPE_MAX; i++)
+		if (strcmp(s, key_type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+p11_mech_name(unsigned long type)
+{
+	for (size_t i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
+		if (mech_names[i].type == type)
+			return mech_names[i].name;
+	return NULL;
+}
+
+/* Copies a blank-padded PKCS#11 string into a NUL-terminated one. */
+static void
+padcpy(char *dst, size_t dstsz, const unsigned char *src, size_t srclen)
+{
+	size_t n = srclen;
+
+	while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\0'))
+		n--;
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int
+rv_is_lost(CK_RV rv)
+{
+	return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+	    rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	    rv == CKR_DEVICE_ERROR || rv == CKR_CRYPTOKI_NOT_INITIALIZED ||
+	    rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_SLOT_ID_INVALID;
+}
+
+static void
+unload(struct p11_token *t)
+{
+	if (!t->loaded)
+		return;
+	if (t->fl != NULL && t->session != CK_INVALID_HANDLE)
+		(void)t->fl->C_CloseSession(t->session);
+	t->session = CK_INVALID_HANDLE;
+	t->fl = NULL;
+	if (t->dl != NULL)
+		dlclose(t->dl);
+	t->dl = NULL;
+	if (t->slots != NULL)
+		PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
+	t->slots = NULL;
+	t->slot = NULL;
+	if (t->ctx != NULL) {
+		PKCS11_CTX_unload(t->ctx);
+		PKCS11_CTX_free(t->ctx);
+	}
+	t->ctx = NULL;
+	t->loaded = 0;
+}
+
+/* Loads the module, finds the token, logs in.  Caller holds the write lock. */
+static enum eseal_rc
+load(struct p11_token *t)
+{
+	CK_RV (*getfl)(CK_FUNCTION_LIST_PTR_PTR);
+	P11KitUri *uri = NULL;
+	CK_TOKEN_INFO ti;
+	PKCS11_SLOT *found = NULL;
+	enum eseal_rc rc = ESEAL_EHSM;
+	unsigned int matches = 0;
+	CK_RV rv;
+	int r;
+
+	unload(t);
+	if ((t->ctx = PKCS11_CTX_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+	t->loaded = 1;
+	if (PKCS11_CTX_load(t->ctx, t->module_path) != 0) {
+		eseal_err(ESEAL_EHSM, "p11: cannot load PKCS#11 module %s",
+		    t->module_path);
+		goto out;
+	}
+	t->dl = dlopen(t->module_path, RTLD_NOW | RTLD_NOLOAD);
+	if (t->dl == NULL ||
+	    (getfl = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(t->dl,
+	    "C_GetFunctionList")) == NULL || getfl(&t->fl) != CKR_OK) {
+		eseal_err(ESEAL_EHSM, "p11: %s: no C_GetFunctionList",
+		    t->module_path);
+		goto out;
+	}
+	if (PKCS11_enumerate_slots(t->ctx, &t->slots, &t->nslots) != 0) {
+		eseal_err(ESEAL_EHSM, "p11: cannot list the module's slots");
+		goto out;
+	}
+	if ((uri = p11_kit_uri_new()) == NULL) {
+		rc = eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+		goto out;
+	}
+	r = p11_kit_uri_parse(t->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri);
+	if (r != P11_KIT_URI_OK) {
+		rc = eseal_err(ESEAL_ECONF, "p11: RFC 7512: token URI \"%s\": "
+		    "%s", t->uri, p11_kit_uri_message(r));
+		goto out;
+	}
+	for (unsigned int i = 0; i < t->nslots && i < P11_MAX_SLOTS; i++) {
+		PKCS11_SLOT *s = &t->slots[i];
+
+		if (s->token == NULL || !s->token->initialized)
+			continue;
+		rv = t->fl->C_GetTokenInfo(PKCS11_get_slotid_from_slot(s), &ti);
+		if (rv != CKR_OK)
+			continue;
+		if (p11_kit_uri_match_token_info(uri, &ti)) {
+			found = s;
+			matches++;
+		}
+	}
+	if (matches != 1) {
+		eseal_err(ESEAL_EHSM, "p11: %s tokens match \"%s\"; exactly "
+		    "one must", matches == 0 ? "no" : "several", t->uri);
+		goto out;
+	}
+	t->slot = found;
+	t->slot_id = PKCS11_get_slotid_from_slot(found);
+	if (PKCS11_open_session(found, 1) != 0 ||
+	    PKCS11_login(found, 0, t->pin) != 0) {
+		unsigned long e = ERR_peek_last_error();
+
+		eseal_err(ESEAL_EHSM, "p11: cannot log in to token \"%s\": %s",
+		    t->uri, e ? ERR_reason_error_string(e) : "unknown error");
+		goto out;
+	}
+	/*
+	 * Our own session, for key generation and health checks; it also
+	 * keeps the application's login alive whatever libp11 does.
+	 */
+	rv = t->fl->C_OpenSession(t->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &t->session);
+	if (rv != CKR_OK) {
+		t->session = CK_INVALID_HANDLE;
+		eseal_err(ESEAL_EHSM, "p11: C_OpenSession: CKR 0x%lx", rv);
+		goto out;
+	}
+	rc = ESEAL_OK;
+out:
+	p11_kit_uri_free(uri);
+	if (rc != ESEAL_OK)
+		unload(t);
+	ERR_clear_error();
+	return rc;
+}
+
+enum eseal_rc
+p11_open(const char *module_path, const char *uri, const char *pin,
+    struct p11_token **out)
+{
+	struct p11_token *t;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+	t->session = CK_INVALID_HANDLE;
+	pthread_rwlock_init(&t->lock, NULL);
+	t->module_path = strdup(module_path);
+	t->uri = strdup(uri);
+	t->pin = strdup(pin);
+	if (t->module_path == NULL || t->uri == NULL || t->pin == NULL) {
+		p11_close(t);
+		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+	}
+	if ((rc = load(t)) != ESEAL_OK) {
+		p11_close(t);
+		return rc;
+	}
+	*out = t;
+	return ESEAL_OK;
+}
+
+void
+p11_close(struct p11_token *t)
+{
+	if (t == NULL)
+		return;
+	unload(t);
+	if (t->pin != NULL)
+		OPENSSL_cleanse(t->pin, strlen(t->pin));
+	free(t->pin);
+	free(t->uri);
+	free(t->module_path);
+	pthread_rwlock_destroy(&t->lock);
+	free(t);
+}
+
+/* 1 if our session answers.  Caller holds the lock (either kind). */
+static int
+alive_locked(struct p11_token *t)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv;
+
+	if (!t->loaded)
+		return 0;
+	rv = t->fl->C_GetSessionInfo(t->session, &si);
+	if (rv != CKR_OK)
+		return 0;
+	return si.state == CKS_RW_USER_FUNCTIONS || si.state == CKS_RO_USER_FUNCTIONS;
+}
+
+/*
+ * Takes the read lock on a loaded, live token, reloading first if needed.
+ * Returns ESEAL_OK with the read lock held, or an error with no lock held.
+ */
+static enum eseal_rc
+acquire(struct p11_token *t)
+{
+	enum eseal_rc rc;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if (t->loaded)
+		return ESEAL_OK;
+	pthread_rwlock_unlock(&t->lock);
+
+	pthread_rwlock_wrlock(&t->lock);
+	rc = t->loaded ? ESEAL_OK : load(t);
+	pthread_rwlock_unlock(&t->lock);
+	if (rc != ESEAL_OK)
+		return rc;
+	pthread_rwlock_rdlock(&t->lock);
+	if (!t->loaded) {
+		pthread_rwlock_unlock(&t->lock);
+		return eseal_err(ESEAL_EHSM, "p11: token lost again during "
+		    "reload");
+	}
+	return ESEAL_OK;
+}
+
+/* Marks the token for reload if its session is dead.  Returns 1 if so. */
+static int
+check_lost(struct p11_token *t)
+{
+	int lost;
+
+	pthread_rwlock_wrlock(&t->lock);
+	lost = !alive_locked(t);
+	if (lost)
+		unload(t);
+	pthread_rwlock_unlock(&t->lock);
+	return lost;
+}
+
+int
+p11_alive(struct p11_token *t)
+{
+	int ok;
+
+	if (acquire(t) != ESEAL_OK)
+		return 0;
+	ok = alive_locked(t);
+	pthread_rwlock_unlock(&t->lock);
+	if (!ok)
+		(void)check_lost(t);
+	return ok;
+}
+
+/* Finds a key by CKA_ID.  Caller holds the read lock. */
+static enum eseal_rc
+find_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int want_private, PKCS11_KEY **out)
+{
+	PKCS11_KEY *keys;
+	unsigned int n;
+	int r;
+
+	*out = NULL;
+	r = want_private ?
+	    PKCS11_enumerate_keys(t->slot->token, &keys, &n) :
+	    PKCS11_enumerate_public_keys(t->slot->token, &keys, &n);
+	if (r != 0)
+		return eseal_err(ESEAL_EHSM, "p11: cannot list keys on the "
+		    "token (libp11 0.4.12 fails on tokens holding EdDSA keys: "
+		    "keep them off CA tokens)");
+	for (unsigned int i = 0; i < n; i++) {
+		if (keys[i].id_len == id_len &&
+		    memcmp(keys[i].id, id, id_len) == 0) {
+			*out = &keys[i];
+			return ESEAL_OK;
+		}
+	}
+	return eseal_err(ESEAL_ENOTFOUND, "p11: no %s key with that CKA_ID "
+	    "on the token", want_private ? "private" : "public");
+}
+
+enum eseal_rc
+p11_with_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int (*fn)(EVP_PKEY *, void *), void *arg)
+{
+	PKCS11_KEY *key;
+	EVP_PKEY *pkey;
+	enum eseal_rc rc;
+	int attempt, ok;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = acquire(t)) != ESEAL_OK)
+			return rc;
+		rc = find_key(t, id, id_len, 1, &key);
+		if (rc == ESEAL_OK) {
+			if ((pkey = PKCS11_get_private_key(key)) == NULL)
+				rc = eseal_err(ESEAL_EHSM, "p11: cannot use the "
+				    "private key");
+			else {
+				ok = fn(pkey, arg);
+				EVP_PKEY_free(pkey);
+				rc = ok ? ESEAL_OK : eseal_err(ESEAL_EINTERNAL,
+				    "p11: signing with the token key failed");
+			}
+		}
+		pthread_rwlock_unlock(&t->lock);
+		if (rc == ESEAL_OK || rc == ESEAL_ENOMEM)
+			return rc;
+		/* Failed: was it the token?  If so, reload and try again. */
+		if (!check_lost(t))
+			return rc;
+		rc = eseal_err(ESEAL_EHSM, "p11: lost the token session; "
+		    "reopening");
+	}
+	return eseal_err(ESEAL_EHSM, "p11: the token does not answer after "
+	    "reopening it");
+}
+
+enum eseal_rc
+p11_public_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    EVP_PKEY **out)
+{
+	PKCS11_KEY *key;
+	EVP_PKEY *hsm = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	enum eseal_rc rc;
+	int len;
+
+	*out = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = acquire(t)) != ESEAL_OK)
+			return rc;
+		rc = find_key(t, id, id_len, 0, &key);
+		if (rc == ESEAL_OK && (hsm = PKCS11_get_public_key(key)) == NULL)
+			rc = eseal_err(ESEAL_EHSM, "p11: cannot read the public "
+			    "key");
+		pthread_rwlock_unlock(&t->lock);
+		if (rc != ESEAL_EHSM || !check_lost(t))
+			break;
+	}
+	if (rc != ESEAL_OK)
+		return rc;
+	/* A standalone copy: no reference to the token survives. */
+	len = i2d_PUBKEY(hsm, &der);
+	EVP_PKEY_free(hsm);
+	if (len <= 0)
+		return eseal_err(ESEAL_EINTERNAL, "p11: cannot encode the "
+		    "public key");
+	p = der;
+	*out = d2i_PUBKEY(NULL, &p, len);
+	OPENSSL_free(der);
+	if (*out == NULL)
+		return eseal_err(ESEAL_EINTERNAL, "p11: cannot decode the "
+		    "public key");
+	return ESEAL_OK;
+}
+
+static enum eseal_rc
+find_object(struct p11_token *t, CK_OBJECT_CLASS cls, const unsigned char *id,
+    size_t id_len, int *found)
+{
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, (void *)id, id_len },
+	};
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	rv = t->fl->C_FindObjectsInit(t->session, tmpl, 2);
+	if (rv == CKR_OK) {
+		rv = t->fl->C_FindObjects(t->session, &h, 1, &n);
+		(void)t->fl->C_FindObjectsFinal(t->session);
+	}
+	if (rv != CKR_OK)
+		return eseal_err(ESEAL_EHSM, "p11: C_FindObjects: CKR 0x%lx", rv);
+	*found = n > 0;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+p11_generate(struct p11_token *t, enum key_type type, const unsigned char *id,
+    size_t id_len, const char *label)
+{
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG bits = 0;
+	CK_BYTE exponent[] = { 0x01, 0x00, 0x01 };
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	CK_OBJECT_HANDLE pub, priv;
+	unsigned char *params = NULL;
+	enum eseal_rc rc;
+	int nid = NID_undef, plen = 0, found = 0;
+	CK_RV rv;
+
+	if (id_len == 0 || id_len > P11_ID_MAX)
+		return eseal_err(ESEAL_EINVAL, "p11: CKA_ID must be 1 to %d "
+		    "bytes", P11_ID_MAX);
+	switch (type) {
+	case KEY_EC_P256:
+		nid = NID_X9_62_prime256v1;
+		break;
+	case KEY_EC_P384:
+		nid = NID_secp384r1;
+		break;
+	case KEY_RSA_3072:
+		bits = 3072;
+		break;
+	case KEY_RSA_4096:
+		bits = 4096;
+		break;
+	default:
+		return eseal_err(ESEAL_EINVAL, "p11: unknown key type");
+	}
+	if (nid != NID_undef) {
+		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+		/* CKA_EC_PARAMS: the curve's OID, DER-encoded by OpenSSL. */
+		plen = i2d_ASN1_OBJECT(OBJ_nid2obj(nid), &params);
+		if (plen <= 0)
+			return eseal_err(ESEAL_EINTERNAL, "p11: cannot encode "
+			    "the curve");
+	} else
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_ID, (void *)id, id_len },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		/* Last two differ by algorithm. */
+		{ nid != NID_undef ? CKA_EC_PARAMS : CKA_MODULUS_BITS,
+		  nid != NID_undef ? (void *)params : (void *)&bits,
+		  nid != NID_undef ? (CK_ULONG)plen : sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent) },
+	};
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_ID, (void *)id, id_len },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_ULONG npub = nid != NID_undef ? 5 : 6;
+
+	if ((rc = acquire(t)) != ESEAL_OK) {
+		OPENSSL_free(params);
+		return rc;
+	}
+	rc = find_object(t, CKO_PRIVATE_KEY, id, id_len, &found);
+	if (rc == ESEAL_OK && found)
+		rc = eseal_err(ESEAL_EEXIST, "p11: a key with this CKA_ID "
+		    "already exists on the token");
+	if (rc == ESEAL_OK) {
+		rv = t->fl->C_GenerateKeyPair(t->session, &mech, pubt, npub,
+		    privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+		if (rv != CKR_OK)
+			rc = eseal_err(ESEAL_EHSM, "p11: C_GenerateKeyPair "
+			    "(%s): CKR 0x%lx", key_type_name(type), rv);
+		if (rv != CKR_OK && rv_is_lost(rv)) {
+			pthread_rwlock_unlock(&t->lock);
+			(void)check_lost(t);
+			OPENSSL_free(params);
+			return rc;
+		}
+	}
+	pthread_rwlock_unlock(&t->lock);
+	OPENSSL_free(params);
+	return rc;
+}
+
+enum eseal_rc
+p11_identity(struct p11_token *t, struct p11_identity *out)
+{
+	CK_TOKEN_INFO ti;
+	CK_INFO ci;
+	enum eseal_rc rc;
+	CK_RV rv;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = acquire(t)) != ESEAL_OK)
+		return rc;
+	rv = t->fl->C_GetTokenInfo(t->slot_id, &ti);
+	if (rv == CKR_OK)
+		rv = t->fl->C_GetInfo(&ci);
+	pthread_rwlock_unlock(&t->lock);
+	if (rv != CKR_OK) {
+		if (rv_is_lost(rv))
+			(void)check_lost(t);
+		return eseal_err(ESEAL_EHSM, "p11: C_GetTokenInfo: CKR 0x%lx",
+		    rv);
+	}
+	padcpy(out->label, sizeof(out->label), ti.label, sizeof(ti.label));
+	padcpy(out->manufacturer, sizeof(out->manufacturer), ti.manufacturerID,
+	    sizeof(ti.manufacturerID));
+	padcpy(out->model, sizeof(out->model), ti.model, sizeof(ti.model));
+	padcpy(out->serial, sizeof(out->serial), ti.serialNumber,
+	    sizeof(ti.serialNumber));
+	out->hw_major = ti.hardwareVersion.major;
+	out->hw_minor = ti.hardwareVersion.minor;
+	out->fw_major = ti.firmwareVersion.major;
+	out->fw_minor = ti.firmwareVersion.minor;
+	padcpy(out->lib_manufacturer, sizeof(out->lib_manufacturer),
+	    ci.manufacturerID, sizeof(ci.manufacturerID));
+	padcpy(out->lib_description, sizeof(out->lib_description),
+	    ci.libraryDescription, sizeof(ci.libraryDescription));
+	out->lib_major = ci.libraryVersion.major;
+	out->lib_minor = ci.libraryVersion.minor;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+p11_mechanisms(struct p11_token *t, struct p11_mech **out, size_t *n)
+{
+	CK_MECHANISM_TYPE types[P11_MAX_MECHS];
+	CK_ULONG count = P11_MAX_MECHS;
+	CK_MECHANISM_INFO mi;
+	struct p11_mech *m;
+	enum eseal_rc rc;
+	CK_RV rv;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = acquire(t)) != ESEAL_OK)
+		return rc;
+	rv = t->fl->C_GetMechanismList(t->slot_id, types, &count);
+	if (rv != CKR_OK) {
+		pthread_rwlock_unlock(&t->lock);
+		return eseal_err(ESEAL_EHSM, "p11: C_GetMechanismList: CKR "
+		    "0x%lx", rv);
+	}
+	if ((m = calloc(count ? count : 1, sizeof(*m))) == NULL) {
+		pthread_rwlock_unlock(&t->lock);
+		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+	}
+	for (CK_ULONG i = 0; i < count; i++) {
+		m[i].type = types[i];
+		m[i].name = p11_mech_name(types[i]);
+		if (t->fl->C_GetMechanismInfo(t->slot_id, types[i], &mi) ==
+		    CKR_OK) {
+			m[i].flags = mi.flags;
+			m[i].min_key = mi.ulMinKeySize;
+			m[i].max_key = mi.ulMaxKeySize;
+		}
+	}
+	pthread_rwlock_unlock(&t->lock);
+	*out = m;
+	*n = count;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+p11_keys(struct p11_token *t, struct p11_key_info **out, size_t *n)
+{
+	PKCS11_KEY *keys[2];
+	unsigned int nk[2];
+	struct p11_key_info *ki;
+	enum eseal_rc rc;
+	size_t total, j = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = acquire(t)) != ESEAL_OK)
+		return rc;
+	if (PKCS11_enumerate_keys(t->slot->token, &keys[0], &nk[0]) != 0 ||
+	    PKCS11_enumerate_public_keys(t->slot->token, &keys[1], &nk[1]) != 0) {
+		pthread_rwlock_unlock(&t->lock);
+		return eseal_err(ESEAL_EHSM, "p11: cannot list keys on the "
+		    "token (libp11 0.4.12 fails on tokens holding EdDSA keys: "
+		    "keep them off CA tokens)");
+	}
+	total = (size_t)nk[0] + nk[1];
+	if ((ki = calloc(total ? total : 1, sizeof(*ki))) == NULL) {
+		pthread_rwlock_unlock(&t->lock);
+		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
+	}
+	for (int k = 0; k < 2; k++) {
+		for (unsigned int i = 0; i < nk[k]; i++, j++) {
+			PKCS11_KEY *key = &keys[k][i];
+			size_t len = key->id_len < P11_ID_MAX ? key->id_len :
+			    P11_ID_MAX;
+
+			memcpy(ki[j].id, key->id, len);
+			ki[j].id_len = len;
+			if (key->label != NULL)
+				snprintf(ki[j].label, sizeof(ki[j].label), "%s",
+				    key->label);
+			ki[j].is_private = k == 0;
+			ki[j].pkey_type = PKCS11_get_key_type(key);
+		}
+	}
+	pthread_rwlock_unlock(&t->lock);
+	*out = ki;
+	*n = total;
+	return ESEAL_OK;
+}

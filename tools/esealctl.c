@@ -1,0 +1,499 @@
+/*
+ * esealctl: the operator's command line.  Offline commands talk to the store
+ * and the token directly (ceremonies inside the facility).  Every command
+ * takes --config and --help, prints one clear line and exits 1 on failure,
+ * exits 2 on a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+
+#include "audit.h"
+#include "ca.h"
+#include "csr.h"
+#include "issue.h"
+#include "issuer.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
+#define ACTOR_MAX	64
+
+struct cmd {
+	const char	*name;		/* "hsm status" */
+	int		(*fn)(int, char **);
+	const char	*usage;		/* options after the name */
+	const char	*help;		/* one line */
+};
+
+static const char *config_path = DEFAULT_CONFIG;
+
+static int
+fail(const char *what)
+{
+	fprintf(stderr, "esealctl: %s: %s\n", what, eseal_errmsg());
+	return 1;
+}
+
+static void
+actor(char *buf, size_t sz)
+{
+	const char *u = getenv("SUDO_USER");
+
+	if (u == NULL)
+		u = getenv("USER");
+	snprintf(buf, sz, "local:%s", u ? u : "unknown");
+}
+
+static int
+load(int with_token, struct conf **c, struct ca *ca)
+{
+	enum eseal_rc rc;
+	int fin, fl;
+
+	if ((rc = conf_load(config_path, c)) != ESEAL_OK)
+		return fail("config");
+	log_set_level((enum log_level)(*c)->log_level);
+	if ((rc = ca_open(*c, with_token, ca)) != ESEAL_OK) {
+		fail("open");
+		conf_free(*c);
+		return 1;
+	}
+	if (with_token) {
+		/* Pending rows left by a crash: finish or fail them first. */
+		if (issue_recover(ca, time(NULL), &fin, &fl) != ESEAL_OK)
+			fprintf(stderr, "esealctl: warning: pending "
+			    "certificates not finished: %s\n", eseal_errmsg());
+		else if (fin + fl > 0)
+			fprintf(stderr, "esealctl: recovered pending "
+			    "certificates: %d finished, %d failed\n", fin, fl);
+	}
+	return 0;
+}
+
+static void
+unload(struct conf *c, struct ca *ca)
+{
+	ca_close(ca);
+	conf_free(c);
+}
+
+/*
+ * Parses the options common to all commands plus the command's own.  Returns
+ * the option character, -1 at the end, '?' on error, 'h' for --help.
+ */
+static int
+next_opt(int argc, char **argv, const struct option *own, int *done)
+{
+	static struct option all[16];
+	size_t n = 0;
+	int ch;
+
+	*done = 0;
+	for (; own != NULL && own[n].name != NULL && n < 13; n++)
+		all[n] = own[n];
+	all[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+	for (;;) {
+		ch = getopt_long(argc, argv, "+", all, NULL);
+		if (ch == 'c') {
+			config_path = optarg;
+			continue;
+		}
+		if (ch == -1)
+			*done = 1;
+		return ch;
+	}
+}
+
+static int
+parse_int(const char *s, int lo, int hi, const char *what, int *out)
+{
+	char *end;
+	long l;
+
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || l < lo || l > hi) {
+		fprintf(stderr, "esealctl: %s: \"%s\" is not an integer from "
+		    "%d to %d\n", what, s, lo, hi);
+		return 0;
+	}
+	*out = (int)l;
+	return 1;
+}
+
+/* --- init ------------------------------------------------------------- */
+
+static int
+cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key-type", required_argument, NULL, 'k' },
+		{ "validity-days", required_argument, NULL, 'v' },
+		{ "crl-shards", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct issuer_params ip;
+	struct issuer *is = NULL;
+	struct org subj;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	const char *kt = NULL;
+	int ch, done, days = -1, shards = -1, kti, ret = 1;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 'k':
+			kt = optarg;
+			break;
+		case 'v':
+			if (!parse_int(optarg, 1, 365 * 30, "--validity-days",
+			    &days))
+				return 2;
+			break;
+		case 's':
+			if (!parse_int(optarg, 1, 256, "--crl-shards", &shards))
+				return 2;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	if (store_issuer_count(ca.store) != 0) {
+		fprintf(stderr, "esealctl: init: the CA already exists in %s; "
+		    "refusing to create it again\n", c->store_path);
+		goto out;
+	}
+	memset(&ip, 0, sizeof(ip));
+	memset(&subj, 0, sizeof(subj));
+	snprintf(subj.country, sizeof(subj.country), "%s", c->ca_country);
+	snprintf(subj.name, sizeof(subj.name), "%s", c->ca_organization);
+	snprintf(subj.common_name, sizeof(subj.common_name), "%s",
+	    c->ca_common_name);
+	ip.name = c->ca_issuer;
+	ip.key_type = c->ca_key_type;
+	if (kt != NULL) {
+		if ((kti = key_type_parse(kt)) < 0) {
+			fprintf(stderr, "esealctl: init: --key-type \"%s\" is not "
+			    "one of ec-p256, ec-p384, rsa-3072, rsa-4096\n", kt);
+			goto out;
+		}
+		ip.key_type = (enum key_type)kti;
+	}
+	ip.subject = &subj;
+	ip.validity_days = days > 0 ? days : c->ca_validity_days;
+	ip.crl_shards = shards > 0 ? shards : c->ca_crl_shards;
+	actor(who, sizeof(who));
+	if (issuer_create(&ca, &ip, time(NULL), who, &is) != ESEAL_OK) {
+		fail("init");
+		goto out;
+	}
+	printf("issuer %s created: %s key on the token, CA certificate valid "
+	    "%d days, %d CRL shard(s)\n", ip.name, key_type_name(ip.key_type),
+	    ip.validity_days, ip.crl_shards);
+	ret = 0;
+out:
+	issuer_free(is);
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- hsm status ------------------------------------------------------- */
+
+static void
+print_hex(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", b[i]);
+}
+
+static int
+cmd_hsm_status(int argc, char **argv)
+{
+	struct p11_identity id;
+	struct p11_mech *m = NULL;
+	struct p11_key_info *k = NULL;
+	struct conf *c;
+	struct ca ca;
+	size_t nm = 0, nk = 0;
+	int ch, done, ret = 1;
+
+	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+		return 2;
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	if (p11_identity(ca.token, &id) != ESEAL_OK ||
+	    p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK ||
+	    p11_keys(ca.token, &k, &nk) != ESEAL_OK) {
+		fail("hsm status");
+		goto out;
+	}
+	printf("module:        %s\n", c->hsm_module);
+	printf("library:       %s %s %d.%d\n", id.lib_manufacturer,
+	    id.lib_description, id.lib_major, id.lib_minor);
+	printf("token:         %s\n", id.label);
+	printf("manufacturer:  %s\n", id.manufacturer);
+	printf("model:         %s\n", id.model);
+	printf("serial:        %s\n", id.serial);
+	printf("hardware:      %d.%d\n", id.hw_major, id.hw_minor);
+	printf("firmware:      %d.%d\n", id.fw_major, id.fw_minor);
+	printf("mechanisms:   ");
+	for (size_t i = 0; i < nm; i++)
+		if (m[i].name != NULL)
+			printf(" %s%s", m[i].name,
+			    (m[i].flags & CKF_GENERATE_KEY_PAIR) ? "(gen)" :
+			    (m[i].flags & CKF_SIGN) ? "(sign)" : "");
+	printf("\n               (%zu in all)\n", nm);
+	printf("keys:          %zu\n", nk);
+	for (size_t i = 0; i < nk; i++) {
+		printf("  %-7s %-3s id=", k[i].is_private ? "private" : "public",
+		    k[i].pkey_type == EVP_PKEY_EC ? "EC" :
+		    k[i].pkey_type == EVP_PKEY_RSA ? "RSA" : "?");
+		print_hex(k[i].id, k[i].id_len);
+		printf(" label=%s\n", k[i].label);
+	}
+	ret = 0;
+out:
+	free(m);
+	free(k);
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- issue ------------------------------------------------------------ */
+
+static int
+read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	FILE *f;
+	unsigned char *b;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "esealctl: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	if ((b = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	n = fread(b, 1, max + 1, f);
+	fclose(f);
+	*buf = b;
+	*len = n;	/* max + 1 means too big: csr_parse says so */
+	return 1;
+}
+
+static int
+cmd_issue(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "csr", required_argument, NULL, 'r' },
+		{ "org", required_argument, NULL, 'o' },
+		{ "country", required_argument, NULL, 'C' },
+		{ "cn", required_argument, NULL, 'n' },
+		{ "validity-days", required_argument, NULL, 'v' },
+		{ "out", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct issue_request req;
+	struct issue_result res;
+	struct csr *csr = NULL;
+	struct org org;
+	struct conf *c = NULL;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	const char *csrpath = NULL, *out = NULL, *o = NULL, *cc = "JP",
+	    *cn = "";
+	unsigned char *buf = NULL;
+	const unsigned char *p;
+	size_t len;
+	X509 *x = NULL;
+	FILE *f;
+	int ch, done, days = -1, ret = 1;
+
+	memset(&res, 0, sizeof(res));
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 'r': csrpath = optarg; break;
+		case 'o': o = optarg; break;
+		case 'C': cc = optarg; break;
+		case 'n': cn = optarg; break;
+		case 'O': out = optarg; break;
+		case 'v':
+			if (!parse_int(optarg, 1, 365 * 5, "--validity-days",
+			    &days))
+				return 2;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (csrpath == NULL || o == NULL) {
+		fprintf(stderr, "esealctl: issue: --csr and --org are "
+		    "required\n");
+		return 2;
+	}
+	memset(&org, 0, sizeof(org));
+	if (strlen(cc) != 2 || strlen(o) >= sizeof(org.name) ||
+	    strlen(cn) >= sizeof(org.common_name)) {
+		fprintf(stderr, "esealctl: issue: --country must be two "
+		    "letters; --org and --cn at most %zu bytes\n",
+		    sizeof(org.name) - 1);
+		return 2;
+	}
+	memcpy(org.country, cc, 3);
+	snprintf(org.name, sizeof(org.name), "%s", o);
+	snprintf(org.common_name, sizeof(org.common_name), "%s", cn);
+
+	/* Check the request before touching the store or the token. */
+	if (!read_file(csrpath, MAX_CSR_BYTES, &buf, &len))
+		return 1;
+	if (csr_parse(buf, len, &csr) != ESEAL_OK) {
+		free(buf);
+		return fail(csrpath);
+	}
+	free(buf);
+	if (load(1, &c, &ca) != 0) {
+		csr_free(csr);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.org = &org;
+	req.csr = csr;
+	req.validity_days = days > 0 ? days : c->issue_validity_days;
+	actor(who, sizeof(who));
+	req.actor = who;
+	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
+		fail("issue");
+		goto out;
+	}
+	p = res.der;
+	if ((x = d2i_X509(NULL, &p, (long)res.der_len)) == NULL) {
+		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
+		    "certificate %s\n", res.serial);
+		goto out;
+	}
+	f = out ? fopen(out, "w") : stdout;
+	if (f == NULL) {
+		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
+		    "issued: serial %s)\n", out, strerror(errno), res.serial);
+		goto out;
+	}
+	PEM_write_X509(f, x);
+	if (out != NULL)
+		fclose(f);
+	fprintf(stderr, "esealctl: issued serial %s\n", res.serial);
+	ret = 0;
+out:
+	X509_free(x);
+	issue_result_clear(&res);
+	csr_free(csr);
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- audit verify ----------------------------------------------------- */
+
+static int
+cmd_audit_verify(int argc, char **argv)
+{
+	struct conf *c;
+	struct ca ca;
+	int64_t n;
+	int ch, done, ret = 1;
+
+	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+		return 2;
+	if (load(0, &c, &ca) != 0)
+		return 1;
+	if (audit_verify(ca.store, &n) != ESEAL_OK)
+		fail("audit verify");
+	else {
+		printf("audit: %lld records, hash chain intact\n", (long long)n);
+		ret = 0;
+	}
+	unload(c, &ca);
+	return ret;
+}
+
+/* --------------------------------------------------------------------- */
+
+static const struct cmd cmds[] = {
+	{ "init", cmd_init, "[--key-type T] [--validity-days N] [--crl-shards N]",
+	  "create the store, the first issuer key on the token and the CA "
+	  "certificate" },
+	{ "hsm status", cmd_hsm_status, "",
+	  "token identity, mechanisms and keys" },
+	{ "issue", cmd_issue, "--csr FILE --org NAME [--country CC] [--cn CN] "
+	  "[--validity-days N] [--out FILE]",
+	  "issue one certificate from a PKCS#10 request" },
+	{ "audit verify", cmd_audit_verify, "",
+	  "check the audit log's hash chain" },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: esealctl [--config FILE] COMMAND [OPTIONS]\n"
+	    "commands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-13s %s\n      %s\n", cmds[i].name, cmds[i].help,
+		    cmds[i].usage);
+	fprintf(f, "every command takes --config FILE (default %s) and "
+	    "--help\n", DEFAULT_CONFIG);
+}
+
+int
+main(int argc, char **argv)
+{
+	int i = 1;
+
+	if (getenv("ESEAL_CONFIG") != NULL)
+		config_path = getenv("ESEAL_CONFIG");
+	while (i < argc && strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+		config_path = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc || strcmp(argv[i], "--help") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
+		usage(i >= argc ? stderr : stdout);
+		return i >= argc ? 2 : 0;
+	}
+	for (size_t k = 0; k < NCMDS; k++) {
+		const char *name = cmds[k].name, *sp = strchr(name, ' ');
+		int words = sp ? 2 : 1;
+
+		if (sp == NULL ? strcmp(argv[i], name) != 0 :
+		    (strncmp(argv[i], name, (size_t)(sp - name)) != 0 ||
+		    argv[i][sp - name] != '\0' || i + 1 >= argc ||
+		    strcmp(argv[i + 1], sp + 1) != 0))
+			continue;
+		/* argv for getopt: the command word(s) act as argv[0]. */
+		argv += i + words - 1;
+		argc -= i + words - 1;
+		for (int j = 1; j < argc; j++)
+			if (strcmp(argv[j], "--help") == 0) {
+				printf("usage: esealctl %s %s\n  %s\n", name,
+				    cmds[k].usage, cmds[k].help);
+				return 0;
+			}
+		optind = 1;
+		return cmds[k].fn(argc, argv);
+	}
+	fprintf(stderr, "esealctl: unknown command \"%s\"; see esealctl "
+	    "--help\n", argv[i]);
+	return 2;
+}
