@@ -51,16 +51,12 @@ LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
 UNIT_TESTS := \
-	conf \
-	store \
-	p11 \
-	csr
+	conf
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
 # Fuzz harnesses: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
-FUZZERS    := \
-	csr
+FUZZERS    :=
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

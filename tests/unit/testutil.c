@@ -1,0 +1,145 @@
+/* testutil.c: temporary directories, SoftHSM tokens, configs, CSRs. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *
+tu_tmpdir(void)
+{
+	static char path[256];
+	const char *base = getenv("TMPDIR");
+
+	snprintf(path, sizeof(path), "%s/eseal-test-XXXXXX",
+	    base ? base : "/tmp");
+	if (mkdtemp(path) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+	return path;
+}
+
+char *
+tu_write(const char *dir, const char *name, const char *s, int mode)
+{
+	char *path;
+	int fd;
+
+	if (asprintf(&path, "%s/%s", dir, name) == -1)
+		abort();
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
+	    write(fd, s, strlen(s)) != (ssize_t)strlen(s)) {
+		perror(path);
+		abort();
+	}
+	fchmod(fd, (mode_t)mode);
+	close(fd);
+	return path;
+}
+
+unsigned char *
+tu_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if ((b = malloc((size_t)n + 1)) == NULL ||
+	    fread(b, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void
+run(const char *cmd)
+{
+	if (system(cmd) != 0) {
+		fprintf(stderr, "testutil: failed: %s\n", cmd);
+		abort();
+	}
+}
+
+char *
+tu_softhsm(const char *dir, const char *label)
+{
+	char cmd[1024], conf[512], pinpath[512];
+	unsigned char *pin;
+	size_t len;
+
+	snprintf(cmd, sizeof(cmd), "%s/tools/softhsm-dev-token %s %s "
+	    ">/dev/null", getenv("ESEAL_TOP") ? getenv("ESEAL_TOP") : ".",
+	    dir, label);
+	run(cmd);
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	snprintf(pinpath, sizeof(pinpath), "%s/pin", dir);
+	if ((pin = tu_read(pinpath, &len)) == NULL)
+		abort();
+	return (char *)pin;
+}
+
+char *
+tu_conf(const char *dir, const char *label, const char *extra)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+	    "[store]\npath = %s/eseal.db\n"
+	    "[hsm]\nmodule = " SOFTHSM_MODULE "\ntoken = pkcs11:token=%s\n"
+	    "pin_file = %s/pin\n"
+	    "[ca]\nissuer = test-ca\ncountry = JP\n"
+	    "organization = Test Certification Co.\n"
+	    "common_name = Test e-Seal CA\nkey_type = ec-p256\n"
+	    "%s", dir, label, dir, extra ? extra : "");
+	return tu_write(dir, "eseald.conf", buf, 0644);
+}
+
+char *
+tu_csr(const char *dir, const char *name, const char *keyspec)
+{
+	char cmd[1024], *path;
+	const char *colon = strchr(keyspec, ':');
+
+	if (asprintf(&path, "%s/%s.csr", dir, name) == -1 || colon == NULL)
+		abort();
+	if (strncmp(keyspec, "ec:", 3) == 0)
+		snprintf(cmd, sizeof(cmd), "openssl req -new -newkey ec "
+		    "-pkeyopt ec_paramgen_curve:%s -nodes -keyout %s/%s.key "
+		    "-subj /CN=from-the-csr -out %s 2>/dev/null", colon + 1,
+		    dir, name, path);
+	else
+		snprintf(cmd, sizeof(cmd), "openssl req -new -newkey rsa:%s "
+		    "-nodes -keyout %s/%s.key -subj /CN=from-the-csr -out %s "
+		    "2>/dev/null", colon + 1, dir, name, path);
+	run(cmd);
+	return path;
+}
+
+time_t
+tu_date(int y, int m, int d)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	return timegm(&tm);
+}

@@ -1,0 +1,39 @@
+/*
+ * testutil.h: helpers shared by the Check suites.  Everything a test makes
+ * lives in a fresh temporary directory; nothing touches var/dev/.
+ */
+#ifndef ESEAL_TESTUTIL_H
+#define ESEAL_TESTUTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Makes a new temporary directory; returns its path (static per call). */
+const char	*tu_tmpdir(void);
+
+/* Writes s to dir/name with mode; returns the path (malloc'd). */
+char		*tu_write(const char *dir, const char *name, const char *s,
+		    int mode);
+
+/*
+ * Creates a SoftHSM token labelled label in dir (tools/softhsm-dev-token),
+ * points SOFTHSM2_CONF at it and returns the PIN (malloc'd).
+ */
+char		*tu_softhsm(const char *dir, const char *label);
+
+/* Writes dir/eseald.conf for a store and token in dir; returns its path. */
+char		*tu_conf(const char *dir, const char *label, const char *extra);
+
+/* Makes a CSR with openssl req; returns its path.  keyspec: "ec:P-256",
+ * "rsa:2048", ... */
+char		*tu_csr(const char *dir, const char *name, const char *keyspec);
+
+/* Reads a whole file; *len gets its size.  NULL if it cannot. */
+unsigned char	*tu_read(const char *path, size_t *len);
+
+/* UTC midnight of a date, for "what happens on 2031-01-01". */
+time_t		 tu_date(int y, int m, int d);
+
+#define SOFTHSM_MODULE	"/usr/lib/softhsm/libsofthsm2.so"
+
+#endif
