@@ -51,7 +51,10 @@ LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
 UNIT_TESTS := \
-	conf
+	conf \
+	p11 \
+	store \
+	issue
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -42,7 +42,8 @@ struct p11_token {
 	CK_FUNCTION_LIST_PTR	 fl;		/* raw function list */
 	CK_SLOT_ID		 slot_id;
 	CK_SESSION_HANDLE	 session;	/* our raw R/W session */
-	int			 loaded;
+	int			 loaded;	/* ctx exists */
+	int			 module_loaded;	/* PKCS11_CTX_load succeeded */
 };
 
 static const struct {
@@ -142,9 +143,11 @@ unload(struct p11_token *t)
 	t->slots = NULL;
 	t->slot = NULL;
 	if (t->ctx != NULL) {
-		PKCS11_CTX_unload(t->ctx);
+		if (t->module_loaded)
+			PKCS11_CTX_unload(t->ctx);
 		PKCS11_CTX_free(t->ctx);
 	}
+	t->module_loaded = 0;
 	t->ctx = NULL;
 	t->loaded = 0;
 }
@@ -171,6 +174,7 @@ load(struct p11_token *t)
 		    t->module_path);
 		goto out;
 	}
+	t->module_loaded = 1;
 	t->dl = dlopen(t->module_path, RTLD_NOW | RTLD_NOLOAD);
 	if (t->dl == NULL ||
 	    (getfl = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(t->dl,

@@ -1,0 +1,304 @@
+/*
+ * test_issue.c: the issuance pipeline on a SoftHSM token: issue for EC and
+ * RSA keys, the certificate verifies under the CA, the row and the audit
+ * record land together, and a pending row left by a "crash" is finished at
+ * the next open.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "ca.h"
+#include "csr.h"
+#include "issue.h"
+#include "issuer.h"
+#include "testutil.h"
+
+struct fixture {
+	const char	*dir;
+	struct conf	*conf;
+	struct ca	 ca;
+	struct issuer	*issuer;
+	struct org	 org;
+};
+
+static void
+setup(struct fixture *f, const char *ca_key)
+{
+	struct issuer_params ip;
+	struct org subj;
+	char extra[128], *confpath, *pin;
+
+	memset(f, 0, sizeof(*f));
+	f->dir = strdup(tu_tmpdir());
+	pin = tu_softhsm(f->dir, "issue");
+	free(pin);
+	snprintf(extra, sizeof(extra), "[issue]\nvalidity_days = 365\n");
+	confpath = tu_conf(f->dir, "issue", extra);
+	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
+	free(confpath);
+	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
+	memset(&subj, 0, sizeof(subj));
+	snprintf(subj.country, sizeof(subj.country), "JP");
+	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
+	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
+	memset(&ip, 0, sizeof(ip));
+	ip.name = "test-ca";
+	ip.key_type = (enum key_type)key_type_parse(ca_key);
+	ip.subject = &subj;
+	ip.validity_days = 3650;
+	ip.crl_shards = 1;
+	ck_assert_int_eq(issuer_create(&f->ca, &ip, time(NULL), "test",
+	    &f->issuer), ESEAL_OK);
+	snprintf(f->org.country, sizeof(f->org.country), "JP");
+	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
+}
+
+static void
+teardown(struct fixture *f)
+{
+	issuer_free(f->issuer);
+	ca_close(&f->ca);
+	conf_free(f->conf);
+	free((char *)f->dir);
+}
+
+static struct csr *
+make_csr(const char *dir, const char *keyspec)
+{
+	char *path = tu_csr(dir, "ee", keyspec);
+	unsigned char *buf;
+	struct csr *c = NULL;
+	size_t len;
+
+	buf = tu_read(path, &len);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(csr_parse(buf, len, &c), ESEAL_OK);
+	free(buf);
+	free(path);
+	return c;
+}
+
+static X509 *
+der_to_x509(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_eq(p, der + len);
+	return x;
+}
+
+static const char *const pairs[][2] = {
+	{ "ec-p256", "ec:P-256" },
+	{ "ec-p384", "ec:P-384" },
+	{ "rsa-3072", "rsa:2048" },
+	{ "ec-p256", "rsa:3072" },
+};
+
+START_TEST(test_issue_verifies)
+{
+	struct fixture f;
+	struct issue_request req;
+	struct issue_result res;
+	struct store_cert row;
+	struct csr *csr;
+	X509 *x;
+	X509_STORE *st;
+	X509_STORE_CTX *ctx;
+	char buf[256];
+	int64_t n;
+
+	setup(&f, pairs[_i][0]);
+	csr = make_csr(f.dir, pairs[_i][1]);
+	memset(&req, 0, sizeof(req));
+	req.org = &f.org;
+	req.csr = csr;
+	req.validity_days = 365;
+	req.actor = "test";
+	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), ESEAL_OK);
+	x = der_to_x509(res.der, res.der_len);
+
+	/* Chains to the CA. */
+	st = X509_STORE_new();
+	X509_STORE_add_cert(st, f.issuer->cert);
+	ctx = X509_STORE_CTX_new();
+	X509_STORE_CTX_init(ctx, st, x, NULL);
+	ck_assert_int_eq(X509_verify_cert(ctx), 1);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+
+	/* Subject from the organisation, not the CSR's "from-the-csr". */
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    buf, sizeof(buf));
+	ck_assert_str_eq(buf, "株式会社テスト");
+	ck_assert(X509_NAME_entry_count(X509_get_subject_name(x)) == 3);
+	/* Serial: 16 octets, positive, as recorded. */
+	ck_assert_int_eq(ASN1_STRING_length(X509_get0_serialNumber(x)), 16);
+	ck_assert_int_eq(ASN1_STRING_type(X509_get0_serialNumber(x)),
+	    V_ASN1_INTEGER);
+	/* The row is issued with exactly these bytes, with its audit record. */
+	ck_assert_int_eq(store_cert_get(f.ca.store, res.serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_ISSUED);
+	ck_assert_uint_eq(row.cert_len, res.der_len);
+	ck_assert_int_eq(memcmp(row.cert, res.der, res.der_len), 0);
+	ck_assert_int_eq(memcmp(row.spki_sha256, csr->spki_sha256, 32), 0);
+	store_cert_clear(&row);
+	ck_assert_int_eq(audit_verify(f.ca.store, &n), ESEAL_OK);
+	ck_assert_int_eq(n, 2);		/* issuer.create, cert.issue */
+
+	X509_free(x);
+	issue_result_clear(&res);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_ca_certificate)
+{
+	struct fixture f;
+	X509 *x;
+	int crit = -1;
+	BASIC_CONSTRAINTS *bc;
+
+	setup(&f, "ec-p384");
+	x = f.issuer->cert;
+	ck_assert_int_eq(X509_check_issued(x, x), X509_V_OK);
+	ck_assert_int_eq(X509_verify(x, f.issuer->pub), 1);
+	bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL);
+	ck_assert_ptr_nonnull(bc);
+	ck_assert(bc->ca);
+	ck_assert_int_eq(crit, 1);
+	BASIC_CONSTRAINTS_free(bc);
+	ck_assert_uint_eq(X509_get_key_usage(x), KU_KEY_CERT_SIGN | KU_CRL_SIGN);
+	ck_assert_int_eq(X509_get_extension_flags(x) & EXFLAG_SS, EXFLAG_SS);
+	ck_assert_ptr_nonnull(X509_get0_subject_key_id(x));
+	ck_assert_ptr_nonnull(X509_get0_authority_key_id(x));
+	ck_assert_int_eq(ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(x),
+	    X509_get0_authority_key_id(x)), 0);
+	ck_assert_int_eq(X509_get_signature_nid(x), NID_ecdsa_with_SHA384);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_pending_finished_at_next_open)
+{
+	struct fixture f;
+	struct issue_request req;
+	struct store_cert row;
+	struct csr *csr;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int fin, fl;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	csr = make_csr(f.dir, "ec:P-256");
+	memset(&req, 0, sizeof(req));
+	req.org = &f.org;
+	req.csr = csr;
+	req.validity_days = 30;
+	req.actor = "test";
+	/* "Crash" after the row is recorded, before the HSM signs. */
+	ck_assert_int_eq(issue_prepare(&f.ca, &req, time(NULL), serial),
+	    ESEAL_OK);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_PENDING), 1);
+	/* Next open: the process starts again and finishes it. */
+	ca_close(&f.ca);
+	ck_assert_int_eq(ca_open(f.conf, 1, &f.ca), ESEAL_OK);
+	ck_assert_int_eq(issue_recover(&f.ca, time(NULL), &fin, &fl), ESEAL_OK);
+	ck_assert_int_eq(fin, 1);
+	ck_assert_int_eq(fl, 0);
+	ck_assert_int_eq(store_cert_get(f.ca.store, serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_ISSUED);
+	x = der_to_x509(row.cert, row.cert_len);
+	ck_assert_int_eq(X509_verify(x, f.issuer->pub), 1);
+	X509_free(x);
+	store_cert_clear(&row);
+	ck_assert_int_eq(issue_recover(&f.ca, time(NULL), &fin, &fl), ESEAL_OK);
+	ck_assert_int_eq(fin + fl, 0);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_pending_with_bad_tbs_is_failed)
+{
+	struct fixture f;
+	struct store_cert c, row;
+	static unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	int fin, fl;
+
+	setup(&f, "ec-p256");
+	memset(&c, 0, sizeof(c));
+	snprintf(c.serial, sizeof(c.serial), "11");
+	c.issuer_id = f.issuer->rec.id;
+	c.tbs = junk;
+	c.tbs_len = sizeof(junk);
+	c.subject = (char *)"/CN=x";
+	ck_assert_int_eq(store_cert_insert_pending(f.ca.store, &c, 1), ESEAL_OK);
+	ck_assert_int_eq(issue_recover(&f.ca, time(NULL), &fin, &fl), ESEAL_OK);
+	ck_assert_int_eq(fin, 0);
+	ck_assert_int_eq(fl, 1);
+	ck_assert_int_eq(store_cert_get(f.ca.store, "11", &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_FAILED);
+	ck_assert_ptr_nonnull(row.fail_reason);
+	store_cert_clear(&row);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_validity_capped_by_ca)
+{
+	struct fixture f;
+	struct issue_request req;
+	struct issue_result res;
+	struct csr *csr;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	csr = make_csr(f.dir, "ec:P-256");
+	memset(&req, 0, sizeof(req));
+	req.org = &f.org;
+	req.csr = csr;
+	req.validity_days = 365 * 20;	/* longer than the CA's 10 years */
+	req.actor = "test";
+	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), ESEAL_OK);
+	x = der_to_x509(res.der, res.der_len);
+	ck_assert_int_eq(ASN1_TIME_compare(X509_get0_notAfter(x),
+	    X509_get0_notAfter(f.issuer->cert)), 0);
+	X509_free(x);
+	issue_result_clear(&res);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("issue");
+	TCase *tc = tcase_create("issue");
+	SRunner *sr;
+	int nf;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_issue_verifies, 0,
+	    sizeof(pairs) / sizeof(pairs[0]));
+	tcase_add_test(tc, test_ca_certificate);
+	tcase_add_test(tc, test_pending_finished_at_next_open);
+	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
+	tcase_add_test(tc, test_validity_capped_by_ca);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}

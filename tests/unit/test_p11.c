@@ -1,0 +1,345 @@
+/*
+ * test_p11.c: the PKCS#11 layer on a SoftHSM token made for each test: key
+ * generation for each type, keys found by CKA_ID, sign and verify, token
+ * identity, non-extractable keys, and recovery from lost sessions.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+
+#include "p11.h"
+#include "testutil.h"
+
+static const unsigned char ID1[] = { 0xe5, 0xea, 0x01 };
+static const unsigned char ID2[] = { 0xe5, 0xea, 0x02 };
+
+static struct p11_token *
+open_token(void)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit");
+	struct p11_token *t = NULL;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	free(pin);
+	return t;
+}
+
+struct sig {
+	unsigned char	 buf[1024];
+	size_t		 len;
+};
+
+static int
+sign_cb(EVP_PKEY *key, void *arg)
+{
+	struct sig *s = arg;
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok;
+
+	s->len = sizeof(s->buf);
+	ok = EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestSign(m, s->buf, &s->len, (const unsigned char *)"tbs",
+	    3) == 1;
+	EVP_MD_CTX_free(m);
+	return ok;
+}
+
+static int
+verifies(EVP_PKEY *pub, const struct sig *s)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok;
+
+	ok = EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	    EVP_DigestVerify(m, s->buf, s->len, (const unsigned char *)"tbs",
+	    3) == 1;
+	EVP_MD_CTX_free(m);
+	return ok;
+}
+
+static const struct {
+	enum key_type	type;
+	int		pkey_type;
+	int		bits;
+} types[] = {
+	{ KEY_EC_P256, EVP_PKEY_EC, 256 },
+	{ KEY_EC_P384, EVP_PKEY_EC, 384 },
+	{ KEY_RSA_3072, EVP_PKEY_RSA, 3072 },
+	{ KEY_RSA_4096, EVP_PKEY_RSA, 4096 },
+};
+
+START_TEST(test_keygen_each_type)
+{
+	struct p11_token *t = open_token();
+	EVP_PKEY *pub = NULL;
+	struct sig s;
+
+	ck_assert_int_eq(p11_generate(t, types[_i].type, ID1, sizeof(ID1),
+	    "k"), ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &pub), ESEAL_OK);
+	ck_assert_int_eq(EVP_PKEY_get_base_id(pub), types[_i].pkey_type);
+	ck_assert_int_eq(EVP_PKEY_get_bits(pub), types[_i].bits);
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	EVP_PKEY_free(pub);
+	p11_close(t);
+}
+END_TEST
+
+START_TEST(test_find_by_id)
+{
+	struct p11_token *t = open_token();
+	struct p11_key_info *k = NULL;
+	EVP_PKEY *p1 = NULL, *p2 = NULL;
+	struct sig s;
+	size_t n = 0;
+
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "a"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID2, sizeof(ID2), "b"),
+	    ESEAL_OK);
+	/* The same CKA_ID again is refused. */
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P384, ID1, sizeof(ID1), "c"),
+	    ESEAL_EEXIST);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &p1), ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID2, sizeof(ID2), &p2), ESEAL_OK);
+	ck_assert_int_ne(EVP_PKEY_eq(p1, p2), 1);
+	/* A signature by ID2 verifies with ID2's key, not ID1's. */
+	ck_assert_int_eq(p11_with_key(t, ID2, sizeof(ID2), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(p2, &s));
+	ck_assert(!verifies(p1, &s));
+	/* Unknown id. */
+	ck_assert_int_eq(p11_with_key(t, (const unsigned char *)"zz", 2,
+	    sign_cb, &s), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(p11_keys(t, &k, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 4);	/* two private, two public */
+	free(k);
+	EVP_PKEY_free(p1);
+	EVP_PKEY_free(p2);
+	p11_close(t);
+}
+END_TEST
+
+START_TEST(test_identity_and_mechanisms)
+{
+	struct p11_token *t = open_token();
+	struct p11_identity id;
+	struct p11_mech *m = NULL;
+	size_t n = 0;
+	int ecdsa = 0, ecgen = 0;
+
+	ck_assert_int_eq(p11_identity(t, &id), ESEAL_OK);
+	ck_assert_str_eq(id.label, "unit");
+	ck_assert_str_eq(id.manufacturer, "SoftHSM project");
+	ck_assert_str_eq(id.model, "SoftHSM v2");
+	ck_assert_int_eq(id.fw_major, 2);
+	ck_assert_int_eq(id.fw_minor, 6);
+	ck_assert_str_eq(id.lib_manufacturer, "SoftHSM");
+	ck_assert(strlen(id.serial) > 0);
+	ck_assert_int_eq(p11_mechanisms(t, &m, &n), ESEAL_OK);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].type == CKM_ECDSA && (m[i].flags & CKF_SIGN))
+			ecdsa = 1;
+		if (m[i].type == CKM_EC_KEY_PAIR_GEN &&
+		    (m[i].flags & CKF_GENERATE_KEY_PAIR))
+			ecgen = 1;
+	}
+	ck_assert(ecdsa && ecgen);
+	ck_assert_str_eq(p11_mech_name(CKM_ECDSA_SHA384), "CKM_ECDSA_SHA384");
+	free(m);
+	p11_close(t);
+}
+END_TEST
+
+/* The raw function list of the loaded module, as an outsider sees it. */
+static CK_FUNCTION_LIST_PTR
+raw(void)
+{
+	CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
+	CK_FUNCTION_LIST_PTR fl = NULL;
+	void *dl = dlopen(SOFTHSM_MODULE, RTLD_NOW | RTLD_NOLOAD);
+
+	ck_assert_ptr_nonnull(dl);
+	get = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(dl,
+	    "C_GetFunctionList");
+	ck_assert_int_eq(get(&fl), CKR_OK);
+	dlclose(dl);
+	return fl;
+}
+
+static CK_SLOT_ID
+raw_slot(CK_FUNCTION_LIST_PTR fl)
+{
+	CK_SLOT_ID slots[16];
+	CK_ULONG n = 16;
+	CK_TOKEN_INFO ti;
+
+	ck_assert_int_eq(fl->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	for (CK_ULONG i = 0; i < n; i++)
+		if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, "unit ", 5) == 0)
+			return slots[i];
+	ck_abort_msg("token not found");
+	return 0;
+}
+
+START_TEST(test_not_extractable)
+{
+	struct p11_token *t = open_token();
+	CK_FUNCTION_LIST_PTR fl;
+	CK_SESSION_HANDLE sh;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE find[] = { { CKA_CLASS, &cls, sizeof(cls) },
+	    { CKA_ID, (void *)ID1, sizeof(ID1) } };
+	CK_BBOOL extractable = CK_TRUE, sensitive = CK_FALSE;
+	CK_ATTRIBUTE get[] = {
+		{ CKA_EXTRACTABLE, &extractable, sizeof(extractable) },
+		{ CKA_SENSITIVE, &sensitive, sizeof(sensitive) } };
+	CK_ATTRIBUTE value = { CKA_VALUE, NULL, 0 };
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	fl = raw();
+	ck_assert_int_eq(fl->C_OpenSession(raw_slot(fl), CKF_SERIAL_SESSION,
+	    NULL, NULL, &sh), CKR_OK);
+	ck_assert_int_eq(fl->C_FindObjectsInit(sh, find, 2), CKR_OK);
+	ck_assert_int_eq(fl->C_FindObjects(sh, &h, 1, &n), CKR_OK);
+	fl->C_FindObjectsFinal(sh);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(fl->C_GetAttributeValue(sh, h, get, 2), CKR_OK);
+	ck_assert_int_eq(extractable, CK_FALSE);
+	ck_assert_int_eq(sensitive, CK_TRUE);
+	/* The private value cannot be read. */
+	ck_assert_int_eq(fl->C_GetAttributeValue(sh, h, &value, 1),
+	    CKR_ATTRIBUTE_SENSITIVE);
+	fl->C_CloseSession(sh);
+	p11_close(t);
+}
+END_TEST
+
+START_TEST(test_lost_session_recovered)
+{
+	struct p11_token *t = open_token();
+	CK_FUNCTION_LIST_PTR fl;
+	EVP_PKEY *pub = NULL;
+	struct sig s;
+
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &pub), ESEAL_OK);
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(p11_alive(t));
+	/* The module closes every session underneath us (and logs out). */
+	fl = raw();
+	ck_assert_int_eq(fl->C_CloseAllSessions(raw_slot(fl)), CKR_OK);
+	/* The next operation still succeeds, without a restart. */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	ck_assert(p11_alive(t));
+	/* And again, through the health check path first. */
+	fl = raw();
+	ck_assert_int_eq(fl->C_CloseAllSessions(raw_slot(fl)), CKR_OK);
+	ck_assert(!p11_alive(t));
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	EVP_PKEY_free(pub);
+	p11_close(t);
+}
+END_TEST
+
+START_TEST(test_token_files_moved_away_and_back)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit"), cmd[1024];
+	struct p11_token *t = NULL;
+	EVP_PKEY *pub = NULL;
+	struct sig s;
+	enum eseal_rc rc;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &pub), ESEAL_OK);
+	/* The token goes away: sessions die and a reload cannot find it. */
+	ck_assert_int_eq(raw()->C_CloseAllSessions(raw_slot(raw())), CKR_OK);
+	snprintf(cmd, sizeof(cmd), "mv %s/tokens %s/away", dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	rc = p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s);
+	ck_assert_int_eq(rc, ESEAL_EHSM);
+	ck_assert_msg(strstr(eseal_errmsg(), "p11:") != NULL, "%s",
+	    eseal_errmsg());
+	/* It comes back: the next operation succeeds, same process. */
+	snprintf(cmd, sizeof(cmd), "mv %s/away %s/tokens", dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	EVP_PKEY_free(pub);
+	p11_close(t);
+	free(pin);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit");
+	struct p11_token *t = NULL;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit",
+	    "wrong-pin", &t), ESEAL_EHSM);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "cannot log in"));
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=nosuch", pin,
+	    &t), ESEAL_EHSM);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "no tokens match"));
+	ck_assert_int_ne(p11_open(SOFTHSM_MODULE, "token=unit", pin, &t),
+	    ESEAL_OK);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "RFC 7512"));
+	ck_assert_int_eq(p11_open("/nonexistent/module.so",
+	    "pkcs11:token=unit", pin, &t), ESEAL_EHSM);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "cannot load"));
+	ck_assert_ptr_null(t);
+	free(pin);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("p11");
+	TCase *tc = tcase_create("p11");
+	SRunner *sr;
+	int nf;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_keygen_each_type, 0,
+	    sizeof(types) / sizeof(types[0]));
+	tcase_add_test(tc, test_find_by_id);
+	tcase_add_test(tc, test_identity_and_mechanisms);
+	tcase_add_test(tc, test_not_extractable);
+	tcase_add_test(tc, test_lost_session_recovered);
+	tcase_add_test(tc, test_token_files_moved_away_and_back);
+	tcase_add_test(tc, test_open_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}

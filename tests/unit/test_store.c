@@ -1,0 +1,244 @@
+/* test_store.c: migrations, issuer and certificate rows, transactions. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "schema.h"
+#include "store.h"
+#include "testutil.h"
+
+static char *
+db_path(void)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/eseal.db", tu_tmpdir()) == -1)
+		abort();
+	return p;
+}
+
+/* Runs a query that returns one integer, straight through SQLite. */
+static long long
+q(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int64_t
+add_issuer(struct store *s)
+{
+	struct store_issuer is;
+	unsigned char der[3] = { 0x30, 0x01, 0x00 };
+	int64_t id;
+
+	memset(&is, 0, sizeof(is));
+	snprintf(is.name, sizeof(is.name), "ca-1");
+	memcpy(is.key_id, "\x01\x02", 2);
+	is.key_id_len = 2;
+	snprintf(is.key_type, sizeof(is.key_type), "ec-p256");
+	is.cert = der;
+	is.cert_len = sizeof(der);
+	is.not_before = 1000;
+	is.not_after = 2000;
+	is.crl_shards = 4;
+	ck_assert_int_eq(store_issuer_insert(s, &is, 1000, &id), ESEAL_OK);
+	return id;
+}
+
+static void
+pending_row(struct store_cert *c, int64_t issuer, const char *serial)
+{
+	static unsigned char tbs[] = { 0x30, 0x00 };
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->serial, sizeof(c->serial), "%s", serial);
+	c->issuer_id = issuer;
+	c->tbs = tbs;
+	c->tbs_len = sizeof(tbs);
+	c->subject = (char *)"/CN=x";
+	c->not_before = 1;
+	c->not_after = 2;
+}
+
+START_TEST(test_migrations_from_empty_and_again)
+{
+	char *path = db_path();
+	struct store *s;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_schema_version(s),
+	    schema_migrations[schema_nmigrations - 1].version);
+	add_issuer(s);
+	store_close(s);
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM schema_version"),
+	    (long long)schema_nmigrations);
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name IN ('issuers','certificates','revocations','crls','audit')"),
+	    5);
+	/* Opening again applies nothing and keeps the data. */
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_issuer_count(s), 1);
+	store_close(s);
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM schema_version"),
+	    (long long)schema_nmigrations);
+	/* WAL is on. */
+	ck_assert_int_eq(q(path, "SELECT journal_mode = 'wal' FROM "
+	    "pragma_journal_mode"), 1);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_open_refuses_garbage)
+{
+	char *path = tu_write(tu_tmpdir(), "eseal.db",
+	    "this is not a database, but it is long enough to look like one "
+	    "to a careless reader of the first hundred bytes of the file.\n",
+	    0600);
+	struct store *s = NULL;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_ESTORE);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "store:"));
+	free(path);
+}
+END_TEST
+
+START_TEST(test_issuer_rows)
+{
+	char *path = db_path();
+	struct store_issuer is, *list;
+	struct store *s;
+	size_t n;
+	int64_t id;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_issuer_current(s, &is), ESEAL_ENOTFOUND);
+	id = add_issuer(s);
+	ck_assert_int_eq(store_issuer_by_name(s, "ca-1", &is), ESEAL_OK);
+	ck_assert_int_eq(is.id, id);
+	ck_assert_int_eq(is.crl_shards, 4);
+	ck_assert_uint_eq(is.cert_len, 3);
+	ck_assert_str_eq(is.status, "active");
+	store_issuer_clear(&is);
+	ck_assert_int_eq(store_issuer_by_name(s, "nope", &is), ESEAL_ENOTFOUND);
+	/* Same name again: conflict. */
+	memset(&is, 0, sizeof(is));
+	snprintf(is.name, sizeof(is.name), "ca-1");
+	is.key_id_len = 1;
+	is.cert = (unsigned char *)"\x30\x00";
+	is.cert_len = 2;
+	is.crl_shards = 1;
+	snprintf(is.key_type, sizeof(is.key_type), "ec-p256");
+	ck_assert_int_eq(store_issuer_insert(s, &is, 1, &id), ESEAL_EEXIST);
+	ck_assert_int_eq(store_issuer_list(s, &list, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 1);
+	store_issuer_list_free(list, n);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_cert_lifecycle)
+{
+	char *path = db_path();
+	struct store_cert c, got, *pend;
+	struct store *s;
+	size_t n;
+	int64_t iid;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	iid = add_issuer(s);
+	pending_row(&c, iid, "0102");
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 10), ESEAL_OK);
+	/* A serial is never reused, whatever its status. */
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 11), ESEAL_EEXIST);
+	ck_assert_int_eq(store_cert_pending(s, &pend, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(pend[0].serial, "0102");
+	store_cert_list_free(pend, n);
+	ck_assert_int_eq(store_cert_mark_issued(s, "0102",
+	    (const unsigned char *)"\x30\x00", 2, 12), ESEAL_OK);
+	/* Only a pending row moves. */
+	ck_assert_int_eq(store_cert_mark_issued(s, "0102",
+	    (const unsigned char *)"\x30\x00", 2, 12), ESEAL_EEXIST);
+	ck_assert_int_eq(store_cert_mark_failed(s, "0102", "x", 13),
+	    ESEAL_EEXIST);
+	ck_assert_int_eq(store_cert_get(s, "0102", &got), ESEAL_OK);
+	ck_assert_int_eq(got.status, CERT_ISSUED);
+	ck_assert_uint_eq(got.cert_len, 2);
+	store_cert_clear(&got);
+	ck_assert_int_eq(store_cert_count(s, CERT_ISSUED), 1);
+	ck_assert_int_eq(store_cert_count(s, CERT_PENDING), 0);
+	/* Unknown issuer: the foreign key refuses it. */
+	pending_row(&c, iid + 100, "0103");
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 10), ESEAL_ESTORE);
+	store_close(s);
+	/* The schema itself refuses an issued row without a certificate. */
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM certificates WHERE "
+	    "status = 'issued' AND cert IS NULL"), 0);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_nested_transactions)
+{
+	char *path = db_path();
+	struct store_cert c;
+	struct store *s;
+	int64_t iid;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	iid = add_issuer(s);
+	/* An inner rollback dooms the outer transaction. */
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	pending_row(&c, iid, "aa");
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 1), ESEAL_OK);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	store_rollback(s);
+	ck_assert_int_eq(store_commit(s), ESEAL_ESTORE);
+	ck_assert_int_eq(store_cert_count(s, CERT_PENDING), 0);
+	/* Both commit: the row lands. */
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 1), ESEAL_OK);
+	ck_assert_int_eq(store_commit(s), ESEAL_OK);
+	ck_assert_int_eq(store_commit(s), ESEAL_OK);
+	ck_assert_int_eq(store_cert_count(s, CERT_PENDING), 1);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, test_migrations_from_empty_and_again);
+	tcase_add_test(tc, test_open_refuses_garbage);
+	tcase_add_test(tc, test_issuer_rows);
+	tcase_add_test(tc, test_cert_lifecycle);
+	tcase_add_test(tc, test_nested_transactions);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
