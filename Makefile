@@ -54,12 +54,14 @@ UNIT_TESTS := \
 	conf \
 	p11 \
 	store \
-	issue
+	issue \
+	csr
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
 # Fuzz harnesses: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
-FUZZERS    :=
+FUZZERS    := \
+	csr
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
