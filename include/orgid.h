@@ -11,26 +11,26 @@
 
 #include "err.h"
 
-#define ORGID_MAX	128	/* longest value + NUL; X.520 sets no bound */
+#define ORGID_MAX	128	/* value + NUL: up to 127 characters accepted */
 
 enum orgid_scheme {
 	ORGID_VAT,		/* "VAT": value added tax number */
 	ORGID_NTR,		/* "NTR": national trade register */
-	ORGID_PSD,		/* "PSD": PSD2 authorisation, TS 119 495 5.2.1 */
+	ORGID_PSD,		/* "PSD": PSD2 authorisation (TS 119 495) */
 	ORGID_LEI,		/* "LEI": ISO 17442 Legal Entity Identifier */
-	ORGID_NATIONAL,		/* "XX:": a national scheme of local definition */
+	ORGID_NATIONAL,		/* "XX:": national scheme, local definition */
 	ORGID_SCHEME_MAX
 };
 
 struct orgid {
 	enum orgid_scheme scheme;
-	char	national[3];		/* the XX of "XX:" (ORGID_NATIONAL), else "" */
+	char	national[3];		/* XX of "XX:" (national), else "" */
 	char	country[3];		/* ISO 3166-1 alpha-2, upper case */
 	char	reference[ORGID_MAX];	/* the part after "CC-" */
-	char	text[ORGID_MAX];	/* the whole value, "NTRJP-7123456789012" */
+	char	text[ORGID_MAX];	/* the value, "NTRJP-7123456789012" */
 };
 
-/* Name of a scheme for logs and JSON: "VAT", "NTR", "PSD", "LEI", "national". */
+/* Scheme name for logs and JSON: "VAT", "NTR", "PSD", "LEI", "national". */
 const char	*orgid_scheme_name(enum orgid_scheme);
 
 /*

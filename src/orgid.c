@@ -78,10 +78,12 @@ corpnum_verify(const char *s)
 	size_t i, len = strnlen(s, JP_CORPNUM_LEN + 1);
 	int want;
 
-	if (len != JP_CORPNUM_LEN)
-		return eseal_err(ESEAL_EINVAL, R_CORP "%s%zu characters, "
-		    "not 13 digits", len > JP_CORPNUM_LEN ? "more than " : "",
-		    len);
+	if (len > JP_CORPNUM_LEN)
+		return eseal_err(ESEAL_EINVAL, R_CORP "longer than 13 "
+		    "characters");
+	if (len < JP_CORPNUM_LEN)
+		return eseal_err(ESEAL_EINVAL, R_CORP "%zu characters, not 13 "
+		    "digits", len);
 	for (i = 0; i < len; i++)
 		if (!is_digit(s[i]))
 			return eseal_err(ESEAL_EINVAL, R_CORP "character %zu "
@@ -119,9 +121,12 @@ lei_verify(const char *s)
 	size_t i, len = strnlen(s, LEI_LEN + 1);
 	int cd, r = 0;
 
-	if (len != LEI_LEN)
-		return eseal_err(ESEAL_EINVAL, R_LEI "LEI is %s%zu characters, "
-		    "not 20", len > LEI_LEN ? "more than " : "", len);
+	if (len > LEI_LEN)
+		return eseal_err(ESEAL_EINVAL, R_LEI "LEI longer than 20 "
+		    "characters");
+	if (len < LEI_LEN)
+		return eseal_err(ESEAL_EINVAL, R_LEI "LEI of %zu characters, "
+		    "not 20", len);
 	for (i = 0; i < LEI_LEN; i++) {
 		if (is_digit(s[i]))
 			r = (r * 10 + (s[i] - '0')) % 97;
