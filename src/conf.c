@@ -244,9 +244,10 @@ conf_load(const char *path, struct conf **out)
 		}
 	}
 	if (!valid_issuer_name(c->ca_issuer)) {
-		free(c);
-		return eseal_err(ESEAL_ECONF, "%s: [ca] issuer: \"%s\" must be "
+		eseal_err(ESEAL_ECONF, "%s: [ca] issuer: \"%s\" must be "
 		    "1-63 characters of a-z, 0-9 and '-'", path, c->ca_issuer);
+		free(c);
+		return ESEAL_ECONF;
 	}
 	*out = c;
 	return ESEAL_OK;

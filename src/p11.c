@@ -423,40 +423,43 @@ p11_with_key(struct p11_token *t, const unsigned char *id, size_t id_len,
 	    "reopening it");
 }
 
+struct pub_arg {
+	unsigned char	*der;
+	int		 len;
+};
+
+static int
+pub_cb(EVP_PKEY *key, void *arg)
+{
+	struct pub_arg *a = arg;
+
+	a->len = i2d_PUBKEY(key, &a->der);
+	return a->len > 0;
+}
+
+/*
+ * The public half is read through the private key's EVP_PKEY (libp11 fills
+ * it from the token's public key object): libp11 0.4.12's
+ * PKCS11_get_public_key() leaks for EC keys.
+ */
 enum eseal_rc
 p11_public_key(struct p11_token *t, const unsigned char *id, size_t id_len,
     EVP_PKEY **out)
 {
-	PKCS11_KEY *key;
-	EVP_PKEY *hsm = NULL;
-	unsigned char *der = NULL;
+	struct pub_arg a = { NULL, 0 };
 	const unsigned char *p;
 	enum eseal_rc rc;
-	int len;
 
 	*out = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = acquire(t)) != ESEAL_OK)
-			return rc;
-		rc = find_key(t, id, id_len, 0, &key);
-		if (rc == ESEAL_OK && (hsm = PKCS11_get_public_key(key)) == NULL)
-			rc = eseal_err(ESEAL_EHSM, "p11: cannot read the public "
-			    "key");
-		pthread_rwlock_unlock(&t->lock);
-		if (rc != ESEAL_EHSM || !check_lost(t))
-			break;
+	if ((rc = p11_with_key(t, id, id_len, pub_cb, &a)) != ESEAL_OK) {
+		OPENSSL_free(a.der);
+		return rc == ESEAL_EINTERNAL ? eseal_err(ESEAL_EHSM, "p11: "
+		    "cannot read the public key") : rc;
 	}
-	if (rc != ESEAL_OK)
-		return rc;
 	/* A standalone copy: no reference to the token survives. */
-	len = i2d_PUBKEY(hsm, &der);
-	EVP_PKEY_free(hsm);
-	if (len <= 0)
-		return eseal_err(ESEAL_EINTERNAL, "p11: cannot encode the "
-		    "public key");
-	p = der;
-	*out = d2i_PUBKEY(NULL, &p, len);
-	OPENSSL_free(der);
+	p = a.der;
+	*out = d2i_PUBKEY(NULL, &p, a.len);
+	OPENSSL_free(a.der);
 	if (*out == NULL)
 		return eseal_err(ESEAL_EINTERNAL, "p11: cannot decode the "
 		    "public key");
