@@ -19,4 +19,11 @@ enum eseal_rc	serial_new(BIGNUM **bn, char hex[STORE_SERIAL_HEX_MAX]);
 /* Lower-case hex of a serial, as stored.  0 if too long. */
 int		serial_hex(const BIGNUM *bn, char hex[STORE_SERIAL_HEX_MAX]);
 
+/*
+ * The CRL shard of a serial (0 .. nshards-1): its low 32 bits modulo
+ * nshards.  Fixed at issuance and baked into the certificate's CRL
+ * distribution point, so it must never change.  -1 if hex is not a serial.
+ */
+int		serial_shard(const char *hex, int nshards);
+
 #endif

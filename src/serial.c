@@ -1,5 +1,6 @@
 /* serial.c: drawing certificate serial numbers from the CSPRNG. */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -46,4 +47,23 @@ serial_new(BIGNUM **bn, char hex[STORE_SERIAL_HEX_MAX])
 		return eseal_err(ESEAL_ENOMEM, "serial: out of memory");
 	}
 	return ESEAL_OK;
+}
+
+int
+serial_shard(const char *hex, int nshards)
+{
+	size_t n = strlen(hex);
+	uint32_t low = 0;
+
+	if (n == 0 || n >= STORE_SERIAL_HEX_MAX || nshards < 1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)hex[i]))
+			return -1;
+	for (size_t i = n > 8 ? n - 8 : 0; i < n; i++) {
+		int c = tolower((unsigned char)hex[i]);
+
+		low = (low << 4) | (uint32_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	return (int)(low % (uint32_t)nshards);
 }
