@@ -54,6 +54,13 @@ void		issuer_free(struct issuer *);
 enum eseal_rc	issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x);
 
 /*
+ * The digest the CA signs with for an issuer key, matched to its strength
+ * (TS 119 312): P-256 SHA-256, P-384 SHA-384, P-521 SHA-512, RSA-3072
+ * SHA-256, RSA-4096 SHA-384.
+ */
+const EVP_MD	*issuer_md(EVP_PKEY *issuer_pub);
+
+/*
  * Signs the DER TBSCertificate tbs with the issuer key on the token and
  * returns the DER certificate in *der (caller frees with OPENSSL_free),
  * after checking that it parses, that its TBS is byte for byte tbs, and

@@ -65,6 +65,15 @@ struct store_audit {
 const char	*cert_status_name(enum cert_status);
 
 /*
+ * For the store's own other files (store_*.c) only: the SQLite handle and
+ * the connection's recursive mutex, to hold around every statement.
+ */
+struct sqlite3;
+struct sqlite3	*store_db(struct store *);
+void		 store_lock(struct store *);
+void		 store_unlock(struct store *);
+
+/*
  * Opens (creating if needed) the store at path, applies the embedded
  * migrations not yet applied, each in its own transaction, and records the
  * applied version.  WAL, synchronous=FULL, foreign keys, busy timeout.

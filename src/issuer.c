@@ -35,8 +35,7 @@ ASN1_SEQUENCE(CERT_PARTS) = {
 	ASN1_SIMPLE(CERT_PARTS, sig, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(CERT_PARTS)
 
-/* The digest for an issuer key: matched to its strength (TS 119 312). */
-static const EVP_MD *
+const EVP_MD *
 issuer_md(EVP_PKEY *pub)
 {
 	int bits = EVP_PKEY_get_bits(pub);

@@ -281,6 +281,24 @@ unlock(struct store *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+void
+store_lock(struct store *s)
+{
+	lock(s);
+}
+
+void
+store_unlock(struct store *s)
+{
+	unlock(s);
+}
+
 enum eseal_rc
 store_issuer_insert(struct store *s, const struct store_issuer *is,
     int64_t now, int64_t *id)
