@@ -39,6 +39,7 @@ LIB_SRCS := \
 	src/audit.c \
 	src/ca.c \
 	src/csr.c \
+	src/orgid.c \
 	src/profile.c \
 	src/issuer.c \
 	src/issue.c \
@@ -55,13 +56,15 @@ UNIT_TESTS := \
 	p11 \
 	store \
 	issue \
-	csr
+	csr \
+	orgid
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
 # Fuzz harnesses: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
 FUZZERS    := \
-	csr
+	csr \
+	orgid
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
