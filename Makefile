@@ -33,6 +33,7 @@ LIB_SRCS := \
 	src/err.c \
 	src/log.c \
 	src/conf.c \
+	src/keytype.c \
 	src/store.c \
 	src/p11.c \
 	src/serial.c \
@@ -40,8 +41,12 @@ LIB_SRCS := \
 	src/ca.c \
 	src/csr.c \
 	src/orgid.c \
+	src/qcs.c \
 	src/profile.c \
 	src/issuer.c \
+	src/fips.c \
+	src/policy.c \
+	src/lint.c \
 	src/issue.c \
 	src/http.c \
 	src/api_publish.c \
@@ -57,7 +62,9 @@ UNIT_TESTS := \
 	store \
 	issue \
 	csr \
-	orgid
+	orgid \
+	policy \
+	fips
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -5,22 +5,44 @@
 #ifndef ESEAL_CA_H
 #define ESEAL_CA_H
 
+#include <time.h>
+
 #include "conf.h"
 #include "err.h"
+#include "fips.h"
 #include "p11.h"
+#include "policy.h"
 #include "store.h"
 
 struct ca {
 	const struct conf	*conf;	/* borrowed */
 	struct store		*store;
 	struct p11_token	*token;
+	struct policy		*policy;	/* crypto policy */
+	struct fips_registry	*fips;		/* HSM module registry */
 };
 
 /*
- * Opens the store (applying migrations) and, if with_token, the token with
- * the PIN from the configured PIN file.  Fills *ca; close with ca_close().
+ * Opens the store (applying migrations), reads the crypto policy and the
+ * HSM module registry and, if with_token, opens the token with the PIN from
+ * the configured PIN file.  Fills *ca; close with ca_close().
  */
 enum eseal_rc	ca_open(const struct conf *, int with_token, struct ca *ca);
 void		ca_close(struct ca *);
+
+/*
+ * The token's FIPS 140 verdict now (asks the token for its identity).
+ * ESEAL_EHSM if the token cannot say who it is.
+ */
+enum eseal_rc	ca_fips_verdict(struct ca *, time_t now,
+		    struct fips_verdict *out);
+
+/*
+ * Whether the token may be used for use now.  A refusal is ESEAL_EPOLICY
+ * naming the module, its CMVP certificate, its status and why, and leaves
+ * an audit record (actor, action "fips.refuse").
+ */
+enum eseal_rc	ca_fips_allow(struct ca *, enum fips_use use, time_t now,
+		    const char *actor);
 
 #endif

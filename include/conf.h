@@ -31,8 +31,17 @@ struct conf {
 	int	ca_validity_days;
 	int	ca_crl_shards;
 
-	/* [issue] the minimal end-entity profile */
-	int	issue_validity_days;
+	/* [issue] */
+	int	issue_validity_days;		/* default validity */
+	char	issue_profiles_dir[CONF_PATH_MAX];	/* conf/profiles */
+	char	issue_profile[64];		/* default profile name */
+	char	issue_crypto_policy[CONF_PATH_MAX];	/* crypto-policy.conf */
+
+	/* [hsm] registry */
+	char	hsm_registry[CONF_PATH_MAX];	/* hsm-modules.conf */
+
+	/* [publish] */
+	char	publish_base_url[CONF_STR_MAX];	/* {base} in URL templates */
 
 	/* [http] */
 	char	http_listen[CONF_STR_MAX];	/* host:port */
@@ -43,6 +52,20 @@ struct conf {
 	/* [log] */
 	int	log_level;
 };
+
+/*
+ * inih over a strict line reader, for every INI file the CA reads: a NUL
+ * byte, a line longer than inih's buffer (which inih would split, reading
+ * the rest as a new line) or an indented line (which inih would append to
+ * the value before) is an error rather than a silent misreading.  Returns
+ * ESEAL_OK, or ESEAL_ECONF with *errline set and why filled (the handler's
+ * own refusal is reported as line *errline with why = "").  -1 in *errline
+ * when the file cannot be opened.
+ */
+typedef int (*conf_ini_handler)(void *user, const char *section,
+    const char *name, const char *value);
+enum eseal_rc	conf_ini_parse(const char *path, conf_ini_handler, void *user,
+		    int *errline, char *why, size_t whylen);
 
 /*
  * Reads and checks the file at path.  On success *out is a new struct the

@@ -18,10 +18,19 @@
 #define ISSUE_SERIAL_TRIES	4	/* redraws on a (never seen) collision */
 
 struct issue_request {
+	const struct profile	*profile;
 	const struct org	*org;		/* vetted subject */
 	const struct csr	*csr;		/* only its key is used */
-	int			 validity_days;
+	enum key_holder		 holder;	/* who holds the private key */
+	int			 qscd;		/* key declared to be in a QSCD */
+	int			 validity_days;	/* 0: the profile's maximum */
 	const char		*actor;		/* who asked: for the audit */
+	/*
+	 * Tests only: alters the built certificate before lint, to show that
+	 * lint stops what the profile code would never build.  NULL always in
+	 * the programs.
+	 */
+	void			(*test_tamper)(X509 *);
 };
 
 struct issue_result {
@@ -29,6 +38,15 @@ struct issue_result {
 	unsigned char	*der;		/* owned, OPENSSL_free */
 	size_t		 der_len;
 };
+
+/*
+ * Checks that the request may be issued now, before anything is recorded:
+ * the key against the crypto policy, the issuers' keys and the keys
+ * already certified, and the HSM module's FIPS status.  ESEAL_EPOLICY
+ * naming the rule when refused.
+ */
+enum eseal_rc	issue_check(struct ca *, const struct issue_request *,
+		    int64_t now);
 
 /* Runs the whole pipeline.  On success res holds the certificate. */
 enum eseal_rc	issue_cert(struct ca *, const struct issue_request *,

@@ -47,6 +47,9 @@ enum eseal_rc	issuer_by_name(struct ca *, const char *name,
 		    struct issuer **out);
 void		issuer_free(struct issuer *);
 
+/* 1 if key is the key of any issuer, past or present; 0 if not; -1 error. */
+int		issuer_key_in_use(struct ca *, EVP_PKEY *key);
+
 /*
  * Sets the TBS signature algorithm of x for this issuer's key, so that the
  * TBS encoded now is the TBS that will be signed.

@@ -1,7 +1,8 @@
 /*
- * profile.h: building the TBSCertificate of an end-entity certificate from
- * the vetted organisation and the subscriber's public key.  The subject
- * comes from the organisation record, never from the request.
+ * profile.h: certificate profiles (conf/profiles/NAME.conf) and building
+ * the TBSCertificate of an e-seal (ETSI EN 319 412-2, -3, -5) from the
+ * vetted organisation record and a profile.  The request contributes only
+ * its public key; the subject comes from the organisation, never from it.
  */
 #ifndef ESEAL_PROFILE_H
 #define ESEAL_PROFILE_H
@@ -12,30 +13,99 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "orgid.h"
 
-#define PROFILE_ATTR_MAX	128	/* X.520 ub-organization-name is 64 chars;
-					   UTF-8 Japanese needs up to 3 bytes each */
+#define PROFILE_ATTR_MAX	(64 * 3 + 1)	/* ub-organization-name is 64
+						   characters; UTF-8 up to 3
+						   bytes each (Japanese) */
+#define PROFILE_URL_MAX		256	/* URL templates */
+#define PROFILE_OIDS_MAX	4	/* policy OIDs, EKU OIDs */
+#define PROFILE_OID_MAX		64	/* one dotted OID */
+#define PROFILE_CC_MAX		8	/* QcCClegislation countries */
+
+/* Who holds the subscriber's private key (REQUIREMENTS.md point 8). */
+enum key_holder {
+	HOLDER_SUBSCRIBER,	/* the organisation itself */
+	HOLDER_REMOTE_SERVICE,	/* a remote sealing service acting for it */
+	HOLDER_MAX
+};
+
+const char	*key_holder_name(enum key_holder);	/* "subscriber", ... */
+int		 key_holder_parse(const char *);	/* -1 if unknown */
 
 /* The vetted organisation, as the RA recorded it. */
 struct org {
 	char	country[3];			/* ISO 3166 alpha-2 */
-	char	name[PROFILE_ATTR_MAX * 3];	/* organizationName, UTF-8 */
-	char	common_name[PROFILE_ATTR_MAX * 3]; /* "" = the name */
+	char	name[PROFILE_ATTR_MAX];		/* organizationName, UTF-8 */
+	char	identifier[ORGID_MAX];		/* organizationIdentifier */
+	char	common_name[PROFILE_ATTR_MAX];	/* "" = the name */
+	char	unit[PROFILE_ATTR_MAX];		/* organizationalUnitName or "" */
+	char	locality[PROFILE_ATTR_MAX];	/* localityName or "" */
 };
 
-struct profile_input {
-	const struct org *org;
-	X509		*issuer;	/* CA certificate: issuer name, AKI */
-	EVP_PKEY	*subject_key;	/* from the CSR */
-	const BIGNUM	*serial;
-	int64_t		 not_before, not_after;
+enum etsi_policy {
+	ETSI_POLICY_NONE,
+	ETSI_POLICY_QCP_L,	/* 0.4.0.194112.1.1 */
+	ETSI_POLICY_QCP_L_QSCD,	/* 0.4.0.194112.1.3: needs a QSCD key */
+	ETSI_POLICY_MAX
+};
+
+struct profile {
+	char	name[64];
+	int	max_validity_days;
+	int	ku_digital_signature;	/* 0: nonRepudiation only (type A) */
+	char	policies[PROFILE_OIDS_MAX][PROFILE_OID_MAX];	/* CA's own */
+	int	npolicies;
+	enum etsi_policy etsi_policy;
+	int	qc_compliance;		/* QcCompliance */
+	int	qc_sscd;		/* QcSSCD where the request declares it */
+	char	pds_url[PROFILE_URL_MAX];	/* QcPDS, "" for none */
+	char	pds_lang[3];
+	char	cc[PROFILE_CC_MAX][3];	/* QcCClegislation */
+	int	ncc;
+	int	semantics_legal;	/* pkixQCSyntax-v2 legal person */
+	char	eku[PROFILE_OIDS_MAX][PROFILE_OID_MAX];	/* none by default */
+	int	neku;
+	char	crl_url[PROFILE_URL_MAX];	/* {base} {issuer} {shard} */
+	char	ca_issuers_url[PROFILE_URL_MAX];	/* {base} {issuer} */
+	char	ocsp_url[PROFILE_URL_MAX];	/* {base}, "" for none */
+	int	auto_approve;		/* enrolment issues without an RA */
 };
 
 /*
- * Builds an unsigned end-entity certificate: v3, serial, issuer, validity,
- * subject from the organisation, the key, and the extensions (keyUsage
- * nonRepudiation critical, basicConstraints cA FALSE, SKI, AKI).  *out is
- * new; the caller sets the signature algorithm and signs it.
+ * Reads dir/name.conf.  name must be [a-z0-9-]; every error names
+ * file:line and key.  *out is freed with profile_free().
+ */
+enum eseal_rc	profile_load(const char *dir, const char *name,
+		    struct profile **out);
+void		profile_free(struct profile *);
+
+/*
+ * Expands a URL template: {base} -> base, {issuer} -> issuer, {shard} ->
+ * shard.  0 if it does not fit.
+ */
+int		profile_url(const char *tmpl, const char *base,
+		    const char *issuer, int shard, char *buf, size_t len);
+
+struct profile_input {
+	const struct profile *profile;
+	const struct org *org;
+	X509		*issuer;	/* CA certificate: issuer name, AKI */
+	const char	*issuer_name;	/* for the URLs */
+	const char	*base_url;	/* publication base, for the URLs */
+	int		 shard;		/* CRL shard of the serial */
+	EVP_PKEY	*subject_key;	/* from the CSR */
+	const BIGNUM	*serial;
+	int64_t		 not_before, not_after;
+	int		 qscd;		/* the request declares a QSCD key */
+	int		 test_second_qctype;	/* tests of lint only */
+};
+
+/*
+ * Builds an unsigned e-seal certificate from the profile.  ESEAL_EPOLICY
+ * when the organisation or the request cannot satisfy the profile (e.g.
+ * QCP-l-qscd without a QSCD).  *out is new; the caller sets the signature
+ * algorithm, lints and signs it.
  */
 enum eseal_rc	profile_build(const struct profile_input *, X509 **out);
 

@@ -52,6 +52,7 @@ struct store_cert {
 	int64_t		 not_before, not_after;
 	int		 shard;
 	char		*fail_reason;	/* owned, may be NULL */
+	char		 org_identifier[128];	/* organizationIdentifier */
 };
 
 struct store_audit {
@@ -124,6 +125,17 @@ enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 /* 1 if a certificate (any status) with this key exists, 0 if not, -1 error. */
 int		store_cert_spki_exists(struct store *,
 		    const unsigned char spki_sha256[32]);
+
+enum key_conflict {
+	KEY_FREE,		/* never certified, or only for this org */
+	KEY_OTHER_ORG,		/* certified for another organisation */
+	KEY_COMPROMISED,	/* a certificate with it was revoked for
+				   keyCompromise */
+	KEY_CONFLICT_MAX
+};
+/* What the store knows against certifying this key for org; -1 on error. */
+int		store_cert_key_conflict(struct store *,
+		    const unsigned char spki_sha256[32], const char *org);
 void		store_cert_clear(struct store_cert *);
 void		store_cert_list_free(struct store_cert *, size_t);
 /* Number of rows with that status, or -1. */

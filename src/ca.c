@@ -1,9 +1,12 @@
 /* ca.c: opening the store and the token together for the CA core. */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "ca.h"
+#include "log.h"
 
 enum eseal_rc
 ca_open(const struct conf *c, int with_token, struct ca *ca)
@@ -15,14 +18,22 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 	ca->conf = c;
 	if ((rc = store_open(c->store_path, &ca->store)) != ESEAL_OK)
 		return rc;
+	if ((rc = policy_load(c->issue_crypto_policy, &ca->policy)) != ESEAL_OK ||
+	    (rc = fips_load(c->hsm_registry, &ca->fips)) != ESEAL_OK) {
+		ca_close(ca);
+		return rc;
+	}
 	if (!with_token)
 		return ESEAL_OK;
 	if ((rc = conf_read_pin(c, pin, sizeof(pin))) == ESEAL_OK)
 		rc = p11_open(c->hsm_module, c->hsm_token, pin, &ca->token);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	if (rc != ESEAL_OK) {
-		store_close(ca->store);
-		ca->store = NULL;
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+		ca_close(ca);
+		eseal_err(rc, "%s", msg);
 	}
 	return rc;
 }
@@ -32,5 +43,44 @@ ca_close(struct ca *ca)
 {
 	p11_close(ca->token);
 	store_close(ca->store);
+	policy_free(ca->policy);
+	fips_free(ca->fips);
 	memset(ca, 0, sizeof(*ca));
+}
+
+enum eseal_rc
+ca_fips_verdict(struct ca *ca, time_t now, struct fips_verdict *out)
+{
+	struct p11_identity id;
+	enum eseal_rc rc;
+
+	if ((rc = p11_identity(ca->token, &id)) != ESEAL_OK)
+		return rc;
+	fips_evaluate(ca->fips, &id, now, out);
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+ca_fips_allow(struct ca *ca, enum fips_use use, time_t now, const char *actor)
+{
+	struct fips_verdict v;
+	enum eseal_rc rc;
+	char msg[512];
+
+	if ((rc = ca_fips_verdict(ca, now, &v)) != ESEAL_OK)
+		return rc;
+	if ((rc = fips_check(&v, use)) == ESEAL_OK) {
+		if (v.warn)
+			log_warn("msg=\"HSM module not Active\" module=\"%s\" "
+			    "status=\"%s\" reason=\"%s\" use=%s", v.module,
+			    fips_status_name(v.status), v.reason,
+			    fips_use_name(use));
+		return ESEAL_OK;
+	}
+	snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+	(void)audit_append(ca->store, now, actor, "fips.refuse",
+	    fips_use_name(use), "%s", msg);
+	log_warn("msg=\"refused by the HSM module registry\" error=\"%s\"",
+	    msg);
+	return eseal_err(rc, "%s", msg);
 }

@@ -61,6 +61,11 @@ static const struct conf_key keys[] = {
 	INT("ca", "validity_days", ca_validity_days, 1, 365 * 30),
 	INT("ca", "crl_shards", ca_crl_shards, 1, 256),
 	INT("issue", "validity_days", issue_validity_days, 1, 365 * 5),
+	STR("issue", "profiles_dir", issue_profiles_dir, 0),
+	STR("issue", "profile", issue_profile, 0),
+	STR("issue", "crypto_policy", issue_crypto_policy, 0),
+	STR("hsm", "registry", hsm_registry, 0),
+	STR("publish", "base_url", publish_base_url, 0),
 	OTHER("http", "listen", CT_HOSTPORT, http_listen, 0),
 	STR("http", "tls_cert", http_tls_cert, 0),
 	STR("http", "tls_key", http_tls_key, 0),
@@ -200,6 +205,82 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 0;
 }
 
+#define INI_LINE_MAX	200	/* Debian's inih INI_MAX_LINE */
+
+struct strict_reader {
+	FILE	*f;
+	int	 line;
+	int	 bad;		/* the line the reader refused, 0 if none */
+	char	*why;
+	size_t	 whylen;
+};
+
+/* An ini_reader: like fgets, but stops inih at what it would misread. */
+static char *
+strict_line(char *buf, int size, void *stream)
+{
+	struct strict_reader *r = stream;
+	int c = EOF, n = 0;
+
+	if (r->bad)
+		return NULL;
+	while (n < size - 1 && (c = getc(r->f)) != EOF) {
+		buf[n++] = (char)c;
+		if (c == '\n' || c == '\0')
+			break;
+	}
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	r->line++;
+	if (c == '\0' || strlen(buf) != (size_t)n)
+		snprintf(r->why, r->whylen, "NUL byte in the line");
+	else if (n == size - 1 && buf[n - 1] != '\n' &&
+	    (c = getc(r->f)) != EOF && c != '\n')
+		snprintf(r->why, r->whylen, "line longer than %d bytes",
+		    size - 2);
+	else if ((buf[0] == ' ' || buf[0] == '\t') &&
+	    buf[strspn(buf, " \t\r\n")] != '\0' &&
+	    strchr(";#", buf[strspn(buf, " \t")]) == NULL)
+		snprintf(r->why, r->whylen, "indented line (it would continue "
+		    "the value before); remove the leading blanks");
+	else
+		return buf;
+	r->bad = r->line;
+	return NULL;
+}
+
+enum eseal_rc
+conf_ini_parse(const char *path, conf_ini_handler h, void *user, int *errline,
+    char *why, size_t whylen)
+{
+	struct strict_reader r;
+	int line;
+
+	*errline = 0;
+	why[0] = '\0';
+	memset(&r, 0, sizeof(r));
+	if ((r.f = fopen(path, "r")) == NULL) {
+		*errline = -1;
+		return ESEAL_ECONF;
+	}
+	r.why = why;
+	r.whylen = whylen;
+	line = ini_parse_stream(strict_line, &r, h, user);
+	fclose(r.f);
+	if (r.bad) {
+		*errline = r.bad;
+		return ESEAL_ECONF;
+	}
+	if (line != 0) {
+		*errline = line;
+		if (line < 0)
+			snprintf(why, whylen, "out of memory");
+		return ESEAL_ECONF;
+	}
+	return ESEAL_OK;
+}
+
 enum eseal_rc
 conf_load(const char *path, struct conf **out)
 {
@@ -219,22 +300,28 @@ conf_load(const char *path, struct conf **out)
 	snprintf(c->http_tls_priorities, sizeof(c->http_tls_priorities),
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	c->log_level = LOG_LEVEL_INFO;
+	snprintf(c->issue_profiles_dir, sizeof(c->issue_profiles_dir),
+	    "/etc/eseal/profiles");
+	snprintf(c->issue_profile, sizeof(c->issue_profile), "eseal");
+	snprintf(c->issue_crypto_policy, sizeof(c->issue_crypto_policy),
+	    "/etc/eseal/crypto-policy.conf");
+	snprintf(c->hsm_registry, sizeof(c->hsm_registry),
+	    "/etc/eseal/hsm-modules.conf");
+	snprintf(c->publish_base_url, sizeof(c->publish_base_url),
+	    "http://127.0.0.1:8080");
 
 	memset(&st, 0, sizeof(st));
 	st.c = c;
 	st.path = path;
-	line = ini_parse(path, handler, &st);
-	if (line == -1) {
+	if (conf_ini_parse(path, handler, &st, &line, st.why,
+	    sizeof(st.why)) != ESEAL_OK) {
 		free(c);
-		return eseal_err(ESEAL_ECONF, "%s: cannot open: %s", path,
-		    strerror(errno));
-	}
-	if (line != 0) {
-		free(c);
-		if (!st.failed)
-			snprintf(st.msg, sizeof(st.msg),
-			    "syntax error (expected [section] or key = value)");
-		return eseal_err(ESEAL_ECONF, "%s:%d: %s", path, line, st.msg);
+		if (line == -1)
+			return eseal_err(ESEAL_ECONF, "%s: cannot open: %s",
+			    path, strerror(errno));
+		return eseal_err(ESEAL_ECONF, "%s:%d: %s", path, line,
+		    st.failed ? st.msg : st.why[0] ? st.why :
+		    "syntax error (expected [section] or key = value)");
 	}
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].required && !st.seen[i]) {

@@ -106,8 +106,8 @@ static const char *const use_names[FIPS_USE_MAX] = {
 static const char *const use_refused[FIPS_USE_MAX] = {
 	[FIPS_USE_KEYGEN] = "issuer keys may not be generated or imported on it",
 	[FIPS_USE_ISSUE] = "certificates may not be issued with a key on it",
-	[FIPS_USE_STATUS_SIGN] = "CRLs, OCSP responses and audit checkpoints "
-	    "may not be signed with it",
+	[FIPS_USE_STATUS_SIGN] = ("CRLs, OCSP responses and audit checkpoints "
+	    "may not be signed with it"),
 };
 
 struct fips_entry {
@@ -237,11 +237,15 @@ read_line(char *buf, int size, void *stream)
 		p += strspn(p, " \t");
 		if (*p != '\0' && strchr(";#\r\n", *p) == NULL) {
 			fail(st, st->line, st->sect, key, "indented line: inih "
-			    "would "
-			    "read it as the continuation of the value before; "
-			    "remove the leading blanks");
+			    "would read it as the continuation of the value "
+			    "before; remove the leading blanks");
 			return NULL;
 		}
+	} else if (*p != '\0' && strchr(";#\r\n", *p) == NULL &&
+	    (*p == '[' ? strchr(p, ']') : strpbrk(p, "=:")) == NULL) {
+		fail(st, st->line, st->sect, key, "syntax error (expected "
+		    "[section], key = value or a comment)");
+		return NULL;
 	} else if (*p == '[' && (end = strchr(p, ']')) != NULL) {
 		if (end - p - 1 >= SECTION_MAX) {
 			fail(st, st->line, "", "section name", "\"%.24s...\" "

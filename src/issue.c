@@ -3,6 +3,7 @@
  *   draw serial -> build TBS -> record pending (committed) -> HSM signs
  *   -> verify -> mark issued + audit (one transaction) -> hand out.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/x509.h>
@@ -10,6 +11,7 @@
 #include "audit.h"
 #include "issue.h"
 #include "issuer.h"
+#include "lint.h"
 #include "log.h"
 #include "serial.h"
 
@@ -20,6 +22,32 @@ issue_result_clear(struct issue_result *r)
 		return;
 	OPENSSL_free(r->der);
 	memset(r, 0, sizeof(*r));
+}
+
+enum eseal_rc
+issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
+{
+	enum eseal_rc rc;
+	int r;
+
+	if ((rc = policy_check_subscriber_key(ca->policy, req->csr->pub,
+	    (time_t)now)) != ESEAL_OK)
+		return rc;
+	if ((r = issuer_key_in_use(ca, req->csr->pub)) != 0)
+		return r < 0 ? ESEAL_ESTORE : eseal_err(ESEAL_EPOLICY, "csr: "
+		    "the request's key is an issuer key of this CA");
+	r = store_cert_key_conflict(ca->store, req->csr->spki_sha256,
+	    req->org->identifier);
+	if (r < 0)
+		return eseal_err(ESEAL_ESTORE, "store: cannot check the key");
+	if (r == KEY_OTHER_ORG)
+		return eseal_err(ESEAL_EPOLICY, "csr: the request's key is "
+		    "already certified for another organisation");
+	if (r == KEY_COMPROMISED)
+		return eseal_err(ESEAL_EPOLICY, "csr: RFC 5280 5.3.1: a "
+		    "certificate for the request's key was revoked for "
+		    "keyCompromise");
+	return ca_fips_allow(ca, FIPS_USE_ISSUE, (time_t)now, req->actor);
 }
 
 /* Steps 3-5: returns the issuer used; the row is pending when this returns. */
@@ -35,13 +63,19 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	X509 *x = NULL;
 	char *subj = NULL;
 	enum eseal_rc rc;
+	struct lint_input li;
 	int64_t not_after;
-	int tbs_len, tries;
+	int tbs_len, tries, days;
 
 	*isp = NULL;
+	if ((rc = issue_check(ca, req, now)) != ESEAL_OK)
+		return rc;
 	if ((rc = issuer_current(ca, &is)) != ESEAL_OK)
 		return rc;
-	not_after = now + (int64_t)req->validity_days * 86400;
+	days = req->validity_days > 0 &&
+	    req->validity_days < req->profile->max_validity_days ?
+	    req->validity_days : req->profile->max_validity_days;
+	not_after = now + (int64_t)days * 86400;
 	if (not_after > is->rec.not_after)
 		not_after = is->rec.not_after;	/* never outlive the CA */
 
@@ -54,14 +88,32 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		if ((rc = serial_new(&bn, serial)) != ESEAL_OK)
 			goto out;
 		memset(&in, 0, sizeof(in));
+		in.profile = req->profile;
 		in.org = req->org;
 		in.issuer = is->cert;
+		in.issuer_name = is->rec.name;
+		in.base_url = ca->conf->publish_base_url;
+		in.shard = serial_shard(serial, is->rec.crl_shards);
 		in.subject_key = req->csr->pub;
 		in.serial = bn;
 		in.not_before = now;
 		in.not_after = not_after;
+		in.qscd = req->qscd;
 		if ((rc = profile_build(&in, &x)) != ESEAL_OK ||
 		    (rc = issuer_set_sigalg(is->pub, x)) != ESEAL_OK)
+			goto out;
+		if (req->test_tamper != NULL) {
+			req->test_tamper(x);
+			(void)issuer_set_sigalg(is->pub, x);
+		}
+		/* Step 4: lint.  A failure never reaches the HSM. */
+		memset(&li, 0, sizeof(li));
+		li.profile = req->profile;
+		li.issuer = is->cert;
+		li.policy = ca->policy;
+		li.now = now;
+		li.qscd = req->qscd;
+		if ((rc = lint_cert(&li, x)) != ESEAL_OK)
 			goto out;
 		if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {
 			rc = eseal_err(ESEAL_EINTERNAL, "issue: cannot encode "
@@ -82,6 +134,9 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		memcpy(row.spki_sha256, req->csr->spki_sha256, 32);
 		row.not_before = now;
 		row.not_after = not_after;
+		row.shard = in.shard;
+		snprintf(row.org_identifier, sizeof(row.org_identifier), "%s",
+		    req->org->identifier);
 		/* Step 5: durable (WAL, synchronous=FULL) before the HSM signs. */
 		rc = store_cert_insert_pending(ca->store, &row, now);
 		if (rc != ESEAL_EEXIST)

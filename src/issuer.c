@@ -253,6 +253,26 @@ issuer_by_name(struct ca *ca, const char *name, struct issuer **out)
 	return issuer_from_rec(&rec, out);
 }
 
+int
+issuer_key_in_use(struct ca *ca, EVP_PKEY *key)
+{
+	struct store_issuer *v = NULL;
+	struct issuer *is;
+	size_t n = 0;
+	int found = 0;
+
+	if (store_issuer_list(ca->store, &v, &n) != ESEAL_OK)
+		return -1;
+	for (size_t i = 0; i < n && !found; i++) {
+		if (issuer_from_rec(&v[i], &is) != ESEAL_OK)
+			continue;	/* v[i] was consumed either way */
+		found = EVP_PKEY_eq(is->pub, key) == 1;
+		issuer_free(is);
+	}
+	free(v);
+	return found;
+}
+
 void
 issuer_free(struct issuer *is)
 {
@@ -342,6 +362,13 @@ issuer_create(struct ca *ca, const struct issuer_params *ip, int64_t now,
 
 	if (out != NULL)
 		*out = NULL;
+	/* The module may generate issuer keys now; the policy allows the type. */
+	if ((rc = ca_fips_allow(ca, FIPS_USE_KEYGEN, (time_t)now, actor))
+	    != ESEAL_OK)
+		return rc;
+	if ((rc = policy_check_issuer_key(ca->policy, ip->key_type,
+	    (time_t)now)) != ESEAL_OK)
+		return rc;
 	if (RAND_bytes(key_id, sizeof(key_id)) != 1)
 		return eseal_err(ESEAL_EINTERNAL, "issuer: the CSPRNG failed");
 	snprintf(label, sizeof(label), "eseal-issuer-%s", ip->name);

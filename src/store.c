@@ -511,7 +511,8 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 	lock(s);
 	if ((rc = prepare(s, "INSERT INTO certificates (serial, issuer_id, "
 	    "status, tbs, subject, spki_sha256, not_before, not_after, shard, "
-	    "created, updated) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "created, updated, org_identifier) VALUES (?, ?, 'pending', ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?)",
 	    &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -526,6 +527,7 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 	sqlite3_bind_int(st, 8, c->shard);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_text(st, 11, c->org_identifier, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_DONE)
 		rc = ESEAL_OK;
@@ -586,7 +588,7 @@ store_cert_mark_failed(struct store *s, const char *serial, const char *reason,
 }
 
 #define CERT_COLS "serial, issuer_id, status, tbs, cert, subject, " \
-	"spki_sha256, not_before, not_after, shard, fail_reason"
+	"spki_sha256, not_before, not_after, shard, fail_reason, org_identifier"
 
 static int
 cert_row(sqlite3_stmt *st, struct store_cert *c)
@@ -603,6 +605,8 @@ cert_row(sqlite3_stmt *st, struct store_cert *c)
 	c->not_after = sqlite3_column_int64(st, 8);
 	c->shard = sqlite3_column_int(st, 9);
 	c->fail_reason = col_strdup(st, 10);
+	snprintf(c->org_identifier, sizeof(c->org_identifier), "%s",
+	    sqlite3_column_text(st, 11));
 	return c->tbs != NULL && c->subject != NULL;
 }
 
@@ -692,6 +696,30 @@ store_cert_spki_exists(struct store *s, const unsigned char spki_sha256[32])
 	}
 	unlock(s);
 	return found;
+}
+
+int
+store_cert_key_conflict(struct store *s, const unsigned char spki_sha256[32],
+    const char *org)
+{
+	sqlite3_stmt *st;
+	int r, v = -1;
+
+	lock(s);
+	if (prepare(s, "SELECT COALESCE(MAX(CASE "
+	    "WHEN r.reason = 1 THEN 2 "
+	    "WHEN c.org_identifier <> ?2 AND c.status = 'issued' THEN 1 "
+	    "ELSE 0 END), 0) FROM certificates c LEFT JOIN revocations r "
+	    "ON r.serial = c.serial WHERE c.spki_sha256 = ?1", &st) == ESEAL_OK) {
+		sqlite3_bind_blob(st, 1, spki_sha256, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	unlock(s);
+	return v;
 }
 
 void

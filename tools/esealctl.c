@@ -21,6 +21,8 @@
 #include "issue.h"
 #include "issuer.h"
 #include "log.h"
+#include "orgid.h"
+#include "profile.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define ACTOR_MAX	64
@@ -178,8 +180,10 @@ cmd_init(int argc, char **argv)
 	memset(&ip, 0, sizeof(ip));
 	memset(&subj, 0, sizeof(subj));
 	snprintf(subj.country, sizeof(subj.country), "%s", c->ca_country);
-	snprintf(subj.name, sizeof(subj.name), "%s", c->ca_organization);
-	snprintf(subj.common_name, sizeof(subj.common_name), "%s",
+	snprintf(subj.name, sizeof(subj.name), "%.*s",
+	    (int)sizeof(subj.name) - 1, c->ca_organization);
+	snprintf(subj.common_name, sizeof(subj.common_name), "%.*s",
+	    (int)sizeof(subj.common_name) - 1,
 	    c->ca_common_name);
 	ip.name = c->ca_issuer;
 	ip.key_type = c->ca_key_type;
@@ -301,38 +305,55 @@ cmd_issue(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "csr", required_argument, NULL, 'r' },
 		{ "org", required_argument, NULL, 'o' },
+		{ "corporate-number", required_argument, NULL, 'N' },
+		{ "org-id", required_argument, NULL, 'I' },
 		{ "country", required_argument, NULL, 'C' },
 		{ "cn", required_argument, NULL, 'n' },
+		{ "ou", required_argument, NULL, 'u' },
+		{ "locality", required_argument, NULL, 'l' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "key-holder", required_argument, NULL, 'k' },
+		{ "qscd", no_argument, NULL, 'q' },
 		{ "validity-days", required_argument, NULL, 'v' },
 		{ "out", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct issue_request req;
 	struct issue_result res;
+	struct profile *prof = NULL;
 	struct csr *csr = NULL;
+	struct orgid oid;
 	struct org org;
 	struct conf *c = NULL;
 	struct ca ca;
 	char who[ACTOR_MAX];
 	const char *csrpath = NULL, *out = NULL, *o = NULL, *cc = "JP",
-	    *cn = "";
+	    *cn = "", *ou = "", *loc = "", *corp = NULL, *orgid_s = NULL,
+	    *pname = NULL, *holder = "subscriber";
 	unsigned char *buf = NULL;
 	const unsigned char *p;
 	size_t len;
 	X509 *x = NULL;
 	FILE *f;
-	int ch, done, days = -1, ret = 1;
+	int ch, done, days = -1, qscd = 0, h, ret = 1;
 
 	memset(&res, 0, sizeof(res));
 	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 'r': csrpath = optarg; break;
 		case 'o': o = optarg; break;
+		case 'N': corp = optarg; break;
+		case 'I': orgid_s = optarg; break;
 		case 'C': cc = optarg; break;
 		case 'n': cn = optarg; break;
+		case 'u': ou = optarg; break;
+		case 'l': loc = optarg; break;
+		case 'p': pname = optarg; break;
+		case 'k': holder = optarg; break;
+		case 'q': qscd = 1; break;
 		case 'O': out = optarg; break;
 		case 'v':
-			if (!parse_int(optarg, 1, 365 * 5, "--validity-days",
+			if (!parse_int(optarg, 1, 3650, "--validity-days",
 			    &days))
 				return 2;
 			break;
@@ -340,22 +361,33 @@ cmd_issue(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (csrpath == NULL || o == NULL) {
-		fprintf(stderr, "esealctl: issue: --csr and --org are "
-		    "required\n");
+	if (csrpath == NULL || o == NULL || (corp == NULL) == (orgid_s == NULL)) {
+		fprintf(stderr, "esealctl: issue: --csr, --org and one of "
+		    "--corporate-number or --org-id are required\n");
+		return 2;
+	}
+	if ((h = key_holder_parse(holder)) < 0) {
+		fprintf(stderr, "esealctl: issue: --key-holder must be "
+		    "subscriber or remote-service\n");
 		return 2;
 	}
 	memset(&org, 0, sizeof(org));
 	if (strlen(cc) != 2 || strlen(o) >= sizeof(org.name) ||
-	    strlen(cn) >= sizeof(org.common_name)) {
+	    strlen(cn) >= sizeof(org.common_name) ||
+	    strlen(ou) >= sizeof(org.unit) || strlen(loc) >= sizeof(org.locality)) {
 		fprintf(stderr, "esealctl: issue: --country must be two "
-		    "letters; --org and --cn at most %zu bytes\n",
-		    sizeof(org.name) - 1);
+		    "letters; names at most %zu bytes\n", sizeof(org.name) - 1);
 		return 2;
 	}
+	if ((corp != NULL ? orgid_from_jp_corporate_number(corp, &oid) :
+	    orgid_parse(orgid_s, &oid)) != ESEAL_OK)
+		return fail("issue");
 	memcpy(org.country, cc, 3);
 	snprintf(org.name, sizeof(org.name), "%s", o);
+	snprintf(org.identifier, sizeof(org.identifier), "%s", oid.text);
 	snprintf(org.common_name, sizeof(org.common_name), "%s", cn);
+	snprintf(org.unit, sizeof(org.unit), "%s", ou);
+	snprintf(org.locality, sizeof(org.locality), "%s", loc);
 
 	/* Check the request before touching the store or the token. */
 	if (!read_file(csrpath, MAX_CSR_BYTES, &buf, &len))
@@ -369,9 +401,17 @@ cmd_issue(int argc, char **argv)
 		csr_free(csr);
 		return 1;
 	}
+	if (profile_load(c->issue_profiles_dir, pname ? pname : c->issue_profile,
+	    &prof) != ESEAL_OK) {
+		fail("issue");
+		goto out;
+	}
 	memset(&req, 0, sizeof(req));
+	req.profile = prof;
 	req.org = &org;
 	req.csr = csr;
+	req.holder = (enum key_holder)h;
+	req.qscd = qscd || h == HOLDER_REMOTE_SERVICE;
 	req.validity_days = days > 0 ? days : c->issue_validity_days;
 	actor(who, sizeof(who));
 	req.actor = who;
@@ -399,6 +439,7 @@ cmd_issue(int argc, char **argv)
 out:
 	X509_free(x);
 	issue_result_clear(&res);
+	profile_free(prof);
 	csr_free(csr);
 	unload(c, &ca);
 	return ret;
@@ -436,7 +477,9 @@ static const struct cmd cmds[] = {
 	  "certificate" },
 	{ "hsm status", cmd_hsm_status, "",
 	  "token identity, mechanisms and keys" },
-	{ "issue", cmd_issue, "--csr FILE --org NAME [--country CC] [--cn CN] "
+	{ "issue", cmd_issue, "--csr FILE --org NAME (--corporate-number N | "
+	  "--org-id ID) [--country CC] [--cn CN] [--ou OU] [--locality L] "
+	  "[--profile NAME] [--key-holder subscriber|remote-service] [--qscd] "
 	  "[--validity-days N] [--out FILE]",
 	  "issue one certificate from a PKCS#10 request" },
 	{ "audit verify", cmd_audit_verify, "",

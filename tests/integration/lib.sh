@@ -54,12 +54,16 @@ path = $T/eseal.db
 module = /usr/lib/softhsm/libsofthsm2.so
 token = pkcs11:token=it
 pin_file = $T/hsm/pin
+registry = ${REGISTRY:-$ESEAL_TOP/conf/hsm-modules.dev.conf}
 [ca]
 issuer = it-ca
 country = JP
 organization = Integration Test Certification Co.
 common_name = Integration Test e-Seal CA
 key_type = ${1:-ec-p256}
+[issue]
+profiles_dir = $ESEAL_TOP/conf/profiles
+crypto_policy = $ESEAL_TOP/conf/crypto-policy.conf
 [http]
 listen = 127.0.0.1:$PORT
 tls_cert = $T/tls.crt

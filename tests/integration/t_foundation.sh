@@ -29,7 +29,7 @@ expect_match "CA: ecdsa-with-SHA384" "$cat" "ecdsa-with-SHA384"
 for spec in ec:P-256 rsa:3072; do
 	name=ee-$(echo "$spec" | tr ':' '-')
 	csr "$name" "$spec"
-	out=$(ctl issue --csr "$T/$name.csr" --org "株式会社サンプル" --out "$T/$name.pem" 2>&1); rc=$?
+	out=$(ctl issue --csr "$T/$name.csr" --org "株式会社サンプル" --corporate-number 7123456789012 --out "$T/$name.pem" 2>&1); rc=$?
 	expect_eq "issue $spec exits 0" "$rc" 0
 	v=$(openssl verify -CAfile "$T/ca.pem" "$T/$name.pem" 2>&1)
 	expect_eq "openssl verify accepts $spec" "$v" "$T/$name.pem: OK"
@@ -37,7 +37,7 @@ for spec in ec:P-256 rsa:3072; do
 	expect_match "certtool verifies $spec" "$v" "Chain verification output: Verified"
 	subj=$(openssl x509 -in "$T/$name.pem" -noout -subject -nameopt utf8,sep_comma_plus)
 	expect_eq "subject from the organisation, not the CSR" "$subj" \
-	    "subject=C=JP,O=株式会社サンプル,CN=株式会社サンプル"
+	    "subject=C=JP,O=株式会社サンプル,organizationIdentifier=NTRJP-7123456789012,CN=株式会社サンプル"
 done
 expect_eq "two issued rows" "$(sql "SELECT COUNT(*) FROM certificates WHERE status='issued'")" 2
 expect_eq "no pending rows" "$(sql "SELECT COUNT(*) FROM certificates WHERE status='pending'")" 0
@@ -66,7 +66,7 @@ expect_match "hsm status: the issuer key" "$out" "private EC +id=$keyid label=es
 # Bad requests: one line, exit 1, nothing written.
 before=$(sql 'SELECT COUNT(*) FROM certificates'):$(sql 'SELECT COUNT(*) FROM audit')
 for f in not-a-csr.txt trailing-bytes.der broken-signature.der truncated.der wrong-pem-label.pem; do
-	out=$(ctl issue --csr "$ESEAL_TOP/tests/data/csr/bad/$f" --org X 2>&1); rc=$?
+	out=$(ctl issue --csr "$ESEAL_TOP/tests/data/csr/bad/$f" --org X --corporate-number 7123456789012 2>&1); rc=$?
 	expect_eq "bad CSR $f: exit 1" "$rc" 1
 	expect_eq "bad CSR $f: one line" "$(printf '%s\n' "$out" | wc -l)" 1
 	expect_match "bad CSR $f: names the rule" "$out" "^esealctl: .*: csr: (RFC|X\.690)"

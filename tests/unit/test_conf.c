@@ -57,6 +57,13 @@ static const struct {
 	{ "[log]\nlevel = loud\n", "[log] level" },
 	{ "[store]\npath = /again\n", "[store] path: given twice" },
 	{ "this is not ini\n", "syntax error" },
+	/* What inih would misread: a split long line, a continuation. */
+	{ "[store]\n; " "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "path = /injected\n", "line longer than 198 bytes" },
+	{ "[log]\nlevel = info\n  debug\n", "indented line" },
 };
 
 START_TEST(test_bad)

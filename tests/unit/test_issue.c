@@ -26,6 +26,7 @@ struct fixture {
 	struct ca	 ca;
 	struct issuer	*issuer;
 	struct org	 org;
+	struct profile	*profile;
 };
 
 static void
@@ -58,12 +59,17 @@ setup(struct fixture *f, const char *ca_key)
 	    &f->issuer), ESEAL_OK);
 	snprintf(f->org.country, sizeof(f->org.country), "JP");
 	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
+	snprintf(f->org.identifier, sizeof(f->org.identifier),
+	    "NTRJP-7123456789012");
+	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
+	    &f->profile), ESEAL_OK);
 }
 
 static void
 teardown(struct fixture *f)
 {
 	issuer_free(f->issuer);
+	profile_free(f->profile);
 	ca_close(&f->ca);
 	conf_free(f->conf);
 	free((char *)f->dir);
@@ -119,11 +125,13 @@ START_TEST(test_issue_verifies)
 	setup(&f, pairs[_i][0]);
 	csr = make_csr(f.dir, pairs[_i][1]);
 	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
 	req.org = &f.org;
 	req.csr = csr;
 	req.validity_days = 365;
 	req.actor = "test";
-	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), ESEAL_OK);
+	ck_assert_msg(issue_cert(&f.ca, &req, time(NULL), &res) == ESEAL_OK,
+	    "%s", eseal_errmsg());
 	x = der_to_x509(res.der, res.der_len);
 
 	/* Chains to the CA. */
@@ -139,7 +147,7 @@ START_TEST(test_issue_verifies)
 	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
 	    buf, sizeof(buf));
 	ck_assert_str_eq(buf, "株式会社テスト");
-	ck_assert(X509_NAME_entry_count(X509_get_subject_name(x)) == 3);
+	ck_assert(X509_NAME_entry_count(X509_get_subject_name(x)) == 4);
 	/* Serial: 16 octets, positive, as recorded. */
 	ck_assert_int_eq(ASN1_STRING_length(X509_get0_serialNumber(x)), 16);
 	ck_assert_int_eq(ASN1_STRING_type(X509_get0_serialNumber(x)),
@@ -201,6 +209,7 @@ START_TEST(test_pending_finished_at_next_open)
 	setup(&f, "ec-p256");
 	csr = make_csr(f.dir, "ec:P-256");
 	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
 	req.org = &f.org;
 	req.csr = csr;
 	req.validity_days = 30;
@@ -265,11 +274,14 @@ START_TEST(test_validity_capped_by_ca)
 	setup(&f, "ec-p256");
 	csr = make_csr(f.dir, "ec:P-256");
 	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
 	req.org = &f.org;
 	req.csr = csr;
 	req.validity_days = 365 * 20;	/* longer than the CA's 10 years */
+	f.profile->max_validity_days = 365 * 30;
 	req.actor = "test";
-	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), ESEAL_OK);
+	ck_assert_msg(issue_cert(&f.ca, &req, time(NULL), &res) == ESEAL_OK,
+	    "%s", eseal_errmsg());
 	x = der_to_x509(res.der, res.der_len);
 	ck_assert_int_eq(ASN1_TIME_compare(X509_get0_notAfter(x),
 	    X509_get0_notAfter(f.issuer->cert)), 0);

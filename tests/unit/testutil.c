@@ -99,15 +99,18 @@ char *
 tu_conf(const char *dir, const char *label, const char *extra)
 {
 	char buf[4096];
+	const char *top = getenv("ESEAL_TOP") ? getenv("ESEAL_TOP") : ".";
 
 	snprintf(buf, sizeof(buf),
 	    "[store]\npath = %s/eseal.db\n"
 	    "[hsm]\nmodule = " SOFTHSM_MODULE "\ntoken = pkcs11:token=%s\n"
-	    "pin_file = %s/pin\n"
+	    "pin_file = %s/pin\nregistry = %s/conf/hsm-modules.dev.conf\n"
 	    "[ca]\nissuer = test-ca\ncountry = JP\n"
 	    "organization = Test Certification Co.\n"
 	    "common_name = Test e-Seal CA\nkey_type = ec-p256\n"
-	    "%s", dir, label, dir, extra ? extra : "");
+	    "[issue]\nprofiles_dir = %s/conf/profiles\n"
+	    "crypto_policy = %s/conf/crypto-policy.conf\n"
+	    "%s", dir, label, dir, top, top, top, extra ? extra : "");
 	return tu_write(dir, "eseald.conf", buf, 0644);
 }
 
