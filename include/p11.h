@@ -98,6 +98,12 @@ enum eseal_rc	p11_keys(struct p11_token *, struct p11_key_info **out,
 /* 1 if the token answers now (its session is alive), else 0. */
 int		p11_alive(struct p11_token *);
 
+/*
+ * How many times a private key was lent (each signature the CA made), for
+ * tests that must show the HSM was never asked.
+ */
+unsigned long	p11_key_uses(struct p11_token *);
+
 /* Name of a CKM_* value we know, or NULL. */
 const char	*p11_mech_name(unsigned long type);
 

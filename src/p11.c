@@ -42,6 +42,8 @@ struct p11_token {
 	CK_FUNCTION_LIST_PTR	 fl;		/* raw function list */
 	CK_SLOT_ID		 slot_id;
 	CK_SESSION_HANDLE	 session;	/* our raw R/W session */
+	unsigned long		 uses;		/* p11_with_key calls that
+						   reached fn: for tests */
 	int			 loaded;	/* ctx exists */
 	int			 module_loaded;	/* PKCS11_CTX_load succeeded */
 };
@@ -382,6 +384,8 @@ p11_with_key(struct p11_token *t, const unsigned char *id, size_t id_len,
 				rc = eseal_err(ESEAL_EHSM, "p11: cannot use the "
 				    "private key");
 			else {
+				__atomic_add_fetch(&t->uses, 1,
+				    __ATOMIC_RELAXED);
 				ok = fn(pkey, arg);
 				EVP_PKEY_free(pkey);
 				rc = ok ? ESEAL_OK : eseal_err(ESEAL_EINTERNAL,
@@ -682,4 +686,10 @@ p11_keys(struct p11_token *t, struct p11_key_info **out, size_t *n)
 	*out = ki;
 	*n = total;
 	return ESEAL_OK;
+}
+
+unsigned long
+p11_key_uses(struct p11_token *t)
+{
+	return __atomic_load_n(&t->uses, __ATOMIC_RELAXED);
 }
