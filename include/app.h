@@ -19,7 +19,7 @@ struct pub_cert {
 };
 
 struct app {
-	const struct conf	*conf;
+	const struct conf	*conf;		/* as at start-up */
 	struct ca		 ca;
 	time_t			 started;
 	pthread_rwlock_t	 pub_lock;	/* guards pub, npub */

@@ -47,6 +47,14 @@ enum eseal_rc	issuer_by_name(struct ca *, const char *name,
 		    struct issuer **out);
 void		issuer_free(struct issuer *);
 
+/*
+ * Whether an issuer key of that type may be generated (or imported) on
+ * the token now: the module's FIPS status (a refusal leaves an audit
+ * record) and the crypto policy.
+ */
+enum eseal_rc	issuer_may_generate(struct ca *, enum key_type, int64_t now,
+		    const char *actor);
+
 /* 1 if key is the key of any issuer, past or present; 0 if not; -1 error. */
 int		issuer_key_in_use(struct ca *, EVP_PKEY *key);
 

@@ -144,20 +144,35 @@ api_healthz(void *arg, const struct http_request *req,
     struct http_response *resp)
 {
 	struct app *a = arg;
-	json_t *j;
+	struct fips_verdict v;
+	json_t *j, *mod = NULL;
 	char *s;
-	int store_ok, hsm_ok;
+	int store_ok, hsm_ok, degraded = 0;
 
 	(void)req;
 	store_ok = store_issuer_count(a->ca.store) >= 0;
 	hsm_ok = p11_alive(a->ca.token);
-	j = json_pack("{s:s, s:{s:s, s:i}, s:{s:s, s:s}, s:I}",
-	    "status", store_ok && hsm_ok ? "ok" : "unavailable",
+	ca_rdlock(&a->ca);
+	if (hsm_ok && ca_fips_verdict(&a->ca, time(NULL), &v) == ESEAL_OK) {
+		degraded = v.degraded;
+		mod = json_pack("{s:s, s:s, s:s}", "status",
+		    fips_status_name(v.status), "reason", v.reason, "module",
+		    v.module);
+		if (mod != NULL && (v.status == FIPS_HISTORICAL ||
+		    v.status == FIPS_REVOKED))
+			json_object_set_new(mod, "action", json_string(
+			    "rotate issuer keys to an Active module"));
+	}
+	j = json_pack("{s:s, s:{s:s, s:i}, s:{s:s, s:s}, s:o?, s:I}",
+	    "status", !(store_ok && hsm_ok) ? "unavailable" :
+	    degraded ? "degraded" : "ok",
 	    "store", "status", store_ok ? "ok" : "unavailable",
 	    "schema_version", store_schema_version(a->ca.store),
 	    "hsm", "status", hsm_ok ? "ok" : "unavailable",
-	    "token", a->conf->hsm_token,
+	    "token", a->ca.conf->hsm_token,
+	    "hsm_module", mod,
 	    "uptime_seconds", (json_int_t)(time(NULL) - a->started));
+	ca_unlock(&a->ca);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s == NULL) {

@@ -16,6 +16,7 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 
 	memset(ca, 0, sizeof(*ca));
 	ca->conf = c;
+	pthread_rwlock_init(&ca->lock, NULL);
 	if ((rc = store_open(c->store_path, &ca->store)) != ESEAL_OK)
 		return rc;
 	if ((rc = policy_load(c->issue_crypto_policy, &ca->policy)) != ESEAL_OK ||
@@ -45,7 +46,46 @@ ca_close(struct ca *ca)
 	store_close(ca->store);
 	policy_free(ca->policy);
 	fips_free(ca->fips);
+	if (ca->conf != NULL)
+		pthread_rwlock_destroy(&ca->lock);
 	memset(ca, 0, sizeof(*ca));
+}
+
+void
+ca_rdlock(struct ca *ca)
+{
+	pthread_rwlock_rdlock(&ca->lock);
+}
+
+void
+ca_unlock(struct ca *ca)
+{
+	pthread_rwlock_unlock(&ca->lock);
+}
+
+enum eseal_rc
+ca_reload(struct ca *ca, const struct conf *c)
+{
+	struct policy *pol = NULL, *oldpol;
+	struct fips_registry *reg = NULL, *oldreg;
+	enum eseal_rc rc;
+
+	if ((rc = policy_load(c->issue_crypto_policy, &pol)) != ESEAL_OK)
+		return rc;
+	if ((rc = fips_load(c->hsm_registry, &reg)) != ESEAL_OK) {
+		policy_free(pol);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&ca->lock);
+	oldpol = ca->policy;
+	oldreg = ca->fips;
+	ca->policy = pol;
+	ca->fips = reg;
+	ca->conf = c;
+	pthread_rwlock_unlock(&ca->lock);
+	policy_free(oldpol);
+	fips_free(oldreg);
+	return ESEAL_OK;
 }
 
 enum eseal_rc
@@ -80,7 +120,5 @@ ca_fips_allow(struct ca *ca, enum fips_use use, time_t now, const char *actor)
 	snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
 	(void)audit_append(ca->store, now, actor, "fips.refuse",
 	    fips_use_name(use), "%s", msg);
-	log_warn("msg=\"refused by the HSM module registry\" error=\"%s\"",
-	    msg);
 	return eseal_err(rc, "%s", msg);
 }

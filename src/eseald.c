@@ -24,6 +24,69 @@ static const struct http_route routes[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
+/* Start-up and reload: say loudly when the HSM module is not Active. */
+static void
+warn_fips(struct ca *ca)
+{
+	struct fips_verdict v;
+
+	ca_rdlock(ca);
+	if (ca_fips_verdict(ca, time(NULL), &v) != ESEAL_OK)
+		log_error("msg=\"cannot read the HSM identity\" error=\"%s\"",
+		    eseal_errmsg());
+	else if (v.warn)
+		log_warn("msg=\"HSM module is not Active\" module=\"%s\" "
+		    "status=\"%s\" reason=\"%s\"%s", v.module,
+		    fips_status_name(v.status), v.reason,
+		    v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED ?
+		    " action=\"rotate issuer keys to an Active module\"" : "");
+	ca_unlock(ca);
+}
+
+/*
+ * SIGHUP: re-reads the config, the crypto policy and the HSM module
+ * registry; a file with errors is refused and the old state kept.  Settings
+ * that need new sockets or a new store or token take effect at restart.
+ * Old configs stay allocated (handlers may hold them) until exit.
+ */
+static void
+reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
+{
+	struct conf *c, **v;
+	const struct conf *cur = a->ca.conf;
+
+	if (conf_load(path, &c) != ESEAL_OK) {
+		log_error("msg=\"reload refused, keeping the old config\" "
+		    "error=\"%s\"", eseal_errmsg());
+		return;
+	}
+	if (ca_reload(&a->ca, c) != ESEAL_OK) {
+		log_error("msg=\"reload refused, keeping the old config\" "
+		    "error=\"%s\"", eseal_errmsg());
+		conf_free(c);
+		return;
+	}
+	if ((v = realloc(*old, (*nold + 1) * sizeof(*v))) != NULL) {
+		*old = v;
+		v[(*nold)++] = c;
+	}
+	log_set_level((enum log_level)c->log_level);
+	if (strcmp(c->http_listen, cur->http_listen) != 0 ||
+	    strcmp(c->http_tls_cert, cur->http_tls_cert) != 0 ||
+	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
+	    strcmp(c->store_path, cur->store_path) != 0 ||
+	    strcmp(c->hsm_module, cur->hsm_module) != 0 ||
+	    strcmp(c->hsm_token, cur->hsm_token) != 0)
+		log_warn("msg=\"listener, TLS, store or token settings changed: "
+		    "they take effect at restart\"");
+	if (publish_load(a) != ESEAL_OK)
+		log_error("msg=\"reload of published objects failed\" "
+		    "error=\"%s\"", eseal_errmsg());
+	log_info("msg=\"reloaded\" config=%s registry=%s policy=%s", path,
+	    c->hsm_registry, c->issue_crypto_policy);
+	warn_fips(&a->ca);
+}
+
 static void
 usage(void)
 {
@@ -39,6 +102,8 @@ main(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct conf *c = NULL;
 	struct app app;
+	struct conf **old = NULL;
+	size_t nold = 0;
 	sigset_t set;
 	int sig, fin, fl, ret = 1;
 
@@ -82,6 +147,7 @@ main(int argc, char **argv)
 	}
 	if (app.npub == 0)
 		log_warn("msg=\"no issuer yet: run esealctl init\"");
+	warn_fips(&app.ca);
 
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = c->http_listen;
@@ -103,10 +169,7 @@ main(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("msg=\"SIGHUP: reloading published objects\"");
-			if (publish_load(&app) != ESEAL_OK)
-				log_error("msg=\"reload failed, keeping the old "
-				    "state\" error=\"%s\"", eseal_errmsg());
+			reload(&app, config, &old, &nold);
 			continue;
 		}
 		log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ?
@@ -120,6 +183,9 @@ out:
 	ca_close(&app.ca);
 	pthread_rwlock_destroy(&app.pub_lock);
 	conf_free(c);
+	for (size_t i = 0; i < nold; i++)
+		conf_free(old[i]);
+	free(old);
 	if (ret == 0)
 		log_info("msg=stopped");
 	return ret;

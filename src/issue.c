@@ -24,8 +24,9 @@ issue_result_clear(struct issue_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-enum eseal_rc
-issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
+/* issue_check() with the ca read lock held. */
+static enum eseal_rc
+check_locked(struct ca *ca, const struct issue_request *req, int64_t now)
 {
 	enum eseal_rc rc;
 	int r;
@@ -50,6 +51,17 @@ issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
 	return ca_fips_allow(ca, FIPS_USE_ISSUE, (time_t)now, req->actor);
 }
 
+enum eseal_rc
+issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
+{
+	enum eseal_rc rc;
+
+	ca_rdlock(ca);
+	rc = check_locked(ca, req, now);
+	ca_unlock(ca);
+	return rc;
+}
+
 /* Steps 3-5: returns the issuer used; the row is pending when this returns. */
 static enum eseal_rc
 prepare(struct ca *ca, const struct issue_request *req, int64_t now,
@@ -68,7 +80,7 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	int tbs_len, tries, days;
 
 	*isp = NULL;
-	if ((rc = issue_check(ca, req, now)) != ESEAL_OK)
+	if ((rc = check_locked(ca, req, now)) != ESEAL_OK)
 		return rc;
 	if ((rc = issuer_current(ca, &is)) != ESEAL_OK)
 		return rc;
@@ -216,7 +228,9 @@ issue_prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	struct issuer *is = NULL;
 	enum eseal_rc rc;
 
+	ca_rdlock(ca);
 	rc = prepare(ca, req, now, &is, serial);
+	ca_unlock(ca);
 	issuer_free(is);
 	return rc;
 }
@@ -230,7 +244,10 @@ issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
 	enum eseal_rc rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = prepare(ca, req, now, &is, res->serial)) != ESEAL_OK)
+	ca_rdlock(ca);
+	rc = prepare(ca, req, now, &is, res->serial);
+	ca_unlock(ca);
+	if (rc != ESEAL_OK)
 		return rc;
 	if ((rc = store_cert_get(ca->store, res->serial, &row)) == ESEAL_OK) {
 		rc = finish(ca, is, res->serial, row.tbs, row.tbs_len,

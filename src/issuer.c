@@ -253,6 +253,20 @@ issuer_by_name(struct ca *ca, const char *name, struct issuer **out)
 	return issuer_from_rec(&rec, out);
 }
 
+enum eseal_rc
+issuer_may_generate(struct ca *ca, enum key_type type, int64_t now,
+    const char *actor)
+{
+	enum eseal_rc rc;
+
+	ca_rdlock(ca);
+	if ((rc = ca_fips_allow(ca, FIPS_USE_KEYGEN, (time_t)now, actor))
+	    == ESEAL_OK)
+		rc = policy_check_issuer_key(ca->policy, type, (time_t)now);
+	ca_unlock(ca);
+	return rc;
+}
+
 int
 issuer_key_in_use(struct ca *ca, EVP_PKEY *key)
 {
@@ -363,11 +377,8 @@ issuer_create(struct ca *ca, const struct issuer_params *ip, int64_t now,
 	if (out != NULL)
 		*out = NULL;
 	/* The module may generate issuer keys now; the policy allows the type. */
-	if ((rc = ca_fips_allow(ca, FIPS_USE_KEYGEN, (time_t)now, actor))
+	if ((rc = issuer_may_generate(ca, ip->key_type, now, actor))
 	    != ESEAL_OK)
-		return rc;
-	if ((rc = policy_check_issuer_key(ca->policy, ip->key_type,
-	    (time_t)now)) != ESEAL_OK)
 		return rc;
 	if (RAND_bytes(key_id, sizeof(key_id)) != 1)
 		return eseal_err(ESEAL_EINTERNAL, "issuer: the CSPRNG failed");

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 
@@ -222,6 +223,63 @@ print_hex(const unsigned char *b, size_t n)
 		printf("%02x", b[i]);
 }
 
+static void
+print_date(const char *label, time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (t == 0)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+	printf("%s%s\n", label, buf);
+}
+
+/* The matched registry entry and the effective status now. */
+static void
+print_fips(struct ca *ca)
+{
+	struct fips_verdict v;
+	const struct fips_entry *e;
+	char fw[64];
+
+	ca_rdlock(ca);
+	if (ca_fips_verdict(ca, time(NULL), &v) != ESEAL_OK) {
+		ca_unlock(ca);
+		printf("fips:          unknown (%s)\n", eseal_errmsg());
+		return;
+	}
+	if ((e = v.entry) != NULL) {
+		fips_entry_firmware(e, fw, sizeof(fw));
+		printf("registry:      [module %s] %s %s, firmware %s\n",
+		    fips_entry_id(e), fips_entry_manufacturer(e),
+		    fips_entry_model(e), fw);
+		if (fips_entry_cert(e)[0] != '\0')
+			printf("  CMVP:        #%s, %s level %d, listed %s\n",
+			    fips_entry_cert(e), fips_entry_standard(e),
+			    fips_entry_level(e),
+			    fips_status_name(fips_entry_listed(e)));
+		else
+			printf("  CMVP:        listed %s\n",
+			    fips_status_name(fips_entry_listed(e)));
+		print_date("  sunset:      ", fips_entry_sunset(e));
+		print_date("  checked:     ", fips_entry_checked(e));
+		if (fips_entry_source(e)[0] != '\0')
+			printf("  source:      %s\n", fips_entry_source(e));
+	} else
+		printf("registry:      no entry matches this token\n");
+	printf("fips status:   %s: %s\n", fips_status_name(v.status), v.reason);
+	print_date("historical from: ", v.historical_from);
+	printf("may:           generate issuer keys: %s; issue: %s; sign "
+	    "CRL/OCSP/audit: %s\n", v.allowed[FIPS_USE_KEYGEN] ? "yes" : "NO",
+	    v.allowed[FIPS_USE_ISSUE] ? "yes" : "NO",
+	    v.allowed[FIPS_USE_STATUS_SIGN] ? "yes" : "NO");
+	if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
+		printf("action:        rotate issuer keys to an Active module\n");
+	ca_unlock(ca);
+}
+
 static int
 cmd_hsm_status(int argc, char **argv)
 {
@@ -259,6 +317,7 @@ cmd_hsm_status(int argc, char **argv)
 			    (m[i].flags & CKF_GENERATE_KEY_PAIR) ? "(gen)" :
 			    (m[i].flags & CKF_SIGN) ? "(sign)" : "");
 	printf("\n               (%zu in all)\n", nm);
+	print_fips(&ca);
 	printf("keys:          %zu\n", nk);
 	for (size_t i = 0; i < nk; i++) {
 		printf("  %-7s %-3s id=", k[i].is_private ? "private" : "public",
@@ -445,6 +504,143 @@ out:
 	return ret;
 }
 
+/* --- key generate ---------------------------------------------------- */
+
+static int
+cmd_key_generate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "label", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned char id[16];
+	char who[ACTOR_MAX], hex[40], label[80];
+	const char *type = NULL, *lab = NULL;
+	struct conf *c;
+	struct ca ca;
+	time_t now = time(NULL);
+	int ch, done, kt, ret = 1;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 't': type = optarg; break;
+		case 'l': lab = optarg; break;
+		default: return 2;
+		}
+	}
+	if (type == NULL || (kt = key_type_parse(type)) < 0) {
+		fprintf(stderr, "esealctl: key generate: --type must be one of "
+		    "ec-p256, ec-p384, rsa-3072, rsa-4096\n");
+		return 2;
+	}
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	actor(who, sizeof(who));
+	if (issuer_may_generate(&ca, (enum key_type)kt, now, who) != ESEAL_OK) {
+		fail("key generate");
+		goto out;
+	}
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		goto out;
+	for (size_t i = 0; i < sizeof(id); i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	snprintf(label, sizeof(label), "%s", lab ? lab : "eseal-key");
+	if (p11_generate(ca.token, (enum key_type)kt, id, sizeof(id), label)
+	    != ESEAL_OK || audit_append(ca.store, now, who, "key.generate", hex,
+	    "type=%s label=%s", type, label) != ESEAL_OK) {
+		fail("key generate");
+		goto out;
+	}
+	printf("key generated on the token: %s id=%s label=%s\n", type, hex,
+	    label);
+	ret = 0;
+out:
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- hsm readiness ---------------------------------------------------- */
+
+static int
+has_mech(const struct p11_mech *m, size_t n, unsigned long type,
+    unsigned long flag, int bits)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].type != type || !(m[i].flags & flag))
+			continue;
+		/* EC sizes are in bits; RSA in bits; 0 = not stated. */
+		if (bits == 0 || m[i].max_key == 0 ||
+		    ((unsigned long)bits >= m[i].min_key &&
+		    (unsigned long)bits <= m[i].max_key))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_hsm_readiness(int argc, char **argv)
+{
+	struct p11_mech *m = NULL;
+	const struct policy_rule *r;
+	struct conf *c;
+	struct ca ca;
+	size_t nm = 0;
+	time_t now = time(NULL);
+	int ch, done, ret = 1;
+
+	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+		return 2;
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	if (p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK) {
+		fail("hsm readiness");
+		goto out;
+	}
+	printf("%-15s %-22s %-9s %-8s %-8s %s\n", "kind", "rule", "policy",
+	    "keygen", "sign", "note");
+	ca_rdlock(&ca);
+	for (size_t i = 0; i < policy_nrules(ca.policy); i++) {
+		int gen = -1, sign = -1, ec, bits;
+		const char *note = "";
+
+		r = policy_rule_at(ca.policy, i);
+		if (strcmp(r->kind, "subscriber-key") == 0)
+			continue;	/* subscriber keys live elsewhere */
+		ec = strcmp(r->type, "ec") == 0;
+		bits = r->min_bits;
+		if (strcmp(r->kind, "issuer-key") == 0) {
+			if (ec)
+				bits = r->curve_nid == NID_secp384r1 ? 384 :
+				    r->curve_nid == NID_secp521r1 ? 521 : 256;
+			gen = ec ? has_mech(m, nm, CKM_EC_KEY_PAIR_GEN,
+			    CKF_GENERATE_KEY_PAIR, bits) :
+			    has_mech(m, nm, CKM_RSA_PKCS_KEY_PAIR_GEN,
+			    CKF_GENERATE_KEY_PAIR, bits);
+			sign = ec ? has_mech(m, nm, CKM_ECDSA, CKF_SIGN, bits) :
+			    has_mech(m, nm, CKM_RSA_PKCS, CKF_SIGN, bits);
+		} else if (ec)
+			sign = has_mech(m, nm, CKM_ECDSA, CKF_SIGN, 0);
+		else if (strcmp(r->type, "rsa-pss") == 0) {
+			/* libp11 0.4.12 pads PSS itself, signs raw RSA. */
+			sign = has_mech(m, nm, CKM_RSA_X_509, CKF_SIGN, 0);
+			note = sign ? "via CKM_RSA_X_509 (libp11 pads PSS)" :
+			    "needs CKM_RSA_X_509: libp11 pads PSS itself";
+		} else
+			sign = has_mech(m, nm, CKM_RSA_PKCS, CKF_SIGN, 0);
+		printf("%-15s %-22s %-9s %-8s %-8s %s\n", r->kind, r->name,
+		    policy_rule_allows(r, now) ? "now" : "not now",
+		    gen < 0 ? "-" : gen ? "yes" : "NO",
+		    sign < 0 ? "-" : sign ? "yes" : "NO", note);
+	}
+	ca_unlock(&ca);
+	ret = 0;
+out:
+	free(m);
+	unload(c, &ca);
+	return ret;
+}
+
 /* --- audit verify ----------------------------------------------------- */
 
 static int
@@ -476,7 +672,11 @@ static const struct cmd cmds[] = {
 	  "create the store, the first issuer key on the token and the CA "
 	  "certificate" },
 	{ "hsm status", cmd_hsm_status, "",
-	  "token identity, mechanisms and keys" },
+	  "token identity, FIPS 140 status, mechanisms and keys" },
+	{ "hsm readiness", cmd_hsm_readiness, "",
+	  "which crypto-policy algorithms the token can generate and sign" },
+	{ "key generate", cmd_key_generate, "--type T [--label L]",
+	  "generate a key on the token (refused on non-Active modules)" },
 	{ "issue", cmd_issue, "--csr FILE --org NAME (--corporate-number N | "
 	  "--org-id ID) [--country CC] [--cn CN] [--ou OU] [--locality L] "
 	  "[--profile NAME] [--key-holder subscriber|remote-service] [--qscd] "
