@@ -18,6 +18,9 @@ enum eseal_rc {
 	ESEAL_ECONF,		/* configuration error */
 	ESEAL_ENOMEM,		/* out of memory */
 	ESEAL_EINTERNAL,	/* a bug or an OpenSSL failure we did not expect */
+	ESEAL_EAUTH,		/* no or bad credentials, expired session */
+	ESEAL_EFORBIDDEN,	/* authenticated, but not allowed to do this */
+	ESEAL_ETOOMANY,		/* rate or attempt limit reached: retry later */
 	ESEAL_RC_MAX
 };
 

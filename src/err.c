@@ -19,6 +19,9 @@ static const char *const rcnames[ESEAL_RC_MAX] = {
 	[ESEAL_ECONF] = "config",
 	[ESEAL_ENOMEM] = "no_memory",
 	[ESEAL_EINTERNAL] = "internal",
+	[ESEAL_EAUTH] = "unauthorized",
+	[ESEAL_EFORBIDDEN] = "forbidden",
+	[ESEAL_ETOOMANY] = "too_many_requests",
 };
 
 const char *
