@@ -48,6 +48,18 @@ struct conf {
 	char	http_tls_cert[CONF_PATH_MAX];	/* PEM */
 	char	http_tls_key[CONF_PATH_MAX];	/* PEM */
 	char	http_tls_priorities[CONF_STR_MAX]; /* GnuTLS priority string */
+	char	http_client_ca[CONF_PATH_MAX];	/* PEM, for mTLS */
+	int	http_mtls;			/* enum http_mtls */
+	int	http_body_max;			/* bytes */
+	int	http_header_max;		/* bytes */
+	int	http_timeout;			/* seconds */
+	int	http_conn_max;
+	int	http_conn_per_ip;
+	int	http_rate;			/* limited requests/s per address */
+	int	http_burst;			/* 0: no rate limit */
+
+	/* [publish] the plain-HTTP publication listener, "" for none */
+	char	publish_listen[CONF_STR_MAX];
 
 	/* [log] */
 	int	log_level;

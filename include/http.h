@@ -12,11 +12,31 @@
 #include "err.h"
 
 #define HTTP_BODY_MAX		(64 * 1024)	/* request bodies, default */
+#define HTTP_HEADER_MAX		(16 * 1024)	/* request line + headers */
 #define HTTP_CONN_TIMEOUT	10		/* seconds idle before cut */
 #define HTTP_CONN_MAX		512		/* connections in all */
 #define HTTP_CONN_PER_IP	32		/* connections per client address */
 #define HTTP_THREADS		4		/* worker threads */
 #define HTTP_CAPTURE_MAX	128		/* longest {param} in a path */
+#define HTTP_ADDR_MAX		64		/* a client address as text */
+#define HTTP_CN_MAX		128		/* a client certificate's CN */
+#define HTTP_RATE_SLOTS		4096		/* client addresses tracked for
+						   rate limits; oldest evicted */
+
+/* What the TLS layer says about the client's certificate. */
+enum http_peer {
+	HTTP_PEER_NONE,		/* none presented (or plain HTTP) */
+	HTTP_PEER_VERIFIED,	/* chains to the configured client CA */
+	HTTP_PEER_UNTRUSTED,	/* presented, but does not verify */
+	HTTP_PEER_MAX
+};
+
+enum http_mtls {
+	HTTP_MTLS_OFF,		/* no client certificates asked */
+	HTTP_MTLS_OPTIONAL,	/* asked; verified ones identify operators */
+	HTTP_MTLS_REQUIRED,	/* API requests without a verified one: 403 */
+	HTTP_MTLS_MAX
+};
 
 struct http_request {
 	const char	*method;
@@ -25,6 +45,9 @@ struct http_request {
 	const unsigned char *body;
 	size_t		 body_len;
 	const char	*request_id;
+	char		 client_addr[HTTP_ADDR_MAX];
+	enum http_peer	 peer;		/* client certificate status */
+	char		 peer_cn[HTTP_CN_MAX];	/* its CN when verified */
 	void		*conn;		/* for http_header() */
 };
 
@@ -52,14 +75,26 @@ struct http_route {
 	const char	*prefix;
 	const char	*suffix;	/* NULL: the path is exactly prefix */
 	http_handler	 fn;
+	int		 flags;		/* HTTP_R_* */
 };
+
+#define HTTP_R_LIMITED	0x1	/* per-address rate limit (login, enrol) */
+#define HTTP_R_PUBLIC	0x2	/* relying parties: no mTLS requirement */
 
 struct http_config {
 	const char	*listen;	/* host:port */
 	const char	*tls_cert;	/* PEM file, NULL/"" for plain HTTP */
 	const char	*tls_key;
 	const char	*tls_priorities;	/* GnuTLS priority string */
-	size_t		 body_max;
+	const char	*client_ca;	/* PEM, for mTLS; NULL/"" for none */
+	enum http_mtls	 mtls;
+	size_t		 body_max;	/* 0: HTTP_BODY_MAX */
+	size_t		 header_max;	/* 0: HTTP_HEADER_MAX */
+	unsigned	 timeout;	/* seconds; 0: HTTP_CONN_TIMEOUT */
+	unsigned	 conn_max;	/* 0: HTTP_CONN_MAX */
+	unsigned	 conn_per_ip;	/* 0: HTTP_CONN_PER_IP */
+	double		 rate;		/* limited requests/s per address */
+	double		 burst;		/* bucket size; 0: no rate limit */
 };
 
 struct http_server;

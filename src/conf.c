@@ -26,6 +26,7 @@ enum conf_type {
 	CT_LOGLEVEL,	/* log_level_parse() */
 	CT_COUNTRY,	/* two upper-case letters */
 	CT_HOSTPORT,	/* host:port, port 1..65535 */
+	CT_MTLS,	/* off, optional, required */
 	CT_TYPE_MAX
 };
 
@@ -70,6 +71,16 @@ static const struct conf_key keys[] = {
 	STR("http", "tls_cert", http_tls_cert, 0),
 	STR("http", "tls_key", http_tls_key, 0),
 	STR("http", "tls_priorities", http_tls_priorities, 0),
+	STR("http", "client_ca", http_client_ca, 0),
+	OTHER("http", "mtls", CT_MTLS, http_mtls, 0),
+	INT("http", "body_max", http_body_max, 1024, 16 * 1024 * 1024),
+	INT("http", "header_max", http_header_max, 4096, 1024 * 1024),
+	INT("http", "timeout", http_timeout, 1, 3600),
+	INT("http", "conn_max", http_conn_max, 1, 100000),
+	INT("http", "conn_per_ip", http_conn_per_ip, 1, 10000),
+	INT("http", "rate", http_rate, 1, 100000),
+	INT("http", "burst", http_burst, 0, 100000),
+	OTHER("publish", "listen", CT_HOSTPORT, publish_listen, 0),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -167,6 +178,15 @@ set_value(struct parse_state *st, const struct conf_key *k, const char *v)
 			return 0;
 		}
 		strcpy(field, v);
+		return 1;
+	case CT_MTLS:
+		if ((i = strcmp(v, "off") == 0 ? 0 : strcmp(v, "optional") == 0 ?
+		    1 : strcmp(v, "required") == 0 ? 2 : -1) < 0) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\" is not one of off, optional, required", v);
+			return 0;
+		}
+		*(int *)field = i;
 		return 1;
 	case CT_TYPE_MAX:
 		break;
@@ -300,6 +320,13 @@ conf_load(const char *path, struct conf **out)
 	snprintf(c->http_tls_priorities, sizeof(c->http_tls_priorities),
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	c->log_level = LOG_LEVEL_INFO;
+	c->http_body_max = 64 * 1024;
+	c->http_header_max = 16 * 1024;
+	c->http_timeout = 10;
+	c->http_conn_max = 512;
+	c->http_conn_per_ip = 32;
+	c->http_rate = 5;
+	c->http_burst = 20;
 	snprintf(c->issue_profiles_dir, sizeof(c->issue_profiles_dir),
 	    "/etc/eseal/profiles");
 	snprintf(c->issue_profile, sizeof(c->issue_profile), "eseal");

@@ -17,11 +17,19 @@
 #include "issue.h"
 #include "log.h"
 
+/* The API listener (HTTPS). */
 static const struct http_route routes[] = {
-	{ "GET", "/healthz", NULL, api_healthz },
-	{ "GET", "/ca/chain.pem", NULL, api_ca_chain },
-	{ "GET", "/ca/", ".crt", api_ca_cert },
-	{ NULL, NULL, NULL, NULL },
+	{ "GET", "/healthz", NULL, api_healthz, HTTP_R_PUBLIC },
+	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC },
+	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC },
+	{ NULL, NULL, NULL, NULL, 0 },
+};
+
+/* The publication listener (plain HTTP): relying parties only. */
+static const struct http_route publish_routes[] = {
+	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC },
+	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC },
+	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 /* Start-up and reload: say loudly when the HSM module is not Active. */
@@ -99,7 +107,7 @@ main(int argc, char **argv)
 {
 	const char *config = "/etc/eseal/eseald.conf";
 	struct http_config hc;
-	struct http_server *srv = NULL;
+	struct http_server *srv = NULL, *pub = NULL;
 	struct conf *c = NULL;
 	struct app app;
 	struct conf **old = NULL;
@@ -154,6 +162,15 @@ main(int argc, char **argv)
 	hc.tls_cert = c->http_tls_cert;
 	hc.tls_key = c->http_tls_key;
 	hc.tls_priorities = c->http_tls_priorities;
+	hc.client_ca = c->http_client_ca;
+	hc.mtls = (enum http_mtls)c->http_mtls;
+	hc.body_max = (size_t)c->http_body_max;
+	hc.header_max = (size_t)c->http_header_max;
+	hc.timeout = (unsigned)c->http_timeout;
+	hc.conn_max = (unsigned)c->http_conn_max;
+	hc.conn_per_ip = (unsigned)c->http_conn_per_ip;
+	hc.rate = c->http_rate;
+	hc.burst = c->http_burst;
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");
@@ -162,6 +179,18 @@ main(int argc, char **argv)
 	if (http_start(&hc, routes, &app, &srv) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		goto out;
+	}
+	if (c->publish_listen[0] != '\0') {
+		struct http_config pc = hc;
+
+		pc.listen = c->publish_listen;
+		pc.tls_cert = pc.tls_key = pc.client_ca = NULL;
+		pc.mtls = HTTP_MTLS_OFF;
+		if (http_start(&pc, publish_routes, &app, &pub) != ESEAL_OK) {
+			log_error("msg=\"cannot start\" error=\"%s\"",
+			    eseal_errmsg());
+			goto out;
+		}
 	}
 	log_info("msg=started pid=%ld", (long)getpid());
 
@@ -178,6 +207,7 @@ main(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	http_stop(pub);
 	http_stop(srv);
 	publish_free(&app);
 	ca_close(&app.ca);

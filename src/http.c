@@ -7,26 +7,44 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "http.h"
 #include "log.h"
 
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
 
+/* One token bucket per client address. */
+struct rate_slot {
+	char		 addr[HTTP_ADDR_MAX];
+	double		 tokens;
+	double		 last;		/* seconds, monotonic */
+};
+
 struct http_server {
 	struct MHD_Daemon	*mhd;
 	const struct http_route	*routes;
 	void			*app;
 	size_t			 body_max;
-	char			*cert, *key;	/* PEM, kept for MHD */
+	enum http_mtls		 mtls;
+	int			 tls;
+	double			 rate, burst;
+	pthread_mutex_t		 rate_mu;
+	struct rate_slot	*slots;		/* HTTP_RATE_SLOTS */
+	char			*cert, *key, *trust;	/* PEM, kept for MHD */
 };
 
 struct conn_ctx {
@@ -180,6 +198,110 @@ response_clear(struct http_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 1 if addr may make one more limited request now. */
+static int
+rate_ok(struct http_server *srv, const char *addr)
+{
+	struct rate_slot *s, *victim = NULL;
+	double now = mono();
+	unsigned h = 5381;
+	int ok;
+
+	if (srv->burst <= 0)
+		return 1;
+	for (const char *p = addr; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	pthread_mutex_lock(&srv->rate_mu);
+	/* Open addressing over a few probes; the stalest slot is reused. */
+	for (unsigned i = 0; i < 8; i++) {
+		s = &srv->slots[(h + i) % HTTP_RATE_SLOTS];
+		if (strcmp(s->addr, addr) == 0) {
+			victim = s;
+			break;
+		}
+		if (victim == NULL || s->last < victim->last)
+			victim = s;
+	}
+	s = victim;
+	if (strcmp(s->addr, addr) != 0) {
+		snprintf(s->addr, sizeof(s->addr), "%s", addr);
+		s->tokens = srv->burst;
+		s->last = now;
+	}
+	s->tokens += (now - s->last) * srv->rate;
+	if (s->tokens > srv->burst)
+		s->tokens = srv->burst;
+	s->last = now;
+	ok = s->tokens >= 1.0;
+	if (ok)
+		s->tokens -= 1.0;
+	pthread_mutex_unlock(&srv->rate_mu);
+	return ok;
+}
+
+static void
+client_addr(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(buf, len, "unknown");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    buf, (socklen_t)len);
+}
+
+/*
+ * The client certificate, verified here: libmicrohttpd only asks for one
+ * and lets untrusted ones through (PITFALLS.md).
+ */
+static enum http_peer
+peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
+    size_t cnlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *certs;
+	gnutls_session_t s;
+	unsigned int status = 0, n = 0;
+	const unsigned char *p;
+	X509 *x;
+
+	cn[0] = '\0';
+	if (!srv->tls || srv->mtls == HTTP_MTLS_OFF)
+		return HTTP_PEER_NONE;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || (s = (gnutls_session_t)ci->tls_session) == NULL)
+		return HTTP_PEER_NONE;
+	certs = gnutls_certificate_get_peers(s, &n);
+	if (certs == NULL || n == 0)
+		return HTTP_PEER_NONE;
+	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
+		return HTTP_PEER_UNTRUSTED;
+	p = certs[0].data;
+	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL)
+		return HTTP_PEER_UNTRUSTED;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, cn, (int)cnlen) <= 0)
+		cn[0] = '\0';
+	X509_free(x);
+	return cn[0] != '\0' ? HTTP_PEER_VERIFIED : HTTP_PEER_UNTRUSTED;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -230,6 +352,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.body_len = ctx->len;
 	req.request_id = ctx->rid;
 	req.conn = c;
+	client_addr(c, req.client_addr, sizeof(req.client_addr));
+	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
+	r = route(srv->routes, method, url, req.param, &status);
 	if (ctx->too_big) {
 		char msg[96];
 
@@ -237,21 +362,32 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    "bytes", srv->body_max);
 		http_error_status(&resp, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "too_large", msg);
-	} else if ((r = route(srv->routes, method, url, req.param, &status))
-	    == NULL)
+	} else if (r == NULL)
 		http_error_status(&resp, status, status == MHD_HTTP_NOT_FOUND ?
 		    "not_found" : "method_not_allowed", status ==
 		    MHD_HTTP_NOT_FOUND ? "no such resource" :
 		    "method not allowed on this resource");
-	else {
+	else if (srv->mtls == HTTP_MTLS_REQUIRED && !(r->flags & HTTP_R_PUBLIC) &&
+	    req.peer != HTTP_PEER_VERIFIED)
+		http_error_status(&resp, MHD_HTTP_FORBIDDEN, "forbidden",
+		    req.peer == HTTP_PEER_UNTRUSTED ? "the client certificate "
+		    "does not chain to the configured client CA" :
+		    "a client certificate is required");
+	else if ((r->flags & HTTP_R_LIMITED) && !rate_ok(srv, req.client_addr)) {
+		http_error_status(&resp, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "too_many_requests", "too many requests from this address; "
+		    "slow down");
+		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	} else {
 		eseal_errclear();
 		r->fn(srv->app, &req, &resp);
 	}
 	if (resp.status == 0)
 		http_error_status(&resp, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "internal", "the handler gave no response");
-	log_info("msg=request rid=%s method=%s path=\"%.200s\" status=%d "
-	    "bytes=%zu", ctx->rid, method, url, resp.status, resp.body_len);
+	log_info("msg=request rid=%s client=%s method=%s path=\"%.200s\" "
+	    "status=%d bytes=%zu", ctx->rid, req.client_addr, method, url,
+	    resp.status, resp.body_len);
 	ret = send_response(c, &resp, ctx->rid);
 	response_clear(&resp);
 	return ret;
@@ -345,10 +481,26 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	srv->routes = routes;
 	srv->app = app;
 	srv->body_max = cfg->body_max ? cfg->body_max : HTTP_BODY_MAX;
+	srv->tls = tls;
+	srv->mtls = tls ? cfg->mtls : HTTP_MTLS_OFF;
+	srv->rate = cfg->rate;
+	srv->burst = cfg->burst;
+	pthread_mutex_init(&srv->rate_mu, NULL);
+	if ((srv->slots = calloc(HTTP_RATE_SLOTS, sizeof(*srv->slots))) == NULL) {
+		rc = eseal_err(ESEAL_ENOMEM, "http: out of memory");
+		goto fail;
+	}
 	if (tls && ((srv->cert = slurp(cfg->tls_cert)) == NULL ||
 	    (srv->key = slurp(cfg->tls_key)) == NULL)) {
 		rc = eseal_err(ESEAL_ECONF, "http: cannot read TLS certificate "
 		    "%s or key %s", cfg->tls_cert, cfg->tls_key);
+		goto fail;
+	}
+	if (srv->mtls != HTTP_MTLS_OFF && (cfg->client_ca == NULL ||
+	    (srv->trust = slurp(cfg->client_ca)) == NULL)) {
+		rc = eseal_err(ESEAL_ECONF, "http: mTLS needs a readable "
+		    "client CA file (%s)", cfg->client_ca ? cfg->client_ca :
+		    "none given");
 		goto fail;
 	}
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -358,13 +510,20 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_MAX,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    cfg->timeout ? cfg->timeout : (unsigned int)HTTP_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    cfg->conn_max ? cfg->conn_max : (unsigned int)HTTP_CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    cfg->conn_per_ip ? cfg->conn_per_ip : (unsigned int)HTTP_CONN_PER_IP,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    cfg->header_max ? cfg->header_max : (size_t)HTTP_HEADER_MAX,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
 	    tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, srv->key,
 	    MHD_OPTION_HTTPS_PRIORITIES, cfg->tls_priorities,
+	    srv->trust != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
+	    srv->trust,
 	    MHD_OPTION_END);
 	if (srv->mhd == NULL) {
 		rc = eseal_err(ESEAL_ECONF, "http: cannot listen on %s (in use, "
@@ -381,6 +540,8 @@ fail:
 	freeaddrinfo(ai);
 	free(srv->cert);
 	free(srv->key);
+	free(srv->trust);
+	free(srv->slots);
 	free(srv);
 	return rc;
 }
@@ -393,5 +554,8 @@ http_stop(struct http_server *srv)
 	MHD_stop_daemon(srv->mhd);
 	free(srv->cert);
 	free(srv->key);
+	free(srv->trust);
+	free(srv->slots);
+	pthread_mutex_destroy(&srv->rate_mu);
 	free(srv);
 }
