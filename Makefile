@@ -48,6 +48,10 @@ LIB_SRCS := \
 	src/policy.c \
 	src/lint.c \
 	src/issue.c \
+	src/store_revoke.c \
+	src/revoke.c \
+	src/crl.c \
+	src/ocsp.c \
 	src/http.c \
 	src/api_publish.c \
 	$(BUILD)/gen/schema.c
@@ -64,14 +68,18 @@ UNIT_TESTS := \
 	csr \
 	orgid \
 	policy \
-	fips
+	fips \
+	revoke \
+	crl \
+	ocsp
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
 # Fuzz harnesses: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
 FUZZERS    := \
 	csr \
-	orgid
+	orgid \
+	ocsp
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

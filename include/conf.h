@@ -61,6 +61,18 @@ struct conf {
 	/* [publish] the plain-HTTP publication listener, "" for none */
 	char	publish_listen[CONF_STR_MAX];
 
+	/* [accounts] */
+	int	acct_argon2;			/* 0 min (tests), 1 interactive,
+						   2 moderate, 3 sensitive */
+	int	acct_idle;			/* session idle expiry, s */
+	int	acct_absolute;			/* session absolute expiry, s */
+	int	acct_lock_after;		/* failed logins before a lock */
+	int	acct_lock_secs;			/* first lock, s */
+
+	/* [enrol] */
+	char	enrol_disclosure_dir[CONF_PATH_MAX];	/* conf/disclosure */
+	int	enrol_code_ttl;			/* enrolment codes, s */
+
 	/* [log] */
 	int	log_level;
 };

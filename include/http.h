@@ -123,6 +123,21 @@ void		http_add_header(struct http_response *, const char *name,
 /* The value of a request header, or NULL. */
 const char	*http_header(const struct http_request *, const char *name);
 
+/*
+ * The request body as a JSON object.  Refuses (filling resp, returning
+ * NULL) a Content-Type other than exactly application/json (415), and a
+ * body that is not one JSON object (400).  The caller json_decref()s it.
+ */
+struct json_t;
+struct json_t	*http_json_body(const struct http_request *,
+		    struct http_response *);
+/* Sends j (stolen) as JSON with status. */
+void		http_json(struct http_response *, int status, struct json_t *j);
+/* A query-string argument, or NULL. */
+const char	*http_query(const struct http_request *, const char *name);
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+const char	*http_bearer(const struct http_request *);
+
 /* The HTTP status for a core error: the only such table. */
 int		http_status_for(enum eseal_rc);
 

@@ -27,6 +27,7 @@ enum conf_type {
 	CT_COUNTRY,	/* two upper-case letters */
 	CT_HOSTPORT,	/* host:port, port 1..65535 */
 	CT_MTLS,	/* off, optional, required */
+	CT_ARGON2,	/* min, interactive, moderate, sensitive */
 	CT_TYPE_MAX
 };
 
@@ -82,6 +83,13 @@ static const struct conf_key keys[] = {
 	INT("http", "burst", http_burst, 0, 100000),
 	OTHER("publish", "listen", CT_HOSTPORT, publish_listen, 0),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
+	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
+	INT("accounts", "idle_timeout", acct_idle, 60, 86400),
+	INT("accounts", "absolute_timeout", acct_absolute, 300, 7 * 86400),
+	INT("accounts", "lock_after", acct_lock_after, 1, 100),
+	INT("accounts", "lock_secs", acct_lock_secs, 1, 86400),
+	STR("enrol", "disclosure_dir", enrol_disclosure_dir, 0),
+	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -184,6 +192,19 @@ set_value(struct parse_state *st, const struct conf_key *k, const char *v)
 		    1 : strcmp(v, "required") == 0 ? 2 : -1) < 0) {
 			snprintf(st->why, sizeof(st->why),
 			    "\"%s\" is not one of off, optional, required", v);
+			return 0;
+		}
+		*(int *)field = i;
+		return 1;
+	case CT_ARGON2:
+		for (i = 0; i < 4; i++)
+			if (strcmp(v, (const char *[]){ "min", "interactive",
+			    "moderate", "sensitive" }[i]) == 0)
+				break;
+		if (i == 4) {
+			snprintf(st->why, sizeof(st->why), "\"%s\" is not one of "
+			    "min (tests only), interactive, moderate, sensitive",
+			    v);
 			return 0;
 		}
 		*(int *)field = i;
@@ -320,6 +341,14 @@ conf_load(const char *path, struct conf **out)
 	snprintf(c->http_tls_priorities, sizeof(c->http_tls_priorities),
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	c->log_level = LOG_LEVEL_INFO;
+	c->acct_argon2 = 1;
+	c->acct_idle = 900;
+	c->acct_absolute = 8 * 3600;
+	c->acct_lock_after = 5;
+	c->acct_lock_secs = 300;
+	snprintf(c->enrol_disclosure_dir, sizeof(c->enrol_disclosure_dir),
+	    "/etc/eseal/disclosure");
+	c->enrol_code_ttl = 14 * 86400;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
 	c->http_timeout = 10;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <gnutls/gnutls.h>
@@ -130,6 +131,86 @@ const char *
 http_header(const struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+#define HTTP_JSON_DEPTH	16	/* deeper bodies are refused */
+
+json_t *
+http_json_body(const struct http_request *req, struct http_response *resp)
+{
+	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	json_error_t e;
+	json_t *j;
+	size_t n;
+
+	/* Exact match (a charset parameter is the only thing allowed). */
+	if (ct == NULL || (strcmp(ct, "application/json") != 0 &&
+	    strcasecmp(ct, "application/json; charset=utf-8") != 0)) {
+		http_error_status(resp, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		    "unsupported_media_type", "the body must be "
+		    "application/json");
+		return NULL;
+	}
+	/* Bounded nesting, before jansson recurses. */
+	n = 0;
+	for (size_t i = 0, d = 0; i < req->body_len; i++) {
+		if (req->body[i] == '{' || req->body[i] == '[')
+			d++;
+		if (d > n)
+			n = d;
+		if (req->body[i] == '}' || req->body[i] == ']')
+			d = d > 0 ? d - 1 : 0;
+	}
+	if (n > HTTP_JSON_DEPTH) {
+		http_error_status(resp, MHD_HTTP_BAD_REQUEST, "invalid",
+		    "JSON nested too deeply");
+		return NULL;
+	}
+	j = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &e);
+	if (j == NULL || !json_is_object(j)) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "RFC 8259: the body is not a JSON "
+		    "object%s%.160s", j == NULL ? ": " : "", j == NULL ?
+		    e.text : "");
+		json_decref(j);
+		http_error_status(resp, MHD_HTTP_BAD_REQUEST, "invalid", msg);
+		return NULL;
+	}
+	return j;
+}
+
+void
+http_json(struct http_response *resp, int status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (s == NULL) {
+		http_error_status(resp, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "internal", "out of memory");
+		return;
+	}
+	http_set_body(resp, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+const char *
+http_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+http_bearer(const struct http_request *req)
+{
+	const char *a = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (a == NULL || strncmp(a, "Bearer ", 7) != 0 || a[7] == '\0')
+		return NULL;
+	return a + 7;
 }
 
 /* Finds the route; 404 if the path is unknown, 405 if the method is. */

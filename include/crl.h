@@ -1,0 +1,95 @@
+/*
+ * crl.h: building, signing and recording CRLs (RFC 5280 5), one per issuer
+ * key and CRL shard.  A CRL lists every revoked certificate of its issuer
+ * and shard, expired or not (the extension expiredCertsOnCRL says so); its
+ * number strictly increases per (issuer, shard); the HSM signs it and the
+ * signature is checked with the issuer's public key before it is recorded.
+ */
+#ifndef ESEAL_CRL_H
+#define ESEAL_CRL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca.h"
+#include "issuer.h"
+#include "store_revoke.h"
+
+#define CRL_VALIDITY_DEFAULT	(24 * 60 * 60)	/* nextUpdate - thisUpdate
+						   unless told otherwise */
+#define CRL_VALIDITY_MAX	(10 * 24 * 60 * 60) /* CA/B Forum BR 4.9.7:
+						   at most ten days */
+#define CRL_URL_MAX		512	/* longest shard URL */
+#define CRL_NUMBER_TRIES	4	/* rebuilds when a concurrent CRL took
+					   the number first */
+#define CRL_OID_EXPIRED_CERTS_ON_CRL	"2.5.29.60"	/* ITU-T X.509
+							   expiredCertsOnCRL */
+
+/* How CRLs are made: from the configuration, the same for every shard. */
+struct crl_params {
+	int64_t		 validity_secs;	/* nextUpdate - thisUpdate; 0:
+					   CRL_VALIDITY_DEFAULT */
+	const char	*url_template;	/* the profile's crl_url, e.g.
+					   "{base}/crl/{issuer}/{shard}.crl" */
+	const char	*base_url;	/* [publish] base_url, for {base} */
+	const char	*actor;		/* who asked, for the audit record */
+};
+
+/*
+ * Expands a CRL URL template exactly as profile_url() does for the
+ * certificates' cRLDistributionPoints ({base}, {issuer}, {shard} in
+ * decimal), so that a shard's issuingDistributionPoint is byte for byte
+ * the URI in its certificates.  issuer must be [a-z0-9-]; a placeholder
+ * left over is refused; the result must be a plain http:// URI (RFC 5280
+ * 4.2.1.13: a status check must not depend on TLS) of fewer than len
+ * bytes.  ESEAL_EINVAL naming what is wrong otherwise.
+ */
+enum eseal_rc	crl_url(const char *tmpl, const char *base, const char *issuer,
+		    int shard, char *buf, size_t len);
+
+/*
+ * Builds, signs (HSM) and records the CRL of issuer is for shard at time
+ * now: v2, issuer = the CA's subject, thisUpdate now, nextUpdate now +
+ * p->validity_secs (at most CRL_VALIDITY_MAX), cRLNumber one more than the
+ * last of (issuer, shard), authorityKeyIdentifier (keyid),
+ * expiredCertsOnCRL (the issuer's notBefore: revoked certificates stay
+ * listed after they expire) and, when the issuer has more than one shard,
+ * a critical issuingDistributionPoint with the shard's URL (crl_url; the
+ * template must then contain "{shard}") and onlyContainsUserCerts.
+ * Entries carry reasonCode (absent for unspecified) and invalidityDate
+ * when known.  The CRL and one audit record ("crl.generate", p->actor) are
+ * stored in one transaction.  On success *der (OPENSSL_free) holds the DER
+ * CRL of *len bytes and *number its number.  ESEAL_EINVAL for a shard out
+ * of range or bad parameters; ESEAL_EHSM if the token cannot sign.
+ */
+enum eseal_rc	crl_generate(struct ca *, const struct issuer *is, int shard,
+		    int64_t now, const struct crl_params *p,
+		    unsigned char **der, size_t *len, int64_t *number);
+
+/*
+ * crl_generate() for every shard of every issuer whose CA certificate is
+ * still valid at now (certificates never outlive their CA, so these are
+ * the issuers with certificates still to vouch for).  Stops at the first
+ * failure; *made (if not NULL) counts the CRLs made.
+ */
+enum eseal_rc	crl_generate_all(struct ca *, int64_t now,
+		    const struct crl_params *p, int *made);
+
+/*
+ * Regenerates the CRL of the issuer and shard that list serial (stored
+ * form, as in struct store_revocation): what to call right after
+ * revoke_cert(), so that the revocation shows within seconds.  *number
+ * (if not NULL) gets the new CRL's number.  ESEAL_ENOTFOUND if there is
+ * no such certificate.
+ */
+enum eseal_rc	crl_generate_for(struct ca *, const char *serial, int64_t now,
+		    const struct crl_params *p, int64_t *number);
+
+/*
+ * The newest recorded CRL of (issuer_id, shard) into *out (free with
+ * store_crl_clear).  ESEAL_ENOTFOUND if none has been made.
+ */
+enum eseal_rc	crl_latest(struct ca *, int64_t issuer_id, int shard,
+		    struct store_crl *out);
+
+#endif

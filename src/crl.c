@@ -1,0 +1,497 @@
+/*
+ * crl.c: one CRL for one issuer key and shard.  The revocations are read
+ * from the store, the CRL is built with OpenSSL's X509_CRL API (and its
+ * ASN.1 for the one extension OpenSSL does not know, expiredCertsOnCRL),
+ * the HSM signs it, and it is parsed back and verified with the issuer's
+ * public key before it is recorded with its number.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "crl.h"
+#include "log.h"
+#include "profile.h"
+#include "revoke.h"
+#include "serial.h"
+
+/* Characters a URL may carry into a CRL and a certificate unchanged. */
+#define URL_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789-._~:/?#[]@!$&'()*+,;=%"
+
+enum eseal_rc
+crl_url(const char *tmpl, const char *base, const char *issuer, int shard,
+    char *buf, size_t len)
+{
+	size_t n;
+
+	if (len == 0)
+		return eseal_err(ESEAL_EINVAL, "crl: no room for the URL");
+	buf[0] = '\0';
+	if (tmpl == NULL || tmpl[0] == '\0')
+		return eseal_err(ESEAL_EINVAL, "crl: no CRL URL template");
+	if (issuer == NULL || issuer[0] == '\0' || strspn(issuer,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(issuer))
+		return eseal_err(ESEAL_EINVAL, "crl: issuer name must be "
+		    "[a-z0-9-] to go into a URL");
+	if (shard < 0)
+		return eseal_err(ESEAL_EINVAL, "crl: shard %d is negative",
+		    shard);
+	/* The very expansion the certificates' distribution points got. */
+	if (!profile_url(tmpl, base != NULL ? base : "", issuer, shard, buf,
+	    len)) {
+		buf[0] = '\0';
+		return eseal_err(ESEAL_EINVAL, "crl: the URL is longer than %zu "
+		    "bytes", len - 1);
+	}
+	n = strlen(buf);
+	if (strncmp(buf, "http://", 7) != 0 || n == 7 ||
+	    strspn(buf, URL_CHARS) != n) {
+		buf[0] = '\0';
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 4.2.1.13: the "
+		    "distribution point must be a plain http:// URI, with "
+		    "every {placeholder} known and {base} given");
+	}
+	return ESEAL_OK;
+}
+
+/* One revoked certificate: serial, date, reasonCode, invalidityDate. */
+static enum eseal_rc
+add_entry(X509_CRL *crl, const struct store_revocation *r)
+{
+	X509_REVOKED *rev = NULL;
+	ASN1_INTEGER *sn = NULL;
+	ASN1_TIME *t = NULL;
+	ASN1_ENUMERATED *code = NULL;
+	ASN1_GENERALIZEDTIME *inv = NULL;
+	BIGNUM *bn = NULL;
+	int ok;
+
+	if (r->reason < 0 || r->reason >= REVOKE_REASON_MAX || r->reason == 7)
+		return eseal_err(ESEAL_ESTORE, "crl: revocation of %s has "
+		    "reason code %d, which is not a CRLReason", r->serial,
+		    r->reason);
+	ok = (rev = X509_REVOKED_new()) != NULL &&
+	    BN_hex2bn(&bn, r->serial) > 0 &&
+	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
+	    X509_REVOKED_set_serialNumber(rev, sn) &&
+	    (t = ASN1_TIME_set(NULL, (time_t)r->revoked_at)) != NULL &&
+	    X509_REVOKED_set_revocationDate(rev, t);
+	/* RFC 5280 5.3.1: reasonCode absent rather than unspecified. */
+	if (ok && r->reason != REVOKE_UNSPECIFIED)
+		ok = (code = ASN1_ENUMERATED_new()) != NULL &&
+		    ASN1_ENUMERATED_set(code, r->reason) &&
+		    X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0,
+		    0) == 1;
+	/* RFC 5280 5.3.2: invalidityDate is always a GeneralizedTime. */
+	if (ok && r->invalidity_date != 0)
+		ok = (inv = ASN1_GENERALIZEDTIME_set(NULL,
+		    (time_t)r->invalidity_date)) != NULL &&
+		    X509_REVOKED_add1_ext_i2d(rev, NID_invalidity_date, inv, 0,
+		    0) == 1;
+	if (ok && X509_CRL_add0_revoked(crl, rev))
+		rev = NULL;		/* the CRL's now */
+	else
+		ok = 0;
+	X509_REVOKED_free(rev);
+	ASN1_INTEGER_free(sn);
+	ASN1_TIME_free(t);
+	ASN1_ENUMERATED_free(code);
+	ASN1_GENERALIZEDTIME_free(inv);
+	BN_free(bn);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: cannot add the "
+	    "entry of %s", r->serial);
+}
+
+/* RFC 5280 5.2.1: authorityKeyIdentifier = the CA certificate's SKI. */
+static enum eseal_rc
+add_aki(X509_CRL *crl, const struct issuer *is)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(is->cert);
+	AUTHORITY_KEYID *aki;
+	int ok;
+
+	if (ski == NULL)
+		return eseal_err(ESEAL_EINTERNAL, "crl: RFC 5280 5.2.1: the CA "
+		    "certificate of %s has no subjectKeyIdentifier",
+		    is->rec.name);
+	if ((aki = AUTHORITY_KEYID_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+	ok = (aki->keyid = ASN1_OCTET_STRING_dup(ski)) != NULL &&
+	    X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, aki, 0,
+	    0) == 1;
+	AUTHORITY_KEYID_free(aki);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+}
+
+/* RFC 5280 5.2.3: cRLNumber, non-critical. */
+static enum eseal_rc
+add_number(X509_CRL *crl, int64_t number)
+{
+	ASN1_INTEGER *n;
+	int ok;
+
+	if ((n = ASN1_INTEGER_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+	ok = ASN1_INTEGER_set_int64(n, number) &&
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0) == 1;
+	ASN1_INTEGER_free(n);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+}
+
+/*
+ * RFC 5280 5.2.5: issuingDistributionPoint, critical: the shard's URL as
+ * the distributionPoint fullName, onlyContainsUserCerts TRUE.
+ */
+static enum eseal_rc
+add_idp(X509_CRL *crl, const char *url)
+{
+	ISSUING_DIST_POINT *idp;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *uri = NULL;
+	int ok;
+
+	if ((idp = ISSUING_DIST_POINT_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+	ok = (idp->distpoint = DIST_POINT_NAME_new()) != NULL &&
+	    (idp->distpoint->name.fullname = GENERAL_NAMES_new()) != NULL &&
+	    (uri = ASN1_IA5STRING_new()) != NULL &&
+	    ASN1_STRING_set(uri, url, -1) &&
+	    (gn = GENERAL_NAME_new()) != NULL;
+	if (ok) {
+		idp->distpoint->type = 0;	/* fullName */
+		GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+		uri = NULL;
+		ok = sk_GENERAL_NAME_push(idp->distpoint->name.fullname, gn)
+		    > 0;
+		if (ok)
+			gn = NULL;
+	}
+	if (ok) {
+		idp->onlyuser = 0xff;	/* DER TRUE */
+		ok = X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point,
+		    idp, 1, 0) == 1;
+	}
+	GENERAL_NAME_free(gn);
+	ASN1_IA5STRING_free(uri);
+	ISSUING_DIST_POINT_free(idp);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: cannot encode "
+	    "the issuingDistributionPoint");
+}
+
+/*
+ * ITU-T X.509 expiredCertsOnCRL ::= GeneralizedTime, non-critical: revoked
+ * certificates that expired since then are still listed.  OpenSSL does not
+ * know the extension: its value is a GeneralizedTime encoded by OpenSSL.
+ */
+static enum eseal_rc
+add_expired_on_crl(X509_CRL *crl, int64_t since)
+{
+	ASN1_OBJECT *obj = NULL;
+	ASN1_GENERALIZEDTIME *gt = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	unsigned char *der = NULL;
+	int len, ok;
+
+	ok = (obj = OBJ_txt2obj(CRL_OID_EXPIRED_CERTS_ON_CRL, 1)) != NULL &&
+	    (gt = ASN1_GENERALIZEDTIME_set(NULL, (time_t)since)) != NULL &&
+	    (len = i2d_ASN1_GENERALIZEDTIME(gt, &der)) > 0 &&
+	    (os = ASN1_OCTET_STRING_new()) != NULL &&
+	    ASN1_OCTET_STRING_set(os, der, len) &&
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) != NULL &&
+	    X509_CRL_add_ext(crl, ext, -1) == 1;
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(os);
+	OPENSSL_free(der);
+	ASN1_GENERALIZEDTIME_free(gt);
+	ASN1_OBJECT_free(obj);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: cannot encode "
+	    "expiredCertsOnCRL");
+}
+
+/* The unsigned CRL: header, this shard's entries, extensions. */
+static enum eseal_rc
+build(const struct issuer *is, int shard, int64_t now, int64_t next,
+    int64_t number, const char *url, const struct store_revocation *revs,
+    size_t nrev, X509_CRL **out)
+{
+	X509_CRL *crl;
+	ASN1_TIME *t1 = NULL, *t2 = NULL;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((crl = X509_CRL_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+	if (!X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
+	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(is->cert)) ||
+	    (t1 = ASN1_TIME_set(NULL, (time_t)now)) == NULL ||
+	    (t2 = ASN1_TIME_set(NULL, (time_t)next)) == NULL ||
+	    !X509_CRL_set1_lastUpdate(crl, t1) ||
+	    !X509_CRL_set1_nextUpdate(crl, t2)) {
+		rc = eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nrev; i++) {
+		if (serial_shard(revs[i].serial, is->rec.crl_shards) != shard)
+			continue;
+		if ((rc = add_entry(crl, &revs[i])) != ESEAL_OK)
+			goto out;
+	}
+	if (!X509_CRL_sort(crl)) {
+		rc = eseal_err(ESEAL_ENOMEM, "crl: out of memory");
+		goto out;
+	}
+	if ((rc = add_aki(crl, is)) != ESEAL_OK ||
+	    (rc = add_number(crl, number)) != ESEAL_OK ||
+	    (url != NULL && (rc = add_idp(crl, url)) != ESEAL_OK) ||
+	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK)
+		goto out;
+	*out = crl;
+	crl = NULL;
+out:
+	X509_CRL_free(crl);
+	ASN1_TIME_free(t1);
+	ASN1_TIME_free(t2);
+	return rc;
+}
+
+struct sign_arg {
+	X509_CRL	*crl;
+	const EVP_MD	*md;
+};
+
+/* Inside p11_with_key: the HSM signs (again, if the session was lost). */
+static int
+sign_cb(EVP_PKEY *key, void *arg)
+{
+	struct sign_arg *a = arg;
+	EVP_MD_CTX *mctx;
+	int ok;
+
+	if ((mctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) == 1 &&
+	    X509_CRL_sign_ctx(a->crl, mctx) > 0;
+	EVP_MD_CTX_free(mctx);
+	return ok;
+}
+
+/* Signs crl and returns its DER after parsing it back and verifying it. */
+static enum eseal_rc
+sign(struct ca *ca, const struct issuer *is, X509_CRL *crl,
+    unsigned char **der, size_t *len)
+{
+	struct sign_arg a = { crl, issuer_md(is->pub) };
+	const unsigned char *p;
+	unsigned char *out = NULL;
+	X509_CRL *back = NULL;
+	enum eseal_rc rc;
+	int n;
+
+	*der = NULL;
+	*len = 0;
+	if (ca->token == NULL)
+		return eseal_err(ESEAL_EHSM, "crl: no token is open to sign");
+	if ((rc = p11_with_key(ca->token, is->rec.key_id, is->rec.key_id_len,
+	    sign_cb, &a)) != ESEAL_OK)
+		return rc;
+	if ((n = i2d_X509_CRL(crl, &out)) <= 0)
+		return eseal_err(ESEAL_EINTERNAL, "crl: cannot encode the CRL");
+	/* What a relying party will parse: check it before recording it. */
+	p = out;
+	if ((back = d2i_X509_CRL(NULL, &p, n)) == NULL || p != out + n) {
+		rc = eseal_err(ESEAL_EINTERNAL, "crl: the signed CRL does not "
+		    "parse");
+		goto out;
+	}
+	if (X509_CRL_verify(back, is->pub) != 1) {
+		rc = eseal_err(ESEAL_EINTERNAL, "crl: RFC 5280 6.3.3: the HSM's "
+		    "signature does not verify with the issuer public key");
+		goto out;
+	}
+	*der = out;
+	*len = (size_t)n;
+	out = NULL;
+out:
+	X509_CRL_free(back);
+	OPENSSL_free(out);
+	return rc;
+}
+
+/* Records the CRL and its audit record in one transaction. */
+static enum eseal_rc
+record(struct ca *ca, const struct issuer *is, const struct store_crl *c,
+    const char *actor)
+{
+	char object[STORE_NAME_MAX + 16];
+	enum eseal_rc rc;
+
+	snprintf(object, sizeof(object), "%s/%d", is->rec.name, c->shard);
+	if ((rc = store_begin(ca->store)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_crl_insert(ca->store, c)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, c->this_update, actor,
+	    "crl.generate", object, "number=%lld next_update=%lld bytes=%zu",
+	    (long long)c->number, (long long)c->next_update, c->der_len))
+	    != ESEAL_OK) {
+		store_rollback(ca->store);
+		return rc;
+	}
+	return store_commit(ca->store);
+}
+
+enum eseal_rc
+crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    const struct crl_params *p, unsigned char **der, size_t *len,
+    int64_t *number)
+{
+	struct store_revocation *revs = NULL;
+	struct store_crl c;
+	char url[CRL_URL_MAX];
+	X509_CRL *crl = NULL;
+	size_t nrev = 0;
+	enum eseal_rc rc;
+	int64_t validity_secs = p->validity_secs;
+	int sharded = is->rec.crl_shards > 1;
+
+	*der = NULL;
+	*len = 0;
+	*number = 0;
+	memset(&c, 0, sizeof(c));
+	if (shard < 0 || shard >= is->rec.crl_shards)
+		return eseal_err(ESEAL_EINVAL, "crl: issuer %s has shards 0 to "
+		    "%d, not %d", is->rec.name, is->rec.crl_shards - 1, shard);
+	if (validity_secs == 0)
+		validity_secs = CRL_VALIDITY_DEFAULT;
+	if (validity_secs < 0 || validity_secs > CRL_VALIDITY_MAX)
+		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7: "
+		    "nextUpdate must be 1 s to %d days after thisUpdate",
+		    CRL_VALIDITY_MAX / 86400);
+	if (p->actor == NULL || p->actor[0] == '\0')
+		return eseal_err(ESEAL_EINVAL, "crl: who generates the CRL "
+		    "must be named for the audit");
+	if (sharded) {
+		if (p->url_template == NULL ||
+		    strstr(p->url_template, "{shard}") == NULL)
+			return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.5: "
+			    "each shard needs its own URL: the template must "
+			    "contain {shard}");
+		if ((rc = crl_url(p->url_template, p->base_url, is->rec.name,
+		    shard, url, sizeof(url))) != ESEAL_OK)
+			return rc;
+	}
+
+	/* A concurrent CRL may take the number: rebuild with the next one. */
+	for (int tries = 0; tries < CRL_NUMBER_TRIES; tries++) {
+		free(revs);
+		revs = NULL;
+		X509_CRL_free(crl);
+		crl = NULL;
+		OPENSSL_free(c.der);
+		c.der = NULL;
+		if ((rc = store_crl_next_number(ca->store, is->rec.id, shard,
+		    &c.number)) != ESEAL_OK ||
+		    (rc = store_revocation_list(ca->store, is->rec.id, &revs,
+		    &nrev)) != ESEAL_OK ||
+		    (rc = build(is, shard, now, now + validity_secs, c.number,
+		    sharded ? url : NULL, revs, nrev, &crl)) != ESEAL_OK ||
+		    (rc = sign(ca, is, crl, &c.der, &c.der_len)) != ESEAL_OK)
+			break;
+		c.issuer_id = is->rec.id;
+		c.shard = shard;
+		c.this_update = now;
+		c.next_update = now + validity_secs;
+		if ((rc = record(ca, is, &c, p->actor)) != ESEAL_EEXIST)
+			break;
+	}
+	if (rc == ESEAL_OK) {
+		log_info("msg=\"CRL generated\" issuer=%s shard=%d number=%lld "
+		    "bytes=%zu", is->rec.name, shard, (long long)c.number,
+		    c.der_len);
+		*der = c.der;
+		*len = c.der_len;
+		*number = c.number;
+		c.der = NULL;
+	}
+	OPENSSL_free(c.der);
+	X509_CRL_free(crl);
+	free(revs);
+	ERR_clear_error();
+	return rc;
+}
+
+enum eseal_rc
+crl_generate_all(struct ca *ca, int64_t now, const struct crl_params *p,
+    int *made)
+{
+	struct store_issuer *recs = NULL;
+	struct issuer *is = NULL;
+	unsigned char *der;
+	size_t n = 0, len;
+	enum eseal_rc rc;
+	int64_t number;
+
+	if (made != NULL)
+		*made = 0;
+	if ((rc = store_issuer_list(ca->store, &recs, &n)) != ESEAL_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
+		if (recs[i].not_after <= now)
+			continue;
+		if ((rc = issuer_by_id(ca, recs[i].id, &is)) != ESEAL_OK)
+			break;
+		for (int s = 0; s < is->rec.crl_shards; s++) {
+			if ((rc = crl_generate(ca, is, s, now, p, &der, &len,
+			    &number)) != ESEAL_OK)
+				break;
+			OPENSSL_free(der);
+			if (made != NULL)
+				(*made)++;
+		}
+		issuer_free(is);
+		is = NULL;
+	}
+	store_issuer_list_free(recs, n);
+	return rc;
+}
+
+enum eseal_rc
+crl_generate_for(struct ca *ca, const char *serial, int64_t now,
+    const struct crl_params *p, int64_t *number)
+{
+	struct store_cert c;
+	struct issuer *is = NULL;
+	unsigned char *der = NULL;
+	size_t len;
+	int64_t n = 0;
+	enum eseal_rc rc;
+
+	if (number != NULL)
+		*number = 0;
+	if ((rc = store_cert_get(ca->store, serial, &c)) != ESEAL_OK)
+		return rc;
+	rc = issuer_by_id(ca, c.issuer_id, &is);
+	store_cert_clear(&c);
+	if (rc != ESEAL_OK)
+		return rc;
+	rc = crl_generate(ca, is, serial_shard(serial, is->rec.crl_shards),
+	    now, p, &der, &len, &n);
+	OPENSSL_free(der);
+	issuer_free(is);
+	if (rc == ESEAL_OK && number != NULL)
+		*number = n;
+	return rc;
+}
+
+enum eseal_rc
+crl_latest(struct ca *ca, int64_t issuer_id, int shard, struct store_crl *out)
+{
+	return store_crl_latest(ca->store, issuer_id, shard, out);
+}
