@@ -38,6 +38,8 @@ LIB_SRCS := \
 	src/p11.c \
 	src/serial.c \
 	src/audit.c \
+	src/store_account.c \
+	src/account.c \
 	src/ca.c \
 	src/csr.c \
 	src/orgid.c \
@@ -52,8 +54,10 @@ LIB_SRCS := \
 	src/revoke.c \
 	src/crl.c \
 	src/ocsp.c \
+	src/publish.c \
 	src/http.c \
 	src/api_publish.c \
+	src/api_ocsp.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(LIB_SRCS)))
@@ -71,7 +75,10 @@ UNIT_TESTS := \
 	fips \
 	revoke \
 	crl \
-	ocsp
+	ocsp \
+	account \
+	lint \
+	csrpolicy
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -23,6 +23,10 @@ struct lint_input {
 	const struct policy	*policy;	/* crypto policy */
 	int64_t			 now;
 	int			 qscd;		/* the request declared a QSCD */
+	const struct org	*org;		/* the vetted subject; NULL: not
+						   compared */
+	EVP_PKEY		*subject_key;	/* the request's key; NULL: not
+						   compared */
 };
 
 /*

@@ -125,6 +125,8 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		li.policy = ca->policy;
 		li.now = now;
 		li.qscd = req->qscd;
+		li.org = req->org;
+		li.subject_key = req->csr->pub;
 		if ((rc = lint_cert(&li, x)) != ESEAL_OK)
 			goto out;
 		if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {

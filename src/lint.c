@@ -19,11 +19,16 @@ static enum eseal_rc
 lint_serial(X509 *x)
 {
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	const unsigned char *d = ASN1_STRING_get0_data(sn);
 	int len = ASN1_STRING_length(sn);
 
 	if (ASN1_STRING_type(sn) != V_ASN1_INTEGER)
 		return FAIL("RFC 5280 4.1.2.2: serial number is not positive");
-	if (len > LINT_SERIAL_MAX_OCTETS)
+	/*
+	 * RFC 5280 4.1.2.2 counts the octets of the DER INTEGER, sign octet
+	 * included: a 20-octet magnitude with its top bit set takes 21.
+	 */
+	if (len + (len > 0 && (d[0] & 0x80) != 0) > LINT_SERIAL_MAX_OCTETS)
 		return FAIL("RFC 5280 4.1.2.2: serial number longer than 20 "
 		    "octets");
 	if (len < LINT_SERIAL_MIN_OCTETS)
@@ -52,12 +57,24 @@ lint_validity(const struct lint_input *in, X509 *x)
 	return ESEAL_OK;
 }
 
+/* 1 if v holds exactly the bytes of want. */
+static int
+attr_is(const ASN1_STRING *v, const char *want)
+{
+	size_t n = strlen(want);
+
+	return v != NULL && (size_t)ASN1_STRING_length(v) == n &&
+	    memcmp(ASN1_STRING_get0_data(v), want, n) == 0;
+}
+
 /* EN 319 412-3 4.2.1: the subject of a legal person. */
 static enum eseal_rc
-lint_subject(X509 *x)
+lint_subject(const struct lint_input *in, X509 *x)
 {
 	const X509_NAME *n = X509_get_subject_name(x);
-	const ASN1_STRING *o = NULL, *oi = NULL;
+	const struct org *org = in->org;
+	const ASN1_STRING *o = NULL, *oi = NULL, *cv = NULL, *cnv = NULL,
+	    *ouv = NULL, *lv = NULL;
 	struct orgid id;
 	int c = 0, on = 0, oin = 0, cn = 0, ou = 0, l = 0;
 
@@ -68,6 +85,7 @@ lint_subject(X509 *x)
 		switch (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))) {
 		case NID_countryName:
 			c++;
+			cv = v;
 			if (ASN1_STRING_type(v) != V_ASN1_PRINTABLESTRING ||
 			    ASN1_STRING_length(v) != 2)
 				return FAIL("RFC 5280 4.1.2.4: countryName must "
@@ -83,12 +101,15 @@ lint_subject(X509 *x)
 			break;
 		case NID_commonName:
 			cn++;
+			cnv = v;
 			break;
 		case NID_organizationalUnitName:
 			ou++;
+			ouv = v;
 			break;
 		case NID_localityName:
 			l++;
+			lv = v;
 			break;
 		default:
 			return FAIL("EN 319 412-3 4.2.1: subject attribute %s "
@@ -112,7 +133,46 @@ lint_subject(X509 *x)
 	    (size_t)ASN1_STRING_length(oi), &id) != ESEAL_OK)
 		return FAIL("EN 319 412-1 5.1.4: organizationIdentifier: %s",
 		    eseal_errmsg());
+	/* The subject comes from the vetted record, and only from it. */
+	if (org != NULL && (!attr_is(cv, org->country) ||
+	    !attr_is(o, org->name) || !attr_is(oi, org->identifier) ||
+	    !attr_is(cnv, org->common_name[0] != '\0' ? org->common_name :
+	    org->name) || (org->unit[0] != '\0' ? !attr_is(ouv, org->unit) :
+	    ouv != NULL) || (org->locality[0] != '\0' ?
+	    !attr_is(lv, org->locality) : lv != NULL)))
+		return FAIL("EN 319 412-3 4.2.1: the subject is not the vetted "
+		    "organisation's");
 	return ESEAL_OK;
+}
+
+/* The policy OIDs: the profile's own, in order, then the ETSI one. */
+static enum eseal_rc
+lint_policies(const struct lint_input *in, X509 *x)
+{
+	const struct profile *p = in->profile;
+	CERTIFICATEPOLICIES *cp;
+	const char *etsi = NULL;
+	char buf[PROFILE_OID_MAX];
+	int n, ok;
+
+	if (p->etsi_policy == ETSI_POLICY_QCP_L)
+		etsi = OID_QCP_L;
+	else if (p->etsi_policy == ETSI_POLICY_QCP_L_QSCD)
+		etsi = OID_QCP_L_QSCD;
+	n = p->npolicies + (etsi != NULL);
+	if ((cp = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL))
+	    == NULL)
+		return n == 0 ? ESEAL_OK : FAIL("EN 319 412-2 4.3.3: "
+		    "certificatePolicies missing");
+	ok = sk_POLICYINFO_num(cp) == n;
+	for (int i = 0; ok && i < n; i++) {
+		OBJ_obj2txt(buf, sizeof(buf),
+		    sk_POLICYINFO_value(cp, i)->policyid, 1);
+		ok = strcmp(buf, i < p->npolicies ? p->policies[i] : etsi) == 0;
+	}
+	CERTIFICATEPOLICIES_free(cp);
+	return ok ? ESEAL_OK : FAIL("EN 319 412-2 4.3.3: certificatePolicies "
+	    "differ from profile %s", p->name);
 }
 
 /*
@@ -231,10 +291,7 @@ lint_extensions(const struct lint_input *in, X509 *x)
 	if ((ocsp > 0) != (p->ocsp_url[0] != '\0'))
 		return FAIL("profile %s: OCSP URL %s", p->name, ocsp ?
 		    "present but not configured" : "missing");
-	if (p->npolicies + (p->etsi_policy != ETSI_POLICY_NONE) > 0 &&
-	    X509_get_ext_by_NID(x, NID_certificate_policies, -1) < 0)
-		return FAIL("EN 319 412-2 4.3.3: certificatePolicies missing");
-	return ESEAL_OK;
+	return lint_policies(in, x);
 }
 
 /* EN 319 412-5: the QC statements. */
@@ -322,9 +379,12 @@ lint_cert(const struct lint_input *in, X509 *x)
 	if ((k = X509_get0_pubkey(x)) == NULL ||
 	    EVP_PKEY_eq(k, X509_get0_pubkey(in->issuer)) == 1)
 		return FAIL("the subject key is the issuer's key");
+	if (in->subject_key != NULL && EVP_PKEY_eq(k, in->subject_key) != 1)
+		return FAIL("RFC 5280 4.1.2.7: the subject key is not the "
+		    "request's key");
 	if ((rc = lint_serial(x)) != ESEAL_OK ||
 	    (rc = lint_validity(in, x)) != ESEAL_OK ||
-	    (rc = lint_subject(x)) != ESEAL_OK ||
+	    (rc = lint_subject(in, x)) != ESEAL_OK ||
 	    (rc = lint_extensions(in, x)) != ESEAL_OK ||
 	    (rc = lint_qcs(in, x)) != ESEAL_OK ||
 	    (rc = lint_signature(in, x)) != ESEAL_OK) {

@@ -41,10 +41,14 @@ key_holder_parse(const char *s)
 
 /* --- loading ---------------------------------------------------------- */
 
+#define PROFILE_KEYS_MAX	32	/* more than the keys set() knows */
+
 struct load_state {
 	struct profile	*p;
 	char		 why[256];
 	int		 seen_section;
+	char		 seen[PROFILE_KEYS_MAX][32];	/* keys already set */
+	int		 nseen;
 };
 
 static int
@@ -61,21 +65,40 @@ valid_oid(const char *s)
 	return o != NULL;
 }
 
-/* http(s) URL template: no characters that OpenSSL's config syntax or a
- * relying party's parser could read differently. */
+/*
+ * A URL: https only (the PDS), or else a plain http URL template (CRL,
+ * caIssuers, OCSP: a status check must not depend on TLS).  No characters
+ * that OpenSSL's config syntax or a relying party's parser could read
+ * differently; braces only in the placeholders profile_url() expands.
+ */
 static int
 valid_url(const char *s, int https_only)
 {
-	size_t n = strlen(s);
+	static const char *const ph[] = { "{base}", "{issuer}", "{shard}" };
+	size_t n = strlen(s), k;
 
 	if (n >= PROFILE_URL_MAX)
 		return 0;
-	if (strncmp(s, "https://", 8) != 0 &&
-	    (https_only || (strncmp(s, "http://", 7) != 0 &&
-	    strncmp(s, "{base}", 6) != 0)))
+	if (https_only ? strncmp(s, "https://", 8) != 0 :
+	    strncmp(s, "http://", 7) != 0 && strncmp(s, "{base}", 6) != 0)
 		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789-._~:/?#[]@!$&'()*+;=%{}") == n;
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._~:/?#[]@!$&'()*+;=%{}") != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '}')
+			return 0;
+		if (s[i] != '{')
+			continue;
+		for (k = 0; k < sizeof(ph) / sizeof(ph[0]); k++)
+			if (!https_only &&
+			    strncmp(s + i, ph[k], strlen(ph[k])) == 0)
+				break;
+		if (k == sizeof(ph) / sizeof(ph[0]))
+			return 0;
+		i += strlen(ph[k]) - 1;
+	}
+	return 1;
 }
 
 static int
@@ -215,12 +238,22 @@ handler(void *user, const char *section, const char *name, const char *value)
 		    "(only [profile])", section);
 		return 0;
 	}
+	for (int i = 0; i < st->nseen; i++)
+		if (strcmp(st->seen[i], name) == 0) {
+			snprintf(st->why, sizeof(st->why), "[profile] %.64s: "
+			    "given twice", name);
+			return 0;
+		}
 	if (!set(st, name, value)) {
 		memcpy(why, st->why, sizeof(why));
 		snprintf(st->why, sizeof(st->why), "[profile] %.64s: %.178s",
 		    name, why);
 		return 0;
 	}
+	/* set() knows every key, so a known name fits and is counted once. */
+	if (st->nseen < PROFILE_KEYS_MAX)
+		snprintf(st->seen[st->nseen++], sizeof(st->seen[0]), "%s",
+		    name);
 	return 1;
 }
 
@@ -411,12 +444,13 @@ add_qcstatements(X509 *x, const struct profile_input *in, int sscd)
 	if ((rc = qcs_encode(&spec, &der, &len)) != ESEAL_OK)
 		return rc;
 	/* EN 319 412-5 4.1: qcStatements is not critical. */
-	rc = eseal_err(ESEAL_ENOMEM, "profile: out of memory");
 	if ((os = ASN1_OCTET_STRING_new()) != NULL &&
 	    ASN1_OCTET_STRING_set(os, der, len) &&
 	    (ext = X509_EXTENSION_create_by_NID(NULL, NID_qcStatements, 0, os))
 	    != NULL && X509_add_ext(x, ext, -1))
 		rc = ESEAL_OK;
+	else
+		rc = eseal_err(ESEAL_ENOMEM, "profile: out of memory");
 	X509_EXTENSION_free(ext);
 	ASN1_OCTET_STRING_free(os);
 	OPENSSL_free(der);

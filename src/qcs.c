@@ -211,12 +211,19 @@ qcs_decode(const unsigned char *der, long len, struct qcs_info *info)
 {
 	QC_STATEMENTS *sk;
 	const unsigned char *p = der;
+	unsigned char *re = NULL;
 	enum eseal_rc rc = ESEAL_OK;
 
 	memset(info, 0, sizeof(*info));
 	sk = (QC_STATEMENTS *)ASN1_item_d2i(NULL, &p, len,
 	    ASN1_ITEM_rptr(QC_STATEMENTS));
-	if (sk == NULL || p != der + len) {
+	/*
+	 * OpenSSL's d2i reads BER: DER only if it encodes back to the same
+	 * bytes (no indefinite or long-form lengths, no unsorted sets).
+	 */
+	if (sk == NULL || p != der + len || ASN1_item_i2d((ASN1_VALUE *)sk,
+	    &re, ASN1_ITEM_rptr(QC_STATEMENTS)) != len ||
+	    memcmp(re, der, (size_t)len) != 0) {
 		rc = eseal_err(ESEAL_EINVAL, "qcs: RFC 3739 3.2.6: not a DER "
 		    "QCStatements");
 		goto out;
@@ -261,6 +268,7 @@ qcs_decode(const unsigned char *der, long len, struct qcs_info *info)
 			info->unknown++;
 	}
 out:
+	OPENSSL_free(re);
 	ASN1_item_free((ASN1_VALUE *)sk, ASN1_ITEM_rptr(QC_STATEMENTS));
 	ERR_clear_error();
 	return rc;
