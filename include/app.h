@@ -9,7 +9,9 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "account.h"
 #include "ca.h"
+#include "publish.h"
 
 struct pub_cert {
 	char		 name[64];	/* issuer name */
@@ -25,6 +27,8 @@ struct app {
 	pthread_rwlock_t	 pub_lock;	/* guards pub, npub */
 	struct pub_cert		*pub;
 	size_t			 npub;
+	struct publisher	*publisher;	/* CRLs */
+	struct account_params	 acct;		/* argon2id limits, sessions */
 };
 
 #endif

@@ -1,0 +1,514 @@
+/*
+ * store_account.c: SQLite behind store_account.h, written like store.c:
+ * every statement prepared with bound parameters, the store's lock held
+ * around it, every error naming the operation.  Secrets never reach this
+ * file: passwords arrive as argon2id strings and tokens as SHA-256.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store_account.h"
+
+static enum eseal_rc
+dberr(struct store *s, const char *what)
+{
+	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
+	    sqlite3_errmsg(store_db(s)));
+}
+
+static enum eseal_rc
+prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
+		return dberr(s, "prepare");
+	return ESEAL_OK;
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *p = sqlite3_column_text(st, i);
+
+	snprintf(dst, dstsz, "%s", p != NULL ? (const char *)p : "");
+}
+
+/*
+ * Steps a prepared statement that returns no rows and finalizes it.  With
+ * want_change, ENOTFOUND (naming what) if it changed no row.
+ */
+static enum eseal_rc
+finish(struct store *s, sqlite3_stmt *st, const char *what, int want_change)
+{
+	enum eseal_rc rc = ESEAL_OK;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = dberr(s, what);
+	else if (want_change && sqlite3_changes(store_db(s)) == 0)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: %s: no such row", what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum eseal_rc
+store_account_insert(struct store *s, const struct store_account *a,
+    int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	store_lock(s);
+	if ((rc = prepare(s, "INSERT INTO accounts (username, role, "
+	    "password_hash, must_change, compromised, created, updated) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, a->must_change ? 1 : 0);
+	sqlite3_bind_int(st, 5, a->compromised ? 1 : 0);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, now);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(store_db(s));
+		rc = ESEAL_OK;
+	} else if (r == SQLITE_CONSTRAINT_UNIQUE)
+		rc = eseal_err(ESEAL_EEXIST, "store: an account named \"%s\" "
+		    "already exists", a->username);
+	else if ((r & 0xff) == SQLITE_CONSTRAINT)
+		rc = eseal_err(ESEAL_EINVAL, "store: account \"%s\" refused "
+		    "by the schema: %s", a->username,
+		    sqlite3_errmsg(store_db(s)));
+	else
+		rc = dberr(s, "insert account");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+#define ACCOUNT_COLS "id, username, role, password_hash, must_change, " \
+	"compromised, failed_count, lock_count, locked_until, last_failed, " \
+	"created, updated"
+
+static void
+account_row(sqlite3_stmt *st, struct store_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, a->username, sizeof(a->username));
+	col_text(st, 2, a->role, sizeof(a->role));
+	col_text(st, 3, a->password_hash, sizeof(a->password_hash));
+	a->must_change = sqlite3_column_int(st, 4);
+	a->compromised = sqlite3_column_int(st, 5);
+	a->throttle.failed_count = sqlite3_column_int(st, 6);
+	a->throttle.lock_count = sqlite3_column_int(st, 7);
+	a->throttle.locked_until = sqlite3_column_int64(st, 8);
+	a->throttle.last_failed = sqlite3_column_int64(st, 9);
+	a->created = sqlite3_column_int64(st, 10);
+	a->updated = sqlite3_column_int64(st, 11);
+}
+
+static enum eseal_rc
+account_query(struct store *s, const char *sql, const char *name, int64_t id,
+    struct store_account *a)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	store_lock(s);
+	if ((rc = prepare(s, sql, &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	if (name != NULL)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		account_row(st, a);
+	else if (r == SQLITE_DONE)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
+	else
+		rc = dberr(s, "read account");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_account_by_name(struct store *s, const char *username,
+    struct store_account *a)
+{
+	return account_query(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE "
+	    "username = ?", username, 0, a);
+}
+
+enum eseal_rc
+store_account_by_id(struct store *s, int64_t id, struct store_account *a)
+{
+	return account_query(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE "
+	    "id = ?", NULL, id, a);
+}
+
+enum eseal_rc
+store_account_list(struct store *s, struct store_account **out, size_t *n)
+{
+	struct store_account *v = NULL, *nv;
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	size_t cnt = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	store_lock(s);
+	if ((rc = prepare(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY "
+	    "username", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
+			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
+			break;
+		}
+		v = nv;
+		account_row(st, &v[cnt++]);
+	}
+	if (rc == ESEAL_OK && r != SQLITE_DONE)
+		rc = dberr(s, "list accounts");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	if (rc != ESEAL_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+store_account_set_password(struct store *s, int64_t id,
+    const char *password_hash, int must_change, int compromised, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "UPDATE accounts SET password_hash = ?, "
+	    "must_change = ?, compromised = ?, failed_count = 0, "
+	    "lock_count = 0, locked_until = 0, last_failed = 0, updated = ? "
+	    "WHERE id = ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, must_change ? 1 : 0);
+		sqlite3_bind_int(st, 3, compromised ? 1 : 0);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int64(st, 5, id);
+		rc = finish(s, st, "set account password", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_account_rehash(struct store *s, int64_t id, const char *password_hash,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "UPDATE accounts SET password_hash = ?, "
+	    "updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, id);
+		rc = finish(s, st, "rehash account password", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_account_set_compromised(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "UPDATE accounts SET compromised = 1, "
+	    "must_change = 1, updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, id);
+		rc = finish(s, st, "mark account compromised", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_account_set_throttle(struct store *s, int64_t id,
+    const struct store_throttle *t, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "UPDATE accounts SET failed_count = ?, "
+	    "lock_count = ?, locked_until = ?, last_failed = ?, updated = ? "
+	    "WHERE id = ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_int(st, 1, t->failed_count);
+		sqlite3_bind_int(st, 2, t->lock_count);
+		sqlite3_bind_int64(st, 3, t->locked_until);
+		sqlite3_bind_int64(st, 4, t->last_failed);
+		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_int64(st, 6, id);
+		rc = finish(s, st, "set account login counters", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_login_failure_get(struct store *s, const unsigned char name_hash[32],
+    struct store_throttle *t)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	store_lock(s);
+	if ((rc = prepare(s, "SELECT failed_count, lock_count, locked_until, "
+	    "last_failed FROM login_failures WHERE name_hash = ?", &st))
+	    != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_blob(st, 1, name_hash, 32, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		t->failed_count = sqlite3_column_int(st, 0);
+		t->lock_count = sqlite3_column_int(st, 1);
+		t->locked_until = sqlite3_column_int64(st, 2);
+		t->last_failed = sqlite3_column_int64(st, 3);
+	} else if (r != SQLITE_DONE)
+		rc = dberr(s, "read login failures");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_login_failure_put(struct store *s, const unsigned char name_hash[32],
+    const struct store_throttle *t, int64_t now, int64_t forget_before,
+    int max_rows)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "INSERT OR REPLACE INTO login_failures "
+	    "(name_hash, failed_count, lock_count, locked_until, last_failed) "
+	    "VALUES (?, ?, ?, ?, ?)", &st)) != ESEAL_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, name_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, t->failed_count);
+	sqlite3_bind_int(st, 3, t->lock_count);
+	sqlite3_bind_int64(st, 4, t->locked_until);
+	sqlite3_bind_int64(st, 5, t->last_failed);
+	if ((rc = finish(s, st, "record login failure", 0)) != ESEAL_OK)
+		goto out;
+	if ((rc = prepare(s, "DELETE FROM login_failures WHERE last_failed < ? "
+	    "AND locked_until <= ?", &st)) != ESEAL_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, forget_before);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = finish(s, st, "forget old login failures", 0)) != ESEAL_OK)
+		goto out;
+	if ((rc = prepare(s, "DELETE FROM login_failures WHERE name_hash IN "
+	    "(SELECT name_hash FROM login_failures ORDER BY last_failed DESC "
+	    "LIMIT -1 OFFSET ?)", &st)) != ESEAL_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, max_rows);
+	rc = finish(s, st, "cap login failures", 0);
+out:
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_insert(struct store *s, const struct store_session *se)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	store_lock(s);
+	if ((rc = prepare(s, "INSERT INTO sessions (token_hash, account_id, "
+	    "created, last_used, expires, client_addr) VALUES (?, ?, ?, ?, ?, "
+	    "?)", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_blob(st, 1, se->token_hash, STORE_TOKEN_HASH_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, se->account_id);
+	sqlite3_bind_int64(st, 3, se->created);
+	sqlite3_bind_int64(st, 4, se->last_used);
+	sqlite3_bind_int64(st, 5, se->expires);
+	sqlite3_bind_text(st, 6, se->client_addr, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE)
+		rc = ESEAL_OK;
+	else if (r == SQLITE_CONSTRAINT_PRIMARYKEY)
+		rc = eseal_err(ESEAL_EEXIST, "store: session already exists");
+	else if (r == SQLITE_CONSTRAINT_FOREIGNKEY)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
+	else
+		rc = dberr(s, "insert session");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_get(struct store *s, const unsigned char token_hash[32],
+    struct store_session *se)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	memset(se, 0, sizeof(*se));
+	store_lock(s);
+	if ((rc = prepare(s, "SELECT account_id, created, last_used, expires, "
+	    "client_addr FROM sessions WHERE token_hash = ?", &st))
+	    != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_blob(st, 1, token_hash, STORE_TOKEN_HASH_LEN,
+	    SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		memcpy(se->token_hash, token_hash, STORE_TOKEN_HASH_LEN);
+		se->account_id = sqlite3_column_int64(st, 0);
+		se->created = sqlite3_column_int64(st, 1);
+		se->last_used = sqlite3_column_int64(st, 2);
+		se->expires = sqlite3_column_int64(st, 3);
+		col_text(st, 4, se->client_addr, sizeof(se->client_addr));
+	} else if (r == SQLITE_DONE)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such session");
+	else
+		rc = dberr(s, "read session");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_touch(struct store *s, const unsigned char token_hash[32],
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "UPDATE sessions SET last_used = ?1 WHERE "
+	    "token_hash = ?2 AND last_used < ?1", &st)) == ESEAL_OK) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_blob(st, 2, token_hash, STORE_TOKEN_HASH_LEN,
+		    SQLITE_STATIC);
+		rc = finish(s, st, "touch session", 0);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_delete(struct store *s, const unsigned char token_hash[32])
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "DELETE FROM sessions WHERE token_hash = ?", &st))
+	    == ESEAL_OK) {
+		sqlite3_bind_blob(st, 1, token_hash, STORE_TOKEN_HASH_LEN,
+		    SQLITE_STATIC);
+		rc = finish(s, st, "delete session", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_delete_account(struct store *s, int64_t account_id,
+    const unsigned char *keep, int64_t *n)
+{
+	static const unsigned char none[STORE_TOKEN_HASH_LEN];
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	if (n != NULL)
+		*n = 0;
+	store_lock(s);
+	if ((rc = prepare(s, "DELETE FROM sessions WHERE account_id = ? AND "
+	    "token_hash <> ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_int64(st, 1, account_id);
+		/* No real token hashes to 32 zero bytes. */
+		sqlite3_bind_blob(st, 2, keep != NULL ? keep : none,
+		    STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
+		if ((rc = finish(s, st, "end account sessions", 0)) == ESEAL_OK &&
+		    n != NULL)
+			*n = sqlite3_changes(store_db(s));
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_session_prune(struct store *s, int64_t now, int64_t idle_before)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = prepare(s, "DELETE FROM sessions WHERE expires <= ? OR "
+	    "last_used <= ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, idle_before);
+		rc = finish(s, st, "prune sessions", 0);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+int64_t
+store_session_count(struct store *s, int64_t account_id)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	store_lock(s);
+	if (prepare(s, "SELECT COUNT(*) FROM sessions WHERE account_id = ?",
+	    &st) == ESEAL_OK) {
+		sqlite3_bind_int64(st, 1, account_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	store_unlock(s);
+	return n;
+}
