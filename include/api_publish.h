@@ -18,5 +18,13 @@ void	api_ca_cert(void *app, const struct http_request *,
 	    struct http_response *);
 void	api_ca_chain(void *app, const struct http_request *,
 	    struct http_response *);
+/* GET /crl/{issuer}/{shard}.crl: DER, application/pkix-crl, conditional. */
+void	api_crl(void *app, const struct http_request *,
+	    struct http_response *);
+/* POST /ocsp (application/ocsp-request) and GET /ocsp/{base64}. */
+void	api_ocsp_post(void *app, const struct http_request *,
+	    struct http_response *);
+void	api_ocsp_get(void *app, const struct http_request *,
+	    struct http_response *);
 
 #endif

@@ -17,7 +17,8 @@
 #define HTTP_CONN_MAX		512		/* connections in all */
 #define HTTP_CONN_PER_IP	32		/* connections per client address */
 #define HTTP_THREADS		4		/* worker threads */
-#define HTTP_CAPTURE_MAX	128		/* longest {param} in a path */
+#define HTTP_CAPTURE_MAX	2048		/* longest {param} in a path: a
+						   base64 OCSP request fits */
 #define HTTP_ADDR_MAX		64		/* a client address as text */
 #define HTTP_CN_MAX		128		/* a client certificate's CN */
 #define HTTP_RATE_SLOTS		4096		/* client addresses tracked for
@@ -80,6 +81,8 @@ struct http_route {
 
 #define HTTP_R_LIMITED	0x1	/* per-address rate limit (login, enrol) */
 #define HTTP_R_PUBLIC	0x2	/* relying parties: no mTLS requirement */
+#define HTTP_R_REST	0x4	/* the capture may span '/' (and no suffix
+				   is needed) */
 
 struct http_config {
 	const char	*listen;	/* host:port */

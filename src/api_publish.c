@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "api_publish.h"
+#include "publish.h"
 
 #define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
 
@@ -183,4 +184,60 @@ api_healthz(void *arg, const struct http_request *req,
 	    s, strlen(s));
 	http_add_header(resp, "Cache-Control", "no-store");
 	free(s);
+}
+
+static void
+http_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+void
+api_crl(void *arg, const struct http_request *req, struct http_response *resp)
+{
+	struct app *a = arg;
+	struct published_crl c;
+	char issuer[STORE_NAME_MAX], date[64], cc[64];
+	const char *slash = strchr(req->param, '/'), *inm, *ims;
+	size_t il = slash ? (size_t)(slash - req->param) : 0;
+	char *end;
+	long shard;
+	time_t now = time(NULL);
+
+	/* {issuer}/{shard}.crl, both plain. */
+	if (slash == NULL || il == 0 || il >= sizeof(issuer) ||
+	    strlen(slash + 1) < 5 || strcmp(slash + strlen(slash) - 4,
+	    ".crl") != 0) {
+		http_error(resp, ESEAL_ENOTFOUND, "no such CRL");
+		return;
+	}
+	memcpy(issuer, req->param, il);
+	issuer[il] = '\0';
+	shard = strtol(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || strcmp(end, ".crl") != 0 ||
+	    shard < 0 || shard > 255 ||
+	    !publish_crl(a->publisher, issuer, (int)shard, &c)) {
+		http_error(resp, ESEAL_ENOTFOUND, "no such CRL");
+		return;
+	}
+	inm = http_header(req, "If-None-Match");
+	ims = http_header(req, "If-Modified-Since");
+	http_date(c.this_update, date, sizeof(date));
+	if ((inm != NULL && strcmp(inm, c.etag) == 0) ||
+	    (inm == NULL && ims != NULL && strcmp(ims, date) == 0))
+		http_set_body(resp, 304, NULL, NULL, 0);
+	else
+		http_set_body(resp, 200, "application/pkix-crl", c.der, c.len);
+	http_add_header(resp, "ETag", c.etag);
+	http_add_header(resp, "Last-Modified", date);
+	/* Caches may keep it until nextUpdate, never past it. */
+	snprintf(cc, sizeof(cc), "public, max-age=%ld, no-transform",
+	    (long)(c.next_update > now ? c.next_update - now : 0));
+	http_add_header(resp, "Cache-Control", cc);
+	http_date(c.next_update, date, sizeof(date));
+	http_add_header(resp, "Expires", date);
+	published_crl_clear(&c);
 }

@@ -233,8 +233,8 @@ route(const struct http_route *routes, const char *method, const char *path,
 			    strcmp(path + len - sl, r->suffix) != 0)
 				continue;
 			ml = len - pl - sl;
-			if (ml >= HTTP_CAPTURE_MAX ||
-			    memchr(path + pl, '/', ml) != NULL)
+			if (ml >= HTTP_CAPTURE_MAX || (!(r->flags & HTTP_R_REST)
+			    && memchr(path + pl, '/', ml) != NULL))
 				continue;
 			memcpy(param, path + pl, ml);
 			param[ml] = '\0';

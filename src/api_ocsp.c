@@ -1,0 +1,92 @@
+/*
+ * api_ocsp.c: OCSP over HTTP (RFC 6960 appendix A): POST with
+ * application/ocsp-request, GET with the request base64 in the path.  Every
+ * answer that reaches the responder is HTTP 200 with an OCSPResponse, its
+ * own status saying malformedRequest, unauthorized, tryLater or successful.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "api_publish.h"
+#include "log.h"
+#include "ocsp.h"
+
+#define OCSP_VALIDITY	(60 * 60)	/* nextUpdate - thisUpdate */
+#define OCSP_MAX_AGE	"public, max-age=3600, no-transform"
+
+static void
+respond(struct app *a, const unsigned char *der, size_t len,
+    struct http_response *resp, int cacheable)
+{
+	unsigned char *out = NULL;
+	size_t outlen = 0;
+	int status = -1;
+
+	if (ocsp_respond(&a->ca, der, len, time(NULL), OCSP_VALIDITY, &out,
+	    &outlen, &status) != ESEAL_OK || out == NULL) {
+		http_error(resp, ESEAL_EINTERNAL, NULL);
+		return;
+	}
+	http_set_body(resp, 200, "application/ocsp-response", out, outlen);
+	OPENSSL_free(out);
+	/* Only GETs (no nonce asked for by HTTP caches) may be cached. */
+	http_add_header(resp, "Cache-Control", cacheable && status == 0 ?
+	    OCSP_MAX_AGE : "no-store");
+}
+
+void
+api_ocsp_post(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char *ct = http_header(req, "Content-Type");
+
+	if (ct == NULL || strcmp(ct, "application/ocsp-request") != 0) {
+		http_error_status(resp, 415, "unsupported_media_type",
+		    "RFC 6960 A.1: POST needs Content-Type "
+		    "application/ocsp-request");
+		return;
+	}
+	if (req->body_len > OCSP_REQUEST_MAX) {
+		http_error_status(resp, 413, "too_large", "OCSP request larger "
+		    "than the limit");
+		return;
+	}
+	respond(arg, req->body, req->body_len, resp, 0);
+}
+
+void
+api_ocsp_get(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char *b64 = req->param;
+	size_t n = strlen(b64), pad = 0;
+	unsigned char *der;
+	int len;
+
+	/*
+	 * Strict base64: length a multiple of 4, the alphabet only, padding
+	 * at the end.  Anything else is a malformed request, answered as one.
+	 */
+	if (n == 0 || n % 4 != 0 || n > 4 * ((OCSP_REQUEST_MAX + 2) / 3) ||
+	    strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=") != n || (strchr(b64, '=') != NULL &&
+	    strspn(strchr(b64, '='), "=") != strlen(strchr(b64, '=')))) {
+		respond(arg, (const unsigned char *)"", 0, resp, 0);
+		return;
+	}
+	if ((der = malloc(n / 4 * 3 + 1)) == NULL) {
+		http_error(resp, ESEAL_ENOMEM, "out of memory");
+		return;
+	}
+	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
+	if (len < 0 || (size_t)len < pad) {
+		free(der);
+		respond(arg, (const unsigned char *)"", 0, resp, 0);
+		return;
+	}
+	respond(arg, der, (size_t)len - pad, resp, 1);
+	free(der);
+}

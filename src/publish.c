@@ -1,0 +1,440 @@
+/*
+ * publish.c: the CRL cache, its regeneration thread and the published
+ * files.  One mutex guards the cache; the thread never holds it while the
+ * HSM signs.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "crl.h"
+#include "issuer.h"
+#include "log.h"
+#include "profile.h"
+#include "publish.h"
+#include "serial.h"
+
+#define PUBLISH_DIRTY_MAX	1024	/* queued serials; beyond: refresh all */
+
+struct entry {
+	int64_t			 issuer_id;
+	char			 issuer[STORE_NAME_MAX];
+	int			 shard;
+	struct published_crl	 crl;
+};
+
+struct publisher {
+	struct ca		*ca;
+	char			*dir;
+	int64_t			 validity;
+	pthread_t		 thread;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 stop;
+	struct entry		*e;
+	size_t			 n;
+	char			 (*dirty)[STORE_SERIAL_HEX_MAX];
+	size_t			 ndirty;
+	int			 dirty_all;
+};
+
+void
+published_crl_clear(struct published_crl *c)
+{
+	if (c == NULL)
+		return;
+	free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+enum eseal_rc
+publish_write_file(const char *path, const void *data, size_t len)
+{
+	char tmp[1100], dir[1024], *slash;
+	ssize_t w;
+	size_t off = 0;
+	int fd;
+
+	/* Make the parent directories. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return eseal_err(ESEAL_ESTORE, "publish: mkdir %s: %s",
+			    dir, strerror(errno));
+		*slash = '/';
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
+	    == -1)
+		return eseal_err(ESEAL_ESTORE, "publish: %s: %s", tmp,
+		    strerror(errno));
+	while (off < len && (w = write(fd, (const char *)data + off,
+	    len - off)) > 0)
+		off += (size_t)w;
+	if (off != len || fsync(fd) == -1) {
+		close(fd);
+		unlink(tmp);
+		return eseal_err(ESEAL_ESTORE, "publish: write %s: %s", tmp,
+		    strerror(errno));
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return eseal_err(ESEAL_ESTORE, "publish: rename to %s: %s",
+		    path, strerror(errno));
+	}
+	return ESEAL_OK;
+}
+
+/* CRL parameters from the current configuration (ca read lock held). */
+static void
+params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
+    char *base, size_t blen)
+{
+	struct profile *prof = NULL;
+
+	memset(cp, 0, sizeof(*cp));
+	/*
+	 * One CRL URL per shard: the default profile's template names it
+	 * (docs/revocation.md: every profile of a CA must use the same one).
+	 */
+	if (profile_load(p->ca->conf->issue_profiles_dir,
+	    p->ca->conf->issue_profile, &prof) == ESEAL_OK)
+		snprintf(tmpl, len, "%s", prof->crl_url);
+	else
+		snprintf(tmpl, len, "{base}/crl/{issuer}/{shard}.crl");
+	profile_free(prof);
+	snprintf(base, blen, "%s", p->ca->conf->publish_base_url);
+	cp->validity_secs = p->validity;
+	cp->url_template = tmpl;
+	cp->base_url = base;
+	cp->actor = "publisher";
+}
+
+static void
+etag_of(const unsigned char *der, size_t len, char *out)
+{
+	unsigned char h[32];
+
+	out[0] = '\0';
+	if (!EVP_Digest(der, len, h, NULL, EVP_sha256(), NULL))
+		return;
+	out[0] = '"';
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
+	out[65] = '"';
+	out[66] = '\0';
+}
+
+/* Loads the newest stored CRL of entry i into the cache, writes its file. */
+static void
+load_entry(struct publisher *p, size_t i)
+{
+	struct store_crl sc;
+	struct published_crl c;
+	char path[1024];
+
+	if (crl_latest(p->ca, p->e[i].issuer_id, p->e[i].shard, &sc) != ESEAL_OK)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.der = sc.der;
+	c.len = sc.der_len;
+	sc.der = NULL;
+	c.this_update = (time_t)sc.this_update;
+	c.next_update = (time_t)sc.next_update;
+	c.number = sc.number;
+	etag_of(c.der, c.len, c.etag);
+	store_crl_clear(&sc);
+	if (p->dir != NULL) {
+		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
+		    p->e[i].issuer, p->e[i].shard);
+		if (publish_write_file(path, c.der, c.len) != ESEAL_OK)
+			log_error("msg=\"cannot write CRL file\" error=\"%s\"",
+			    eseal_errmsg());
+	}
+	pthread_mutex_lock(&p->mu);
+	published_crl_clear(&p->e[i].crl);
+	p->e[i].crl = c;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Regenerates entry i if forced, missing or past half its validity. */
+static void
+refresh_entry(struct publisher *p, size_t i, int force, time_t now)
+{
+	struct crl_params cp;
+	struct issuer *is = NULL;
+	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
+	unsigned char *der = NULL;
+	size_t len;
+	int64_t number;
+	time_t tu, nu;
+	int stale;
+
+	pthread_mutex_lock(&p->mu);
+	tu = p->e[i].crl.this_update;
+	nu = p->e[i].crl.next_update;
+	stale = p->e[i].crl.der == NULL || now >= tu + (nu - tu) / 2;
+	pthread_mutex_unlock(&p->mu);
+	if (!force && !stale)
+		return;
+	if (issuer_by_id(p->ca, p->e[i].issuer_id, &is) != ESEAL_OK)
+		return;
+	ca_rdlock(p->ca);
+	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
+	ca_unlock(p->ca);
+	if (crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
+	    &number) != ESEAL_OK)
+		log_error("msg=\"CRL generation failed\" issuer=%s shard=%d "
+		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
+		    eseal_errmsg());
+	else {
+		log_info("msg=\"CRL published\" issuer=%s shard=%d number=%lld",
+		    p->e[i].issuer, p->e[i].shard, (long long)number);
+		load_entry(p, i);
+	}
+	OPENSSL_free(der);
+	issuer_free(is);
+}
+
+/* (Re)builds the list of issuer/shard entries from the store. */
+static enum eseal_rc
+load_issuers(struct publisher *p)
+{
+	struct store_issuer *v = NULL;
+	struct entry *e = NULL;
+	size_t n = 0, m = 0, total = 0;
+	enum eseal_rc rc;
+
+	if ((rc = store_issuer_list(p->ca->store, &v, &n)) != ESEAL_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		total += (size_t)v[i].crl_shards;
+	if (total > 0 && (e = calloc(total, sizeof(*e))) == NULL) {
+		store_issuer_list_free(v, n);
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int s = 0; s < v[i].crl_shards; s++, m++) {
+			e[m].issuer_id = v[i].id;
+			snprintf(e[m].issuer, sizeof(e[m].issuer), "%s",
+			    v[i].name);
+			e[m].shard = s;
+		}
+	store_issuer_list_free(v, n);
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->n; i++)
+		published_crl_clear(&p->e[i].crl);
+	free(p->e);
+	p->e = e;
+	p->n = m;
+	pthread_mutex_unlock(&p->mu);
+	return ESEAL_OK;
+}
+
+/* Before the thread starts only: it owns the entry list afterwards. */
+static enum eseal_rc
+publish_refresh(struct publisher *p, int force)
+{
+	time_t now = time(NULL);
+	enum eseal_rc rc;
+
+	if ((rc = load_issuers(p)) != ESEAL_OK)
+		return rc;
+	for (size_t i = 0; i < p->n; i++) {
+		load_entry(p, i);
+		refresh_entry(p, i, force, now);
+	}
+	return ESEAL_OK;
+}
+
+static int
+shards_of(struct publisher *p, int64_t issuer_id)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->e[i].issuer_id == issuer_id;
+	return n;
+}
+
+/* The entries holding dirty serials, regenerated once each. */
+static void
+flush_dirty(struct publisher *p)
+{
+	char (*d)[STORE_SERIAL_HEX_MAX];
+	unsigned char *todo;
+	struct store_cert c;
+	size_t nd;
+	int all, shard;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&p->mu);
+	d = p->dirty;
+	nd = p->ndirty;
+	all = p->dirty_all;
+	p->dirty = NULL;
+	p->ndirty = 0;
+	p->dirty_all = 0;
+	pthread_mutex_unlock(&p->mu);
+	if ((todo = calloc(p->n ? p->n : 1, 1)) == NULL)
+		all = 1;
+	for (size_t k = 0; !all && k < nd; k++) {
+		if (store_cert_get(p->ca->store, d[k], &c) != ESEAL_OK)
+			continue;
+		shard = serial_shard(c.serial, shards_of(p, c.issuer_id));
+		for (size_t i = 0; i < p->n; i++)
+			if (p->e[i].issuer_id == c.issuer_id &&
+			    p->e[i].shard == shard)
+				todo[i] = 1;
+		store_cert_clear(&c);
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (all || todo[i])
+			refresh_entry(p, i, 1, now);
+	free(todo);
+	free(d);
+}
+
+static void *
+run(void *arg)
+{
+	struct publisher *p = arg;
+	struct timespec until, pause = { 0, PUBLISH_DEBOUNCE_MS * 1000000L };
+	time_t last = time(NULL);
+	int dirty;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += PUBLISH_TICK_SECS;
+		if (p->ndirty == 0 && !p->dirty_all)
+			pthread_cond_timedwait(&p->cv, &p->mu, &until);
+		if (p->stop)
+			break;
+		dirty = p->ndirty > 0 || p->dirty_all;
+		pthread_mutex_unlock(&p->mu);
+		if (dirty) {
+			/* Let revocations arriving together share one CRL. */
+			nanosleep(&pause, NULL);
+			flush_dirty(p);
+		}
+		if (time(NULL) - last >= PUBLISH_TICK_SECS) {
+			last = time(NULL);
+			for (size_t i = 0; i < p->n; i++)
+				refresh_entry(p, i, 0, last);
+		}
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+void
+publish_revoked(struct publisher *p, const char *serial)
+{
+	void *nd;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->ndirty >= PUBLISH_DIRTY_MAX ||
+	    (nd = realloc(p->dirty, (p->ndirty + 1) *
+	    sizeof(*p->dirty))) == NULL)
+		p->dirty_all = 1;
+	else {
+		p->dirty = nd;
+		snprintf(p->dirty[p->ndirty++], STORE_SERIAL_HEX_MAX, "%s",
+		    serial);
+	}
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+publish_crl(struct publisher *p, const char *issuer, int shard,
+    struct published_crl *out)
+{
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->n && !found; i++) {
+		if (p->e[i].shard != shard || strcmp(p->e[i].issuer, issuer) ||
+		    p->e[i].crl.der == NULL)
+			continue;
+		*out = p->e[i].crl;
+		if ((out->der = malloc(out->len)) == NULL) {
+			memset(out, 0, sizeof(*out));
+			break;
+		}
+		memcpy(out->der, p->e[i].crl.der, out->len);
+		found = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return found;
+}
+
+enum eseal_rc
+publish_start(struct ca *ca, const struct publish_config *cfg,
+    struct publisher **out)
+{
+	struct publisher *p;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	p->ca = ca;
+	p->validity = cfg->crl_validity;
+	if (cfg->dir != NULL && cfg->dir[0] != '\0' &&
+	    (p->dir = strdup(cfg->dir)) == NULL) {
+		free(p);
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if ((rc = publish_refresh(p, 0)) != ESEAL_OK) {
+		publish_stop(p);
+		return rc;
+	}
+	if (pthread_create(&p->thread, NULL, run, p) != 0) {
+		publish_stop(p);
+		return eseal_err(ESEAL_EINTERNAL, "publish: cannot start the "
+		    "CRL thread");
+	}
+	*out = p;
+	return ESEAL_OK;
+}
+
+void
+publish_stop(struct publisher *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (p->thread)
+		pthread_join(p->thread, NULL);
+	for (size_t i = 0; i < p->n; i++)
+		published_crl_clear(&p->e[i].crl);
+	free(p->e);
+	free(p->dirty);
+	free(p->dir);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
