@@ -60,6 +60,8 @@ struct conf {
 
 	/* [publish] the plain-HTTP publication listener, "" for none */
 	char	publish_listen[CONF_STR_MAX];
+	char	publish_dir[CONF_PATH_MAX];	/* files for web servers, "" none */
+	int	publish_crl_hours;		/* CRL validity */
 
 	/* [accounts] */
 	int	acct_argon2;			/* 0 min (tests), 1 interactive,

@@ -17,7 +17,8 @@
 #include "ca.h"
 
 #define PUBLISH_DEBOUNCE_MS	200	/* gather revocations this long */
-#define PUBLISH_TICK_SECS	5	/* how often freshness is checked */
+#define PUBLISH_TICK_SECS	1	/* how often freshness is checked and
+					   CRLs signed by esealctl picked up */
 #define PUBLISH_ETAG_MAX	68	/* quoted SHA-256 hex */
 
 struct publisher;

@@ -16,19 +16,25 @@
 #include "http.h"
 #include "issue.h"
 #include "log.h"
+#include "publish.h"
+
+#define PUBLIC_ROUTES \
+	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
+	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC }, \
+	{ "GET", "/crl/", NULL, api_crl, HTTP_R_PUBLIC | HTTP_R_REST }, \
+	{ "POST", "/ocsp", NULL, api_ocsp_post, HTTP_R_PUBLIC }, \
+	{ "GET", "/ocsp/", NULL, api_ocsp_get, HTTP_R_PUBLIC | HTTP_R_REST }
 
 /* The API listener (HTTPS). */
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", NULL, api_healthz, HTTP_R_PUBLIC },
-	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC },
-	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC },
+	PUBLIC_ROUTES,
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 /* The publication listener (plain HTTP): relying parties only. */
 static const struct http_route publish_routes[] = {
-	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC },
-	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC },
+	PUBLIC_ROUTES,
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -110,6 +116,7 @@ main(int argc, char **argv)
 	struct http_server *srv = NULL, *pub = NULL;
 	struct conf *c = NULL;
 	struct app app;
+	struct publish_config pc0;
 	struct conf **old = NULL;
 	size_t nold = 0;
 	sigset_t set;
@@ -156,6 +163,13 @@ main(int argc, char **argv)
 	if (app.npub == 0)
 		log_warn("msg=\"no issuer yet: run esealctl init\"");
 	warn_fips(&app.ca);
+	memset(&pc0, 0, sizeof(pc0));
+	pc0.dir = c->publish_dir;
+	pc0.crl_validity = (int64_t)c->publish_crl_hours * 3600;
+	if (publish_start(&app.ca, &pc0, &app.publisher) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		goto out;
+	}
 
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = c->http_listen;
@@ -209,6 +223,7 @@ main(int argc, char **argv)
 out:
 	http_stop(pub);
 	http_stop(srv);
+	publish_stop(app.publisher);
 	publish_free(&app);
 	ca_close(&app.ca);
 	pthread_rwlock_destroy(&app.pub_lock);

@@ -223,7 +223,13 @@ route(const struct http_route *routes, const char *method, const char *path,
 	for (const struct http_route *r = routes; r->method != NULL; r++) {
 		size_t pl = strlen(r->prefix), sl, len = strlen(path), ml;
 
-		if (r->suffix == NULL) {
+		if (r->suffix == NULL && (r->flags & HTTP_R_REST)) {
+			/* prefix + the rest of the path, '/' included */
+			if (len <= pl || strncmp(path, r->prefix, pl) != 0 ||
+			    len - pl >= HTTP_CAPTURE_MAX)
+				continue;
+			memcpy(param, path + pl, len - pl + 1);
+		} else if (r->suffix == NULL) {
 			if (strcmp(path, r->prefix) != 0)
 				continue;
 			param[0] = '\0';
@@ -254,11 +260,15 @@ send_response(struct MHD_Connection *c, struct http_response *r,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(r->body_len,
-	    r->body_len ? r->body : (void *)"", MHD_RESPMEM_MUST_FREE);
+	/* An empty body (204, 304) is a static buffer, not ours to free. */
+	resp = r->body_len ? MHD_create_response_from_buffer(r->body_len,
+	    r->body, MHD_RESPMEM_MUST_FREE) :
+	    MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	r->body = NULL;		/* MHD owns it now */
+	if (r->body_len)
+		r->body = NULL;		/* MHD owns it now */
 	if (r->content_type != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    r->content_type);

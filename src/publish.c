@@ -145,6 +145,14 @@ load_entry(struct publisher *p, size_t i)
 
 	if (crl_latest(p->ca, p->e[i].issuer_id, p->e[i].shard, &sc) != ESEAL_OK)
 		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc.number) {
+		/* Nothing newer (esealctl may have signed one meanwhile). */
+		pthread_mutex_unlock(&p->mu);
+		store_crl_clear(&sc);
+		return;
+	}
+	pthread_mutex_unlock(&p->mu);
 	memset(&c, 0, sizeof(c));
 	c.der = sc.der;
 	c.len = sc.der_len;
@@ -217,8 +225,18 @@ load_issuers(struct publisher *p)
 
 	if ((rc = store_issuer_list(p->ca->store, &v, &n)) != ESEAL_OK)
 		return rc;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		char path[1024];
+
 		total += (size_t)v[i].crl_shards;
+		/* The CA certificates are published beside the CRLs. */
+		snprintf(path, sizeof(path), "%s/ca/%s.crt", p->dir ? p->dir :
+		    "", v[i].name);
+		if (p->dir != NULL &&
+		    publish_write_file(path, v[i].cert, v[i].cert_len) != ESEAL_OK)
+			log_error("msg=\"cannot write CA file\" error=\"%s\"",
+			    eseal_errmsg());
+	}
 	if (total > 0 && (e = calloc(total, sizeof(*e))) == NULL) {
 		store_issuer_list_free(v, n);
 		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
@@ -330,8 +348,10 @@ run(void *arg)
 		}
 		if (time(NULL) - last >= PUBLISH_TICK_SECS) {
 			last = time(NULL);
-			for (size_t i = 0; i < p->n; i++)
+			for (size_t i = 0; i < p->n; i++) {
+				load_entry(p, i);	/* signed elsewhere? */
 				refresh_entry(p, i, 0, last);
+			}
 		}
 		pthread_mutex_lock(&p->mu);
 	}

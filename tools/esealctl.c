@@ -17,6 +17,8 @@
 #include <p11-kit/pkcs11.h>
 
 #include "audit.h"
+#include "crl.h"
+#include "revoke.h"
 #include "ca.h"
 #include "csr.h"
 #include "issue.h"
@@ -641,6 +643,201 @@ out:
 	return ret;
 }
 
+/* --- revoke ---------------------------------------------------------- */
+
+static int
+parse_date(const char *s, int64_t *out)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+		return 0;
+	*out = (int64_t)timegm(&tm);
+	return 1;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "serial", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "invalidity-date", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct revoke_request rr;
+	struct store_revocation out;
+	struct crl_params cp;
+	struct profile *prof = NULL;
+	enum revoke_reason reason;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	const char *serial = NULL, *rs = "unspecified";
+	int64_t inval = 0, number = 0, now = time(NULL);
+	int ch, done, ret = 1;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 's': serial = optarg; break;
+		case 'r': rs = optarg; break;
+		case 'i':
+			if (!parse_date(optarg, &inval)) {
+				fprintf(stderr, "esealctl: revoke: "
+				    "--invalidity-date must be YYYY-MM-DD\n");
+				return 2;
+			}
+			break;
+		default: return 2;
+		}
+	}
+	if (serial == NULL) {
+		fprintf(stderr, "esealctl: revoke: --serial is required\n");
+		return 2;
+	}
+	if (revoke_reason_parse(rs, &reason) != ESEAL_OK)
+		return fail("revoke");
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	actor(who, sizeof(who));
+	memset(&rr, 0, sizeof(rr));
+	rr.serial = serial;
+	rr.reason = reason;
+	rr.invalidity_date = inval;
+	rr.actor = who;
+	if (revoke_cert(&ca, &rr, now, &out) != ESEAL_OK) {
+		fail("revoke");
+		goto out;
+	}
+	printf("revoked %s: %s\n", out.serial, revoke_reason_name(
+	    (enum revoke_reason)out.reason));
+	/* The CRL at once (a running eseald also picks it up). */
+	memset(&cp, 0, sizeof(cp));
+	cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
+	cp.base_url = c->publish_base_url;
+	cp.actor = who;
+	if (profile_load(c->issue_profiles_dir, c->issue_profile, &prof) ==
+	    ESEAL_OK)
+		cp.url_template = prof->crl_url;
+	if (crl_generate_for(&ca, out.serial, now, &cp, &number) != ESEAL_OK)
+		fprintf(stderr, "esealctl: revoke: warning: CRL not regenerated: "
+		    "%s\n", eseal_errmsg());
+	else
+		printf("CRL number %lld signed\n", (long long)number);
+	ret = 0;
+out:
+	profile_free(prof);
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- crl generate | show ---------------------------------------------- */
+
+static int
+cmd_crl(int argc, char **argv, int show)
+{
+	static const struct option opts[] = {
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "shard", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct issuer *is = NULL;
+	struct crl_params cp;
+	struct profile *prof = NULL;
+	struct store_crl sc;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	const char *iname = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len;
+	int64_t number, now = time(NULL);
+	int ch, done, shard = -1, ret = 1;
+	X509_CRL *crl;
+	BIO *bio;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 'i': iname = optarg; break;
+		case 's':
+			if (!parse_int(optarg, 0, 255, "--shard", &shard))
+				return 2;
+			break;
+		default: return 2;
+		}
+	}
+	if (load(!show, &c, &ca) != 0)
+		return 1;
+	if ((iname ? issuer_by_name(&ca, iname, &is) : issuer_current(&ca, &is))
+	    != ESEAL_OK) {
+		fail(show ? "crl show" : "crl generate");
+		goto out;
+	}
+	if (shard >= is->rec.crl_shards) {
+		fprintf(stderr, "esealctl: crl: issuer %s has %d shard(s)\n",
+		    is->rec.name, is->rec.crl_shards);
+		goto out;
+	}
+	for (int s = shard < 0 ? 0 : shard; s < (shard < 0 ?
+	    is->rec.crl_shards : shard + 1); s++) {
+		if (show) {
+			if (crl_latest(&ca, is->rec.id, s, &sc) != ESEAL_OK) {
+				fail("crl show");
+				goto out;
+			}
+			p = sc.der;
+			crl = d2i_X509_CRL(NULL, &p, (long)sc.der_len);
+			bio = BIO_new_fp(stdout, BIO_NOCLOSE);
+			if (crl != NULL && bio != NULL)
+				X509_CRL_print(bio, crl);
+			BIO_free(bio);
+			X509_CRL_free(crl);
+			store_crl_clear(&sc);
+			continue;
+		}
+		actor(who, sizeof(who));
+		memset(&cp, 0, sizeof(cp));
+		cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
+		cp.base_url = c->publish_base_url;
+		cp.actor = who;
+		profile_free(prof);
+		prof = NULL;
+		if (profile_load(c->issue_profiles_dir, c->issue_profile,
+		    &prof) == ESEAL_OK)
+			cp.url_template = prof->crl_url;
+		if (crl_generate(&ca, is, s, now, &cp, &der, &len, &number)
+		    != ESEAL_OK) {
+			fail("crl generate");
+			goto out;
+		}
+		OPENSSL_free(der);
+		der = NULL;
+		printf("CRL %s/%d number %lld signed\n", is->rec.name, s,
+		    (long long)number);
+	}
+	ret = 0;
+out:
+	profile_free(prof);
+	issuer_free(is);
+	unload(c, &ca);
+	return ret;
+}
+
+static int
+cmd_crl_generate(int argc, char **argv)
+{
+	return cmd_crl(argc, argv, 0);
+}
+
+static int
+cmd_crl_show(int argc, char **argv)
+{
+	return cmd_crl(argc, argv, 1);
+}
+
 /* --- audit verify ----------------------------------------------------- */
 
 static int
@@ -682,6 +879,13 @@ static const struct cmd cmds[] = {
 	  "[--profile NAME] [--key-holder subscriber|remote-service] [--qscd] "
 	  "[--validity-days N] [--out FILE]",
 	  "issue one certificate from a PKCS#10 request" },
+	{ "revoke", cmd_revoke, "--serial HEX [--reason R] "
+	  "[--invalidity-date YYYY-MM-DD]",
+	  "revoke a certificate (RFC 5280 reason names) and sign the CRL" },
+	{ "crl generate", cmd_crl_generate, "[--issuer NAME] [--shard N]",
+	  "sign a new CRL for every shard (or one) of an issuer" },
+	{ "crl show", cmd_crl_show, "[--issuer NAME] [--shard N]",
+	  "print the newest CRL of each shard (or one)" },
 	{ "audit verify", cmd_audit_verify, "",
 	  "check the audit log's hash chain" },
 };

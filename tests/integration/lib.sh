@@ -44,6 +44,7 @@ free_port() {
 setup_ca() {
 	"$ESEAL_TOP/tools/softhsm-dev-token" "$T/hsm" it >/dev/null
 	PORT=$(free_port)
+	PPORT=$(free_port)
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 2>/dev/null
@@ -64,6 +65,10 @@ key_type = ${1:-ec-p256}
 [issue]
 profiles_dir = $ESEAL_TOP/conf/profiles
 crypto_policy = $ESEAL_TOP/conf/crypto-policy.conf
+[publish]
+listen = 127.0.0.1:$PPORT
+base_url = http://127.0.0.1:$PPORT
+dir = $T/pub
 [http]
 listen = 127.0.0.1:$PORT
 tls_cert = $T/tls.crt
@@ -72,6 +77,7 @@ ${2:-}
 CONF
 	CONF=$T/eseald.conf
 	URL=https://127.0.0.1:$PORT
+	PUB=http://127.0.0.1:$PPORT
 }
 
 ctl() { "$ESEALCTL" --config "$CONF" "$@"; }

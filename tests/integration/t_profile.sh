@@ -12,9 +12,8 @@
 ORG="株式会社サンプル"
 CORP=7123456789012
 ORGID=NTRJP-$CORP
-BASE=http://127.0.0.1:8080		# [publish] base_url's default
-
 setup_ca ec-p256
+BASE=$PUB				# [publish] base_url
 
 out=$(ctl init 2>&1); rc=$?
 expect_eq "init exits 0" "$rc" 0
