@@ -58,6 +58,13 @@ LIB_SRCS := \
 	src/http.c \
 	src/api_publish.c \
 	src/api_ocsp.c \
+	src/api_session.c \
+	src/api_ra.c \
+	src/api_enrol.c \
+	src/store_enrol.c \
+	src/enrol.c \
+	src/disclosure.c \
+	src/enrol_issue.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(LIB_SRCS)))
@@ -78,7 +85,8 @@ UNIT_TESTS := \
 	ocsp \
 	account \
 	lint \
-	csrpolicy
+	csrpolicy \
+	enrol
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "ca.h"
+#include "disclosure.h"
 #include "publish.h"
 
 struct pub_cert {
@@ -29,6 +30,8 @@ struct app {
 	size_t			 npub;
 	struct publisher	*publisher;	/* CRLs */
 	struct account_params	 acct;		/* argon2id limits, sessions */
+	struct disclosure	*disclosure;	/* the current version */
+	int			 code_ttl;	/* enrolment codes, seconds */
 };
 
 #endif

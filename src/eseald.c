@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "api_publish.h"
 #include "http.h"
 #include "issue.h"
@@ -29,6 +30,24 @@
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", NULL, api_healthz, HTTP_R_PUBLIC },
 	PUBLIC_ROUTES,
+	{ "GET", "/disclosure/current", NULL, api_disclosure, HTTP_R_PUBLIC },
+	{ "POST", "/api/v1/session", NULL, api_session_login, HTTP_R_LIMITED },
+	{ "DELETE", "/api/v1/session", NULL, api_session_logout, 0 },
+	{ "POST", "/api/v1/session/password", NULL, api_session_password,
+	  HTTP_R_LIMITED },
+	{ "POST", "/api/v1/organizations", NULL, api_org_create, 0 },
+	{ "POST", "/api/v1/organizations/", "/enrolment-codes", api_org_code,
+	  0 },
+	{ "POST", "/api/v1/enrolments", NULL, api_enrol_create,
+	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
+	{ "GET", "/api/v1/enrolments/", "", api_enrol_get,
+	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
+	{ "GET", "/api/v1/requests", NULL, api_requests_list, 0 },
+	{ "POST", "/api/v1/requests/", "/approve", api_request_approve, 0 },
+	{ "POST", "/api/v1/requests/", "/reject", api_request_reject, 0 },
+	{ "GET", "/api/v1/certificates/", "", api_cert_get, HTTP_R_PUBLIC },
+	{ "POST", "/api/v1/certificates/", "/revoke", api_cert_revoke,
+	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -163,6 +182,13 @@ main(int argc, char **argv)
 	if (app.npub == 0)
 		log_warn("msg=\"no issuer yet: run esealctl init\"");
 	warn_fips(&app.ca);
+	account_params_conf(&app.acct, c);
+	app.code_ttl = c->enrol_code_ttl;
+	if (disclosure_load(c->enrol_disclosure_dir, &app.disclosure)
+	    != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		goto out;
+	}
 	memset(&pc0, 0, sizeof(pc0));
 	pc0.dir = c->publish_dir;
 	pc0.crl_validity = (int64_t)c->publish_crl_hours * 3600;
@@ -224,6 +250,7 @@ out:
 	http_stop(pub);
 	http_stop(srv);
 	publish_stop(app.publisher);
+	disclosure_free(app.disclosure);
 	publish_free(&app);
 	ca_close(&app.ca);
 	pthread_rwlock_destroy(&app.pub_lock);

@@ -65,6 +65,10 @@ key_type = ${1:-ec-p256}
 [issue]
 profiles_dir = $ESEAL_TOP/conf/profiles
 crypto_policy = $ESEAL_TOP/conf/crypto-policy.conf
+[enrol]
+disclosure_dir = $ESEAL_TOP/conf/disclosure
+[accounts]
+argon2 = min
 [publish]
 listen = 127.0.0.1:$PPORT
 base_url = http://127.0.0.1:$PPORT

@@ -1,0 +1,57 @@
+/*
+ * api.h: the JSON API under /api/v1/ (ARCHITECTURE.md routes) and the
+ * disclosure route.  Each handler parses, authorises, calls the core and
+ * renders; none of them speaks SQL or PKCS#11.
+ */
+#ifndef ESEAL_API_H
+#define ESEAL_API_H
+
+#include "account.h"
+#include "app.h"
+#include "http.h"
+
+/*
+ * Authenticates the request (Authorization: Bearer session token, or a
+ * verified mTLS client certificate whose CN is an operator's username) and
+ * authorises one of roles_mask (1 << ROLE_x).  On refusal fills resp
+ * (401/403) and returns non-zero.
+ */
+int	api_auth(struct app *, const struct http_request *,
+	    struct http_response *, unsigned roles_mask,
+	    struct session_info *si);
+
+/* POST /api/v1/session, POST /api/v1/session/password, DELETE /api/v1/session */
+void	api_session_login(void *, const struct http_request *,
+	    struct http_response *);
+void	api_session_password(void *, const struct http_request *,
+	    struct http_response *);
+void	api_session_logout(void *, const struct http_request *,
+	    struct http_response *);
+
+/* RA: organisations, enrolment codes, the approval queue. */
+void	api_org_create(void *, const struct http_request *,
+	    struct http_response *);
+void	api_org_code(void *, const struct http_request *,
+	    struct http_response *);
+void	api_requests_list(void *, const struct http_request *,
+	    struct http_response *);
+void	api_request_approve(void *, const struct http_request *,
+	    struct http_response *);
+void	api_request_reject(void *, const struct http_request *,
+	    struct http_response *);
+
+/* Subscribers and anyone. */
+void	api_disclosure(void *, const struct http_request *,
+	    struct http_response *);
+void	api_enrol_create(void *, const struct http_request *,
+	    struct http_response *);
+void	api_enrol_get(void *, const struct http_request *,
+	    struct http_response *);
+void	api_cert_get(void *, const struct http_request *,
+	    struct http_response *);
+/* POST /api/v1/certificates/{serial}/revoke: an RA officer, or the
+ * subscriber with its enrolment's request token or code. */
+void	api_cert_revoke(void *, const struct http_request *,
+	    struct http_response *);
+
+#endif

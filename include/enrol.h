@@ -1,0 +1,242 @@
+/*
+ * enrol.h: the enrolment domain.  The RA registers vetted organisations
+ * and hands each a one-time enrolment code; the subscriber submits a CSR
+ * with the code and the disclosure version its contracting party
+ * acknowledged (REQUIREMENTS.md points 1 and 8); the RA approves or
+ * rejects; approval leads to issue_cert() and the request is finished with
+ * the serial or the failure.  Every change writes its audit record in the
+ * same transaction.  The HTTP handlers (api_enrol, api_ra) sit on top.
+ *
+ * Secrets: an enrolment code is ENROL_CODE_LEN characters of RFC 4648
+ * base32 (A-Z, 2-7) from 15 bytes of RAND_bytes (120 bits); a request
+ * token is 32 bytes of RAND_bytes in base64url without padding.  The store
+ * keeps only their SHA-256 (120 and 256 random bits need no slow hash).
+ * Codes are read case-insensitively and may be grouped with '-' for
+ * reading aloud ("ABCD-EFGH-..."): both are dropped before hashing.
+ */
+#ifndef ESEAL_ENROL_H
+#define ESEAL_ENROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "disclosure.h"
+#include "err.h"
+#include "orgid.h"
+#include "profile.h"
+#include "store.h"
+
+#define ENROL_CODE_LEN		24	/* base32 of 15 random bytes, ungrouped */
+#define ENROL_CODE_INPUT_MAX	64	/* longest code accepted, with '-' */
+#define ENROL_CODE_ATTEMPTS	5	/* refused submissions before a code
+					   locks */
+#define ENROL_CODE_TTL_MAX	(30 * 86400)	/* a code lives 30 days at most */
+#define ENROL_TOKEN_LEN		43	/* base64url of 32 random bytes */
+#define ENROL_NAME_CHARS	64	/* ub-organization-name (X.520) */
+#define ENROL_ACTOR_MAX		64	/* operator names, with NUL */
+#define ENROL_TEXT_MAX		256	/* evidence, reasons, signer names */
+#define ENROL_ADDR_MAX		64	/* client address, with NUL */
+
+/* The states of a request.  pending -> approved|rejected; approved ->
+ * issued|failed. */
+enum enrol_status {
+	ENROL_PENDING,
+	ENROL_APPROVED,
+	ENROL_REJECTED,
+	ENROL_ISSUED,
+	ENROL_FAILED,
+	ENROL_STATUS_MAX
+};
+
+/* "pending", "approved", ... */
+const char	*enrol_status_name(enum enrol_status);
+/* The status named s, or -1. */
+int		 enrol_status_parse(const char *s);
+
+/* A vetted organisation. */
+struct org_rec {
+	int64_t	 id;
+	char	 name[PROFILE_ATTR_MAX];	/* organizationName, UTF-8 */
+	char	 english_name[PROFILE_ATTR_MAX];	/* "" if none */
+	char	 country[3];			/* ISO 3166-1 alpha-2 */
+	char	 corporate_number[14];		/* 法人番号, JP only */
+	char	 identifier[ORGID_MAX];		/* organizationIdentifier */
+	char	 evidence[ENROL_TEXT_MAX];	/* vetting evidence reference */
+	int64_t	 created;
+};
+
+/*
+ * Registers a vetted organisation.  For country JP the corporate number
+ * must pass the check digit (ESEAL_EINVAL naming the Ministry of Finance
+ * ordinance) and the identifier becomes "NTRJP-<number>" (an identifier
+ * given must be that one).  Other countries give no corporate number and an
+ * explicit identifier that orgid_parse() accepts, with their own country
+ * code (LEI: XG).  name: 1 to 64 characters of one-line UTF-8 (and at most
+ * PROFILE_ATTR_MAX - 1 bytes), not equal to the identifier; english_name
+ * likewise or ""; evidence (where the vetting record is) required.
+ * ESEAL_EEXIST if the identifier is registered already.  On success
+ * rec->id, rec->identifier and rec->created are filled, with an audit
+ * record "org.register" by actor.
+ */
+enum eseal_rc	enrol_org_register(struct store *, struct org_rec *rec,
+		    int64_t now, const char *actor);
+/* ESEAL_ENOTFOUND if there is no organisation id. */
+enum eseal_rc	enrol_org_get(struct store *, int64_t id, struct org_rec *);
+/* The certificate subject for issuance: country, name, identifier; the
+ * commonName is the name; no unit or locality. */
+void		enrol_org_to_subject(const struct org_rec *, struct org *out);
+
+/*
+ * A new one-time enrolment code for org_id, expiring ttl_secs (1 to
+ * ENROL_CODE_TTL_MAX) after now, with ENROL_CODE_ATTEMPTS attempts.
+ * code_out (ENROL_CODE_LEN + 1 bytes) gets the code: it is shown once and
+ * never stored.  Other codes of the organisation stay valid.  ENOTFOUND
+ * for an unknown organisation.  Audit record "enrol.code.issue".
+ */
+enum eseal_rc	enrol_code_new(struct store *, int64_t org_id, int ttl_secs,
+		    int64_t now, const char *actor, char *code_out);
+
+/*
+ * Checks a code without consuming it, and gives its organisation.
+ * ESEAL_EAUTH "enrol: invalid enrolment code" alike for malformed,
+ * unknown, used and expired codes; ESEAL_ETOOMANY for a code locked by
+ * ENROL_CODE_ATTEMPTS refused submissions (only its holder can learn that).
+ */
+enum eseal_rc	enrol_code_check(struct store *, const char *code,
+		    int64_t now, int64_t *org_id);
+
+/*
+ * Counts one refused submission against a valid code: for a caller that
+ * checks the body itself after enrol_code_check() (the CSR, the policy)
+ * and refuses it before enrol_request_create().  Only refusals rc of
+ * EINVAL or EPOLICY count, as in enrol_request_create(); the attempt gets
+ * an audit record "enrol.code.refused" with the current error message.
+ * Returns rc with that message kept (and the news that the code locked, if
+ * it did), or the store's error.  An invalid code is left alone.
+ */
+enum eseal_rc	enrol_code_refused(struct store *, const char *code,
+		    int64_t now, enum eseal_rc rc);
+
+/*
+ * Records the contracting party's acknowledgement of disclosure
+ * (version, sha256) for org_id, with the party's name and title (one-line
+ * UTF-8, required).  Once per organisation and version: acknowledging a
+ * version again with the same sha256 is ESEAL_OK and keeps the first
+ * record; with another sha256 it is ESEAL_EEXIST (a version's text never
+ * changes).  The caller checks (version, sha256) against the current
+ * disclosure (disclosure_check) when the acknowledgement comes from
+ * outside.  Audit record "disclosure.ack" for a new record.
+ */
+enum eseal_rc	enrol_ack(struct store *, int64_t org_id, const char *version,
+		    const char *sha256, const char *signer_name,
+		    const char *signer_title, const char *client_addr,
+		    int64_t now);
+/* 1 if org_id acknowledged version, 0 if not, -1 on a store error. */
+int		enrol_ack_exists(struct store *, int64_t org_id,
+		    const char *version);
+
+/*
+ * A subscriber's submission.  disclosure is the current disclosure, which
+ * (disclosure_version, disclosure_sha256) must then name (disclosure_check);
+ * NULL means the caller has checked that itself, and only their forms are
+ * checked here.  signer_name and signer_title (the contracting party) are
+ * required when the organisation has not acknowledged that version yet,
+ * and ignored otherwise.
+ */
+struct enrol_submission {
+	const char		*code;
+	const unsigned char	*csr_der;	/* DER or PEM, MAX_CSR_BYTES */
+	size_t			 csr_len;
+	const char		*profile;	/* [a-z0-9-]: conf/profiles/ */
+	enum key_holder		 holder;
+	int			 qscd;		/* 0 or 1 */
+	const char		*disclosure_version;
+	const char		*disclosure_sha256;
+	const char		*signer_name;
+	const char		*signer_title;
+	const char		*client_addr;	/* "" or NULL if unknown */
+	const struct disclosure	*disclosure;	/* current, or NULL: above */
+};
+
+/*
+ * Creates a pending request in one transaction: consumes the code, records
+ * the acknowledgement if the organisation has none for that version,
+ * stores the CSR (checked with csr_parse(), stored as DER), and writes the
+ * audit records.  *id gets the request id, token_out (ENROL_TOKEN_LEN + 1
+ * bytes) the request token, shown once and stored hashed.
+ *
+ * The code is checked first, as enrol_code_check() does (EAUTH, ETOOMANY):
+ * nothing about the body is said to someone without a valid code.  A
+ * submission with a valid code that is refused as bad input (EINVAL) or by
+ * a rule (EPOLICY) costs the code one attempt, recorded with its own audit
+ * record "enrol.code.refused"; at ENROL_CODE_ATTEMPTS the code locks and
+ * the RA must hand out a new one.  Store and memory failures cost nothing.
+ * The crypto policy and the profile's existence are not checked here (they
+ * need the CA): the handler runs issue_check() before, approval again.
+ */
+enum eseal_rc	enrol_request_create(struct store *,
+		    const struct enrol_submission *, int64_t now, int64_t *id,
+		    char *token_out);
+
+struct enrol_request {
+	int64_t		 id;
+	int64_t		 org_id;
+	char		 status[16];	/* enrol_status_name() */
+	unsigned char	*csr;		/* DER, owned; NULL in lists */
+	size_t		 csr_len;
+	char		 profile[64];
+	enum key_holder	 holder;
+	int		 qscd;
+	char		 disclosure_version[DISCLOSURE_VERSION_MAX];
+	char		 client_addr[ENROL_ADDR_MAX];
+	int64_t		 created;
+	char		 decided_by[ENROL_ACTOR_MAX];	/* "" while pending */
+	int64_t		 decided_at;			/* 0 while pending */
+	char		 reason[ENROL_TEXT_MAX];	/* rejection, failure */
+	char		 serial[STORE_SERIAL_HEX_MAX];	/* once issued */
+	int64_t		 finished_at;			/* issued or failed */
+};
+
+/* ENOTFOUND if none.  Free the CSR with enrol_request_clear. */
+enum eseal_rc	enrol_request_get(struct store *, int64_t id,
+		    struct enrol_request *);
+void		enrol_request_clear(struct enrol_request *);
+
+/*
+ * Authorises a subscriber's read of request id: token_or_code is its
+ * request token, or the enrolment code that created it (used or expired
+ * alike).  Hashes are compared in constant time.  ESEAL_EAUTH with the
+ * same message for an unknown id and a wrong secret.
+ */
+enum eseal_rc	enrol_request_auth(struct store *, int64_t id,
+		    const char *token_or_code);
+
+/*
+ * Requests with status (NULL or "": all), oldest first, without CSRs.
+ * EINVAL for an unknown status.  *out is an array of *n (NULL if none) to
+ * free with enrol_request_list_free.
+ */
+enum eseal_rc	enrol_request_list(struct store *, const char *status,
+		    struct enrol_request **out, size_t *n);
+void		enrol_request_list_free(struct enrol_request *, size_t);
+
+/*
+ * pending -> approved (approve != 0) or rejected, by actor at now.  reason
+ * (one line, < ENROL_TEXT_MAX bytes) is required to reject, optional to
+ * approve.  ENOTFOUND for no such request, EEXIST if it is not pending.
+ * Audit record "enrol.approve" or "enrol.reject".
+ */
+enum eseal_rc	enrol_request_decide(struct store *, int64_t id, int approve,
+		    const char *actor, const char *reason, int64_t now);
+
+/*
+ * approved -> issued with serial (lower-case hex of a certificate in the
+ * store), or -> failed with fail_reason (one line of UTF-8; cut to
+ * ENROL_TEXT_MAX - 1 bytes at a character boundary): exactly one of them.  ENOTFOUND for
+ * no such request or certificate, EEXIST if it is not approved.  Audit
+ * record "enrol.issued" or "enrol.failed", by the approver.
+ */
+enum eseal_rc	enrol_request_finish(struct store *, int64_t id,
+		    const char *serial, const char *fail_reason, int64_t now);
+
+#endif

@@ -1,0 +1,116 @@
+/* enrol_issue.c: from an approved enrolment request to a certificate. */
+#include <stdio.h>
+#include <string.h>
+
+#include "enrol_issue.h"
+#include "log.h"
+
+static void
+request_init(struct issue_request *r, const struct profile *p,
+    const struct org *o, const struct csr *c, enum key_holder h, int qscd,
+    int days, const char *actor)
+{
+	memset(r, 0, sizeof(*r));
+	r->profile = p;
+	r->org = o;
+	r->csr = c;
+	r->holder = h;
+	/* A remote sealing service's HSM counts as a QSCD (panel point 8). */
+	r->qscd = qscd || h == HOLDER_REMOTE_SERVICE;
+	r->validity_days = days;
+	r->actor = actor;
+}
+
+enum eseal_rc
+enrol_issue_check(struct ca *ca, const struct org_rec *rec,
+    const struct csr *csr, const char *pname, enum key_holder h, int qscd,
+    int64_t now)
+{
+	struct issue_request req;
+	struct profile *p = NULL;
+	struct org o;
+	enum eseal_rc rc;
+
+	ca_rdlock(ca);
+	rc = profile_load(ca->conf->issue_profiles_dir, pname, &p);
+	ca_unlock(ca);
+	if (rc != ESEAL_OK)
+		return rc == ESEAL_ENOTFOUND ? eseal_err(ESEAL_EINVAL,
+		    "profile \"%.64s\" does not exist", pname) : rc;
+	enrol_org_to_subject(rec, &o);
+	request_init(&req, p, &o, csr, h, qscd, 0, "enrolment");
+	if ((rc = issue_check(ca, &req, now)) == ESEAL_OK &&
+	    p->etsi_policy == ETSI_POLICY_QCP_L_QSCD && !req.qscd)
+		rc = eseal_err(ESEAL_EPOLICY, "profile %s: EN 319 411-2: needs "
+		    "a key in a QSCD, which the request does not declare",
+		    p->name);
+	profile_free(p);
+	return rc;
+}
+
+enum eseal_rc
+enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	struct enrol_request er;
+	struct issue_request req;
+	struct issue_result res;
+	struct org_rec rec;
+	struct profile *p = NULL;
+	struct csr *csr = NULL;
+	struct org o;
+	char why[512];
+	enum eseal_rc rc;
+	int days;
+
+	serial[0] = '\0';
+	memset(&res, 0, sizeof(res));
+	if ((rc = enrol_request_get(ca->store, id, &er)) != ESEAL_OK)
+		return rc;
+	if (strcmp(er.status, "approved") != 0) {
+		enrol_request_clear(&er);
+		return eseal_err(ESEAL_EEXIST, "enrolment %lld is %s, not "
+		    "approved", (long long)id, er.status);
+	}
+	ca_rdlock(ca);
+	days = ca->conf->issue_validity_days;
+	rc = profile_load(ca->conf->issue_profiles_dir, er.profile, &p);
+	ca_unlock(ca);
+	if (rc == ESEAL_OK)
+		rc = enrol_org_get(ca->store, er.org_id, &rec);
+	if (rc == ESEAL_OK)
+		rc = csr_parse(er.csr, er.csr_len, &csr);
+	if (rc == ESEAL_OK) {
+		enrol_org_to_subject(&rec, &o);
+		request_init(&req, p, &o, csr, er.holder, er.qscd, days, actor);
+		rc = issue_cert(ca, &req, now, &res);
+	}
+	if (rc == ESEAL_OK) {
+		snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
+		(void)enrol_request_finish(ca->store, id, res.serial, NULL, now);
+	} else if (rc != ESEAL_EHSM && rc != ESEAL_ESTORE) {
+		/* Final: the request fails.  HSM or store trouble: retry. */
+		snprintf(why, sizeof(why), "%s", eseal_errmsg());
+		(void)enrol_request_finish(ca->store, id, NULL, why, now);
+		eseal_err(rc, "%s", why);
+	}
+	issue_result_clear(&res);
+	csr_free(csr);
+	profile_free(p);
+	enrol_request_clear(&er);
+	return rc;
+}
+
+int
+enrol_profile_auto(struct ca *ca, const char *pname)
+{
+	struct profile *p = NULL;
+	int yes;
+
+	ca_rdlock(ca);
+	yes = profile_load(ca->conf->issue_profiles_dir, pname, &p) == ESEAL_OK &&
+	    p->auto_approve;
+	ca_unlock(ca);
+	profile_free(p);
+	return yes;
+}
