@@ -100,6 +100,9 @@ out=$(issue ee4); rc=$?
 expect_eq "Revoked: issue exits 1" "$rc" 1
 expect_match "Revoked: issue refusal names the status" "$out" "^esealctl: issue: .*Revoked"
 expect_eq "Revoked: nothing recorded" "$(sql "SELECT COUNT(*) FROM certificates")" "$before"
+out=$(ctl crl generate 2>&1); rc=$?
+expect_eq "Revoked: CRL signing still works" "$rc" 0
+expect_match "Revoked: the CRL is signed" "$out" "CRL it-ca/0 number [0-9]+ signed"
 out=$(ctl audit verify 2>&1)
 expect_match "refusals are in the intact audit chain" "$out" "hash chain intact"
 
@@ -117,6 +120,12 @@ expect_match "bad registry: names file and line" "$out" "hsm-modules.conf:2"
 
 # The daemon, reloading on SIGHUP.
 registry active 140-3 2030-01-01
+python3 - "$T/eseal.db" "$T/ca.der" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+open(sys.argv[2], "wb").write(c.execute("SELECT cert FROM issuers").fetchone()[0])
+PY
+openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 start_daemon || exit 1
 health() { curl -s --cacert "$T/tls.crt" "$URL/healthz"; }
 h=$(health)
@@ -125,6 +134,8 @@ registry revoked 140-3 2030-01-01
 kill -HUP "$ESEALD_PID"; sleep 0.5
 h=$(health)
 expect_match "after SIGHUP: Revoked, degraded" "$h" '^\{"status":"degraded"'
+o=$(openssl ocsp -issuer "$T/ca.pem" -cert "$T/ee1.pem" -url "$PUB/ocsp" -CAfile "$T/ca.pem" 2>&1)
+expect_match "Revoked module: OCSP still answers, signed" "$o" "ee1.pem: good"
 expect_match "after SIGHUP: the module's status and action" "$h" \
     '"hsm_module":\{"status":"Revoked","reason":"[^"]+","module":"[^"]*9999[^"]*","action":"rotate issuer keys to an Active module"\}'
 registry historical 140-3 2030-01-01

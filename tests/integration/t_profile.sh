@@ -53,12 +53,13 @@ for n in seal qseal; do
 	    "$(printf '%s\n' "$ku" | tail -1 | tr -d ' ')" "NonRepudiation"
 	expect_match "$n: CRL DP" "$txt" "URI:$BASE/crl/it-ca/0\.crl"
 	expect_match "$n: AIA caIssuers" "$txt" "CA Issuers - URI:$BASE/ca/it-ca\.crt"
+	expect_match "$n: AIA OCSP" "$txt" "OCSP - URI:$BASE/ocsp"
 	expect_match "$n: qcStatements present" "$txt" "qcStatements:"
 	expect_match "$n: SKI present" "$txt" "X509v3 Subject Key Identifier:"
-	if printf '%s\n' "$txt" | grep -Eq "Basic Constraints|Extended Key Usage|OCSP - URI|Subject Alternative Name"; then
-		not_ok "$n: no basicConstraints, EKU, OCSP or SAN"
+	if printf '%s\n' "$txt" | grep -Eq "Basic Constraints|Extended Key Usage|Subject Alternative Name"; then
+		not_ok "$n: no basicConstraints, EKU or SAN"
 	else
-		ok "$n: no basicConstraints, EKU, OCSP or SAN"
+		ok "$n: no basicConstraints, EKU or SAN"
 	fi
 	crit=$(printf '%s\n' "$txt" | grep -c ": critical")
 	expect_eq "$n: keyUsage is the only critical extension" "$crit" 1
@@ -254,8 +255,10 @@ def check(name, path, policy, want_statements):
     want_ca = BASE + "/ca/it-ca.crt"
     report([(d.access_method, d.access_location) for d in aia] ==
            [(AuthorityInformationAccessOID.CA_ISSUERS,
-             x509.UniformResourceIdentifier(want_ca))],
-           name + ": AIA caIssuers " + want_ca + ", no OCSP")
+             x509.UniformResourceIdentifier(want_ca)),
+            (AuthorityInformationAccessOID.OCSP,
+             x509.UniformResourceIdentifier(BASE + "/ocsp"))],
+           name + ": AIA caIssuers " + want_ca + " and OCSP")
     ski = c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     report(ski.digest == x509.SubjectKeyIdentifier.from_public_key(
            c.public_key()).digest, name + ": SKI is the SHA-1 of the key")

@@ -292,6 +292,52 @@ START_TEST(test_validity_capped_by_ca)
 }
 END_TEST
 
+static int
+sign_req_cb(EVP_PKEY *key, void *arg)
+{
+	return X509_REQ_sign(arg, key, EVP_sha256()) > 0;
+}
+
+/* A CSR whose key is the issuer's own (signed by the HSM) is refused. */
+START_TEST(test_csr_with_issuer_key_refused)
+{
+	struct fixture f;
+	struct issue_request req;
+	struct issue_result res;
+	struct csr *csr = NULL;
+	unsigned char *der = NULL;
+	unsigned long uses;
+	X509_REQ *xr;
+	int len;
+
+	setup(&f, "ec-p256");
+	xr = X509_REQ_new();
+	ck_assert_ptr_nonnull(xr);
+	ck_assert(X509_REQ_set_pubkey(xr, f.issuer->pub));
+	ck_assert_int_eq(p11_with_key(f.ca.token, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, sign_req_cb, xr), ESEAL_OK);
+	len = i2d_X509_REQ(xr, &der);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(csr_parse(der, (size_t)len, &csr), ESEAL_OK);
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = csr;
+	req.actor = "test";
+	uses = p11_key_uses(f.ca.token);
+	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res),
+	    ESEAL_EPOLICY);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "issuer key"));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_PENDING) +
+	    store_cert_count(f.ca.store, CERT_ISSUED), 0);
+	OPENSSL_free(der);
+	X509_REQ_free(xr);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -307,6 +353,7 @@ main(void)
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
 	tcase_add_test(tc, test_validity_capped_by_ca);
+	tcase_add_test(tc, test_csr_with_issuer_key_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -341,12 +341,12 @@ t_aia_removed(X509 *x)
 	remove_ext(x, NID_info_access);
 }
 
+/* The profile names an OCSP responder: AIA without it is refused. */
 static void
-t_ocsp_added(X509 *x)
+t_ocsp_removed(X509 *x)
 {
 	replace_ext(x, conf_ext(x, NID_info_access,
-	    "caIssuers;URI:http://127.0.0.1:8080/ca/test-ca.crt,"
-	    "OCSP;URI:http://127.0.0.1:8080/ocsp"));
+	    "caIssuers;URI:http://127.0.0.1:8080/ca/test-ca.crt"));
 }
 
 static void
@@ -563,8 +563,8 @@ static const struct {
 	  "lint: EN 319 412-2 4.3.11: cRLDistributionPoints missing" },
 	{ "AIA removed", t_aia_removed,
 	  "lint: EN 319 412-2 4.4.1: authorityInfoAccess caIssuers missing" },
-	{ "OCSP not configured", t_ocsp_added,
-	  "OCSP URL present but not configured" },
+	{ "OCSP URL removed", t_ocsp_removed,
+	  "lint: profile eseal: OCSP URL missing" },
 	{ "certificatePolicies removed", t_policies_removed,
 	  "certificatePolicies missing" },
 	{ "SKI removed", t_ski_removed,
@@ -934,7 +934,7 @@ START_TEST(test_profile_eseal)
 	ck_assert_int_eq(p->neku, 0);
 	ck_assert_str_eq(p->crl_url, "{base}/crl/{issuer}/{shard}.crl");
 	ck_assert_str_eq(p->ca_issuers_url, "{base}/ca/{issuer}.crt");
-	ck_assert_str_eq(p->ocsp_url, "");
+	ck_assert_str_eq(p->ocsp_url, "{base}/ocsp");
 	ck_assert_int_eq(p->auto_approve, 0);
 	profile_free(p);
 }
