@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_ca ec-p256
-ctl init >/dev/null 2>&1 || { echo "init failed"; exit 1; }
+# Two CRL shards: each certificate's shard is baked into its CRL DP.
+ctl init --crl-shards 2 >/dev/null 2>&1 || { echo "init failed"; exit 1; }
 python3 - "$T/eseal.db" "$T/ca.der" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -20,10 +21,13 @@ for n in a b; do
 	    { echo "issue failed"; exit 1; }
 done
 serial_a=$(openssl x509 -in "$T/ee-a.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+# The CRL of ee-a's shard, from its own CRL distribution point.
+crl_url=$(openssl x509 -in "$T/ee-a.pem" -noout -ext crlDistributionPoints | sed -n 's/.*URI://p' | tr -d ' ')
+expect_match "CRL DP names a shard" "$crl_url" "^$PUB/crl/it-ca/[01]\.crl$"
 
 start_daemon || exit 1
 fetch_crl() {
-	curl -s -o "$T/crl.der" -D "$T/crl.h" "$PUB/crl/it-ca/0.crl" &&
+	curl -s -o "$T/crl.der" -D "$T/crl.h" "$crl_url" &&
 	openssl crl -inform DER -in "$T/crl.der" -out "$T/crl.pem" 2>/dev/null
 }
 fetch_crl
@@ -32,11 +36,15 @@ expect_match "CRL: application/pkix-crl" "$(cat "$T/crl.h")" "[Cc]ontent-[Tt]ype
 expect_match "CRL: ETag" "$(cat "$T/crl.h")" '[Ee][Tt]ag: "[0-9a-f]{64}"'
 expect_match "CRL: Cache-Control from nextUpdate" "$(cat "$T/crl.h")" "[Cc]ache-[Cc]ontrol: public, max-age=[0-9]+"
 etag=$(grep -i '^etag:' "$T/crl.h" | cut -d' ' -f2 | tr -d '\r')
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$PUB/crl/it-ca/0.crl")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$crl_url")
 expect_eq "conditional GET: 304" "$code" 304
 code=$(curl -s -o /dev/null -w '%{http_code}' "$PUB/crl/it-ca/7.crl")
 expect_eq "unknown shard: 404" "$code" 404
-check "CRL file published" cmp "$T/crl.der" "$T/pub/crl/it-ca/0.crl"
+check "CRL file published" cmp "$T/crl.der" "$T/pub/crl/it-ca/${crl_url##*/}"
+expect_match "shard CRL carries its issuing distribution point" \
+    "$(openssl crl -in "$T/crl.pem" -noout -text)" "Issuing Distribution Point: critical"
+expect_match "the IDP is the certificate's CRL DP" \
+    "$(openssl crl -in "$T/crl.pem" -noout -text)" "URI:$crl_url"
 check "CA file published" cmp "$T/ca.der" "$T/pub/ca/it-ca.crt"
 v=$(openssl verify -crl_check -CAfile "$T/ca.pem" -CRLfile "$T/crl.pem" "$T/ee-a.pem" 2>&1)
 expect_eq "openssl verify -crl_check: OK before revocation" "$v" "$T/ee-a.pem: OK"
