@@ -62,6 +62,7 @@ struct conf {
 	char	publish_listen[CONF_STR_MAX];
 	char	publish_dir[CONF_PATH_MAX];	/* files for web servers, "" none */
 	int	publish_crl_hours;		/* CRL validity */
+	int	publish_expired_on_crl;		/* keep expired revoked entries */
 
 	/* [accounts] */
 	int	acct_argon2;			/* 0 min (tests), 1 interactive,

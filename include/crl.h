@@ -33,6 +33,11 @@ struct crl_params {
 					   "{base}/crl/{issuer}/{shard}.crl" */
 	const char	*base_url;	/* [publish] base_url, for {base} */
 	const char	*actor;		/* who asked, for the audit record */
+	int		 drop_expired;	/* 1: expired revoked certificates
+					   leave the CRL and no
+					   expiredCertsOnCRL is sent; 0
+					   (default): they stay, for long-term
+					   validation of seals */
 };
 
 /*

@@ -26,6 +26,7 @@ struct publisher;
 struct publish_config {
 	const char	*dir;		/* files; NULL or "" for none */
 	int64_t		 crl_validity;	/* seconds; 0: the CRL default */
+	int		 drop_expired;	/* see struct crl_params */
 };
 
 /*

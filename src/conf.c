@@ -84,6 +84,7 @@ static const struct conf_key keys[] = {
 	OTHER("publish", "listen", CT_HOSTPORT, publish_listen, 0),
 	STR("publish", "dir", publish_dir, 0),
 	INT("publish", "crl_validity_hours", publish_crl_hours, 1, 240),
+	INT("publish", "expired_on_crl", publish_expired_on_crl, 0, 1),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
 	INT("accounts", "idle_timeout", acct_idle, 60, 86400),
@@ -344,6 +345,7 @@ conf_load(const char *path, struct conf **out)
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	c->log_level = LOG_LEVEL_INFO;
 	c->publish_crl_hours = 24;
+	c->publish_expired_on_crl = 1;
 	c->acct_argon2 = 1;
 	c->acct_idle = 900;
 	c->acct_absolute = 8 * 3600;

@@ -219,8 +219,8 @@ add_expired_on_crl(X509_CRL *crl, int64_t since)
 /* The unsigned CRL: header, this shard's entries, extensions. */
 static enum eseal_rc
 build(const struct issuer *is, int shard, int64_t now, int64_t next,
-    int64_t number, const char *url, const struct store_revocation *revs,
-    size_t nrev, X509_CRL **out)
+    int64_t number, const char *url, int drop_expired,
+    const struct store_revocation *revs, size_t nrev, X509_CRL **out)
 {
 	X509_CRL *crl;
 	ASN1_TIME *t1 = NULL, *t2 = NULL;
@@ -241,6 +241,8 @@ build(const struct issuer *is, int shard, int64_t now, int64_t next,
 	for (size_t i = 0; i < nrev; i++) {
 		if (serial_shard(revs[i].serial, is->rec.crl_shards) != shard)
 			continue;
+		if (drop_expired && revs[i].not_after <= now)
+			continue;	/* RFC 5280 3.3: may leave after expiry */
 		if ((rc = add_entry(crl, &revs[i])) != ESEAL_OK)
 			goto out;
 	}
@@ -251,7 +253,8 @@ build(const struct issuer *is, int shard, int64_t now, int64_t next,
 	if ((rc = add_aki(crl, is)) != ESEAL_OK ||
 	    (rc = add_number(crl, number)) != ESEAL_OK ||
 	    (url != NULL && (rc = add_idp(crl, url)) != ESEAL_OK) ||
-	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK)
+	    (!drop_expired &&
+	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK))
 		goto out;
 	*out = crl;
 	crl = NULL;
@@ -401,7 +404,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    (rc = store_revocation_list(ca->store, is->rec.id, &revs,
 		    &nrev)) != ESEAL_OK ||
 		    (rc = build(is, shard, now, now + validity_secs, c.number,
-		    sharded ? url : NULL, revs, nrev, &crl)) != ESEAL_OK ||
+		    sharded ? url : NULL, p->drop_expired, revs, nrev, &crl))
+		    != ESEAL_OK ||
 		    (rc = sign(ca, is, crl, &c.der, &c.der_len)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;

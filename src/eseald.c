@@ -192,6 +192,7 @@ main(int argc, char **argv)
 	memset(&pc0, 0, sizeof(pc0));
 	pc0.dir = c->publish_dir;
 	pc0.crl_validity = (int64_t)c->publish_crl_hours * 3600;
+	pc0.drop_expired = !c->publish_expired_on_crl;
 	if (publish_start(&app.ca, &pc0, &app.publisher) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		goto out;

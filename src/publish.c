@@ -35,6 +35,7 @@ struct publisher {
 	struct ca		*ca;
 	char			*dir;
 	int64_t			 validity;
+	int			 drop_expired;
 	pthread_t		 thread;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
@@ -115,6 +116,7 @@ params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
 	profile_free(prof);
 	snprintf(base, blen, "%s", p->ca->conf->publish_base_url);
 	cp->validity_secs = p->validity;
+	cp->drop_expired = p->drop_expired;
 	cp->url_template = tmpl;
 	cp->base_url = base;
 	cp->actor = "publisher";
@@ -418,6 +420,7 @@ publish_start(struct ca *ca, const struct publish_config *cfg,
 		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
 	p->ca = ca;
 	p->validity = cfg->crl_validity;
+	p->drop_expired = cfg->drop_expired;
 	if (cfg->dir != NULL && cfg->dir[0] != '\0' &&
 	    (p->dir = strdup(cfg->dir)) == NULL) {
 		free(p);

@@ -719,6 +719,7 @@ cmd_revoke(int argc, char **argv)
 	cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
 	cp.base_url = c->publish_base_url;
 	cp.actor = who;
+	cp.drop_expired = !c->publish_expired_on_crl;
 	if (profile_load(c->issue_profiles_dir, c->issue_profile, &prof) ==
 	    ESEAL_OK)
 		cp.url_template = prof->crl_url;
@@ -804,6 +805,7 @@ cmd_crl(int argc, char **argv, int show)
 		cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
 		cp.base_url = c->publish_base_url;
 		cp.actor = who;
+		cp.drop_expired = !c->publish_expired_on_crl;
 		profile_free(prof);
 		prof = NULL;
 		if (profile_load(c->issue_profiles_dir, c->issue_profile,

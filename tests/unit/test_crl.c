@@ -429,6 +429,34 @@ START_TEST(test_expired_stay_listed)
 }
 END_TEST
 
+/* [publish] expired_on_crl = 0: expired entries leave, no 2.5.29.60. */
+START_TEST(test_expired_dropped_when_configured)
+{
+	struct fixture f;
+	X509 *x;
+	X509_CRL *crl;
+	ASN1_OBJECT *eco = OBJ_txt2obj(CRL_OID_EXPIRED_CERTS_ON_CRL, 1);
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL), number;
+
+	setup(&f, "ec-p256", 1);
+	x = issue(&f, 1, serial);
+	revoke(&f, serial, REVOKE_CESSATION_OF_OPERATION, 0, now);
+	crl = generate(&f, 0, now, &number);
+	ck_assert_ptr_nonnull(find_entry(crl, x));	/* not expired yet */
+	ck_assert_int_ge(X509_CRL_get_ext_by_OBJ(crl, eco, -1), 0);
+	X509_CRL_free(crl);
+	f.p.drop_expired = 1;
+	crl = generate(&f, 0, now + 31 * 86400, &number);
+	ck_assert_ptr_null(find_entry(crl, x));
+	ck_assert_int_eq(X509_CRL_get_ext_by_OBJ(crl, eco, -1), -1);
+	X509_CRL_free(crl);
+	ASN1_OBJECT_free(eco);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
 /* The certificate's CRL distribution point URI. */
 static void
 cdp_uri(X509 *x, char *buf, size_t len)
@@ -700,6 +728,7 @@ main(void)
 	tcase_add_test(tc, test_number_increases);
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_expired_stay_listed);
+	tcase_add_test(tc, test_expired_dropped_when_configured);
 	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_generate_all_and_audit);
 	tcase_add_test(tc, test_audited);
