@@ -12,6 +12,7 @@
 
 #include "schema.h"
 #include "store.h"
+#include "store_int.h"
 
 #define STORE_BUSY_MS	5000	/* wait this long for another writer */
 
@@ -44,8 +45,8 @@ cert_status_parse(const char *s)
 	return CERT_FAILED;
 }
 
-static enum eseal_rc
-dberr(struct store *s, const char *what)
+enum eseal_rc
+store_dberr(struct store *s, const char *what)
 {
 	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
 	    sqlite3_errmsg(s->db));
@@ -65,12 +66,20 @@ exec(struct store *s, const char *sql, const char *what)
 	return ESEAL_OK;
 }
 
-static enum eseal_rc
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+enum eseal_rc
+store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return dberr(s, "prepare");
+		return store_dberr(s, "prepare");
 	return ESEAL_OK;
+}
+
+void
+store_col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *p = sqlite3_column_text(st, i);
+
+	snprintf(dst, dstsz, "%s", p != NULL ? (const char *)p : "");
 }
 
 static char *
@@ -124,7 +133,7 @@ migrate(struct store *s)
 	    "applied INTEGER NOT NULL)", "schema_version");
 	if (rc != ESEAL_OK)
 		return rc;
-	if ((rc = prepare(s, "SELECT COALESCE(MAX(version), 0) FROM "
+	if ((rc = store_prepare(s, "SELECT COALESCE(MAX(version), 0) FROM "
 	    "schema_version", &st)) != ESEAL_OK)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -142,7 +151,7 @@ migrate(struct store *s)
 			(void)exec(s, "ROLLBACK", "rollback");
 			return rc;
 		}
-		if ((rc = prepare(s, "INSERT INTO schema_version (version, "
+		if ((rc = store_prepare(s, "INSERT INTO schema_version (version, "
 		    "name, applied) VALUES (?, ?, strftime('%s','now'))", &st))
 		    != ESEAL_OK) {
 			(void)exec(s, "ROLLBACK", "rollback");
@@ -151,7 +160,7 @@ migrate(struct store *s)
 		sqlite3_bind_int(st, 1, m->version);
 		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = dberr(s, m->name);
+			rc = store_dberr(s, m->name);
 			sqlite3_finalize(st);
 			(void)exec(s, "ROLLBACK", "rollback");
 			return rc;
@@ -308,7 +317,7 @@ store_issuer_insert(struct store *s, const struct store_issuer *is,
 	int r;
 
 	lock(s);
-	if ((rc = prepare(s, "INSERT INTO issuers (name, key_id, key_type, "
+	if ((rc = store_prepare(s, "INSERT INTO issuers (name, key_id, key_type, "
 	    "cert, not_before, not_after, crl_shards, status, created) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)", &st)) != ESEAL_OK) {
 		unlock(s);
@@ -330,7 +339,7 @@ store_issuer_insert(struct store *s, const struct store_issuer *is,
 		rc = eseal_err(ESEAL_EEXIST, "store: an issuer named \"%s\" "
 		    "or with that key already exists", is->name);
 	else
-		rc = dberr(s, "insert issuer");
+		rc = store_dberr(s, "insert issuer");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -367,7 +376,7 @@ issuer_query(struct store *s, const char *sql, const char *text, int64_t id,
 
 	memset(is, 0, sizeof(*is));
 	lock(s);
-	if ((rc = prepare(s, sql, &st)) != ESEAL_OK) {
+	if ((rc = store_prepare(s, sql, &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
 	}
@@ -382,7 +391,7 @@ issuer_query(struct store *s, const char *sql, const char *text, int64_t id,
 	else if (r == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such issuer");
 	else
-		rc = dberr(s, "read issuer");
+		rc = store_dberr(s, "read issuer");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -421,7 +430,7 @@ store_issuer_list(struct store *s, struct store_issuer **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	lock(s);
-	if ((rc = prepare(s, "SELECT " ISSUER_COLS " FROM issuers ORDER BY id",
+	if ((rc = store_prepare(s, "SELECT " ISSUER_COLS " FROM issuers ORDER BY id",
 	    &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -439,7 +448,7 @@ store_issuer_list(struct store *s, struct store_issuer **out, size_t *n)
 		cnt++;
 	}
 	if (rc == ESEAL_OK && r != SQLITE_DONE)
-		rc = dberr(s, "list issuers");
+		rc = store_dberr(s, "list issuers");
 	sqlite3_finalize(st);
 	unlock(s);
 	if (rc != ESEAL_OK) {
@@ -476,7 +485,7 @@ count_query(struct store *s, const char *sql, const char *arg)
 	int64_t n = -1;
 
 	lock(s);
-	if (prepare(s, sql, &st) == ESEAL_OK) {
+	if (store_prepare(s, sql, &st) == ESEAL_OK) {
 		if (arg != NULL)
 			sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -509,7 +518,7 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 	int r;
 
 	lock(s);
-	if ((rc = prepare(s, "INSERT INTO certificates (serial, issuer_id, "
+	if ((rc = store_prepare(s, "INSERT INTO certificates (serial, issuer_id, "
 	    "status, tbs, subject, spki_sha256, not_before, not_after, shard, "
 	    "created, updated, org_identifier) VALUES (?, ?, 'pending', ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?)",
@@ -535,7 +544,7 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 		rc = eseal_err(ESEAL_EEXIST, "store: serial %s already used",
 		    c->serial);
 	else
-		rc = dberr(s, "insert pending certificate");
+		rc = store_dberr(s, "insert pending certificate");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -549,7 +558,7 @@ cert_transition(struct store *s, const char *sql, const char *serial,
 	enum eseal_rc rc;
 
 	lock(s);
-	if ((rc = prepare(s, sql, &st)) != ESEAL_OK) {
+	if ((rc = store_prepare(s, sql, &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
 	}
@@ -560,7 +569,7 @@ cert_transition(struct store *s, const char *sql, const char *serial,
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dberr(s, "update certificate");
+		rc = store_dberr(s, "update certificate");
 	else if (sqlite3_changes(s->db) != 1)
 		rc = eseal_err(ESEAL_EEXIST, "store: certificate %s is not "
 		    "pending", serial);
@@ -619,7 +628,7 @@ store_cert_get(struct store *s, const char *serial, struct store_cert *c)
 
 	memset(c, 0, sizeof(*c));
 	lock(s);
-	if ((rc = prepare(s, "SELECT " CERT_COLS " FROM certificates WHERE "
+	if ((rc = store_prepare(s, "SELECT " CERT_COLS " FROM certificates WHERE "
 	    "serial = ?", &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -633,7 +642,7 @@ store_cert_get(struct store *s, const char *serial, struct store_cert *c)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no certificate with "
 		    "serial %s", serial);
 	else
-		rc = dberr(s, "read certificate");
+		rc = store_dberr(s, "read certificate");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -651,7 +660,7 @@ store_cert_pending(struct store *s, struct store_cert **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	lock(s);
-	if ((rc = prepare(s, "SELECT " CERT_COLS " FROM certificates WHERE "
+	if ((rc = store_prepare(s, "SELECT " CERT_COLS " FROM certificates WHERE "
 	    "status = 'pending' ORDER BY created", &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -668,7 +677,7 @@ store_cert_pending(struct store *s, struct store_cert **out, size_t *n)
 		}
 	}
 	if (rc == ESEAL_OK && r != SQLITE_DONE)
-		rc = dberr(s, "list pending certificates");
+		rc = store_dberr(s, "list pending certificates");
 	sqlite3_finalize(st);
 	unlock(s);
 	if (rc != ESEAL_OK) {
@@ -687,7 +696,7 @@ store_cert_spki_exists(struct store *s, const unsigned char spki_sha256[32])
 	int r, found = -1;
 
 	lock(s);
-	if (prepare(s, "SELECT 1 FROM certificates WHERE spki_sha256 = ? "
+	if (store_prepare(s, "SELECT 1 FROM certificates WHERE spki_sha256 = ? "
 	    "LIMIT 1", &st) == ESEAL_OK) {
 		sqlite3_bind_blob(st, 1, spki_sha256, 32, SQLITE_STATIC);
 		r = sqlite3_step(st);
@@ -706,7 +715,7 @@ store_cert_key_conflict(struct store *s, const unsigned char spki_sha256[32],
 	int r, v = -1;
 
 	lock(s);
-	if (prepare(s, "SELECT COALESCE(MAX(CASE "
+	if (store_prepare(s, "SELECT COALESCE(MAX(CASE "
 	    "WHEN r.reason = 1 THEN 2 "
 	    "WHEN c.org_identifier <> ?2 AND c.status = 'issued' THEN 1 "
 	    "ELSE 0 END), 0) FROM certificates c LEFT JOIN revocations r "
@@ -752,7 +761,7 @@ store_audit_last(struct store *s, int64_t *seq, unsigned char hash[32])
 	*seq = 0;
 	memset(hash, 0, 32);
 	lock(s);
-	if ((rc = prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC "
+	if ((rc = store_prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC "
 	    "LIMIT 1", &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -762,7 +771,7 @@ store_audit_last(struct store *s, int64_t *seq, unsigned char hash[32])
 		*seq = sqlite3_column_int64(st, 0);
 		col_blobcpy(st, 1, hash, 32, NULL);
 	} else if (r != SQLITE_DONE)
-		rc = dberr(s, "read audit");
+		rc = store_dberr(s, "read audit");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -775,7 +784,7 @@ store_audit_insert(struct store *s, const struct store_audit *a)
 	enum eseal_rc rc;
 
 	lock(s);
-	if ((rc = prepare(s, "INSERT INTO audit (seq, ts, actor, action, "
+	if ((rc = store_prepare(s, "INSERT INTO audit (seq, ts, actor, action, "
 	    "object, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    &st)) != ESEAL_OK) {
 		unlock(s);
@@ -790,7 +799,7 @@ store_audit_insert(struct store *s, const struct store_audit *a)
 	sqlite3_bind_blob(st, 7, a->prev_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, a->hash, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dberr(s, "insert audit record");
+		rc = store_dberr(s, "insert audit record");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;
@@ -806,7 +815,7 @@ store_audit_each(struct store *s, int (*fn)(const struct store_audit *, void *),
 	int r;
 
 	lock(s);
-	if ((rc = prepare(s, "SELECT seq, ts, actor, action, object, detail, "
+	if ((rc = store_prepare(s, "SELECT seq, ts, actor, action, object, detail, "
 	    "prev_hash, hash FROM audit ORDER BY seq", &st)) != ESEAL_OK) {
 		unlock(s);
 		return rc;
@@ -825,7 +834,7 @@ store_audit_each(struct store *s, int (*fn)(const struct store_audit *, void *),
 			break;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = dberr(s, "read audit");
+		rc = store_dberr(s, "read audit");
 	sqlite3_finalize(st);
 	unlock(s);
 	return rc;

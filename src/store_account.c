@@ -11,29 +11,7 @@
 #include <sqlite3.h>
 
 #include "store_account.h"
-
-static enum eseal_rc
-dberr(struct store *s, const char *what)
-{
-	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-static enum eseal_rc
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-		return dberr(s, "prepare");
-	return ESEAL_OK;
-}
-
-static void
-col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
-{
-	const unsigned char *p = sqlite3_column_text(st, i);
-
-	snprintf(dst, dstsz, "%s", p != NULL ? (const char *)p : "");
-}
+#include "store_int.h"
 
 /*
  * Steps a prepared statement that returns no rows and finalizes it.  With
@@ -45,7 +23,7 @@ finish(struct store *s, sqlite3_stmt *st, const char *what, int want_change)
 	enum eseal_rc rc = ESEAL_OK;
 
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dberr(s, what);
+		rc = store_dberr(s, what);
 	else if (want_change && sqlite3_changes(store_db(s)) == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: %s: no such row", what);
 	sqlite3_finalize(st);
@@ -61,7 +39,7 @@ store_account_insert(struct store *s, const struct store_account *a,
 	int r;
 
 	store_lock(s);
-	if ((rc = prepare(s, "INSERT INTO accounts (username, role, "
+	if ((rc = store_prepare(s, "INSERT INTO accounts (username, role, "
 	    "password_hash, must_change, compromised, created, updated) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -86,7 +64,7 @@ store_account_insert(struct store *s, const struct store_account *a,
 		    "by the schema: %s", a->username,
 		    sqlite3_errmsg(store_db(s)));
 	else
-		rc = dberr(s, "insert account");
+		rc = store_dberr(s, "insert account");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -101,9 +79,9 @@ account_row(sqlite3_stmt *st, struct store_account *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
-	col_text(st, 1, a->username, sizeof(a->username));
-	col_text(st, 2, a->role, sizeof(a->role));
-	col_text(st, 3, a->password_hash, sizeof(a->password_hash));
+	store_col_text(st, 1, a->username, sizeof(a->username));
+	store_col_text(st, 2, a->role, sizeof(a->role));
+	store_col_text(st, 3, a->password_hash, sizeof(a->password_hash));
 	a->must_change = sqlite3_column_int(st, 4);
 	a->compromised = sqlite3_column_int(st, 5);
 	a->throttle.failed_count = sqlite3_column_int(st, 6);
@@ -124,7 +102,7 @@ account_query(struct store *s, const char *sql, const char *name, int64_t id,
 
 	memset(a, 0, sizeof(*a));
 	store_lock(s);
-	if ((rc = prepare(s, sql, &st)) != ESEAL_OK) {
+	if ((rc = store_prepare(s, sql, &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
 	}
@@ -138,7 +116,7 @@ account_query(struct store *s, const char *sql, const char *name, int64_t id,
 	else if (r == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
 	else
-		rc = dberr(s, "read account");
+		rc = store_dberr(s, "read account");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -171,7 +149,7 @@ store_account_list(struct store *s, struct store_account **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY "
+	if ((rc = store_prepare(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY "
 	    "username", &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
@@ -185,7 +163,7 @@ store_account_list(struct store *s, struct store_account **out, size_t *n)
 		account_row(st, &v[cnt++]);
 	}
 	if (rc == ESEAL_OK && r != SQLITE_DONE)
-		rc = dberr(s, "list accounts");
+		rc = store_dberr(s, "list accounts");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	if (rc != ESEAL_OK) {
@@ -205,7 +183,7 @@ store_account_set_password(struct store *s, int64_t id,
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE accounts SET password_hash = ?, "
+	if ((rc = store_prepare(s, "UPDATE accounts SET password_hash = ?, "
 	    "must_change = ?, compromised = ?, failed_count = 0, "
 	    "lock_count = 0, locked_until = 0, last_failed = 0, updated = ? "
 	    "WHERE id = ?", &st)) == ESEAL_OK) {
@@ -228,7 +206,7 @@ store_account_rehash(struct store *s, int64_t id, const char *password_hash,
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE accounts SET password_hash = ?, "
+	if ((rc = store_prepare(s, "UPDATE accounts SET password_hash = ?, "
 	    "updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
@@ -246,7 +224,7 @@ store_account_set_compromised(struct store *s, int64_t id, int64_t now)
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE accounts SET compromised = 1, "
+	if ((rc = store_prepare(s, "UPDATE accounts SET compromised = 1, "
 	    "must_change = 1, updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
@@ -264,7 +242,7 @@ store_account_set_throttle(struct store *s, int64_t id,
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE accounts SET failed_count = ?, "
+	if ((rc = store_prepare(s, "UPDATE accounts SET failed_count = ?, "
 	    "lock_count = ?, locked_until = ?, last_failed = ?, updated = ? "
 	    "WHERE id = ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int(st, 1, t->failed_count);
@@ -289,7 +267,7 @@ store_login_failure_get(struct store *s, const unsigned char name_hash[32],
 
 	memset(t, 0, sizeof(*t));
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT failed_count, lock_count, locked_until, "
+	if ((rc = store_prepare(s, "SELECT failed_count, lock_count, locked_until, "
 	    "last_failed FROM login_failures WHERE name_hash = ?", &st))
 	    != ESEAL_OK) {
 		store_unlock(s);
@@ -303,7 +281,7 @@ store_login_failure_get(struct store *s, const unsigned char name_hash[32],
 		t->locked_until = sqlite3_column_int64(st, 2);
 		t->last_failed = sqlite3_column_int64(st, 3);
 	} else if (r != SQLITE_DONE)
-		rc = dberr(s, "read login failures");
+		rc = store_dberr(s, "read login failures");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -318,7 +296,7 @@ store_login_failure_put(struct store *s, const unsigned char name_hash[32],
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "INSERT OR REPLACE INTO login_failures "
+	if ((rc = store_prepare(s, "INSERT OR REPLACE INTO login_failures "
 	    "(name_hash, failed_count, lock_count, locked_until, last_failed) "
 	    "VALUES (?, ?, ?, ?, ?)", &st)) != ESEAL_OK)
 		goto out;
@@ -329,14 +307,14 @@ store_login_failure_put(struct store *s, const unsigned char name_hash[32],
 	sqlite3_bind_int64(st, 5, t->last_failed);
 	if ((rc = finish(s, st, "record login failure", 0)) != ESEAL_OK)
 		goto out;
-	if ((rc = prepare(s, "DELETE FROM login_failures WHERE last_failed < ? "
+	if ((rc = store_prepare(s, "DELETE FROM login_failures WHERE last_failed < ? "
 	    "AND locked_until <= ?", &st)) != ESEAL_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, forget_before);
 	sqlite3_bind_int64(st, 2, now);
 	if ((rc = finish(s, st, "forget old login failures", 0)) != ESEAL_OK)
 		goto out;
-	if ((rc = prepare(s, "DELETE FROM login_failures WHERE name_hash IN "
+	if ((rc = store_prepare(s, "DELETE FROM login_failures WHERE name_hash IN "
 	    "(SELECT name_hash FROM login_failures ORDER BY last_failed DESC "
 	    "LIMIT -1 OFFSET ?)", &st)) != ESEAL_OK)
 		goto out;
@@ -355,7 +333,7 @@ store_session_insert(struct store *s, const struct store_session *se)
 	int r;
 
 	store_lock(s);
-	if ((rc = prepare(s, "INSERT INTO sessions (token_hash, account_id, "
+	if ((rc = store_prepare(s, "INSERT INTO sessions (token_hash, account_id, "
 	    "created, last_used, expires, client_addr) VALUES (?, ?, ?, ?, ?, "
 	    "?)", &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -376,7 +354,7 @@ store_session_insert(struct store *s, const struct store_session *se)
 	else if (r == SQLITE_CONSTRAINT_FOREIGNKEY)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
 	else
-		rc = dberr(s, "insert session");
+		rc = store_dberr(s, "insert session");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -392,7 +370,7 @@ store_session_get(struct store *s, const unsigned char token_hash[32],
 
 	memset(se, 0, sizeof(*se));
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT account_id, created, last_used, expires, "
+	if ((rc = store_prepare(s, "SELECT account_id, created, last_used, expires, "
 	    "client_addr FROM sessions WHERE token_hash = ?", &st))
 	    != ESEAL_OK) {
 		store_unlock(s);
@@ -407,11 +385,11 @@ store_session_get(struct store *s, const unsigned char token_hash[32],
 		se->created = sqlite3_column_int64(st, 1);
 		se->last_used = sqlite3_column_int64(st, 2);
 		se->expires = sqlite3_column_int64(st, 3);
-		col_text(st, 4, se->client_addr, sizeof(se->client_addr));
+		store_col_text(st, 4, se->client_addr, sizeof(se->client_addr));
 	} else if (r == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such session");
 	else
-		rc = dberr(s, "read session");
+		rc = store_dberr(s, "read session");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -425,7 +403,7 @@ store_session_touch(struct store *s, const unsigned char token_hash[32],
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE sessions SET last_used = ?1 WHERE "
+	if ((rc = store_prepare(s, "UPDATE sessions SET last_used = ?1 WHERE "
 	    "token_hash = ?2 AND last_used < ?1", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_blob(st, 2, token_hash, STORE_TOKEN_HASH_LEN,
@@ -443,7 +421,7 @@ store_session_delete(struct store *s, const unsigned char token_hash[32])
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "DELETE FROM sessions WHERE token_hash = ?", &st))
+	if ((rc = store_prepare(s, "DELETE FROM sessions WHERE token_hash = ?", &st))
 	    == ESEAL_OK) {
 		sqlite3_bind_blob(st, 1, token_hash, STORE_TOKEN_HASH_LEN,
 		    SQLITE_STATIC);
@@ -464,7 +442,7 @@ store_session_delete_account(struct store *s, int64_t account_id,
 	if (n != NULL)
 		*n = 0;
 	store_lock(s);
-	if ((rc = prepare(s, "DELETE FROM sessions WHERE account_id = ? AND "
+	if ((rc = store_prepare(s, "DELETE FROM sessions WHERE account_id = ? AND "
 	    "token_hash <> ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, account_id);
 		/* No real token hashes to 32 zero bytes. */
@@ -485,7 +463,7 @@ store_session_prune(struct store *s, int64_t now, int64_t idle_before)
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "DELETE FROM sessions WHERE expires <= ? OR "
+	if ((rc = store_prepare(s, "DELETE FROM sessions WHERE expires <= ? OR "
 	    "last_used <= ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, idle_before);
@@ -502,7 +480,7 @@ store_session_count(struct store *s, int64_t account_id)
 	int64_t n = -1;
 
 	store_lock(s);
-	if (prepare(s, "SELECT COUNT(*) FROM sessions WHERE account_id = ?",
+	if (store_prepare(s, "SELECT COUNT(*) FROM sessions WHERE account_id = ?",
 	    &st) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, account_id);
 		if (sqlite3_step(st) == SQLITE_ROW)

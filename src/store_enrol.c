@@ -10,42 +10,26 @@
 #include <sqlite3.h>
 
 #include "store_enrol.h"
-
-static enum eseal_rc
-dberr(struct store *s, const char *what)
-{
-	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
+#include "store_int.h"
 
 /* Prepares sql with the lock taken; on failure the lock is released. */
 static enum eseal_rc
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+prepare_locked(struct store *s, const char *sql, sqlite3_stmt **st)
 {
-	store_lock(s);
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-		enum eseal_rc rc = dberr(s, "prepare");
+	enum eseal_rc rc;
 
+	store_lock(s);
+	if ((rc = store_prepare(s, sql, st)) != ESEAL_OK)
 		store_unlock(s);
-		return rc;
-	}
-	return ESEAL_OK;
+	return rc;
 }
 
-/* Finalizes st and releases the lock prepare() took. */
+/* Finalizes st and releases the lock prepare_locked() took. */
 static void
 done(struct store *s, sqlite3_stmt *st)
 {
 	sqlite3_finalize(st);
 	store_unlock(s);
-}
-
-static void
-col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
-{
-	const unsigned char *p = sqlite3_column_text(st, i);
-
-	snprintf(dst, dstsz, "%s", p != NULL ? (const char *)p : "");
 }
 
 static void
@@ -74,7 +58,7 @@ row_exists(struct store *s, const char *sql, int64_t id)
 	sqlite3_stmt *st;
 	int r, found = -1;
 
-	if (prepare(s, sql, &st) != ESEAL_OK)
+	if (prepare_locked(s, sql, &st) != ESEAL_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	r = sqlite3_step(st);
@@ -92,7 +76,7 @@ store_org_insert(struct store *s, const struct store_org *o, int64_t *id)
 	enum eseal_rc rc;
 	int e;
 
-	if ((rc = prepare(s, "INSERT INTO organizations (name, english_name, "
+	if ((rc = prepare_locked(s, "INSERT INTO organizations (name, english_name, "
 	    "country, corporate_number, identifier, evidence, created, "
 	    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK)
 		return rc;
@@ -111,7 +95,7 @@ store_org_insert(struct store *s, const struct store_org *o, int64_t *id)
 		rc = eseal_err(ESEAL_EEXIST, "store: an organisation with "
 		    "identifier %s is registered already", o->identifier);
 	else
-		rc = dberr(s, "insert organisation");
+		rc = store_dberr(s, "insert organisation");
 	done(s, st);
 	return rc;
 }
@@ -124,7 +108,7 @@ store_org_get(struct store *s, int64_t id, struct store_org *o)
 	int e;
 
 	memset(o, 0, sizeof(*o));
-	if ((rc = prepare(s, "SELECT id, name, english_name, country, "
+	if ((rc = prepare_locked(s, "SELECT id, name, english_name, country, "
 	    "corporate_number, identifier, evidence, created, created_by "
 	    "FROM organizations WHERE id = ?", &st)) != ESEAL_OK)
 		return rc;
@@ -132,20 +116,20 @@ store_org_get(struct store *s, int64_t id, struct store_org *o)
 	e = sqlite3_step(st);
 	if (e == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(st, 0);
-		col_text(st, 1, o->name, sizeof(o->name));
-		col_text(st, 2, o->english_name, sizeof(o->english_name));
-		col_text(st, 3, o->country, sizeof(o->country));
-		col_text(st, 4, o->corporate_number,
+		store_col_text(st, 1, o->name, sizeof(o->name));
+		store_col_text(st, 2, o->english_name, sizeof(o->english_name));
+		store_col_text(st, 3, o->country, sizeof(o->country));
+		store_col_text(st, 4, o->corporate_number,
 		    sizeof(o->corporate_number));
-		col_text(st, 5, o->identifier, sizeof(o->identifier));
-		col_text(st, 6, o->evidence, sizeof(o->evidence));
+		store_col_text(st, 5, o->identifier, sizeof(o->identifier));
+		store_col_text(st, 6, o->evidence, sizeof(o->evidence));
 		o->created = sqlite3_column_int64(st, 7);
-		col_text(st, 8, o->created_by, sizeof(o->created_by));
+		store_col_text(st, 8, o->created_by, sizeof(o->created_by));
 	} else if (e == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no organisation %lld",
 		    (long long)id);
 	else
-		rc = dberr(s, "read organisation");
+		rc = store_dberr(s, "read organisation");
 	done(s, st);
 	return rc;
 }
@@ -158,7 +142,7 @@ store_enrol_req_by_serial(struct store *s, const char *serial, int64_t *id)
 	int e;
 
 	*id = 0;
-	if ((rc = prepare(s, "SELECT id FROM enrolment_requests WHERE "
+	if ((rc = prepare_locked(s, "SELECT id FROM enrolment_requests WHERE "
 	    "serial = ?", &st)) != ESEAL_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
@@ -169,7 +153,7 @@ store_enrol_req_by_serial(struct store *s, const char *serial, int64_t *id)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no enrolment issued "
 		    "serial %s", serial);
 	else
-		rc = dberr(s, "read enrolment");
+		rc = store_dberr(s, "read enrolment");
 	done(s, st);
 	return rc;
 }
@@ -183,7 +167,7 @@ store_ack_insert(struct store *s, const struct store_ack *a)
 	enum eseal_rc rc;
 	int e;
 
-	if ((rc = prepare(s, "INSERT INTO disclosure_acks (org_id, version, "
+	if ((rc = prepare_locked(s, "INSERT INTO disclosure_acks (org_id, version, "
 	    "sha256, signer_name, signer_title, client_addr, acknowledged_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK)
 		return rc;
@@ -205,7 +189,7 @@ store_ack_insert(struct store *s, const struct store_ack *a)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no organisation %lld",
 		    (long long)a->org_id);
 	else
-		rc = dberr(s, "insert acknowledgement");
+		rc = store_dberr(s, "insert acknowledgement");
 	done(s, st);
 	return rc;
 }
@@ -219,7 +203,7 @@ store_ack_get(struct store *s, int64_t org_id, const char *version,
 	int e;
 
 	memset(a, 0, sizeof(*a));
-	if ((rc = prepare(s, "SELECT org_id, version, sha256, signer_name, "
+	if ((rc = prepare_locked(s, "SELECT org_id, version, sha256, signer_name, "
 	    "signer_title, client_addr, acknowledged_at FROM disclosure_acks "
 	    "WHERE org_id = ? AND version = ?", &st)) != ESEAL_OK)
 		return rc;
@@ -228,18 +212,18 @@ store_ack_get(struct store *s, int64_t org_id, const char *version,
 	e = sqlite3_step(st);
 	if (e == SQLITE_ROW) {
 		a->org_id = sqlite3_column_int64(st, 0);
-		col_text(st, 1, a->version, sizeof(a->version));
-		col_text(st, 2, a->sha256, sizeof(a->sha256));
-		col_text(st, 3, a->signer_name, sizeof(a->signer_name));
-		col_text(st, 4, a->signer_title, sizeof(a->signer_title));
-		col_text(st, 5, a->client_addr, sizeof(a->client_addr));
+		store_col_text(st, 1, a->version, sizeof(a->version));
+		store_col_text(st, 2, a->sha256, sizeof(a->sha256));
+		store_col_text(st, 3, a->signer_name, sizeof(a->signer_name));
+		store_col_text(st, 4, a->signer_title, sizeof(a->signer_title));
+		store_col_text(st, 5, a->client_addr, sizeof(a->client_addr));
 		a->acknowledged_at = sqlite3_column_int64(st, 6);
 	} else if (e == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: organisation %lld has "
 		    "not acknowledged disclosure version %s", (long long)org_id,
 		    version);
 	else
-		rc = dberr(s, "read acknowledgement");
+		rc = store_dberr(s, "read acknowledgement");
 	done(s, st);
 	return rc;
 }
@@ -253,7 +237,7 @@ store_code_insert(struct store *s, const struct store_code *c)
 	enum eseal_rc rc;
 	int e;
 
-	if ((rc = prepare(s, "INSERT INTO enrolment_codes (code_hash, org_id, "
+	if ((rc = prepare_locked(s, "INSERT INTO enrolment_codes (code_hash, org_id, "
 	    "created, expires, attempts_left, created_by) VALUES (?, ?, ?, ?, "
 	    "?, ?)", &st)) != ESEAL_OK)
 		return rc;
@@ -272,7 +256,7 @@ store_code_insert(struct store *s, const struct store_code *c)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no organisation %lld",
 		    (long long)c->org_id);
 	else
-		rc = dberr(s, "insert enrolment code");
+		rc = store_dberr(s, "insert enrolment code");
 	done(s, st);
 	return rc;
 }
@@ -286,7 +270,7 @@ store_code_get(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 	int e;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = prepare(s, "SELECT code_hash, org_id, created, expires, "
+	if ((rc = prepare_locked(s, "SELECT code_hash, org_id, created, expires, "
 	    "attempts_left, COALESCE(used_at, 0), created_by FROM "
 	    "enrolment_codes WHERE code_hash = ?", &st)) != ESEAL_OK)
 		return rc;
@@ -299,11 +283,11 @@ store_code_get(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 		c->expires = sqlite3_column_int64(st, 3);
 		c->attempts_left = sqlite3_column_int(st, 4);
 		c->used_at = sqlite3_column_int64(st, 5);
-		col_text(st, 6, c->created_by, sizeof(c->created_by));
+		store_col_text(st, 6, c->created_by, sizeof(c->created_by));
 	} else if (e == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such enrolment code");
 	else
-		rc = dberr(s, "read enrolment code");
+		rc = store_dberr(s, "read enrolment code");
 	done(s, st);
 	return rc;
 }
@@ -315,14 +299,14 @@ store_code_consume(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 	sqlite3_stmt *st;
 	enum eseal_rc rc;
 
-	if ((rc = prepare(s, "UPDATE enrolment_codes SET used_at = ?1 WHERE "
+	if ((rc = prepare_locked(s, "UPDATE enrolment_codes SET used_at = ?1 WHERE "
 	    "code_hash = ?2 AND used_at IS NULL AND expires > ?1 AND "
 	    "attempts_left > 0", &st)) != ESEAL_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_blob(st, 2, hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dberr(s, "consume enrolment code");
+		rc = store_dberr(s, "consume enrolment code");
 	else if (sqlite3_changes(store_db(s)) != 1)
 		rc = eseal_err(ESEAL_EEXIST, "store: enrolment code is used, "
 		    "expired or locked");
@@ -339,7 +323,7 @@ store_code_fail(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 	int e;
 
 	*left = 0;
-	if ((rc = prepare(s, "UPDATE enrolment_codes SET attempts_left = "
+	if ((rc = prepare_locked(s, "UPDATE enrolment_codes SET attempts_left = "
 	    "MAX(attempts_left - 1, 0) WHERE code_hash = ? RETURNING "
 	    "attempts_left", &st)) != ESEAL_OK)
 		return rc;
@@ -348,11 +332,11 @@ store_code_fail(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 	if (e == SQLITE_ROW) {
 		*left = sqlite3_column_int(st, 0);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = dberr(s, "count enrolment code attempt");
+			rc = store_dberr(s, "count enrolment code attempt");
 	} else if (e == SQLITE_DONE)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such enrolment code");
 	else
-		rc = dberr(s, "count enrolment code attempt");
+		rc = store_dberr(s, "count enrolment code attempt");
 	done(s, st);
 	return rc;
 }
@@ -367,7 +351,7 @@ store_enrol_req_insert(struct store *s, const struct store_enrol_req *r,
 	enum eseal_rc rc;
 	int e;
 
-	if ((rc = prepare(s, "INSERT INTO enrolment_requests (org_id, status, "
+	if ((rc = prepare_locked(s, "INSERT INTO enrolment_requests (org_id, status, "
 	    "csr, profile, key_holder, qscd, token_hash, code_hash, "
 	    "disclosure_version, client_addr, created) VALUES (?, 'pending', "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK)
@@ -389,7 +373,7 @@ store_enrol_req_insert(struct store *s, const struct store_enrol_req *r,
 		rc = eseal_err(ESEAL_EEXIST, "store: that enrolment code or "
 		    "token made a request already");
 	else
-		rc = dberr(s, "insert enrolment request");
+		rc = store_dberr(s, "insert enrolment request");
 	done(s, st);
 	return rc;
 }
@@ -409,19 +393,19 @@ req_row(sqlite3_stmt *st, struct store_enrol_req *r, int with_csr)
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
 	r->org_id = sqlite3_column_int64(st, 1);
-	col_text(st, 2, r->status, sizeof(r->status));
-	col_text(st, 3, r->profile, sizeof(r->profile));
-	col_text(st, 4, r->key_holder, sizeof(r->key_holder));
+	store_col_text(st, 2, r->status, sizeof(r->status));
+	store_col_text(st, 3, r->profile, sizeof(r->profile));
+	store_col_text(st, 4, r->key_holder, sizeof(r->key_holder));
 	r->qscd = sqlite3_column_int(st, 5);
 	col_hash(st, 6, r->token_hash);
 	col_hash(st, 7, r->code_hash);
-	col_text(st, 8, r->disclosure_version, sizeof(r->disclosure_version));
-	col_text(st, 9, r->client_addr, sizeof(r->client_addr));
+	store_col_text(st, 8, r->disclosure_version, sizeof(r->disclosure_version));
+	store_col_text(st, 9, r->client_addr, sizeof(r->client_addr));
 	r->created = sqlite3_column_int64(st, 10);
-	col_text(st, 11, r->decided_by, sizeof(r->decided_by));
+	store_col_text(st, 11, r->decided_by, sizeof(r->decided_by));
 	r->decided_at = sqlite3_column_int64(st, 12);
-	col_text(st, 13, r->reason, sizeof(r->reason));
-	col_text(st, 14, r->serial, sizeof(r->serial));
+	store_col_text(st, 13, r->reason, sizeof(r->reason));
+	store_col_text(st, 14, r->serial, sizeof(r->serial));
 	r->finished_at = sqlite3_column_int64(st, 15);
 	if (!with_csr)
 		return 1;
@@ -442,7 +426,7 @@ store_enrol_req_get(struct store *s, int64_t id, struct store_enrol_req *r)
 	int e;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = prepare(s, "SELECT " REQ_COLS ", csr FROM enrolment_requests "
+	if ((rc = prepare_locked(s, "SELECT " REQ_COLS ", csr FROM enrolment_requests "
 	    "WHERE id = ?", &st)) != ESEAL_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
@@ -454,7 +438,7 @@ store_enrol_req_get(struct store *s, int64_t id, struct store_enrol_req *r)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no enrolment request "
 		    "%lld", (long long)id);
 	else
-		rc = dberr(s, "read enrolment request");
+		rc = store_dberr(s, "read enrolment request");
 	done(s, st);
 	return rc;
 }
@@ -471,7 +455,7 @@ store_enrol_req_list(struct store *s, const char *status,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = prepare(s, "SELECT " REQ_COLS " FROM enrolment_requests "
+	if ((rc = prepare_locked(s, "SELECT " REQ_COLS " FROM enrolment_requests "
 	    "WHERE ?1 IS NULL OR status = ?1 ORDER BY id", &st)) != ESEAL_OK)
 		return rc;
 	bind_text_or_null(st, 1, status);
@@ -484,7 +468,7 @@ store_enrol_req_list(struct store *s, const char *status,
 		req_row(st, &v[cnt++], 0);
 	}
 	if (rc == ESEAL_OK && e != SQLITE_DONE)
-		rc = dberr(s, "list enrolment requests");
+		rc = store_dberr(s, "list enrolment requests");
 	done(s, st);
 	if (rc != ESEAL_OK) {
 		store_enrol_req_list_free(v, cnt);
@@ -513,11 +497,11 @@ req_transition(struct store *s, sqlite3_stmt *st, int64_t id,
 		return eseal_err(ESEAL_ENOTFOUND, "store: no certificate with "
 		    "that serial");
 	if (e != SQLITE_DONE)
-		return dberr(s, what);
+		return store_dberr(s, what);
 	found = row_exists(s, "SELECT 1 FROM enrolment_requests WHERE id = ?",
 	    id);
 	if (found < 0)
-		rc = dberr(s, what);
+		rc = store_dberr(s, what);
 	else if (found == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no enrolment request "
 		    "%lld", (long long)id);
@@ -534,7 +518,7 @@ store_enrol_req_decide(struct store *s, int64_t id, const char *status,
 	sqlite3_stmt *st;
 	enum eseal_rc rc;
 
-	if ((rc = prepare(s, "UPDATE enrolment_requests SET status = ?, "
+	if ((rc = prepare_locked(s, "UPDATE enrolment_requests SET status = ?, "
 	    "decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND "
 	    "status = 'pending'", &st)) != ESEAL_OK)
 		return rc;
@@ -555,7 +539,7 @@ store_enrol_req_finish(struct store *s, int64_t id, const char *status,
 	sqlite3_stmt *st;
 	enum eseal_rc rc;
 
-	if ((rc = prepare(s, "UPDATE enrolment_requests SET status = ?, "
+	if ((rc = prepare_locked(s, "UPDATE enrolment_requests SET status = ?, "
 	    "serial = ?, reason = COALESCE(?, reason), finished_at = ? WHERE "
 	    "id = ? AND status = 'approved'", &st)) != ESEAL_OK)
 		return rc;

@@ -10,21 +10,7 @@
 #include <sqlite3.h>
 
 #include "store_revoke.h"
-
-static enum eseal_rc
-dberr(struct store *s, const char *what)
-{
-	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-static enum eseal_rc
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-		return dberr(s, "prepare");
-	return ESEAL_OK;
-}
+#include "store_int.h"
 
 static void
 bind_date(sqlite3_stmt *st, int i, int64_t t)
@@ -43,7 +29,7 @@ store_revocation_insert(struct store *s, const struct store_revocation *r)
 	int e;
 
 	store_lock(s);
-	if ((rc = prepare(s, "INSERT INTO revocations (serial, reason, "
+	if ((rc = store_prepare(s, "INSERT INTO revocations (serial, reason, "
 	    "revoked_at, invalidity_date, requested_by) VALUES (?, ?, ?, ?, ?)",
 	    &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -64,7 +50,7 @@ store_revocation_insert(struct store *s, const struct store_revocation *r)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no certificate with "
 		    "serial %s", r->serial);
 	else
-		rc = dberr(s, "insert revocation");
+		rc = store_dberr(s, "insert revocation");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -96,7 +82,7 @@ store_revocation_get(struct store *s, const char *serial,
 
 	memset(r, 0, sizeof(*r));
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
+	if ((rc = store_prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
 	    "certificates c ON c.serial = r.serial WHERE r.serial = ?", &st))
 	    != ESEAL_OK) {
 		store_unlock(s);
@@ -110,7 +96,7 @@ store_revocation_get(struct store *s, const char *serial,
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: certificate %s is not "
 		    "revoked", serial);
 	else
-		rc = dberr(s, "read revocation");
+		rc = store_dberr(s, "read revocation");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -124,7 +110,7 @@ store_revocation_set_reason(struct store *s, const char *serial, int reason,
 	enum eseal_rc rc;
 
 	store_lock(s);
-	if ((rc = prepare(s, "UPDATE revocations SET reason = ?, "
+	if ((rc = store_prepare(s, "UPDATE revocations SET reason = ?, "
 	    "invalidity_date = COALESCE(?, invalidity_date) WHERE serial = ?",
 	    &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -134,7 +120,7 @@ store_revocation_set_reason(struct store *s, const char *serial, int reason,
 	bind_date(st, 2, invalidity_date);
 	sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dberr(s, "update revocation");
+		rc = store_dberr(s, "update revocation");
 	else if (sqlite3_changes(store_db(s)) != 1)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: certificate %s is not "
 		    "revoked", serial);
@@ -156,7 +142,7 @@ store_revocation_list(struct store *s, int64_t issuer_id,
 	*out = NULL;
 	*n = 0;
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
+	if ((rc = store_prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
 	    "certificates c ON c.serial = r.serial WHERE c.issuer_id = ? "
 	    "ORDER BY r.serial", &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -172,7 +158,7 @@ store_revocation_list(struct store *s, int64_t issuer_id,
 		rev_row(st, &v[cnt++]);
 	}
 	if (rc == ESEAL_OK && e != SQLITE_DONE)
-		rc = dberr(s, "list revocations");
+		rc = store_dberr(s, "list revocations");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	if (rc != ESEAL_OK) {
@@ -193,7 +179,7 @@ store_crl_next_number(struct store *s, int64_t issuer_id, int shard,
 
 	*number = 0;
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM crls "
+	if ((rc = store_prepare(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM crls "
 	    "WHERE issuer_id = ? AND shard = ?", &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
@@ -203,7 +189,7 @@ store_crl_next_number(struct store *s, int64_t issuer_id, int shard,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*number = sqlite3_column_int64(st, 0);
 	else
-		rc = dberr(s, "read CRL number");
+		rc = store_dberr(s, "read CRL number");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -217,7 +203,7 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 	int e;
 
 	store_lock(s);
-	if ((rc = prepare(s, "INSERT INTO crls (issuer_id, shard, number, "
+	if ((rc = store_prepare(s, "INSERT INTO crls (issuer_id, shard, number, "
 	    "this_update, next_update, der) VALUES (?, ?, ?, ?, ?, ?)", &st))
 	    != ESEAL_OK) {
 		store_unlock(s);
@@ -237,7 +223,7 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 		    "shard %d already recorded", (long long)c->number,
 		    (long long)c->issuer_id, c->shard);
 	else
-		rc = dberr(s, "insert CRL");
+		rc = store_dberr(s, "insert CRL");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	return rc;
@@ -254,7 +240,7 @@ store_crl_latest(struct store *s, int64_t issuer_id, int shard,
 
 	memset(out, 0, sizeof(*out));
 	store_lock(s);
-	if ((rc = prepare(s, "SELECT number, this_update, next_update, der "
+	if ((rc = store_prepare(s, "SELECT number, this_update, next_update, der "
 	    "FROM crls WHERE issuer_id = ? AND shard = ? ORDER BY number DESC "
 	    "LIMIT 1", &st)) != ESEAL_OK) {
 		store_unlock(s);
@@ -285,7 +271,7 @@ store_crl_latest(struct store *s, int64_t issuer_id, int shard,
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no CRL yet for issuer "
 		    "%lld shard %d", (long long)issuer_id, shard);
 	else
-		rc = dberr(s, "read CRL");
+		rc = store_dberr(s, "read CRL");
 	sqlite3_finalize(st);
 	store_unlock(s);
 	if (rc != ESEAL_OK)
