@@ -8,6 +8,9 @@
 #include "app.h"
 #include "http.h"
 
+/* A DER certificate as PEM (malloc'd), or NULL if it does not parse. */
+char		*pem_from_der(const unsigned char *der, size_t len);
+
 /* (Re)loads the CA certificates from the store into app->pub. */
 enum eseal_rc	publish_load(struct app *);
 void		publish_free(struct app *);

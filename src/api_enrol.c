@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "api.h"
+#include "api_publish.h"
 #include "enrol.h"
 #include "enrol_issue.h"
 #include "issuer.h"
@@ -42,27 +43,6 @@ api_disclosure(void *arg, const struct http_request *req,
 	http_add_header(resp, "Cache-Control", "no-cache");
 }
 
-/* PEM of a DER certificate, malloc'd, or NULL. */
-static char *
-pem_of(const unsigned char *der, size_t len)
-{
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1 &&
-	    (n = BIO_get_mem_data(b, &data)) > 0 &&
-	    (out = malloc((size_t)n + 1)) != NULL) {
-		memcpy(out, data, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(b);
-	X509_free(x);
-	return out;
-}
-
 /* Adds "certificate" and "chain" (PEM) for an issued serial to o. */
 static void
 add_cert(struct app *a, json_t *o, const char *serial)
@@ -74,13 +54,13 @@ add_cert(struct app *a, json_t *o, const char *serial)
 	if (serial[0] == '\0' || store_cert_get(a->ca.store, serial, &c) !=
 	    ESEAL_OK)
 		return;
-	if (c.status == CERT_ISSUED && (pem = pem_of(c.cert, c.cert_len))
+	if (c.status == CERT_ISSUED && (pem = pem_from_der(c.cert, c.cert_len))
 	    != NULL) {
 		json_object_set_new(o, "certificate", json_string(pem));
 		free(pem);
 		if (store_issuer_by_id(a->ca.store, c.issuer_id, &is) ==
 		    ESEAL_OK) {
-			if ((chain = pem_of(is.cert, is.cert_len)) != NULL)
+			if ((chain = pem_from_der(is.cert, is.cert_len)) != NULL)
 				json_object_set_new(o, "chain",
 				    json_string(chain));
 			free(chain);
@@ -285,7 +265,7 @@ api_cert_get(void *arg, const struct http_request *req,
 	else if (accept != NULL && strcmp(accept, "application/pkix-cert") == 0)
 		http_set_body(resp, 200, "application/pkix-cert", c.cert,
 		    c.cert_len);
-	else if ((pem = pem_of(c.cert, c.cert_len)) != NULL) {
+	else if ((pem = pem_from_der(c.cert, c.cert_len)) != NULL) {
 		http_set_body(resp, 200, "application/pem-certificate-chain",
 		    pem, strlen(pem));
 		free(pem);

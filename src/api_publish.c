@@ -25,8 +25,8 @@ pub_free_array(struct pub_cert *p, size_t n)
 	free(p);
 }
 
-static char *
-to_pem(const unsigned char *der, size_t len)
+char *
+pem_from_der(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
@@ -64,7 +64,7 @@ publish_load(struct app *a)
 		p[i].der = is[i].cert;
 		p[i].der_len = is[i].cert_len;
 		is[i].cert = NULL;
-		if ((p[i].pem = to_pem(p[i].der, p[i].der_len)) == NULL) {
+		if ((p[i].pem = pem_from_der(p[i].der, p[i].der_len)) == NULL) {
 			pub_free_array(p, n);
 			store_issuer_list_free(is, n);
 			return eseal_err(ESEAL_ESTORE, "publish: the CA "
