@@ -159,7 +159,9 @@ _fuzz: $(LIB)
 	    $(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	        -o $(BUILD)/bin/fuzz_$$f tests/fuzz/fuzz_$$f.c $(LIB) $(LDLIBS) || exit 1; \
 	done
-	@echo "fuzzers in $(BUILD)/bin; run e.g. $(BUILD)/bin/fuzz_csr tests/fuzz/corpus/csr"
+	@echo "fuzzers in $(BUILD)/bin; run e.g. mkdir -p $(BUILD)/new-csr &&" \
+	    "$(BUILD)/bin/fuzz_csr $(BUILD)/new-csr tests/fuzz/corpus/csr" \
+	    "(new inputs go to the first directory; add crashers to the corpus)"
 
 bench: all
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
