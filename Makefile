@@ -47,6 +47,7 @@ LIB_SRCS := \
 	src/profile.c \
 	src/issuer.c \
 	src/fips.c \
+	src/cmvp.c \
 	src/policy.c \
 	src/lint.c \
 	src/issue.c \
@@ -54,6 +55,9 @@ LIB_SRCS := \
 	src/revoke.c \
 	src/crl.c \
 	src/ocsp.c \
+	src/ocsp_cache.c \
+	src/store_ocsp.c \
+	src/ocsp_signer.c \
 	src/publish.c \
 	src/http.c \
 	src/api_publish.c \
@@ -80,9 +84,11 @@ UNIT_TESTS := \
 	orgid \
 	policy \
 	fips \
+	cmvp \
 	revoke \
 	crl \
 	ocsp \
+	ocsp_signer \
 	account \
 	lint \
 	csrpolicy \
@@ -94,7 +100,8 @@ UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 FUZZERS    := \
 	csr \
 	orgid \
-	ocsp
+	ocsp \
+	cmvp
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

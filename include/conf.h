@@ -76,6 +76,10 @@ struct conf {
 	char	enrol_disclosure_dir[CONF_PATH_MAX];	/* conf/disclosure */
 	int	enrol_code_ttl;			/* enrolment codes, s */
 
+	/* [ocsp] */
+	int	ocsp_delegated;			/* signer: 0 issuer, 1 delegated */
+	int	ocsp_validity_secs;		/* nextUpdate - thisUpdate */
+
 	/* [log] */
 	int	log_level;
 };

@@ -1,10 +1,11 @@
 /*
  * ocsp.h: the RFC 6960 responder core.  The CA answers for its own
- * certificates with the issuer key that signed them (no delegated
- * responder certificate): status good only for a certificate it issued
- * and did not revoke, revoked with time and reason, unknown for anything
- * else.  Parsing a request needs neither store nor HSM, so it can be
- * fuzzed on its own.
+ * certificates, signed by the issuer key that signed them or, when asked
+ * to, by that issuer's delegated OCSP signer (ocsp_signer.h): status good
+ * only for a certificate it issued and did not revoke, revoked with time
+ * and reason, unknown for anything else.  Answers to the same nonce-less
+ * question may be served again from memory (ocsp_cache.h).  Parsing a
+ * request needs neither store nor HSM, so it can be fuzzed on its own.
  */
 #ifndef ESEAL_OCSP_H
 #define ESEAL_OCSP_H
@@ -21,6 +22,8 @@
 #define OCSP_VALIDITY_DEFAULT	(60 * 60)	/* nextUpdate - thisUpdate:
 						   how long caches may keep it */
 #define OCSP_VALIDITY_MAX	(10 * 24 * 60 * 60) /* CA/B Forum BR 4.9.10 */
+#define OCSP_FALLBACK_LOG_SECS	300	/* "no delegated signer" is logged at
+					   most this often */
 
 struct ocsp_req;
 
@@ -67,5 +70,42 @@ void		ocsp_req_free(struct ocsp_req *);
 enum eseal_rc	ocsp_respond(struct ca *, const unsigned char *req, size_t len,
 		    int64_t now, int64_t validity_secs, unsigned char **resp,
 		    size_t *resp_len, int *status);
+
+/* How the responder answers ([ocsp] in eseald.conf). */
+struct ocsp_options {
+	int64_t	validity_secs;	/* nextUpdate - thisUpdate, 0:
+				   OCSP_VALIDITY_DEFAULT */
+	int	delegated;	/* 1: sign with the issuer's current delegated
+				   OCSP signer; the issuer key if it has none */
+	int	cache;		/* 1: serve from, and keep answers in, the
+				   response cache */
+};
+
+/*
+ * ocsp_respond() with options; ocsp_respond() is this with only
+ * validity_secs set.
+ *
+ * delegated: when the issuer the CertIDs name has a delegated OCSP signer
+ * valid at now (ocsp_signer_current), its key on the token signs, the
+ * responderID is the hash of its key, its certificate is the one in the
+ * response's certs, and nextUpdate is cut to its notAfter.  When it has
+ * none (or its key is gone from the token), the issuer key signs as above
+ * and a warning is logged (at most every OCSP_FALLBACK_LOG_SECS).
+ *
+ * cache: a request with exactly one CertID and no nonce may be answered
+ * with the bytes of an earlier answer to the same CertID (same hash
+ * algorithm, same options) until half its validity has passed, after its
+ * status has been read again from the store: a revocation shows at once
+ * even if ocsp_cache_invalidate() was not called (another process
+ * revoked).  Only good and revoked answers are kept.  A request with a
+ * nonce is always signed afresh and never kept.
+ *
+ * *next_update (if not NULL) gets the answer's nextUpdate, 0 when it is
+ * not successful, so that HTTP caching never outlives it.
+ */
+enum eseal_rc	ocsp_respond_opts(struct ca *, const unsigned char *req,
+		    size_t len, int64_t now, const struct ocsp_options *,
+		    unsigned char **resp, size_t *resp_len, int *status,
+		    int64_t *next_update);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * store_int.h: helpers shared by the store module's files (store.c,
- * store_account.c, store_enrol.c, store_revoke.c).  Not for anyone else:
+ * store_account.c, store_enrol.c, store_revoke.c, store_ocsp.c).  Not for
+ * anyone else:
  * only the store speaks SQL.
  */
 #ifndef ESEAL_STORE_INT_H

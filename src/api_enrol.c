@@ -18,6 +18,7 @@
 #include "enrol.h"
 #include "enrol_issue.h"
 #include "issuer.h"
+#include "ocsp_cache.h"
 #include "revoke.h"
 #include "store_enrol.h"
 #include "serial.h"
@@ -342,6 +343,8 @@ api_cert_revoke(void *arg, const struct http_request *req,
 		http_error(resp, rc, NULL);
 		return;
 	}
+	/* Cached OCSP answers about it must go now (RFC 6960 2.2). */
+	ocsp_cache_invalidate(out.serial);
 	publish_revoked(a->publisher, out.serial);
 	http_json(resp, 200, json_pack("{s:s, s:s, s:I}", "serial", out.serial,
 	    "reason", revoke_reason_name((enum revoke_reason)out.reason),

@@ -3,7 +3,10 @@
  * application/ocsp-request, GET with the request base64 in the path.  Every
  * answer that reaches the responder is HTTP 200 with an OCSPResponse, its
  * own status saying malformedRequest, unauthorized, tryLater or successful.
+ * [ocsp] in the config says who signs and for how long; nonce-less
+ * questions about one certificate are answered from the response cache.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,27 +16,41 @@
 #include "log.h"
 #include "ocsp.h"
 
-#define OCSP_VALIDITY	(60 * 60)	/* nextUpdate - thisUpdate */
-#define OCSP_MAX_AGE	"public, max-age=3600, no-transform"
-
 static void
 respond(struct app *a, const unsigned char *der, size_t len,
     struct http_response *resp, int cacheable)
 {
+	struct ocsp_options o;
 	unsigned char *out = NULL;
+	char cc[64];
 	size_t outlen = 0;
+	int64_t now = time(NULL), nu = 0;
 	int status = -1;
 
-	if (ocsp_respond(&a->ca, der, len, time(NULL), OCSP_VALIDITY, &out,
-	    &outlen, &status) != ESEAL_OK || out == NULL) {
+	/* The config may be swapped by a reload (SIGHUP). */
+	memset(&o, 0, sizeof(o));
+	ca_rdlock(&a->ca);
+	o.validity_secs = a->ca.conf->ocsp_validity_secs;
+	o.delegated = a->ca.conf->ocsp_delegated;
+	ca_unlock(&a->ca);
+	o.cache = 1;
+	if (ocsp_respond_opts(&a->ca, der, len, now, &o, &out, &outlen,
+	    &status, &nu) != ESEAL_OK || out == NULL) {
 		http_error(resp, ESEAL_EINTERNAL, NULL);
 		return;
 	}
 	http_set_body(resp, 200, "application/ocsp-response", out, outlen);
 	OPENSSL_free(out);
-	/* Only GETs (no nonce asked for by HTTP caches) may be cached. */
-	http_add_header(resp, "Cache-Control", cacheable && status == 0 ?
-	    OCSP_MAX_AGE : "no-store");
+	/*
+	 * Only GETs (no nonce asked for by HTTP caches) may be cached, and
+	 * never past the answer's nextUpdate (RFC 5019 6.2).
+	 */
+	if (cacheable && status == 0 && nu > now)
+		snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform",
+		    (long long)(nu - now));
+	else
+		snprintf(cc, sizeof(cc), "no-store");
+	http_add_header(resp, "Cache-Control", cc);
 }
 
 void

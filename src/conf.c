@@ -28,6 +28,7 @@ enum conf_type {
 	CT_HOSTPORT,	/* host:port, port 1..65535 */
 	CT_MTLS,	/* off, optional, required */
 	CT_ARGON2,	/* min, interactive, moderate, sensitive */
+	CT_OCSP_SIGNER,	/* issuer, delegated */
 	CT_TYPE_MAX
 };
 
@@ -93,6 +94,8 @@ static const struct conf_key keys[] = {
 	INT("accounts", "lock_secs", acct_lock_secs, 1, 86400),
 	STR("enrol", "disclosure_dir", enrol_disclosure_dir, 0),
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
+	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
+	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -208,6 +211,15 @@ set_value(struct parse_state *st, const struct conf_key *k, const char *v)
 			snprintf(st->why, sizeof(st->why), "\"%s\" is not one of "
 			    "min (tests only), interactive, moderate, sensitive",
 			    v);
+			return 0;
+		}
+		*(int *)field = i;
+		return 1;
+	case CT_OCSP_SIGNER:
+		if ((i = strcmp(v, "issuer") == 0 ? 0 : strcmp(v, "delegated")
+		    == 0 ? 1 : -1) < 0) {
+			snprintf(st->why, sizeof(st->why),
+			    "\"%s\" is not one of issuer, delegated", v);
 			return 0;
 		}
 		*(int *)field = i;
@@ -354,6 +366,8 @@ conf_load(const char *path, struct conf **out)
 	snprintf(c->enrol_disclosure_dir, sizeof(c->enrol_disclosure_dir),
 	    "/etc/eseal/disclosure");
 	c->enrol_code_ttl = 14 * 86400;
+	c->ocsp_delegated = 0;
+	c->ocsp_validity_secs = 60 * 60;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
 	c->http_timeout = 10;

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "issue.h"
 #include "log.h"
+#include "ocsp_cache.h"
 #include "publish.h"
 
 #define PUBLIC_ROUTES \
@@ -115,8 +116,12 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	if (publish_load(a) != ESEAL_OK)
 		log_error("msg=\"reload of published objects failed\" "
 		    "error=\"%s\"", eseal_errmsg());
-	log_info("msg=\"reloaded\" config=%s registry=%s policy=%s", path,
-	    c->hsm_registry, c->issue_crypto_policy);
+	/* [ocsp] may have changed: answers are signed afresh. */
+	ocsp_cache_clear();
+	log_info("msg=\"reloaded\" config=%s registry=%s policy=%s ocsp_signer=%s "
+	    "ocsp_validity_secs=%d", path, c->hsm_registry,
+	    c->issue_crypto_policy, c->ocsp_delegated ? "delegated" : "issuer",
+	    c->ocsp_validity_secs);
 	warn_fips(&a->ca);
 }
 
@@ -233,7 +238,9 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	log_info("msg=started pid=%ld", (long)getpid());
+	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
+	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
+	    c->ocsp_validity_secs);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -251,6 +258,7 @@ out:
 	http_stop(pub);
 	http_stop(srv);
 	publish_stop(app.publisher);
+	ocsp_cache_clear();
 	disclosure_free(app.disclosure);
 	publish_free(&app);
 	ca_close(&app.ca);

@@ -1,11 +1,14 @@
 /*
  * ocsp.c: the RFC 6960 responder.  A request is parsed and checked first
- * (no store, no HSM: ocsp_request_parse, fuzzed on its own); its CertIDs
- * are matched against our issuers by the hashes of their name and key with
- * the request's own hash algorithm; each serial's status is read from the
- * store; the issuer key signs on the HSM; the response is parsed back and
- * its signature verified before it is handed out.
+ * (no store, no HSM: ocsp_request_parse, fuzzed on its own); a nonce-less
+ * question about one certificate may be answered from the cache, once the
+ * store confirms the status; otherwise its CertIDs are matched against our
+ * issuers by the hashes of their name and key with the request's own hash
+ * algorithm; each serial's status is read from the store; the issuer key,
+ * or its delegated OCSP signer, signs on the HSM; the response is parsed
+ * back and its signature verified before it is handed out.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,10 @@
 #include <openssl/x509v3.h>
 
 #include "issuer.h"
+#include "log.h"
 #include "ocsp.h"
+#include "ocsp_cache.h"
+#include "ocsp_signer.h"
 #include "serial.h"
 #include "store_revoke.h"
 
@@ -33,6 +39,7 @@ struct ocsp_id {
 struct ocsp_req {
 	OCSP_REQUEST	*req;
 	int		 n;
+	int		 nonce;		/* 1 if it has a nonce */
 	struct ocsp_id	 ids[OCSP_CERTIDS_MAX];
 };
 
@@ -56,9 +63,12 @@ check_nonce(const ASN1_OCTET_STRING *v)
 	return ESEAL_OK;
 }
 
-/* RFC 6960 4.4: a critical extension we do not understand is refused. */
+/*
+ * RFC 6960 4.4: a critical extension we do not understand is refused.
+ * *nonce gets 1 if there is a nonce.
+ */
 static enum eseal_rc
-check_request_exts(OCSP_REQUEST *req)
+check_request_exts(OCSP_REQUEST *req, int *nonce)
 {
 	X509_EXTENSION *ext;
 	enum eseal_rc rc;
@@ -79,6 +89,7 @@ check_request_exts(OCSP_REQUEST *req)
 			return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.4: "
 			    "critical request extension not understood");
 	}
+	*nonce = nonces > 0;
 	return ESEAL_OK;
 }
 
@@ -168,7 +179,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_req **out)
 		    "more than the limit of %d", n, OCSP_CERTIDS_MAX);
 		goto out;
 	}
-	if ((rc = check_request_exts(r->req)) != ESEAL_OK)
+	if ((rc = check_request_exts(r->req, &r->nonce)) != ESEAL_OK)
 		goto out;
 	for (int i = 0; i < n; i++)
 		if ((rc = parse_one(OCSP_request_onereq_get0(r->req, i), i,
@@ -276,13 +287,36 @@ struct status {
 	int64_t	 invalidity_date;	/* 0: none */
 };
 
+/* Good or revoked, for a serial the issuer issued. */
+static enum eseal_rc
+revocation(struct ca *ca, const char *serial, struct status *st)
+{
+	struct store_revocation rv;
+	enum eseal_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	st->status = V_OCSP_CERTSTATUS_GOOD;
+	st->reason = OCSP_REVOKED_STATUS_NOSTATUS;
+	rc = store_revocation_get(ca->store, serial, &rv);
+	if (rc == ESEAL_ENOTFOUND)
+		return ESEAL_OK;
+	if (rc != ESEAL_OK)
+		return rc;
+	st->status = V_OCSP_CERTSTATUS_REVOKED;
+	/* As on the CRL: no reason rather than unspecified (0). */
+	if (rv.reason != 0)
+		st->reason = rv.reason;
+	st->revoked_at = rv.revoked_at;
+	st->invalidity_date = rv.invalidity_date;
+	return ESEAL_OK;
+}
+
 /* Good only for a certificate this issuer issued and did not revoke. */
 static enum eseal_rc
 lookup(struct ca *ca, const struct issuer *is, const char *serial,
     struct status *st)
 {
 	struct store_cert c;
-	struct store_revocation rv;
 	enum eseal_rc rc;
 	int ours;
 
@@ -297,20 +331,7 @@ lookup(struct ca *ca, const struct issuer *is, const char *serial,
 	store_cert_clear(&c);
 	if (!ours)
 		return ESEAL_OK;	/* pending, failed, or another issuer's */
-	rc = store_revocation_get(ca->store, serial, &rv);
-	if (rc == ESEAL_ENOTFOUND) {
-		st->status = V_OCSP_CERTSTATUS_GOOD;
-		return ESEAL_OK;
-	}
-	if (rc != ESEAL_OK)
-		return rc;
-	st->status = V_OCSP_CERTSTATUS_REVOKED;
-	/* As on the CRL: no reason rather than unspecified (0). */
-	if (rv.reason != 0)
-		st->reason = rv.reason;
-	st->revoked_at = rv.revoked_at;
-	st->invalidity_date = rv.invalidity_date;
-	return ESEAL_OK;
+	return revocation(ca, serial, st);
 }
 
 /* RFC 6960 4.4.4 archiveCutoff, "YYYYMMDDHHMMSSZ" as OpenSSL takes it. */
@@ -327,10 +348,13 @@ archive_cutoff(int64_t t)
 	return OCSP_archive_cutoff_new(buf);
 }
 
-/* The SingleResponses and the nonce; producedAt now. */
+/*
+ * The SingleResponses and the nonce; producedAt now.  *first gets the
+ * status of the first CertID.
+ */
 static enum eseal_rc
 fill(struct ca *ca, const struct ocsp_req *r, const struct issuer *is,
-    int64_t now, int64_t validity, OCSP_BASICRESP *bs)
+    int64_t now, int64_t validity, OCSP_BASICRESP *bs, struct status *first)
 {
 	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
 	ASN1_GENERALIZEDTIME *inv = NULL;
@@ -349,6 +373,8 @@ fill(struct ca *ca, const struct ocsp_req *r, const struct issuer *is,
 	for (int i = 0; i < r->n; i++) {
 		if ((rc = lookup(ca, is, r->ids[i].serial, &st)) != ESEAL_OK)
 			goto out;
+		if (i == 0)
+			*first = st;
 		ASN1_TIME_free(revtime);
 		ASN1_GENERALIZEDTIME_free(inv);
 		revtime = NULL;
@@ -388,14 +414,17 @@ out:
 
 struct sign_arg {
 	OCSP_BASICRESP	*bs;
-	X509		*signer;	/* the CA certificate: responderID */
+	X509		*signer;	/* names the responder by its key */
 	const EVP_MD	*md;
+	unsigned long	 flags;		/* OCSP_basic_sign_ctx() */
 };
 
 /*
  * Inside p11_with_key.  producedAt is set by fill() (OCSP_NOTIME), the
- * responder is named by key hash, and no certificate is attached: the
- * CA answers for itself (RFC 6960 4.2.2.2, first case).
+ * responder is named by key hash.  The CA answering for itself attaches no
+ * certificate (RFC 6960 4.2.2.2, first case); a delegated signer attaches
+ * its own (second case), so that a client holding only the CA
+ * certificate can check it.
  */
 static int
 sign_cb(EVP_PKEY *key, void *arg)
@@ -407,18 +436,23 @@ sign_cb(EVP_PKEY *key, void *arg)
 	if ((mctx = EVP_MD_CTX_new()) == NULL)
 		return 0;
 	ok = EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) == 1 &&
-	    OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL, OCSP_NOCERTS |
-	    OCSP_RESPID_KEY | OCSP_NOTIME) == 1;
+	    OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL, a->flags) == 1;
 	EVP_MD_CTX_free(mctx);
 	return ok;
 }
 
-/* The DER response of a successful answer, checked as a client would. */
+/*
+ * The DER response of a successful answer, signed by the issuer key (sg
+ * NULL) or by the delegated signer sg, and checked as a client would.
+ */
 static enum eseal_rc
-sign(struct ca *ca, const struct issuer *is, OCSP_BASICRESP *bs,
-    unsigned char **der, size_t *len)
+sign(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
+    OCSP_BASICRESP *bs, unsigned char **der, size_t *len)
 {
-	struct sign_arg a = { bs, is->cert, issuer_md(is->pub) };
+	X509 *cert = sg != NULL ? sg->cert : is->cert;
+	EVP_PKEY *pub = sg != NULL ? sg->pub : is->pub;
+	struct sign_arg a = { bs, cert, issuer_md(pub), OCSP_RESPID_KEY |
+	    OCSP_NOTIME | (sg != NULL ? 0 : OCSP_NOCERTS) };
 	OCSP_RESPONSE *resp = NULL, *back = NULL;
 	OCSP_BASICRESP *bs2 = NULL;
 	STACK_OF(X509) *signer = NULL;
@@ -429,8 +463,9 @@ sign(struct ca *ca, const struct issuer *is, OCSP_BASICRESP *bs,
 
 	if (ca->token == NULL)
 		return eseal_err(ESEAL_EHSM, "ocsp: no token is open to sign");
-	if ((rc = p11_with_key(ca->token, is->rec.key_id, is->rec.key_id_len,
-	    sign_cb, &a)) != ESEAL_OK)
+	if ((rc = p11_with_key(ca->token, sg != NULL ? sg->rec.key_id :
+	    is->rec.key_id, sg != NULL ? sg->rec.key_id_len :
+	    is->rec.key_id_len, sign_cb, &a)) != ESEAL_OK)
 		return rc;
 	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs))
 	    == NULL || (n = i2d_OCSP_RESPONSE(resp, &out)) <= 0) {
@@ -441,10 +476,11 @@ sign(struct ca *ca, const struct issuer *is, OCSP_BASICRESP *bs,
 	if ((back = d2i_OCSP_RESPONSE(NULL, &p, n)) == NULL || p != out + n ||
 	    (bs2 = OCSP_response_get1_basic(back)) == NULL ||
 	    (signer = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(signer, is->cert) ||
+	    !sk_X509_push(signer, cert) ||
 	    OCSP_basic_verify(bs2, signer, NULL, OCSP_NOVERIFY) != 1) {
 		rc = eseal_err(ESEAL_EINTERNAL, "ocsp: RFC 6960 3.2: the HSM's "
-		    "signature does not verify with the issuer public key");
+		    "signature does not verify with the %s public key",
+		    sg != NULL ? "OCSP signer's" : "issuer");
 		goto out;
 	}
 	*der = out;
@@ -467,43 +503,222 @@ error_status(enum eseal_rc rc)
 	    OCSP_RESPONSE_STATUS_TRYLATER : OCSP_RESPONSE_STATUS_INTERNALERROR;
 }
 
+/* "Delegated, but the issuer key signs": said at most so often. */
+static void
+say_fallback(const struct issuer *is, int64_t now, const char *why)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last;
+	static int said;
+	int say;
+
+	pthread_mutex_lock(&mu);
+	say = !said || now < last || now - last >= OCSP_FALLBACK_LOG_SECS;
+	if (say) {
+		said = 1;
+		last = now;
+	}
+	pthread_mutex_unlock(&mu);
+	if (say)
+		log_warn("msg=\"[ocsp] signer = delegated, but the issuer key "
+		    "signs\" issuer=%s reason=\"%s\" action=\"esealctl ocsp "
+		    "signer create\"", is->rec.name, why);
+}
+
+/*
+ * Who signs is's answers at now: its delegated signer when asked for and
+ * valid (*out), the issuer key otherwise (*out NULL).  Only a store
+ * failure is an error.
+ */
+static enum eseal_rc
+choose_signer(struct ca *ca, const struct issuer *is, int delegated,
+    int64_t now, struct ocsp_signer **out)
+{
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if (!delegated)
+		return ESEAL_OK;
+	rc = ocsp_signer_current(ca, is->rec.id, now, out);
+	if (rc == ESEAL_ENOTFOUND) {
+		say_fallback(is, now, eseal_errmsg());
+		return ESEAL_OK;
+	}
+	return rc;
+}
+
+/*
+ * The cache key of a request: the options, then its one CertID in DER
+ * (issuer name and key hashes, hash algorithm, serial: exactly the CertID
+ * the answer repeats).  0 if the request may not be answered from the
+ * cache: a nonce, or more than one CertID.
+ */
+static size_t
+cache_key(const struct ocsp_req *r, int delegated, int64_t validity,
+    unsigned char key[OCSP_CACHE_KEY_MAX])
+{
+	unsigned char *p;
+	int n;
+
+	if (r->nonce || r->n != 1 || r->ids[0].serial[0] == '\0')
+		return 0;
+	n = i2d_OCSP_CERTID(r->ids[0].cid, NULL);
+	if (n <= 0 || (size_t)n > OCSP_CACHE_KEY_MAX - 9)
+		return 0;
+	key[0] = delegated ? 1 : 0;
+	for (int i = 0; i < 8; i++)
+		key[1 + i] = (unsigned char)((uint64_t)validity >>
+		    (56 - 8 * i));
+	p = key + 9;
+	if (i2d_OCSP_CERTID(r->ids[0].cid, &p) != n)
+		return 0;
+	return 9 + (size_t)n;
+}
+
+/*
+ * An earlier answer to the same question, if the store still says what it
+ * said: a revocation shows at once, whoever made it.  1 with *der (and
+ * *next_update) set, 0 for none, -1 when out of memory.
+ */
+static int
+from_cache(struct ca *ca, const unsigned char *key, size_t klen, int64_t now,
+    unsigned char **der, size_t *len, int64_t *next_update)
+{
+	struct ocsp_cache_meta m;
+	struct status st;
+	int hit;
+
+	if ((hit = ocsp_cache_get(key, klen, now, der, len, &m)) <= 0)
+		return hit;
+	if (revocation(ca, m.serial, &st) != ESEAL_OK ||
+	    st.status != m.status || st.reason != m.reason ||
+	    st.revoked_at != m.revoked_at ||
+	    st.invalidity_date != m.invalidity_date) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		*len = 0;
+		ocsp_cache_invalidate(m.serial);
+		return 0;
+	}
+	*next_update = m.next_update;
+	return 1;
+}
+
+/* Keeps a good or revoked answer (unknown ones: a client can ask forever). */
+static void
+keep(const unsigned char *key, size_t klen, const struct ocsp_req *r,
+    const struct status *st, int64_t now, int64_t next_update,
+    const unsigned char *der, size_t len)
+{
+	struct ocsp_cache_meta m;
+
+	if (klen == 0 || (st->status != V_OCSP_CERTSTATUS_GOOD &&
+	    st->status != V_OCSP_CERTSTATUS_REVOKED))
+		return;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.serial, r->ids[0].serial, sizeof(m.serial));
+	m.this_update = now;
+	m.next_update = next_update;
+	m.status = st->status;
+	m.reason = st->reason;
+	m.revoked_at = st->revoked_at;
+	m.invalidity_date = st->invalidity_date;
+	ocsp_cache_put(key, klen, der, len, &m);
+}
+
+/*
+ * Signs with the delegated signer sg if there is one, falling back to the
+ * issuer key if sg's key is gone from the token.
+ */
+static enum eseal_rc
+sign_any(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
+    OCSP_BASICRESP *bs, unsigned char **der, size_t *len, int64_t now)
+{
+	enum eseal_rc rc;
+	char why[128];
+
+	rc = sign(ca, is, sg, bs, der, len);
+	if (rc != ESEAL_ENOTFOUND || sg == NULL)
+		return rc;
+	snprintf(why, sizeof(why), "the key of OCSP signer %s is not on the "
+	    "token", sg->rec.serial);
+	say_fallback(is, now, why);
+	return sign(ca, is, NULL, bs, der, len);
+}
+
 enum eseal_rc
-ocsp_respond(struct ca *ca, const unsigned char *req, size_t len, int64_t now,
-    int64_t validity_secs, unsigned char **resp, size_t *resp_len,
-    int *status)
+ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
+    int64_t now, const struct ocsp_options *opts, unsigned char **resp,
+    size_t *resp_len, int *status, int64_t *next_update)
 {
 	struct ocsp_req *r = NULL;
 	struct issuer *is = NULL;
+	struct ocsp_signer *sg = NULL;
+	struct status first;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_RESPONSE *er = NULL;
-	unsigned char *out = NULL;
+	unsigned char *out = NULL, key[OCSP_CACHE_KEY_MAX];
 	enum eseal_rc rc;
-	int st = OCSP_RESPONSE_STATUS_SUCCESSFUL, n;
+	int64_t validity = opts->validity_secs, nu = 0;
+	size_t klen = 0;
+	int st = OCSP_RESPONSE_STATUS_SUCCESSFUL, n, hit = 0;
 
 	*resp = NULL;
 	*resp_len = 0;
-	if (validity_secs == 0)
-		validity_secs = OCSP_VALIDITY_DEFAULT;
-	if (validity_secs < 0 || validity_secs > OCSP_VALIDITY_MAX) {
+	memset(&first, 0, sizeof(first));
+	if (validity == 0)
+		validity = OCSP_VALIDITY_DEFAULT;
+	if (validity < 0 || validity > OCSP_VALIDITY_MAX) {
 		rc = eseal_err(ESEAL_EINVAL, "ocsp: CA/B Forum BR 4.9.10: "
 		    "nextUpdate must be 1 s to %d days after thisUpdate",
 		    OCSP_VALIDITY_MAX / 86400);
 		st = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	} else if ((rc = ocsp_request_parse(req, len, &r)) != ESEAL_OK)
+		goto answer;
+	}
+	if ((rc = ocsp_request_parse(req, len, &r)) != ESEAL_OK) {
 		st = rc == ESEAL_EINVAL ? OCSP_RESPONSE_STATUS_MALFORMEDREQUEST :
 		    OCSP_RESPONSE_STATUS_INTERNALERROR;
-	else if ((rc = find_issuer(ca, r, &is)) != ESEAL_OK)
+		goto answer;
+	}
+	if (opts->cache)
+		klen = cache_key(r, opts->delegated, validity, key);
+	if (klen > 0 && (hit = from_cache(ca, key, klen, now, resp, resp_len,
+	    &nu)) != 0) {
+		if (hit < 0) {
+			rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
+			st = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		}
+		goto answer;
+	}
+	if ((rc = find_issuer(ca, r, &is)) != ESEAL_OK) {
 		st = rc == ESEAL_ENOTFOUND ? OCSP_RESPONSE_STATUS_UNAUTHORIZED :
 		    error_status(rc);
-	else if ((bs = OCSP_BASICRESP_new()) == NULL) {
+		goto answer;
+	}
+	if ((rc = choose_signer(ca, is, opts->delegated, now, &sg))
+	    != ESEAL_OK) {
+		st = error_status(rc);
+		goto answer;
+	}
+	/* A delegated answer must not outlive its signer's certificate. */
+	if (sg != NULL && sg->rec.not_after - now < validity)
+		validity = sg->rec.not_after - now;
+	if ((bs = OCSP_BASICRESP_new()) == NULL) {
 		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
 		st = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	} else if ((rc = fill(ca, r, is, now, validity_secs, bs)) != ESEAL_OK ||
-	    (rc = sign(ca, is, bs, resp, resp_len)) != ESEAL_OK)
+	} else if ((rc = fill(ca, r, is, now, validity, bs, &first))
+	    != ESEAL_OK ||
+	    (rc = sign_any(ca, is, sg, bs, resp, resp_len, now)) != ESEAL_OK)
 		st = error_status(rc);
+	else {
+		nu = now + validity;
+		keep(key, klen, r, &first, now, nu, *resp, *resp_len);
+	}
 
+answer:
 	if (st != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		/* An error response has no body (RFC 6960 4.2.1). */
+		nu = 0;
 		if ((er = OCSP_response_create(st, NULL)) == NULL ||
 		    (n = i2d_OCSP_RESPONSE(er, &out)) <= 0)
 			rc = eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode an "
@@ -516,10 +731,26 @@ ocsp_respond(struct ca *ca, const unsigned char *req, size_t len, int64_t now,
 	}
 	if (status != NULL)
 		*status = st;
+	if (next_update != NULL)
+		*next_update = nu;
 	OCSP_RESPONSE_free(er);
 	OCSP_BASICRESP_free(bs);
+	ocsp_signer_free(sg);
 	issuer_free(is);
 	ocsp_req_free(r);
 	ERR_clear_error();
 	return rc;
+}
+
+enum eseal_rc
+ocsp_respond(struct ca *ca, const unsigned char *req, size_t len, int64_t now,
+    int64_t validity_secs, unsigned char **resp, size_t *resp_len,
+    int *status)
+{
+	struct ocsp_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.validity_secs = validity_secs;
+	return ocsp_respond_opts(ca, req, len, now, &o, resp, resp_len, status,
+	    NULL);
 }

@@ -21,10 +21,12 @@
 #include "crl.h"
 #include "revoke.h"
 #include "ca.h"
+#include "cmvp.h"
 #include "csr.h"
 #include "issue.h"
 #include "issuer.h"
 #include "log.h"
+#include "ocsp_signer.h"
 #include "orgid.h"
 #include "profile.h"
 
@@ -563,6 +565,99 @@ out:
 	return ret;
 }
 
+/* --- hsm import-cmvp -------------------------------------------------- */
+
+/*
+ * Updates the registry (c->hsm_registry) from a CSV exported from the CMVP
+ * search (docs/hsm-modules.md).  A real import is an audit record; a dry
+ * run needs only the configuration.
+ */
+static int
+cmd_hsm_import_cmvp(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmvp_rows *rows = NULL;
+	struct conf *c = NULL;
+	struct ca ca;
+	char who[ACTOR_MAX], *rep = NULL, *detail = NULL;
+	size_t replen = 0, n = 0;
+	FILE *f = NULL;
+	time_t now = time(NULL);
+	int ch, done, dry_run = 0, ret = 1, opened = 0;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		if (ch != 'n')
+			return 2;
+		dry_run = 1;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "esealctl: hsm import-cmvp: one FILE.csv is "
+		    "required\n");
+		return 2;
+	}
+	if (dry_run) {
+		if (conf_load(config_path, &c) != ESEAL_OK)
+			return fail("config");
+	} else {
+		if (load(0, &c, &ca) != 0)
+			return 1;
+		opened = 1;
+	}
+	if ((f = open_memstream(&rep, &replen)) == NULL) {
+		fprintf(stderr, "esealctl: hsm import-cmvp: out of memory\n");
+		goto out;
+	}
+	if (cmvp_load(argv[optind], &rows) != ESEAL_OK ||
+	    cmvp_apply(c->hsm_registry, rows, now, f, dry_run) != ESEAL_OK) {
+		fail("hsm import-cmvp");
+		goto out;
+	}
+	fclose(f);
+	f = NULL;
+	fputs(rep, stdout);
+	ret = 0;
+	if (dry_run)
+		goto out;
+	/* The report on one line, " | " between lines; cut if long. */
+	if ((detail = malloc(3 * replen + 1)) == NULL) {
+		fprintf(stderr, "esealctl: hsm import-cmvp: the registry was "
+		    "written, but the audit record was not: out of memory\n");
+		ret = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < replen; i++) {
+		if (rep[i] != '\n')
+			detail[n++] = rep[i];
+		else if (i + 1 < replen) {
+			memcpy(detail + n, " | ", 3);
+			n += 3;
+		}
+	}
+	detail[n] = '\0';
+	actor(who, sizeof(who));
+	if (audit_append(ca.store, now, who, "hsm.registry.import-cmvp",
+	    c->hsm_registry, "csv=%s | %s", argv[optind], detail) !=
+	    ESEAL_OK) {
+		fail("hsm import-cmvp: the registry was written, but the audit "
+		    "record was not");
+		ret = 1;
+	}
+out:
+	if (f != NULL)
+		fclose(f);
+	free(rep);
+	free(detail);
+	cmvp_free(rows);
+	if (opened)
+		unload(c, &ca);
+	else
+		conf_free(c);
+	return ret;
+}
+
 /* --- hsm readiness ---------------------------------------------------- */
 
 static int
@@ -731,6 +826,74 @@ cmd_revoke(int argc, char **argv)
 	ret = 0;
 out:
 	profile_free(prof);
+	unload(c, &ca);
+	return ret;
+}
+
+/* --- ocsp signer create --------------------------------------------- */
+
+static int
+cmd_ocsp_signer_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "key-type", required_argument, NULL, 't' },
+		{ "validity-days", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ocsp_signer *sg = NULL;
+	struct issuer *is = NULL;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX], until[32];
+	const char *iname = NULL, *type = NULL;
+	time_t na;
+	int64_t now = time(NULL);
+	int ch, done, kt = -1, days = 0, ret = 1;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 'i': iname = optarg; break;
+		case 't': type = optarg; break;
+		case 'd':
+			if (!parse_int(optarg, 1, OCSP_SIGNER_DAYS_MAX,
+			    "ocsp signer create: --validity-days", &days))
+				return 2;
+			break;
+		default: return 2;
+		}
+	}
+	if (type != NULL && (kt = key_type_parse(type)) < 0) {
+		fprintf(stderr, "esealctl: ocsp signer create: --key-type must "
+		    "be one of ec-p256, ec-p384, rsa-3072, rsa-4096\n");
+		return 2;
+	}
+	if (load(1, &c, &ca) != 0)
+		return 1;
+	actor(who, sizeof(who));
+	if ((iname != NULL ? issuer_by_name(&ca, iname, &is) :
+	    issuer_current(&ca, &is)) != ESEAL_OK) {
+		fail("ocsp signer create");
+		goto out;
+	}
+	/* The issuer's own key type unless told otherwise. */
+	if (kt < 0 && (kt = key_type_parse(is->rec.key_type)) < 0)
+		kt = (int)c->ca_key_type;
+	if (ocsp_signer_create(&ca, is, (enum key_type)kt, days, now, who,
+	    &sg) != ESEAL_OK) {
+		fail("ocsp signer create");
+		goto out;
+	}
+	na = (time_t)sg->rec.not_after;
+	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", gmtime(&na));
+	printf("OCSP signer created for %s: serial %s, %s, valid until %s\n",
+	    is->rec.name, sg->rec.serial, sg->rec.key_type, until);
+	if (!c->ocsp_delegated)
+		printf("note: eseald uses it once [ocsp] signer = delegated\n");
+	ret = 0;
+out:
+	ocsp_signer_free(sg);
+	issuer_free(is);
 	unload(c, &ca);
 	return ret;
 }
@@ -974,6 +1137,9 @@ static const struct cmd cmds[] = {
 	  "token identity, FIPS 140 status, mechanisms and keys" },
 	{ "hsm readiness", cmd_hsm_readiness, "",
 	  "which crypto-policy algorithms the token can generate and sign" },
+	{ "hsm import-cmvp", cmd_hsm_import_cmvp, "FILE.csv [--dry-run]",
+	  "update statuses and sunset dates in the HSM module registry from "
+	  "a CMVP search export" },
 	{ "key generate", cmd_key_generate, "--type T [--label L]",
 	  "generate a key on the token (refused on non-Active modules)" },
 	{ "issue", cmd_issue, "--csr FILE --org NAME (--corporate-number N | "
@@ -988,6 +1154,10 @@ static const struct cmd cmds[] = {
 	  "sign a new CRL for every shard (or one) of an issuer" },
 	{ "crl show", cmd_crl_show, "[--issuer NAME] [--shard N]",
 	  "print the newest CRL of each shard (or one)" },
+	{ "ocsp signer create", cmd_ocsp_signer_create, "[--issuer NAME] "
+	  "[--key-type T] [--validity-days N]",
+	  "make a delegated OCSP signing key and certificate (id-kp-OCSPSigning, "
+	  "ocsp-nocheck) for an issuer" },
 	{ "account add", cmd_account_add, "USER --role admin|ra|auditor",
 	  "create an operator account; prints its initial password once" },
 	{ "account reset", cmd_account_reset, "USER",
@@ -999,6 +1169,26 @@ static const struct cmd cmds[] = {
 	  "check the audit log's hash chain" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* How many words of argv from i spell out name ("crl generate"), or 0. */
+static int
+match_words(const char *name, int argc, char **argv, int i)
+{
+	int words = 0;
+	size_t n;
+
+	while (*name != '\0') {
+		n = strcspn(name, " ");
+		if (i + words >= argc || strlen(argv[i + words]) != n ||
+		    strncmp(argv[i + words], name, n) != 0)
+			return 0;
+		words++;
+		name += n;
+		if (*name == ' ')
+			name++;
+	}
+	return words;
+}
 
 static void
 usage(FILE *f)
@@ -1029,13 +1219,10 @@ main(int argc, char **argv)
 		return i >= argc ? 2 : 0;
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
-		const char *name = cmds[k].name, *sp = strchr(name, ' ');
-		int words = sp ? 2 : 1;
+		const char *name = cmds[k].name;
+		int words = match_words(name, argc, argv, i);
 
-		if (sp == NULL ? strcmp(argv[i], name) != 0 :
-		    (strncmp(argv[i], name, (size_t)(sp - name)) != 0 ||
-		    argv[i][sp - name] != '\0' || i + 1 >= argc ||
-		    strcmp(argv[i + 1], sp + 1) != 0))
+		if (words == 0)
 			continue;
 		/* argv for getopt: the command word(s) act as argv[0]. */
 		argv += i + words - 1;

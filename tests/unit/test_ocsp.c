@@ -6,10 +6,17 @@
  * good for what was not issued; the nonce comes back; garbage is
  * malformedRequest; another CA's certificates are unauthorized; a missing
  * HSM is tryLater.  Every file in tests/data/ocsp/bad is refused by the
- * parser with the rule it breaks; every one in good/ is accepted.
+ * parser with the rule it breaks; every one in good/ is accepted.  The
+ * response cache answers the same nonce-less question again without the
+ * HSM (p11_key_uses unchanged) until half the validity has passed, never
+ * a question with a nonce or several CertIDs, and says revoked as soon as
+ * the store does; it stays bounded under threads.
  */
 #include <check.h>
+#include <ctype.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,7 @@
 #include "issue.h"
 #include "issuer.h"
 #include "ocsp.h"
+#include "ocsp_cache.h"
 #include "revoke.h"
 #include "testutil.h"
 
@@ -702,6 +710,536 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* --- the response cache ------------------------------------------------ */
+
+/*
+ * Answers der with the options; returns the DER response (OPENSSL_free)
+ * of *rlen bytes, its status checked; *nu (if not NULL) its nextUpdate.
+ */
+static unsigned char *
+answer(struct fixture *f, const unsigned char *der, size_t len, int64_t now,
+    const struct ocsp_options *o, size_t *rlen, int want, int64_t *nu)
+{
+	unsigned char *resp = NULL;
+	int status = -1;
+
+	ck_assert_int_eq(ocsp_respond_opts(&f->ca, der, len, now, o, &resp,
+	    rlen, &status, nu), ESEAL_OK);
+	ck_assert_ptr_nonnull(resp);
+	ck_assert_msg(status == want, "status %d, want %d: %s", status, want,
+	    eseal_errmsg());
+	return resp;
+}
+
+/* The status, reason and thisUpdate of the one answer in resp. */
+static int
+single_status(const unsigned char *resp, size_t rlen, int *reason,
+    time_t *thisupd)
+{
+	const unsigned char *p = resp;
+	OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)rlen);
+	OCSP_BASICRESP *bs;
+	ASN1_GENERALIZEDTIME *rev, *tu, *nu;
+	int status, rsn;
+
+	ck_assert_ptr_nonnull(r);
+	bs = OCSP_response_get1_basic(r);
+	ck_assert_ptr_nonnull(bs);
+	ck_assert_int_eq(OCSP_resp_count(bs), 1);
+	status = OCSP_single_get0_status(OCSP_resp_get0(bs, 0), &rsn, &rev,
+	    &tu, &nu);
+	if (reason != NULL)
+		*reason = rsn;
+	if (thisupd != NULL)
+		*thisupd = gt_time(tu);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(r);
+	return status;
+}
+
+/* A request for one certificate, with or without a nonce. */
+static unsigned char *
+one_request(struct fixture *f, X509 *x, int nonce, size_t *len)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+
+	OCSP_request_add0_id(req, OCSP_cert_to_id(NULL, x, f->issuer->cert));
+	if (nonce)
+		OCSP_request_add1_nonce(req, NULL, -1);
+	return req_der(req, len, 0);
+}
+
+static struct ocsp_options
+cached(int64_t validity, int delegated)
+{
+	struct ocsp_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.validity_secs = validity;
+	o.delegated = delegated;
+	o.cache = 1;
+	return o;
+}
+
+static size_t
+entries(void)
+{
+	struct ocsp_cache_stats st;
+
+	ocsp_cache_stats(&st);
+	return st.entries;
+}
+
+START_TEST(test_cache_hit)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(0, 0);
+	unsigned char *der, *a, *b, *c;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL), nu = 0;
+	unsigned long uses;
+	size_t len, alen, blen, clen;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 0, &len);
+	uses = p11_key_uses(f.ca.token);
+	a = answer(&f, der, len, now, &o, &alen, 0, &nu);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	ck_assert_int_eq(nu, now + OCSP_VALIDITY_DEFAULT);
+	ck_assert_uint_eq(entries(), 1);
+	/* The same question a little later: the same bytes, no HSM. */
+	b = answer(&f, der, len, now + 10, &o, &blen, 0, &nu);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	ck_assert_uint_eq(blen, alen);
+	ck_assert_int_eq(memcmp(a, b, alen), 0);
+	ck_assert_int_eq(nu, now + OCSP_VALIDITY_DEFAULT);
+	ck_assert_int_eq(single_status(b, blen, NULL, NULL),
+	    V_OCSP_CERTSTATUS_GOOD);
+	/* ocsp_respond() never uses the cache. */
+	OPENSSL_free(answer(&f, der, len, now + 10, &(struct ocsp_options){
+	    0, 0, 0 }, &clen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 2);
+	/* With the HSM gone, a cached answer is still served ... */
+	p11_close(f.ca.token);
+	f.ca.token = NULL;
+	c = answer(&f, der, len, now + 20, &o, &clen, 0, NULL);
+	ck_assert_uint_eq(clen, alen);
+	ck_assert_int_eq(memcmp(a, c, alen), 0);
+	OPENSSL_free(c);
+	OPENSSL_free(der);
+	/* ... and a question with a nonce must wait. */
+	der = one_request(&f, x, 1, &len);
+	OPENSSL_free(answer(&f, der, len, now + 20, &o, &clen,
+	    OCSP_RESPONSE_STATUS_TRYLATER, &nu));
+	ck_assert_int_eq(nu, 0);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
+/* A nonce is echoed fresh: never served from, nor kept in, the cache. */
+START_TEST(test_cache_nonce)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(0, 0);
+	OCSP_REQUEST *req;
+	OCSP_RESPONSE *r;
+	OCSP_BASICRESP *bs;
+	const unsigned char *p;
+	unsigned char *der, *resp;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL);
+	unsigned long uses;
+	size_t len, rlen;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	uses = p11_key_uses(f.ca.token);
+	for (int i = 0; i < 3; i++) {
+		/* Two fresh nonces, then the second request replayed. */
+		if (i < 2)
+			der = one_request(&f, x, 1, &len);
+		resp = answer(&f, der, len, now, &o, &rlen, 0, NULL);
+		ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + i + 1);
+		p = der;
+		req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+		p = resp;
+		r = d2i_OCSP_RESPONSE(NULL, &p, (long)rlen);
+		bs = OCSP_response_get1_basic(r);
+		ck_assert_int_eq(OCSP_check_nonce(req, bs), 1);
+		OCSP_BASICRESP_free(bs);
+		OCSP_RESPONSE_free(r);
+		OCSP_REQUEST_free(req);
+		OPENSSL_free(resp);
+		if (i != 1)
+			OPENSSL_free(der);
+	}
+	ck_assert_uint_eq(entries(), 0);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
+/* After a revocation and ocsp_cache_invalidate(), the answer is revoked. */
+START_TEST(test_cache_invalidate_after_revoke)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(0, 0);
+	struct ocsp_cache_stats st0, st1;
+	unsigned char *der, *resp;
+	char serial[STORE_SERIAL_HEX_MAX], other[STORE_SERIAL_HEX_MAX + 2];
+	int64_t now = time(NULL);
+	unsigned long uses;
+	size_t len, rlen;
+	X509 *x;
+	int reason;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 0, &len);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	ck_assert_uint_eq(entries(), 1);
+	revoke(&f, serial, REVOKE_KEY_COMPROMISE, 0, now + 5);
+	/* As the lead calls it: any case, leading zeros allowed. */
+	snprintf(other, sizeof(other), "00%s", serial);
+	for (char *c = other; *c != '\0'; c++)
+		*c = (char)toupper((unsigned char)*c);
+	ocsp_cache_stats(&st0);
+	ocsp_cache_invalidate(other);
+	ocsp_cache_invalidate("not hex");
+	ocsp_cache_invalidate(NULL);
+	ocsp_cache_stats(&st1);
+	ck_assert_uint_eq(st1.entries, 0);
+	ck_assert_uint_eq(st1.invalidations, st0.invalidations + 1);
+	uses = p11_key_uses(f.ca.token);
+	resp = answer(&f, der, len, now + 10, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	ck_assert_int_eq(single_status(resp, rlen, &reason, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	ck_assert_int_eq(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+	OPENSSL_free(resp);
+	/* Revoked answers are kept too. */
+	resp = answer(&f, der, len, now + 20, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	ck_assert_int_eq(single_status(resp, rlen, NULL, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	OPENSSL_free(resp);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * Revoked by another process (esealctl revoke: this process's cache was
+ * never told): a hit is checked against the store, so the next answer says
+ * revoked all the same; so does a reason raised to keyCompromise.
+ */
+START_TEST(test_cache_revoked_elsewhere)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(0, 0);
+	unsigned char *der, *resp;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL);
+	unsigned long uses;
+	size_t len, rlen;
+	X509 *x;
+	int reason;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 0, &len);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	revoke(&f, serial, REVOKE_SUPERSEDED, 0, now + 5);
+	uses = p11_key_uses(f.ca.token);
+	resp = answer(&f, der, len, now + 10, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	ck_assert_int_eq(single_status(resp, rlen, &reason, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	ck_assert_int_eq(reason, OCSP_REVOKED_STATUS_SUPERSEDED);
+	OPENSSL_free(resp);
+	revoke(&f, serial, REVOKE_KEY_COMPROMISE, 0, now + 15);
+	resp = answer(&f, der, len, now + 20, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 2);
+	ck_assert_int_eq(single_status(resp, rlen, &reason, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	ck_assert_int_eq(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+	ck_assert_uint_eq(entries(), 1);
+	OPENSSL_free(resp);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
+/* Served until half the validity has passed, never before thisUpdate. */
+START_TEST(test_cache_half_validity)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(3600, 0), o2 = cached(7200, 0);
+	unsigned char *der, *resp;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t t = time(NULL);
+	unsigned long uses;
+	size_t len, rlen;
+	time_t tu;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 0, &len);
+	uses = p11_key_uses(f.ca.token);
+	OPENSSL_free(answer(&f, der, len, t, &o, &rlen, 0, NULL));
+	resp = answer(&f, der, len, t + 1799, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 1);
+	single_status(resp, rlen, NULL, &tu);
+	ck_assert_int_eq(tu, t);
+	OPENSSL_free(resp);
+	resp = answer(&f, der, len, t + 1800, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 2);
+	single_status(resp, rlen, NULL, &tu);
+	ck_assert_int_eq(tu, t + 1800);
+	OPENSSL_free(resp);
+	/* Asked "before" the entry was made: not from the cache. */
+	resp = answer(&f, der, len, t + 1000, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 3);
+	single_status(resp, rlen, NULL, &tu);
+	ck_assert_int_eq(tu, t + 1000);
+	OPENSSL_free(resp);
+	/* Another validity is another question. */
+	OPENSSL_free(answer(&f, der, len, t + 1000, &o2, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 4);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
+/* Several CertIDs, unknown serials, and other options are not shared. */
+START_TEST(test_cache_not_kept)
+{
+	struct fixture f;
+	struct ocsp_options o = cached(0, 0), od = cached(0, 1);
+	OCSP_REQUEST *req;
+	unsigned char *der;
+	char s1[STORE_SERIAL_HEX_MAX], s2[STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL);
+	unsigned long uses;
+	size_t len, rlen;
+	X509 *x1, *x2;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x1 = issue(&f, 365, s1);
+	x2 = issue(&f, 365, s2);
+	uses = p11_key_uses(f.ca.token);
+	req = OCSP_REQUEST_new();
+	OCSP_request_add0_id(req, OCSP_cert_to_id(NULL, x1, f.issuer->cert));
+	OCSP_request_add0_id(req, OCSP_cert_to_id(NULL, x2, f.issuer->cert));
+	der = req_der(req, &len, 0);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 2);
+	OPENSSL_free(der);
+	/* Never issued: unknown, and not kept. */
+	req = OCSP_REQUEST_new();
+	OCSP_request_add0_id(req, certid(EVP_sha1(), f.issuer->cert, "7b"));
+	der = req_der(req, &len, 0);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 4);
+	ck_assert_uint_eq(entries(), 0);
+	OPENSSL_free(der);
+	/* Issuer-signed and delegated answers are kept apart. */
+	der = one_request(&f, x1, 0, &len);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	OPENSSL_free(answer(&f, der, len, now, &od, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 6);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	OPENSSL_free(answer(&f, der, len, now, &od, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 6);
+	ck_assert_uint_eq(entries(), 2);
+	/* SHA-256 CertIDs are another key. */
+	OPENSSL_free(der);
+	req = OCSP_REQUEST_new();
+	OCSP_request_add0_id(req, OCSP_cert_to_id(EVP_sha256(), x1,
+	    f.issuer->cert));
+	der = req_der(req, &len, 0);
+	OPENSSL_free(answer(&f, der, len, now, &o, &rlen, 0, NULL));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 7);
+	ck_assert_uint_eq(entries(), 3);
+	/* ocsp_cache_invalidate drops every entry of the serial. */
+	ocsp_cache_invalidate(s1);
+	ck_assert_uint_eq(entries(), 0);
+	OPENSSL_free(der);
+	X509_free(x1);
+	X509_free(x2);
+	teardown(&f);
+}
+END_TEST
+
+static void
+cache_meta(struct ocsp_cache_meta *m, int i, int64_t t, int64_t validity)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->serial, sizeof(m->serial), "7f%06x", i);
+	m->this_update = t;
+	m->next_update = t + validity;
+	m->status = V_OCSP_CERTSTATUS_GOOD;
+	m->reason = OCSP_REVOKED_STATUS_NOSTATUS;
+}
+
+/* The cache alone: bounded, oldest out first, limits on what it keeps. */
+START_TEST(test_cache_bounded)
+{
+	struct ocsp_cache_stats st0, st;
+	struct ocsp_cache_meta m;
+	unsigned char key[32], *der, *big;
+	char resp[32];
+	size_t len;
+
+	ocsp_cache_clear();
+	ocsp_cache_stats(&st0);
+	for (int i = 0; i < OCSP_CACHE_MAX + 5; i++) {
+		snprintf((char *)key, sizeof(key), "key-%d", i);
+		snprintf(resp, sizeof(resp), "response-%d", i);
+		cache_meta(&m, i, 1000, 3600);
+		ocsp_cache_put(key, strlen((char *)key), (unsigned char *)resp,
+		    strlen(resp), &m);
+	}
+	ocsp_cache_stats(&st);
+	ck_assert_uint_eq(st.entries, OCSP_CACHE_MAX);
+	ck_assert_uint_eq(st.evictions, st0.evictions + 5);
+	/* The five oldest went. */
+	for (int i = 0; i < 5; i++) {
+		snprintf((char *)key, sizeof(key), "key-%d", i);
+		ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1000,
+		    &der, &len, NULL), 0);
+		ck_assert_ptr_null(der);
+	}
+	snprintf((char *)key, sizeof(key), "key-%d", 5);
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1000, &der,
+	    &len, &m), 1);
+	ck_assert_uint_eq(len, strlen("response-5"));
+	ck_assert_int_eq(memcmp(der, "response-5", len), 0);
+	ck_assert_str_eq(m.serial, "7f000005");
+	OPENSSL_free(der);
+	/* Half its validity: a miss, and dropped. */
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1000 + 1800,
+	    &der, &len, NULL), 0);
+	ck_assert_uint_eq(entries(), OCSP_CACHE_MAX - 1);
+	/* Before its thisUpdate: a miss, but kept. */
+	snprintf((char *)key, sizeof(key), "key-%d", 6);
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 999, &der,
+	    &len, NULL), 0);
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1799, &der,
+	    &len, NULL), 1);
+	OPENSSL_free(der);
+	/* By serial, in any form. */
+	ocsp_cache_invalidate("007F000006");
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1000, &der,
+	    &len, NULL), 0);
+	ck_assert_uint_eq(entries(), OCSP_CACHE_MAX - 2);
+	/* A key put again replaces its entry. */
+	snprintf((char *)key, sizeof(key), "key-%d", 7);
+	cache_meta(&m, 7, 2000, 3600);
+	ocsp_cache_put(key, strlen((char *)key), (unsigned char *)"again", 5,
+	    &m);
+	ck_assert_uint_eq(entries(), OCSP_CACHE_MAX - 2);
+	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 2000, &der,
+	    &len, NULL), 1);
+	ck_assert_uint_eq(len, 5);
+	OPENSSL_free(der);
+	/* Not kept: too big, stale already, a key too long, empty. */
+	ocsp_cache_clear();
+	big = calloc(1, OCSP_CACHE_RESP_MAX + 1);
+	cache_meta(&m, 1, 1000, 3600);
+	ocsp_cache_put((const unsigned char *)"big", 3, big,
+	    OCSP_CACHE_RESP_MAX + 1, &m);
+	cache_meta(&m, 2, 1000, 1);
+	ocsp_cache_put((const unsigned char *)"stale", 5, big, 10, &m);
+	cache_meta(&m, 3, 1000, 3600);
+	ocsp_cache_put(big, OCSP_CACHE_KEY_MAX + 1, big, 10, &m);
+	ocsp_cache_put((const unsigned char *)"empty", 5, big, 0, &m);
+	ck_assert_uint_eq(entries(), 0);
+	free(big);
+}
+END_TEST
+
+#define CACHE_THREADS	8
+#define CACHE_OPS	20000
+
+static void *
+cache_worker(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	struct ocsp_cache_meta m;
+	unsigned char key[16], *der;
+	char serial[STORE_SERIAL_HEX_MAX];
+	size_t len;
+	int k, r;
+
+	for (int i = 0; i < CACHE_OPS; i++) {
+		k = rand_r(&seed) % (2 * OCSP_CACHE_MAX);
+		snprintf((char *)key, sizeof(key), "k%d", k);
+		switch (rand_r(&seed) % 4) {
+		case 0:
+		case 1:
+			cache_meta(&m, k, 1000, 3600);
+			ocsp_cache_put(key, strlen((char *)key), key,
+			    strlen((char *)key), &m);
+			break;
+		case 2:
+			r = ocsp_cache_get(key, strlen((char *)key), 1000, &der,
+			    &len, NULL);
+			if (r == 1 && (len != strlen((char *)key) ||
+			    memcmp(der, key, len) != 0))
+				abort();	/* another key's answer */
+			OPENSSL_free(der);
+			break;
+		default:
+			snprintf(serial, sizeof(serial), "7f%06x", k);
+			ocsp_cache_invalidate(serial);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* The daemon's worker threads at once. */
+START_TEST(test_cache_threads)
+{
+	pthread_t t[CACHE_THREADS];
+	struct ocsp_cache_stats st0, st;
+
+	ocsp_cache_clear();
+	ocsp_cache_stats(&st0);
+	for (uintptr_t i = 0; i < CACHE_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, cache_worker,
+		    (void *)(i + 1)), 0);
+	for (int i = 0; i < CACHE_THREADS; i++)
+		pthread_join(t[i], NULL);
+	ocsp_cache_stats(&st);
+	ck_assert_uint_le(st.entries, OCSP_CACHE_MAX);
+	ck_assert_uint_gt(st.hits - st0.hits, 0);
+	ck_assert_uint_gt(st.misses - st0.misses, 0);
+	ocsp_cache_clear();
+	ck_assert_uint_eq(entries(), 0);
+}
+END_TEST
+
 /* --- tests/data/ocsp: the parser alone ----------------------------------- */
 
 static char *
@@ -924,6 +1462,14 @@ main(void)
 	    sizeof(reasons) / sizeof(reasons[0]));
 	tcase_add_test(tc, test_data_whole_responder);
 	tcase_add_test(tc, test_openssl_client);
+	tcase_add_test(tc, test_cache_hit);
+	tcase_add_test(tc, test_cache_nonce);
+	tcase_add_test(tc, test_cache_invalidate_after_revoke);
+	tcase_add_test(tc, test_cache_revoked_elsewhere);
+	tcase_add_test(tc, test_cache_half_validity);
+	tcase_add_test(tc, test_cache_not_kept);
+	tcase_add_test(tc, test_cache_bounded);
+	tcase_add_test(tc, test_cache_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

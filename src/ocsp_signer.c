@@ -1,0 +1,391 @@
+/*
+ * ocsp_signer.c: delegated OCSP signers.  A key is generated on the token,
+ * its certificate is built with OpenSSL, recorded pending, signed by the
+ * issuer key through issuer_sign() and only then recorded issued, with the
+ * signer row and the audit records in the same transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "csr.h"
+#include "issue.h"
+#include "log.h"
+#include "ocsp_signer.h"
+#include "serial.h"
+
+#define CN_CHARS_MAX	64	/* RFC 5280 A.1 ub-common-name, characters */
+
+void
+ocsp_signer_free(struct ocsp_signer *s)
+{
+	if (s == NULL)
+		return;
+	store_ocsp_signer_clear(&s->rec);
+	X509_free(s->cert);
+	EVP_PKEY_free(s->pub);
+	free(s);
+}
+
+/* Takes rec (its contents are the signer's now, or freed on error). */
+static enum eseal_rc
+signer_from_rec(struct store_ocsp_signer *rec, struct ocsp_signer **out)
+{
+	struct ocsp_signer *s;
+	const unsigned char *p;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		store_ocsp_signer_clear(rec);
+		return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
+	}
+	s->rec = *rec;
+	p = rec->cert;
+	if ((s->cert = d2i_X509(NULL, &p, (long)rec->cert_len)) == NULL ||
+	    p != rec->cert + rec->cert_len ||
+	    (s->pub = X509_get_pubkey(s->cert)) == NULL) {
+		ocsp_signer_free(s);
+		ERR_clear_error();
+		return eseal_err(ESEAL_ESTORE, "ocsp_signer: the stored "
+		    "certificate of OCSP signer %s does not parse",
+		    rec->serial);
+	}
+	*out = s;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+ocsp_signer_current(struct ca *ca, int64_t issuer_id, int64_t now,
+    struct ocsp_signer **out)
+{
+	struct store_ocsp_signer rec;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((rc = store_ocsp_signer_current(ca->store, issuer_id, now, &rec))
+	    != ESEAL_OK)
+		return rc;
+	return signer_from_rec(&rec, out);
+}
+
+/*
+ * "<the issuer's CN> OCSP responder", the CA's name cut (on a UTF-8
+ * character boundary) so that the whole fits ub-common-name.
+ */
+static enum eseal_rc
+signer_cn(const struct issuer *is, char *buf, size_t bufsz)
+{
+	X509_NAME *n = X509_get_subject_name(is->cert);
+	unsigned char *utf8 = NULL;
+	const char *base = is->rec.name;
+	size_t keep = 0, chars = 0, room;
+	int i, len = -1;
+
+	room = CN_CHARS_MAX - (sizeof(OCSP_SIGNER_CN_SUFFIX) - 1);
+	if ((i = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) >= 0 &&
+	    (len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(n, i)))) > 0)
+		base = (const char *)utf8;
+	for (; base[keep] != '\0'; keep++) {
+		/* A character starts at every byte that is not 10xxxxxx. */
+		if (((unsigned char)base[keep] & 0xc0) != 0x80 &&
+		    ++chars > room)
+			break;
+	}
+	if (snprintf(buf, bufsz, "%.*s%s", (int)keep, base,
+	    OCSP_SIGNER_CN_SUFFIX) >= (int)bufsz) {
+		OPENSSL_free(utf8);
+		return eseal_err(ESEAL_EINTERNAL, "ocsp_signer: CN too long");
+	}
+	OPENSSL_free(utf8);
+	return ESEAL_OK;
+}
+
+/* C and O of the issuer, then the CN. */
+static enum eseal_rc
+signer_subject(const struct issuer *is, X509_NAME **out)
+{
+	static const int copy[] = { NID_countryName, NID_organizationName };
+	X509_NAME *in = X509_get_subject_name(is->cert), *n;
+	char cn[4 * CN_CHARS_MAX + 1];
+	enum eseal_rc rc;
+	int i;
+
+	*out = NULL;
+	if ((rc = signer_cn(is, cn, sizeof(cn))) != ESEAL_OK)
+		return rc;
+	if ((n = X509_NAME_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
+	for (size_t k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
+		if ((i = X509_NAME_get_index_by_NID(in, copy[k], -1)) < 0)
+			continue;
+		if (!X509_NAME_add_entry(n, X509_NAME_get_entry(in, i), -1, 0))
+			goto nomem;
+	}
+	if (!X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0))
+		goto nomem;
+	*out = n;
+	return ESEAL_OK;
+nomem:
+	X509_NAME_free(n);
+	return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
+}
+
+/*
+ * The unsigned certificate: RFC 6960 4.2.2.2 (issued directly by the CA
+ * that issued the certificates in question, id-kp-OCSPSigning) and
+ * 4.2.2.2.1 (id-pkix-ocsp-nocheck, a NULL).
+ */
+static enum eseal_rc
+build_cert(const struct issuer *is, EVP_PKEY *pub, const BIGNUM *bn,
+    int64_t now, int64_t not_after, X509 **out)
+{
+	X509_NAME *subj = NULL;
+	ASN1_INTEGER *sn = NULL;
+	X509 *x;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((x = X509_new()) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
+	if ((rc = signer_subject(is, &subj)) != ESEAL_OK)
+		goto out;
+	if (!X509_set_version(x, X509_VERSION_3) ||
+	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    !X509_set_serialNumber(x, sn) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(is->cert)) ||
+	    !X509_set_subject_name(x, subj) ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after) == NULL ||
+	    !X509_set_pubkey(x, pub)) {
+		rc = eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
+		goto out;
+	}
+	if ((rc = profile_add_ext(x, is->cert, NID_key_usage,
+	    "critical,digitalSignature")) != ESEAL_OK ||
+	    (rc = profile_add_ext(x, is->cert, NID_ext_key_usage,
+	    "OCSPSigning")) != ESEAL_OK ||
+	    /* The value is ignored: the extension's content is a NULL. */
+	    (rc = profile_add_ext(x, is->cert, NID_id_pkix_OCSP_noCheck,
+	    "ignored")) != ESEAL_OK ||
+	    (rc = profile_add_ext(x, is->cert, NID_subject_key_identifier,
+	    "hash")) != ESEAL_OK ||
+	    (rc = profile_add_ext(x, is->cert, NID_authority_key_identifier,
+	    "keyid:always")) != ESEAL_OK ||
+	    (rc = issuer_set_sigalg(is->pub, x)) != ESEAL_OK)
+		goto out;
+	*out = x;
+	x = NULL;
+out:
+	X509_free(x);
+	X509_NAME_free(subj);
+	ASN1_INTEGER_free(sn);
+	return rc;
+}
+
+/*
+ * Issuance steps 3 to 5: draws a serial, builds the TBS and records it
+ * pending (committed) before anything is signed.  *tbs is the recorded
+ * TBS (OPENSSL_free).
+ */
+static enum eseal_rc
+record_pending(struct ca *ca, const struct issuer *is, EVP_PKEY *pub,
+    int64_t now, int64_t not_after, char serial[STORE_SERIAL_HEX_MAX],
+    unsigned char **tbs, size_t *tbs_len)
+{
+	struct store_cert row;
+	BIGNUM *bn = NULL;
+	X509 *x = NULL;
+	char *subj = NULL;
+	enum eseal_rc rc = ESEAL_EINTERNAL;
+	int len;
+
+	*tbs = NULL;
+	*tbs_len = 0;
+	for (int tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
+		BN_free(bn);
+		X509_free(x);
+		OPENSSL_free(*tbs);
+		OPENSSL_free(subj);
+		bn = NULL, x = NULL, *tbs = NULL, subj = NULL;
+		if ((rc = serial_new(&bn, serial)) != ESEAL_OK ||
+		    (rc = build_cert(is, pub, bn, now, not_after, &x))
+		    != ESEAL_OK)
+			break;
+		if ((len = i2d_re_X509_tbs(x, tbs)) <= 0 ||
+		    (subj = X509_NAME_oneline(X509_get_subject_name(x), NULL,
+		    0)) == NULL) {
+			rc = eseal_err(ESEAL_EINTERNAL, "ocsp_signer: cannot "
+			    "encode the TBS");
+			break;
+		}
+		memset(&row, 0, sizeof(row));
+		memcpy(row.serial, serial, sizeof(row.serial));
+		row.issuer_id = is->rec.id;
+		row.tbs = *tbs;
+		row.tbs_len = (size_t)len;
+		row.subject = subj;
+		if (!csr_spki_sha256(pub, row.spki_sha256)) {
+			rc = eseal_err(ESEAL_EINTERNAL, "ocsp_signer: cannot "
+			    "hash the public key");
+			break;
+		}
+		row.not_before = now;
+		row.not_after = not_after;
+		row.shard = serial_shard(serial, is->rec.crl_shards);
+		if ((rc = store_cert_insert_pending(ca->store, &row, now)) ==
+		    ESEAL_OK)
+			*tbs_len = (size_t)len;
+		if (rc != ESEAL_EEXIST)
+			break;
+		log_warn("msg=\"serial collision, drawing again\" serial=%s",
+		    serial);
+	}
+	if (rc != ESEAL_OK) {
+		OPENSSL_free(*tbs);
+		*tbs = NULL;
+	}
+	BN_free(bn);
+	X509_free(x);
+	OPENSSL_free(subj);
+	return rc;
+}
+
+static void
+hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+enum eseal_rc
+ocsp_signer_create(struct ca *ca, const struct issuer *is, enum key_type type,
+    int validity_days, int64_t now, const char *actor,
+    struct ocsp_signer **out)
+{
+	struct store_ocsp_signer rec;
+	unsigned char key_id[OCSP_SIGNER_KEY_ID_BYTES];
+	unsigned char *tbs = NULL, *der = NULL;
+	char label[80], idhex[2 * OCSP_SIGNER_KEY_ID_BYTES + 1];
+	char serial[STORE_SERIAL_HEX_MAX], why[256];
+	EVP_PKEY *pub = NULL;
+	size_t tbs_len = 0, der_len = 0;
+	int64_t not_after, id;
+	enum eseal_rc rc;
+	int retired = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (validity_days == 0)
+		validity_days = OCSP_SIGNER_DAYS_DEFAULT;
+	if (validity_days < 1 || validity_days > OCSP_SIGNER_DAYS_MAX)
+		return eseal_err(ESEAL_EINVAL, "ocsp_signer: RFC 6960 "
+		    "4.2.2.2.1: an ocsp-nocheck certificate lives short: "
+		    "validity must be 1 to %d days, not %d",
+		    OCSP_SIGNER_DAYS_MAX, validity_days);
+	if ((int)type < 0 || type >= KEY_TYPE_MAX)
+		return eseal_err(ESEAL_EINVAL, "ocsp_signer: unknown key type");
+	not_after = now + (int64_t)validity_days * 86400;
+	if (not_after > is->rec.not_after)
+		not_after = is->rec.not_after;	/* never outlive the CA */
+	if (now < is->rec.not_before || not_after <= now)
+		return eseal_err(ESEAL_EPOLICY, "ocsp_signer: RFC 5280 6.1.3: "
+		    "the CA certificate of \"%s\" is not valid now",
+		    is->rec.name);
+	if (ca->token == NULL)
+		return eseal_err(ESEAL_EHSM, "ocsp_signer: no token is open");
+	/* The module may generate keys now; the policy allows the type. */
+	if ((rc = issuer_may_generate(ca, type, now, actor)) != ESEAL_OK)
+		return rc;
+	if (RAND_bytes(key_id, sizeof(key_id)) != 1)
+		return eseal_err(ESEAL_EINTERNAL, "ocsp_signer: the CSPRNG "
+		    "failed");
+	hex(key_id, sizeof(key_id), idhex);
+	snprintf(label, sizeof(label), "eseal-ocsp-%s", is->rec.name);
+	if ((rc = p11_generate(ca->token, type, key_id, sizeof(key_id), label))
+	    != ESEAL_OK)
+		return rc;
+	if ((rc = p11_public_key(ca->token, key_id, sizeof(key_id), &pub))
+	    != ESEAL_OK)
+		goto out;
+	if ((rc = record_pending(ca, is, pub, now, not_after, serial, &tbs,
+	    &tbs_len)) != ESEAL_OK)
+		goto out;
+	log_info("msg=\"OCSP signer certificate recorded\" issuer=%s "
+	    "serial=%s key_id=%s", is->rec.name, serial, idhex);
+
+	rc = issuer_sign(ca, is->rec.key_id, is->rec.key_id_len, is->pub, tbs,
+	    tbs_len, &der, &der_len);
+	if (rc == ESEAL_EHSM)
+		goto out;	/* stays pending: issue_recover() finishes it */
+	if (rc != ESEAL_OK) {
+		/* Final (a signature that does not verify): fail the row. */
+		snprintf(why, sizeof(why), "%s", eseal_errmsg());
+		if (store_begin(ca->store) == ESEAL_OK) {
+			if (store_cert_mark_failed(ca->store, serial, why, now)
+			    == ESEAL_OK && audit_append(ca->store, now, actor,
+			    "cert.fail", serial, "%s", why) == ESEAL_OK)
+				(void)store_commit(ca->store);
+			else
+				store_rollback(ca->store);
+		}
+		rc = eseal_err(rc, "%s", why);
+		goto out;
+	}
+
+	memset(&rec, 0, sizeof(rec));
+	rec.issuer_id = is->rec.id;
+	memcpy(rec.key_id, key_id, sizeof(key_id));
+	rec.key_id_len = sizeof(key_id);
+	snprintf(rec.key_type, sizeof(rec.key_type), "%s", key_type_name(type));
+	memcpy(rec.serial, serial, sizeof(rec.serial));
+	rec.cert = der;
+	rec.cert_len = der_len;
+	rec.not_before = now;
+	rec.not_after = not_after;
+	rec.created = now;
+	snprintf(rec.status, sizeof(rec.status), "active");
+	if ((rc = store_begin(ca->store)) != ESEAL_OK)
+		goto out;
+	if ((rc = store_cert_mark_issued(ca->store, serial, der, der_len, now))
+	    != ESEAL_OK ||
+	    (rc = store_ocsp_signer_insert(ca->store, &rec, now, &id))
+	    != ESEAL_OK ||
+	    (rc = store_ocsp_signer_retire(ca->store, is->rec.id, id, now,
+	    &retired)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, now, actor, "cert.issue", serial,
+	    "issuer=%s ocsp-signer", is->rec.name)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, now, actor, "ocsp.signer.create",
+	    is->rec.name, "serial=%s key_id=%s key_type=%s not_after=%lld "
+	    "retired=%d", serial, idhex, rec.key_type, (long long)not_after,
+	    retired)) != ESEAL_OK) {
+		store_rollback(ca->store);
+		goto out;	/* the row stays pending; nobody saw the cert */
+	}
+	if ((rc = store_commit(ca->store)) != ESEAL_OK)
+		goto out;
+	log_info("msg=\"OCSP signer created\" issuer=%s serial=%s key_type=%s "
+	    "not_after=%lld retired=%d actor=%s", is->rec.name, serial,
+	    rec.key_type, (long long)not_after, retired, actor);
+	if (out != NULL) {
+		rec.id = id;
+		if ((rec.cert = malloc(der_len)) == NULL) {
+			rc = eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of "
+			    "memory");
+			goto out;
+		}
+		memcpy(rec.cert, der, der_len);
+		rc = signer_from_rec(&rec, out);
+	}
+out:
+	OPENSSL_free(tbs);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pub);
+	return rc;
+}
