@@ -7,7 +7,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "testutil.h"
+
+#define TU_DIRS_MAX	64	/* temporary directories per process */
+
+static char	tu_dirs[TU_DIRS_MAX][256];
+static int	tu_ndirs;
+static pid_t	tu_owner;
+
+/* At exit, the process that made them removes its temporary directories. */
+static void
+tu_cleanup(void)
+{
+	char cmd[300];
+
+	if (getpid() != tu_owner || getenv("ESEAL_KEEP_TMP") != NULL)
+		return;
+	for (int i = 0; i < tu_ndirs; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.255s'", tu_dirs[i]);
+		(void)!system(cmd);
+	}
+	tu_ndirs = 0;
+}
 
 const char *
 tu_tmpdir(void)
@@ -21,6 +43,17 @@ tu_tmpdir(void)
 		perror("mkdtemp");
 		abort();
 	}
+	/* Check forks a process per test: each cleans up its own. */
+	if (tu_owner != getpid()) {
+		/* Quiet logs unless asked: failures speak through Check. */
+		if (getenv("ESEAL_TEST_LOG") == NULL)
+			log_set_level(LOG_LEVEL_ERROR);
+		tu_owner = getpid();
+		tu_ndirs = 0;
+		atexit(tu_cleanup);
+	}
+	if (tu_ndirs < TU_DIRS_MAX)
+		snprintf(tu_dirs[tu_ndirs++], sizeof(tu_dirs[0]), "%s", path);
 	return path;
 }
 
