@@ -107,6 +107,8 @@ REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
 .PHONY: all check run fuzz bench clean deps _check _test FORCE
+# Keep the objects of tests and fuzz harnesses between runs.
+.SECONDARY:
 all: $(BUILD)/eseald $(BUILD)/esealctl
 
 deps:
