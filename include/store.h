@@ -136,6 +136,13 @@ enum key_conflict {
 /* What the store knows against certifying this key for org; -1 on error. */
 int		store_cert_key_conflict(struct store *,
 		    const unsigned char spki_sha256[32], const char *org);
+/*
+ * The newest issued certificate with this key for org, created at or after
+ * since: its serial into serial.  ENOTFOUND if none.
+ */
+enum eseal_rc	store_cert_find_issued(struct store *,
+		    const unsigned char spki_sha256[32], const char *org,
+		    int64_t since, char serial[STORE_SERIAL_HEX_MAX]);
 void		store_cert_clear(struct store_cert *);
 void		store_cert_list_free(struct store_cert *, size_t);
 /* Number of rows with that status, or -1. */

@@ -82,6 +82,18 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 		rc = csr_parse(er.csr, er.csr_len, &csr);
 	if (rc == ESEAL_OK) {
 		enrol_org_to_subject(&rec, &o);
+		/*
+		 * A crash after issuance but before the request was finished
+		 * left it approved with its certificate already issued: finish
+		 * it with that one rather than certify the key twice.
+		 */
+		if (store_cert_find_issued(ca->store, csr->spki_sha256,
+		    o.identifier, er.decided_at, res.serial) == ESEAL_OK) {
+			snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
+			rc = enrol_request_finish(ca->store, id, res.serial, NULL,
+			    now);
+			goto out;
+		}
 		request_init(&req, p, &o, csr, er.holder, er.qscd, days, actor);
 		rc = issue_cert(ca, &req, now, &res);
 	}
@@ -94,6 +106,7 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 		(void)enrol_request_finish(ca->store, id, NULL, why, now);
 		eseal_err(rc, "%s", why);
 	}
+out:
 	issue_result_clear(&res);
 	csr_free(csr);
 	profile_free(p);

@@ -731,6 +731,37 @@ store_cert_key_conflict(struct store *s, const unsigned char spki_sha256[32],
 	return v;
 }
 
+enum eseal_rc
+store_cert_find_issued(struct store *s, const unsigned char spki_sha256[32],
+    const char *org, int64_t since, char serial[STORE_SERIAL_HEX_MAX])
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	serial[0] = '\0';
+	lock(s);
+	if ((rc = store_prepare(s, "SELECT serial FROM certificates WHERE "
+	    "spki_sha256 = ? AND org_identifier = ? AND status = 'issued' AND "
+	    "created >= ? ORDER BY created DESC LIMIT 1", &st)) != ESEAL_OK) {
+		unlock(s);
+		return rc;
+	}
+	sqlite3_bind_blob(st, 1, spki_sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		store_col_text(st, 0, serial, STORE_SERIAL_HEX_MAX);
+	else if (r == SQLITE_DONE)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such certificate");
+	else
+		rc = store_dberr(s, "find certificate");
+	sqlite3_finalize(st);
+	unlock(s);
+	return rc;
+}
+
 void
 store_cert_clear(struct store_cert *c)
 {

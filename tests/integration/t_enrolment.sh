@@ -123,6 +123,14 @@ expect_eq "approve: issued" "$(printf '%s' "$r" | jget '["status"]')" issued
 serial=$(printf '%s' "$r" | jget '["serial"]')
 r=$(post /api/v1/requests/$eid/approve '{}' "$tok")
 expect_eq "approving twice: 409" "$(code_of "$r")" 409
+# A crash after issuance, before the request was finished: approving again
+# finishes it with the certificate already issued, not a second one.
+ncert=$(sql "SELECT COUNT(*) FROM certificates")
+sql "UPDATE enrolment_requests SET status='approved', serial=NULL, finished_at=NULL WHERE id=$eid"
+r=$(post /api/v1/requests/$eid/approve '{}' "$tok")
+expect_eq "re-approve after a crash: 200" "$(code_of "$r")" 200
+expect_eq "re-approve after a crash: the same serial" "$(printf '%s' "$r" | jget '["serial"]')" "$serial"
+expect_eq "re-approve after a crash: no second certificate" "$(sql "SELECT COUNT(*) FROM certificates")" "$ncert"
 expect_eq "who decided is recorded" "$(sql "SELECT decided_by FROM enrolment_requests WHERE id=$eid")" ra1
 
 # The subscriber fetches the certificate and verifies it.
