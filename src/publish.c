@@ -292,7 +292,7 @@ static void
 flush_dirty(struct publisher *p)
 {
 	char (*d)[STORE_SERIAL_HEX_MAX];
-	unsigned char *todo;
+	unsigned char *due;
 	struct store_cert c;
 	size_t nd;
 	int all, shard;
@@ -306,7 +306,7 @@ flush_dirty(struct publisher *p)
 	p->ndirty = 0;
 	p->dirty_all = 0;
 	pthread_mutex_unlock(&p->mu);
-	if ((todo = calloc(p->n ? p->n : 1, 1)) == NULL)
+	if ((due = calloc(p->n ? p->n : 1, 1)) == NULL)
 		all = 1;
 	for (size_t k = 0; !all && k < nd; k++) {
 		if (store_cert_get(p->ca->store, d[k], &c) != ESEAL_OK)
@@ -315,13 +315,13 @@ flush_dirty(struct publisher *p)
 		for (size_t i = 0; i < p->n; i++)
 			if (p->e[i].issuer_id == c.issuer_id &&
 			    p->e[i].shard == shard)
-				todo[i] = 1;
+				due[i] = 1;
 		store_cert_clear(&c);
 	}
 	for (size_t i = 0; i < p->n; i++)
-		if (all || todo[i])
+		if (all || due[i])
 			refresh_entry(p, i, 1, now);
-	free(todo);
+	free(due);
 	free(d);
 }
 
