@@ -34,6 +34,7 @@ LIB_SRCS := \
 	src/log.c \
 	src/conf.c \
 	src/keytype.c \
+	src/date.c \
 	src/store.c \
 	src/p11.c \
 	src/serial.c \

@@ -24,11 +24,12 @@
 #include <unistd.h>
 
 #include "cmvp.h"
+#include "date.h"
 
 #define CERT_DIGITS_MAX	6	/* as fips.c: 1..5 digits today */
 #define YEAR_MIN	1995	/* as fips.c: CMVP started validating in 1995 */
 #define YEAR_MAX	2199	/* as fips.c: a date beyond this is a typo */
-#define SECS_PER_DAY	86400
+#define SECS_PER_DAY	DATE_DAY_SECS
 #define SHOW_MAX	40	/* bytes of a CSV value quoted in a message */
 #define DATE_LEN	10	/* "YYYY-MM-DD" */
 #define MSG_MAX		512	/* one refusal */
@@ -145,31 +146,6 @@ show(const char *s, char *out, size_t outsz)
 
 /* --- dates ------------------------------------------------------------ */
 
-static int
-days_in_month(int y, int m)
-{
-	static const int days[12] =
-	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return 29;
-	return days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* Reads min to max digits at *p into *out; advances *p. */
 static int
 digits(const char **p, int min, int max, int *out)
@@ -216,11 +192,11 @@ parse_date(const char *s, const char *end, time_t *out, char *why,
 		    YEAR_MIN, YEAR_MAX);
 	else if (m < 1 || m > 12)
 		snprintf(why, whysz, "there is no month %d", m);
-	else if (d < 1 || d > days_in_month(y, m))
+	else if (!date_valid(y, m, d))
 		snprintf(why, whysz, "%04d-%02d has %d days", y, m,
-		    days_in_month(y, m));
+		    date_days_in_month(y, m));
 	else {
-		*out = (time_t)days_from_civil(y, m, d) * SECS_PER_DAY;
+		*out = date_utc(y, m, d);
 		return 1;
 	}
 	return 0;
@@ -1339,9 +1315,8 @@ cmvp_apply(const char *registry_path, const struct cmvp_rows *rows,
 	/* checked: today, UTC; fips_load takes years YEAR_MIN to YEAR_MAX. */
 	checked = now - now % SECS_PER_DAY - (now % SECS_PER_DAY < 0 ?
 	    SECS_PER_DAY : 0);
-	if (checked < (time_t)days_from_civil(YEAR_MIN, 1, 1) *
-	    SECS_PER_DAY || checked > (time_t)days_from_civil(YEAR_MAX, 12,
-	    31) * SECS_PER_DAY ||
+	if (checked < date_utc(YEAR_MIN, 1, 1) ||
+	    checked > date_utc(YEAR_MAX, 12, 31) ||
 	    !format_date(checked, checked_s, sizeof(checked_s)))
 		return eseal_err(ESEAL_EINVAL, "cmvp: the clock says %lld "
 		    "seconds since 1970, not a day from %d to %d; set the "

@@ -19,6 +19,7 @@
 
 #include <ini.h>
 
+#include "date.h"
 #include "fips.h"
 
 #define SECTION_MAX	50	/* inih's MAX_SECTION: longer names are cut */
@@ -29,7 +30,6 @@
 #define YEAR_MAX	2199	/* a date beyond this is a typo */
 #define FW_LOWEST	0x0000	/* firmware 0.0: open lower bound */
 #define FW_HIGHEST	0xffff	/* firmware 255.255: open upper bound */
-#define SECS_PER_DAY	86400
 #define MANUFACTURER_MAX (sizeof(((struct p11_identity *)0)->manufacturer) - 1)
 #define MODEL_MAX	(sizeof(((struct p11_identity *)0)->model) - 1)
 
@@ -301,59 +301,17 @@ parse_fw(const char *s, int *out)
 	return 1;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int days[12] =
-	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return 29;
-	return days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* "YYYY-MM-DD", a real calendar date: 00:00 UTC that day. */
 static int
 parse_date(const char *s, time_t *out)
 {
-	int y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
-	    strspn(s + 8, "0123456789") != 2)
-		return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1 ||
-	    d > days_in_month(y, m))
-		return 0;
-	*out = (time_t)days_from_civil(y, m, d) * SECS_PER_DAY;
-	return 1;
+	return date_parse_ymd(s, YEAR_MIN, YEAR_MAX, out);
 }
 
 static void
 format_date(time_t t, char *buf, size_t bufsz)
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, bufsz, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, bufsz, "?");
+	(void)date_format_ymd(t, buf, bufsz);
 }
 
 static int

@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
+#include "date.h"
 #include "policy.h"
 
 #define POLICY_FILE_MAX		(64 * 1024) /* a real policy is a few KB */
@@ -193,45 +194,13 @@ valid_name(const char *s)
 static int
 date_parse(const char *s, time_t *out)
 {
-	struct tm tm, back;
-	int v[3] = { 0, 0, 0 };
-	time_t t;
-
-	if (strlen(s) != DATE_LEN || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0, j = 0; i < DATE_LEN; i++) {
-		if (i == 4 || i == 7) {
-			j++;
-			continue;
-		}
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v[j] = v[j] * 10 + (s[i] - '0');
-	}
-	if (v[0] < POLICY_YEAR_MIN || v[0] > POLICY_YEAR_MAX ||
-	    v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	t = timegm(&tm);
-	/* timegm() normalises 2030-02-30 to March: refuse that. */
-	if (gmtime_r(&t, &back) == NULL || back.tm_mon != v[1] - 1 ||
-	    back.tm_mday != v[2])
-		return 0;
-	*out = t;
-	return 1;
+	return date_parse_ymd(s, POLICY_YEAR_MIN, POLICY_YEAR_MAX, out);
 }
 
 static void
 date_fmt(time_t t, char *buf, size_t sz)
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sz, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, sz, "?");
+	(void)date_format_ymd(t, buf, sz);
 }
 
 /* "P-256", "prime256v1", "brainpoolP256r1", ...: a NID OpenSSL can use. */
