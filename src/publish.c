@@ -145,6 +145,18 @@ load_entry(struct publisher *p, size_t i)
 	struct published_crl c;
 	char path[1024];
 
+	int64_t next;
+
+	/* The number first: the CRL itself may be megabytes. */
+	if (store_crl_next_number(p->ca->store, p->e[i].issuer_id,
+	    p->e[i].shard, &next) == ESEAL_OK) {
+		pthread_mutex_lock(&p->mu);
+		if (p->e[i].crl.der != NULL && p->e[i].crl.number >= next - 1) {
+			pthread_mutex_unlock(&p->mu);
+			return;
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
 	if (crl_latest(p->ca, p->e[i].issuer_id, p->e[i].shard, &sc) != ESEAL_OK)
 		return;
 	pthread_mutex_lock(&p->mu);
