@@ -114,6 +114,9 @@ void		http_stop(struct http_server *);
 /* Handler helpers.  Each replaces the response's body. */
 void		http_set_body(struct http_response *, int status,
 		    const char *content_type, const void *body, size_t len);
+/* As http_set_body, but takes body (malloc'd) instead of copying it. */
+void		http_set_body_owned(struct http_response *, int status,
+		    const char *content_type, void *body, size_t len);
 /* The JSON error for rc, with msg as the message (default: eseal_errmsg). */
 void		http_error(struct http_response *, enum eseal_rc rc,
 		    const char *msg);

@@ -229,8 +229,12 @@ api_crl(void *arg, const struct http_request *req, struct http_response *resp)
 	if ((inm != NULL && strcmp(inm, c.etag) == 0) ||
 	    (inm == NULL && ims != NULL && strcmp(ims, date) == 0))
 		http_set_body(resp, 304, NULL, NULL, 0);
-	else
-		http_set_body(resp, 200, "application/pkix-crl", c.der, c.len);
+	else {
+		/* The copy publish_crl() made is the response body. */
+		http_set_body_owned(resp, 200, "application/pkix-crl", c.der,
+		    c.len);
+		c.der = NULL;
+	}
 	http_add_header(resp, "ETag", c.etag);
 	http_add_header(resp, "Last-Modified", date);
 	/* Caches may keep it until nextUpdate, never past it. */

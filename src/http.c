@@ -90,6 +90,17 @@ http_set_body(struct http_response *r, int status, const char *content_type,
 }
 
 void
+http_set_body_owned(struct http_response *r, int status,
+    const char *content_type, void *body, size_t len)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = content_type;
+	r->body = body;
+	r->body_len = body != NULL ? len : 0;
+}
+
+void
 http_error_status(struct http_response *r, int status, const char *code,
     const char *msg)
 {
