@@ -42,7 +42,7 @@ int		 role_parse(const char *s);
 #define ACCOUNT_TOKEN_LEN	43	/* bearer token: 32 random bytes,
 					   base64url without padding */
 #define ACCOUNT_INITIAL_PW_SIZE	24	/* buffer for an initial password:
-					   "xxxxx-xxxxx-xxxxx-xxxxx" and NUL */
+					   four groups of five characters, three hyphens and NUL */
 #define ACCOUNT_ADDR_MAX	64	/* client address kept with a session */
 
 struct account_params {

@@ -243,7 +243,7 @@ dummy_get(const struct account_params *p, char *out)
 	return rc;
 }
 
-/* A new initial password: "xxxxx-xxxxx-xxxxx-xxxxx". */
+/* A new initial password: four groups of five characters joined by "-". */
 static void
 initial_password(char *out)
 {

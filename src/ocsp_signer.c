@@ -92,7 +92,7 @@ signer_cn(const struct issuer *is, char *buf, size_t bufsz)
 	    X509_NAME_get_entry(n, i)))) > 0)
 		base = (const char *)utf8;
 	for (; base[keep] != '\0'; keep++) {
-		/* A character starts at every byte that is not 10xxxxxx. */
+		/* A character starts at every byte that is not a continuation byte (top bits 10). */
 		if (((unsigned char)base[keep] & 0xc0) != 0x80 &&
 		    ++chars > room)
 			break;
