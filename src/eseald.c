@@ -232,6 +232,11 @@ main(int argc, char **argv)
 		pc.listen = c->publish_listen;
 		pc.tls_cert = pc.tls_key = pc.client_ca = NULL;
 		pc.mtls = HTTP_MTLS_OFF;
+		/*
+		 * Relying parties behind one NAT or CDN address share it: the
+		 * publication listener keeps only the total limit.
+		 */
+		pc.conn_per_ip = (unsigned)c->http_conn_max;
 		if (http_start(&pc, publish_routes, &app, &pub) != ESEAL_OK) {
 			log_error("msg=\"cannot start\" error=\"%s\"",
 			    eseal_errmsg());
