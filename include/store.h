@@ -107,6 +107,11 @@ enum eseal_rc	store_issuer_list(struct store *, struct store_issuer **out,
 void		store_issuer_list_free(struct store_issuer *, size_t);
 void		store_issuer_clear(struct store_issuer *);
 int		store_issuer_count(struct store *);
+/*
+ * A short text that changes whenever an issuer is added or changed, by
+ * this process or another: for caches of parsed issuers.
+ */
+enum eseal_rc	store_issuer_generation(struct store *, char *buf, size_t len);
 
 /* Certificates.  EEXIST if the serial was ever used. */
 enum eseal_rc	store_cert_insert_pending(struct store *,

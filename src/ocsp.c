@@ -212,28 +212,49 @@ ocsp_req_free(struct ocsp_req *r)
 /* --- answering -------------------------------------------------------- */
 
 /*
- * The one issuer of ours that every CertID names.  ESEAL_ENOTFOUND (to be
- * answered unauthorized) if a CertID names none, or they name several.
+ * The CA certificates, parsed once and kept until an issuer is added or
+ * changed (store_issuer_generation): parsing them on every request cost
+ * more than signing the response.  One cache per process, for the store it
+ * was filled from.
  */
+#define ISSUER_GEN_MAX	128
+
+static struct {
+	pthread_mutex_t	 mu;
+	struct store	*store;
+	char		 gen[ISSUER_GEN_MAX];
+	size_t		 n;
+	int64_t		*ids;
+	X509		**certs;
+} icache = { PTHREAD_MUTEX_INITIALIZER, NULL, "", 0, NULL, NULL };
+
+/* Refreshes icache if needed.  Caller holds icache.mu. */
 static enum eseal_rc
-find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
+icache_load(struct ca *ca)
 {
 	struct store_issuer *recs = NULL;
-	OCSP_CERTID *ours;
-	X509 **certs = NULL;
 	const unsigned char *p;
-	size_t n = 0;
-	int64_t found = 0, match;
+	char gen[ISSUER_GEN_MAX];
 	enum eseal_rc rc;
+	size_t n = 0, nrecs = 0;
+	int64_t *ids = NULL;
+	X509 **certs = NULL;
 
-	*out = NULL;
-	if ((rc = store_issuer_list(ca->store, &recs, &n)) != ESEAL_OK)
+	if ((rc = store_issuer_generation(ca->store, gen, sizeof(gen))) !=
+	    ESEAL_OK)
 		return rc;
-	if (n > 0 && (certs = calloc(n, sizeof(*certs))) == NULL) {
+	if (icache.store == ca->store && strcmp(icache.gen, gen) == 0)
+		return ESEAL_OK;
+	if ((rc = store_issuer_list(ca->store, &recs, &nrecs)) != ESEAL_OK)
+		return rc;
+	n = nrecs;
+	if (n > 0 && ((certs = calloc(n, sizeof(*certs))) == NULL ||
+	    (ids = calloc(n, sizeof(*ids))) == NULL)) {
 		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
 		goto out;
 	}
 	for (size_t j = 0; j < n; j++) {
+		ids[j] = recs[j].id;
 		p = recs[j].cert;
 		if ((certs[j] = d2i_X509(NULL, &p, (long)recs[j].cert_len))
 		    == NULL) {
@@ -243,17 +264,53 @@ find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 			goto out;
 		}
 	}
+	for (size_t j = 0; j < icache.n; j++)
+		X509_free(icache.certs[j]);
+	free(icache.certs);
+	free(icache.ids);
+	icache.store = ca->store;
+	snprintf(icache.gen, sizeof(icache.gen), "%s", gen);
+	icache.n = n;
+	icache.ids = ids;
+	icache.certs = certs;
+	ids = NULL;
+	certs = NULL;
+	n = 0;
+out:
+	for (size_t j = 0; certs != NULL && j < n; j++)
+		X509_free(certs[j]);
+	free(certs);
+	free(ids);
+	store_issuer_list_free(recs, nrecs);
+	return rc;
+}
+
+/*
+ * The one issuer of ours that every CertID names.  ESEAL_ENOTFOUND (to be
+ * answered unauthorized) if a CertID names none, or they name several.
+ */
+static enum eseal_rc
+find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
+{
+	OCSP_CERTID *ours;
+	int64_t found = 0, match;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&icache.mu);
+	if ((rc = icache_load(ca)) != ESEAL_OK)
+		goto out;
 	for (int i = 0; i < r->n; i++) {
 		match = 0;
-		for (size_t j = 0; j < n && match == 0; j++) {
+		for (size_t j = 0; j < icache.n && match == 0; j++) {
 			if ((ours = OCSP_cert_to_id(r->ids[i].md, NULL,
-			    certs[j])) == NULL) {
+			    icache.certs[j])) == NULL) {
 				rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of "
 				    "memory");
 				goto out;
 			}
 			if (OCSP_id_issuer_cmp(ours, r->ids[i].cid) == 0)
-				match = recs[j].id;
+				match = icache.ids[j];
 			OCSP_CERTID_free(ours);
 		}
 		if (match == 0) {
@@ -271,13 +328,11 @@ find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 		}
 		found = match;
 	}
-	rc = issuer_by_id(ca, found, out);
 out:
-	for (size_t j = 0; certs != NULL && j < n; j++)
-		X509_free(certs[j]);
-	free(certs);
-	store_issuer_list_free(recs, n);
-	return rc;
+	pthread_mutex_unlock(&icache.mu);
+	if (rc != ESEAL_OK)
+		return rc;
+	return issuer_by_id(ca, found, out);
 }
 
 struct status {

@@ -496,6 +496,29 @@ count_query(struct store *s, const char *sql, const char *arg)
 	return n;
 }
 
+enum eseal_rc
+store_issuer_generation(struct store *s, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	buf[0] = '\0';
+	lock(s);
+	if ((rc = store_prepare(s, "SELECT COUNT(*) || '/' || "
+	    "COALESCE(MAX(id), 0) || '/' || COALESCE(SUM(length(cert)), 0) || "
+	    "'/' || COALESCE(MAX(created), 0) || '/' || COALESCE(SUM(status = "
+	    "'active'), 0) || '/' || COALESCE(hex(MAX(key_id)), '') || '/' || "
+	    "COALESCE(hex(MIN(key_id)), '') FROM issuers", &st)) == ESEAL_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			store_col_text(st, 0, buf, len);
+		else
+			rc = store_dberr(s, "read issuers");
+		sqlite3_finalize(st);
+	}
+	unlock(s);
+	return rc;
+}
+
 int
 store_issuer_count(struct store *s)
 {
