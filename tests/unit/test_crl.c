@@ -27,78 +27,28 @@
 
 #define NCERTS	8	/* certificates issued in the shard tests */
 
-struct fixture {
-	char		*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct profile	*profile;
-	struct org	 org;
-	struct csr	*csr;
-	struct crl_params p;
-};
+/* CRL parameters as the daemon sets them: the profile's template, the base. */
+static struct crl_params crlp;
 
 static void
-setup(struct fixture *f, const char *ca_key, int shards)
+setup(struct tu_ca *f, const char *ca_key, int shards)
 {
-	struct issuer_params ip;
-	struct org subj;
-	char *confpath, *pin, *csrpath;
-	unsigned char *buf;
-	size_t len;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "crl");
-	free(pin);
-	confpath = tu_conf(f->dir, "crl", NULL);
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
-	memset(&ip, 0, sizeof(ip));
-	ip.name = "test-ca";
-	ip.key_type = (enum key_type)key_type_parse(ca_key);
-	ip.subject = &subj;
-	ip.validity_days = 3650;
-	ip.crl_shards = shards;
-	ck_assert_msg(issuer_create(&f->ca, &ip, time(NULL), "test",
-	    &f->issuer) == ESEAL_OK, "%s", eseal_errmsg());
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
-	csrpath = tu_csr(f->dir, "ee", "ec:P-256");
-	buf = tu_read(csrpath, &len);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(csr_parse(buf, len, &f->csr), ESEAL_OK);
-	free(buf);
-	free(csrpath);
-	/* As the daemon will: the profile's template and the base URL. */
-	f->p.url_template = f->profile->crl_url;
-	f->p.base_url = f->conf->publish_base_url;
-	f->p.actor = "crl-test";
+	tu_ca_setup(f, "crl", ca_key, shards);
+	memset(&crlp, 0, sizeof(crlp));
+	crlp.url_template = f->profile->crl_url;
+	crlp.base_url = f->conf->publish_base_url;
+	crlp.actor = "crl-test";
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
-	csr_free(f->csr);
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	free(f->dir);
+	tu_ca_teardown(f);
 }
 
 /* Issues one certificate valid for days; returns it, serial in serial. */
 static X509 *
-issue(struct fixture *f, int days, char serial[STORE_SERIAL_HEX_MAX])
+issue(struct tu_ca *f, int days, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct issue_request req;
 	struct issue_result res;
@@ -122,7 +72,7 @@ issue(struct fixture *f, int days, char serial[STORE_SERIAL_HEX_MAX])
 }
 
 static void
-revoke(struct fixture *f, const char *serial, enum revoke_reason reason,
+revoke(struct tu_ca *f, const char *serial, enum revoke_reason reason,
     int64_t inv, int64_t now)
 {
 	struct revoke_request rr;
@@ -138,14 +88,14 @@ revoke(struct fixture *f, const char *serial, enum revoke_reason reason,
 
 /* Generates shard's CRL at now and parses it as a relying party would. */
 static X509_CRL *
-generate(struct fixture *f, int shard, int64_t now, int64_t *number)
+generate(struct tu_ca *f, int shard, int64_t now, int64_t *number)
 {
 	unsigned char *der;
 	const unsigned char *p;
 	size_t len;
 	X509_CRL *crl;
 
-	ck_assert_msg(crl_generate(&f->ca, f->issuer, shard, now, &f->p, &der,
+	ck_assert_msg(crl_generate(&f->ca, f->issuer, shard, now, &crlp, &der,
 	    &len, number) == ESEAL_OK, "%s", eseal_errmsg());
 	p = der;
 	crl = d2i_X509_CRL(NULL, &p, (long)len);
@@ -212,7 +162,7 @@ entry_reason(X509_REVOKED *r)
 
 /* X509_V_OK or the error OpenSSL's path validation with CRLs gives. */
 static int
-rp_verify(struct fixture *f, X509 *leaf, X509_CRL **crls, int n)
+rp_verify(struct tu_ca *f, X509 *leaf, X509_CRL **crls, int n)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -241,7 +191,7 @@ static const struct {
 
 START_TEST(test_empty_crl)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_crl latest;
 	AUTHORITY_KEYID *aki;
 	ASN1_OBJECT *obj;
@@ -318,7 +268,7 @@ END_TEST
 
 START_TEST(test_number_increases)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_crl latest;
 	X509_CRL *crl;
 	int64_t now = time(NULL), number;
@@ -341,7 +291,7 @@ END_TEST
 
 START_TEST(test_entries)
 {
-	struct fixture f;
+	struct tu_ca f;
 	X509 *a, *b, *c, *d;
 	X509_REVOKED *r;
 	X509_CRL *crl;
@@ -411,7 +361,7 @@ END_TEST
 
 START_TEST(test_expired_stay_listed)
 {
-	struct fixture f;
+	struct tu_ca f;
 	X509 *x;
 	X509_CRL *crl;
 	char serial[STORE_SERIAL_HEX_MAX];
@@ -432,7 +382,7 @@ END_TEST
 /* [publish] expired_on_crl = 0: expired entries leave, no 2.5.29.60. */
 START_TEST(test_expired_dropped_when_configured)
 {
-	struct fixture f;
+	struct tu_ca f;
 	X509 *x;
 	X509_CRL *crl;
 	ASN1_OBJECT *eco = OBJ_txt2obj(CRL_OID_EXPIRED_CERTS_ON_CRL, 1);
@@ -446,7 +396,7 @@ START_TEST(test_expired_dropped_when_configured)
 	ck_assert_ptr_nonnull(find_entry(crl, x));	/* not expired yet */
 	ck_assert_int_ge(X509_CRL_get_ext_by_OBJ(crl, eco, -1), 0);
 	X509_CRL_free(crl);
-	f.p.drop_expired = 1;
+	crlp.drop_expired = 1;
 	crl = generate(&f, 0, now + 31 * 86400, &number);
 	ck_assert_ptr_null(find_entry(crl, x));
 	ck_assert_int_eq(X509_CRL_get_ext_by_OBJ(crl, eco, -1), -1);
@@ -480,7 +430,7 @@ cdp_uri(X509 *x, char *buf, size_t len)
 
 START_TEST(test_shards)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_crl latest;
 	X509 *x[NCERTS];
 	X509_CRL *crls[4];
@@ -551,7 +501,7 @@ START_TEST(test_shards)
 	for (int s = 0; s < 4; s++)
 		X509_CRL_free(crls[s]);
 	/* After a revocation: the CRL of that certificate's shard. */
-	ck_assert_int_eq(crl_generate_for(&f.ca, serial[0], now + 1, &f.p,
+	ck_assert_int_eq(crl_generate_for(&f.ca, serial[0], now + 1, &crlp,
 	    &number), ESEAL_OK);
 	ck_assert_int_eq(number, 2);
 	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id,
@@ -559,7 +509,7 @@ START_TEST(test_shards)
 	ck_assert_int_eq(latest.number, 2);
 	ck_assert_int_eq(latest.this_update, now + 1);
 	store_crl_clear(&latest);
-	ck_assert_int_eq(crl_generate_for(&f.ca, "77", now, &f.p, &number),
+	ck_assert_int_eq(crl_generate_for(&f.ca, "77", now, &crlp, &number),
 	    ESEAL_ENOTFOUND);
 	teardown(&f);
 }
@@ -567,12 +517,12 @@ END_TEST
 
 START_TEST(test_generate_all_and_audit)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_crl latest;
 	int made = -1;
 
 	setup(&f, "ec-p256", 2);
-	ck_assert_int_eq(crl_generate_all(&f.ca, time(NULL), &f.p, &made),
+	ck_assert_int_eq(crl_generate_all(&f.ca, time(NULL), &crlp, &made),
 	    ESEAL_OK);
 	ck_assert_int_eq(made, 2);
 	for (int s = 0; s < 2; s++) {
@@ -583,7 +533,7 @@ START_TEST(test_generate_all_and_audit)
 	}
 	/* After the CA expired: nothing to vouch for any more. */
 	ck_assert_int_eq(crl_generate_all(&f.ca, f.issuer->rec.not_after + 1,
-	    &f.p, &made), ESEAL_OK);
+	    &crlp, &made), ESEAL_OK);
 	ck_assert_int_eq(made, 0);
 	teardown(&f);
 }
@@ -603,7 +553,7 @@ count_action(const struct store_audit *a, void *arg)
 
 START_TEST(test_audited)
 {
-	struct fixture f;
+	struct tu_ca f;
 	X509_CRL *crl;
 	int64_t number, n;
 	int found = 0;
@@ -621,18 +571,18 @@ END_TEST
 
 START_TEST(test_bad_parameters)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct crl_params p;
 	unsigned char *der = NULL;
 	size_t len = 0;
 	int64_t number, now = time(NULL);
 
 	setup(&f, "ec-p256", 2);
-	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 2, now, &f.p, &der, &len,
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 2, now, &crlp, &der, &len,
 	    &number), ESEAL_EINVAL);
-	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, -1, now, &f.p, &der,
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, -1, now, &crlp, &der,
 	    &len, &number), ESEAL_EINVAL);
-	p = f.p;
+	p = crlp;
 	p.validity_secs = CRL_VALIDITY_MAX + 1;
 	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
 	    &number), ESEAL_EINVAL);
@@ -641,19 +591,19 @@ START_TEST(test_bad_parameters)
 	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
 	    &number), ESEAL_EINVAL);
 	/* Two shards cannot share one URL. */
-	p = f.p;
+	p = crlp;
 	p.url_template = "{base}/crl/{issuer}.crl";
 	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
 	    &number), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "{shard}"));
-	p = f.p;
+	p = crlp;
 	p.actor = NULL;
 	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
 	    &number), ESEAL_EINVAL);
 	ck_assert_ptr_null(der);
 	ck_assert_uint_eq(len, 0);
 	/* A short validity is taken as given. */
-	p = f.p;
+	p = crlp;
 	p.validity_secs = 3600;
 	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 1, now, &p, &der, &len,
 	    &number), ESEAL_OK);
@@ -664,7 +614,7 @@ END_TEST
 
 START_TEST(test_no_token)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_crl latest;
 	unsigned char *der = NULL;
 	size_t len = 0;
@@ -673,7 +623,7 @@ START_TEST(test_no_token)
 	setup(&f, "ec-p256", 1);
 	p11_close(f.ca.token);
 	f.ca.token = NULL;
-	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, time(NULL), &f.p,
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, time(NULL), &crlp,
 	    &der, &len, &number), ESEAL_EHSM);
 	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id, 0, &latest),
 	    ESEAL_ENOTFOUND);

@@ -20,59 +20,16 @@
 #include "issuer.h"
 #include "testutil.h"
 
-struct fixture {
-	const char	*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct org	 org;
-	struct profile	*profile;
-};
-
 static void
-setup(struct fixture *f, const char *ca_key)
+setup(struct tu_ca *f, const char *ca_key)
 {
-	struct issuer_params ip;
-	struct org subj;
-	char extra[128], *confpath, *pin;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "issue");
-	free(pin);
-	snprintf(extra, sizeof(extra), "[issue]\nvalidity_days = 365\n");
-	confpath = tu_conf(f->dir, "issue", extra);
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
-	memset(&ip, 0, sizeof(ip));
-	ip.name = "test-ca";
-	ip.key_type = (enum key_type)key_type_parse(ca_key);
-	ip.subject = &subj;
-	ip.validity_days = 3650;
-	ip.crl_shards = 1;
-	ck_assert_int_eq(issuer_create(&f->ca, &ip, time(NULL), "test",
-	    &f->issuer), ESEAL_OK);
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
+	tu_ca_setup(f, "issue", ca_key, 1);
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	free((char *)f->dir);
+	tu_ca_teardown(f);
 }
 
 static struct csr *
@@ -111,7 +68,7 @@ static const char *const pairs[][2] = {
 
 START_TEST(test_issue_verifies)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	struct store_cert row;
@@ -171,7 +128,7 @@ END_TEST
 
 START_TEST(test_ca_certificate)
 {
-	struct fixture f;
+	struct tu_ca f;
 	X509 *x;
 	int crit = -1;
 	BASIC_CONSTRAINTS *bc;
@@ -198,7 +155,7 @@ END_TEST
 
 START_TEST(test_pending_finished_at_next_open)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct store_cert row;
 	struct csr *csr;
@@ -239,7 +196,7 @@ END_TEST
 
 START_TEST(test_pending_with_bad_tbs_is_failed)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_cert c, row;
 	static unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
 	int fin, fl;
@@ -265,7 +222,7 @@ END_TEST
 
 START_TEST(test_validity_capped_by_ca)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	struct csr *csr;
@@ -301,7 +258,7 @@ sign_req_cb(EVP_PKEY *key, void *arg)
 /* A CSR whose key is the issuer's own (signed by the HSM) is refused. */
 START_TEST(test_csr_with_issuer_key_refused)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	struct csr *csr = NULL;

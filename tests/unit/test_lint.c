@@ -9,7 +9,6 @@
  */
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +32,6 @@
 
 /* --- fixture: a SoftHSM token and a CA, as in test_issue.c ------------- */
 
-struct fixture {
-	char		*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct org	 org;
-	struct profile	*profile;
-	struct csr	*csr;
-};
-
 /* What a tamper hook needs besides the certificate (it gets no argument). */
 static X509			*g_issuer;	/* the CA certificate */
 static const struct profile	*g_profile;
@@ -55,83 +44,24 @@ top(void)
 	return t != NULL ? t : ".";
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static struct csr *
-make_csr(const char *dir, const char *keyspec)
-{
-	char *path = tu_csr(dir, "ee", keyspec);
-	unsigned char *buf;
-	struct csr *c = NULL;
-	size_t len;
-
-	buf = tu_read(path, &len);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(csr_parse(buf, len, &c), ESEAL_OK);
-	free(buf);
-	free(path);
-	return c;
-}
-
 static void
-setup(struct fixture *f)
+setup(struct tu_ca *f)
 {
-	struct issuer_params ip;
-	struct org subj;
-	char *confpath, *pin;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "lint");
-	free(pin);
-	confpath = tu_conf(f->dir, "lint", "");
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
-	memset(&ip, 0, sizeof(ip));
-	ip.name = "test-ca";
-	ip.key_type = KEY_EC_P256;
-	ip.subject = &subj;
-	ip.validity_days = 3650;
-	ip.crl_shards = 1;
-	ck_assert_msg(issuer_create(&f->ca, &ip, time(NULL), "test",
-	    &f->issuer) == ESEAL_OK, "%s", eseal_errmsg());
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
-	f->csr = make_csr(f->dir, "ec:P-256");
+	tu_ca_setup(f, "lint", "ec-p256", 1);
 	g_issuer = f->issuer->cert;
 	g_profile = f->profile;
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
 	g_issuer = NULL;
 	g_profile = NULL;
-	csr_free(f->csr);
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f->dir);
+	tu_ca_teardown(f);
 }
 
 static void
-request(struct fixture *f, struct issue_request *req, void (*tamper)(X509 *))
+request(struct tu_ca *f, struct issue_request *req, void (*tamper)(X509 *))
 {
 	memset(req, 0, sizeof(*req));
 	req->profile = f->profile;
@@ -618,7 +548,7 @@ static const struct {
 
 START_TEST(test_tamper_refused)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	unsigned long uses;
@@ -668,7 +598,7 @@ t_nothing(X509 *x)
 /* The untouched certificate passes, and the HSM signs exactly once. */
 START_TEST(test_untampered_passes)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	const unsigned char *p;
@@ -696,7 +626,7 @@ END_TEST
 /* Exactly the profile's maximum validity is allowed (the boundary). */
 START_TEST(test_max_validity_passes)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	const unsigned char *p;
@@ -726,7 +656,7 @@ END_TEST
 /* A QSCD request with the profile's qc_sscd: QcSSCD present and accepted. */
 START_TEST(test_qscd_request_passes)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issue_request req;
 	struct issue_result res;
 	struct qcs_info qi;

@@ -37,81 +37,26 @@
 #include "revoke.h"
 #include "testutil.h"
 
-struct fixture {
-	char		*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct profile	*profile;
-	struct org	 org;
-	struct csr	*csr;
-};
-
 static struct issuer *
-make_issuer(struct fixture *f, const char *name, const char *key)
+make_issuer(struct tu_ca *f, const char *name, const char *key)
 {
-	struct issuer_params ip;
-	struct org subj;
-	struct issuer *is = NULL;
-
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
-	memset(&ip, 0, sizeof(ip));
-	ip.name = name;
-	ip.key_type = (enum key_type)key_type_parse(key);
-	ip.subject = &subj;
-	ip.validity_days = 3650;
-	ip.crl_shards = 1;
-	ck_assert_msg(issuer_create(&f->ca, &ip, time(NULL), "test", &is) ==
-	    ESEAL_OK, "%s", eseal_errmsg());
-	return is;
+	return tu_ca_issuer(f, name, key, "Test CA", 3650, 1, time(NULL));
 }
 
 static void
-setup(struct fixture *f, const char *ca_key)
+setup(struct tu_ca *f, const char *ca_key)
 {
-	char *confpath, *pin, *csrpath;
-	unsigned char *buf;
-	size_t len;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "ocsp");
-	free(pin);
-	confpath = tu_conf(f->dir, "ocsp", NULL);
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
-	f->issuer = make_issuer(f, "test-ca", ca_key);
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
-	csrpath = tu_csr(f->dir, "ee", "ec:P-256");
-	buf = tu_read(csrpath, &len);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(csr_parse(buf, len, &f->csr), ESEAL_OK);
-	free(buf);
-	free(csrpath);
+	tu_ca_setup(f, "ocsp", ca_key, 1);
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
-	csr_free(f->csr);
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	free(f->dir);
+	tu_ca_teardown(f);
 }
 
 static X509 *
-issue(struct fixture *f, int days, char serial[STORE_SERIAL_HEX_MAX])
+issue(struct tu_ca *f, int days, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct issue_request req;
 	struct issue_result res;
@@ -135,7 +80,7 @@ issue(struct fixture *f, int days, char serial[STORE_SERIAL_HEX_MAX])
 }
 
 static void
-revoke(struct fixture *f, const char *serial, enum revoke_reason reason,
+revoke(struct tu_ca *f, const char *serial, enum revoke_reason reason,
     int64_t inv, int64_t now)
 {
 	struct revoke_request rr;
@@ -183,7 +128,7 @@ req_der(OCSP_REQUEST *req, size_t *len, int keep)
 
 /* Answers der at now; the response parsed exactly, its status checked. */
 static OCSP_RESPONSE *
-ask(struct fixture *f, const unsigned char *der, size_t len, int64_t now,
+ask(struct tu_ca *f, const unsigned char *der, size_t len, int64_t now,
     int want)
 {
 	unsigned char *resp = NULL;
@@ -214,7 +159,7 @@ ask(struct fixture *f, const unsigned char *der, size_t len, int64_t now,
 
 /* The basic response, verified as a relying party trusting the CA does. */
 static OCSP_BASICRESP *
-verified(struct fixture *f, OCSP_RESPONSE *r, X509 *ca)
+verified(struct tu_ca *f, OCSP_RESPONSE *r, X509 *ca)
 {
 	OCSP_BASICRESP *bs = OCSP_response_get1_basic(r);
 	STACK_OF(X509) *certs = sk_X509_new_null();
@@ -244,7 +189,7 @@ gt_time(const ASN1_GENERALIZEDTIME *t)
 
 /* archiveCutoff of a SingleResponse = the CA's notBefore. */
 static void
-check_cutoff(struct fixture *f, OCSP_SINGLERESP *single)
+check_cutoff(struct tu_ca *f, OCSP_SINGLERESP *single)
 {
 	ASN1_GENERALIZEDTIME *gt;
 	int crit = -1;
@@ -261,7 +206,7 @@ static const char *const keys[] = { "ec-p256", "rsa-3072", "ec-p384" };
 
 START_TEST(test_statuses)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	OCSP_BASICRESP *bs;
@@ -363,7 +308,7 @@ END_TEST
 
 START_TEST(test_sha256_certid_no_nonce)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	OCSP_BASICRESP *bs;
@@ -421,7 +366,7 @@ stranger_ca(void)
 
 START_TEST(test_unauthorized)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	unsigned char *der;
@@ -456,7 +401,7 @@ END_TEST
 
 START_TEST(test_two_issuers)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct issuer *next;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
@@ -524,7 +469,7 @@ END_TEST
 
 START_TEST(test_not_issued_is_unknown)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_cert c;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
@@ -564,7 +509,7 @@ END_TEST
 
 START_TEST(test_expired_still_answered)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	OCSP_BASICRESP *bs;
@@ -604,7 +549,7 @@ END_TEST
 
 START_TEST(test_certid_limit)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	OCSP_BASICRESP *bs;
@@ -640,7 +585,7 @@ END_TEST
 
 START_TEST(test_try_later_without_hsm)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	unsigned char *der;
@@ -666,7 +611,7 @@ END_TEST
 START_TEST(test_malformed)
 {
 	static const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
 	unsigned char *der, *more;
@@ -717,7 +662,7 @@ END_TEST
  * of *rlen bytes, its status checked; *nu (if not NULL) its nextUpdate.
  */
 static unsigned char *
-answer(struct fixture *f, const unsigned char *der, size_t len, int64_t now,
+answer(struct tu_ca *f, const unsigned char *der, size_t len, int64_t now,
     const struct ocsp_options *o, size_t *rlen, int want, int64_t *nu)
 {
 	unsigned char *resp = NULL;
@@ -759,7 +704,7 @@ single_status(const unsigned char *resp, size_t rlen, int *reason,
 
 /* A request for one certificate, with or without a nonce. */
 static unsigned char *
-one_request(struct fixture *f, X509 *x, int nonce, size_t *len)
+one_request(struct tu_ca *f, X509 *x, int nonce, size_t *len)
 {
 	OCSP_REQUEST *req = OCSP_REQUEST_new();
 
@@ -792,7 +737,7 @@ entries(void)
 
 START_TEST(test_cache_hit)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(0, 0);
 	unsigned char *der, *a, *b, *c;
 	char serial[STORE_SERIAL_HEX_MAX];
@@ -846,7 +791,7 @@ END_TEST
 /* A nonce is echoed fresh: never served from, nor kept in, the cache. */
 START_TEST(test_cache_nonce)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(0, 0);
 	OCSP_REQUEST *req;
 	OCSP_RESPONSE *r;
@@ -891,7 +836,7 @@ END_TEST
 /* After a revocation and ocsp_cache_invalidate(), the answer is revoked. */
 START_TEST(test_cache_invalidate_after_revoke)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(0, 0);
 	struct ocsp_cache_stats st0, st1;
 	unsigned char *der, *resp;
@@ -946,7 +891,7 @@ END_TEST
  */
 START_TEST(test_cache_revoked_elsewhere)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(0, 0);
 	unsigned char *der, *resp;
 	char serial[STORE_SERIAL_HEX_MAX];
@@ -986,7 +931,7 @@ END_TEST
 /* Served until half the validity has passed, never before thisUpdate. */
 START_TEST(test_cache_half_validity)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(3600, 0), o2 = cached(7200, 0);
 	unsigned char *der, *resp;
 	char serial[STORE_SERIAL_HEX_MAX];
@@ -1030,7 +975,7 @@ END_TEST
 /* Several CertIDs, unknown serials, and other options are not shared. */
 START_TEST(test_cache_not_kept)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_options o = cached(0, 0), od = cached(0, 1);
 	OCSP_REQUEST *req;
 	unsigned char *der;
@@ -1341,7 +1286,7 @@ END_TEST
 
 START_TEST(test_data_whole_responder)
 {
-	struct fixture f;
+	struct tu_ca f;
 	OCSP_RESPONSE *r;
 	unsigned char *buf;
 	char *p;
@@ -1384,7 +1329,7 @@ write_pem(const char *path, X509 *x)
 
 START_TEST(test_openssl_client)
 {
-	struct fixture f;
+	struct tu_ca f;
 	unsigned char *req, *resp = NULL;
 	char serial[STORE_SERIAL_HEX_MAX], path[1024], cmd[4096], *out;
 	size_t len, rlen = 0;

@@ -31,84 +31,30 @@
 #include "revoke.h"
 #include "testutil.h"
 
-struct fixture {
-	char		*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct profile	*profile;
-	struct org	 org;
-	struct csr	*csr;
-};
-
 static struct issuer *
-make_issuer(struct fixture *f, const char *name, const char *key,
+make_issuer(struct tu_ca *f, const char *name, const char *key,
     const char *cn, int days, int64_t now)
 {
-	struct issuer_params ip;
-	struct org subj;
-	struct issuer *is = NULL;
-
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "%s", cn);
-	memset(&ip, 0, sizeof(ip));
-	ip.name = name;
-	ip.key_type = (enum key_type)key_type_parse(key);
-	ip.subject = &subj;
-	ip.validity_days = days;
-	ip.crl_shards = 1;
-	ck_assert_msg(issuer_create(&f->ca, &ip, now, "test", &is) ==
-	    ESEAL_OK, "%s", eseal_errmsg());
-	return is;
+	return tu_ca_issuer(f, name, key, cn, days, 1, (time_t)now);
 }
 
 static void
-setup(struct fixture *f, const char *ca_key)
+setup(struct tu_ca *f, const char *ca_key)
 {
-	char *confpath, *pin, *csrpath;
-	unsigned char *buf;
-	size_t len;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "ocspsigner");
-	free(pin);
-	confpath = tu_conf(f->dir, "ocspsigner", NULL);
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
+	tu_ca_setup(f, "ocspsigner", NULL, 1);
 	if (ca_key != NULL)
 		f->issuer = make_issuer(f, "test-ca", ca_key, "Test CA", 3650,
 		    time(NULL));
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
-	csrpath = tu_csr(f->dir, "ee", "ec:P-256");
-	buf = tu_read(csrpath, &len);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(csr_parse(buf, len, &f->csr), ESEAL_OK);
-	free(buf);
-	free(csrpath);
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
-	csr_free(f->csr);
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	free(f->dir);
+	tu_ca_teardown(f);
 }
 
 static struct ocsp_signer *
-make_signer(struct fixture *f, const char *key, int days, int64_t now)
+make_signer(struct tu_ca *f, const char *key, int days, int64_t now)
 {
 	struct ocsp_signer *sg = NULL;
 
@@ -120,7 +66,7 @@ make_signer(struct fixture *f, const char *key, int days, int64_t now)
 }
 
 static X509 *
-issue(struct fixture *f, char serial[STORE_SERIAL_HEX_MAX])
+issue(struct tu_ca *f, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct issue_request req;
 	struct issue_result res;
@@ -184,7 +130,7 @@ count_action(const struct store_audit *a, void *arg)
 }
 
 static int
-audit_count(struct fixture *f, const char *action, char *detail, size_t sz)
+audit_count(struct tu_ca *f, const char *action, char *detail, size_t sz)
 {
 	struct audit_count c;
 
@@ -199,7 +145,7 @@ audit_count(struct fixture *f, const char *action, char *detail, size_t sz)
 
 /* Private keys on the token, and whether one has that CKA_ID and label. */
 static size_t
-token_keys(struct fixture *f, const struct ocsp_signer *sg, int *found)
+token_keys(struct tu_ca *f, const struct ocsp_signer *sg, int *found)
 {
 	struct p11_key_info *k = NULL;
 	size_t n = 0, priv = 0;
@@ -233,7 +179,7 @@ static const struct {
 
 START_TEST(test_signer_certificate)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg, *cur;
 	struct store_cert row;
 	const ASN1_OCTET_STRING *ski, *aki, *v;
@@ -328,7 +274,7 @@ END_TEST
 
 START_TEST(test_signer_validity)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg, *cur;
 	struct issuer *shortca;
 	char detail[256];
@@ -390,7 +336,7 @@ END_TEST
 /* A 64-character CA name is cut so that the CN stays within 64. */
 START_TEST(test_signer_long_cn)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg;
 	char cn[PROFILE_ATTR_MAX] = "", want[PROFILE_ATTR_MAX] = "";
 	char *got;
@@ -415,7 +361,7 @@ END_TEST
 
 /* SoftHSM as a validated module with that status (CMVP #9999, a test value). */
 static void
-registry(struct fixture *f, const char *status)
+registry(struct tu_ca *f, const char *status)
 {
 	char buf[1024], *path;
 
@@ -435,7 +381,7 @@ registry(struct fixture *f, const char *status)
 
 START_TEST(test_signer_fips_historical)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg = NULL;
 	int64_t now;
 	size_t keys, certs;
@@ -472,7 +418,7 @@ END_TEST
 
 /* Answers der with the options; the response parsed exactly. */
 static OCSP_RESPONSE *
-ask(struct fixture *f, const unsigned char *der, size_t len, int64_t now,
+ask(struct tu_ca *f, const unsigned char *der, size_t len, int64_t now,
     int delegated, int64_t *next_update)
 {
 	struct ocsp_options o;
@@ -553,7 +499,7 @@ verified_by_ca_only(OCSP_RESPONSE *r, X509 *ca, int delegated)
 
 START_TEST(test_delegated_response)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg;
 	struct revoke_request rr;
 	OCSP_RESPONSE *r;
@@ -645,7 +591,7 @@ END_TEST
  */
 START_TEST(test_delegated_fallback)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg;
 	OCSP_RESPONSE *r;
 	OCSP_BASICRESP *bs;
@@ -721,7 +667,7 @@ write_pem(const char *path, X509 *x)
 /* openssl ocsp, trusting only the CA certificate (no -VAfile). */
 START_TEST(test_delegated_openssl_client)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct ocsp_signer *sg;
 	struct ocsp_options o;
 	unsigned char *req, *resp = NULL;

@@ -18,72 +18,20 @@
 #include "revoke.h"
 #include "testutil.h"
 
-struct fixture {
-	char		*dir;
-	struct conf	*conf;
-	struct ca	 ca;
-	struct issuer	*issuer;
-	struct profile	*profile;
-	struct org	 org;
-	struct csr	*csr;
-};
-
 static void
-setup(struct fixture *f)
+setup(struct tu_ca *f)
 {
-	struct issuer_params ip;
-	struct org subj;
-	char *confpath, *pin, *csrpath;
-	unsigned char *buf;
-	size_t len;
-
-	memset(f, 0, sizeof(*f));
-	f->dir = strdup(tu_tmpdir());
-	pin = tu_softhsm(f->dir, "revoke");
-	free(pin);
-	confpath = tu_conf(f->dir, "revoke", NULL);
-	ck_assert_int_eq(conf_load(confpath, &f->conf), ESEAL_OK);
-	free(confpath);
-	ck_assert_int_eq(ca_open(f->conf, 1, &f->ca), ESEAL_OK);
-	memset(&subj, 0, sizeof(subj));
-	snprintf(subj.country, sizeof(subj.country), "JP");
-	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
-	snprintf(subj.common_name, sizeof(subj.common_name), "Test CA");
-	memset(&ip, 0, sizeof(ip));
-	ip.name = "test-ca";
-	ip.key_type = KEY_EC_P256;
-	ip.subject = &subj;
-	ip.validity_days = 3650;
-	ip.crl_shards = 1;
-	ck_assert_msg(issuer_create(&f->ca, &ip, time(NULL), "test",
-	    &f->issuer) == ESEAL_OK, "%s", eseal_errmsg());
-	snprintf(f->org.country, sizeof(f->org.country), "JP");
-	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
-	snprintf(f->org.identifier, sizeof(f->org.identifier),
-	    "NTRJP-7123456789012");
-	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
-	    &f->profile), ESEAL_OK);
-	csrpath = tu_csr(f->dir, "ee", "ec:P-256");
-	buf = tu_read(csrpath, &len);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(csr_parse(buf, len, &f->csr), ESEAL_OK);
-	free(buf);
-	free(csrpath);
+	tu_ca_setup(f, "revoke", "ec-p256", 1);
 }
 
 static void
-teardown(struct fixture *f)
+teardown(struct tu_ca *f)
 {
-	csr_free(f->csr);
-	issuer_free(f->issuer);
-	profile_free(f->profile);
-	ca_close(&f->ca);
-	conf_free(f->conf);
-	free(f->dir);
+	tu_ca_teardown(f);
 }
 
 static void
-issue(struct fixture *f, char serial[STORE_SERIAL_HEX_MAX])
+issue(struct tu_ca *f, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct issue_request req;
 	struct issue_result res;
@@ -101,7 +49,7 @@ issue(struct fixture *f, char serial[STORE_SERIAL_HEX_MAX])
 }
 
 static enum eseal_rc
-revoke(struct fixture *f, const char *serial, enum revoke_reason reason,
+revoke(struct tu_ca *f, const char *serial, enum revoke_reason reason,
     int64_t inv, int64_t now, struct store_revocation *out)
 {
 	struct revoke_request rr;
@@ -137,7 +85,7 @@ last_one(const struct store_audit *a, void *arg)
 }
 
 static void
-last_audit(struct fixture *f, struct last *l)
+last_audit(struct tu_ca *f, struct last *l)
 {
 	int64_t n;
 
@@ -185,7 +133,7 @@ END_TEST
 
 START_TEST(test_revoke_issued)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_revocation out, got;
 	struct last l;
 	char serial[STORE_SERIAL_HEX_MAX], want[128];
@@ -219,7 +167,7 @@ END_TEST
 
 START_TEST(test_not_revocable)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_cert c;
 	struct store_revocation got;
 	struct last before, after;
@@ -260,7 +208,7 @@ END_TEST
 
 START_TEST(test_twice_is_conflict)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_revocation out;
 	struct last l;
 	char serial[STORE_SERIAL_HEX_MAX];
@@ -302,7 +250,7 @@ END_TEST
 
 START_TEST(test_upgrade_keeps_invalidity_date)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_revocation out;
 	char serial[STORE_SERIAL_HEX_MAX];
 	int64_t now = time(NULL);
@@ -332,7 +280,7 @@ START_TEST(test_refused_reasons)
 		{ (enum revoke_reason)7, ESEAL_EINVAL, "not a CRLReason" },
 		{ REVOKE_REASON_MAX, ESEAL_EINVAL, "not a CRLReason" },
 	};
-	struct fixture f;
+	struct tu_ca f;
 	struct store_revocation got;
 	char serial[STORE_SERIAL_HEX_MAX];
 	int64_t now = time(NULL);
@@ -353,7 +301,7 @@ END_TEST
 
 START_TEST(test_bad_requests)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct revoke_request rr;
 	struct store_revocation got;
 	char serial[STORE_SERIAL_HEX_MAX], upper[STORE_SERIAL_HEX_MAX + 2];
@@ -402,7 +350,7 @@ END_TEST
 
 START_TEST(test_expired_still_revocable)
 {
-	struct fixture f;
+	struct tu_ca f;
 	struct store_cert c;
 	struct store_revocation out;
 	char serial[STORE_SERIAL_HEX_MAX];

@@ -179,3 +179,77 @@ tu_date(int y, int m, int d)
 	tm.tm_mday = d;
 	return timegm(&tm);
 }
+
+struct issuer *
+tu_ca_issuer(struct tu_ca *f, const char *name, const char *key_type,
+    const char *cn, int days, int shards, time_t now)
+{
+	struct issuer_params ip;
+	struct org subj;
+	struct issuer *is = NULL;
+
+	memset(&subj, 0, sizeof(subj));
+	snprintf(subj.country, sizeof(subj.country), "JP");
+	snprintf(subj.name, sizeof(subj.name), "Test Certification Co.");
+	snprintf(subj.common_name, sizeof(subj.common_name), "%s", cn);
+	memset(&ip, 0, sizeof(ip));
+	ip.name = name;
+	ip.key_type = (enum key_type)key_type_parse(key_type);
+	ip.subject = &subj;
+	ip.validity_days = days;
+	ip.crl_shards = shards;
+	if (issuer_create(&f->ca, &ip, (int64_t)now, "test", &is) != ESEAL_OK) {
+		fprintf(stderr, "testutil: issuer_create: %s\n", eseal_errmsg());
+		abort();
+	}
+	return is;
+}
+
+void
+tu_ca_setup(struct tu_ca *f, const char *label, const char *key_type,
+    int shards)
+{
+	char *confpath, *pin, *csrpath;
+	unsigned char *buf;
+	size_t len;
+
+	memset(f, 0, sizeof(*f));
+	if ((f->dir = strdup(tu_tmpdir())) == NULL)
+		abort();
+	pin = tu_softhsm(f->dir, label);
+	free(pin);
+	confpath = tu_conf(f->dir, label, NULL);
+	if (conf_load(confpath, &f->conf) != ESEAL_OK ||
+	    ca_open(f->conf, 1, &f->ca) != ESEAL_OK) {
+		fprintf(stderr, "testutil: %s\n", eseal_errmsg());
+		abort();
+	}
+	free(confpath);
+	if (key_type != NULL)
+		f->issuer = tu_ca_issuer(f, "test-ca", key_type, "Test CA", 3650,
+		    shards, time(NULL));
+	snprintf(f->org.country, sizeof(f->org.country), "JP");
+	snprintf(f->org.name, sizeof(f->org.name), "株式会社テスト");
+	snprintf(f->org.identifier, sizeof(f->org.identifier),
+	    "NTRJP-7123456789012");
+	csrpath = tu_csr(f->dir, "ee", "ec:P-256");
+	if (profile_load(f->conf->issue_profiles_dir, "eseal", &f->profile)
+	    != ESEAL_OK || (buf = tu_read(csrpath, &len)) == NULL ||
+	    csr_parse(buf, len, &f->csr) != ESEAL_OK) {
+		fprintf(stderr, "testutil: %s\n", eseal_errmsg());
+		abort();
+	}
+	free(buf);
+	free(csrpath);
+}
+
+void
+tu_ca_teardown(struct tu_ca *f)
+{
+	csr_free(f->csr);
+	issuer_free(f->issuer);
+	profile_free(f->profile);
+	ca_close(&f->ca);
+	conf_free(f->conf);
+	free(f->dir);
+}

@@ -36,4 +36,34 @@ time_t		 tu_date(int y, int m, int d);
 
 #define SOFTHSM_MODULE	"/usr/lib/softhsm/libsofthsm2.so"
 
+#include "ca.h"
+#include "csr.h"
+#include "issuer.h"
+#include "profile.h"
+
+/*
+ * A CA on a SoftHSM token of its own, as the suites of the CA core use it:
+ * config, store and token opened, an issuer, the vetted organisation
+ * 株式会社テスト (NTRJP-7123456789012), the eseal profile and an EC P-256
+ * request made at set-up.
+ */
+struct tu_ca {
+	char		*dir;
+	struct conf	*conf;
+	struct ca	 ca;
+	struct issuer	*issuer;	/* NULL if set up without one */
+	struct profile	*profile;
+	struct org	 org;
+	struct csr	*csr;
+};
+
+/* key_type "ec-p256", ...; NULL for no issuer.  shards: its CRL shards. */
+void		 tu_ca_setup(struct tu_ca *, const char *label,
+		    const char *key_type, int shards);
+void		 tu_ca_teardown(struct tu_ca *);
+/* One more issuer (subject C=JP, O=Test Certification Co., CN=cn). */
+struct issuer	*tu_ca_issuer(struct tu_ca *, const char *name,
+		    const char *key_type, const char *cn, int days, int shards,
+		    time_t now);
+
 #endif
