@@ -20,7 +20,7 @@ WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wpointer-arith -Wwrite-strings -Wformat=2
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
-            $(WARN) $(if $(WERROR),-Werror) -Iinclude -I$(BUILD)/gen \
+            $(WARN) $(if $(WERROR),-Werror) -Iinclude -Isrc \
             -MMD -MP -pthread
 LDLIBS   = $(PKG_LIBS) -ldl -pthread
 ifdef SANITIZE
@@ -30,49 +30,53 @@ endif
 
 # The library: every module in src/ but eseald.c, one per line.
 LIB_SRCS := \
-	src/err.c \
-	src/log.c \
-	src/conf.c \
-	src/keytype.c \
-	src/date.c \
-	src/store.c \
-	src/p11.c \
-	src/serial.c \
-	src/audit.c \
-	src/store_account.c \
-	src/account.c \
-	src/ca.c \
-	src/csr.c \
-	src/orgid.c \
-	src/qcs.c \
-	src/profile.c \
-	src/issuer.c \
-	src/fips.c \
-	src/cmvp.c \
-	src/policy.c \
-	src/lint.c \
-	src/issue.c \
-	src/store_revoke.c \
-	src/revoke.c \
-	src/crl.c \
-	src/ocsp.c \
-	src/ocsp_cache.c \
-	src/store_ocsp.c \
-	src/ocsp_signer.c \
-	src/publish.c \
-	src/http.c \
-	src/api_publish.c \
-	src/api_ocsp.c \
-	src/api_session.c \
-	src/api_ra.c \
-	src/api_enrol.c \
-	src/store_enrol.c \
-	src/enrol.c \
-	src/disclosure.c \
-	src/enrol_issue.c \
+	src/base/err.c \
+	src/base/log.c \
+	src/base/conf.c \
+	src/base/keytype.c \
+	src/base/date.c \
+	src/store/store.c \
+	src/store/store_account.c \
+	src/store/store_revoke.c \
+	src/store/store_ocsp.c \
+	src/store/store_enrol.c \
+	src/hsm/p11.c \
+	src/hsm/fips.c \
+	src/hsm/cmvp.c \
+	src/pki/serial.c \
+	src/pki/csr.c \
+	src/pki/orgid.c \
+	src/pki/qcs.c \
+	src/pki/profile.c \
+	src/pki/policy.c \
+	src/pki/lint.c \
+	src/audit/audit.c \
+	src/ra/account.c \
+	src/ra/enrol.c \
+	src/ra/disclosure.c \
+	src/ca/ca.c \
+	src/ca/issuer.c \
+	src/ca/issue.c \
+	src/ca/revoke.c \
+	src/ca/crl.c \
+	src/ca/ocsp.c \
+	src/ca/ocsp_cache.c \
+	src/ca/ocsp_signer.c \
+	src/ca/publish.c \
+	src/ca/enrol_issue.c \
+	src/http/http.c \
+	src/http/api_publish.c \
+	src/http/api_ocsp.c \
+	src/http/api_session.c \
+	src/http/api_ra.c \
+	src/http/api_enrol.c \
 	$(BUILD)/gen/schema.c
 
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(LIB_SRCS)))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
+
+# esealctl: the command table and main, then one file per command group.
+CTL_SRCS := \
+	tools/esealctl/esealctl.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -124,9 +128,13 @@ $(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema
 	@mkdir -p $(@D)
 	tools/embed-schema $(SCHEMA) > $@.tmp && mv $@.tmp $@
 
-vpath %.c src $(BUILD)/gen tools tests/unit tests/fuzz
-
+# Objects mirror their sources: src/ca/crl.c -> build/obj/src/ca/crl.o.
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -135,17 +143,19 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/eseald: $(BUILD)/obj/eseald.o $(LIB)
+$(BUILD)/eseald: $(BUILD)/obj/src/eseald.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/esealctl: $(BUILD)/obj/esealctl.o $(LIB)
+$(BUILD)/esealctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/test_%.o $(BUILD)/obj/testutil.o $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o \
+    $(BUILD)/obj/tests/unit/testutil.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-$(BUILD)/tests/replay_%: $(BUILD)/obj/fuzz_%.o $(BUILD)/obj/replay.o $(LIB)
+$(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
+    $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -179,4 +189,4 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "api_publish.h"
+#include "http/api.h"
+#include "http/api_publish.h"
 #include "http.h"
 #include "issue.h"
 #include "log.h"

@@ -6,7 +6,7 @@
 
 #include <sqlite3.h>
 
-#include "schema.h"
+#include "store/schema.h"
 #include "store.h"
 #include "testutil.h"
 
