@@ -87,8 +87,8 @@ expect_eq "unknown issuer: 404" "$code" 404
 expect_match "404 body is the JSON error" "$(cat "$T/nf.json")" '^\{"error":"not_found","message":'
 code=$(curl -s --cacert "$T/tls.crt" -o /dev/null -w '%{http_code}' -X POST "$URL/healthz")
 expect_eq "POST /healthz: 405" "$code" 405
-check "TLS 1.3 accepted" curl -s --cacert "$T/tls.crt" --tlsv1.3 "$URL/healthz"
-check "TLS 1.2 accepted" curl -s --cacert "$T/tls.crt" --tlsv1.2 --tls-max 1.2 "$URL/healthz"
+check "TLS 1.3 accepted" curl -sf --cacert "$T/tls.crt" --tlsv1.3 "$URL/healthz"
+check "TLS 1.2 accepted" curl -sf --cacert "$T/tls.crt" --tlsv1.2 --tls-max 1.2 "$URL/healthz"
 if openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 </dev/null >/dev/null 2>&1; then
 	not_ok "TLS 1.1 refused"
 else

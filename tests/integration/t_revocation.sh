@@ -152,7 +152,7 @@ expect_match "non-base64 GET: malformedRequest" "$(openssl ocsp -respin "$T/r.de
 head -c 200000 /dev/urandom > "$T/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/ocsp-request' --data-binary @"$T/big" "$PUB/ocsp")
 expect_eq "oversized OCSP body: 413" "$code" 413
-check "daemon still alive" curl -s --cacert "$T/tls.crt" "$URL/healthz"
+check "daemon still alive" curl -sf --cacert "$T/tls.crt" "$URL/healthz"
 stop_daemon
 expect_eq "SIGTERM: exit 0" "$DAEMON_RC" 0
 done_testing
