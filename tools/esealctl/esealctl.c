@@ -140,6 +140,14 @@ parse_int(const char *s, int lo, int hi, const char *what, int *out)
 
 /* --- init ------------------------------------------------------------- */
 
+static void
+warn_example(const char *line)
+{
+	fprintf(stderr, "esealctl: init: WARNING: example value in a "
+	    "certificate profile, replace it before production "
+	    "(docs/profile.md): %s\n", line);
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
@@ -178,6 +186,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (load(1, &c, &ca) != 0)
 		return 1;
+	profile_example_warnings(c->issue_profiles_dir, c->publish_base_url,
+	    warn_example);
 	if (store_issuer_count(ca.store) != 0) {
 		fprintf(stderr, "esealctl: init: the CA already exists in %s; "
 		    "refusing to create it again\n", c->store_path);
