@@ -287,11 +287,13 @@ print_fips(struct ca *ca)
 	printf("fips status:   %s: %s\n", fips_status_name(v.status), v.reason);
 	print_date("historical from: ", v.historical_from);
 	printf("may:           generate issuer keys: %s; issue: %s; sign "
-	    "CRL/OCSP/audit: %s\n", v.allowed[FIPS_USE_KEYGEN] ? "yes" : "NO",
+	    "CRL/OCSP: %s\n", v.allowed[FIPS_USE_KEYGEN] ? "yes" : "NO",
 	    v.allowed[FIPS_USE_ISSUE] ? "yes" : "NO",
 	    v.allowed[FIPS_USE_STATUS_SIGN] ? "yes" : "NO");
 	if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
-		printf("action:        rotate issuer keys to an Active module\n");
+		printf("action:        move issuing to an Active module "
+		    "(esealctl issuer rotate: planned, issue 13; today: "
+		    "docs/hsm-modules.md, \"plan the rotation\")\n");
 	ca_unlock(ca);
 }
 
