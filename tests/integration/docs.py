@@ -4,7 +4,8 @@
 docs/doc-tests.md describes the markers; in short:
 
   examples TOP OUTDIR  Writes each runnable example to OUTDIR/NN.sh and
-                       prints one line per example: NN<TAB>ca<TAB>where.
+                       prints one line per example:
+                       NN<TAB>ca<TAB>FILE[ name=N]<TAB>FILE:LINE ...
                        A runnable example is a Markdown fence opened with
                        ```sh example [name=N] [ca=none|new|running], or in a
                        man page the .nf/.fi block right after a line
@@ -222,8 +223,9 @@ def cmd_examples(top, outdir):
         with open(os.path.join(outdir, "%02d.sh" % n), "w",
                   encoding="utf-8") as f:
             f.write("\n".join(body) + "\n")
-        print("%02d\t%s\t%s" % (n, opts.get("ca", "running"),
-                                " ".join(wheres)))
+        label = key[0] + (" name=" + key[1] if key[1] else "")
+        print("%02d\t%s\t%s\t%s" % (n, opts.get("ca", "running"), label,
+                                    " ".join(wheres)))
 
 
 def logical_lines(body, first):

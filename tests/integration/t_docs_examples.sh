@@ -27,7 +27,7 @@ if ! $PY "$DOCS_PY" examples "$ESEAL_TOP" "$T0/examples" > "$T0/list" 2>"$T0/lis
 fi
 for f in README.md docs/enrolment.md docs/operations.md docs/revocation.md \
     docs/accounts.md docs/man/esealctl.8; do
-	expect_match "$f has runnable examples" "$(cut -f3 "$T0/list")" "(^| )$f:"
+	expect_match "$f has runnable examples" "$(cut -f3 "$T0/list")" "^$f( |\$)"
 done
 
 # esealctl as installed; curl fails on an HTTP error (and shows the body).
@@ -72,8 +72,8 @@ run() {
 	[ -n "$ESEALD_PID" ] && stop_daemon
 }
 
-while IFS=$TAB read -r id ca where <&3; do
-	run "$id" "$ca" "$(printf '%s' "$where" | cut -d' ' -f1)"
+while IFS=$TAB read -r id ca label where <&3; do
+	run "$id" "$ca" "$label"
 done 3< "$T0/list"
 T=$T0
 done_testing
