@@ -26,6 +26,8 @@ docs/doc-tests.md describes the markers; in short:
                        PASS or FAIL<TAB>what, one line per command or
                        route: a missing one passes only if every line
                        that mentions it says "(planned, issue N)".
+  check-compliance TOP Checks that every test docs/compliance.md cites
+                       exists: PASS or FAIL<TAB>what, one line each.
   refs TOP             Prints every mention of an esealctl command
                        ("esealctl WORDS", the COMMANDS of esealctl(8), the
                        first column of a table in a Markdown section whose
@@ -471,6 +473,64 @@ def cmd_check_refs(top, esealctl, base, cafile):
     return 0
 
 
+def example_labels(top):
+    """The labels t_docs_examples.sh gives its examples ("FILE name=N")."""
+    labels = set()
+    for path in doc_files(top):
+        rel = os.path.relpath(path, top)
+        for kind, info, line, _ in blocks(path):
+            if is_example(kind, info):
+                words = info if kind == "man-example" else info[2:]
+                name = options(words, "%s:%d" % (rel, line)).get("name")
+                labels.add(rel + (" name=" + name if name else ""))
+    return labels
+
+
+def cmd_check_compliance(top):
+    """PASS/FAIL<TAB>what, one line per test cited by docs/compliance.md.
+
+    A citation is a list item "- `tests/...`: ..." naming checks in double
+    quotes (integration: the text occurs in the script; for
+    t_docs_examples.sh, "example LABEL exits 0" names an example that
+    exists) or test functions in backquotes (unit: START_TEST(name) and
+    tcase_add_test(..., name) are in the file)."""
+    doc = os.path.join(top, "docs", "compliance.md")
+    lines = read_lines(doc)
+    labels = example_labels(top)
+    n = 0
+    for k, line in enumerate(lines):
+        m = re.match(r"^- `(tests/[^`]+)`:(.*)$", line)
+        if not m:
+            continue
+        rel, rest = m.group(1), m.group(2)
+        where = "docs/compliance.md:%d" % (k + 1)
+        path = os.path.join(top, rel)
+        if not os.path.isfile(path):
+            print("FAIL\tcompliance.md cites %s, which does not exist (%s)"
+                  % (rel, where))
+            continue
+        with open(path, encoding="utf-8") as f:
+            src = f.read()
+        for name in re.findall(r'"([^"]+)"', rest):
+            n += 1
+            if rel.endswith("t_docs_examples.sh"):
+                lm = re.fullmatch(r"example (.+) exits 0", name)
+                found = lm is not None and lm.group(1) in labels
+            else:
+                found = name in src
+            print("%s\tcompliance.md cites %s: \"%s\" (%s)"
+                  % ("PASS" if found else "FAIL", rel, name, where))
+        for name in re.findall(r"`(test_[a-z0-9_]+)`", rest):
+            n += 1
+            found = ("START_TEST(%s)" % name in src and
+                     re.search(r"tcase_add_(?:loop_)?test\(\w+, %s\b" % name, src))
+            print("%s\tcompliance.md cites %s: %s (%s)"
+                  % ("PASS" if found else "FAIL", rel, name, where))
+    if n == 0:
+        print("FAIL\tcompliance.md cites no test")
+    return 0
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "examples":
         cmd_examples(argv[2], argv[3])
@@ -479,10 +539,12 @@ def main(argv):
         return cmd_lint(argv[2])
     if len(argv) == 3 and argv[1] == "refs":
         return cmd_refs(argv[2])
+    if len(argv) == 3 and argv[1] == "check-compliance":
+        return cmd_check_compliance(argv[2])
     if len(argv) == 6 and argv[1] == "check-refs":
         return cmd_check_refs(argv[2], argv[3], argv[4], argv[5])
     sys.exit("usage: docs.py examples TOP OUTDIR | lint TOP | refs TOP | "
-             "check-refs TOP ESEALCTL BASE-URL CAFILE")
+             "check-refs TOP ESEALCTL BASE-URL CAFILE | check-compliance TOP")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 # docs/ and conf/ name exists, or the line that names it says "(planned,
 # issue N)" (docs/doc-tests.md).  Commands are looked up with `esealctl
 # WORDS --help`, routes asked of a live eseald (tests/integration/docs.py
-# check-refs).  Then the messages of `esealctl hsm status` on a module
-# that is no longer Active: no command or signature that does not exist.
+# check-refs).  docs/compliance.md cites only tests and checks that exist,
+# and no doc cites REQUIREMENTS.md, which is not in the repository.  Then
+# the messages of `esealctl hsm status` on a module that is no longer
+# Active: no command or signature that does not exist.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -25,6 +27,20 @@ while IFS=$TAB read -r verdict what; do
 	esac
 done < "$T/refs"
 stop_daemon
+
+# docs/compliance.md cites tests that exist; nothing cites a file that is
+# not in the repository.
+$PY "$ESEAL_TOP/tests/integration/docs.py" check-compliance "$ESEAL_TOP" \
+    > "$T/compliance" 2>&1
+expect_eq "docs.py check-compliance runs" "$?" 0
+while IFS=$TAB read -r verdict what; do
+	case $verdict in
+	PASS) ok "$what" ;;
+	*) not_ok "$what" ;;
+	esac
+done < "$T/compliance"
+left=$(cd "$ESEAL_TOP" && grep -rn "REQUIREMENTS" README.md docs conf | grep -v "^docs/compliance.md:")
+expect_eq "no citation of REQUIREMENTS.md (not in the repository): docs/compliance.md instead" "$left" ""
 
 # hsm status on a Historical module.
 cat > "$T/historical.conf" <<R
