@@ -87,6 +87,23 @@ void		profile_free(struct profile *);
 int		profile_url(const char *tmpl, const char *base,
 		    const char *issuer, int shard, char *buf, size_t len);
 
+/*
+ * Start-up check for values the shipped profiles carry only as examples,
+ * which a production CA must replace (docs/profile.md, "Before
+ * production"): policy and extendedKeyUsage OIDs in the ITU-T X.660
+ * example arc 2.999, and URLs (base_url, a URL template not starting with
+ * {base}, the PDS URL) whose host is a name reserved for examples
+ * (example.com/.net/.org, example.jp, the .example, .test and .invalid
+ * TLDs).  Looks at every NAME.conf in dir that loads, in name order, and
+ * at base_url ([publish] base_url, the {base} of the templates) unless
+ * NULL.  Calls warn once per example value with one line of key=value
+ * fields (profile=, key=, value=, why="..."; no newline).  Returns how
+ * many it found; 0 also when dir cannot be read.
+ */
+#define PROFILE_EXAMPLE_LINE_MAX	512
+int		profile_example_warnings(const char *dir, const char *base_url,
+		    void (*warn)(const char *line));
+
 struct profile_input {
 	const struct profile *profile;
 	const struct org *org;

@@ -18,6 +18,7 @@
 #include "issue.h"
 #include "log.h"
 #include "ocsp_cache.h"
+#include "profile.h"
 #include "publish.h"
 
 #define PUBLIC_ROUTES \
@@ -75,6 +76,14 @@ warn_fips(struct ca *ca)
 		    v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED ?
 		    " action=\"rotate issuer keys to an Active module\"" : "");
 	ca_unlock(ca);
+}
+
+/* Start-up: say loudly which profile values are still examples. */
+static void
+warn_example(const char *line)
+{
+	log_warn("msg=\"example value in a certificate profile: replace it "
+	    "before production (docs/profile.md)\" %s", line);
 }
 
 /*
@@ -187,6 +196,8 @@ main(int argc, char **argv)
 	if (app.npub == 0)
 		log_warn("msg=\"no issuer yet: run esealctl init\"");
 	warn_fips(&app.ca);
+	profile_example_warnings(c->issue_profiles_dir, c->publish_base_url,
+	    warn_example);
 	account_params_conf(&app.acct, c);
 	app.code_ttl = c->enrol_code_ttl;
 	if (disclosure_load(c->enrol_disclosure_dir, &app.disclosure)

@@ -4,6 +4,7 @@
  * contributes only its key.  Clauses: ETSI EN 319 412-2 (extensions),
  * -3 (legal-person subject), -5 (QC statements), RFC 5280.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,149 @@ profile_url(const char *tmpl, const char *base, const char *issuer, int shard,
 	}
 	buf[o] = '\0';
 	return 1;
+}
+
+/* --- example values -------------------------------------------------- */
+
+#define PROFILE_SCAN_MAX	64	/* profiles looked at in one directory */
+
+/* Why an OID is an example, or NULL: the X.660 example arc 2.999. */
+static const char *
+example_oid(const char *oid)
+{
+	if (strcmp(oid, "2.999") == 0 || strncmp(oid, "2.999.", 6) == 0)
+		return "2.999 is the example arc (joint-iso-itu-t example, ITU-T X.660)";
+	return NULL;
+}
+
+/* 1 if host is name or a subdomain of it. */
+static int
+host_in(const char *host, const char *name)
+{
+	size_t h = strlen(host), n = strlen(name);
+
+	return h == n ? strcmp(host, name) == 0 :
+	    h > n && host[h - n - 1] == '.' && strcmp(host + h - n, name) == 0;
+}
+
+/*
+ * Why a URL is an example, or NULL: its host is a name reserved for
+ * examples (RFC 2606 and RFC 6761; JPRS for example.jp and
+ * example.<type>.jp).
+ */
+static const char *
+example_url(const char *url)
+{
+	static const char *const names[] = { "example.com", "example.net",
+	    "example.org", "example.jp", "example.ac.jp", "example.ad.jp",
+	    "example.co.jp", "example.ed.jp", "example.go.jp", "example.gr.jp",
+	    "example.lg.jp", "example.ne.jp", "example.or.jp", "example",
+	    "test", "invalid" };
+	const char *s = strstr(url, "://"), *at;
+	char host[PROFILE_URL_MAX];
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	s += 3;
+	n = strcspn(s, "/?#");
+	if ((at = memchr(s, '@', n)) != NULL) {
+		n -= (size_t)(at + 1 - s);
+		s = at + 1;
+	}
+	n = n < strcspn(s, ":/?#") ? n : strcspn(s, ":/?#");
+	if (n == 0 || n >= sizeof(host))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		host[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' :
+		    s[i];
+	host[n] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (host_in(host, names[i]))
+			return "the host is a name reserved for examples "
+			    "(RFC 2606, RFC 6761, JPRS)";
+	return NULL;
+}
+
+/* profile NULL: [publish] base_url of eseald.conf. */
+static int
+example_one(const char *profile, const char *key, const char *value,
+    const char *why, void (*warn)(const char *))
+{
+	char line[PROFILE_EXAMPLE_LINE_MAX];
+
+	if (why == NULL)
+		return 0;
+	snprintf(line, sizeof(line), "%s%s key=%s value=%s why=\"%s\"",
+	    profile ? "profile=" : "section=", profile ? profile : "[publish]",
+	    key, value, why);
+	warn(line);
+	return 1;
+}
+
+/* The example values of one loaded profile. */
+static int
+example_profile(const struct profile *p, void (*warn)(const char *))
+{
+	const char *const urls[][2] = { { "crl_url", p->crl_url },
+	    { "ca_issuers_url", p->ca_issuers_url },
+	    { "ocsp_url", p->ocsp_url }, { "qc_pds_url", p->pds_url } };
+	int n = 0;
+
+	for (int i = 0; i < p->npolicies; i++)
+		n += example_one(p->name, "policies", p->policies[i],
+		    example_oid(p->policies[i]), warn);
+	for (int i = 0; i < p->neku; i++)
+		n += example_one(p->name, "extended_key_usage", p->eku[i],
+		    example_oid(p->eku[i]), warn);
+	/* {base} is [publish] base_url, looked at once by the caller. */
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		if (strncmp(urls[i][1], "{base}", 6) != 0)
+			n += example_one(p->name, urls[i][0], urls[i][1],
+			    example_url(urls[i][1]), warn);
+	return n;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int
+profile_example_warnings(const char *dir, const char *base_url,
+    void (*warn)(const char *))
+{
+	char names[PROFILE_SCAN_MAX][64];
+	struct profile *p;
+	struct dirent *de;
+	DIR *d;
+	size_t len, nn = 0;
+	int n = 0;
+
+	if (base_url != NULL)
+		n += example_one(NULL, "base_url", base_url,
+		    example_url(base_url), warn);
+	if ((d = opendir(dir)) == NULL)
+		return n;
+	while ((de = readdir(d)) != NULL && nn < PROFILE_SCAN_MAX) {
+		len = strlen(de->d_name);
+		if (len > 5 && len - 5 < sizeof(names[0]) &&
+		    strcmp(de->d_name + len - 5, ".conf") == 0) {
+			memcpy(names[nn], de->d_name, len - 5);
+			names[nn++][len - 5] = '\0';
+		}
+	}
+	closedir(d);
+	qsort(names, nn, sizeof(names[0]), cmp_name);
+	for (size_t i = 0; i < nn; i++) {
+		/* One that does not load is refused where it is used. */
+		if (profile_load(dir, names[i], &p) != ESEAL_OK)
+			continue;
+		n += example_profile(p, warn);
+		profile_free(p);
+	}
+	return n;
 }
 
 /* --- building --------------------------------------------------------- */

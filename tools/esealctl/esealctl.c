@@ -140,6 +140,14 @@ parse_int(const char *s, int lo, int hi, const char *what, int *out)
 
 /* --- init ------------------------------------------------------------- */
 
+static void
+warn_example(const char *line)
+{
+	fprintf(stderr, "esealctl: init: WARNING: example value in a "
+	    "certificate profile, replace it before production "
+	    "(docs/profile.md): %s\n", line);
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
@@ -178,6 +186,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (load(1, &c, &ca) != 0)
 		return 1;
+	profile_example_warnings(c->issue_profiles_dir, c->publish_base_url,
+	    warn_example);
 	if (store_issuer_count(ca.store) != 0) {
 		fprintf(stderr, "esealctl: init: the CA already exists in %s; "
 		    "refusing to create it again\n", c->store_path);
@@ -277,11 +287,13 @@ print_fips(struct ca *ca)
 	printf("fips status:   %s: %s\n", fips_status_name(v.status), v.reason);
 	print_date("historical from: ", v.historical_from);
 	printf("may:           generate issuer keys: %s; issue: %s; sign "
-	    "CRL/OCSP/audit: %s\n", v.allowed[FIPS_USE_KEYGEN] ? "yes" : "NO",
+	    "CRL/OCSP: %s\n", v.allowed[FIPS_USE_KEYGEN] ? "yes" : "NO",
 	    v.allowed[FIPS_USE_ISSUE] ? "yes" : "NO",
 	    v.allowed[FIPS_USE_STATUS_SIGN] ? "yes" : "NO");
 	if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
-		printf("action:        rotate issuer keys to an Active module\n");
+		printf("action:        move issuing to an Active module "
+		    "(esealctl issuer rotate: planned, issue 13; today: "
+		    "docs/hsm-modules.md, \"plan the rotation\")\n");
 	ca_unlock(ca);
 }
 
