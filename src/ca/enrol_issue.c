@@ -87,7 +87,7 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 		 * left it approved with its certificate already issued: finish
 		 * it with that one rather than certify the key twice.
 		 */
-		if (store_cert_find_issued(ca->store, csr->spki_sha256,
+		if (store_cert_find_issued(ca->store, csr_pubkey_sha256(csr),
 		    o.identifier, er.decided_at, res.serial) == ESEAL_OK) {
 			snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
 			rc = enrol_request_finish(ca->store, id, res.serial, NULL,

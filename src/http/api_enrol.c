@@ -157,14 +157,14 @@ api_enrol_create(void *arg, const struct http_request *req,
 	sub.csr_der = NULL;
 	{
 		unsigned char *der = NULL;
-		int len = i2d_X509_REQ(csr->req, &der);
+		size_t len;
 
-		if (len <= 0) {
-			http_error(resp, ESEAL_EINTERNAL, "cannot encode CSR");
+		if ((rc = csr_der(csr, &der, &len)) != ESEAL_OK) {
+			http_error(resp, rc, NULL);
 			goto out;
 		}
 		sub.csr_der = der;
-		sub.csr_len = (size_t)len;
+		sub.csr_len = len;
 		sub.profile = profile;
 		sub.holder = (enum key_holder)h;
 		sub.qscd = json_is_true(json_object_get(j, "qscd"));

@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "audit.h"
@@ -613,7 +612,6 @@ check_submission(struct store *s, const struct enrol_submission *sub,
 	struct csr *csr = NULL;
 	struct store_ack a;
 	enum eseal_rc rc;
-	int n;
 
 	*der = NULL;
 	*derlen = 0;
@@ -641,12 +639,10 @@ check_submission(struct store *s, const struct enrol_submission *sub,
 		    "certification request is required");
 	if ((rc = csr_parse(sub->csr_der, sub->csr_len, &csr)) != ESEAL_OK)
 		return rc;
-	n = i2d_X509_REQ(csr->req, der);
+	rc = csr_der(csr, der, derlen);
 	csr_free(csr);
-	if (n <= 0)
-		return eseal_err(ESEAL_EINTERNAL, "enrol: cannot encode the "
-		    "certification request");
-	*derlen = (size_t)n;
+	if (rc != ESEAL_OK)
+		return rc;
 
 	rc = store_ack_get(s, org_id, sub->disclosure_version, &a);
 	if (rc == ESEAL_ENOTFOUND) {
