@@ -20,6 +20,7 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -27,6 +28,8 @@
 #include "log.h"
 
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
+#define HTTP_PEER_CERT_MAX (64 * 1024)	/* a client certificate, DER: far
+					   more than any sane one */
 
 /* One token bucket per client address. */
 struct rate_slot {
@@ -394,9 +397,23 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 		return HTTP_PEER_NONE;
 	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
 		return HTTP_PEER_UNTRUSTED;
-	p = certs[0].data;
-	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL)
+	/* The CN logs an operator in: the DER must be one certificate and
+	 * nothing more (X.690 8.1.1), or OpenSSL and GnuTLS may each read
+	 * another one out of the same bytes. */
+	if (certs[0].size == 0 || certs[0].size > HTTP_PEER_CERT_MAX)
 		return HTTP_PEER_UNTRUSTED;
+	p = certs[0].data;
+	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL) {
+		ERR_clear_error();
+		return HTTP_PEER_UNTRUSTED;
+	}
+	if (p != certs[0].data + certs[0].size) {
+		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after the "
+		    "client certificate; refused\"",
+		    (long)(certs[0].data + certs[0].size - p));
+		X509_free(x);
+		return HTTP_PEER_UNTRUSTED;
+	}
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, cn, (int)cnlen) <= 0)
 		cn[0] = '\0';
