@@ -123,8 +123,7 @@ api_enrol_create(void *arg, const struct http_request *req,
 	if (!acked && (ack == NULL || str(ack, "version") == NULL ||
 	    str(ack, "sha256") == NULL || str(ack, "name") == NULL ||
 	    str(ack, "title") == NULL)) {
-		http_error_status(resp, 422, "disclosure_not_acknowledged",
-		    "the organisation's contracting party must acknowledge the "
+		http_error(resp, ESEAL_ENOACK, "the organisation's contracting party must acknowledge the "
 		    "current disclosure (GET /disclosure/current): "
 		    "acknowledgement {version, sha256, name, title}");
 		goto out;
@@ -132,7 +131,7 @@ api_enrol_create(void *arg, const struct http_request *req,
 	if (ack != NULL && (str(ack, "version") == NULL ||
 	    strcmp(str(ack, "version"), ver) != 0 || str(ack, "sha256") == NULL
 	    || strcmp(str(ack, "sha256"), sha) != 0)) {
-		http_error_status(resp, 422, "disclosure_stale", "the "
+		http_error(resp, ESEAL_ESTALE, "the "
 		    "acknowledgement is not of the current disclosure version "
 		    "and text");
 		goto out;
