@@ -33,11 +33,12 @@ struct session_info {
  * Password login.  On success token_out (SESSION_TOKEN_LEN + 1 bytes) holds
  * a new bearer token and *si the session; the token is shown only here.
  * A wrong password, an unknown user and a malformed name all give
- * ESEAL_EAUTH "invalid username or password", after the same argon2id work.
- * After lock_after failures in a row the name is locked for lock_secs
- * (doubling for each further lock, up to an hour) and any attempt gives
- * ESEAL_ETOOMANY "too many failed logins; try again later"; unknown names
- * are counted and locked the same way, so a lock reveals nothing.  Every
+ * ESEAL_EAUTH "...: invalid username or password", after the same argon2id
+ * work.  After lock_after failures in a row the name is locked for
+ * lock_secs (doubling for each further lock, up to an hour) and any attempt
+ * gives ESEAL_ETOOMANY "...: too many failed logins; try again later";
+ * unknown names are counted and locked the same way, so a lock reveals
+ * nothing.  Every
  * attempt is an audit record (actor = the user name, or "unknown"; detail =
  * client_addr, which may be NULL).
  */
@@ -86,9 +87,9 @@ enum eseal_rc	session_change_password(struct store *,
 
 /*
  * For handlers: ESEAL_OK if si may act with one of the roles in roles_mask
- * (ROLE_BIT(ROLE_x) | ...).  ESEAL_EFORBIDDEN "password change required"
- * while si->must_change, whatever the role; ESEAL_EFORBIDDEN naming the
- * role otherwise.  The password-change route itself must not call this.
+ * (ROLE_BIT(ROLE_x) | ...).  ESEAL_EFORBIDDEN "...: password change
+ * required" while si->must_change, whatever the role; ESEAL_EFORBIDDEN
+ * naming the role otherwise.  The password-change route itself must not call this.
  */
 enum eseal_rc	session_authorize(const struct session_info *si,
 		    unsigned roles_mask);

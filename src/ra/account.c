@@ -98,12 +98,13 @@ account_ready(const struct account_params *p)
 	    p->opslimit > crypto_pwhash_OPSLIMIT_MAX ||
 	    p->memlimit < crypto_pwhash_MEMLIMIT_MIN ||
 	    p->memlimit > crypto_pwhash_MEMLIMIT_MAX)
-		return eseal_err(ESEAL_ECONF, "account: argon2id limits out of "
-		    "libsodium's range");
+		return eseal_err(ESEAL_ECONF, "account: [accounts] argon2: the "
+		    "argon2id limits are out of libsodium's range");
 	if (p->idle_secs <= 0 || p->absolute_secs <= 0 || p->lock_after <= 0 ||
 	    p->lock_secs <= 0)
-		return eseal_err(ESEAL_ECONF, "account: session expiry and "
-		    "lockout settings must be positive");
+		return eseal_err(ESEAL_ECONF, "account: [accounts] "
+		    "idle_timeout, absolute_timeout, lock_after and lock_secs "
+		    "must be positive");
 	return ESEAL_OK;
 }
 
@@ -158,8 +159,8 @@ lookup(struct store *s, const char *username, const char *actor,
 
 	memset(a, 0, sizeof(*a));
 	if (actor == NULL || *actor == '\0')
-		return eseal_err(ESEAL_EINVAL, "account: no actor for the audit "
-		    "record");
+		return eseal_err(ESEAL_EINVAL, "account: panel point 3: every "
+		    "change names its actor for the audit record");
 	if (!valid_username(username))	/* not echoed: it is not a name */
 		return eseal_err(ESEAL_ENOTFOUND, "account: no such account");
 	if ((rc = store_account_by_name(s, username, a)) == ESEAL_ENOTFOUND)
@@ -180,23 +181,27 @@ account_add(struct store *s, const struct account_params *p,
 
 	memset(&a, 0, sizeof(a));
 	if (pw_out == NULL || pw_len < ACCOUNT_INITIAL_PW_SIZE)
-		return eseal_err(ESEAL_EINVAL, "account: the password buffer "
-		    "needs %d bytes", ACCOUNT_INITIAL_PW_SIZE);
+		return eseal_err(ESEAL_EINVAL, "account: account.h "
+		    "ACCOUNT_INITIAL_PW_SIZE: the password buffer needs %d "
+		    "bytes", ACCOUNT_INITIAL_PW_SIZE);
 	pw_out[0] = '\0';
 	if ((rc = account_ready(p)) != ESEAL_OK)
 		return rc;
 	if (actor == NULL || *actor == '\0')
-		return eseal_err(ESEAL_EINVAL, "account: no actor for the audit "
-		    "record");
+		return eseal_err(ESEAL_EINVAL, "account: panel point 3: every "
+		    "change names its actor for the audit record");
 	if (!valid_username(username))
-		return eseal_err(ESEAL_EINVAL, "account: a user name is 1 to %d "
-		    "of a-z 0-9 . _ -, starting with a letter or digit",
+		return eseal_err(ESEAL_EINVAL, "account: POSIX.1-2017 3.437 "
+		    "(portable user names, in lower case): a user name is 1 to "
+		    "%d of a-z 0-9 . _ -, starting with a letter or digit",
 		    ACCOUNT_NAME_MAX - 1);
 	if (strcmp(username, ACCOUNT_UNKNOWN_ACTOR) == 0)
-		return eseal_err(ESEAL_EINVAL, "account: \"%s\" is reserved for "
-		    "the audit trail", ACCOUNT_UNKNOWN_ACTOR);
+		return eseal_err(ESEAL_EINVAL, "account: panel point 3: \"%s\" "
+		    "is the audit trail's actor for names without an account, "
+		    "so no account may have it", ACCOUNT_UNKNOWN_ACTOR);
 	if (role < 0 || role >= ROLE_MAX)
-		return eseal_err(ESEAL_EINVAL, "account: no such role");
+		return eseal_err(ESEAL_EINVAL, "account: REQUIREMENTS.md \"Who "
+		    "uses it\": a role is admin, ra or auditor");
 
 	initial_password(pw_out);
 	if ((rc = account_pw_hash(p, pw_out, hash)) != ESEAL_OK)
@@ -231,8 +236,9 @@ account_reset(struct store *s, const struct account_params *p,
 	int64_t ended;
 
 	if (pw_out == NULL || pw_len < ACCOUNT_INITIAL_PW_SIZE)
-		return eseal_err(ESEAL_EINVAL, "account: the password buffer "
-		    "needs %d bytes", ACCOUNT_INITIAL_PW_SIZE);
+		return eseal_err(ESEAL_EINVAL, "account: account.h "
+		    "ACCOUNT_INITIAL_PW_SIZE: the password buffer needs %d "
+		    "bytes", ACCOUNT_INITIAL_PW_SIZE);
 	pw_out[0] = '\0';
 	if ((rc = account_ready(p)) != ESEAL_OK ||
 	    (rc = lookup(s, username, actor, &a)) != ESEAL_OK)

@@ -29,10 +29,20 @@
 #define LOGIN_FAILURES_MAX	10000	/* unknown names remembered at most */
 #define TOKEN_BYTES		32	/* random bytes in a bearer token */
 
-#define MSG_BAD_LOGIN		"invalid username or password"
-#define MSG_LOCKED		"too many failed logins; try again later"
-#define MSG_NO_SESSION		"account: not logged in, or the session ended"
-#define MSG_EXPIRED		"account: session expired; log in again"
+/* The refusals, each naming its rule; the first two are the same for every
+ * name, so that they tell nothing about which accounts exist. */
+#define MSG_BAD_LOGIN		"session: panel point 6: invalid username or " \
+				    "password"
+#define MSG_LOCKED		"session: SP 800-63B 5.2.2, [accounts] " \
+				    "lock_after: too many failed logins; try " \
+				    "again later"
+#define MSG_NO_SESSION		"session: SP 800-63B 7.1: not logged in, or " \
+				    "the session ended"
+#define MSG_EXPIRED		"session: SP 800-63B 7.2, [accounts] " \
+				    "idle_timeout, absolute_timeout: the " \
+				    "session expired; log in again"
+#define MSG_NO_OPERATOR		"session: panel point 5: the client " \
+				    "certificate's CN names no operator"
 
 _Static_assert(SESSION_ADDR_MAX == STORE_ADDR_MAX,
     "client addresses have one limit");
@@ -512,13 +522,11 @@ session_by_cert(struct store *s, const char *cn, struct session_info *si)
 
 	memset(si, 0, sizeof(*si));
 	if (!valid_username(cn))
-		return eseal_err(ESEAL_EAUTH, "account: the client certificate "
-		    "names no operator");
+		return eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
 	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK)
 		session_from(&a, 0, si);
 	else if (rc == ESEAL_ENOTFOUND)
-		rc = eseal_err(ESEAL_EAUTH, "account: the client certificate "
-		    "names no operator");
+		rc = eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
 	sodium_memzero(&a, sizeof(a));
 	return rc;
 }
@@ -530,20 +538,20 @@ pw_acceptable(const char *username, const char *old_pw, const char *new_pw)
 	size_t n = strlen(new_pw);
 
 	if (n < ACCOUNT_PASSWORD_MIN)
-		return eseal_err(ESEAL_EINVAL, "account: a password is at least "
-		    "%d bytes long", ACCOUNT_PASSWORD_MIN);
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is at least %d bytes long", ACCOUNT_PASSWORD_MIN);
 	if (n > ACCOUNT_PASSWORD_MAX)
-		return eseal_err(ESEAL_EINVAL, "account: a password is at most "
-		    "%d bytes long", ACCOUNT_PASSWORD_MAX);
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is at most %d bytes long", ACCOUNT_PASSWORD_MAX);
 	if (!valid_utf8((const unsigned char *)new_pw, n))
-		return eseal_err(ESEAL_EINVAL, "account: a password is valid "
-		    "UTF-8");
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2, RFC "
+		    "3629: a password is valid UTF-8");
 	if (strcasecmp(new_pw, username) == 0)
-		return eseal_err(ESEAL_EINVAL, "account: a password is not the "
-		    "user name");
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is not the user name");
 	if (strlen(old_pw) == n && sodium_memcmp(old_pw, new_pw, n) == 0)
-		return eseal_err(ESEAL_EINVAL, "account: the new password "
-		    "differs from the old one");
+		return eseal_err(ESEAL_EINVAL, "session: panel point 6: the new "
+		    "password differs from the old one");
 	return ESEAL_OK;
 }
 
@@ -635,8 +643,8 @@ session_change_password(struct store *s, const struct account_params *p,
 	if (refuse == ESEAL_ETOOMANY)
 		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
 	else if (refuse != ESEAL_OK)
-		rc = eseal_err(ESEAL_EAUTH, "account: the current password is "
-		    "wrong");
+		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: the "
+		    "current password is wrong");
 out:
 	sodium_memzero(newhash, sizeof(newhash));
 	sodium_memzero(&a, sizeof(a));
@@ -651,7 +659,9 @@ session_authorize(const struct session_info *si, unsigned roles_mask)
 	if (si == NULL || si->account_id == 0)
 		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
 	if (si->must_change)
-		return eseal_err(ESEAL_EFORBIDDEN, "password change required");
+		return eseal_err(ESEAL_EFORBIDDEN, "session: panel point 6: "
+		    "password change required (the initial password at first "
+		    "login, or after a reset or compromise)");
 	if (si->role >= 0 && si->role < ROLE_MAX &&
 	    (roles_mask & ROLE_BIT(si->role)) != 0)
 		return ESEAL_OK;
@@ -663,8 +673,9 @@ session_authorize(const struct session_info *si, unsigned roles_mask)
 			strncat(allowed, role_name((enum role)r), sizeof(allowed) -
 			    strlen(allowed) - 1);
 		}
-	return eseal_err(ESEAL_EFORBIDDEN, "role %s may not do this "
-	    "(allowed: %s)", role_name(si->role),
+	return eseal_err(ESEAL_EFORBIDDEN, "session: REQUIREMENTS.md \"Who "
+	    "uses it\": role %s may not do this (allowed: %s)",
+	    role_name(si->role),
 	    allowed[0] != '\0' ? allowed : "nobody");
 }
 

@@ -199,7 +199,9 @@ START_TEST(test_first_login_must_change)
 	ck_assert_int_eq(si.expires, T0 + f.p.absolute_secs);
 	/* ...but allows nothing, whatever the role, until the change. */
 	ck_assert_int_eq(session_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
-	ck_assert_str_eq(eseal_errmsg(), "password change required");
+	ck_assert_str_eq(eseal_errmsg(), "session: panel point 6: password "
+	    "change required (the initial password at first login, or after "
+	    "a reset or compromise)");
 	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 10, &si),
 	    ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
@@ -216,8 +218,8 @@ START_TEST(test_first_login_must_change)
 	/* The role is still checked. */
 	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_ADMIN) |
 	    ROLE_BIT(ROLE_AUDITOR)), ESEAL_EFORBIDDEN);
-	ck_assert_str_eq(eseal_errmsg(), "role ra may not do this (allowed: "
-	    "admin, auditor)");
+	ck_assert_str_eq(eseal_errmsg(), "session: REQUIREMENTS.md \"Who uses "
+	    "it\": role ra may not do this (allowed: admin, auditor)");
 	ck_assert_int_eq(session_authorize(NULL, ROLE_ANY), ESEAL_EAUTH);
 
 	/* The new password logs in without a change; the initial one no
@@ -250,7 +252,8 @@ START_TEST(test_wrong_and_unknown_look_alike)
 	ck_assert_int_eq(session_login(f.s, &f.p, "Not A Name!", NEWPW,
 	    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
 	snprintf(m3, sizeof(m3), "%s", eseal_errmsg());
-	ck_assert_str_eq(m1, "invalid username or password");
+	ck_assert_str_eq(m1, "session: panel point 6: invalid username or "
+	    "password");
 	ck_assert_str_eq(m1, m2);
 	ck_assert_str_eq(m1, m3);
 	ck_assert_str_eq(tok, "");
@@ -295,8 +298,8 @@ START_TEST(test_lockout)
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_str_eq(eseal_errmsg(),
-	    "too many failed logins; try again later");
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins; try again later");
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.locked_until, t + 60);
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
@@ -328,8 +331,8 @@ START_TEST(test_lockout)
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
 	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
 	    "192.0.2.9", t + 59, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_str_eq(eseal_errmsg(),
-	    "too many failed logins; try again later");
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins; try again later");
 	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
 	    "192.0.2.9", t + 60, tok, &si), ESEAL_EAUTH);
 	ck_assert_int_eq(audits(f.path, "account.lock", "unknown"), 1);
