@@ -53,6 +53,7 @@ LIB_SRCS := \
 	src/audit/audit.c \
 	src/ra/account.c \
 	src/ra/session.c \
+	src/ra/org.c \
 	src/ra/enrol.c \
 	src/ra/disclosure.c \
 	src/ca/ca.c \

@@ -37,7 +37,7 @@ enrol_issue_check(struct ca *ca, const struct org_rec *rec,
 	if (rc != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(ESEAL_EINVAL,
 		    "profile \"%.64s\" does not exist", pname) : rc;
-	enrol_org_to_subject(rec, &o);
+	org_to_subject(rec, &o);
 	request_init(&req, p, &o, csr, h, qscd, 0, "enrolment");
 	if ((rc = issue_check(ca, &req, now)) == ESEAL_OK &&
 	    p->etsi_policy == ETSI_POLICY_QCP_L_QSCD && !req.qscd)
@@ -77,11 +77,11 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	rc = profile_load(ca->conf->issue_profiles_dir, er.profile, &p);
 	ca_unlock(ca);
 	if (rc == ESEAL_OK)
-		rc = enrol_org_get(ca->store, er.org_id, &rec);
+		rc = org_get(ca->store, er.org_id, &rec);
 	if (rc == ESEAL_OK)
 		rc = csr_parse(er.csr, er.csr_len, &csr);
 	if (rc == ESEAL_OK) {
-		enrol_org_to_subject(&rec, &o);
+		org_to_subject(&rec, &o);
 		/*
 		 * A crash after issuance but before the request was finished
 		 * left it approved with its certificate already issued: finish

@@ -106,8 +106,8 @@ api_enrol_create(void *arg, const struct http_request *req,
 	if (profile == NULL)
 		profile = a->conf->issue_profile;
 	/* The code first: nothing about the request is judged without it. */
-	if ((rc = enrol_code_check(a->ca.store, code, now, &org_id)) !=
-	    ESEAL_OK || (rc = enrol_org_get(a->ca.store, org_id, &rec)) !=
+	if ((rc = org_code_check(a->ca.store, code, now, &org_id)) !=
+	    ESEAL_OK || (rc = org_get(a->ca.store, org_id, &rec)) !=
 	    ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		goto out;
@@ -115,7 +115,7 @@ api_enrol_create(void *arg, const struct http_request *req,
 	/* REQUIREMENTS point 1: the current disclosure, acknowledged. */
 	ver = disclosure_version(a->disclosure);
 	sha = disclosure_sha256(a->disclosure);
-	acked = enrol_ack_exists(a->ca.store, org_id, ver);
+	acked = org_ack_exists(a->ca.store, org_id, ver);
 	if (acked < 0) {
 		http_error(resp, ESEAL_ESTORE, NULL);
 		goto out;
@@ -144,7 +144,7 @@ api_enrol_create(void *arg, const struct http_request *req,
 		char msg[512];
 
 		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
-		if (enrol_code_refused(a->ca.store, code, now, rc) ==
+		if (org_code_refused(a->ca.store, code, now, rc) ==
 		    ESEAL_ETOOMANY)
 			http_error(resp, ESEAL_ETOOMANY, NULL);
 		else

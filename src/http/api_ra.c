@@ -84,7 +84,7 @@ api_org_create(void *arg, const struct http_request *req,
 		    "evidence reference) are required");
 		return;
 	}
-	if ((rc = enrol_org_register(a->ca.store, &rec, time(NULL),
+	if ((rc = org_register(a->ca.store, &rec, time(NULL),
 	    si.username)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -100,7 +100,7 @@ api_org_code(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	struct session_info si;
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	int64_t id = path_id(req->param), now = time(NULL);
 	enum eseal_rc rc;
 
@@ -110,7 +110,7 @@ api_org_code(void *arg, const struct http_request *req,
 		http_error(resp, ESEAL_ENOTFOUND, "no such organisation");
 		return;
 	}
-	if ((rc = enrol_code_new(a->ca.store, id, a->code_ttl, now,
+	if ((rc = org_code_new(a->ca.store, id, a->code_ttl, now,
 	    si.username, code)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;

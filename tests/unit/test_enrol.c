@@ -1,7 +1,7 @@
 /*
  * test_enrol.c: organisations, enrolment codes, disclosure acknowledgements
- * and enrolment requests (enrol.c, store_enrol.c), and the important-matters
- * disclosure as shipped in conf/disclosure (disclosure.c).
+ * and enrolment requests (org.c, enrol.c, store_enrol.c), and the
+ * important-matters disclosure as shipped in conf/disclosure (disclosure.c).
  */
 #include <sys/stat.h>
 
@@ -116,7 +116,7 @@ world_open(struct world *w)
 	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
 	ck_assert_int_eq(disclosure_load(path, &w->d), ESEAL_OK);
 	jp_org(&w->org, "7123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(w->s, &w->org, NOW, "ra-alice"),
+	ck_assert_int_eq(org_register(w->s, &w->org, NOW, "ra-alice"),
 	    ESEAL_OK);
 }
 
@@ -158,16 +158,16 @@ submission(struct world *w, struct enrol_submission *sub, const char *code)
 }
 
 static void
-new_code(struct world *w, char code[ENROL_CODE_LEN + 1])
+new_code(struct world *w, char code[ORG_CODE_LEN + 1])
 {
-	ck_assert_int_eq(enrol_code_new(w->s, w->org.id, 7 * DAY, NOW,
+	ck_assert_int_eq(org_code_new(w->s, w->org.id, 7 * DAY, NOW,
 	    "ra-alice", code), ESEAL_OK);
 }
 
 static int64_t
 new_request(struct world *w, char token[ENROL_TOKEN_LEN + 1])
 {
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	struct enrol_submission sub;
 	int64_t id;
 
@@ -246,13 +246,13 @@ START_TEST(test_org_register_valid_numbers)
 	for (size_t i = 0; i < sizeof(good_numbers) / sizeof(*good_numbers);
 	    i++) {
 		jp_org(&o, good_numbers[i], "株式会社サンプル");
-		ck_assert_msg(enrol_org_register(s, &o, NOW, "ra-alice") ==
+		ck_assert_msg(org_register(s, &o, NOW, "ra-alice") ==
 		    ESEAL_OK, "%s: %s", good_numbers[i], eseal_errmsg());
 		snprintf(want, sizeof(want), "NTRJP-%s", good_numbers[i]);
 		ck_assert_str_eq(o.identifier, want);
 		ck_assert_int_gt(o.id, 0);
 		ck_assert_int_eq(o.created, NOW);
-		ck_assert_int_eq(enrol_org_get(s, o.id, &got), ESEAL_OK);
+		ck_assert_int_eq(org_get(s, o.id, &got), ESEAL_OK);
 		ck_assert_str_eq(got.identifier, want);
 		ck_assert_str_eq(got.name, "株式会社サンプル");
 		ck_assert_str_eq(got.corporate_number, good_numbers[i]);
@@ -260,12 +260,12 @@ START_TEST(test_org_register_valid_numbers)
 		ck_assert_str_eq(got.evidence, "RA-2025-0001 登記事項証明書");
 	}
 	/* The subject for issuance comes from the record. */
-	enrol_org_to_subject(&got, &subj);
+	org_to_subject(&got, &subj);
 	ck_assert_str_eq(subj.country, "JP");
 	ck_assert_str_eq(subj.name, "株式会社サンプル");
 	ck_assert_str_eq(subj.identifier, "NTRJP-1180301018771");
 	ck_assert_str_eq(subj.common_name, "");
-	ck_assert_int_eq(enrol_org_get(s, 9999, &got), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(org_get(s, 9999, &got), ESEAL_ENOTFOUND);
 	store_close(s);
 	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM organizations"), 5);
 	ck_assert_int_eq(audits(db, "org.register"), 5);
@@ -283,68 +283,68 @@ START_TEST(test_org_register_refusals)
 
 	/* The check digit of 7123456789012 is 7, not 8. */
 	jp_org(&o, "8123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "check digit"));
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "MoF ordinance"));
 	jp_org(&o, "712345678901", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "71234567890A1", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	/* An identifier given for JP must be the NTRJP- one. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.identifier, sizeof(o.identifier), "NTRJP-4011001098993");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	/* Names: required, UTF-8, one line, at most 64 characters. */
 	jp_org(&o, "7123456789012", "");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "7123456789012", "Bad \xff name");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "7123456789012", "Two\nlines");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "7123456789012", "");
 	memset(o.name, 'A', sizeof(o.name));		/* no NUL at all */
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "longer than"));
 	memset(name, 'A', 65);
 	name[65] = '\0';
 	jp_org(&o, "7123456789012", name);
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "more than 64"));
 	/* Evidence of vetting is required; so is an actor. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	o.evidence[0] = '\0';
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	jp_org(&o, "7123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, ""), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, ""), ESEAL_EINVAL);
 	/* Outside Japan: an explicit identifier of that country. */
 	memset(&o, 0, sizeof(o));
 	snprintf(o.country, sizeof(o.country), "DE");
 	snprintf(o.name, sizeof(o.name), "Beispiel GmbH");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0002");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	snprintf(o.identifier, sizeof(o.identifier), "VATFR-12345678901");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	snprintf(o.identifier, sizeof(o.identifier), "VAT DE-1");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	snprintf(o.corporate_number, sizeof(o.corporate_number),
 	    "7123456789012");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-123456789");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	o.corporate_number[0] = '\0';
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_OK);
 	/* EN 319 412-3: identifier and name differ. */
 	memset(&o, 0, sizeof(o));
 	snprintf(o.country, sizeof(o.country), "DE");
 	snprintf(o.name, sizeof(o.name), "VATDE-987654321");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-987654321");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0003");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	/* Country: two upper-case letters. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.country, sizeof(o.country), "jp");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
 	store_close(s);
 	/* Only the German one landed, with one audit record. */
 	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM organizations"), 1);
@@ -364,7 +364,7 @@ START_TEST(test_org_name_64_japanese_characters)
 	for (int i = 0; i < 64; i++)
 		strcat(name, "あ");
 	jp_org(&o, "4011001098993", name);
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_OK);
 	store_close(s);
 	ck_assert_int_eq(q(db, "SELECT length(name) FROM organizations"), 64);
 }
@@ -377,7 +377,7 @@ START_TEST(test_org_duplicate)
 
 	world_open(&w);
 	jp_org(&o, "7123456789012", "別の名前株式会社");
-	ck_assert_int_eq(enrol_org_register(w.s, &o, NOW, "ra-bob"),
+	ck_assert_int_eq(org_register(w.s, &o, NOW, "ra-bob"),
 	    ESEAL_EEXIST);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "NTRJP-7123456789012"));
 	ck_assert_int_eq(o.id, 0);
@@ -391,53 +391,53 @@ END_TEST
 
 START_TEST(test_code_format_and_check)
 {
-	char code[ENROL_CODE_LEN + 1], grouped[64];
+	char code[ORG_CODE_LEN + 1], grouped[64];
 	struct world w;
 	int64_t org;
 
 	world_open(&w);
 	new_code(&w, code);
-	ck_assert_uint_eq(strlen(code), ENROL_CODE_LEN);
+	ck_assert_uint_eq(strlen(code), ORG_CODE_LEN);
 	ck_assert_uint_eq(strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
-	    ENROL_CODE_LEN);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 1, &org), ESEAL_OK);
+	    ORG_CODE_LEN);
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 1, &org), ESEAL_OK);
 	ck_assert_int_eq(org, w.org.id);
 	/* Read case-insensitively, with '-' groups. */
-	for (size_t i = 0, o = 0; i <= ENROL_CODE_LEN; i++) {
-		if (i > 0 && i % 4 == 0 && i < ENROL_CODE_LEN)
+	for (size_t i = 0, o = 0; i <= ORG_CODE_LEN; i++) {
+		if (i > 0 && i % 4 == 0 && i < ORG_CODE_LEN)
 			grouped[o++] = '-';
-		grouped[o++] = (char)(i < ENROL_CODE_LEN &&
+		grouped[o++] = (char)(i < ORG_CODE_LEN &&
 		    code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32 : code[i]);
 	}
-	ck_assert_int_eq(enrol_code_check(w.s, grouped, NOW + 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, grouped, NOW + 1, &org),
 	    ESEAL_OK);
 	/* Wrong, malformed, expired: one answer. */
-	ck_assert_int_eq(enrol_code_check(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
+	ck_assert_int_eq(org_code_check(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
 	    NOW + 1, &org), ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
 	ck_assert_int_eq(org, 0);
-	ck_assert_int_eq(enrol_code_check(w.s, "x", NOW + 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, "x", NOW + 1, &org),
 	    ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_code_check(w.s, NULL, NOW + 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, NULL, NOW + 1, &org),
 	    ESEAL_EAUTH);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 7 * DAY, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY, &org),
 	    ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 7 * DAY - 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY - 1, &org),
 	    ESEAL_OK);
 	/* Codes are for registered organisations, for a bounded time. */
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id + 100, DAY, NOW, "ra",
+	ck_assert_int_eq(org_code_new(w.s, w.org.id + 100, DAY, NOW, "ra",
 	    code), ESEAL_ENOTFOUND);
 	ck_assert_str_eq(code, "");
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id, 0, NOW, "ra", code),
+	ck_assert_int_eq(org_code_new(w.s, w.org.id, 0, NOW, "ra", code),
 	    ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id, ENROL_CODE_TTL_MAX + 1,
+	ck_assert_int_eq(org_code_new(w.s, w.org.id, ORG_CODE_TTL_MAX + 1,
 	    NOW, "ra", code), ESEAL_EINVAL);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_codes"), 1);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
-	    ENROL_CODE_ATTEMPTS);
+	    ORG_CODE_ATTEMPTS);
 	ck_assert_int_eq(q(w.db, "SELECT expires - created FROM "
 	    "enrolment_codes"), 7 * DAY);
 	ck_assert_int_eq(audits(w.db, "enrol.code.issue"), 1);
@@ -446,7 +446,7 @@ END_TEST
 
 START_TEST(test_code_used_once)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	struct enrol_submission sub;
 	struct world w;
 	int64_t id, org;
@@ -458,7 +458,7 @@ START_TEST(test_code_used_once)
 	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 60, &id, token),
 	    ESEAL_OK);
 	/* Used: the same answer as unknown, and a second request fails. */
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 61, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 61, &org),
 	    ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
 	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 62, &id, token),
@@ -479,13 +479,13 @@ START_TEST(test_code_used_once)
 	    "used_at IS NOT NULL"), NOW + 60);
 	/* Wrong codes cost no attempts: there is no code to charge. */
 	ck_assert_int_eq(q(w.db, "SELECT MIN(attempts_left) FROM "
-	    "enrolment_codes"), ENROL_CODE_ATTEMPTS);
+	    "enrolment_codes"), ORG_CODE_ATTEMPTS);
 }
 END_TEST
 
 START_TEST(test_code_attempts)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
 	struct enrol_submission sub;
 	struct world w;
@@ -497,21 +497,21 @@ START_TEST(test_code_attempts)
 	submission(&w, &sub, code);
 	sub.csr_der = junk;
 	sub.csr_len = sizeof(junk);
-	for (int i = 1; i <= ENROL_CODE_ATTEMPTS; i++) {
+	for (int i = 1; i <= ORG_CODE_ATTEMPTS; i++) {
 		ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + i, &id,
 		    token), ESEAL_EINVAL);
 		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr:"));
 		ck_assert_int_eq(strstr(eseal_errmsg(), "locked") != NULL,
-		    i == ENROL_CODE_ATTEMPTS);
+		    i == ORG_CODE_ATTEMPTS);
 		ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM "
-		    "enrolment_codes"), ENROL_CODE_ATTEMPTS - i);
+		    "enrolment_codes"), ORG_CODE_ATTEMPTS - i);
 	}
 	/* Locked: even a good submission is refused, and says so. */
 	sub.csr_der = w.csr;
 	sub.csr_len = w.csr_len;
 	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 10, &id, token),
 	    ESEAL_ETOOMANY);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 10, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
 	/* Other refusals count too: a stale disclosure, a bad holder. */
 	new_code(&w, code);
@@ -529,9 +529,9 @@ START_TEST(test_code_attempts)
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes "
-	    "WHERE used_at IS NOT NULL"), ENROL_CODE_ATTEMPTS - 2);
+	    "WHERE used_at IS NOT NULL"), ORG_CODE_ATTEMPTS - 2);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
-	    ENROL_CODE_ATTEMPTS + 2);
+	    ORG_CODE_ATTEMPTS + 2);
 	/* Nothing but the one good request's acknowledgement was recorded. */
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 1);
 }
@@ -539,7 +539,7 @@ END_TEST
 
 START_TEST(test_code_refused_by_caller)
 {
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	struct world w;
 	int64_t org;
 
@@ -547,28 +547,28 @@ START_TEST(test_code_refused_by_caller)
 	new_code(&w, code);
 	/* A handler that refuses the body itself charges the code too. */
 	eseal_err(ESEAL_EPOLICY, "policy: RSA-1024 is not allowed");
-	ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + 1, ESEAL_EPOLICY),
+	ck_assert_int_eq(org_code_refused(w.s, code, NOW + 1, ESEAL_EPOLICY),
 	    ESEAL_EPOLICY);
 	ck_assert_str_eq(eseal_errmsg(), "policy: RSA-1024 is not allowed");
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
-	    ENROL_CODE_ATTEMPTS - 1);
+	    ORG_CODE_ATTEMPTS - 1);
 	/* Store trouble and bad codes cost nothing. */
-	ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + 1, ESEAL_EHSM),
+	ck_assert_int_eq(org_code_refused(w.s, code, NOW + 1, ESEAL_EHSM),
 	    ESEAL_EHSM);
 	eseal_err(ESEAL_EINVAL, "csr: junk");
-	ck_assert_int_eq(enrol_code_refused(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
+	ck_assert_int_eq(org_code_refused(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
 	    NOW + 1, ESEAL_EINVAL), ESEAL_EINVAL);
 	ck_assert_str_eq(eseal_errmsg(), "csr: junk");
-	for (int i = 2; i <= ENROL_CODE_ATTEMPTS; i++)
-		ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + i,
+	for (int i = 2; i <= ORG_CODE_ATTEMPTS; i++)
+		ck_assert_int_eq(org_code_refused(w.s, code, NOW + i,
 		    ESEAL_EINVAL), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr: junk (the "
 	    "enrolment code is now locked"));
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 10, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
 	world_close(&w);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
-	    ENROL_CODE_ATTEMPTS);
+	    ORG_CODE_ATTEMPTS);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM audit WHERE action = "
 	    "'enrol.code.refused' AND detail LIKE ?1",
 	    "%RSA-1024 is not allowed%"), 1);
@@ -585,34 +585,34 @@ START_TEST(test_ack_once_per_org_and_version)
 
 	world_open(&w);
 	sha = disclosure_sha256(w.d);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 0);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 0);
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", sha, "山田 太郎",
 	    "代表取締役", "192.0.2.1", NOW), ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 1);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 1);
 	/* Again: fine, and the first record stays. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", sha, "佐藤 花子",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", sha, "佐藤 花子",
 	    "総務部長", "192.0.2.2", NOW + 5), ESEAL_OK);
 	/* The same version with another text: refused. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", "00000000000000000000"
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", "00000000000000000000"
 	    "00000000000000000000000000000000000000000000", "佐藤 花子",
 	    "総務部長", NULL, NOW + 6), ESEAL_EEXIST);
 	/* Another version is another acknowledgement. */
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.1"), 0);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.1"), 0);
 	/* Who acknowledged is required; forms are checked. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", sha, "", "代表取締役",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", sha, "", "代表取締役",
 	    NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", sha, "山田 太郎", NULL,
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", sha, "山田 太郎", NULL,
 	    NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "../1.1", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "../1.1", sha, "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", "ABC", "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", "ABC", "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, 4242, "1.0", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, 4242, "1.0", sha, "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_ENOTFOUND);
 	/* Per organisation: another one has acknowledged nothing. */
 	jp_org(&other, "4011001098993", "別会社株式会社");
-	ck_assert_int_eq(enrol_org_register(w.s, &other, NOW, "ra"), ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, other.id, "1.0"), 0);
+	ck_assert_int_eq(org_register(w.s, &other, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_ack_exists(w.s, other.id, "1.0"), 0);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 1);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM disclosure_acks WHERE "
@@ -641,7 +641,7 @@ write_disclosure(const char *dir, const char *version, const char *ja,
 
 START_TEST(test_new_version_needs_new_ack)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1], ddir[512];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1], ddir[512];
 	struct disclosure *d10, *d11;
 	struct enrol_submission sub;
 	struct world w;
@@ -694,8 +694,8 @@ START_TEST(test_new_version_needs_new_ack)
 	sub.disclosure_sha256 = disclosure_sha256(d11);
 	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 5, &id, token),
 	    ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 1);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.1"), 1);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 1);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.1"), 1);
 	disclosure_free(d10);
 	disclosure_free(d11);
 	world_close(&w);
@@ -739,7 +739,7 @@ add_cert(struct store *s, const char *serial)
 START_TEST(test_request_lifecycle)
 {
 	char token[ENROL_TOKEN_LEN + 1], token2[ENROL_TOKEN_LEN + 1];
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	struct enrol_request r, *list;
 	struct enrol_submission sub;
 	X509_REQ *xr;
@@ -932,7 +932,7 @@ END_TEST
 
 START_TEST(test_request_body_checks)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	struct enrol_submission sub;
 	struct world w;
 	int64_t id;
@@ -989,7 +989,7 @@ END_TEST
 
 START_TEST(test_secrets_stored_hashed)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	char walpath[320], hexh[65];
 	unsigned char h[32];
 	struct enrol_submission sub;

@@ -1,0 +1,70 @@
+/*
+ * org_int.h: what org.c lends enrol.c and nothing else may use: the
+ * checks of one-line input, SHA-256, finding an enrolment code by its hash,
+ * charging a code for a refused submission, and recording an
+ * acknowledgement inside a transaction that enrol.c holds.
+ */
+#ifndef ESEAL_ORG_INT_H
+#define ESEAL_ORG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "org.h"
+#include "store_enrol.h"
+
+#define ORG_HASH_LEN	STORE_HASH_LEN	/* SHA-256 of a code or token */
+
+/* The one answer for malformed, unknown, used and expired codes. */
+#define ORG_MSG_BADCODE	"enrol: invalid enrolment code"
+
+/*
+ * ESEAL_OK if s is one line of UTF-8 shorter than size bytes and at most
+ * maxchars characters (0: no character limit); NULL or "" is ESEAL_OK
+ * unless required.  ESEAL_EINVAL naming what otherwise.
+ */
+enum eseal_rc	org_check_line(const char *what, const char *s, size_t size,
+		    size_t maxchars, int required);
+/* The actor of an audit record: required, one line. */
+enum eseal_rc	org_check_actor(const char *actor);
+/* A client address as the front end reports it (NULL: none). */
+enum eseal_rc	org_check_addr(const char *addr);
+
+/* SHA-256 of buf into out; 0 on failure. */
+int		org_sha256(const void *buf, size_t len,
+		    unsigned char out[ORG_HASH_LEN]);
+/* SHA-256 of a code's canonical form; 0 if code is no code. */
+int		org_code_hash(const char *code,
+		    unsigned char out[ORG_HASH_LEN]);
+
+/*
+ * Finds code (hash gets its hash, *c its row) and says whether it may be
+ * used at now: ESEAL_EAUTH ORG_MSG_BADCODE alike for malformed, unknown,
+ * used and expired, ESEAL_ETOOMANY for locked.
+ */
+enum eseal_rc	org_code_lookup(struct store *, const char *code,
+		    int64_t now, unsigned char hash[ORG_HASH_LEN],
+		    struct store_code *c);
+
+/*
+ * Inside a transaction the caller began: counts a refused submission
+ * against the code hash of org_id, with its audit record
+ * "enrol.code.refused" carrying the current error message, and commits
+ * (or rolls back on a store error, which it returns).  Returns rc with the
+ * refusal's message, and the news that the code locked if it did.
+ */
+enum eseal_rc	org_code_refuse(struct store *,
+		    const unsigned char hash[ORG_HASH_LEN], int64_t org_id,
+		    int64_t now, enum eseal_rc rc);
+
+/*
+ * Inside a transaction: records the acknowledgement of (version, sha256hex)
+ * for org_id unless it is there already with the same hash (ESEAL_EEXIST
+ * with another); *created says whether it was new.  As org_ack().
+ */
+enum eseal_rc	org_ack_record(struct store *, int64_t org_id,
+		    const char *version, const char *sha256hex,
+		    const char *signer_name, const char *signer_title,
+		    const char *client_addr, int64_t now, int *created);
+
+#endif
