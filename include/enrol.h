@@ -44,12 +44,13 @@ const char	*enrol_status_name(enum enrol_status);
 int		 enrol_status_parse(const char *s);
 
 /*
- * A subscriber's submission.  disclosure is the current disclosure, which
- * (disclosure_version, disclosure_sha256) must then name (disclosure_check);
- * NULL means the caller has checked that itself, and only their forms are
- * checked here.  signer_name and signer_title (the contracting party) are
- * required when the organisation has not acknowledged that version yet,
- * and ignored otherwise.
+ * A subscriber's submission.  disclosure is the current disclosure;
+ * (disclosure_version, disclosure_sha256) is the acknowledgement that comes
+ * with the submission (both NULL: none), which must name the current one.
+ * With disclosure NULL the caller vouches for the version itself: then the
+ * pair is required and only its form is checked.  signer_name and
+ * signer_title (the contracting party) are required when the organisation
+ * has not acknowledged that version yet, and ignored otherwise.
  */
 struct enrol_submission {
 	const char		*code;
@@ -66,24 +67,42 @@ struct enrol_submission {
 	const struct disclosure	*disclosure;	/* current, or NULL: above */
 };
 
+struct csr;
+
 /*
- * Creates a pending request in one transaction: consumes the code, records
- * the acknowledgement if the organisation has none for that version,
- * stores the CSR (checked with csr_parse(), stored as DER), and writes the
- * audit records.  *id gets the request id, token_out (ENROL_TOKEN_LEN + 1
- * bytes) the request token, shown once and stored hashed.
- *
- * The code is checked first, as org_code_check() does (EAUTH, ETOOMANY):
- * nothing about the body is said to someone without a valid code.  A
- * submission with a valid code that is refused as bad input (EINVAL) or by
- * a rule (EPOLICY) costs the code one attempt, recorded with its own audit
- * record "enrol.code.refused"; at ORG_CODE_ATTEMPTS the code locks and
- * the RA must hand out a new one.  Store and memory failures cost nothing.
- * The crypto policy and the profile's existence are not checked here (they
- * need the CA): the handler runs issue_check() before, approval again.
+ * A check of a submission that this layer cannot make itself: the CA's
+ * (the key against the crypto policy, known keys and the HSM module; the
+ * profile), enrol_issue_check() behind it.  rec is the code's
+ * organisation, csr the request as parsed.
+ */
+typedef enum eseal_rc (*enrol_check_fn)(void *arg, const struct org_rec *rec,
+    const struct csr *csr, const struct enrol_submission *sub, int64_t now);
+
+/*
+ * The enrolment rules for a submission, in their order, then a pending
+ * request:
+ *  1. the code, as org_code_check() does (EAUTH, ETOOMANY): nothing about
+ *     the body is said to someone without a valid code;
+ *  2. the acknowledgement (panel point 1): ESEAL_ESTALE if the one given is
+ *     not of the current disclosure version and text, ESEAL_ENOACK if the
+ *     organisation has not acknowledged the current version and the
+ *     submission does not (with the contracting party's name and title);
+ *     neither costs the code anything;
+ *  3. the body (profile name, key holder, qscd, client address, the CSR
+ *     with csr_parse()), then check(check_arg, ...) if check is not NULL.
+ *     A refusal as bad input (EINVAL) or by a rule (EPOLICY) costs the
+ *     code one attempt, with its audit record "enrol.code.refused"; at
+ *     ORG_CODE_ATTEMPTS the code locks and the RA must hand out a new one.
+ *     Store and memory failures cost nothing;
+ *  4. in one transaction: the code is consumed, the acknowledgement
+ *     recorded if the organisation had none for that version, the CSR
+ *     stored as DER, and the audit records written.
+ * *id gets the request id, token_out (ENROL_TOKEN_LEN + 1 bytes) the
+ * request token, shown once and stored hashed.
  */
 enum eseal_rc	enrol_request_create(struct store *,
-		    const struct enrol_submission *, int64_t now, int64_t *id,
+		    const struct enrol_submission *, enrol_check_fn check,
+		    void *check_arg, int64_t now, int64_t *id,
 		    char *token_out);
 
 struct enrol_request {

@@ -85,18 +85,6 @@ enum eseal_rc	org_code_check(struct store *, const char *code,
 		    int64_t now, int64_t *org_id);
 
 /*
- * Counts one refused submission against a valid code: for a caller that
- * checks the body itself after org_code_check() (the CSR, the policy)
- * and refuses it before enrol_request_create().  Only refusals rc of
- * EINVAL or EPOLICY count, as in enrol_request_create(); the attempt gets
- * an audit record "enrol.code.refused" with the current error message.
- * Returns rc with that message kept (and the news that the code locked, if
- * it did), or the store's error.  An invalid code is left alone.
- */
-enum eseal_rc	org_code_refused(struct store *, const char *code,
-		    int64_t now, enum eseal_rc rc);
-
-/*
  * Records the contracting party's acknowledgement of disclosure
  * (version, sha256) for org_id, with the party's name and title (one-line
  * UTF-8, required).  Once per organisation and version: acknowledging a

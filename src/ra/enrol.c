@@ -119,129 +119,134 @@ out:
 	return rc;
 }
 
-/* --- requests --------------------------------------------------------- */
+/* --- submissions ------------------------------------------------------ */
+
+static int
+empty(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
 
 /*
- * Inside the transaction, with a valid code of org_id: checks the body.
- * *der gets the CSR re-encoded as DER (OPENSSL_free), *need_ack whether the
- * organisation has yet to acknowledge the version.
+ * Step 2: the disclosure the submission acknowledges (panel point 1).
+ * *ver and *sha get the version and hash the request records, *need_ack
+ * whether it must record the organisation's acknowledgement of them.
  */
 static enum eseal_rc
-check_submission(struct store *s, const struct enrol_submission *sub,
-    int64_t org_id, unsigned char **der, size_t *derlen, int *need_ack)
+check_ack(struct store *s, const struct enrol_submission *sub,
+    int64_t org_id, const char **ver, const char **sha, int *need_ack)
 {
-	struct csr *csr = NULL;
+	const struct disclosure *d = sub->disclosure;
+	int given = sub->disclosure_version != NULL ||
+	    sub->disclosure_sha256 != NULL;
 	struct store_ack a;
 	enum eseal_rc rc;
 
-	*der = NULL;
-	*derlen = 0;
+	*ver = sub->disclosure_version;
+	*sha = sub->disclosure_sha256;
 	*need_ack = 0;
-	if (!valid_profile_name(sub->profile))
-		return eseal_err(ESEAL_EINVAL, "enrol: a profile name is 1 to "
-		    "%d characters [a-z0-9-]", STORE_PROFILE_MAX - 1);
-	if (sub->holder < 0 || sub->holder >= HOLDER_MAX)
-		return eseal_err(ESEAL_EINVAL, R_POINT8 "the key holder is "
-		    "\"subscriber\" or \"remote-service\"");
-	if (sub->qscd != 0 && sub->qscd != 1)
-		return eseal_err(ESEAL_EINVAL, "enrol: qscd is 0 or 1");
-	if ((rc = org_check_addr(sub->client_addr)) != ESEAL_OK)
-		return rc;
-	if (sub->disclosure != NULL && (rc = disclosure_check(sub->disclosure,
-	    sub->disclosure_version, sub->disclosure_sha256)) != ESEAL_OK)
-		return rc;
-	if (!valid_disclosure_version(sub->disclosure_version) ||
-	    !valid_disclosure_sha256(sub->disclosure_sha256))
+	if (d != NULL && !given) {
+		*ver = disclosure_version(d);
+		*sha = disclosure_sha256(d);
+	} else if (d != NULL && (rc = disclosure_check(d, *ver, *sha)) !=
+	    ESEAL_OK)
+		return rc;	/* ESEAL_ESTALE, or EINVAL for a malformed one */
+	if (!valid_disclosure_version(*ver) || !valid_disclosure_sha256(*sha))
 		return eseal_err(ESEAL_EINVAL, R_POINT1 "the disclosure version "
 		    "acknowledged and its sha256 (64 lower-case hex digits) are "
 		    "required");
-	if (sub->csr_der == NULL || sub->csr_len == 0)
-		return eseal_err(ESEAL_EINVAL, "enrol: RFC 2986: a "
-		    "certification request is required");
-	if ((rc = csr_parse(sub->csr_der, sub->csr_len, &csr)) != ESEAL_OK)
-		return rc;
-	rc = csr_der(csr, der, derlen);
-	csr_free(csr);
-	if (rc != ESEAL_OK)
-		return rc;
-
-	rc = store_ack_get(s, org_id, sub->disclosure_version, &a);
-	if (rc == ESEAL_ENOTFOUND) {
+	if ((rc = store_ack_get(s, org_id, *ver, &a)) == ESEAL_ENOTFOUND) {
 		*need_ack = 1;
-		if (sub->signer_name == NULL || sub->signer_name[0] == '\0' ||
-		    sub->signer_title == NULL || sub->signer_title[0] == '\0')
-			return eseal_err(ESEAL_EINVAL, R_POINT1 "the "
-			    "organisation has not acknowledged disclosure "
-			    "version %s: the name and title of the contracting "
-			    "party who acknowledges it for the organisation "
-			    "are required", sub->disclosure_version);
-		if ((rc = org_check_line("signer name", sub->signer_name,
-		    ENROL_TEXT_MAX, 0, 1)) != ESEAL_OK ||
-		    (rc = org_check_line("signer title", sub->signer_title,
-		    ENROL_TEXT_MAX, 0, 1)) != ESEAL_OK)
-			return rc;
+		if (!given || empty(sub->signer_name) ||
+		    empty(sub->signer_title))
+			return eseal_err(ESEAL_ENOACK, R_POINT1 "organisation "
+			    "%lld has not acknowledged disclosure version %s: "
+			    "its contracting party acknowledges the version "
+			    "and its sha256 for the organisation, with their "
+			    "name and title", (long long)org_id, *ver);
 		return ESEAL_OK;
 	}
 	if (rc != ESEAL_OK)
 		return rc;
-	if (strcmp(a.sha256, sub->disclosure_sha256) != 0)
-		return eseal_err(ESEAL_ECONF, "disclosure: the text of version "
-		    "%s changed after organisation %lld acknowledged it "
-		    "(sha256 %s): a changed text must be a new version",
-		    a.version, (long long)org_id, a.sha256);
+	if (strcmp(a.sha256, *sha) != 0)
+		return eseal_err(ESEAL_ECONF, "disclosure: panel point 1: the "
+		    "text of version %s changed after organisation %lld "
+		    "acknowledged it (sha256 %s): a changed text must be a new "
+		    "version", a.version, (long long)org_id, a.sha256);
 	return ESEAL_OK;
 }
 
-enum eseal_rc
-enrol_request_create(struct store *s, const struct enrol_submission *sub,
-    int64_t now, int64_t *id, char *token_out)
+/* Step 3, the body but for the CA's check; *csr is new on ESEAL_OK. */
+static enum eseal_rc
+check_body(const struct enrol_submission *sub, int need_ack,
+    struct csr **csr)
 {
-	unsigned char hash[HASH_LEN], *der = NULL;
-	char token[ENROL_TOKEN_LEN + 1], actor[32], object[32];
+	enum eseal_rc rc;
+
+	*csr = NULL;
+	if (!valid_profile_name(sub->profile))
+		return eseal_err(ESEAL_EINVAL, "enrol: [issue] profile: a "
+		    "profile name is 1 to %d characters [a-z0-9-]",
+		    STORE_PROFILE_MAX - 1);
+	if (sub->holder < 0 || sub->holder >= HOLDER_MAX)
+		return eseal_err(ESEAL_EINVAL, R_POINT8 "the key holder is "
+		    "\"subscriber\" or \"remote-service\"");
+	if (sub->qscd != 0 && sub->qscd != 1)
+		return eseal_err(ESEAL_EINVAL, "enrol: EN 319 411-2: qscd (the "
+		    "key is in a QSCD) is 0 or 1");
+	if ((rc = org_check_addr(sub->client_addr)) != ESEAL_OK)
+		return rc;
+	if (need_ack && ((rc = org_check_line("signer name",
+	    sub->signer_name, ORG_TEXT_MAX, 0, 1)) != ESEAL_OK ||
+	    (rc = org_check_line("signer title", sub->signer_title,
+	    ORG_TEXT_MAX, 0, 1)) != ESEAL_OK))
+		return rc;
+	if (sub->csr_der == NULL || sub->csr_len == 0)
+		return eseal_err(ESEAL_EINVAL, "enrol: RFC 2986: a "
+		    "certification request is required");
+	return csr_parse(sub->csr_der, sub->csr_len, csr);
+}
+
+/*
+ * Step 4, in one transaction: the code again (a concurrent submission may
+ * have used or locked it), the acknowledgement if it is new, the request
+ * and the audit records.
+ */
+static enum eseal_rc
+record(struct store *s, const struct enrol_submission *sub,
+    const struct csr *csr, const char *ver, const char *sha, int64_t now,
+    int64_t *id, char token[ENROL_TOKEN_LEN + 1])
+{
+	unsigned char hash[HASH_LEN];
+	char actor[32], object[32];
 	struct store_enrol_req r;
 	struct store_code c;
 	enum eseal_rc rc;
-	size_t derlen = 0;
-	int need_ack, created;
+	int created;
 
-	*id = 0;
-	token_out[0] = '\0';
-	memset(token, 0, sizeof(token));
-	if (sub == NULL)
-		return eseal_err(ESEAL_EINTERNAL, "enrol: no submission");
-	if ((rc = store_begin(s)) != ESEAL_OK)
+	memset(&r, 0, sizeof(r));
+	if ((rc = csr_der(csr, &r.csr, &r.csr_len)) != ESEAL_OK)
 		return rc;
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		goto out;
 	if ((rc = org_code_lookup(s, sub->code, now, hash, &c)) != ESEAL_OK)
 		goto fail;
-	rc = check_submission(s, sub, c.org_id, &der, &derlen, &need_ack);
-	if (rc == ESEAL_EINVAL || rc == ESEAL_EPOLICY) {
-		rc = org_code_refuse(s, hash, c.org_id, now, rc);
-		goto out;
-	}
-	if (rc != ESEAL_OK)
-		goto fail;
-
 	snprintf(actor, sizeof(actor), "subscriber:org:%lld",
 	    (long long)c.org_id);
 	if ((rc = store_code_consume(s, hash, now)) != ESEAL_OK) {
 		rc = eseal_err(ESEAL_EAUTH, ORG_MSG_BADCODE);
 		goto fail;
 	}
-	if (need_ack && (rc = org_ack_record(s, c.org_id, sub->disclosure_version,
-	    sub->disclosure_sha256, sub->signer_name, sub->signer_title,
-	    sub->client_addr, now, &created)) != ESEAL_OK)
+	if ((rc = org_ack_record(s, c.org_id, ver, sha, sub->signer_name,
+	    sub->signer_title, sub->client_addr, now, &created)) != ESEAL_OK)
 		goto fail;
-	memset(&r, 0, sizeof(r));
 	r.org_id = c.org_id;
-	r.csr = der;
-	r.csr_len = derlen;
 	snprintf(r.profile, sizeof(r.profile), "%s", sub->profile);
 	snprintf(r.key_holder, sizeof(r.key_holder), "%s",
 	    key_holder_name(sub->holder));
 	r.qscd = sub->qscd;
 	memcpy(r.code_hash, hash, HASH_LEN);
-	snprintf(r.disclosure_version, sizeof(r.disclosure_version), "%s",
-	    sub->disclosure_version);
+	snprintf(r.disclosure_version, sizeof(r.disclosure_version), "%s", ver);
 	snprintf(r.client_addr, sizeof(r.client_addr), "%s",
 	    sub->client_addr ? sub->client_addr : "");
 	if ((rc = token_new(token, r.token_hash)) != ESEAL_OK ||
@@ -253,16 +258,53 @@ enrol_request_create(struct store *s, const struct enrol_submission *sub,
 	    "client=%s", (long long)c.org_id, r.profile, r.key_holder, r.qscd,
 	    r.disclosure_version, r.client_addr)) != ESEAL_OK)
 		goto fail;
-	if ((rc = store_commit(s)) != ESEAL_OK)
-		goto out;
-	memcpy(token_out, token, sizeof(token));
+	rc = store_commit(s);
 	goto out;
 fail:
 	store_rollback(s);
 out:
-	if (rc != ESEAL_OK)
+	OPENSSL_free(r.csr);
+	return rc;
+}
+
+enum eseal_rc
+enrol_request_create(struct store *s, const struct enrol_submission *sub,
+    enrol_check_fn check, void *check_arg, int64_t now, int64_t *id,
+    char *token_out)
+{
+	char token[ENROL_TOKEN_LEN + 1];
+	const char *ver, *sha;
+	struct org_rec rec;
+	struct csr *csr = NULL;
+	enum eseal_rc rc;
+	int64_t org_id;
+	int need_ack;
+
+	*id = 0;
+	token_out[0] = '\0';
+	memset(token, 0, sizeof(token));
+	if (sub == NULL)
+		return eseal_err(ESEAL_EINTERNAL, "enrol: no submission");
+	/* 1: nothing about the body is judged without a valid code. */
+	if ((rc = org_code_check(s, sub->code, now, &org_id)) != ESEAL_OK ||
+	    (rc = org_get(s, org_id, &rec)) != ESEAL_OK)
+		return rc;
+	/* 2, 3: refusals as bad input or by a rule cost the code. */
+	if ((rc = check_ack(s, sub, org_id, &ver, &sha, &need_ack)) ==
+	    ESEAL_OK && (rc = check_body(sub, need_ack, &csr)) == ESEAL_OK &&
+	    check != NULL)
+		rc = check(check_arg, &rec, csr, sub, now);
+	if (rc != ESEAL_OK) {
+		rc = org_code_refused(s, sub->code, now, rc);
+		goto out;
+	}
+	/* 4 */
+	if ((rc = record(s, sub, csr, ver, sha, now, id, token)) == ESEAL_OK)
+		memcpy(token_out, token, sizeof(token));
+	else
 		*id = 0;
-	OPENSSL_free(der);
+out:
+	csr_free(csr);
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
 }

@@ -517,8 +517,8 @@ org_ack_exists(struct store *s, int64_t org_id, const char *version)
  * commits that alone.  Returns rc with the refusal's message (and the news
  * that the code locked, if it did).
  */
-enum eseal_rc
-org_code_refuse(struct store *s, const unsigned char hash[HASH_LEN],
+static enum eseal_rc
+code_refuse(struct store *s, const unsigned char hash[HASH_LEN],
     int64_t org_id, int64_t now, enum eseal_rc rc)
 {
 	char why[512], actor[32], object[32];
@@ -559,6 +559,6 @@ org_code_refused(struct store *s, const char *code, int64_t now,
 		return eseal_err(rc, "%s", why);
 	}
 	eseal_err(rc, "%s", why);
-	return org_code_refuse(s, hash, c.org_id, now, rc);
+	return code_refuse(s, hash, c.org_id, now, rc);
 }
 

@@ -47,14 +47,14 @@ enum eseal_rc	org_code_lookup(struct store *, const char *code,
 		    struct store_code *c);
 
 /*
- * Inside a transaction the caller began: counts a refused submission
- * against the code hash of org_id, with its audit record
- * "enrol.code.refused" carrying the current error message, and commits
- * (or rolls back on a store error, which it returns).  Returns rc with the
- * refusal's message, and the news that the code locked if it did.
+ * What refusal rc of a submission with a valid code costs the code: one
+ * attempt if rc is ESEAL_EINVAL or ESEAL_EPOLICY (bad input, or refused by
+ * a rule), with an audit record "enrol.code.refused" carrying the current
+ * error message; nothing otherwise.  Returns rc with that message kept
+ * (and the news that the code locked, if it did), or the store's error.
+ * An invalid code is left alone.  The one place attempts are counted.
  */
-enum eseal_rc	org_code_refuse(struct store *,
-		    const unsigned char hash[ORG_HASH_LEN], int64_t org_id,
+enum eseal_rc	org_code_refused(struct store *, const char *code,
 		    int64_t now, enum eseal_rc rc);
 
 /*

@@ -21,6 +21,7 @@
 #include "csr.h"
 #include "disclosure.h"
 #include "enrol.h"
+#include "enrol_issue.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -157,6 +158,14 @@ submission(struct world *w, struct enrol_submission *sub, const char *code)
 	sub->disclosure = w->d;
 }
 
+/* A submission with no CA behind it (no enrol_check_fn). */
+static enum eseal_rc
+create(struct store *s, const struct enrol_submission *sub, int64_t now,
+    int64_t *id, char token[ENROL_TOKEN_LEN + 1])
+{
+	return enrol_request_create(s, sub, NULL, NULL, now, id, token);
+}
+
 static void
 new_code(struct world *w, char code[ORG_CODE_LEN + 1])
 {
@@ -173,7 +182,7 @@ new_request(struct world *w, char token[ENROL_TOKEN_LEN + 1])
 
 	new_code(w, code);
 	submission(w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w->s, &sub, NOW + 60, &id,
+	ck_assert_int_eq(create(w->s, &sub, NOW + 60, &id,
 	    token), ESEAL_OK);
 	return id;
 }
@@ -455,13 +464,13 @@ START_TEST(test_code_used_once)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 60, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 60, &id, token),
 	    ESEAL_OK);
 	/* Used: the same answer as unknown, and a second request fails. */
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 61, &org),
 	    ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 62, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 62, &id, token),
 	    ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
 	ck_assert_int_eq(id, 0);
@@ -469,7 +478,7 @@ START_TEST(test_code_used_once)
 	/* Expired before use: refused. */
 	new_code(&w, code);
 	sub.code = code;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 8 * DAY, &id,
+	ck_assert_int_eq(create(w.s, &sub, NOW + 8 * DAY, &id,
 	    token), ESEAL_EAUTH);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
@@ -498,7 +507,7 @@ START_TEST(test_code_attempts)
 	sub.csr_der = junk;
 	sub.csr_len = sizeof(junk);
 	for (int i = 1; i <= ORG_CODE_ATTEMPTS; i++) {
-		ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + i, &id,
+		ck_assert_int_eq(create(w.s, &sub, NOW + i, &id,
 		    token), ESEAL_EINVAL);
 		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr:"));
 		ck_assert_int_eq(strstr(eseal_errmsg(), "locked") != NULL,
@@ -509,64 +518,124 @@ START_TEST(test_code_attempts)
 	/* Locked: even a good submission is refused, and says so. */
 	sub.csr_der = w.csr;
 	sub.csr_len = w.csr_len;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 10, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 10, &id, token),
 	    ESEAL_ETOOMANY);
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
-	/* Other refusals count too: a stale disclosure, a bad holder. */
+	/* The disclosure is no guessing game: a stale acknowledgement and
+	 * none at all cost nothing (panel point 1), a bad holder does. */
 	new_code(&w, code);
 	sub.code = code;
 	sub.disclosure_version = "0.9";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 11, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 11, &id, token),
+	    ESEAL_ESTALE);
 	sub.disclosure_version = disclosure_version(w.d);
+	sub.signer_name = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 11, &id, token),
+	    ESEAL_ENOACK);
+	sub.signer_name = "山田 太郎";
+	ck_assert_int_eq(q(w.db, "SELECT MAX(attempts_left) FROM "
+	    "enrolment_codes"), ORG_CODE_ATTEMPTS);
 	sub.holder = HOLDER_MAX;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 12, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 12, &id, token),
 	    ESEAL_EINVAL);
 	sub.holder = HOLDER_SUBSCRIBER;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 13, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 13, &id, token),
 	    ESEAL_OK);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes "
-	    "WHERE used_at IS NOT NULL"), ORG_CODE_ATTEMPTS - 2);
+	    "WHERE used_at IS NOT NULL"), ORG_CODE_ATTEMPTS - 1);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
-	    ORG_CODE_ATTEMPTS + 2);
+	    ORG_CODE_ATTEMPTS + 1);
 	/* Nothing but the one good request's acknowledgement was recorded. */
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 1);
 }
 END_TEST
 
-START_TEST(test_code_refused_by_caller)
+/* A stand-in for the CA's check behind enrol_request_create(). */
+struct fake_check {
+	enum eseal_rc	 rc;		/* what it answers */
+	const char	*msg;		/* with this message */
+	int		 calls;
+	int64_t		 org_id;	/* the organisation it was shown */
+	int		 has_key;	/* and whether the CSR had a key */
+};
+
+static enum eseal_rc
+fake_check(void *arg, const struct org_rec *rec, const struct csr *csr,
+    const struct enrol_submission *sub, int64_t now)
 {
-	char code[ORG_CODE_LEN + 1];
+	struct fake_check *f = arg;
+
+	(void)sub;
+	(void)now;
+	f->calls++;
+	f->org_id = rec->id;
+	f->has_key = csr_pubkey(csr) != NULL;
+	return f->rc == ESEAL_OK ? ESEAL_OK : eseal_err(f->rc, "%s", f->msg);
+}
+
+START_TEST(test_code_refused_by_the_ca)
+{
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	struct fake_check fc = { ESEAL_EPOLICY,
+	    "policy: RSA-1024 is not allowed", 0, 0, 0 };
+	struct enrol_submission sub;
 	struct world w;
-	int64_t org;
+	int64_t id, org;
 
 	world_open(&w);
+	world_csr(&w);
 	new_code(&w, code);
-	/* A handler that refuses the body itself charges the code too. */
-	eseal_err(ESEAL_EPOLICY, "policy: RSA-1024 is not allowed");
-	ck_assert_int_eq(org_code_refused(w.s, code, NOW + 1, ESEAL_EPOLICY),
-	    ESEAL_EPOLICY);
+	submission(&w, &sub, code);
+	/* The CA's refusal charges the code, with the CA's message. */
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EPOLICY);
 	ck_assert_str_eq(eseal_errmsg(), "policy: RSA-1024 is not allowed");
+	ck_assert_int_eq(fc.calls, 1);
+	ck_assert_int_eq(fc.org_id, w.org.id);
+	ck_assert_int_eq(fc.has_key, 1);
+	ck_assert_int_eq(id, 0);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
 	    ORG_CODE_ATTEMPTS - 1);
-	/* Store trouble and bad codes cost nothing. */
-	ck_assert_int_eq(org_code_refused(w.s, code, NOW + 1, ESEAL_EHSM),
-	    ESEAL_EHSM);
-	eseal_err(ESEAL_EINVAL, "csr: junk");
-	ck_assert_int_eq(org_code_refused(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
-	    NOW + 1, ESEAL_EINVAL), ESEAL_EINVAL);
-	ck_assert_str_eq(eseal_errmsg(), "csr: junk");
-	for (int i = 2; i <= ORG_CODE_ATTEMPTS; i++)
-		ck_assert_int_eq(org_code_refused(w.s, code, NOW + i,
-		    ESEAL_EINVAL), ESEAL_EINVAL);
+	/* HSM trouble behind the check costs nothing. */
+	fc.rc = ESEAL_EHSM;
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EHSM);
+	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
+	    ORG_CODE_ATTEMPTS - 1);
+	/* A bad code, and a body refused by enrol.c, never reach the CA. */
+	sub.code = "AAAAAAAAAAAAAAAAAAAAAAAA";
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EAUTH);
+	sub.code = code;
+	sub.csr_der = junk;
+	sub.csr_len = sizeof(junk);
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 2, &id, token), ESEAL_EINVAL);
+	ck_assert_int_eq(fc.calls, 2);
+	sub.csr_der = w.csr;
+	sub.csr_len = w.csr_len;
+	fc.rc = ESEAL_EINVAL;
+	fc.msg = "csr: junk";
+	for (int i = 3; i <= ORG_CODE_ATTEMPTS; i++)
+		ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check,
+		    &fc, NOW + i, &id, token), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr: junk (the "
 	    "enrolment code is now locked"));
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
+	/* With a new code, the CA's yes makes the request. */
+	new_code(&w, code);
+	sub.code = code;
+	fc.rc = ESEAL_OK;
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 20, &id, token), ESEAL_OK);
+	ck_assert_int_gt(id, 0);
 	world_close(&w);
+	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
 	    ORG_CODE_ATTEMPTS);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM audit WHERE action = "
@@ -659,14 +728,14 @@ START_TEST(test_new_version_needs_new_ack)
 	sub.disclosure = d10;
 	sub.disclosure_version = "1.0";
 	sub.disclosure_sha256 = disclosure_sha256(d10);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* A later request under 1.0 needs no signer: the ack covers it. */
 	new_code(&w, code);
 	sub.code = code;
 	sub.signer_name = NULL;
 	sub.signer_title = NULL;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 1, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 1, &id, token),
 	    ESEAL_OK);
 
 	/* 1.1 published: 1.0 no longer does. */
@@ -676,24 +745,41 @@ START_TEST(test_new_version_needs_new_ack)
 	new_code(&w, code);
 	sub.code = code;
 	sub.disclosure = d11;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 2, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 2, &id, token),
+	    ESEAL_ESTALE);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "version 1.1"));
 	/* 1.1 without the contracting party: refused, it is a new ack. */
 	sub.disclosure_version = "1.1";
 	sub.disclosure_sha256 = disclosure_sha256(d11);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 3, &id, token),
-	    ESEAL_EINVAL);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 3, &id, token),
+	    ESEAL_ENOACK);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "contracting party"));
+	/* Nor is none at all an acknowledgement of 1.1. */
+	sub.disclosure_version = NULL;
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 3, &id, token),
+	    ESEAL_ENOACK);
 	/* A wrong hash for 1.1: refused. */
 	sub.signer_name = "佐藤 花子";
 	sub.signer_title = "代表取締役社長";
+	sub.disclosure_version = "1.1";
 	sub.disclosure_sha256 = disclosure_sha256(d10);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 4, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 4, &id, token),
+	    ESEAL_ESTALE);
 	sub.disclosure_sha256 = disclosure_sha256(d11);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 5, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 5, &id, token),
 	    ESEAL_OK);
+	/* None of those refusals cost the code an attempt. */
+	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes "
+	    "WHERE used_at = 1760000005"), ORG_CODE_ATTEMPTS);
+	/* Acknowledged, 1.1 is what a request without one records. */
+	new_code(&w, code);
+	sub.code = code;
+	sub.disclosure_version = NULL;
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 6, &id, token), ESEAL_OK);
+	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM enrolment_requests "
+	    "WHERE disclosure_version = ?1", "1.1"), 2);
 	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 1);
 	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.1"), 1);
 	disclosure_free(d10);
@@ -702,7 +788,7 @@ START_TEST(test_new_version_needs_new_ack)
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 2);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM disclosure_acks WHERE "
 	    "version = '1.1' AND signer_name = ?1", "佐藤 花子"), 1);
-	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 3);
+	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 4);
 	ck_assert_int_eq(audits(w.db, "disclosure.ack"), 2);
 }
 END_TEST
@@ -754,7 +840,7 @@ START_TEST(test_request_lifecycle)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 60, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 60, &id, token),
 	    ESEAL_OK);
 	ck_assert_int_gt(id, 0);
 	ck_assert_uint_eq(strlen(token), ENROL_TOKEN_LEN);
@@ -942,23 +1028,23 @@ START_TEST(test_request_body_checks)
 	new_code(&w, code);
 	submission(&w, &sub, code);
 	sub.profile = "../etc";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	sub.profile = "eseal";
 	sub.qscd = 2;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	sub.qscd = 0;
 	sub.client_addr = "192.0.2.1\n";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	sub.client_addr = NULL;
 	sub.csr_der = NULL;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	/* A good one still gets through on the last attempt. */
 	sub.csr_der = w.csr;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* Without the current disclosure the caller vouches for the version,
 	 * but its form is still checked. */
@@ -966,16 +1052,16 @@ START_TEST(test_request_body_checks)
 	sub.code = code;
 	sub.disclosure = NULL;
 	sub.disclosure_version = "../1.0";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	sub.disclosure_version = "1.0";
 	sub.disclosure_sha256 = "F3EDE395";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
 	sub.disclosure_sha256 = disclosure_sha256(w.d);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
-	ck_assert_int_eq(enrol_request_create(w.s, NULL, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, NULL, NOW, &id, token),
 	    ESEAL_EINTERNAL);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 2);
@@ -1002,7 +1088,7 @@ START_TEST(test_secrets_stored_hashed)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* Neither secret anywhere in the tables, nor in the files (the
 	 * organisation's identifier shows the search finds what is there). */
@@ -1039,6 +1125,134 @@ START_TEST(test_secrets_stored_hashed)
 	for (int i = 0; i < 32; i++)
 		snprintf(hexh + 2 * i, 3, "%02x", h[i]);
 	ck_assert_int_eq(db_has(w.db, hexh), 0);
+}
+END_TEST
+
+/* --- through the CA (enrol_issue.c) ------------------------------------ */
+
+/* dir/name.conf: the shipped eseal profile, with auto_approve as given. */
+static void
+copy_profile(const char *dir, const char *name, const char *auto_approve)
+{
+	char path[512], file[80], *text, *at;
+	unsigned char *b;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/conf/profiles/eseal.conf", top());
+	ck_assert_ptr_nonnull(b = tu_read(path, &len));
+	ck_assert_ptr_nonnull(text = calloc(1, len + 32));
+	memcpy(text, b, len);
+	ck_assert_ptr_nonnull(at = strstr(text, "auto_approve = no"));
+	snprintf(at, len + 32 - (size_t)(at - text), "auto_approve = %s\n",
+	    auto_approve);
+	snprintf(file, sizeof(file), "%s.conf", name);
+	free(tu_write(dir, file, text, 0644));
+	free(text);
+	free(b);
+}
+
+START_TEST(test_submit_through_the_ca)
+{
+	char pdir[512], path[512], db[512], code[ORG_CODE_LEN + 1];
+	char serial[STORE_SERIAL_HEX_MAX], *p;
+	struct enrol_submission sub;
+	struct enrol_outcome out;
+	struct enrol_request r;
+	struct disclosure *d;
+	struct org_rec org;
+	unsigned char *good, *weak;
+	size_t good_len, weak_len;
+	int64_t now = (int64_t)time(NULL);
+	struct tu_ca f;
+
+	snprintf(pdir, sizeof(pdir), "%s", tu_tmpdir());
+	copy_profile(pdir, "eseal", "no");
+	copy_profile(pdir, "eseal-auto", "yes");
+	tu_ca_setup_profiles(&f, "enrol", "ec-p256", 1, pdir);
+	snprintf(db, sizeof(db), "%s/eseal.db", f.dir);
+	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
+	ck_assert_int_eq(disclosure_load(path, &d), ESEAL_OK);
+	jp_org(&org, "7123456789012", "株式会社サンプル");
+	ck_assert_int_eq(org_register(f.ca.store, &org, now, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_code_new(f.ca.store, org.id, DAY, now, "ra",
+	    code), ESEAL_OK);
+	p = tu_csr(f.dir, "seal", "ec:P-256");
+	ck_assert_ptr_nonnull(good = tu_read(p, &good_len));
+	free(p);
+	snprintf(path, sizeof(path), "%s/tests/data/csr/policy-bad/"
+	    "rsa-1024.pem", top());
+	ck_assert_ptr_nonnull(weak = tu_read(path, &weak_len));
+	memset(&sub, 0, sizeof(sub));
+	sub.code = code;
+	sub.csr_der = weak;
+	sub.csr_len = weak_len;
+	sub.profile = "eseal";
+	sub.holder = HOLDER_SUBSCRIBER;
+	sub.disclosure = d;
+	sub.signer_name = "山田 太郎";
+	sub.signer_title = "代表取締役";
+	sub.disclosure_version = disclosure_version(d);
+	sub.disclosure_sha256 = disclosure_sha256(d);
+
+	/* What the CA would refuse is refused at once, at a cost. */
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out),
+	    ESEAL_EPOLICY);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "policy: "));
+	ck_assert_int_eq(out.id, 0);
+	sub.csr_der = good;
+	sub.csr_len = good_len;
+	sub.profile = "no-such-profile";
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out),
+	    ESEAL_EINVAL);
+	ck_assert_int_eq(q(db, "SELECT attempts_left FROM enrolment_codes"),
+	    ORG_CODE_ATTEMPTS - 2);
+
+	/* A profile that needs the RA: pending, until approved. */
+	sub.profile = "eseal";
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out), ESEAL_OK);
+	ck_assert_int_gt(out.id, 0);
+	ck_assert_int_eq(out.status, ENROL_PENDING);
+	ck_assert_uint_eq(strlen(out.token), ENROL_TOKEN_LEN);
+	ck_assert_str_eq(out.serial, "");
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id, "ra-bob", now,
+	    serial), ESEAL_OK);
+	ck_assert_uint_gt(strlen(serial), 0);
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id, "ra-bob", now,
+	    serial), ESEAL_EEXIST);
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id + 100, "ra-bob",
+	    now, serial), ESEAL_ENOTFOUND);
+
+	/* A profile that lets it through: issued with the 201. */
+	ck_assert_int_eq(org_code_new(f.ca.store, org.id, DAY, now, "ra",
+	    code), ESEAL_OK);
+	free(good);
+	p = tu_csr(f.dir, "seal2", "ec:P-256");
+	ck_assert_ptr_nonnull(good = tu_read(p, &good_len));
+	free(p);
+	sub.csr_der = good;
+	sub.csr_len = good_len;
+	sub.profile = "eseal-auto";
+	sub.disclosure_version = NULL;	/* acknowledged already */
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out), ESEAL_OK);
+	ck_assert_int_eq(out.status, ENROL_ISSUED);
+	ck_assert_uint_gt(strlen(out.serial), 0);
+	ck_assert_str_ne(out.serial, serial);
+	ck_assert_int_eq(enrol_request_get(f.ca.store, out.id, &r), ESEAL_OK);
+	ck_assert_str_eq(r.status, "issued");
+	ck_assert_str_eq(r.serial, out.serial);
+	ck_assert_str_eq(r.decided_by, ENROL_AUTO_ACTOR);
+	enrol_request_clear(&r);
+
+	disclosure_free(d);
+	free(good);
+	free(weak);
+	tu_ca_teardown(&f);
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM certificates WHERE "
+	    "status = 'issued'"), 2);
+	ck_assert_int_eq(audits(db, "enrol.code.refused"), 2);
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM audit WHERE action = "
+	    "'enrol.approve' AND actor = 'auto-approval'"), 1);
 }
 END_TEST
 
@@ -1090,10 +1304,10 @@ START_TEST(test_disclosure_shipped)
 	ck_assert_str_eq(disclosure_sha256(d), out);
 	/* Checking what a subscriber says it acknowledged. */
 	ck_assert_int_eq(disclosure_check(d, "1.0", out), ESEAL_OK);
-	ck_assert_int_eq(disclosure_check(d, "0.9", out), ESEAL_EPOLICY);
+	ck_assert_int_eq(disclosure_check(d, "0.9", out), ESEAL_ESTALE);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "must acknowledge "
 	    "version 1.0"));
-	ck_assert_int_eq(disclosure_check(d, "1.0", hexh), ESEAL_EPOLICY);
+	ck_assert_int_eq(disclosure_check(d, "1.0", hexh), ESEAL_ESTALE);
 	ck_assert_int_eq(disclosure_check(d, NULL, out), ESEAL_EINVAL);
 	ck_assert_int_eq(disclosure_check(d, "1.0", NULL), ESEAL_EINVAL);
 	out[0] = 'G';
@@ -1246,12 +1460,13 @@ main(void)
 	tcase_add_test(tc, test_code_format_and_check);
 	tcase_add_test(tc, test_code_used_once);
 	tcase_add_test(tc, test_code_attempts);
-	tcase_add_test(tc, test_code_refused_by_caller);
+	tcase_add_test(tc, test_code_refused_by_the_ca);
 	tcase_add_test(tc, test_ack_once_per_org_and_version);
 	tcase_add_test(tc, test_new_version_needs_new_ack);
 	tcase_add_test(tc, test_request_lifecycle);
 	tcase_add_test(tc, test_request_body_checks);
 	tcase_add_test(tc, test_secrets_stored_hashed);
+	tcase_add_test(tc, test_submit_through_the_ca);
 	tcase_add_test(tc, test_disclosure_shipped);
 	tcase_add_test(tc, test_disclosure_bad_dirs);
 	tcase_add_test(tc, test_valid_utf8_and_versions);

@@ -60,6 +60,10 @@ struct tu_ca {
 /* key_type "ec-p256", ...; NULL for no issuer.  shards: its CRL shards. */
 void		 tu_ca_setup(struct tu_ca *, const char *label,
 		    const char *key_type, int shards);
+/* The same with another [issue] profiles_dir, which must hold eseal.conf. */
+void		 tu_ca_setup_profiles(struct tu_ca *, const char *label,
+		    const char *key_type, int shards,
+		    const char *profiles_dir);
 void		 tu_ca_teardown(struct tu_ca *);
 /* One more issuer (subject C=JP, O=Test Certification Co., CN=cn). */
 struct issuer	*tu_ca_issuer(struct tu_ca *, const char *name,
