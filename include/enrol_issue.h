@@ -46,8 +46,8 @@ enum eseal_rc	enrol_issue_approve(struct ca *, int64_t id,
 		    const char *actor, int64_t now,
 		    char serial[STORE_SERIAL_HEX_MAX]);
 
-#define ENROL_AUTO_ACTOR	"auto-approval"	/* who approves what a profile
-						   lets through (auto_approve) */
+/* Who approves what a profile lets through (auto_approve). */
+#define ENROL_AUTO_ACTOR	"auto-approval"
 
 /* What a submission came to. */
 struct enrol_outcome {

@@ -28,7 +28,8 @@ enum eseal_rc {
 	ESEAL_ENOACK,		/* panel point 1: the organisation has not
 				   acknowledged the current disclosure */
 	ESEAL_ESTALE,		/* panel point 1: an acknowledgement of another
-				   disclosure version or text than the current */
+				   disclosure version or text than the
+				   current one */
 	ESEAL_RC_MAX
 };
 

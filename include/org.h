@@ -26,7 +26,8 @@
 #define ORG_CODE_INPUT_MAX	64	/* longest code accepted, with '-' */
 #define ORG_CODE_ATTEMPTS	5	/* refused submissions before a code
 					   locks */
-#define ORG_CODE_TTL_MAX	(30 * 86400)	/* a code lives 30 days at most */
+#define ORG_CODE_TTL_MAX	(30 * 86400)	/* a code lives 30 days at
+						   most */
 #define ORG_NAME_CHARS		64	/* ub-organization-name (X.520) */
 #define ORG_ACTOR_MAX		64	/* operator names, with NUL */
 #define ORG_TEXT_MAX		256	/* evidence, signer names and titles */

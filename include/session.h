@@ -89,7 +89,8 @@ enum eseal_rc	session_change_password(struct store *,
  * For handlers: ESEAL_OK if si may act with one of the roles in roles_mask
  * (ROLE_BIT(ROLE_x) | ...).  ESEAL_EFORBIDDEN "...: password change
  * required" while si->must_change, whatever the role; ESEAL_EFORBIDDEN
- * naming the role otherwise.  The password-change route itself must not call this.
+ * naming the role otherwise.  The password-change route itself must not
+ * call this.
  */
 enum eseal_rc	session_authorize(const struct session_info *si,
 		    unsigned roles_mask);

@@ -414,8 +414,8 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 		return HTTP_PEER_UNTRUSTED;
 	}
 	if (p != certs[0].data + certs[0].size) {
-		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after the "
-		    "client certificate; refused\"",
+		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after "
+		    "the client certificate; refused\"",
 		    (long)(certs[0].data + certs[0].size - p));
 		X509_free(x);
 		return HTTP_PEER_UNTRUSTED;
@@ -487,8 +487,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    "is larger than %zu bytes", srv->body_max);
 		http_error(&resp, ESEAL_ETOOLARGE, msg);
 	} else if (r == NULL)
-		http_error(&resp, rc, rc == ESEAL_ENOTFOUND ? "no such resource" :
-		    "method not allowed on this resource");
+		http_error(&resp, rc, rc == ESEAL_ENOTFOUND ?
+		    "no such resource" : "method not allowed on this resource");
 	else if (srv->mtls == HTTP_MTLS_REQUIRED && !(r->flags & HTTP_R_PUBLIC) &&
 	    req.peer != HTTP_PEER_VERIFIED)
 		http_error(&resp, ESEAL_EFORBIDDEN, req.peer ==

@@ -18,7 +18,7 @@
 
 #include "disclosure.h"
 
-#define R_ACK	"disclosure: REQUIREMENTS point 1: "
+#define R_ACK	"disclosure: panel point 1: "
 
 struct disclosure {
 	char	 version[DISCLOSURE_VERSION_MAX];

@@ -23,10 +23,13 @@
 #define TOKEN_INPUT_MAX	128	/* longest token or code looked at */
 #define HASH_LEN	ORG_HASH_LEN
 
-#define R_POINT1	"enrol: REQUIREMENTS point 1: "
-#define R_POINT8	"enrol: REQUIREMENTS point 8: "
+#define R_POINT1	"enrol: panel point 1: "
+#define R_POINT3	"enrol: panel point 3: "
+#define R_POINT8	"enrol: panel point 8: "
+#define R_LIFECYCLE	"enrol: ARCHITECTURE.md issuance step 1: "
 
-#define MSG_BADAUTH	"enrol: invalid request token or enrolment code"
+#define MSG_BADAUTH	"enrol: RFC 6750 3.1: invalid request token or " \
+			    "enrolment code"
 
 /* The store's buffers are the ones of this header. */
 _Static_assert(STORE_TEXT_MAX == ENROL_TEXT_MAX, "text size");
@@ -150,11 +153,11 @@ check_ack(struct store *s, const struct enrol_submission *sub,
 		*sha = disclosure_sha256(d);
 	} else if (d != NULL && (rc = disclosure_check(d, *ver, *sha)) !=
 	    ESEAL_OK)
-		return rc;	/* ESEAL_ESTALE, or EINVAL for a malformed one */
+		return rc;	/* ESEAL_ESTALE, or EINVAL: malformed */
 	if (!valid_disclosure_version(*ver) || !valid_disclosure_sha256(*sha))
-		return eseal_err(ESEAL_EINVAL, R_POINT1 "the disclosure version "
-		    "acknowledged and its sha256 (64 lower-case hex digits) are "
-		    "required");
+		return eseal_err(ESEAL_EINVAL, R_POINT1 "the disclosure "
+		    "version acknowledged and its sha256 (64 lower-case hex "
+		    "digits) are required");
 	if ((rc = store_ack_get(s, org_id, *ver, &a)) == ESEAL_ENOTFOUND) {
 		*need_ack = 1;
 		if (!given || empty(sub->signer_name) ||
@@ -194,11 +197,11 @@ check_body(const struct enrol_submission *sub, int need_ack,
 	if (sub->qscd != 0 && sub->qscd != 1)
 		return eseal_err(ESEAL_EINVAL, "enrol: EN 319 411-2: qscd (the "
 		    "key is in a QSCD) is 0 or 1");
-	if ((rc = org_check_addr(sub->client_addr)) != ESEAL_OK)
+	if ((rc = org_check_addr("enrol", sub->client_addr)) != ESEAL_OK)
 		return rc;
-	if (need_ack && ((rc = org_check_line("signer name",
+	if (need_ack && ((rc = org_check_line(R_POINT1 "the signer name",
 	    sub->signer_name, ORG_TEXT_MAX, 0, 1)) != ESEAL_OK ||
-	    (rc = org_check_line("signer title", sub->signer_title,
+	    (rc = org_check_line(R_POINT1 "the signer title", sub->signer_title,
 	    ORG_TEXT_MAX, 0, 1)) != ESEAL_OK))
 		return rc;
 	if (sub->csr_der == NULL || sub->csr_len == 0)
@@ -415,8 +418,8 @@ enrol_request_list(struct store *s, const char *status,
 	if (status != NULL && status[0] == '\0')
 		status = NULL;
 	if (status != NULL && enrol_status_parse(status) < 0)
-		return eseal_err(ESEAL_EINVAL, "enrol: a request status is "
-		    "pending, approved, rejected, issued or failed");
+		return eseal_err(ESEAL_EINVAL, R_LIFECYCLE "a request status "
+		    "is pending, approved, rejected, issued or failed");
 	if ((rc = store_enrol_req_list(s, status, &v, &cnt)) != ESEAL_OK)
 		return rc;
 	if (cnt > 0 && (res = calloc(cnt, sizeof(*res))) == NULL) {
@@ -448,9 +451,9 @@ enrol_request_decide(struct store *s, int64_t id, int approve,
 	enum eseal_rc rc;
 	char object[32];
 
-	if ((rc = org_check_actor(actor)) != ESEAL_OK ||
-	    (rc = org_check_line("the reason", reason, ENROL_TEXT_MAX, 0,
-	    !approve)) != ESEAL_OK)
+	if ((rc = org_check_actor("enrol", actor)) != ESEAL_OK ||
+	    (rc = org_check_line(R_POINT3 "the reason", reason,
+	    ENROL_TEXT_MAX, 0, !approve)) != ESEAL_OK)
 		return rc;
 	if ((rc = store_begin(s)) != ESEAL_OK)
 		return rc;
@@ -459,8 +462,9 @@ enrol_request_decide(struct store *s, int64_t id, int approve,
 	free(r.csr);		/* only the state is needed */
 	r.csr = NULL;
 	if (strcmp(r.status, "pending") != 0) {
-		rc = eseal_err(ESEAL_EEXIST, "enrol: request %lld is %s, not "
-		    "pending", (long long)id, r.status);
+		rc = eseal_err(ESEAL_EEXIST, R_LIFECYCLE "a request is decided "
+		    "once: request %lld is %s, not pending", (long long)id,
+		    r.status);
 		goto fail;
 	}
 	snprintf(object, sizeof(object), "enrolment:%lld", (long long)id);
@@ -504,15 +508,15 @@ enrol_request_finish(struct store *s, int64_t id, const char *serial,
 	enum eseal_rc rc;
 
 	if ((serial == NULL) == (fail_reason == NULL))
-		return eseal_err(ESEAL_EINVAL, "enrol: a request finishes "
+		return eseal_err(ESEAL_EINVAL, R_LIFECYCLE "a request finishes "
 		    "either issued with a serial or failed with a reason");
 	if (serial != NULL && !valid_serial(serial))
 		return eseal_err(ESEAL_EINVAL, "enrol: RFC 5280 4.1.2.2: a "
 		    "serial is 1 to 20 octets in lower-case hex");
 	if (fail_reason != NULL) {
 		fail_reason = cut(fail_reason, reason, sizeof(reason));
-		if ((rc = org_check_line("the failure reason", fail_reason,
-		    sizeof(reason), 0, 1)) != ESEAL_OK)
+		if ((rc = org_check_line(R_POINT3 "the failure reason",
+		    fail_reason, sizeof(reason), 0, 1)) != ESEAL_OK)
 			return rc;
 	}
 	if ((rc = store_begin(s)) != ESEAL_OK)
@@ -522,8 +526,9 @@ enrol_request_finish(struct store *s, int64_t id, const char *serial,
 	free(r.csr);		/* only the state is needed */
 	r.csr = NULL;
 	if (strcmp(r.status, "approved") != 0) {
-		rc = eseal_err(ESEAL_EEXIST, "enrol: request %lld is %s, not "
-		    "approved", (long long)id, r.status);
+		rc = eseal_err(ESEAL_EEXIST, R_LIFECYCLE "only an approved "
+		    "request is issued: request %lld is %s, not approved",
+		    (long long)id, r.status);
 		goto fail;
 	}
 	snprintf(object, sizeof(object), "enrolment:%lld", (long long)id);

@@ -22,9 +22,9 @@
 #define CODE_RAW_LEN	15	/* random bytes in a code: 120 bits */
 #define HASH_LEN	ORG_HASH_LEN
 
-#define R_POINT1	"enrol: REQUIREMENTS point 1: "
-#define R_SUBJECT	"enrol: EN 319 412-3 4.2.1: "
-#define R_ORGID		"enrol: EN 319 412-1 5.1.4: "
+#define R_POINT1	"org: panel point 1: "
+#define R_SUBJECT	"org: EN 319 412-3 4.2.1: "
+#define R_ORGID		"org: EN 319 412-1 5.1.4: "
 
 /* The store's buffers are the ones of this header. */
 _Static_assert(STORE_ORG_NAME_MAX == PROFILE_ATTR_MAX, "name size");
@@ -39,7 +39,8 @@ _Static_assert(ORG_CODE_LEN == CODE_RAW_LEN * 8 / 5, "base32 length");
 
 /*
  * field: one line of UTF-8, shorter than size bytes and at most maxchars
- * characters (0: no character limit); required or "" allowed.
+ * characters (0: no character limit); required or "" allowed.  what names
+ * the module, the rule and the field: "org: panel point 1: the signer name".
  */
 enum eseal_rc
 org_check_line(const char *what, const char *s, size_t size, size_t maxchars,
@@ -48,41 +49,45 @@ org_check_line(const char *what, const char *s, size_t size, size_t maxchars,
 	size_t len, nchars;
 
 	if (s == NULL || s[0] == '\0')
-		return required ? eseal_err(ESEAL_EINVAL, "enrol: %s is "
-		    "required", what) : ESEAL_OK;
+		return required ? eseal_err(ESEAL_EINVAL, "%s is required",
+		    what) : ESEAL_OK;
 	if ((len = strnlen(s, size)) == size)
-		return eseal_err(ESEAL_EINVAL, "enrol: %s is longer than %zu "
-		    "bytes", what, size - 1);
+		return eseal_err(ESEAL_EINVAL, "%s is longer than %zu bytes",
+		    what, size - 1);
 	if (!valid_utf8(s, len, 0, &nchars))
-		return eseal_err(ESEAL_EINVAL, "enrol: RFC 3629: %s is not "
-		    "one line of UTF-8 text without control characters", what);
+		return eseal_err(ESEAL_EINVAL, "%s is not one line of UTF-8 "
+		    "text without control characters (RFC 3629)", what);
 	if (maxchars > 0 && nchars > maxchars)
-		return eseal_err(ESEAL_EINVAL, "enrol: %s is %zu characters, "
-		    "more than %zu", what, nchars, maxchars);
+		return eseal_err(ESEAL_EINVAL, "%s is %zu characters, more "
+		    "than %zu", what, nchars, maxchars);
 	return ESEAL_OK;
 }
 
 enum eseal_rc
-org_check_actor(const char *actor)
+org_check_actor(const char *mod, const char *actor)
 {
-	return org_check_line("the actor", actor, ORG_ACTOR_MAX, 0, 1);
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s: panel point 3: the actor of the "
+	    "audit record", mod);
+	return org_check_line(what, actor, ORG_ACTOR_MAX, 0, 1);
 }
 
 /* A client address as the front end reports it: printable ASCII. */
 enum eseal_rc
-org_check_addr(const char *a)
+org_check_addr(const char *mod, const char *a)
 {
 	size_t len;
 
 	if (a == NULL)
 		return ESEAL_OK;
 	if ((len = strnlen(a, ORG_ADDR_MAX)) == ORG_ADDR_MAX)
-		return eseal_err(ESEAL_EINVAL, "enrol: client address longer "
-		    "than %d bytes", ORG_ADDR_MAX - 1);
+		return eseal_err(ESEAL_EINVAL, "%s: panel point 3: the client "
+		    "address is longer than %d bytes", mod, ORG_ADDR_MAX - 1);
 	for (size_t i = 0; i < len; i++)
 		if (a[i] <= ' ' || a[i] > '~')
-			return eseal_err(ESEAL_EINVAL, "enrol: client address "
-			    "is not printable ASCII");
+			return eseal_err(ESEAL_EINVAL, "%s: panel point 3: the "
+			    "client address is not printable ASCII", mod);
 	return ESEAL_OK;
 }
 /* --- secrets ---------------------------------------------------------- */
@@ -176,9 +181,9 @@ org_code_lookup(struct store *s, const char *code, int64_t now,
 	if (c->used_at != 0 || now >= c->expires)
 		return eseal_err(ESEAL_EAUTH, ORG_MSG_BADCODE);
 	if (c->attempts_left <= 0)
-		return eseal_err(ESEAL_ETOOMANY, "enrol: this enrolment code "
-		    "is locked after %d refused submissions: ask the RA for a "
-		    "new one", ORG_CODE_ATTEMPTS);
+		return eseal_err(ESEAL_ETOOMANY, "org: SP 800-63B 5.2.2: this "
+		    "enrolment code is locked after %d refused submissions: "
+		    "ask the RA for a new one", ORG_CODE_ATTEMPTS);
 	return ESEAL_OK;
 }
 
@@ -211,21 +216,21 @@ org_identifier(struct org_rec *rec)
 		return ESEAL_OK;
 	}
 	if (rec->corporate_number[0] != '\0')
-		return eseal_err(ESEAL_EINVAL, "enrol: a corporate number "
+		return eseal_err(ESEAL_EINVAL, R_ORGID "a corporate number "
 		    "(法人番号) is for Japanese corporations (country JP) only");
 	if (strnlen(rec->identifier, sizeof(rec->identifier)) ==
 	    sizeof(rec->identifier))
 		return eseal_err(ESEAL_EINVAL, R_ORGID "identifier longer than "
 		    "%d characters", ORGID_MAX - 1);
 	if (rec->identifier[0] == '\0')
-		return eseal_err(ESEAL_EINVAL, R_ORGID "an organisation outside "
-		    "Japan needs an explicit organizationIdentifier");
+		return eseal_err(ESEAL_EINVAL, R_ORGID "an organisation "
+		    "outside Japan needs an explicit organizationIdentifier");
 	if ((rc = orgid_parse(rec->identifier, &id)) != ESEAL_OK)
 		return rc;
 	if (id.scheme != ORGID_LEI && strcmp(id.country, rec->country) != 0)
-		return eseal_err(ESEAL_EINVAL, R_ORGID "the identifier's country "
-		    "%s is not the organisation's country %s", id.country,
-		    rec->country);
+		return eseal_err(ESEAL_EINVAL, R_ORGID "the identifier's "
+		    "country %s is not the organisation's country %s",
+		    id.country, rec->country);
 	return ESEAL_OK;
 }
 
@@ -234,16 +239,19 @@ org_check(struct org_rec *rec)
 {
 	enum eseal_rc rc;
 
-	if ((rc = org_check_line("organisation name", rec->name, sizeof(rec->name),
+	if ((rc = org_check_line(R_SUBJECT "ub-organization-name (X.520): the "
+	    "organisation name", rec->name, sizeof(rec->name),
 	    ORG_NAME_CHARS, 1)) != ESEAL_OK ||
-	    (rc = org_check_line("English name", rec->english_name,
+	    (rc = org_check_line("org: ub-organization-name (X.520): the "
+	    "English name", rec->english_name,
 	    sizeof(rec->english_name), ORG_NAME_CHARS, 0)) != ESEAL_OK ||
-	    (rc = org_check_line("vetting evidence reference", rec->evidence,
+	    (rc = org_check_line("org: EN 319 411-1 6.2.2: the vetting "
+	    "evidence reference", rec->evidence,
 	    sizeof(rec->evidence), 0, 1)) != ESEAL_OK)
 		return rc;
 	if (!is_country(rec->country))
-		return eseal_err(ESEAL_EINVAL, "enrol: the country is two "
-		    "letters A-Z (ISO 3166-1 alpha-2)");
+		return eseal_err(ESEAL_EINVAL, "org: EN 319 412-3 4.2.1, ISO "
+		    "3166-1 alpha-2: the country is two letters A-Z");
 	if (strnlen(rec->corporate_number, sizeof(rec->corporate_number)) ==
 	    sizeof(rec->corporate_number))
 		return eseal_err(ESEAL_EINVAL, "orgid: corporate number (MoF "
@@ -251,8 +259,8 @@ org_check(struct org_rec *rec)
 	if ((rc = org_identifier(rec)) != ESEAL_OK)
 		return rc;
 	if (strcmp(rec->identifier, rec->name) == 0)
-		return eseal_err(ESEAL_EINVAL, R_SUBJECT "organizationIdentifier "
-		    "equals organizationName");
+		return eseal_err(ESEAL_EINVAL, R_SUBJECT "the "
+		    "organizationIdentifier equals the organizationName");
 	return ESEAL_OK;
 }
 
@@ -265,7 +273,7 @@ org_register(struct store *s, struct org_rec *rec, int64_t now,
 	char object[32];
 	int64_t id = 0;
 
-	if ((rc = org_check_actor(actor)) != ESEAL_OK ||
+	if ((rc = org_check_actor("org", actor)) != ESEAL_OK ||
 	    (rc = org_check(rec)) != ESEAL_OK)
 		return rc;
 	memset(&o, 0, sizeof(o));
@@ -284,8 +292,9 @@ org_register(struct store *s, struct org_rec *rec, int64_t now,
 		return rc;
 	if ((rc = store_org_insert(s, &o, &id)) != ESEAL_OK) {
 		if (rc == ESEAL_EEXIST)
-			eseal_err(rc, "enrol: an organisation with identifier "
-			    "%s is registered already", rec->identifier);
+			eseal_err(rc, R_ORGID "an organisation with "
+			    "identifier %s is registered already",
+			    rec->identifier);
 		goto fail;
 	}
 	snprintf(object, sizeof(object), "org:%lld", (long long)id);
@@ -312,7 +321,7 @@ org_get(struct store *s, int64_t id, struct org_rec *rec)
 
 	memset(rec, 0, sizeof(*rec));
 	if ((rc = store_org_get(s, id, &o)) != ESEAL_OK)
-		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "enrol: no "
+		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "org: no "
 		    "organisation %lld", (long long)id) : rc;
 	rec->id = o.id;
 	memcpy(rec->name, o.name, sizeof(rec->name));
@@ -348,19 +357,20 @@ org_code_new(struct store *s, int64_t org_id, int ttl_secs, int64_t now,
 	enum eseal_rc rc;
 
 	code_out[0] = '\0';
-	if ((rc = org_check_actor(actor)) != ESEAL_OK)
+	if ((rc = org_check_actor("org", actor)) != ESEAL_OK)
 		return rc;
 	if (ttl_secs <= 0 || ttl_secs > ORG_CODE_TTL_MAX)
-		return eseal_err(ESEAL_EINVAL, "enrol: an enrolment code lives "
-		    "1 second to %d days", ORG_CODE_TTL_MAX / 86400);
+		return eseal_err(ESEAL_EINVAL, "org: [enrol] code_ttl: an "
+		    "enrolment code lives 1 second to %d days",
+		    ORG_CODE_TTL_MAX / 86400);
 	memset(&c, 0, sizeof(c));
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return eseal_err(ESEAL_EINTERNAL, "enrol: no random bytes for "
+		return eseal_err(ESEAL_EINTERNAL, "org: no random bytes for "
 		    "an enrolment code");
 	base32(raw, sizeof(raw), code);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	if (!org_sha256(code, ORG_CODE_LEN, c.hash)) {
-		rc = eseal_err(ESEAL_EINTERNAL, "enrol: cannot hash a code");
+		rc = eseal_err(ESEAL_EINTERNAL, "org: cannot hash a code");
 		goto out;
 	}
 	c.org_id = org_id;
@@ -374,7 +384,7 @@ org_code_new(struct store *s, int64_t org_id, int ttl_secs, int64_t now,
 		goto out;
 	if ((rc = store_org_get(s, org_id, &o)) != ESEAL_OK) {
 		if (rc == ESEAL_ENOTFOUND)
-			eseal_err(rc, "enrol: no organisation %lld",
+			eseal_err(rc, "org: no organisation %lld",
 			    (long long)org_id);
 		store_rollback(s);
 		goto out;
@@ -450,11 +460,13 @@ org_ack_record(struct store *s, int64_t org_id, const char *version,
 		    "title of the contracting party who acknowledges it for "
 		    "the organisation are required", (long long)org_id,
 		    version);
-	if ((rc = org_check_line("signer name", signer_name, ORG_TEXT_MAX, 0,
+	if ((rc = org_check_line(R_POINT1 "the signer name", signer_name,
+	    ORG_TEXT_MAX, 0,
 	    1)) != ESEAL_OK ||
-	    (rc = org_check_line("signer title", signer_title, ORG_TEXT_MAX, 0,
+	    (rc = org_check_line(R_POINT1 "the signer title", signer_title,
+	    ORG_TEXT_MAX, 0,
 	    1)) != ESEAL_OK ||
-	    (rc = org_check_addr(client_addr)) != ESEAL_OK)
+	    (rc = org_check_addr("org", client_addr)) != ESEAL_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));
 	a.org_id = org_id;
@@ -469,7 +481,7 @@ org_ack_record(struct store *s, int64_t org_id, const char *version,
 	    (long long)org_id);
 	snprintf(object, sizeof(object), "org:%lld", (long long)org_id);
 	if ((rc = store_ack_insert(s, &a)) != ESEAL_OK)
-		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "enrol: no "
+		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "org: no "
 		    "organisation %lld", (long long)org_id) : rc;
 	if ((rc = audit_append(s, now, actor, "disclosure.ack", object,
 	    "version=%s sha256=%s signer=\"%s\" title=\"%s\" client=%s",

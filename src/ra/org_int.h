@@ -13,22 +13,23 @@
 #include "org.h"
 #include "store_enrol.h"
 
-#define ORG_HASH_LEN	STORE_HASH_LEN	/* SHA-256 of a code or token */
+#define ORG_HASH_LEN	STORE_HASH_LEN	/* SHA-256 of a code, a token */
 
 /* The one answer for malformed, unknown, used and expired codes. */
-#define ORG_MSG_BADCODE	"enrol: invalid enrolment code"
+#define ORG_MSG_BADCODE	"org: EN 319 411-1 6.2.2: invalid enrolment code"
 
 /*
  * ESEAL_OK if s is one line of UTF-8 shorter than size bytes and at most
  * maxchars characters (0: no character limit); NULL or "" is ESEAL_OK
  * unless required.  ESEAL_EINVAL naming what otherwise.
  */
-enum eseal_rc	org_check_line(const char *what, const char *s, size_t size,
-		    size_t maxchars, int required);
-/* The actor of an audit record: required, one line. */
-enum eseal_rc	org_check_actor(const char *actor);
+enum eseal_rc	org_check_line(const char *what, const char *s,
+		    size_t size, size_t maxchars, int required);
+/* The actor of an audit record: required, one line.  mod: "org", "enrol",
+ * the module that refuses. */
+enum eseal_rc	org_check_actor(const char *mod, const char *actor);
 /* A client address as the front end reports it (NULL: none). */
-enum eseal_rc	org_check_addr(const char *addr);
+enum eseal_rc	org_check_addr(const char *mod, const char *addr);
 
 /* SHA-256 of buf into out; 0 on failure. */
 int		org_sha256(const void *buf, size_t len,

@@ -194,7 +194,8 @@ static int
 throttle_fail(const struct account_params *p, struct store_throttle *t,
     int64_t now)
 {
-	if (t->last_failed != 0 && now - t->last_failed >= SESSION_FORGET_SECS &&
+	if (t->last_failed != 0 &&
+	    now - t->last_failed >= SESSION_FORGET_SECS &&
 	    !throttle_locked(t, now)) {
 		t->failed_count = 0;
 		t->lock_count = 0;
@@ -544,14 +545,14 @@ pw_acceptable(const char *username, const char *old_pw, const char *new_pw)
 		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
 		    "password is at most %d bytes long", ACCOUNT_PASSWORD_MAX);
 	if (!valid_utf8((const unsigned char *)new_pw, n))
-		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2, RFC "
-		    "3629: a password is valid UTF-8");
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2, "
+		    "RFC 3629: a password is valid UTF-8");
 	if (strcasecmp(new_pw, username) == 0)
 		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
 		    "password is not the user name");
 	if (strlen(old_pw) == n && sodium_memcmp(old_pw, new_pw, n) == 0)
-		return eseal_err(ESEAL_EINVAL, "session: panel point 6: the new "
-		    "password differs from the old one");
+		return eseal_err(ESEAL_EINVAL, "session: panel point 6: the "
+		    "new password differs from the old one");
 	return ESEAL_OK;
 }
 
@@ -670,8 +671,8 @@ session_authorize(const struct session_info *si, unsigned roles_mask)
 			if (allowed[0] != '\0')
 				strncat(allowed, ", ", sizeof(allowed) -
 				    strlen(allowed) - 1);
-			strncat(allowed, role_name((enum role)r), sizeof(allowed) -
-			    strlen(allowed) - 1);
+			strncat(allowed, role_name((enum role)r),
+			    sizeof(allowed) - strlen(allowed) - 1);
 		}
 	return eseal_err(ESEAL_EFORBIDDEN, "session: REQUIREMENTS.md \"Who "
 	    "uses it\": role %s may not do this (allowed: %s)",

@@ -686,6 +686,63 @@ START_TEST(test_client_certificate)
 }
 END_TEST
 
+/* Every refusal, of accounts and of sessions, names the rule it applies. */
+START_TEST(test_refusals_name_their_rule)
+{
+	char pw[ACCOUNT_INITIAL_PW_SIZE], pw2[ACCOUNT_INITIAL_PW_SIZE];
+	char tok[SESSION_TOKEN_LEN + 1];
+	struct session_info si;
+	struct account_params bad;
+	struct fixture f;
+	enum eseal_rc rc[16];
+	char msg[16][512];
+	int n = 0;
+
+#define TRY(call)	do {						\
+		rc[n] = (call);						\
+		snprintf(msg[n], sizeof(msg[n]), "%s", eseal_errmsg());	\
+		n++;							\
+	} while (0)
+
+	fx_open(&f);
+	add(&f, "alice", ROLE_RA, pw);
+	TRY(account_add(f.s, &f.p, "Not A Name", ROLE_RA, T0, "x", pw2,
+	    sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "unknown", ROLE_RA, T0, "x", pw2,
+	    sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "bob", ROLE_MAX, T0, "x", pw2, sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "bob", ROLE_RA, T0, "", pw2, sizeof(pw2)));
+	bad = f.p;
+	bad.lock_after = 0;
+	TRY(account_add(f.s, &bad, "bob", ROLE_RA, T0, "x", pw2, sizeof(pw2)));
+	TRY(session_login(f.s, &f.p, "alice", "wrong password", NULL, T0, tok,
+	    &si));
+	TRY(session_get(f.s, &f.p, "not-a-token", T0, &si));
+	TRY(session_by_cert(f.s, "mallory", &si));
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, NULL, T0, tok,
+	    &si), ESEAL_OK);
+	TRY(session_authorize(&si, ROLE_ANY));
+	TRY(session_change_password(f.s, &f.p, tok, pw, "short", T0));
+	TRY(session_change_password(f.s, &f.p, tok, pw, pw, T0));
+	TRY(session_change_password(f.s, &f.p, tok, pw, "alice", T0));
+	TRY(session_change_password(f.s, &f.p, tok, "wrong password", NEWPW,
+	    T0));
+	TRY(session_get(f.s, &f.p, tok, T0 + f.p.absolute_secs, &si));
+	for (int i = 0; i < 3; i++)
+		(void)session_login(f.s, &f.p, "alice", "wrong password", NULL,
+		    T0 + 10, tok, &si);
+	TRY(session_login(f.s, &f.p, "alice", pw, NULL, T0 + 10, tok, &si));
+#undef TRY
+	for (int i = 0; i < n; i++) {
+		ck_assert_msg(rc[i] != ESEAL_OK, "refusal %d was let in", i);
+		ck_assert_msg(tu_cites_rule(msg[i]), "refusal %d names no "
+		    "rule: %s", i, msg[i]);
+	}
+	ck_assert_int_eq(n, 15);
+	fx_close(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -709,6 +766,7 @@ main(void)
 	tcase_add_test(tc, test_audit_trail);
 	tcase_add_test(tc, test_rehash_on_login);
 	tcase_add_test(tc, test_client_certificate);
+	tcase_add_test(tc, test_refusals_name_their_rule);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -26,6 +26,7 @@
 #include "testutil.h"
 
 #define NOW	1760000000	/* 2025-10-09, an ordinary day */
+#define MSG_BADCODE	"org: EN 319 411-1 6.2.2: invalid enrolment code"
 #define DAY	86400
 
 /* Valid corporate numbers (REQUIREMENTS.md, "Facts"). */
@@ -281,6 +282,15 @@ START_TEST(test_org_register_valid_numbers)
 }
 END_TEST
 
+/* org_register refuses rec as bad input, naming the rule. */
+static void
+refused(struct store *s, struct org_rec *rec, const char *actor)
+{
+	ck_assert_int_eq(org_register(s, rec, NOW, actor), ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "no rule: %s",
+	    eseal_errmsg());
+}
+
 START_TEST(test_org_register_refusals)
 {
 	char db[300], name[PROFILE_ATTR_MAX];
@@ -292,55 +302,55 @@ START_TEST(test_org_register_refusals)
 
 	/* The check digit of 7123456789012 is 7, not 8. */
 	jp_org(&o, "8123456789012", "株式会社サンプル");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "check digit"));
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "MoF ordinance"));
 	jp_org(&o, "712345678901", "株式会社サンプル");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "71234567890A1", "株式会社サンプル");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "", "株式会社サンプル");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* An identifier given for JP must be the NTRJP- one. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.identifier, sizeof(o.identifier), "NTRJP-4011001098993");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* Names: required, UTF-8, one line, at most 64 characters. */
 	jp_org(&o, "7123456789012", "");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "Bad \xff name");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "Two\nlines");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "");
 	memset(o.name, 'A', sizeof(o.name));		/* no NUL at all */
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "longer than"));
 	memset(name, 'A', 65);
 	name[65] = '\0';
 	jp_org(&o, "7123456789012", name);
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "more than 64"));
 	/* Evidence of vetting is required; so is an actor. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	o.evidence[0] = '\0';
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "株式会社サンプル");
-	ck_assert_int_eq(org_register(s, &o, NOW, ""), ESEAL_EINVAL);
+	refused(s, &o, "");
 	/* Outside Japan: an explicit identifier of that country. */
 	memset(&o, 0, sizeof(o));
 	snprintf(o.country, sizeof(o.country), "DE");
 	snprintf(o.name, sizeof(o.name), "Beispiel GmbH");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0002");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.identifier, sizeof(o.identifier), "VATFR-12345678901");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.identifier, sizeof(o.identifier), "VAT DE-1");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.corporate_number, sizeof(o.corporate_number),
 	    "7123456789012");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-123456789");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	o.corporate_number[0] = '\0';
 	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_OK);
 	/* EN 319 412-3: identifier and name differ. */
@@ -349,11 +359,11 @@ START_TEST(test_org_register_refusals)
 	snprintf(o.name, sizeof(o.name), "VATDE-987654321");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-987654321");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0003");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* Country: two upper-case letters. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.country, sizeof(o.country), "jp");
-	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	store_close(s);
 	/* Only the German one landed, with one audit record. */
 	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM organizations"), 1);
@@ -423,16 +433,16 @@ START_TEST(test_code_format_and_check)
 	/* Wrong, malformed, expired: one answer. */
 	ck_assert_int_eq(org_code_check(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
 	    NOW + 1, &org), ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(org, 0);
 	ck_assert_int_eq(org_code_check(w.s, "x", NOW + 1, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(org_code_check(w.s, NULL, NOW + 1, &org),
 	    ESEAL_EAUTH);
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY - 1, &org),
 	    ESEAL_OK);
 	/* Codes are for registered organisations, for a bounded time. */
@@ -469,10 +479,10 @@ START_TEST(test_code_used_once)
 	/* Used: the same answer as unknown, and a second request fails. */
 	ck_assert_int_eq(org_code_check(w.s, code, NOW + 61, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(create(w.s, &sub, NOW + 62, &id, token),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(id, 0);
 	ck_assert_str_eq(token, "");
 	/* Expired before use: refused. */
@@ -883,7 +893,7 @@ START_TEST(test_request_lifecycle)
 	ck_assert_int_eq(enrol_request_auth(w.s, id, NULL), ESEAL_EAUTH);
 	ck_assert_int_eq(enrol_request_auth(w.s, id + 100, token), ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(),
-	    "enrol: invalid request token or enrolment code");
+	    "enrol: RFC 6750 3.1: invalid request token or enrolment code");
 
 	/* A second and a third request, each with its own code. */
 	id2 = new_request(&w, token2);
@@ -1030,18 +1040,22 @@ START_TEST(test_request_body_checks)
 	sub.profile = "../etc";
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.profile = "eseal";
 	sub.qscd = 2;
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.qscd = 0;
 	sub.client_addr = "192.0.2.1\n";
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.client_addr = NULL;
 	sub.csr_der = NULL;
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	/* A good one still gets through on the last attempt. */
 	sub.csr_der = w.csr;
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
@@ -1054,10 +1068,12 @@ START_TEST(test_request_body_checks)
 	sub.disclosure_version = "../1.0";
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.disclosure_version = "1.0";
 	sub.disclosure_sha256 = "F3EDE395";
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.disclosure_sha256 = disclosure_sha256(w.d);
 	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);

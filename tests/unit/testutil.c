@@ -178,6 +178,21 @@ tu_csr(const char *dir, const char *name, const char *keyspec)
 	return path;
 }
 
+int
+tu_cites_rule(const char *msg)
+{
+	static const char *const marks[] = {
+		"panel point ", "REQUIREMENTS.md", "ARCHITECTURE.md", "RFC ",
+		"EN 319 4", "SP 800-63B ", "X.520", "X.690", "ISO 3166",
+		"POSIX.1", "MoF ordinance", "] ",	/* "[section] key" */
+	};
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(msg, marks[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 time_t
 tu_date(int y, int m, int d)
 {

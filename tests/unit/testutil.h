@@ -31,6 +31,12 @@ char		*tu_csr(const char *dir, const char *name, const char *keyspec);
 /* Reads a whole file; *len gets its size.  NULL if it cannot. */
 unsigned char	*tu_read(const char *path, size_t *len);
 
+/*
+ * 1 if a refusal's message names the rule it applies (STYLE.md): a panel
+ * point of REQUIREMENTS.md, a standard's clause, or a config key.
+ */
+int		 tu_cites_rule(const char *msg);
+
 /* UTC midnight of a date, for "what happens on 2031-01-01". */
 time_t		 tu_date(int y, int m, int d);
 
