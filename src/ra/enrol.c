@@ -292,7 +292,8 @@ enrol_request_create(struct store *s, const struct enrol_submission *sub,
 	if ((rc = org_code_check(s, sub->code, now, &org_id)) != ESEAL_OK ||
 	    (rc = org_get(s, org_id, &rec)) != ESEAL_OK)
 		return rc;
-	/* 2, 3: refusals as bad input or by a rule cost the code. */
+	/* 2, 3: org_code_refused() charges the code for EINVAL and EPOLICY
+	 * only, so a stale or missing acknowledgement costs nothing. */
 	if ((rc = check_ack(s, sub, org_id, &ver, &sha, &need_ack)) ==
 	    ESEAL_OK && (rc = check_body(sub, need_ack, &csr)) == ESEAL_OK &&
 	    check != NULL)
