@@ -1178,13 +1178,14 @@ START_TEST(test_submit_through_the_ca)
 	struct org_rec org;
 	unsigned char *good, *weak;
 	size_t good_len, weak_len;
-	int64_t now = (int64_t)time(NULL);
 	struct tu_ca f;
+	int64_t now;
 
 	snprintf(pdir, sizeof(pdir), "%s", tu_tmpdir());
 	copy_profile(pdir, "eseal", "no");
 	copy_profile(pdir, "eseal-auto", "yes");
 	tu_ca_setup_profiles(&f, "enrol", "ec-p256", 1, pdir);
+	now = (int64_t)time(NULL);	/* not before the issuer's notBefore */
 	snprintf(db, sizeof(db), "%s/eseal.db", f.dir);
 	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
 	ck_assert_int_eq(disclosure_load(path, &d), ESEAL_OK);
