@@ -52,6 +52,8 @@ LIB_SRCS := \
 	src/pki/lint.c \
 	src/audit/audit.c \
 	src/ra/account.c \
+	src/ra/session.c \
+	src/ra/org.c \
 	src/ra/enrol.c \
 	src/ra/disclosure.c \
 	src/ca/ca.c \

@@ -13,12 +13,10 @@
 #include "err.h"
 
 #define MAX_CSR_BYTES	(64 * 1024)	/* larger than any sane RSA-4096 CSR */
+#define CSR_SPKI_SHA256_LEN	32	/* SHA-256 of the DER SPKI */
 
-struct csr {
-	X509_REQ	*req;		/* owned */
-	EVP_PKEY	*pub;		/* borrowed from req */
-	unsigned char	 spki_sha256[32];	/* SHA-256 of the DER SPKI */
-};
+/* A parsed, self-signed request; its fields live in csr.c. */
+struct csr;
 
 /*
  * Parses buf (DER, or one PEM block labelled CERTIFICATE REQUEST or NEW
@@ -28,9 +26,26 @@ struct csr {
  */
 enum eseal_rc	csr_parse(const unsigned char *buf, size_t len,
 		    struct csr **out);
-void		csr_free(struct csr *);
+/* Frees c and everything borrowed from it; accepts NULL. */
+void		csr_free(struct csr *c);
 
-/* SHA-256 of the DER SubjectPublicKeyInfo of key. */
-int		csr_spki_sha256(EVP_PKEY *key, unsigned char out[32]);
+/* The subject public key, the only part of a CSR ever used.  Borrowed
+ * from c: valid until csr_free(c), not to be freed. */
+EVP_PKEY	*csr_pubkey(const struct csr *c);
+
+/* SHA-256 of its DER SubjectPublicKeyInfo, CSR_SPKI_SHA256_LEN bytes.
+ * Borrowed from c. */
+const unsigned char *csr_pubkey_sha256(const struct csr *c);
+
+/*
+ * The request as DER, for storing it: *der is new (OPENSSL_free) and *len
+ * its length.  ESEAL_EINTERNAL if OpenSSL cannot encode it.
+ */
+enum eseal_rc	csr_der(const struct csr *c, unsigned char **der,
+		    size_t *len);
+
+/* SHA-256 of the DER SubjectPublicKeyInfo of key; 0 on failure. */
+int		csr_spki_sha256(EVP_PKEY *key,
+		    unsigned char out[CSR_SPKI_SHA256_LEN]);
 
 #endif

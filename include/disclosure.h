@@ -84,7 +84,7 @@ const char	*disclosure_text_sha256(const struct disclosure *d,
 
 /*
  * Whether (version, sha256) names d, the current disclosure: ESEAL_OK if
- * so; ESEAL_EINVAL if either is missing or malformed; ESEAL_EPOLICY naming
+ * so; ESEAL_EINVAL if either is missing or malformed; ESEAL_ESTALE naming
  * the current version if the version is another one (an acknowledgement
  * of an older version does not cover the current one), or if the hash is
  * not the hash of that version's texts.

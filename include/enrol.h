@@ -1,18 +1,14 @@
 /*
- * enrol.h: the enrolment domain.  The RA registers vetted organisations
- * and hands each a one-time enrolment code; the subscriber submits a CSR
- * with the code and the disclosure version its contracting party
- * acknowledged (REQUIREMENTS.md points 1 and 8); the RA approves or
- * rejects; approval leads to issue_cert() and the request is finished with
- * the serial or the failure.  Every change writes its audit record in the
- * same transaction.  The HTTP handlers (api_enrol, api_ra) sit on top.
+ * enrol.h: enrolment requests.  The subscriber submits a CSR with a
+ * one-time enrolment code of its organisation (org.h) and the disclosure
+ * version its contracting party acknowledged (REQUIREMENTS.md points 1 and
+ * 8); the RA approves or rejects; approval leads to issue_cert() and the
+ * request is finished with the serial or the failure.  Every change writes
+ * its audit record in the same transaction.  The HTTP handlers (api_enrol,
+ * api_ra) sit on top.
  *
- * Secrets: an enrolment code is ENROL_CODE_LEN characters of RFC 4648
- * base32 (A-Z, 2-7) from 15 bytes of RAND_bytes (120 bits); a request
- * token is 32 bytes of RAND_bytes in base64url without padding.  The store
- * keeps only their SHA-256 (120 and 256 random bits need no slow hash).
- * Codes are read case-insensitively and may be grouped with '-' for
- * reading aloud ("ABCD-EFGH-..."): both are dropped before hashing.
+ * A request token is 32 bytes of RAND_bytes in base64url without padding;
+ * the store keeps only its SHA-256.
  */
 #ifndef ESEAL_ENROL_H
 #define ESEAL_ENROL_H
@@ -22,19 +18,13 @@
 
 #include "disclosure.h"
 #include "err.h"
-#include "orgid.h"
+#include "org.h"
 #include "profile.h"
 #include "store.h"
 
-#define ENROL_CODE_LEN		24	/* base32 of 15 random bytes, ungrouped */
-#define ENROL_CODE_INPUT_MAX	64	/* longest code accepted, with '-' */
-#define ENROL_CODE_ATTEMPTS	5	/* refused submissions before a code
-					   locks */
-#define ENROL_CODE_TTL_MAX	(30 * 86400)	/* a code lives 30 days at most */
 #define ENROL_TOKEN_LEN		43	/* base64url of 32 random bytes */
-#define ENROL_NAME_CHARS	64	/* ub-organization-name (X.520) */
 #define ENROL_ACTOR_MAX		64	/* operator names, with NUL */
-#define ENROL_TEXT_MAX		256	/* evidence, reasons, signer names */
+#define ENROL_TEXT_MAX		256	/* reasons */
 #define ENROL_ADDR_MAX		64	/* client address, with NUL */
 
 /* The states of a request.  pending -> approved|rejected; approved ->
@@ -53,95 +43,14 @@ const char	*enrol_status_name(enum enrol_status);
 /* The status named s, or -1. */
 int		 enrol_status_parse(const char *s);
 
-/* A vetted organisation. */
-struct org_rec {
-	int64_t	 id;
-	char	 name[PROFILE_ATTR_MAX];	/* organizationName, UTF-8 */
-	char	 english_name[PROFILE_ATTR_MAX];	/* "" if none */
-	char	 country[3];			/* ISO 3166-1 alpha-2 */
-	char	 corporate_number[14];		/* 法人番号, JP only */
-	char	 identifier[ORGID_MAX];		/* organizationIdentifier */
-	char	 evidence[ENROL_TEXT_MAX];	/* vetting evidence reference */
-	int64_t	 created;
-};
-
 /*
- * Registers a vetted organisation.  For country JP the corporate number
- * must pass the check digit (ESEAL_EINVAL naming the Ministry of Finance
- * ordinance) and the identifier becomes "NTRJP-<number>" (an identifier
- * given must be that one).  Other countries give no corporate number and an
- * explicit identifier that orgid_parse() accepts, with their own country
- * code (LEI: XG).  name: 1 to 64 characters of one-line UTF-8 (and at most
- * PROFILE_ATTR_MAX - 1 bytes), not equal to the identifier; english_name
- * likewise or ""; evidence (where the vetting record is) required.
- * ESEAL_EEXIST if the identifier is registered already.  On success
- * rec->id, rec->identifier and rec->created are filled, with an audit
- * record "org.register" by actor.
- */
-enum eseal_rc	enrol_org_register(struct store *, struct org_rec *rec,
-		    int64_t now, const char *actor);
-/* ESEAL_ENOTFOUND if there is no organisation id. */
-enum eseal_rc	enrol_org_get(struct store *, int64_t id, struct org_rec *);
-/* The certificate subject for issuance: country, name, identifier; the
- * commonName is the name; no unit or locality. */
-void		enrol_org_to_subject(const struct org_rec *, struct org *out);
-
-/*
- * A new one-time enrolment code for org_id, expiring ttl_secs (1 to
- * ENROL_CODE_TTL_MAX) after now, with ENROL_CODE_ATTEMPTS attempts.
- * code_out (ENROL_CODE_LEN + 1 bytes) gets the code: it is shown once and
- * never stored.  Other codes of the organisation stay valid.  ENOTFOUND
- * for an unknown organisation.  Audit record "enrol.code.issue".
- */
-enum eseal_rc	enrol_code_new(struct store *, int64_t org_id, int ttl_secs,
-		    int64_t now, const char *actor, char *code_out);
-
-/*
- * Checks a code without consuming it, and gives its organisation.
- * ESEAL_EAUTH "enrol: invalid enrolment code" alike for malformed,
- * unknown, used and expired codes; ESEAL_ETOOMANY for a code locked by
- * ENROL_CODE_ATTEMPTS refused submissions (only its holder can learn that).
- */
-enum eseal_rc	enrol_code_check(struct store *, const char *code,
-		    int64_t now, int64_t *org_id);
-
-/*
- * Counts one refused submission against a valid code: for a caller that
- * checks the body itself after enrol_code_check() (the CSR, the policy)
- * and refuses it before enrol_request_create().  Only refusals rc of
- * EINVAL or EPOLICY count, as in enrol_request_create(); the attempt gets
- * an audit record "enrol.code.refused" with the current error message.
- * Returns rc with that message kept (and the news that the code locked, if
- * it did), or the store's error.  An invalid code is left alone.
- */
-enum eseal_rc	enrol_code_refused(struct store *, const char *code,
-		    int64_t now, enum eseal_rc rc);
-
-/*
- * Records the contracting party's acknowledgement of disclosure
- * (version, sha256) for org_id, with the party's name and title (one-line
- * UTF-8, required).  Once per organisation and version: acknowledging a
- * version again with the same sha256 is ESEAL_OK and keeps the first
- * record; with another sha256 it is ESEAL_EEXIST (a version's text never
- * changes).  The caller checks (version, sha256) against the current
- * disclosure (disclosure_check) when the acknowledgement comes from
- * outside.  Audit record "disclosure.ack" for a new record.
- */
-enum eseal_rc	enrol_ack(struct store *, int64_t org_id, const char *version,
-		    const char *sha256, const char *signer_name,
-		    const char *signer_title, const char *client_addr,
-		    int64_t now);
-/* 1 if org_id acknowledged version, 0 if not, -1 on a store error. */
-int		enrol_ack_exists(struct store *, int64_t org_id,
-		    const char *version);
-
-/*
- * A subscriber's submission.  disclosure is the current disclosure, which
- * (disclosure_version, disclosure_sha256) must then name (disclosure_check);
- * NULL means the caller has checked that itself, and only their forms are
- * checked here.  signer_name and signer_title (the contracting party) are
- * required when the organisation has not acknowledged that version yet,
- * and ignored otherwise.
+ * A subscriber's submission.  disclosure is the current disclosure;
+ * (disclosure_version, disclosure_sha256) is the acknowledgement that comes
+ * with the submission (both NULL: none), which must name the current one.
+ * With disclosure NULL the caller vouches for the version itself: then the
+ * pair is required and only its form is checked.  signer_name and
+ * signer_title (the contracting party) are required when the organisation
+ * has not acknowledged that version yet, and ignored otherwise.
  */
 struct enrol_submission {
 	const char		*code;
@@ -158,24 +67,42 @@ struct enrol_submission {
 	const struct disclosure	*disclosure;	/* current, or NULL: above */
 };
 
+struct csr;
+
 /*
- * Creates a pending request in one transaction: consumes the code, records
- * the acknowledgement if the organisation has none for that version,
- * stores the CSR (checked with csr_parse(), stored as DER), and writes the
- * audit records.  *id gets the request id, token_out (ENROL_TOKEN_LEN + 1
- * bytes) the request token, shown once and stored hashed.
- *
- * The code is checked first, as enrol_code_check() does (EAUTH, ETOOMANY):
- * nothing about the body is said to someone without a valid code.  A
- * submission with a valid code that is refused as bad input (EINVAL) or by
- * a rule (EPOLICY) costs the code one attempt, recorded with its own audit
- * record "enrol.code.refused"; at ENROL_CODE_ATTEMPTS the code locks and
- * the RA must hand out a new one.  Store and memory failures cost nothing.
- * The crypto policy and the profile's existence are not checked here (they
- * need the CA): the handler runs issue_check() before, approval again.
+ * A check of a submission that this layer cannot make itself: the CA's
+ * (the key against the crypto policy, known keys and the HSM module; the
+ * profile), enrol_issue_check() behind it.  rec is the code's
+ * organisation, csr the request as parsed.
+ */
+typedef enum eseal_rc (*enrol_check_fn)(void *arg, const struct org_rec *rec,
+    const struct csr *csr, const struct enrol_submission *sub, int64_t now);
+
+/*
+ * The enrolment rules for a submission, in their order, then a pending
+ * request:
+ *  1. the code, as org_code_check() does (EAUTH, ETOOMANY): nothing about
+ *     the body is said to someone without a valid code;
+ *  2. the acknowledgement (panel point 1): ESEAL_ESTALE if the one given is
+ *     not of the current disclosure version and text, ESEAL_ENOACK if the
+ *     organisation has not acknowledged the current version and the
+ *     submission does not (with the contracting party's name and title);
+ *     neither costs the code anything;
+ *  3. the body (profile name, key holder, qscd, client address, the CSR
+ *     with csr_parse()), then check(check_arg, ...) if check is not NULL.
+ *     A refusal as bad input (EINVAL) or by a rule (EPOLICY) costs the
+ *     code one attempt, with its audit record "enrol.code.refused"; at
+ *     ORG_CODE_ATTEMPTS the code locks and the RA must hand out a new one.
+ *     Store and memory failures cost nothing;
+ *  4. in one transaction: the code is consumed, the acknowledgement
+ *     recorded if the organisation had none for that version, the CSR
+ *     stored as DER, and the audit records written.
+ * *id gets the request id, token_out (ENROL_TOKEN_LEN + 1 bytes) the
+ * request token, shown once and stored hashed.
  */
 enum eseal_rc	enrol_request_create(struct store *,
-		    const struct enrol_submission *, int64_t now, int64_t *id,
+		    const struct enrol_submission *, enrol_check_fn check,
+		    void *check_arg, int64_t now, int64_t *id,
 		    char *token_out);
 
 struct enrol_request {

@@ -35,4 +35,42 @@ int		enrol_profile_auto(struct ca *, const char *profile);
 enum eseal_rc	enrol_issue(struct ca *, int64_t id, const char *actor,
 		    int64_t now, char serial[STORE_SERIAL_HEX_MAX]);
 
+/*
+ * An RA officer's (or the auto-approval's) approval: request id goes from
+ * pending to approved by actor, then through enrol_issue().  A request left
+ * approved by HSM or store trouble during an earlier issuance is issued
+ * again.  ESEAL_ENOTFOUND, ESEAL_EEXIST if it is neither pending nor
+ * approved; otherwise as enrol_issue().
+ */
+enum eseal_rc	enrol_issue_approve(struct ca *, int64_t id,
+		    const char *actor, int64_t now,
+		    char serial[STORE_SERIAL_HEX_MAX]);
+
+/* Who approves what a profile lets through (auto_approve). */
+#define ENROL_AUTO_ACTOR	"auto-approval"
+
+/* What a submission came to. */
+struct enrol_outcome {
+	int64_t			 id;
+	char			 token[ENROL_TOKEN_LEN + 1];	/* shown once */
+	enum enrol_status	 status;	/* pending; or issued, failed or
+						   approved (to retry) after an
+						   auto-approval */
+	char			 serial[STORE_SERIAL_HEX_MAX];	/* if issued */
+};
+
+/*
+ * A subscriber's submission from start to end: enrol_request_create() with
+ * the CA's check (enrol_issue_check()) in its place, so that a key or
+ * profile the CA would refuse is refused at once and costs the code an
+ * attempt; then, if the profile allows issuance without an RA
+ * (auto_approve), enrol_issue_approve() by ENROL_AUTO_ACTOR.  Returns what
+ * enrol_request_create() returns; once the request exists it is ESEAL_OK
+ * and out->status says how far it went (a failed auto-approval is logged
+ * and kept with the request, as any failed issuance).
+ */
+enum eseal_rc	enrol_issue_submit(struct ca *,
+		    const struct enrol_submission *, int64_t now,
+		    struct enrol_outcome *out);
+
 #endif

@@ -21,6 +21,15 @@ enum eseal_rc {
 	ESEAL_EAUTH,		/* no or bad credentials, expired session */
 	ESEAL_EFORBIDDEN,	/* authenticated, but not allowed to do this */
 	ESEAL_ETOOMANY,		/* rate or attempt limit reached: retry later */
+	ESEAL_ETOOLARGE,	/* input larger than its limit */
+	ESEAL_EMEDIATYPE,	/* input of another content type than the one
+				   accepted */
+	ESEAL_EMETHOD,		/* the object does not offer that operation */
+	ESEAL_ENOACK,		/* panel point 1: the organisation has not
+				   acknowledged the current disclosure */
+	ESEAL_ESTALE,		/* panel point 1: an acknowledgement of another
+				   disclosure version or text than the
+				   current one */
 	ESEAL_RC_MAX
 };
 

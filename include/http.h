@@ -117,12 +117,13 @@ void		http_set_body(struct http_response *, int status,
 /* As http_set_body, but takes body (malloc'd) instead of copying it. */
 void		http_set_body_owned(struct http_response *, int status,
 		    const char *content_type, void *body, size_t len);
-/* The JSON error for rc, with msg as the message (default: eseal_errmsg). */
+/*
+ * The JSON error for rc: status from http_status_for(), code
+ * eseal_rcname(rc), msg as the message (default: eseal_errmsg()).  Every
+ * error response goes through here.
+ */
 void		http_error(struct http_response *, enum eseal_rc rc,
 		    const char *msg);
-/* A JSON error with an explicit status and code. */
-void		http_error_status(struct http_response *, int status,
-		    const char *code, const char *msg);
 /* Adds a response header (name must be a static string). */
 void		http_add_header(struct http_response *, const char *name,
 		    const char *value);

@@ -22,6 +22,11 @@ static const char *const rcnames[ESEAL_RC_MAX] = {
 	[ESEAL_EAUTH] = "unauthorized",
 	[ESEAL_EFORBIDDEN] = "forbidden",
 	[ESEAL_ETOOMANY] = "too_many_requests",
+	[ESEAL_ETOOLARGE] = "too_large",
+	[ESEAL_EMEDIATYPE] = "unsupported_media_type",
+	[ESEAL_EMETHOD] = "method_not_allowed",
+	[ESEAL_ENOACK] = "disclosure_not_acknowledged",
+	[ESEAL_ESTALE] = "disclosure_stale",
 };
 
 const char *

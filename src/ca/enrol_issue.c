@@ -1,4 +1,8 @@
-/* enrol_issue.c: from an approved enrolment request to a certificate. */
+/*
+ * enrol_issue.c: where enrolment meets the CA: the CA's check of a
+ * submission, approval, and from an approved enrolment request to a
+ * certificate.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +41,7 @@ enrol_issue_check(struct ca *ca, const struct org_rec *rec,
 	if (rc != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(ESEAL_EINVAL,
 		    "profile \"%.64s\" does not exist", pname) : rc;
-	enrol_org_to_subject(rec, &o);
+	org_to_subject(rec, &o);
 	request_init(&req, p, &o, csr, h, qscd, 0, "enrolment");
 	if ((rc = issue_check(ca, &req, now)) == ESEAL_OK &&
 	    p->etsi_policy == ETSI_POLICY_QCP_L_QSCD && !req.qscd)
@@ -77,17 +81,17 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	rc = profile_load(ca->conf->issue_profiles_dir, er.profile, &p);
 	ca_unlock(ca);
 	if (rc == ESEAL_OK)
-		rc = enrol_org_get(ca->store, er.org_id, &rec);
+		rc = org_get(ca->store, er.org_id, &rec);
 	if (rc == ESEAL_OK)
 		rc = csr_parse(er.csr, er.csr_len, &csr);
 	if (rc == ESEAL_OK) {
-		enrol_org_to_subject(&rec, &o);
+		org_to_subject(&rec, &o);
 		/*
 		 * A crash after issuance but before the request was finished
 		 * left it approved with its certificate already issued: finish
 		 * it with that one rather than certify the key twice.
 		 */
-		if (store_cert_find_issued(ca->store, csr->spki_sha256,
+		if (store_cert_find_issued(ca->store, csr_pubkey_sha256(csr),
 		    o.identifier, er.decided_at, res.serial) == ESEAL_OK) {
 			snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
 			rc = enrol_request_finish(ca->store, id, res.serial, NULL,
@@ -126,4 +130,66 @@ enrol_profile_auto(struct ca *ca, const char *pname)
 	ca_unlock(ca);
 	profile_free(p);
 	return yes;
+}
+
+enum eseal_rc
+enrol_issue_approve(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	struct enrol_request er;
+	enum eseal_rc rc;
+
+	serial[0] = '\0';
+	rc = enrol_request_decide(ca->store, id, 1, actor, NULL, now);
+	/* An approved request whose issuance met HSM trouble is retried. */
+	if (rc == ESEAL_EEXIST && enrol_request_get(ca->store, id, &er) ==
+	    ESEAL_OK) {
+		if (strcmp(er.status, enrol_status_name(ENROL_APPROVED)) == 0)
+			rc = ESEAL_OK;
+		enrol_request_clear(&er);
+	}
+	if (rc != ESEAL_OK)
+		return rc;
+	return enrol_issue(ca, id, actor, now, serial);
+}
+
+/* enrol_check_fn for enrol_request_create(): the CA's judgement. */
+static enum eseal_rc
+submit_check(void *arg, const struct org_rec *rec, const struct csr *csr,
+    const struct enrol_submission *sub, int64_t now)
+{
+	return enrol_issue_check(arg, rec, csr, sub->profile, sub->holder,
+	    sub->qscd, now);
+}
+
+enum eseal_rc
+enrol_issue_submit(struct ca *ca, const struct enrol_submission *sub,
+    int64_t now, struct enrol_outcome *out)
+{
+	struct enrol_request er;
+	enum eseal_rc rc;
+	int st;
+
+	memset(out, 0, sizeof(*out));
+	out->status = ENROL_PENDING;
+	if ((rc = enrol_request_create(ca->store, sub, submit_check, ca, now,
+	    &out->id, out->token)) != ESEAL_OK)
+		return rc;
+	if (!enrol_profile_auto(ca, sub->profile))
+		return ESEAL_OK;
+	/* The profile lets it through without an RA. */
+	if ((rc = enrol_issue_approve(ca, out->id, ENROL_AUTO_ACTOR, now,
+	    out->serial)) != ESEAL_OK)
+		log_warn("msg=\"auto-approval: enrolment %lld not issued\" "
+		    "why=\"%s\"", (long long)out->id, eseal_errmsg());
+	if (enrol_request_get(ca->store, out->id, &er) == ESEAL_OK) {
+		if ((st = enrol_status_parse(er.status)) >= 0)
+			out->status = (enum enrol_status)st;
+		enrol_request_clear(&er);
+	} else if (rc == ESEAL_OK)
+		out->status = ENROL_ISSUED;
+	if (out->status != ENROL_ISSUED)
+		out->serial[0] = '\0';
+	eseal_errclear();
+	return ESEAL_OK;
 }

@@ -31,13 +31,13 @@ check_locked(struct ca *ca, const struct issue_request *req, int64_t now)
 	enum eseal_rc rc;
 	int r;
 
-	if ((rc = policy_check_subscriber_key(ca->policy, req->csr->pub,
+	if ((rc = policy_check_subscriber_key(ca->policy, csr_pubkey(req->csr),
 	    (time_t)now)) != ESEAL_OK)
 		return rc;
-	if ((r = issuer_key_in_use(ca, req->csr->pub)) != 0)
+	if ((r = issuer_key_in_use(ca, csr_pubkey(req->csr))) != 0)
 		return r < 0 ? ESEAL_ESTORE : eseal_err(ESEAL_EPOLICY, "csr: "
 		    "the request's key is an issuer key of this CA");
-	r = store_cert_key_conflict(ca->store, req->csr->spki_sha256,
+	r = store_cert_key_conflict(ca->store, csr_pubkey_sha256(req->csr),
 	    req->org->identifier);
 	if (r < 0)
 		return eseal_err(ESEAL_ESTORE, "store: cannot check the key");
@@ -106,7 +106,7 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		in.issuer_name = is->rec.name;
 		in.base_url = ca->conf->publish_base_url;
 		in.shard = serial_shard(serial, is->rec.crl_shards);
-		in.subject_key = req->csr->pub;
+		in.subject_key = csr_pubkey(req->csr);
 		in.serial = bn;
 		in.not_before = now;
 		in.not_after = not_after;
@@ -126,7 +126,7 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		li.now = now;
 		li.qscd = req->qscd;
 		li.org = req->org;
-		li.subject_key = req->csr->pub;
+		li.subject_key = csr_pubkey(req->csr);
 		if ((rc = lint_cert(&li, x)) != ESEAL_OK)
 			goto out;
 		if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {
@@ -145,7 +145,7 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 		row.tbs = tbs;
 		row.tbs_len = (size_t)tbs_len;
 		row.subject = subj;
-		memcpy(row.spki_sha256, req->csr->spki_sha256, 32);
+		memcpy(row.spki_sha256, csr_pubkey_sha256(req->csr), 32);
 		row.not_before = now;
 		row.not_after = not_after;
 		row.shard = in.shard;

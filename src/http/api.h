@@ -6,7 +6,7 @@
 #ifndef ESEAL_API_H
 #define ESEAL_API_H
 
-#include "account.h"
+#include "session.h"
 #include "app.h"
 #include "http.h"
 

@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <openssl/crypto.h>
 
 #include "api.h"
 #include "api_publish.h"
@@ -71,27 +69,27 @@ add_cert(struct app *a, json_t *o, const char *serial)
 	store_cert_clear(&c);
 }
 
+/*
+ * POST /api/v1/enrolments: the JSON body into a submission; the rules and
+ * what follows them are enrol_issue_submit()'s.
+ */
 void
 api_enrol_create(void *arg, const struct http_request *req,
     struct http_response *resp)
 {
 	struct app *a = arg;
 	struct enrol_submission sub;
-	struct org_rec rec;
-	struct csr *csr = NULL;
-	json_t *j, *ack, *out;
-	const char *code, *pem, *holder, *profile, *ver, *sha;
-	char token[64], serial[STORE_SERIAL_HEX_MAX] = "";
-	int64_t org_id, id, now = time(NULL);
+	struct enrol_outcome out;
+	const char *code, *pem, *holder, *ver;
+	json_t *j, *ack, *o;
 	enum eseal_rc rc;
-	int h, acked, auto_ok = 0;
+	int h;
 
 	if ((j = http_json_body(req, resp)) == NULL)
 		return;
 	code = str(j, "code");
 	pem = str(j, "csr");
 	holder = str(j, "key_holder");
-	profile = str(j, "profile");
 	ack = json_object_get(j, "acknowledgement");
 	if (code == NULL || pem == NULL || holder == NULL) {
 		http_error(resp, ESEAL_EINVAL, "code, csr (PEM) and key_holder "
@@ -99,103 +97,46 @@ api_enrol_create(void *arg, const struct http_request *req,
 		goto out;
 	}
 	if ((h = key_holder_parse(holder)) < 0) {
-		http_error(resp, ESEAL_EINVAL, "key_holder must be subscriber "
-		    "or remote-service");
+		http_error(resp, ESEAL_EINVAL, "panel point 8: key_holder is "
+		    "subscriber or remote-service");
 		goto out;
 	}
-	if (profile == NULL)
-		profile = a->conf->issue_profile;
-	/* The code first: nothing about the request is judged without it. */
-	if ((rc = enrol_code_check(a->ca.store, code, now, &org_id)) !=
-	    ESEAL_OK || (rc = enrol_org_get(a->ca.store, org_id, &rec)) !=
-	    ESEAL_OK) {
-		http_error(resp, rc, NULL);
-		goto out;
-	}
-	/* REQUIREMENTS point 1: the current disclosure, acknowledged. */
-	ver = disclosure_version(a->disclosure);
-	sha = disclosure_sha256(a->disclosure);
-	acked = enrol_ack_exists(a->ca.store, org_id, ver);
-	if (acked < 0) {
-		http_error(resp, ESEAL_ESTORE, NULL);
-		goto out;
-	}
-	if (!acked && (ack == NULL || str(ack, "version") == NULL ||
-	    str(ack, "sha256") == NULL || str(ack, "name") == NULL ||
-	    str(ack, "title") == NULL)) {
-		http_error_status(resp, 422, "disclosure_not_acknowledged",
-		    "the organisation's contracting party must acknowledge the "
-		    "current disclosure (GET /disclosure/current): "
-		    "acknowledgement {version, sha256, name, title}");
-		goto out;
-	}
-	if (ack != NULL && (str(ack, "version") == NULL ||
-	    strcmp(str(ack, "version"), ver) != 0 || str(ack, "sha256") == NULL
-	    || strcmp(str(ack, "sha256"), sha) != 0)) {
-		http_error_status(resp, 422, "disclosure_stale", "the "
-		    "acknowledgement is not of the current disclosure version "
-		    "and text");
-		goto out;
-	}
-	if ((rc = csr_parse((const unsigned char *)pem, strlen(pem), &csr)) !=
-	    ESEAL_OK || (rc = enrol_issue_check(&a->ca, &rec, csr, profile,
-	    (enum key_holder)h, json_is_true(json_object_get(j, "qscd")),
-	    now)) != ESEAL_OK) {
-		/* A refused request costs the (valid) code an attempt. */
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
-		if (enrol_code_refused(a->ca.store, code, now, rc) ==
-		    ESEAL_ETOOMANY)
-			http_error(resp, ESEAL_ETOOMANY, NULL);
-		else
-			http_error(resp, rc, msg);
+	if (ack != NULL && !json_is_object(ack)) {
+		http_error(resp, ESEAL_EINVAL, "acknowledgement is an object "
+		    "{version, sha256, name, title}");
 		goto out;
 	}
 	memset(&sub, 0, sizeof(sub));
 	sub.code = code;
-	sub.csr_der = NULL;
-	{
-		unsigned char *der = NULL;
-		int len = i2d_X509_REQ(csr->req, &der);
-
-		if (len <= 0) {
-			http_error(resp, ESEAL_EINTERNAL, "cannot encode CSR");
-			goto out;
-		}
-		sub.csr_der = der;
-		sub.csr_len = (size_t)len;
-		sub.profile = profile;
-		sub.holder = (enum key_holder)h;
-		sub.qscd = json_is_true(json_object_get(j, "qscd"));
-		sub.disclosure = a->disclosure;
-		sub.disclosure_version = ver;
-		sub.disclosure_sha256 = sha;
-		sub.signer_name = ack ? str(ack, "name") : NULL;
-		sub.signer_title = ack ? str(ack, "title") : NULL;
-		sub.client_addr = req->client_addr;
-		rc = enrol_request_create(a->ca.store, &sub, now, &id, token);
-		OPENSSL_free(der);
+	sub.csr_der = (const unsigned char *)pem;
+	sub.csr_len = strlen(pem);
+	sub.profile = str(j, "profile") ? str(j, "profile") :
+	    a->conf->issue_profile;
+	sub.holder = (enum key_holder)h;
+	sub.qscd = json_is_true(json_object_get(j, "qscd"));
+	sub.disclosure = a->disclosure;
+	if (ack != NULL) {
+		/* An acknowledgement names a version, or is malformed. */
+		sub.disclosure_version = (ver = str(ack, "version")) ? ver : "";
+		sub.disclosure_sha256 = str(ack, "sha256");
+		sub.signer_name = str(ack, "name");
+		sub.signer_title = str(ack, "title");
 	}
-	if (rc != ESEAL_OK) {
+	sub.client_addr = req->client_addr;
+	if ((rc = enrol_issue_submit(&a->ca, &sub, time(NULL), &out)) !=
+	    ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		goto out;
 	}
-	/* Profiles that allow it are issued at once, without an RA. */
-	if (enrol_profile_auto(&a->ca, profile) &&
-	    enrol_request_decide(a->ca.store, id, 1, "auto-approval", NULL,
-	    now) == ESEAL_OK)
-		auto_ok = enrol_issue(&a->ca, id, "auto-approval", now, serial)
-		    == ESEAL_OK;
-	out = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "status",
-	    auto_ok ? "issued" : "pending", "token", token);
-	if (auto_ok) {
-		json_object_set_new(out, "serial", json_string(serial));
-		add_cert(a, out, serial);
+	o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)out.id, "status",
+	    enrol_status_name(out.status), "token", out.token);
+	OPENSSL_cleanse(out.token, sizeof(out.token));
+	if (o != NULL && out.status == ENROL_ISSUED) {
+		json_object_set_new(o, "serial", json_string(out.serial));
+		add_cert(a, o, out.serial);
 	}
-	http_json(resp, 201, out);
+	http_json(resp, 201, o);
 out:
-	csr_free(csr);
 	json_decref(j);
 }
 

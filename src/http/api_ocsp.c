@@ -60,14 +60,14 @@ api_ocsp_post(void *arg, const struct http_request *req,
 	const char *ct = http_header(req, "Content-Type");
 
 	if (ct == NULL || strcmp(ct, "application/ocsp-request") != 0) {
-		http_error_status(resp, 415, "unsupported_media_type",
-		    "RFC 6960 A.1: POST needs Content-Type "
-		    "application/ocsp-request");
+		http_error(resp, ESEAL_EMEDIATYPE, "RFC 6960 A.1: POST needs "
+		    "Content-Type application/ocsp-request");
 		return;
 	}
 	if (req->body_len > OCSP_REQUEST_MAX) {
-		http_error_status(resp, 413, "too_large", "OCSP request larger "
-		    "than the limit");
+		http_error(resp, eseal_err(ESEAL_ETOOLARGE, "ocsp: the request "
+		    "is %zu bytes, more than the limit of %d", req->body_len,
+		    OCSP_REQUEST_MAX), NULL);
 		return;
 	}
 	respond(arg, req->body, req->body_len, resp, 0);

@@ -84,7 +84,7 @@ api_org_create(void *arg, const struct http_request *req,
 		    "evidence reference) are required");
 		return;
 	}
-	if ((rc = enrol_org_register(a->ca.store, &rec, time(NULL),
+	if ((rc = org_register(a->ca.store, &rec, time(NULL),
 	    si.username)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -100,7 +100,7 @@ api_org_code(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	struct session_info si;
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	int64_t id = path_id(req->param), now = time(NULL);
 	enum eseal_rc rc;
 
@@ -110,7 +110,7 @@ api_org_code(void *arg, const struct http_request *req,
 		http_error(resp, ESEAL_ENOTFOUND, "no such organisation");
 		return;
 	}
-	if ((rc = enrol_code_new(a->ca.store, id, a->code_ttl, now,
+	if ((rc = org_code_new(a->ca.store, id, a->code_ttl, now,
 	    si.username, code)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -165,7 +165,6 @@ decide(struct app *a, const struct http_request *req,
     struct http_response *resp, int approve)
 {
 	struct session_info si;
-	struct enrol_request er;
 	char serial[STORE_SERIAL_HEX_MAX], reason[256] = "";
 	int64_t id = path_id(req->param), now = time(NULL);
 	enum eseal_rc rc;
@@ -189,15 +188,11 @@ decide(struct app *a, const struct http_request *req,
 		}
 		json_decref(j);
 	}
-	rc = enrol_request_decide(a->ca.store, id, approve, si.username,
-	    approve ? NULL : reason, now);
-	/* An approved request whose issuance met HSM trouble is retried. */
-	if (rc == ESEAL_EEXIST && approve &&
-	    enrol_request_get(a->ca.store, id, &er) == ESEAL_OK) {
-		if (strcmp(er.status, "approved") == 0)
-			rc = ESEAL_OK;
-		enrol_request_clear(&er);
-	}
+	if (approve)
+		rc = enrol_issue_approve(&a->ca, id, si.username, now, serial);
+	else
+		rc = enrol_request_decide(a->ca.store, id, 0, si.username,
+		    reason, now);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -205,11 +200,6 @@ decide(struct app *a, const struct http_request *req,
 	if (!approve) {
 		http_json(resp, 200, json_pack("{s:I, s:s, s:s}", "id",
 		    (json_int_t)id, "status", "rejected", "reason", reason));
-		return;
-	}
-	if ((rc = enrol_issue(&a->ca, id, si.username, now, serial))
-	    != ESEAL_OK) {
-		http_error(resp, rc, NULL);
 		return;
 	}
 	http_json(resp, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,

@@ -19,14 +19,14 @@ api_auth(struct app *a, const struct http_request *req,
 
 	memset(si, 0, sizeof(*si));
 	if (tok != NULL)
-		rc = account_session(a->ca.store, &a->acct, tok, time(NULL), si);
+		rc = session_get(a->ca.store, &a->acct, tok, time(NULL), si);
 	else if (req->peer == HTTP_PEER_VERIFIED)
-		rc = account_by_cert(a->ca.store, req->peer_cn, si);
+		rc = session_by_cert(a->ca.store, req->peer_cn, si);
 	else
 		rc = eseal_err(ESEAL_EAUTH, "log in first: no session token "
 		    "or client certificate");
 	if (rc == ESEAL_OK)
-		rc = account_authorize(si, roles_mask);
+		rc = session_authorize(si, roles_mask);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		if (rc == ESEAL_EAUTH)
@@ -49,7 +49,7 @@ api_session_login(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	struct session_info si;
-	char token[ACCOUNT_TOKEN_LEN + 1];
+	char token[SESSION_TOKEN_LEN + 1];
 	const char *user, *pw;
 	enum eseal_rc rc;
 	json_t *j;
@@ -64,7 +64,7 @@ api_session_login(void *arg, const struct http_request *req,
 		json_decref(j);
 		return;
 	}
-	rc = account_login(a->ca.store, &a->acct, user, pw, req->client_addr,
+	rc = session_login(a->ca.store, &a->acct, user, pw, req->client_addr,
 	    time(NULL), token, &si);
 	json_decref(j);
 	if (rc != ESEAL_OK) {
@@ -98,7 +98,7 @@ api_session_password(void *arg, const struct http_request *req,
 		rc = eseal_err(ESEAL_EINVAL, "old_password and new_password "
 		    "are required strings");
 	else
-		rc = account_change_password(a->ca.store, &a->acct, tok, o, n,
+		rc = session_change_password(a->ca.store, &a->acct, tok, o, n,
 		    time(NULL));
 	json_decref(j);
 	if (rc != ESEAL_OK) {
@@ -119,6 +119,6 @@ api_session_logout(void *arg, const struct http_request *req,
 		http_error(resp, ESEAL_EAUTH, "no session token");
 		return;
 	}
-	(void)account_logout(a->ca.store, tok);
+	(void)session_logout(a->ca.store, tok);
 	http_set_body(resp, 204, NULL, NULL, 0);
 }

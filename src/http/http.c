@@ -20,6 +20,7 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -27,6 +28,8 @@
 #include "log.h"
 
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
+#define HTTP_PEER_CERT_MAX (64 * 1024)	/* a client certificate, DER: far
+					   more than any sane one */
 
 /* One token bucket per client address. */
 struct rate_slot {
@@ -55,6 +58,7 @@ struct conn_ctx {
 	char		 rid[17];	/* request id, hex */
 };
 
+/* The one map from the core's errors to HTTP status (ARCHITECTURE.md). */
 int
 http_status_for(enum eseal_rc rc)
 {
@@ -69,6 +73,15 @@ http_status_for(enum eseal_rc rc)
 	case ESEAL_EAUTH:	return MHD_HTTP_UNAUTHORIZED;
 	case ESEAL_EFORBIDDEN:	return MHD_HTTP_FORBIDDEN;
 	case ESEAL_ETOOMANY:	return MHD_HTTP_TOO_MANY_REQUESTS;
+	case ESEAL_ETOOLARGE:	return MHD_HTTP_CONTENT_TOO_LARGE;
+	case ESEAL_EMEDIATYPE:	return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	case ESEAL_EMETHOD:	return MHD_HTTP_METHOD_NOT_ALLOWED;
+	case ESEAL_ENOACK:	return MHD_HTTP_UNPROCESSABLE_CONTENT;
+	case ESEAL_ESTALE:	return MHD_HTTP_UNPROCESSABLE_CONTENT;
+	case ESEAL_ECONF:
+	case ESEAL_ENOMEM:
+	case ESEAL_EINTERNAL:
+	case ESEAL_RC_MAX:
 	default:		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 }
@@ -86,7 +99,7 @@ http_set_body(struct http_response *r, int status, const char *content_type,
 		memcpy(r->body, body, len);
 		r->body_len = len;
 	} else if (len > 0)
-		r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		r->status = http_status_for(ESEAL_ENOMEM);
 }
 
 void
@@ -101,17 +114,18 @@ http_set_body_owned(struct http_response *r, int status,
 }
 
 void
-http_error_status(struct http_response *r, int status, const char *code,
-    const char *msg)
+http_error(struct http_response *r, enum eseal_rc rc, const char *msg)
 {
+	int status = http_status_for(rc);
 	json_t *j;
 	char *s;
 
-	j = json_pack("{s:s, s:s}", "error", code, "message", msg);
+	j = json_pack("{s:s, s:s}", "error", eseal_rcname(rc), "message",
+	    msg ? msg : eseal_errmsg());
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s == NULL) {
-		http_set_body(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+		http_set_body(r, http_status_for(ESEAL_ENOMEM), "text/plain",
 		    "out of memory\n", 14);
 		return;
 	}
@@ -119,13 +133,6 @@ http_error_status(struct http_response *r, int status, const char *code,
 	free(s);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "30");
-}
-
-void
-http_error(struct http_response *r, enum eseal_rc rc, const char *msg)
-{
-	http_error_status(r, http_status_for(rc), eseal_rcname(rc),
-	    msg ? msg : eseal_errmsg());
 }
 
 void
@@ -145,6 +152,7 @@ http_header(const struct http_request *req, const char *name)
 }
 
 #define HTTP_JSON_DEPTH	16	/* deeper bodies are refused */
+#define HTTP_JSON_DEPTH_S "16"	/* the same, for messages */
 
 json_t *
 http_json_body(const struct http_request *req, struct http_response *resp)
@@ -157,9 +165,8 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 	/* Exact match (a charset parameter is the only thing allowed). */
 	if (ct == NULL || (strcmp(ct, "application/json") != 0 &&
 	    strcasecmp(ct, "application/json; charset=utf-8") != 0)) {
-		http_error_status(resp, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		    "unsupported_media_type", "the body must be "
-		    "application/json");
+		http_error(resp, ESEAL_EMEDIATYPE, "RFC 8259 11: the body must "
+		    "be application/json");
 		return NULL;
 	}
 	/* Bounded nesting, before jansson recurses. */
@@ -173,8 +180,8 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 			d = d > 0 ? d - 1 : 0;
 	}
 	if (n > HTTP_JSON_DEPTH) {
-		http_error_status(resp, MHD_HTTP_BAD_REQUEST, "invalid",
-		    "JSON nested too deeply");
+		http_error(resp, ESEAL_EINVAL, "RFC 8259 9: JSON nested more "
+		    "than " HTTP_JSON_DEPTH_S " deep");
 		return NULL;
 	}
 	j = json_loadb((const char *)req->body, req->body_len,
@@ -186,7 +193,7 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		    "object%s%.160s", j == NULL ? ": " : "", j == NULL ?
 		    e.text : "");
 		json_decref(j);
-		http_error_status(resp, MHD_HTTP_BAD_REQUEST, "invalid", msg);
+		http_error(resp, ESEAL_EINVAL, msg);
 		return NULL;
 	}
 	return j;
@@ -199,8 +206,7 @@ http_json(struct http_response *resp, int status, json_t *j)
 
 	json_decref(j);
 	if (s == NULL) {
-		http_error_status(resp, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "internal", "out of memory");
+		http_error(resp, ESEAL_EINTERNAL, "out of memory");
 		return;
 	}
 	http_set_body(resp, status, "application/json", s, strlen(s));
@@ -224,10 +230,13 @@ http_bearer(const struct http_request *req)
 	return a + 7;
 }
 
-/* Finds the route; 404 if the path is unknown, 405 if the method is. */
+/*
+ * Finds the route; NULL with *rc ESEAL_ENOTFOUND if the path is unknown,
+ * ESEAL_EMETHOD if the method is.
+ */
 static const struct http_route *
 route(const struct http_route *routes, const char *method, const char *path,
-    char *param, int *status)
+    char *param, enum eseal_rc *rc)
 {
 	int path_known = 0;
 
@@ -260,7 +269,7 @@ route(const struct http_route *routes, const char *method, const char *path,
 		if (strcmp(method, r->method) == 0)
 			return r;
 	}
-	*status = path_known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
+	*rc = path_known ? ESEAL_EMETHOD : ESEAL_ENOTFOUND;
 	return NULL;
 }
 
@@ -394,9 +403,23 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 		return HTTP_PEER_NONE;
 	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
 		return HTTP_PEER_UNTRUSTED;
-	p = certs[0].data;
-	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL)
+	/* The CN logs an operator in: the DER must be one certificate and
+	 * nothing more (X.690 8.1.1), or OpenSSL and GnuTLS may each read
+	 * another one out of the same bytes. */
+	if (certs[0].size == 0 || certs[0].size > HTTP_PEER_CERT_MAX)
 		return HTTP_PEER_UNTRUSTED;
+	p = certs[0].data;
+	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL) {
+		ERR_clear_error();
+		return HTTP_PEER_UNTRUSTED;
+	}
+	if (p != certs[0].data + certs[0].size) {
+		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after "
+		    "the client certificate; refused\"",
+		    (long)(certs[0].data + certs[0].size - p));
+		X509_free(x);
+		return HTTP_PEER_UNTRUSTED;
+	}
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, cn, (int)cnlen) <= 0)
 		cn[0] = '\0';
@@ -416,7 +439,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	const struct http_route *r;
 	unsigned char rnd[8];
 	enum MHD_Result ret;
-	int status = 0;
+	enum eseal_rc rc = ESEAL_OK;
 
 	(void)version;
 	if (ctx == NULL) {
@@ -456,37 +479,33 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.conn = c;
 	client_addr(c, req.client_addr, sizeof(req.client_addr));
 	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
-	r = route(srv->routes, method, url, req.param, &status);
+	r = route(srv->routes, method, url, req.param, &rc);
 	if (ctx->too_big) {
 		char msg[96];
 
-		snprintf(msg, sizeof(msg), "request body is larger than %zu "
-		    "bytes", srv->body_max);
-		http_error_status(&resp, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "too_large", msg);
+		snprintf(msg, sizeof(msg), "[http] body_max: the request body "
+		    "is larger than %zu bytes", srv->body_max);
+		http_error(&resp, ESEAL_ETOOLARGE, msg);
 	} else if (r == NULL)
-		http_error_status(&resp, status, status == MHD_HTTP_NOT_FOUND ?
-		    "not_found" : "method_not_allowed", status ==
-		    MHD_HTTP_NOT_FOUND ? "no such resource" :
-		    "method not allowed on this resource");
+		http_error(&resp, rc, rc == ESEAL_ENOTFOUND ?
+		    "no such resource" : "method not allowed on this resource");
 	else if (srv->mtls == HTTP_MTLS_REQUIRED && !(r->flags & HTTP_R_PUBLIC) &&
 	    req.peer != HTTP_PEER_VERIFIED)
-		http_error_status(&resp, MHD_HTTP_FORBIDDEN, "forbidden",
-		    req.peer == HTTP_PEER_UNTRUSTED ? "the client certificate "
-		    "does not chain to the configured client CA" :
-		    "a client certificate is required");
+		http_error(&resp, ESEAL_EFORBIDDEN, req.peer ==
+		    HTTP_PEER_UNTRUSTED ? "[http] mtls = required: the client "
+		    "certificate does not chain to the configured client CA" :
+		    "[http] mtls = required: a client certificate is required");
 	else if ((r->flags & HTTP_R_LIMITED) && !rate_ok(srv, req.client_addr)) {
-		http_error_status(&resp, MHD_HTTP_TOO_MANY_REQUESTS,
-		    "too_many_requests", "too many requests from this address; "
-		    "slow down");
+		http_error(&resp, ESEAL_ETOOMANY, "[http] rate: too many "
+		    "requests from this address; slow down");
 		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	} else {
 		eseal_errclear();
 		r->fn(srv->app, &req, &resp);
 	}
 	if (resp.status == 0)
-		http_error_status(&resp, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "internal", "the handler gave no response");
+		http_error(&resp, ESEAL_EINTERNAL, "the handler gave no "
+		    "response");
 	log_info("msg=request rid=%s client=%s method=%s path=\"%.200s\" "
 	    "status=%d bytes=%zu", ctx->rid, req.client_addr, method, url,
 	    resp.status, resp.body_len);

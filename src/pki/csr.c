@@ -14,6 +14,12 @@
 
 #include "csr.h"
 
+struct csr {
+	X509_REQ	*req;		/* owned */
+	EVP_PKEY	*pub;		/* borrowed from req */
+	unsigned char	 spki_sha256[CSR_SPKI_SHA256_LEN]; /* of the DER SPKI */
+};
+
 static int
 is_space(unsigned char c)
 {
@@ -21,7 +27,7 @@ is_space(unsigned char c)
 }
 
 int
-csr_spki_sha256(EVP_PKEY *key, unsigned char out[32])
+csr_spki_sha256(EVP_PKEY *key, unsigned char out[CSR_SPKI_SHA256_LEN])
 {
 	unsigned char *der = NULL;
 	int len, ok;
@@ -163,4 +169,33 @@ csr_free(struct csr *c)
 		return;
 	X509_REQ_free(c->req);
 	free(c);
+}
+
+EVP_PKEY *
+csr_pubkey(const struct csr *c)
+{
+	return c->pub;
+}
+
+const unsigned char *
+csr_pubkey_sha256(const struct csr *c)
+{
+	return c->spki_sha256;
+}
+
+enum eseal_rc
+csr_der(const struct csr *c, unsigned char **der, size_t *len)
+{
+	int n;
+
+	*der = NULL;
+	*len = 0;
+	if ((n = i2d_X509_REQ(c->req, der)) <= 0) {
+		*der = NULL;
+		ERR_clear_error();
+		return eseal_err(ESEAL_EINTERNAL, "csr: cannot encode the "
+		    "certification request");
+	}
+	*len = (size_t)n;
+	return ESEAL_OK;
 }

@@ -18,7 +18,7 @@
 
 #include "disclosure.h"
 
-#define R_ACK	"disclosure: REQUIREMENTS point 1: "
+#define R_ACK	"disclosure: panel point 1: "
 
 struct disclosure {
 	char	 version[DISCLOSURE_VERSION_MAX];
@@ -364,11 +364,11 @@ disclosure_check(const struct disclosure *d, const char *version,
 		return eseal_err(ESEAL_EINVAL, R_ACK "the disclosure's sha256 "
 		    "is required, as 64 lower-case hex digits");
 	if (strcmp(version, d->version) != 0)
-		return eseal_err(ESEAL_EPOLICY, R_ACK "disclosure version %s "
+		return eseal_err(ESEAL_ESTALE, R_ACK "disclosure version %s "
 		    "is not the current one: the organisation's contracting "
 		    "party must acknowledge version %s", version, d->version);
 	if (strcmp(sha256, d->sha256) != 0)
-		return eseal_err(ESEAL_EPOLICY, R_ACK "the sha256 given is not "
+		return eseal_err(ESEAL_ESTALE, R_ACK "the sha256 given is not "
 		    "the hash of disclosure version %s (%s)", d->version,
 		    d->sha256);
 	return ESEAL_OK;

@@ -1,5 +1,6 @@
 /*
- * test_account.c: operator accounts, first-login change, lockout, sessions,
+ * test_account.c: operator accounts (account.c) and their sessions
+ * (session.c): first-login change, lockout, sessions,
  * compromise and reset, the password rules, and what the store keeps.
  * argon2id runs at libsodium's MIN limits so the suite stays fast.
  */
@@ -13,6 +14,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "session.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -91,15 +93,15 @@ add(struct fixture *f, const char *name, enum role r, char *pw)
 static void
 add_ready(struct fixture *f, const char *name, enum role r)
 {
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 
 	add(f, name, r, pw);
-	ck_assert_int_eq(account_login(f->s, &f->p, name, pw, "192.0.2.1", T0,
+	ck_assert_int_eq(session_login(f->s, &f->p, name, pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
-	ck_assert_int_eq(account_change_password(f->s, &f->p, tok, pw, NEWPW,
+	ck_assert_int_eq(session_change_password(f->s, &f->p, tok, pw, NEWPW,
 	    T0), ESEAL_OK);
-	ck_assert_int_eq(account_logout(f->s, tok), ESEAL_OK);
+	ck_assert_int_eq(session_logout(f->s, tok), ESEAL_OK);
 }
 
 START_TEST(test_names_and_roles)
@@ -181,50 +183,52 @@ END_TEST
 START_TEST(test_first_login_must_change)
 {
 	struct fixture f;
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
-	char tok2[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
+	char tok2[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 
 	fx_open(&f);
 	add(&f, "alice", ROLE_RA, pw);
 	/* The initial password logs in... */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
-	ck_assert_uint_eq(strlen(tok), ACCOUNT_TOKEN_LEN);
+	ck_assert_uint_eq(strlen(tok), SESSION_TOKEN_LEN);
 	ck_assert_str_eq(si.username, "alice");
 	ck_assert_int_eq(si.role, ROLE_RA);
 	ck_assert_int_eq(si.must_change, 1);
 	ck_assert_int_eq(si.expires, T0 + f.p.absolute_secs);
 	/* ...but allows nothing, whatever the role, until the change. */
-	ck_assert_int_eq(account_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
-	ck_assert_str_eq(eseal_errmsg(), "password change required");
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 10, &si),
+	ck_assert_int_eq(session_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
+	ck_assert_str_eq(eseal_errmsg(), "session: panel point 6: password "
+	    "change required (the initial password at first login, or after "
+	    "a reset or compromise)");
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 10, &si),
 	    ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)),
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)),
 	    ESEAL_EFORBIDDEN);
 
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw, NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
 	    T0 + 20), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 30, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 30, &si),
 	    ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 0);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
-	ck_assert_int_eq(account_authorize(&si, ROLE_ANY), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_ANY), ESEAL_OK);
 	/* The role is still checked. */
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_ADMIN) |
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_ADMIN) |
 	    ROLE_BIT(ROLE_AUDITOR)), ESEAL_EFORBIDDEN);
-	ck_assert_str_eq(eseal_errmsg(), "role ra may not do this (allowed: "
-	    "admin, auditor)");
-	ck_assert_int_eq(account_authorize(NULL, ROLE_ANY), ESEAL_EAUTH);
+	ck_assert_str_eq(eseal_errmsg(), "session: REQUIREMENTS.md \"Who uses "
+	    "it\": role ra may not do this (allowed: admin, auditor)");
+	ck_assert_int_eq(session_authorize(NULL, ROLE_ANY), ESEAL_EAUTH);
 
 	/* The new password logs in without a change; the initial one no
 	 * longer does. */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 40, tok2, &si), ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 0);
 	ck_assert_str_ne(tok, tok2);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", pw, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1",
 	    T0 + 50, tok2, &si), ESEAL_EAUTH);
 	ck_assert_str_eq(tok2, "");
 	fx_close(&f);
@@ -234,21 +238,22 @@ END_TEST
 START_TEST(test_wrong_and_unknown_look_alike)
 {
 	struct fixture f;
-	char tok[ACCOUNT_TOKEN_LEN + 1], m1[512], m2[512], m3[512];
+	char tok[SESSION_TOKEN_LEN + 1], m1[512], m2[512], m3[512];
 	struct session_info si;
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_ADMIN);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", "not the password",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", "not the password",
 	    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
 	snprintf(m1, sizeof(m1), "%s", eseal_errmsg());
-	ck_assert_int_eq(account_login(f.s, &f.p, "mallory", "not the password",
+	ck_assert_int_eq(session_login(f.s, &f.p, "mallory", "not the password",
 	    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
 	snprintf(m2, sizeof(m2), "%s", eseal_errmsg());
-	ck_assert_int_eq(account_login(f.s, &f.p, "Not A Name!", NEWPW,
+	ck_assert_int_eq(session_login(f.s, &f.p, "Not A Name!", NEWPW,
 	    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
 	snprintf(m3, sizeof(m3), "%s", eseal_errmsg());
-	ck_assert_str_eq(m1, "invalid username or password");
+	ck_assert_str_eq(m1, "session: panel point 6: invalid username or "
+	    "password");
 	ck_assert_str_eq(m1, m2);
 	ck_assert_str_eq(m1, m3);
 	ck_assert_str_eq(tok, "");
@@ -259,7 +264,7 @@ START_TEST(test_wrong_and_unknown_look_alike)
 
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
-		ck_assert_int_eq(account_login(f.s, &f.p, "alice", big,
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", big,
 		    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
 		ck_assert_str_eq(eseal_errmsg(), m1);
 	}
@@ -279,7 +284,7 @@ END_TEST
 START_TEST(test_lockout)
 {
 	struct fixture f;
-	char tok[ACCOUNT_TOKEN_LEN + 1];
+	char tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	struct account_info ai;
 	int64_t t = T0 + 100;
@@ -289,18 +294,18 @@ START_TEST(test_lockout)
 	/* lock_after = 3: three failures, then even the right password is
 	 * refused. */
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(account_login(f.s, &f.p, "alice", "wrong guess "
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_str_eq(eseal_errmsg(),
-	    "too many failed logins; try again later");
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins; try again later");
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.locked_until, t + 60);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t + 59, tok, &si), ESEAL_ETOOMANY);
 	/* lock_secs later it opens again. */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t + 60, tok, &si), ESEAL_OK);
 	ck_assert_int_eq(audits(f.path, "account.lock", "alice"), 1);
 	ck_assert_int_eq(audits(f.path, "account.login_locked", "alice"), 2);
@@ -308,34 +313,34 @@ START_TEST(test_lockout)
 	/* Each further lock without a success in between doubles. */
 	t += 1000;
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(account_login(f.s, &f.p, "alice", "wrong guess "
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
 	t += 60;
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(account_login(f.s, &f.p, "alice", "wrong guess "
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t + 119, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t + 120, tok, &si), ESEAL_OK);
 
 	/* An unknown name locks the same way, so a lock says nothing. */
 	t += 1000;
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(account_login(f.s, &f.p, "nobody", "wrong guess "
+		ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess "
 		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "nobody", "wrong guess here",
+	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
 	    "192.0.2.9", t + 59, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_str_eq(eseal_errmsg(),
-	    "too many failed logins; try again later");
-	ck_assert_int_eq(account_login(f.s, &f.p, "nobody", "wrong guess here",
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins; try again later");
+	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
 	    "192.0.2.9", t + 60, tok, &si), ESEAL_EAUTH);
 	ck_assert_int_eq(audits(f.path, "account.lock", "unknown"), 1);
 	/* Kept by a hash of the name, never the name. */
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM login_failures",
 	    NULL, NULL), 1);
 	/* Another name is not locked by it. */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
 	    t + 1, tok, &si), ESEAL_OK);
 	fx_close(&f);
 }
@@ -344,25 +349,25 @@ END_TEST
 START_TEST(test_session_expiry)
 {
 	struct fixture f;
-	char tok[ACCOUNT_TOKEN_LEN + 1], bad[ACCOUNT_TOKEN_LEN + 1];
+	char tok[SESSION_TOKEN_LEN + 1], bad[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	int64_t t;
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_AUDITOR);
 	/* Idle: each use moves the idle limit on. */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0, tok, &si), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 899, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 899, &si),
 	    ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 1798, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 1798, &si),
 	    ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 1798 + 900, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 1798 + 900, &si),
 	    ESEAL_EAUTH);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "expired"));
 	ck_assert_int_eq(si.account_id, 0);
 	/* And it is gone, not just refused. */
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 1799, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 1799, &si),
 	    ESEAL_EAUTH);
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM sessions", NULL, NULL),
 	    0);
@@ -370,24 +375,24 @@ START_TEST(test_session_expiry)
 	/* Absolute: however busy, the session ends absolute_secs after the
 	 * login. */
 	t = T0 + 100000;
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    t, tok, &si), ESEAL_OK);
 	for (int64_t u = t + 600; u < t + f.p.absolute_secs; u += 600)
-		ck_assert_int_eq(account_session(f.s, &f.p, tok, u, &si),
+		ck_assert_int_eq(session_get(f.s, &f.p, tok, u, &si),
 		    ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, t + f.p.absolute_secs -
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, t + f.p.absolute_secs -
 	    1, &si), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, t + f.p.absolute_secs,
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, t + f.p.absolute_secs,
 	    &si), ESEAL_EAUTH);
 
 	/* Malformed and unknown tokens. */
-	ck_assert_int_eq(account_session(f.s, &f.p, "", t, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_session(f.s, &f.p, NULL, t, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_session(f.s, &f.p, "x\"; DROP TABLE sessions",
+	ck_assert_int_eq(session_get(f.s, &f.p, "", t, &si), ESEAL_EAUTH);
+	ck_assert_int_eq(session_get(f.s, &f.p, NULL, t, &si), ESEAL_EAUTH);
+	ck_assert_int_eq(session_get(f.s, &f.p, "x\"; DROP TABLE sessions",
 	    t, &si), ESEAL_EAUTH);
-	memset(bad, 'A', ACCOUNT_TOKEN_LEN);
-	bad[ACCOUNT_TOKEN_LEN] = '\0';
-	ck_assert_int_eq(account_session(f.s, &f.p, bad, t, &si), ESEAL_EAUTH);
+	memset(bad, 'A', SESSION_TOKEN_LEN);
+	bad[SESSION_TOKEN_LEN] = '\0';
+	ck_assert_int_eq(session_get(f.s, &f.p, bad, t, &si), ESEAL_EAUTH);
 	fx_close(&f);
 }
 END_TEST
@@ -395,25 +400,25 @@ END_TEST
 START_TEST(test_logout_and_other_sessions)
 {
 	struct fixture f;
-	char t1[ACCOUNT_TOKEN_LEN + 1], t2[ACCOUNT_TOKEN_LEN + 1];
+	char t1[SESSION_TOKEN_LEN + 1], t2[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_ADMIN);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0, t1, &si), ESEAL_OK);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.2",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.2",
 	    T0, t2, &si), ESEAL_OK);
 	/* A password change ends the other session and keeps this one. */
-	ck_assert_int_eq(account_change_password(f.s, &f.p, t1, NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, t1, NEWPW,
 	    "another long passphrase", T0 + 5), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, t1, T0 + 6, &si), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, t2, T0 + 6, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, t1, T0 + 6, &si), ESEAL_OK);
+	ck_assert_int_eq(session_get(f.s, &f.p, t2, T0 + 6, &si),
 	    ESEAL_EAUTH);
-	ck_assert_int_eq(account_logout(f.s, t1), ESEAL_OK);
-	ck_assert_int_eq(account_session(f.s, &f.p, t1, T0 + 8, &si),
+	ck_assert_int_eq(session_logout(f.s, t1), ESEAL_OK);
+	ck_assert_int_eq(session_get(f.s, &f.p, t1, T0 + 8, &si),
 	    ESEAL_EAUTH);
-	ck_assert_int_eq(account_logout(f.s, t1), ESEAL_EAUTH);
+	ck_assert_int_eq(session_logout(f.s, t1), ESEAL_EAUTH);
 	ck_assert_int_eq(audits(f.path, "account.logout", "alice"), 2);
 	ck_assert_int_eq(audits(f.path, "account.password", "alice"), 2);
 	fx_close(&f);
@@ -423,31 +428,31 @@ END_TEST
 START_TEST(test_compromise)
 {
 	struct fixture f;
-	char tok[ACCOUNT_TOKEN_LEN + 1];
+	char tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	struct account_info ai;
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_RA);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 10, tok, &si), ESEAL_OK);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
 
 	ck_assert_int_eq(account_compromise(f.s, "alice", T0 + 20, "admin1"),
 	    ESEAL_OK);
 	/* The live session ends at once. */
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0 + 21, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 21, &si),
 	    ESEAL_EAUTH);
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.compromised, 1);
 	ck_assert_int_eq(ai.must_change, 1);
 	/* The password still logs in, but only to change it. */
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 30, tok, &si), ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)),
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)),
 	    ESEAL_EFORBIDDEN);
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, NEWPW,
 	    "a brand new passphrase", T0 + 40), ESEAL_OK);
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.compromised, 0);
@@ -462,33 +467,33 @@ END_TEST
 START_TEST(test_reset)
 {
 	struct fixture f;
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
-	char old[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
+	char old[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	struct account_info ai;
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_ADMIN);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0, old, &si), ESEAL_OK);
 	/* Locked out by guessing... */
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(account_login(f.s, &f.p, "alice", "guess guess "
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "guess guess "
 		    "guess", "203.0.113.5", T0 + 1, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 2, tok, &si), ESEAL_ETOOMANY);
 	/* ...and reset: a new initial password that works at once. */
 	ck_assert_int_eq(account_reset(f.s, &f.p, "alice", T0 + 3, "admin1", pw,
 	    sizeof(pw)), ESEAL_OK);
 	ck_assert_uint_ge(strlen(pw), ACCOUNT_PASSWORD_MIN);
-	ck_assert_int_eq(account_session(f.s, &f.p, old, T0 + 4, &si),
+	ck_assert_int_eq(session_get(f.s, &f.p, old, T0 + 4, &si),
 	    ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 4, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", pw, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1",
 	    T0 + 5, tok, &si), ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
-	ck_assert_int_eq(account_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
+	ck_assert_int_eq(session_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.locked_until, 0);
 	ck_assert_int_eq(account_reset(f.s, &f.p, "nobody", T0, "admin1", pw,
@@ -502,44 +507,44 @@ END_TEST
 START_TEST(test_password_rules)
 {
 	struct fixture f;
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
 	char big[ACCOUNT_PASSWORD_MAX + 2];
 	struct session_info si;
 
 	fx_open(&f);
 	add(&f, "alice", ROLE_ADMIN, pw);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
 	/* The floor, in bytes; nothing about character classes. */
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
 	    "elevenchars", T0), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "at least 12 bytes"));
 	memset(big, 'y', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw, big, T0),
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, big, T0),
 	    ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "at most 256 bytes"));
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw, pw, T0),
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, pw, T0),
 	    ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "differs from the old"));
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
 	    "abcdefghijk\xff", T0), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "UTF-8"));
 	/* A wrong old password is a failed login. */
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok,
 	    "not my password", NEWPW, T0), ESEAL_EAUTH);
 	ck_assert_int_eq(audits(f.path, "account.password_fail", "alice"), 1);
 	/* Still must change: nothing above changed anything. */
-	ck_assert_int_eq(account_session(f.s, &f.p, tok, T0, &si), ESEAL_OK);
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0, &si), ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
 	/* Exactly the floor, all lower case, is fine; so is Japanese. */
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
 	    "twelvelowers", T0), ESEAL_OK);
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok,
 	    "twelvelowers", "\xe5\x90\x88\xe8\xa8\x80\xe8\x91\x89\xe3\x81"
 	    "\xaf\xe7\xa7\x98\xe5\xaf\x86", T0 + 1), ESEAL_OK);
 	/* No change without a session. */
-	ck_assert_int_eq(account_change_password(f.s, &f.p, "nope", NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, "nope", NEWPW,
 	    "whatever whatever", T0), ESEAL_EAUTH);
 	fx_close(&f);
 }
@@ -548,7 +553,7 @@ END_TEST
 START_TEST(test_secrets_not_stored)
 {
 	struct fixture f;
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
 	unsigned char h[crypto_hash_sha256_BYTES];
 	struct session_info si;
 	sqlite3 *db;
@@ -556,7 +561,7 @@ START_TEST(test_secrets_not_stored)
 
 	fx_open(&f);
 	add(&f, "alice", ROLE_ADMIN, pw);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
 	/* The session row holds SHA-256(token), 32 bytes, not the token. */
 	crypto_hash_sha256(h, (const unsigned char *)tok, strlen(tok));
@@ -575,7 +580,7 @@ START_TEST(test_secrets_not_stored)
 	 * the accounts, sessions or audit tables. */
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM accounts WHERE "
 	    "password_hash LIKE '$argon2id$v=19$%'", NULL, NULL), 1);
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw, NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
 	    T0), ESEAL_OK);
 	for (int i = 0; i < 3; i++) {
 		const char *secret = i == 0 ? pw : i == 1 ? tok : NEWPW;
@@ -595,17 +600,17 @@ END_TEST
 START_TEST(test_audit_trail)
 {
 	struct fixture f;
-	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[ACCOUNT_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	int64_t n;
 
 	fx_open(&f);
 	add(&f, "carol", ROLE_AUDITOR, pw);
-	ck_assert_int_eq(account_login(f.s, &f.p, "carol", pw, "198.51.100.4",
+	ck_assert_int_eq(session_login(f.s, &f.p, "carol", pw, "198.51.100.4",
 	    T0, tok, &si), ESEAL_OK);
-	ck_assert_int_eq(account_change_password(f.s, &f.p, tok, pw, NEWPW,
+	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
 	    T0 + 1), ESEAL_OK);
-	ck_assert_int_eq(account_logout(f.s, tok), ESEAL_OK);
+	ck_assert_int_eq(session_logout(f.s, tok), ESEAL_OK);
 	ck_assert_int_eq(account_compromise(f.s, "carol", T0 + 3, "admin1"),
 	    ESEAL_OK);
 	ck_assert_int_eq(account_reset(f.s, &f.p, "carol", T0 + 4, "admin1", pw,
@@ -628,7 +633,7 @@ END_TEST
 START_TEST(test_rehash_on_login)
 {
 	struct fixture f;
-	char tok[ACCOUNT_TOKEN_LEN + 1];
+	char tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 
 	fx_open(&f);
@@ -637,15 +642,15 @@ START_TEST(test_rehash_on_login)
 	    "password_hash LIKE '%,t=1,%'", NULL, NULL), 1);
 	/* Stronger limits take effect at the next login. */
 	f.p.opslimit = crypto_pwhash_OPSLIMIT_MIN + 1;
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 1, tok, &si), ESEAL_OK);
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM accounts WHERE "
 	    "password_hash LIKE '%,t=2,%'", NULL, NULL), 1);
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 2, tok, &si), ESEAL_OK);
 	/* Nonsense limits are a configuration error. */
 	f.p.lock_after = 0;
-	ck_assert_int_eq(account_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0 + 3, tok, &si), ESEAL_ECONF);
 	fx_close(&f);
 }
@@ -660,23 +665,80 @@ START_TEST(test_client_certificate)
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_RA);
 	add(&f, "bob", ROLE_ADMIN, pw);
-	ck_assert_int_eq(account_by_cert(f.s, "alice", &si), ESEAL_OK);
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_OK);
 	ck_assert_str_eq(si.username, "alice");
 	ck_assert_int_eq(si.role, ROLE_RA);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
 	/* A certificate does not skip the first-login change. */
-	ck_assert_int_eq(account_by_cert(f.s, "bob", &si), ESEAL_OK);
-	ck_assert_int_eq(account_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
+	ck_assert_int_eq(session_by_cert(f.s, "bob", &si), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_ANY), ESEAL_EFORBIDDEN);
 	/* Nor a compromise. */
 	ck_assert_int_eq(account_compromise(f.s, "alice", T0, "admin1"),
 	    ESEAL_OK);
-	ck_assert_int_eq(account_by_cert(f.s, "alice", &si), ESEAL_OK);
-	ck_assert_int_eq(account_authorize(&si, ROLE_BIT(ROLE_RA)),
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)),
 	    ESEAL_EFORBIDDEN);
-	ck_assert_int_eq(account_by_cert(f.s, "carol", &si), ESEAL_EAUTH);
-	ck_assert_int_eq(account_by_cert(f.s, "Alice Example", &si),
+	ck_assert_int_eq(session_by_cert(f.s, "carol", &si), ESEAL_EAUTH);
+	ck_assert_int_eq(session_by_cert(f.s, "Alice Example", &si),
 	    ESEAL_EAUTH);
 	ck_assert_int_eq(si.account_id, 0);
+	fx_close(&f);
+}
+END_TEST
+
+/* Every refusal, of accounts and of sessions, names the rule it applies. */
+START_TEST(test_refusals_name_their_rule)
+{
+	char pw[ACCOUNT_INITIAL_PW_SIZE], pw2[ACCOUNT_INITIAL_PW_SIZE];
+	char tok[SESSION_TOKEN_LEN + 1];
+	struct session_info si;
+	struct account_params bad;
+	struct fixture f;
+	enum eseal_rc rc[16];
+	char msg[16][512];
+	int n = 0;
+
+#define TRY(call)	do {						\
+		rc[n] = (call);						\
+		snprintf(msg[n], sizeof(msg[n]), "%s", eseal_errmsg());	\
+		n++;							\
+	} while (0)
+
+	fx_open(&f);
+	add(&f, "alice", ROLE_RA, pw);
+	TRY(account_add(f.s, &f.p, "Not A Name", ROLE_RA, T0, "x", pw2,
+	    sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "unknown", ROLE_RA, T0, "x", pw2,
+	    sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "bob", ROLE_MAX, T0, "x", pw2, sizeof(pw2)));
+	TRY(account_add(f.s, &f.p, "bob", ROLE_RA, T0, "", pw2, sizeof(pw2)));
+	bad = f.p;
+	bad.lock_after = 0;
+	TRY(account_add(f.s, &bad, "bob", ROLE_RA, T0, "x", pw2, sizeof(pw2)));
+	TRY(session_login(f.s, &f.p, "alice", "wrong password", NULL, T0, tok,
+	    &si));
+	TRY(session_get(f.s, &f.p, "not-a-token", T0, &si));
+	TRY(session_by_cert(f.s, "mallory", &si));
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, NULL, T0, tok,
+	    &si), ESEAL_OK);
+	TRY(session_authorize(&si, ROLE_ANY));
+	TRY(session_change_password(f.s, &f.p, tok, pw, "short", T0));
+	TRY(session_change_password(f.s, &f.p, tok, pw, pw, T0));
+	TRY(session_change_password(f.s, &f.p, tok, pw, "alice", T0));
+	TRY(session_change_password(f.s, &f.p, tok, "wrong password", NEWPW,
+	    T0));
+	TRY(session_get(f.s, &f.p, tok, T0 + f.p.absolute_secs, &si));
+	for (int i = 0; i < 3; i++)
+		(void)session_login(f.s, &f.p, "alice", "wrong password", NULL,
+		    T0 + 10, tok, &si);
+	TRY(session_login(f.s, &f.p, "alice", pw, NULL, T0 + 10, tok, &si));
+#undef TRY
+	for (int i = 0; i < n; i++) {
+		ck_assert_msg(rc[i] != ESEAL_OK, "refusal %d was let in", i);
+		ck_assert_msg(tu_cites_rule(msg[i]), "refusal %d names no "
+		    "rule: %s", i, msg[i]);
+	}
+	ck_assert_int_eq(n, 15);
 	fx_close(&f);
 }
 END_TEST
@@ -704,6 +766,7 @@ main(void)
 	tcase_add_test(tc, test_audit_trail);
 	tcase_add_test(tc, test_rehash_on_login);
 	tcase_add_test(tc, test_client_certificate);
+	tcase_add_test(tc, test_refusals_name_their_rule);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

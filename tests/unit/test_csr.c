@@ -66,7 +66,7 @@ good_one(const char *name)
 
 	ck_assert_msg(parse_file("good", name, &c) == ESEAL_OK, "%s: %s", name,
 	    eseal_errmsg());
-	ck_assert_ptr_nonnull(c->pub);
+	ck_assert_ptr_nonnull(csr_pubkey(c));
 	csr_free(c);
 }
 
@@ -133,10 +133,35 @@ START_TEST(test_same_key_same_hash)
 	ck_assert_int_eq(parse_file("good", "ec-p256.pem", &a), ESEAL_OK);
 	ck_assert_int_eq(parse_file("good", "ec-p256-new-label.pem", &b),
 	    ESEAL_OK);
-	ck_assert_int_eq(memcmp(a->spki_sha256, b->spki_sha256, 32), 0);
+	ck_assert_int_eq(memcmp(csr_pubkey_sha256(a), csr_pubkey_sha256(b),
+	    CSR_SPKI_SHA256_LEN), 0);
 	csr_free(a);
 	csr_free(b);
 	csr_free(NULL);
+}
+END_TEST
+
+/* What the accessors give: the request's own DER, its key and that hash. */
+START_TEST(test_accessors)
+{
+	unsigned char h[CSR_SPKI_SHA256_LEN], *der = NULL, *in;
+	char *p = data_path("good", "ec-p384.der");
+	struct csr *c = NULL;
+	size_t inlen, len;
+
+	in = tu_read(p, &inlen);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(csr_parse(in, inlen, &c), ESEAL_OK);
+	ck_assert_int_eq(csr_der(c, &der, &len), ESEAL_OK);
+	ck_assert_uint_eq(len, inlen);
+	ck_assert_mem_eq(der, in, inlen);
+	ck_assert_int_eq(EVP_PKEY_get_bits(csr_pubkey(c)), 384);
+	ck_assert(csr_spki_sha256(csr_pubkey(c), h));
+	ck_assert_mem_eq(csr_pubkey_sha256(c), h, CSR_SPKI_SHA256_LEN);
+	OPENSSL_free(der);
+	csr_free(c);
+	free(in);
+	free(p);
 }
 END_TEST
 
@@ -153,6 +178,7 @@ main(void)
 	tcase_add_loop_test(tc, test_reasons, 0,
 	    sizeof(reasons) / sizeof(reasons[0]));
 	tcase_add_test(tc, test_same_key_same_hash);
+	tcase_add_test(tc, test_accessors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

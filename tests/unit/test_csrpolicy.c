@@ -72,9 +72,9 @@ START_TEST(test_policy_bad)
 	snprintf(rel, sizeof(rel), "policy-bad/%s", bad[_i].file);
 	c = load_csr(rel);
 	/* Refused today, and on every day the policy has a rule for. */
-	ck_assert_int_eq(policy_check_subscriber_key(p, c->pub,
+	ck_assert_int_eq(policy_check_subscriber_key(p, csr_pubkey(c),
 	    tu_date(2026, 6, 1)), ESEAL_EPOLICY);
-	ck_assert_int_eq(policy_check_subscriber_key(p, c->pub,
+	ck_assert_int_eq(policy_check_subscriber_key(p, csr_pubkey(c),
 	    tu_date(2040, 1, 1)), ESEAL_EPOLICY);
 	msg = eseal_errmsg();
 	ck_assert_msg(strncmp(msg, "policy: ", 8) == 0, "%s: \"%s\"",
@@ -120,12 +120,12 @@ START_TEST(test_rsa2048_sunset)
 	const char *msg;
 
 	/* Allowed through 2030-12-31 23:59:59 UTC ... */
-	ck_assert_msg(policy_check_subscriber_key(p, c->pub,
+	ck_assert_msg(policy_check_subscriber_key(p, csr_pubkey(c),
 	    tu_date(2030, 12, 31)) == ESEAL_OK, "%s", eseal_errmsg());
-	ck_assert_msg(policy_check_subscriber_key(p, c->pub,
+	ck_assert_msg(policy_check_subscriber_key(p, csr_pubkey(c),
 	    tu_date(2031, 1, 1) - 1) == ESEAL_OK, "%s", eseal_errmsg());
 	/* ... and refused from 2031-01-01 00:00:00 UTC, naming the rule. */
-	ck_assert_int_eq(policy_check_subscriber_key(p, c->pub,
+	ck_assert_int_eq(policy_check_subscriber_key(p, csr_pubkey(c),
 	    tu_date(2031, 1, 1)), ESEAL_EPOLICY);
 	msg = eseal_errmsg();
 	ck_assert_msg(strncmp(msg, "policy: ", 8) == 0, "\"%s\"", msg);
@@ -149,7 +149,7 @@ START_TEST(test_good_accepted)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct csr *c = load_csr(good[i]);
 
-		ck_assert_msg(policy_check_subscriber_key(p, c->pub,
+		ck_assert_msg(policy_check_subscriber_key(p, csr_pubkey(c),
 		    tu_date(2031, 1, 1)) == ESEAL_OK, "%s: %s", good[i],
 		    eseal_errmsg());
 		csr_free(c);

@@ -1,7 +1,7 @@
 /*
  * test_enrol.c: organisations, enrolment codes, disclosure acknowledgements
- * and enrolment requests (enrol.c, store_enrol.c), and the important-matters
- * disclosure as shipped in conf/disclosure (disclosure.c).
+ * and enrolment requests (org.c, enrol.c, store_enrol.c), and the
+ * important-matters disclosure as shipped in conf/disclosure (disclosure.c).
  */
 #include <sys/stat.h>
 
@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
@@ -19,10 +21,12 @@
 #include "csr.h"
 #include "disclosure.h"
 #include "enrol.h"
+#include "enrol_issue.h"
 #include "store.h"
 #include "testutil.h"
 
 #define NOW	1760000000	/* 2025-10-09, an ordinary day */
+#define MSG_BADCODE	"org: EN 319 411-1 6.2.2: invalid enrolment code"
 #define DAY	86400
 
 /* Valid corporate numbers (REQUIREMENTS.md, "Facts"). */
@@ -114,7 +118,7 @@ world_open(struct world *w)
 	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
 	ck_assert_int_eq(disclosure_load(path, &w->d), ESEAL_OK);
 	jp_org(&w->org, "7123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(w->s, &w->org, NOW, "ra-alice"),
+	ck_assert_int_eq(org_register(w->s, &w->org, NOW, "ra-alice"),
 	    ESEAL_OK);
 }
 
@@ -155,23 +159,31 @@ submission(struct world *w, struct enrol_submission *sub, const char *code)
 	sub->disclosure = w->d;
 }
 
-static void
-new_code(struct world *w, char code[ENROL_CODE_LEN + 1])
+/* A submission with no CA behind it (no enrol_check_fn). */
+static enum eseal_rc
+create(struct store *s, const struct enrol_submission *sub, int64_t now,
+    int64_t *id, char token[ENROL_TOKEN_LEN + 1])
 {
-	ck_assert_int_eq(enrol_code_new(w->s, w->org.id, 7 * DAY, NOW,
+	return enrol_request_create(s, sub, NULL, NULL, now, id, token);
+}
+
+static void
+new_code(struct world *w, char code[ORG_CODE_LEN + 1])
+{
+	ck_assert_int_eq(org_code_new(w->s, w->org.id, 7 * DAY, NOW,
 	    "ra-alice", code), ESEAL_OK);
 }
 
 static int64_t
 new_request(struct world *w, char token[ENROL_TOKEN_LEN + 1])
 {
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	struct enrol_submission sub;
 	int64_t id;
 
 	new_code(w, code);
 	submission(w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w->s, &sub, NOW + 60, &id,
+	ck_assert_int_eq(create(w->s, &sub, NOW + 60, &id,
 	    token), ESEAL_OK);
 	return id;
 }
@@ -244,13 +256,13 @@ START_TEST(test_org_register_valid_numbers)
 	for (size_t i = 0; i < sizeof(good_numbers) / sizeof(*good_numbers);
 	    i++) {
 		jp_org(&o, good_numbers[i], "株式会社サンプル");
-		ck_assert_msg(enrol_org_register(s, &o, NOW, "ra-alice") ==
+		ck_assert_msg(org_register(s, &o, NOW, "ra-alice") ==
 		    ESEAL_OK, "%s: %s", good_numbers[i], eseal_errmsg());
 		snprintf(want, sizeof(want), "NTRJP-%s", good_numbers[i]);
 		ck_assert_str_eq(o.identifier, want);
 		ck_assert_int_gt(o.id, 0);
 		ck_assert_int_eq(o.created, NOW);
-		ck_assert_int_eq(enrol_org_get(s, o.id, &got), ESEAL_OK);
+		ck_assert_int_eq(org_get(s, o.id, &got), ESEAL_OK);
 		ck_assert_str_eq(got.identifier, want);
 		ck_assert_str_eq(got.name, "株式会社サンプル");
 		ck_assert_str_eq(got.corporate_number, good_numbers[i]);
@@ -258,17 +270,26 @@ START_TEST(test_org_register_valid_numbers)
 		ck_assert_str_eq(got.evidence, "RA-2025-0001 登記事項証明書");
 	}
 	/* The subject for issuance comes from the record. */
-	enrol_org_to_subject(&got, &subj);
+	org_to_subject(&got, &subj);
 	ck_assert_str_eq(subj.country, "JP");
 	ck_assert_str_eq(subj.name, "株式会社サンプル");
 	ck_assert_str_eq(subj.identifier, "NTRJP-1180301018771");
 	ck_assert_str_eq(subj.common_name, "");
-	ck_assert_int_eq(enrol_org_get(s, 9999, &got), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(org_get(s, 9999, &got), ESEAL_ENOTFOUND);
 	store_close(s);
 	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM organizations"), 5);
 	ck_assert_int_eq(audits(db, "org.register"), 5);
 }
 END_TEST
+
+/* org_register refuses rec as bad input, naming the rule. */
+static void
+refused(struct store *s, struct org_rec *rec, const char *actor)
+{
+	ck_assert_int_eq(org_register(s, rec, NOW, actor), ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "no rule: %s",
+	    eseal_errmsg());
+}
 
 START_TEST(test_org_register_refusals)
 {
@@ -281,68 +302,68 @@ START_TEST(test_org_register_refusals)
 
 	/* The check digit of 7123456789012 is 7, not 8. */
 	jp_org(&o, "8123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "check digit"));
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "MoF ordinance"));
 	jp_org(&o, "712345678901", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "71234567890A1", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* An identifier given for JP must be the NTRJP- one. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.identifier, sizeof(o.identifier), "NTRJP-4011001098993");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* Names: required, UTF-8, one line, at most 64 characters. */
 	jp_org(&o, "7123456789012", "");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "Bad \xff name");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "Two\nlines");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "");
 	memset(o.name, 'A', sizeof(o.name));		/* no NUL at all */
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "longer than"));
 	memset(name, 'A', 65);
 	name[65] = '\0';
 	jp_org(&o, "7123456789012", name);
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "more than 64"));
 	/* Evidence of vetting is required; so is an actor. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	o.evidence[0] = '\0';
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	jp_org(&o, "7123456789012", "株式会社サンプル");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, ""), ESEAL_EINVAL);
+	refused(s, &o, "");
 	/* Outside Japan: an explicit identifier of that country. */
 	memset(&o, 0, sizeof(o));
 	snprintf(o.country, sizeof(o.country), "DE");
 	snprintf(o.name, sizeof(o.name), "Beispiel GmbH");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0002");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.identifier, sizeof(o.identifier), "VATFR-12345678901");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.identifier, sizeof(o.identifier), "VAT DE-1");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	snprintf(o.corporate_number, sizeof(o.corporate_number),
 	    "7123456789012");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-123456789");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	o.corporate_number[0] = '\0';
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_OK);
 	/* EN 319 412-3: identifier and name differ. */
 	memset(&o, 0, sizeof(o));
 	snprintf(o.country, sizeof(o.country), "DE");
 	snprintf(o.name, sizeof(o.name), "VATDE-987654321");
 	snprintf(o.identifier, sizeof(o.identifier), "VATDE-987654321");
 	snprintf(o.evidence, sizeof(o.evidence), "RA-2025-0003");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	/* Country: two upper-case letters. */
 	jp_org(&o, "7123456789012", "株式会社サンプル");
 	snprintf(o.country, sizeof(o.country), "jp");
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_EINVAL);
+	refused(s, &o, "ra");
 	store_close(s);
 	/* Only the German one landed, with one audit record. */
 	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM organizations"), 1);
@@ -362,7 +383,7 @@ START_TEST(test_org_name_64_japanese_characters)
 	for (int i = 0; i < 64; i++)
 		strcat(name, "あ");
 	jp_org(&o, "4011001098993", name);
-	ck_assert_int_eq(enrol_org_register(s, &o, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_register(s, &o, NOW, "ra"), ESEAL_OK);
 	store_close(s);
 	ck_assert_int_eq(q(db, "SELECT length(name) FROM organizations"), 64);
 }
@@ -375,7 +396,7 @@ START_TEST(test_org_duplicate)
 
 	world_open(&w);
 	jp_org(&o, "7123456789012", "別の名前株式会社");
-	ck_assert_int_eq(enrol_org_register(w.s, &o, NOW, "ra-bob"),
+	ck_assert_int_eq(org_register(w.s, &o, NOW, "ra-bob"),
 	    ESEAL_EEXIST);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "NTRJP-7123456789012"));
 	ck_assert_int_eq(o.id, 0);
@@ -389,53 +410,53 @@ END_TEST
 
 START_TEST(test_code_format_and_check)
 {
-	char code[ENROL_CODE_LEN + 1], grouped[64];
+	char code[ORG_CODE_LEN + 1], grouped[64];
 	struct world w;
 	int64_t org;
 
 	world_open(&w);
 	new_code(&w, code);
-	ck_assert_uint_eq(strlen(code), ENROL_CODE_LEN);
+	ck_assert_uint_eq(strlen(code), ORG_CODE_LEN);
 	ck_assert_uint_eq(strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
-	    ENROL_CODE_LEN);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 1, &org), ESEAL_OK);
+	    ORG_CODE_LEN);
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 1, &org), ESEAL_OK);
 	ck_assert_int_eq(org, w.org.id);
 	/* Read case-insensitively, with '-' groups. */
-	for (size_t i = 0, o = 0; i <= ENROL_CODE_LEN; i++) {
-		if (i > 0 && i % 4 == 0 && i < ENROL_CODE_LEN)
+	for (size_t i = 0, o = 0; i <= ORG_CODE_LEN; i++) {
+		if (i > 0 && i % 4 == 0 && i < ORG_CODE_LEN)
 			grouped[o++] = '-';
-		grouped[o++] = (char)(i < ENROL_CODE_LEN &&
+		grouped[o++] = (char)(i < ORG_CODE_LEN &&
 		    code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32 : code[i]);
 	}
-	ck_assert_int_eq(enrol_code_check(w.s, grouped, NOW + 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, grouped, NOW + 1, &org),
 	    ESEAL_OK);
 	/* Wrong, malformed, expired: one answer. */
-	ck_assert_int_eq(enrol_code_check(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
+	ck_assert_int_eq(org_code_check(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
 	    NOW + 1, &org), ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(org, 0);
-	ck_assert_int_eq(enrol_code_check(w.s, "x", NOW + 1, &org),
+	ck_assert_int_eq(org_code_check(w.s, "x", NOW + 1, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_code_check(w.s, NULL, NOW + 1, &org),
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
+	ck_assert_int_eq(org_code_check(w.s, NULL, NOW + 1, &org),
 	    ESEAL_EAUTH);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 7 * DAY, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 7 * DAY - 1, &org),
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 7 * DAY - 1, &org),
 	    ESEAL_OK);
 	/* Codes are for registered organisations, for a bounded time. */
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id + 100, DAY, NOW, "ra",
+	ck_assert_int_eq(org_code_new(w.s, w.org.id + 100, DAY, NOW, "ra",
 	    code), ESEAL_ENOTFOUND);
 	ck_assert_str_eq(code, "");
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id, 0, NOW, "ra", code),
+	ck_assert_int_eq(org_code_new(w.s, w.org.id, 0, NOW, "ra", code),
 	    ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_code_new(w.s, w.org.id, ENROL_CODE_TTL_MAX + 1,
+	ck_assert_int_eq(org_code_new(w.s, w.org.id, ORG_CODE_TTL_MAX + 1,
 	    NOW, "ra", code), ESEAL_EINVAL);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_codes"), 1);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
-	    ENROL_CODE_ATTEMPTS);
+	    ORG_CODE_ATTEMPTS);
 	ck_assert_int_eq(q(w.db, "SELECT expires - created FROM "
 	    "enrolment_codes"), 7 * DAY);
 	ck_assert_int_eq(audits(w.db, "enrol.code.issue"), 1);
@@ -444,7 +465,7 @@ END_TEST
 
 START_TEST(test_code_used_once)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	struct enrol_submission sub;
 	struct world w;
 	int64_t id, org;
@@ -453,21 +474,21 @@ START_TEST(test_code_used_once)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 60, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 60, &id, token),
 	    ESEAL_OK);
 	/* Used: the same answer as unknown, and a second request fails. */
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 61, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 61, &org),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 62, &id, token),
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 62, &id, token),
 	    ESEAL_EAUTH);
-	ck_assert_str_eq(eseal_errmsg(), "enrol: invalid enrolment code");
+	ck_assert_str_eq(eseal_errmsg(), MSG_BADCODE);
 	ck_assert_int_eq(id, 0);
 	ck_assert_str_eq(token, "");
 	/* Expired before use: refused. */
 	new_code(&w, code);
 	sub.code = code;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 8 * DAY, &id,
+	ck_assert_int_eq(create(w.s, &sub, NOW + 8 * DAY, &id,
 	    token), ESEAL_EAUTH);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
@@ -477,13 +498,13 @@ START_TEST(test_code_used_once)
 	    "used_at IS NOT NULL"), NOW + 60);
 	/* Wrong codes cost no attempts: there is no code to charge. */
 	ck_assert_int_eq(q(w.db, "SELECT MIN(attempts_left) FROM "
-	    "enrolment_codes"), ENROL_CODE_ATTEMPTS);
+	    "enrolment_codes"), ORG_CODE_ATTEMPTS);
 }
 END_TEST
 
 START_TEST(test_code_attempts)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
 	struct enrol_submission sub;
 	struct world w;
@@ -495,78 +516,138 @@ START_TEST(test_code_attempts)
 	submission(&w, &sub, code);
 	sub.csr_der = junk;
 	sub.csr_len = sizeof(junk);
-	for (int i = 1; i <= ENROL_CODE_ATTEMPTS; i++) {
-		ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + i, &id,
+	for (int i = 1; i <= ORG_CODE_ATTEMPTS; i++) {
+		ck_assert_int_eq(create(w.s, &sub, NOW + i, &id,
 		    token), ESEAL_EINVAL);
 		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr:"));
 		ck_assert_int_eq(strstr(eseal_errmsg(), "locked") != NULL,
-		    i == ENROL_CODE_ATTEMPTS);
+		    i == ORG_CODE_ATTEMPTS);
 		ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM "
-		    "enrolment_codes"), ENROL_CODE_ATTEMPTS - i);
+		    "enrolment_codes"), ORG_CODE_ATTEMPTS - i);
 	}
 	/* Locked: even a good submission is refused, and says so. */
 	sub.csr_der = w.csr;
 	sub.csr_len = w.csr_len;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 10, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 10, &id, token),
 	    ESEAL_ETOOMANY);
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 10, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
-	/* Other refusals count too: a stale disclosure, a bad holder. */
+	/* The disclosure is no guessing game: a stale acknowledgement and
+	 * none at all cost nothing (panel point 1), a bad holder does. */
 	new_code(&w, code);
 	sub.code = code;
 	sub.disclosure_version = "0.9";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 11, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 11, &id, token),
+	    ESEAL_ESTALE);
 	sub.disclosure_version = disclosure_version(w.d);
+	sub.signer_name = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 11, &id, token),
+	    ESEAL_ENOACK);
+	sub.signer_name = "山田 太郎";
+	ck_assert_int_eq(q(w.db, "SELECT MAX(attempts_left) FROM "
+	    "enrolment_codes"), ORG_CODE_ATTEMPTS);
 	sub.holder = HOLDER_MAX;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 12, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 12, &id, token),
 	    ESEAL_EINVAL);
 	sub.holder = HOLDER_SUBSCRIBER;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 13, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 13, &id, token),
 	    ESEAL_OK);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes "
-	    "WHERE used_at IS NOT NULL"), ENROL_CODE_ATTEMPTS - 2);
+	    "WHERE used_at IS NOT NULL"), ORG_CODE_ATTEMPTS - 1);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
-	    ENROL_CODE_ATTEMPTS + 2);
+	    ORG_CODE_ATTEMPTS + 1);
 	/* Nothing but the one good request's acknowledgement was recorded. */
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 1);
 }
 END_TEST
 
-START_TEST(test_code_refused_by_caller)
+/* A stand-in for the CA's check behind enrol_request_create(). */
+struct fake_check {
+	enum eseal_rc	 rc;		/* what it answers */
+	const char	*msg;		/* with this message */
+	int		 calls;
+	int64_t		 org_id;	/* the organisation it was shown */
+	int		 has_key;	/* and whether the CSR had a key */
+};
+
+static enum eseal_rc
+fake_check(void *arg, const struct org_rec *rec, const struct csr *csr,
+    const struct enrol_submission *sub, int64_t now)
 {
-	char code[ENROL_CODE_LEN + 1];
+	struct fake_check *f = arg;
+
+	(void)sub;
+	(void)now;
+	f->calls++;
+	f->org_id = rec->id;
+	f->has_key = csr_pubkey(csr) != NULL;
+	return f->rc == ESEAL_OK ? ESEAL_OK : eseal_err(f->rc, "%s", f->msg);
+}
+
+START_TEST(test_code_refused_by_the_ca)
+{
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	struct fake_check fc = { ESEAL_EPOLICY,
+	    "policy: RSA-1024 is not allowed", 0, 0, 0 };
+	struct enrol_submission sub;
 	struct world w;
-	int64_t org;
+	int64_t id, org;
 
 	world_open(&w);
+	world_csr(&w);
 	new_code(&w, code);
-	/* A handler that refuses the body itself charges the code too. */
-	eseal_err(ESEAL_EPOLICY, "policy: RSA-1024 is not allowed");
-	ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + 1, ESEAL_EPOLICY),
-	    ESEAL_EPOLICY);
+	submission(&w, &sub, code);
+	/* The CA's refusal charges the code, with the CA's message. */
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EPOLICY);
 	ck_assert_str_eq(eseal_errmsg(), "policy: RSA-1024 is not allowed");
+	ck_assert_int_eq(fc.calls, 1);
+	ck_assert_int_eq(fc.org_id, w.org.id);
+	ck_assert_int_eq(fc.has_key, 1);
+	ck_assert_int_eq(id, 0);
 	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
-	    ENROL_CODE_ATTEMPTS - 1);
-	/* Store trouble and bad codes cost nothing. */
-	ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + 1, ESEAL_EHSM),
-	    ESEAL_EHSM);
-	eseal_err(ESEAL_EINVAL, "csr: junk");
-	ck_assert_int_eq(enrol_code_refused(w.s, "AAAAAAAAAAAAAAAAAAAAAAAA",
-	    NOW + 1, ESEAL_EINVAL), ESEAL_EINVAL);
-	ck_assert_str_eq(eseal_errmsg(), "csr: junk");
-	for (int i = 2; i <= ENROL_CODE_ATTEMPTS; i++)
-		ck_assert_int_eq(enrol_code_refused(w.s, code, NOW + i,
-		    ESEAL_EINVAL), ESEAL_EINVAL);
+	    ORG_CODE_ATTEMPTS - 1);
+	/* HSM trouble behind the check costs nothing. */
+	fc.rc = ESEAL_EHSM;
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EHSM);
+	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes"),
+	    ORG_CODE_ATTEMPTS - 1);
+	/* A bad code, and a body refused by enrol.c, never reach the CA. */
+	sub.code = "AAAAAAAAAAAAAAAAAAAAAAAA";
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 1, &id, token), ESEAL_EAUTH);
+	sub.code = code;
+	sub.csr_der = junk;
+	sub.csr_len = sizeof(junk);
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 2, &id, token), ESEAL_EINVAL);
+	ck_assert_int_eq(fc.calls, 2);
+	sub.csr_der = w.csr;
+	sub.csr_len = w.csr_len;
+	fc.rc = ESEAL_EINVAL;
+	fc.msg = "csr: junk";
+	for (int i = 3; i <= ORG_CODE_ATTEMPTS; i++)
+		ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check,
+		    &fc, NOW + i, &id, token), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "csr: junk (the "
 	    "enrolment code is now locked"));
-	ck_assert_int_eq(enrol_code_check(w.s, code, NOW + 10, &org),
+	ck_assert_int_eq(org_code_check(w.s, code, NOW + 10, &org),
 	    ESEAL_ETOOMANY);
+	/* With a new code, the CA's yes makes the request. */
+	new_code(&w, code);
+	sub.code = code;
+	fc.rc = ESEAL_OK;
+	ck_assert_int_eq(enrol_request_create(w.s, &sub, fake_check, &fc,
+	    NOW + 20, &id, token), ESEAL_OK);
+	ck_assert_int_gt(id, 0);
 	world_close(&w);
+	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 1);
 	ck_assert_int_eq(audits(w.db, "enrol.code.refused"),
-	    ENROL_CODE_ATTEMPTS);
+	    ORG_CODE_ATTEMPTS);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM audit WHERE action = "
 	    "'enrol.code.refused' AND detail LIKE ?1",
 	    "%RSA-1024 is not allowed%"), 1);
@@ -583,34 +664,34 @@ START_TEST(test_ack_once_per_org_and_version)
 
 	world_open(&w);
 	sha = disclosure_sha256(w.d);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 0);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 0);
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", sha, "山田 太郎",
 	    "代表取締役", "192.0.2.1", NOW), ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 1);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 1);
 	/* Again: fine, and the first record stays. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", sha, "佐藤 花子",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", sha, "佐藤 花子",
 	    "総務部長", "192.0.2.2", NOW + 5), ESEAL_OK);
 	/* The same version with another text: refused. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.0", "00000000000000000000"
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.0", "00000000000000000000"
 	    "00000000000000000000000000000000000000000000", "佐藤 花子",
 	    "総務部長", NULL, NOW + 6), ESEAL_EEXIST);
 	/* Another version is another acknowledgement. */
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.1"), 0);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.1"), 0);
 	/* Who acknowledged is required; forms are checked. */
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", sha, "", "代表取締役",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", sha, "", "代表取締役",
 	    NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", sha, "山田 太郎", NULL,
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", sha, "山田 太郎", NULL,
 	    NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "../1.1", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "../1.1", sha, "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, w.org.id, "1.1", "ABC", "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, w.org.id, "1.1", "ABC", "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_EINVAL);
-	ck_assert_int_eq(enrol_ack(w.s, 4242, "1.0", sha, "山田 太郎",
+	ck_assert_int_eq(org_ack(w.s, 4242, "1.0", sha, "山田 太郎",
 	    "代表取締役", NULL, NOW), ESEAL_ENOTFOUND);
 	/* Per organisation: another one has acknowledged nothing. */
 	jp_org(&other, "4011001098993", "別会社株式会社");
-	ck_assert_int_eq(enrol_org_register(w.s, &other, NOW, "ra"), ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, other.id, "1.0"), 0);
+	ck_assert_int_eq(org_register(w.s, &other, NOW, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_ack_exists(w.s, other.id, "1.0"), 0);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 1);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM disclosure_acks WHERE "
@@ -639,7 +720,7 @@ write_disclosure(const char *dir, const char *version, const char *ja,
 
 START_TEST(test_new_version_needs_new_ack)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1], ddir[512];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1], ddir[512];
 	struct disclosure *d10, *d11;
 	struct enrol_submission sub;
 	struct world w;
@@ -657,14 +738,14 @@ START_TEST(test_new_version_needs_new_ack)
 	sub.disclosure = d10;
 	sub.disclosure_version = "1.0";
 	sub.disclosure_sha256 = disclosure_sha256(d10);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* A later request under 1.0 needs no signer: the ack covers it. */
 	new_code(&w, code);
 	sub.code = code;
 	sub.signer_name = NULL;
 	sub.signer_title = NULL;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 1, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 1, &id, token),
 	    ESEAL_OK);
 
 	/* 1.1 published: 1.0 no longer does. */
@@ -674,33 +755,50 @@ START_TEST(test_new_version_needs_new_ack)
 	new_code(&w, code);
 	sub.code = code;
 	sub.disclosure = d11;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 2, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 2, &id, token),
+	    ESEAL_ESTALE);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "version 1.1"));
 	/* 1.1 without the contracting party: refused, it is a new ack. */
 	sub.disclosure_version = "1.1";
 	sub.disclosure_sha256 = disclosure_sha256(d11);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 3, &id, token),
-	    ESEAL_EINVAL);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 3, &id, token),
+	    ESEAL_ENOACK);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "contracting party"));
+	/* Nor is none at all an acknowledgement of 1.1. */
+	sub.disclosure_version = NULL;
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 3, &id, token),
+	    ESEAL_ENOACK);
 	/* A wrong hash for 1.1: refused. */
 	sub.signer_name = "佐藤 花子";
 	sub.signer_title = "代表取締役社長";
+	sub.disclosure_version = "1.1";
 	sub.disclosure_sha256 = disclosure_sha256(d10);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 4, &id, token),
-	    ESEAL_EPOLICY);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 4, &id, token),
+	    ESEAL_ESTALE);
 	sub.disclosure_sha256 = disclosure_sha256(d11);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 5, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 5, &id, token),
 	    ESEAL_OK);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.0"), 1);
-	ck_assert_int_eq(enrol_ack_exists(w.s, w.org.id, "1.1"), 1);
+	/* None of those refusals cost the code an attempt. */
+	ck_assert_int_eq(q(w.db, "SELECT attempts_left FROM enrolment_codes "
+	    "WHERE used_at = 1760000005"), ORG_CODE_ATTEMPTS);
+	/* Acknowledged, 1.1 is what a request without one records. */
+	new_code(&w, code);
+	sub.code = code;
+	sub.disclosure_version = NULL;
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(create(w.s, &sub, NOW + 6, &id, token), ESEAL_OK);
+	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM enrolment_requests "
+	    "WHERE disclosure_version = ?1", "1.1"), 2);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.0"), 1);
+	ck_assert_int_eq(org_ack_exists(w.s, w.org.id, "1.1"), 1);
 	disclosure_free(d10);
 	disclosure_free(d11);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM disclosure_acks"), 2);
 	ck_assert_int_eq(q1(w.db, "SELECT COUNT(*) FROM disclosure_acks WHERE "
 	    "version = '1.1' AND signer_name = ?1", "佐藤 花子"), 1);
-	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 3);
+	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 4);
 	ck_assert_int_eq(audits(w.db, "disclosure.ack"), 2);
 }
 END_TEST
@@ -737,10 +835,11 @@ add_cert(struct store *s, const char *serial)
 START_TEST(test_request_lifecycle)
 {
 	char token[ENROL_TOKEN_LEN + 1], token2[ENROL_TOKEN_LEN + 1];
-	char code[ENROL_CODE_LEN + 1];
+	char code[ORG_CODE_LEN + 1];
 	struct enrol_request r, *list;
 	struct enrol_submission sub;
-	struct csr *csr;
+	X509_REQ *xr;
+	BIO *bio;
 	unsigned char *der = NULL;
 	struct world w;
 	int64_t id, id2, id3, n64;
@@ -751,7 +850,7 @@ START_TEST(test_request_lifecycle)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW + 60, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW + 60, &id, token),
 	    ESEAL_OK);
 	ck_assert_int_gt(id, 0);
 	ck_assert_uint_eq(strlen(token), ENROL_TOKEN_LEN);
@@ -770,9 +869,13 @@ START_TEST(test_request_lifecycle)
 	ck_assert_int_eq(r.created, NOW + 60);
 	ck_assert_str_eq(r.decided_by, "");
 	ck_assert_int_eq(r.decided_at, 0);
-	ck_assert_int_eq(csr_parse(w.csr, w.csr_len, &csr), ESEAL_OK);
-	derlen = i2d_X509_REQ(csr->req, &der);
-	csr_free(csr);
+	/* The DER of the PEM sent, as OpenSSL itself reads it. */
+	bio = BIO_new_mem_buf(w.csr, (int)w.csr_len);
+	ck_assert_ptr_nonnull(xr = PEM_read_bio_X509_REQ(bio, NULL, NULL,
+	    NULL));
+	BIO_free(bio);
+	derlen = i2d_X509_REQ(xr, &der);
+	X509_REQ_free(xr);
 	ck_assert_int_gt(derlen, 0);
 	ck_assert_uint_eq(r.csr_len, (size_t)derlen);
 	ck_assert_mem_eq(r.csr, der, (size_t)derlen);
@@ -790,7 +893,7 @@ START_TEST(test_request_lifecycle)
 	ck_assert_int_eq(enrol_request_auth(w.s, id, NULL), ESEAL_EAUTH);
 	ck_assert_int_eq(enrol_request_auth(w.s, id + 100, token), ESEAL_EAUTH);
 	ck_assert_str_eq(eseal_errmsg(),
-	    "enrol: invalid request token or enrolment code");
+	    "enrol: RFC 6750 3.1: invalid request token or enrolment code");
 
 	/* A second and a third request, each with its own code. */
 	id2 = new_request(&w, token2);
@@ -925,7 +1028,7 @@ END_TEST
 
 START_TEST(test_request_body_checks)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	struct enrol_submission sub;
 	struct world w;
 	int64_t id;
@@ -935,23 +1038,27 @@ START_TEST(test_request_body_checks)
 	new_code(&w, code);
 	submission(&w, &sub, code);
 	sub.profile = "../etc";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.profile = "eseal";
 	sub.qscd = 2;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.qscd = 0;
 	sub.client_addr = "192.0.2.1\n";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.client_addr = NULL;
 	sub.csr_der = NULL;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	/* A good one still gets through on the last attempt. */
 	sub.csr_der = w.csr;
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* Without the current disclosure the caller vouches for the version,
 	 * but its form is still checked. */
@@ -959,16 +1066,18 @@ START_TEST(test_request_body_checks)
 	sub.code = code;
 	sub.disclosure = NULL;
 	sub.disclosure_version = "../1.0";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.disclosure_version = "1.0";
 	sub.disclosure_sha256 = "F3EDE395";
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_EINVAL);
+	ck_assert_msg(tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
 	sub.disclosure_sha256 = disclosure_sha256(w.d);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
-	ck_assert_int_eq(enrol_request_create(w.s, NULL, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, NULL, NOW, &id, token),
 	    ESEAL_EINTERNAL);
 	world_close(&w);
 	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM enrolment_requests"), 2);
@@ -982,7 +1091,7 @@ END_TEST
 
 START_TEST(test_secrets_stored_hashed)
 {
-	char code[ENROL_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
 	char walpath[320], hexh[65];
 	unsigned char h[32];
 	struct enrol_submission sub;
@@ -995,7 +1104,7 @@ START_TEST(test_secrets_stored_hashed)
 	world_csr(&w);
 	new_code(&w, code);
 	submission(&w, &sub, code);
-	ck_assert_int_eq(enrol_request_create(w.s, &sub, NOW, &id, token),
+	ck_assert_int_eq(create(w.s, &sub, NOW, &id, token),
 	    ESEAL_OK);
 	/* Neither secret anywhere in the tables, nor in the files (the
 	 * organisation's identifier shows the search finds what is there). */
@@ -1032,6 +1141,135 @@ START_TEST(test_secrets_stored_hashed)
 	for (int i = 0; i < 32; i++)
 		snprintf(hexh + 2 * i, 3, "%02x", h[i]);
 	ck_assert_int_eq(db_has(w.db, hexh), 0);
+}
+END_TEST
+
+/* --- through the CA (enrol_issue.c) ------------------------------------ */
+
+/* dir/name.conf: the shipped eseal profile, with auto_approve as given. */
+static void
+copy_profile(const char *dir, const char *name, const char *auto_approve)
+{
+	char path[512], file[80], *text, *at;
+	unsigned char *b;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/conf/profiles/eseal.conf", top());
+	ck_assert_ptr_nonnull(b = tu_read(path, &len));
+	ck_assert_ptr_nonnull(text = calloc(1, len + 32));
+	memcpy(text, b, len);
+	ck_assert_ptr_nonnull(at = strstr(text, "auto_approve = no"));
+	snprintf(at, len + 32 - (size_t)(at - text), "auto_approve = %s\n",
+	    auto_approve);
+	snprintf(file, sizeof(file), "%s.conf", name);
+	free(tu_write(dir, file, text, 0644));
+	free(text);
+	free(b);
+}
+
+START_TEST(test_submit_through_the_ca)
+{
+	char pdir[512], path[512], db[512], code[ORG_CODE_LEN + 1];
+	char serial[STORE_SERIAL_HEX_MAX], *p;
+	struct enrol_submission sub;
+	struct enrol_outcome out;
+	struct enrol_request r;
+	struct disclosure *d;
+	struct org_rec org;
+	unsigned char *good, *weak;
+	size_t good_len, weak_len;
+	struct tu_ca f;
+	int64_t now;
+
+	snprintf(pdir, sizeof(pdir), "%s", tu_tmpdir());
+	copy_profile(pdir, "eseal", "no");
+	copy_profile(pdir, "eseal-auto", "yes");
+	tu_ca_setup_profiles(&f, "enrol", "ec-p256", 1, pdir);
+	now = (int64_t)time(NULL);	/* not before the issuer's notBefore */
+	snprintf(db, sizeof(db), "%s/eseal.db", f.dir);
+	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
+	ck_assert_int_eq(disclosure_load(path, &d), ESEAL_OK);
+	jp_org(&org, "7123456789012", "株式会社サンプル");
+	ck_assert_int_eq(org_register(f.ca.store, &org, now, "ra"), ESEAL_OK);
+	ck_assert_int_eq(org_code_new(f.ca.store, org.id, DAY, now, "ra",
+	    code), ESEAL_OK);
+	p = tu_csr(f.dir, "seal", "ec:P-256");
+	ck_assert_ptr_nonnull(good = tu_read(p, &good_len));
+	free(p);
+	snprintf(path, sizeof(path), "%s/tests/data/csr/policy-bad/"
+	    "rsa-1024.pem", top());
+	ck_assert_ptr_nonnull(weak = tu_read(path, &weak_len));
+	memset(&sub, 0, sizeof(sub));
+	sub.code = code;
+	sub.csr_der = weak;
+	sub.csr_len = weak_len;
+	sub.profile = "eseal";
+	sub.holder = HOLDER_SUBSCRIBER;
+	sub.disclosure = d;
+	sub.signer_name = "山田 太郎";
+	sub.signer_title = "代表取締役";
+	sub.disclosure_version = disclosure_version(d);
+	sub.disclosure_sha256 = disclosure_sha256(d);
+
+	/* What the CA would refuse is refused at once, at a cost. */
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out),
+	    ESEAL_EPOLICY);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "policy: "));
+	ck_assert_int_eq(out.id, 0);
+	sub.csr_der = good;
+	sub.csr_len = good_len;
+	sub.profile = "no-such-profile";
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out),
+	    ESEAL_EINVAL);
+	ck_assert_int_eq(q(db, "SELECT attempts_left FROM enrolment_codes"),
+	    ORG_CODE_ATTEMPTS - 2);
+
+	/* A profile that needs the RA: pending, until approved. */
+	sub.profile = "eseal";
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out), ESEAL_OK);
+	ck_assert_int_gt(out.id, 0);
+	ck_assert_int_eq(out.status, ENROL_PENDING);
+	ck_assert_uint_eq(strlen(out.token), ENROL_TOKEN_LEN);
+	ck_assert_str_eq(out.serial, "");
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id, "ra-bob", now,
+	    serial), ESEAL_OK);
+	ck_assert_uint_gt(strlen(serial), 0);
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id, "ra-bob", now,
+	    serial), ESEAL_EEXIST);
+	ck_assert_int_eq(enrol_issue_approve(&f.ca, out.id + 100, "ra-bob",
+	    now, serial), ESEAL_ENOTFOUND);
+
+	/* A profile that lets it through: issued with the 201. */
+	ck_assert_int_eq(org_code_new(f.ca.store, org.id, DAY, now, "ra",
+	    code), ESEAL_OK);
+	free(good);
+	p = tu_csr(f.dir, "seal2", "ec:P-256");
+	ck_assert_ptr_nonnull(good = tu_read(p, &good_len));
+	free(p);
+	sub.csr_der = good;
+	sub.csr_len = good_len;
+	sub.profile = "eseal-auto";
+	sub.disclosure_version = NULL;	/* acknowledged already */
+	sub.disclosure_sha256 = NULL;
+	ck_assert_int_eq(enrol_issue_submit(&f.ca, &sub, now, &out), ESEAL_OK);
+	ck_assert_int_eq(out.status, ENROL_ISSUED);
+	ck_assert_uint_gt(strlen(out.serial), 0);
+	ck_assert_str_ne(out.serial, serial);
+	ck_assert_int_eq(enrol_request_get(f.ca.store, out.id, &r), ESEAL_OK);
+	ck_assert_str_eq(r.status, "issued");
+	ck_assert_str_eq(r.serial, out.serial);
+	ck_assert_str_eq(r.decided_by, ENROL_AUTO_ACTOR);
+	enrol_request_clear(&r);
+
+	disclosure_free(d);
+	free(good);
+	free(weak);
+	tu_ca_teardown(&f);
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM certificates WHERE "
+	    "status = 'issued'"), 2);
+	ck_assert_int_eq(audits(db, "enrol.code.refused"), 2);
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM audit WHERE action = "
+	    "'enrol.approve' AND actor = 'auto-approval'"), 1);
 }
 END_TEST
 
@@ -1083,10 +1321,10 @@ START_TEST(test_disclosure_shipped)
 	ck_assert_str_eq(disclosure_sha256(d), out);
 	/* Checking what a subscriber says it acknowledged. */
 	ck_assert_int_eq(disclosure_check(d, "1.0", out), ESEAL_OK);
-	ck_assert_int_eq(disclosure_check(d, "0.9", out), ESEAL_EPOLICY);
+	ck_assert_int_eq(disclosure_check(d, "0.9", out), ESEAL_ESTALE);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "must acknowledge "
 	    "version 1.0"));
-	ck_assert_int_eq(disclosure_check(d, "1.0", hexh), ESEAL_EPOLICY);
+	ck_assert_int_eq(disclosure_check(d, "1.0", hexh), ESEAL_ESTALE);
 	ck_assert_int_eq(disclosure_check(d, NULL, out), ESEAL_EINVAL);
 	ck_assert_int_eq(disclosure_check(d, "1.0", NULL), ESEAL_EINVAL);
 	out[0] = 'G';
@@ -1239,12 +1477,13 @@ main(void)
 	tcase_add_test(tc, test_code_format_and_check);
 	tcase_add_test(tc, test_code_used_once);
 	tcase_add_test(tc, test_code_attempts);
-	tcase_add_test(tc, test_code_refused_by_caller);
+	tcase_add_test(tc, test_code_refused_by_the_ca);
 	tcase_add_test(tc, test_ack_once_per_org_and_version);
 	tcase_add_test(tc, test_new_version_needs_new_ack);
 	tcase_add_test(tc, test_request_lifecycle);
 	tcase_add_test(tc, test_request_body_checks);
 	tcase_add_test(tc, test_secrets_stored_hashed);
+	tcase_add_test(tc, test_submit_through_the_ca);
 	tcase_add_test(tc, test_disclosure_shipped);
 	tcase_add_test(tc, test_disclosure_bad_dirs);
 	tcase_add_test(tc, test_valid_utf8_and_versions);

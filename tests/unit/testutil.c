@@ -128,12 +128,15 @@ tu_softhsm(const char *dir, const char *label)
 	return (char *)pin;
 }
 
-char *
-tu_conf(const char *dir, const char *label, const char *extra)
+/* tu_conf with [issue] profiles_dir (NULL: the shipped conf/profiles). */
+static char *
+conf_with(const char *dir, const char *label, const char *profiles,
+    const char *extra)
 {
-	char buf[4096];
+	char buf[4096], shipped[1024];
 	const char *top = getenv("ESEAL_TOP") ? getenv("ESEAL_TOP") : ".";
 
+	snprintf(shipped, sizeof(shipped), "%s/conf/profiles", top);
 	snprintf(buf, sizeof(buf),
 	    "[store]\npath = %s/eseal.db\n"
 	    "[hsm]\nmodule = " SOFTHSM_MODULE "\ntoken = pkcs11:token=%s\n"
@@ -141,10 +144,17 @@ tu_conf(const char *dir, const char *label, const char *extra)
 	    "[ca]\nissuer = test-ca\ncountry = JP\n"
 	    "organization = Test Certification Co.\n"
 	    "common_name = Test e-Seal CA\nkey_type = ec-p256\n"
-	    "[issue]\nprofiles_dir = %s/conf/profiles\n"
+	    "[issue]\nprofiles_dir = %s\n"
 	    "crypto_policy = %s/conf/crypto-policy.conf\n"
-	    "%s", dir, label, dir, top, top, top, extra ? extra : "");
+	    "%s", dir, label, dir, top, profiles ? profiles : shipped, top,
+	    extra ? extra : "");
 	return tu_write(dir, "eseald.conf", buf, 0644);
+}
+
+char *
+tu_conf(const char *dir, const char *label, const char *extra)
+{
+	return conf_with(dir, label, NULL, extra);
 }
 
 char *
@@ -166,6 +176,21 @@ tu_csr(const char *dir, const char *name, const char *keyspec)
 		    "2>/dev/null", colon + 1, dir, name, path);
 	run(cmd);
 	return path;
+}
+
+int
+tu_cites_rule(const char *msg)
+{
+	static const char *const marks[] = {
+		"panel point ", "REQUIREMENTS.md", "ARCHITECTURE.md", "RFC ",
+		"EN 319 4", "SP 800-63B ", "X.520", "X.690", "ISO 3166",
+		"POSIX.1", "MoF ordinance", "] ",	/* "[section] key" */
+	};
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(msg, marks[i]) != NULL)
+			return 1;
+	return 0;
 }
 
 time_t
@@ -209,6 +234,13 @@ void
 tu_ca_setup(struct tu_ca *f, const char *label, const char *key_type,
     int shards)
 {
+	tu_ca_setup_profiles(f, label, key_type, shards, NULL);
+}
+
+void
+tu_ca_setup_profiles(struct tu_ca *f, const char *label,
+    const char *key_type, int shards, const char *profiles_dir)
+{
 	char *confpath, *pin, *csrpath;
 	unsigned char *buf;
 	size_t len;
@@ -218,7 +250,7 @@ tu_ca_setup(struct tu_ca *f, const char *label, const char *key_type,
 		abort();
 	pin = tu_softhsm(f->dir, label);
 	free(pin);
-	confpath = tu_conf(f->dir, label, NULL);
+	confpath = conf_with(f->dir, label, profiles_dir, NULL);
 	if (conf_load(confpath, &f->conf) != ESEAL_OK ||
 	    ca_open(f->conf, 1, &f->ca) != ESEAL_OK) {
 		fprintf(stderr, "testutil: %s\n", eseal_errmsg());

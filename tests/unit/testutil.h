@@ -31,6 +31,12 @@ char		*tu_csr(const char *dir, const char *name, const char *keyspec);
 /* Reads a whole file; *len gets its size.  NULL if it cannot. */
 unsigned char	*tu_read(const char *path, size_t *len);
 
+/*
+ * 1 if a refusal's message names the rule it applies (STYLE.md): a panel
+ * point of REQUIREMENTS.md, a standard's clause, or a config key.
+ */
+int		 tu_cites_rule(const char *msg);
+
 /* UTC midnight of a date, for "what happens on 2031-01-01". */
 time_t		 tu_date(int y, int m, int d);
 
@@ -60,6 +66,10 @@ struct tu_ca {
 /* key_type "ec-p256", ...; NULL for no issuer.  shards: its CRL shards. */
 void		 tu_ca_setup(struct tu_ca *, const char *label,
 		    const char *key_type, int shards);
+/* The same with another [issue] profiles_dir, which must hold eseal.conf. */
+void		 tu_ca_setup_profiles(struct tu_ca *, const char *label,
+		    const char *key_type, int shards,
+		    const char *profiles_dir);
 void		 tu_ca_teardown(struct tu_ca *);
 /* One more issuer (subject C=JP, O=Test Certification Co., CN=cn). */
 struct issuer	*tu_ca_issuer(struct tu_ca *, const char *name,

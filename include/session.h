@@ -1,0 +1,98 @@
+/*
+ * session.h: operator logins and sessions, on the accounts of account.h.
+ *
+ * A login gives a random bearer token; the store keeps only its SHA-256,
+ * and no password or token is ever logged.  Failed logins are counted per
+ * name and lock it for a while (NIST SP 800-63B 5.2.2); a session ends
+ * when idle or old (SP 800-63B 7.2), on logout, and when its account is
+ * reset, marked compromised or changes its password (panel point 6).
+ * Every attempt and change leaves an audit record.  Time is a parameter.
+ */
+#ifndef ESEAL_SESSION_H
+#define ESEAL_SESSION_H
+
+#include <stdint.h>
+
+#include "account.h"
+#include "err.h"
+#include "store.h"
+
+#define SESSION_TOKEN_LEN	43	/* bearer token: 32 random bytes,
+					   base64url without padding */
+#define SESSION_ADDR_MAX	64	/* client address kept with a session */
+
+struct session_info {
+	int64_t		 account_id;
+	char		 username[ACCOUNT_NAME_MAX];
+	enum role	 role;
+	int		 must_change;
+	int64_t		 expires;	/* absolute expiry of the session */
+};
+
+/*
+ * Password login.  On success token_out (SESSION_TOKEN_LEN + 1 bytes) holds
+ * a new bearer token and *si the session; the token is shown only here.
+ * A wrong password, an unknown user and a malformed name all give
+ * ESEAL_EAUTH "...: invalid username or password", after the same argon2id
+ * work.  After lock_after failures in a row the name is locked for
+ * lock_secs (doubling for each further lock, up to an hour) and any attempt
+ * gives ESEAL_ETOOMANY "...: too many failed logins; try again later";
+ * unknown names are counted and locked the same way, so a lock reveals
+ * nothing.  Every
+ * attempt is an audit record (actor = the user name, or "unknown"; detail =
+ * client_addr, which may be NULL).
+ */
+enum eseal_rc	session_login(struct store *, const struct account_params *,
+		    const char *username, const char *password,
+		    const char *client_addr, int64_t now, char *token_out,
+		    struct session_info *si);
+
+/*
+ * Resolves a bearer token into *si and records its use.  ESEAL_EAUTH if the
+ * token is malformed or unknown, or the session has been idle for
+ * idle_secs or has reached its absolute expiry (the session is then
+ * deleted), or was ended by a reset, compromise or password change.
+ */
+enum eseal_rc	session_get(struct store *, const struct account_params *,
+		    const char *token, int64_t now, struct session_info *si);
+
+/*
+ * Ends the session of token; the audit record carries the wall-clock time.
+ * ESEAL_EAUTH if it is not a session.
+ */
+enum eseal_rc	session_logout(struct store *, const char *token);
+
+/*
+ * For a request authenticated by a client certificate that the TLS layer
+ * has verified: the operator whose user name is the certificate's CN, into
+ * *si (expires = 0: no session).  ESEAL_EAUTH if there is no such account.
+ * must_change still applies through session_authorize, so a compromised or
+ * reset account can do nothing by certificate until its password changes.
+ */
+enum eseal_rc	session_by_cert(struct store *, const char *cn,
+		    struct session_info *si);
+
+/*
+ * Changes the password of the session's account.  The session must be live
+ * (ESEAL_EAUTH otherwise); new_pw must be ACCOUNT_PASSWORD_MIN to
+ * ACCOUNT_PASSWORD_MAX bytes of valid UTF-8, not the user name, and differ
+ * from old_pw (ESEAL_EINVAL naming the rule); old_pw must verify
+ * (ESEAL_EAUTH otherwise, counted as a failed login, so ESEAL_ETOOMANY once
+ * locked).  Clears must_change and compromised and ends the account's
+ * other sessions; this one stays.
+ */
+enum eseal_rc	session_change_password(struct store *,
+		    const struct account_params *, const char *token,
+		    const char *old_pw, const char *new_pw, int64_t now);
+
+/*
+ * For handlers: ESEAL_OK if si may act with one of the roles in roles_mask
+ * (ROLE_BIT(ROLE_x) | ...).  ESEAL_EFORBIDDEN "...: password change
+ * required" while si->must_change, whatever the role; ESEAL_EFORBIDDEN
+ * naming the role otherwise.  The password-change route itself must not
+ * call this.
+ */
+enum eseal_rc	session_authorize(const struct session_info *si,
+		    unsigned roles_mask);
+
+#endif

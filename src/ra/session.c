@@ -1,0 +1,682 @@
+/*
+ * session.c: operator logins and sessions on top of store_account.c.
+ *
+ * The slow part of a login (argon2id) runs outside any store transaction,
+ * so one login does not hold up the store; the counters are then read again
+ * and written inside a transaction, with the audit record, so concurrent
+ * attempts are all counted.  A name with no account goes through the same
+ * steps against a dummy hash and its own counters (login_failures, keyed by
+ * SHA-256 of the name), so neither the answer, the time taken nor a lock
+ * tells whether an account exists.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "account_int.h"
+#include "audit.h"
+#include "session.h"
+#include "store_account.h"
+
+#define SESSION_LOCK_CAP_SECS	3600	/* a lock never doubles past an hour */
+#define SESSION_FORGET_SECS	86400	/* a day with no failure forgets the
+					   earlier ones and the lock count */
+#define LOGIN_FAILURES_MAX	10000	/* unknown names remembered at most */
+#define TOKEN_BYTES		32	/* random bytes in a bearer token */
+
+/* The refusals, each naming its rule; the first two are the same for every
+ * name, so that they tell nothing about which accounts exist. */
+#define MSG_BAD_LOGIN		"session: panel point 6: invalid username or " \
+				    "password"
+#define MSG_LOCKED		"session: SP 800-63B 5.2.2, [accounts] " \
+				    "lock_after: too many failed logins; try " \
+				    "again later"
+#define MSG_NO_SESSION		"session: SP 800-63B 7.1: not logged in, or " \
+				    "the session ended"
+#define MSG_EXPIRED		"session: SP 800-63B 7.2, [accounts] " \
+				    "idle_timeout, absolute_timeout: the " \
+				    "session expired; log in again"
+#define MSG_NO_OPERATOR		"session: panel point 5: the client " \
+				    "certificate's CN names no operator"
+
+_Static_assert(SESSION_ADDR_MAX == STORE_ADDR_MAX,
+    "client addresses have one limit");
+_Static_assert(sodium_base64_ENCODED_LEN(TOKEN_BYTES,
+    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == SESSION_TOKEN_LEN + 1,
+    "a token is 43 characters of base64url");
+
+/* 1 if s is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+static int
+valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		unsigned long cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			cp = c & 0x07;
+		} else
+			return 0;
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static int
+valid_token(const char *t)
+{
+	if (t == NULL || strlen(t) != SESSION_TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < SESSION_TOKEN_LEN; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') ||
+		    (t[i] >= 'A' && t[i] <= 'Z') ||
+		    (t[i] >= '0' && t[i] <= '9') || t[i] == '-' || t[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Verifies pw against hash.  Overlong input is refused after the same work,
+ * on an empty password, so that it costs what any other attempt costs.
+ */
+static int
+pw_verify(const char *hash, const char *pw)
+{
+	size_t n = strlen(pw);
+	int over = n > ACCOUNT_PASSWORD_MAX, ok;
+
+	ok = crypto_pwhash_str_verify(hash, over ? "" : pw, over ? 0 : n) == 0;
+	return ok && !over;
+}
+
+/*
+ * A hash of a random password under the current limits, verified against
+ * when the name has no account so that the attempt costs the same.  Made
+ * once per set of limits.
+ */
+static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static unsigned long long dummy_ops;
+static size_t dummy_mem;
+
+static enum eseal_rc
+dummy_get(const struct account_params *p, char *out)
+{
+	unsigned char raw[16];
+	char pw[2 * sizeof(raw) + 1];
+	enum eseal_rc rc = ESEAL_OK;
+
+	pthread_mutex_lock(&dummy_mu);
+	if (dummy_hash[0] == '\0' || dummy_ops != p->opslimit ||
+	    dummy_mem != p->memlimit) {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(pw, sizeof(pw), raw, sizeof(raw));
+		if ((rc = account_pw_hash(p, pw, dummy_hash)) == ESEAL_OK) {
+			dummy_ops = p->opslimit;
+			dummy_mem = p->memlimit;
+		} else
+			dummy_hash[0] = '\0';
+		sodium_memzero(pw, sizeof(pw));
+	}
+	memcpy(out, dummy_hash, sizeof(dummy_hash));
+	pthread_mutex_unlock(&dummy_mu);
+	return rc;
+}
+
+static void
+token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH_LEN])
+{
+	crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+/* A new bearer token into out and its hash into hash. */
+static void
+token_new(char *out, unsigned char hash[STORE_TOKEN_HASH_LEN])
+{
+	unsigned char raw[TOKEN_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, SESSION_TOKEN_LEN + 1, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	token_hash(out, hash);
+}
+
+/* How long the lock_count-th lock lasts: lock_secs, doubling, capped. */
+static int64_t
+lock_duration(const struct account_params *p, int lock_count)
+{
+	int64_t d = p->lock_secs, cap;
+
+	cap = p->lock_secs > SESSION_LOCK_CAP_SECS ? p->lock_secs :
+	    SESSION_LOCK_CAP_SECS;
+	for (int i = 1; i < lock_count && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+static int
+throttle_locked(const struct store_throttle *t, int64_t now)
+{
+	return t->locked_until > now;
+}
+
+/* Counts one more failure at now; 1 if it starts a lock. */
+static int
+throttle_fail(const struct account_params *p, struct store_throttle *t,
+    int64_t now)
+{
+	if (t->last_failed != 0 &&
+	    now - t->last_failed >= SESSION_FORGET_SECS &&
+	    !throttle_locked(t, now)) {
+		t->failed_count = 0;
+		t->lock_count = 0;
+	}
+	if (!throttle_locked(t, now))
+		t->locked_until = 0;
+	t->last_failed = now;
+	if (++t->failed_count < p->lock_after)
+		return 0;
+	t->failed_count = 0;
+	t->lock_count++;
+	t->locked_until = now + lock_duration(p, t->lock_count);
+	return 1;
+}
+
+static void
+session_from(const struct store_account *a, int64_t expires,
+    struct session_info *si)
+{
+	int r = role_parse(a->role);
+
+	memset(si, 0, sizeof(*si));
+	si->account_id = a->id;
+	snprintf(si->username, sizeof(si->username), "%s", a->username);
+	si->role = r < 0 ? ROLE_MAX : (enum role)r;
+	si->must_change = a->must_change;
+	si->expires = expires;
+}
+
+/*
+ * The failure counters of a login name: the account's when it exists,
+ * those kept for an unknown name (by name_hash) otherwise.
+ */
+static enum eseal_rc
+throttle_get(struct store *s, int64_t id, const unsigned char *name_hash,
+    struct store_account *a, struct store_throttle *t)
+{
+	enum eseal_rc rc;
+
+	if (id == 0)
+		return store_login_failure_get(s, name_hash, t);
+	if ((rc = store_account_by_id(s, id, a)) == ESEAL_OK)
+		*t = a->throttle;
+	return rc;
+}
+
+/* Records one failed attempt, its audit records and, if due, a lock. */
+static enum eseal_rc
+login_failed(struct store *s, const struct account_params *p, int64_t id,
+    const unsigned char *name_hash, struct store_throttle *t, int64_t now,
+    const char *actor, const char *object, const char *action,
+    const char *addr)
+{
+	enum eseal_rc rc;
+	int locked;
+
+	locked = throttle_fail(p, t, now);
+	rc = id != 0 ? store_account_set_throttle(s, id, t, now) :
+	    store_login_failure_put(s, name_hash, t, now,
+	    now - SESSION_FORGET_SECS, LOGIN_FAILURES_MAX);
+	if (rc == ESEAL_OK)
+		rc = audit_append(s, now, actor, action, object, "%s", addr);
+	if (rc == ESEAL_OK && locked)
+		rc = audit_append(s, now, actor, "account.lock", object,
+		    "%d failed attempts; locked for %lld s", p->lock_after,
+		    (long long)(t->locked_until - now));
+	return rc;
+}
+
+/* One login attempt, as it goes from the slow check to the record. */
+struct attempt {
+	int64_t		 id;		/* the account, 0 for an unknown name */
+	const char	*actor;		/* for the audit: user name or "unknown" */
+	const char	*object;	/* user name or "" */
+	const char	*addr;		/* client address */
+	unsigned char	 name_hash[32];	/* key in login_failures */
+	char		 hash[crypto_pwhash_STRBYTES];	 /* verified against */
+	char		 rehash[crypto_pwhash_STRBYTES]; /* new limits, or "" */
+	int		 ok;		/* the password verified */
+	struct store_account account;	/* as read inside the transaction */
+	struct store_session session;	/* the new session on success */
+};
+
+/*
+ * The second half of a login: in one transaction, reads the counters again
+ * (a concurrent attempt may have locked the name), then records a refusal
+ * or the new session, with the audit records.  On ESEAL_OK *refuse says
+ * whether the attempt was refused (ESEAL_ETOOMANY, ESEAL_EAUTH) or let in.
+ */
+static enum eseal_rc
+login_record(struct store *s, const struct account_params *p,
+    struct attempt *at, int64_t now, char *token_out, enum eseal_rc *refuse)
+{
+	struct store_throttle t, zero;
+	struct store_session *se = &at->session;
+	enum eseal_rc rc;
+
+	*refuse = ESEAL_OK;
+	memset(&zero, 0, sizeof(zero));
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		return rc;
+	rc = throttle_get(s, at->id, at->name_hash, &at->account, &t);
+	if (rc == ESEAL_ENOTFOUND) {
+		/* The account went away meanwhile: refuse as unknown. */
+		at->ok = 0;
+		at->id = 0;
+		at->actor = ACCOUNT_UNKNOWN_ACTOR;
+		at->object = "";
+		rc = store_login_failure_get(s, at->name_hash, &t);
+	}
+	if (rc != ESEAL_OK)
+		goto out;
+	if (throttle_locked(&t, now)) {
+		*refuse = ESEAL_ETOOMANY;
+		rc = audit_append(s, now, at->actor, "account.login_locked",
+		    at->object, "%s", at->addr);
+		goto out;
+	}
+	/* A password set meanwhile (reset, change) was not the one verified. */
+	if (at->ok && strcmp(at->account.password_hash, at->hash) != 0)
+		at->ok = 0;
+	if (!at->ok) {
+		*refuse = ESEAL_EAUTH;
+		rc = login_failed(s, p, at->id, at->name_hash, &t, now,
+		    at->actor, at->object, "account.login_fail", at->addr);
+		goto out;
+	}
+
+	memset(se, 0, sizeof(*se));
+	token_new(token_out, se->token_hash);
+	se->account_id = at->id;
+	se->created = se->last_used = now;
+	se->expires = now + p->absolute_secs;
+	snprintf(se->client_addr, sizeof(se->client_addr), "%s", at->addr);
+	if ((t.failed_count != 0 || t.lock_count != 0 || t.locked_until != 0 ||
+	    t.last_failed != 0) &&
+	    (rc = store_account_set_throttle(s, at->id, &zero, now)) != ESEAL_OK)
+		goto out;
+	if (at->rehash[0] != '\0' && (rc = store_account_rehash(s, at->id,
+	    at->rehash, now)) != ESEAL_OK)
+		goto out;
+	if ((rc = store_session_prune(s, now, now - p->idle_secs)) != ESEAL_OK ||
+	    (rc = store_session_insert(s, se)) != ESEAL_OK)
+		goto out;
+	rc = audit_append(s, now, at->actor, "account.login", at->object, "%s",
+	    at->addr);
+out:
+	if (rc != ESEAL_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s);
+}
+
+enum eseal_rc
+session_login(struct store *s, const struct account_params *p,
+    const char *username, const char *password, const char *client_addr,
+    int64_t now, char *token_out, struct session_info *si)
+{
+	char addr[SESSION_ADDR_MAX];
+	struct store_account a;
+	struct store_throttle t;
+	struct attempt att, *at = &att;
+	enum eseal_rc rc, refuse;
+
+	memset(si, 0, sizeof(*si));
+	memset(&a, 0, sizeof(a));
+	memset(at, 0, sizeof(*at));
+	token_out[0] = '\0';
+	if ((rc = account_ready(p)) != ESEAL_OK)
+		return rc;
+	if (username == NULL)
+		username = "";
+	if (password == NULL)
+		password = "";
+	snprintf(addr, sizeof(addr), "%s", client_addr ? client_addr : "");
+	at->addr = addr;
+	at->actor = ACCOUNT_UNKNOWN_ACTOR;
+	at->object = "";
+
+	/* Who: an account, or a name counted in login_failures. */
+	crypto_hash_sha256(at->name_hash, (const unsigned char *)username,
+	    strlen(username));
+	if (valid_username(username)) {
+		rc = store_account_by_name(s, username, &a);
+		if (rc == ESEAL_OK) {
+			at->id = a.id;
+			at->actor = at->object = username;
+		} else if (rc != ESEAL_ENOTFOUND)
+			goto out;
+		rc = ESEAL_OK;
+	}
+	if (at->id != 0)
+		t = a.throttle;
+	else if ((rc = store_login_failure_get(s, at->name_hash, &t))
+	    != ESEAL_OK)
+		goto out;
+	if (throttle_locked(&t, now)) {
+		if ((rc = audit_append(s, now, at->actor,
+		    "account.login_locked", at->object, "%s", addr)) == ESEAL_OK)
+			rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+		goto out;
+	}
+
+	/* The slow part, outside any transaction. */
+	if (at->id != 0)
+		memcpy(at->hash, a.password_hash, sizeof(at->hash));
+	else if ((rc = dummy_get(p, at->hash)) != ESEAL_OK)
+		goto out;
+	at->ok = pw_verify(at->hash, password) && at->id != 0;
+	if (at->ok && crypto_pwhash_str_needs_rehash(at->hash, p->opslimit,
+	    p->memlimit) != 0 &&
+	    (rc = account_pw_hash(p, password, at->rehash)) != ESEAL_OK)
+		goto out;
+
+	if ((rc = login_record(s, p, at, now, token_out, &refuse)) != ESEAL_OK)
+		goto out;
+	if (refuse == ESEAL_ETOOMANY)
+		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	else if (refuse != ESEAL_OK)
+		rc = eseal_err(ESEAL_EAUTH, MSG_BAD_LOGIN);
+	else
+		session_from(&at->account, at->session.expires, si);
+out:
+	if (rc != ESEAL_OK) {
+		sodium_memzero(token_out, SESSION_TOKEN_LEN + 1);
+		memset(si, 0, sizeof(*si));
+	}
+	sodium_memzero(at, sizeof(*at));
+	sodium_memzero(&a, sizeof(a));
+	return rc;
+}
+
+/*
+ * The live session of token into *se and its account into *a; deletes it
+ * if it has expired.
+ */
+static enum eseal_rc
+session_lookup(struct store *s, const struct account_params *p,
+    const char *token, int64_t now, struct store_session *se,
+    struct store_account *a)
+{
+	unsigned char th[STORE_TOKEN_HASH_LEN];
+	enum eseal_rc rc;
+
+	memset(a, 0, sizeof(*a));
+	if (!valid_token(token))
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	token_hash(token, th);
+	if ((rc = store_session_get(s, th, se)) == ESEAL_ENOTFOUND)
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	if (rc != ESEAL_OK)
+		return rc;
+	if (now >= se->expires || now - se->last_used >= p->idle_secs) {
+		if ((rc = store_session_delete(s, th)) != ESEAL_OK &&
+		    rc != ESEAL_ENOTFOUND)
+			return rc;
+		return eseal_err(ESEAL_EAUTH, MSG_EXPIRED);
+	}
+	if ((rc = store_account_by_id(s, se->account_id, a)) == ESEAL_ENOTFOUND)
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	return rc;
+}
+
+enum eseal_rc
+session_get(struct store *s, const struct account_params *p,
+    const char *token, int64_t now, struct session_info *si)
+{
+	struct store_session se;
+	struct store_account a;
+	enum eseal_rc rc;
+
+	memset(si, 0, sizeof(*si));
+	if ((rc = account_ready(p)) != ESEAL_OK)
+		return rc;
+	if ((rc = session_lookup(s, p, token, now, &se, &a)) != ESEAL_OK)
+		goto out;
+	if (now > se.last_used &&
+	    (rc = store_session_touch(s, se.token_hash, now)) != ESEAL_OK)
+		goto out;
+	session_from(&a, se.expires, si);
+out:
+	sodium_memzero(&a, sizeof(a));
+	return rc;
+}
+
+enum eseal_rc
+session_logout(struct store *s, const char *token)
+{
+	int64_t now = (int64_t)time(NULL);
+	unsigned char th[STORE_TOKEN_HASH_LEN];
+	struct store_session se;
+	struct store_account a;
+	enum eseal_rc rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = account_ready(NULL)) != ESEAL_OK)
+		return rc;
+	if (!valid_token(token))
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	token_hash(token, th);
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_session_get(s, th, &se)) != ESEAL_OK ||
+	    (rc = store_account_by_id(s, se.account_id, &a)) != ESEAL_OK ||
+	    (rc = store_session_delete(s, th)) != ESEAL_OK ||
+	    (rc = audit_append(s, now, a.username, "account.logout",
+	    a.username, "%s", se.client_addr)) != ESEAL_OK) {
+		store_rollback(s);
+		if (rc == ESEAL_ENOTFOUND)
+			rc = eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+		goto out;
+	}
+	rc = store_commit(s);
+out:
+	sodium_memzero(&a, sizeof(a));
+	return rc;
+}
+
+enum eseal_rc
+session_by_cert(struct store *s, const char *cn, struct session_info *si)
+{
+	struct store_account a;
+	enum eseal_rc rc;
+
+	memset(si, 0, sizeof(*si));
+	if (!valid_username(cn))
+		return eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
+	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK)
+		session_from(&a, 0, si);
+	else if (rc == ESEAL_ENOTFOUND)
+		rc = eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
+	sodium_memzero(&a, sizeof(a));
+	return rc;
+}
+
+/* The rules a new password must meet (SP 800-63B 5.1.1.2), or EINVAL. */
+static enum eseal_rc
+pw_acceptable(const char *username, const char *old_pw, const char *new_pw)
+{
+	size_t n = strlen(new_pw);
+
+	if (n < ACCOUNT_PASSWORD_MIN)
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is at least %d bytes long", ACCOUNT_PASSWORD_MIN);
+	if (n > ACCOUNT_PASSWORD_MAX)
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is at most %d bytes long", ACCOUNT_PASSWORD_MAX);
+	if (!valid_utf8((const unsigned char *)new_pw, n))
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2, "
+		    "RFC 3629: a password is valid UTF-8");
+	if (strcasecmp(new_pw, username) == 0)
+		return eseal_err(ESEAL_EINVAL, "session: SP 800-63B 5.1.1.2: a "
+		    "password is not the user name");
+	if (strlen(old_pw) == n && sodium_memcmp(old_pw, new_pw, n) == 0)
+		return eseal_err(ESEAL_EINVAL, "session: panel point 6: the "
+		    "new password differs from the old one");
+	return ESEAL_OK;
+}
+
+/*
+ * The second half of a password change, in one transaction: the counters
+ * and hash as they are now, then the refusal or the new hash, the other
+ * sessions ended and the audit record.  *refuse as in login_record.
+ */
+static enum eseal_rc
+change_record(struct store *s, const struct account_params *p,
+    const struct store_account *a, const struct store_session *se, int ok,
+    const char *newhash, int64_t now, enum eseal_rc *refuse)
+{
+	struct store_account cur;
+	struct store_throttle t;
+	enum eseal_rc rc;
+	int64_t ended;
+
+	*refuse = ESEAL_OK;
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_account_by_id(s, a->id, &cur)) != ESEAL_OK)
+		goto out;
+	t = cur.throttle;
+	if (throttle_locked(&t, now)) {
+		*refuse = ESEAL_ETOOMANY;
+		goto out;
+	}
+	/* A password set meanwhile was not the one verified. */
+	if (ok && strcmp(cur.password_hash, a->password_hash) != 0)
+		ok = 0;
+	if (!ok) {
+		*refuse = ESEAL_EAUTH;
+		rc = login_failed(s, p, a->id, NULL, &t, now, a->username,
+		    a->username, "account.password_fail", se->client_addr);
+		goto out;
+	}
+	if ((rc = store_account_set_password(s, a->id, newhash, 0, 0, now))
+	    != ESEAL_OK ||
+	    (rc = store_session_delete_account(s, a->id, se->token_hash,
+	    &ended)) != ESEAL_OK)
+		goto out;
+	rc = audit_append(s, now, a->username, "account.password", a->username,
+	    "%s; %lld other sessions ended", se->client_addr, (long long)ended);
+out:
+	sodium_memzero(&cur, sizeof(cur));
+	if (rc != ESEAL_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s);
+}
+
+enum eseal_rc
+session_change_password(struct store *s, const struct account_params *p,
+    const char *token, const char *old_pw, const char *new_pw, int64_t now)
+{
+	char newhash[crypto_pwhash_STRBYTES];
+	struct store_session se;
+	struct store_account a;
+	enum eseal_rc rc, refuse;
+	int ok;
+
+	memset(&a, 0, sizeof(a));
+	newhash[0] = '\0';
+	if ((rc = account_ready(p)) != ESEAL_OK)
+		return rc;
+	if (old_pw == NULL)
+		old_pw = "";
+	if (new_pw == NULL)
+		new_pw = "";
+	if ((rc = session_lookup(s, p, token, now, &se, &a)) != ESEAL_OK)
+		goto out;
+	if (throttle_locked(&a.throttle, now)) {
+		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+		goto out;
+	}
+	if ((rc = pw_acceptable(a.username, old_pw, new_pw)) != ESEAL_OK)
+		goto out;
+
+	/* The slow part, outside any transaction. */
+	ok = pw_verify(a.password_hash, old_pw);
+	if (ok && (rc = account_pw_hash(p, new_pw, newhash)) != ESEAL_OK)
+		goto out;
+
+	if ((rc = change_record(s, p, &a, &se, ok, newhash, now, &refuse))
+	    != ESEAL_OK)
+		goto out;
+	if (refuse == ESEAL_ETOOMANY)
+		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	else if (refuse != ESEAL_OK)
+		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: the "
+		    "current password is wrong");
+out:
+	sodium_memzero(newhash, sizeof(newhash));
+	sodium_memzero(&a, sizeof(a));
+	return rc;
+}
+
+enum eseal_rc
+session_authorize(const struct session_info *si, unsigned roles_mask)
+{
+	char allowed[64] = "";
+
+	if (si == NULL || si->account_id == 0)
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	if (si->must_change)
+		return eseal_err(ESEAL_EFORBIDDEN, "session: panel point 6: "
+		    "password change required (the initial password at first "
+		    "login, or after a reset or compromise)");
+	if (si->role >= 0 && si->role < ROLE_MAX &&
+	    (roles_mask & ROLE_BIT(si->role)) != 0)
+		return ESEAL_OK;
+	for (int r = 0; r < ROLE_MAX; r++)
+		if (roles_mask & ROLE_BIT(r)) {
+			if (allowed[0] != '\0')
+				strncat(allowed, ", ", sizeof(allowed) -
+				    strlen(allowed) - 1);
+			strncat(allowed, role_name((enum role)r),
+			    sizeof(allowed) - strlen(allowed) - 1);
+		}
+	return eseal_err(ESEAL_EFORBIDDEN, "session: REQUIREMENTS.md \"Who "
+	    "uses it\": role %s may not do this (allowed: %s)",
+	    role_name(si->role),
+	    allowed[0] != '\0' ? allowed : "nobody");
+}
+
