@@ -36,6 +36,10 @@ LIB_SRCS := \
 	src/base/keytype.c \
 	src/base/date.c \
 	src/store/store.c \
+	src/store/store_migrate.c \
+	src/store/store_issuer.c \
+	src/store/store_cert.c \
+	src/store/store_audit.c \
 	src/store/store_account.c \
 	src/store/store_revoke.c \
 	src/store/store_ocsp.c \
