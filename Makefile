@@ -60,6 +60,7 @@ LIB_SRCS := \
 	src/ra/disclosure.c \
 	src/ca/ca.c \
 	src/ca/issuer.c \
+	src/ca/sign.c \
 	src/ca/issue.c \
 	src/ca/revoke.c \
 	src/ca/crl.c \

@@ -18,6 +18,7 @@
 #include "issuer.h"
 #include "log.h"
 #include "serial.h"
+#include "sign.h"
 
 #define ISSUER_KEY_ID_BYTES	16	/* CKA_ID of a new issuer key */
 
@@ -80,39 +81,83 @@ issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x)
 	return ESEAL_OK;
 }
 
-struct sign_arg {
+/* A certificate being signed: the recorded TBS, then what is made of it. */
+struct cert_sign {
 	const unsigned char	*tbs;
 	size_t			 tbs_len;
-	const EVP_MD		*md;
-	unsigned char		*sig;
+	CERT_PARTS		*parts;		/* tbs and alg set */
+	unsigned char		*sig;		/* OPENSSL_malloc */
 	size_t			 sig_len;
+	unsigned char		*der;		/* the certificate, once checked */
+	int			 der_len;
 };
 
+/* The HSM signs the TBS bytes exactly as recorded. */
 static int
-sign_cb(EVP_PKEY *key, void *arg)
+cert_sign(EVP_MD_CTX *mctx, void *arg)
 {
-	struct sign_arg *a = arg;
-	EVP_MD_CTX *mctx;
+	struct cert_sign *c = arg;
 	size_t len = 0;
-	int ok = 0;
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
+	OPENSSL_free(c->sig);
+	c->sig = NULL;
+	c->sig_len = 0;
+	if (EVP_DigestSign(mctx, NULL, &len, c->tbs, c->tbs_len) != 1 ||
+	    (c->sig = OPENSSL_malloc(len)) == NULL ||
+	    EVP_DigestSign(mctx, c->sig, &len, c->tbs, c->tbs_len) != 1)
 		return 0;
-	if (EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) != 1 ||
-	    EVP_DigestSign(mctx, NULL, &len, a->tbs, a->tbs_len) != 1 ||
-	    (a->sig = OPENSSL_malloc(len)) == NULL)
-		goto out;
-	if (EVP_DigestSign(mctx, a->sig, &len, a->tbs, a->tbs_len) != 1)
-		goto out;
-	a->sig_len = len;
-	ok = 1;
-out:
-	EVP_MD_CTX_free(mctx);
-	if (!ok) {
-		OPENSSL_free(a->sig);
-		a->sig = NULL;
+	c->sig_len = len;
+	return 1;
+}
+
+/*
+ * Assembles the certificate from the TBS, the algorithm and the signature
+ * and checks what the relying party will parse: one DER certificate whose
+ * TBS is byte for byte the recorded one, its signature verifying with pub.
+ */
+static int
+cert_verify(EVP_PKEY *pub, void *arg)
+{
+	struct cert_sign *c = arg;
+	CERT_PARTS *parts = c->parts;
+	const unsigned char *p;
+	unsigned char *tbs2 = NULL;
+	X509 *x = NULL;
+	int len2, v = -1;
+
+	if (!ASN1_BIT_STRING_set(parts->sig, c->sig, (int)c->sig_len)) {
+		eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+		return -1;
 	}
-	return ok;
+	/* No unused bits in a signature BIT STRING. */
+	parts->sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	parts->sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+	OPENSSL_free(c->der);
+	c->der = NULL;
+	if ((c->der_len = ASN1_item_i2d((ASN1_VALUE *)parts, &c->der,
+	    ASN1_ITEM_rptr(CERT_PARTS))) <= 0) {
+		eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode the "
+		    "certificate");
+		goto out;
+	}
+	p = c->der;
+	if ((x = d2i_X509(NULL, &p, c->der_len)) == NULL ||
+	    p != c->der + c->der_len) {
+		eseal_err(ESEAL_EINTERNAL, "issuer: the signed certificate "
+		    "does not parse");
+		goto out;
+	}
+	len2 = i2d_re_X509_tbs(x, &tbs2);
+	if (len2 != (int)c->tbs_len || memcmp(tbs2, c->tbs, c->tbs_len) != 0) {
+		eseal_err(ESEAL_EINTERNAL, "issuer: the certificate's TBS "
+		    "differs from the recorded TBS");
+		goto out;
+	}
+	v = X509_verify(x, pub) == 1;
+out:
+	OPENSSL_free(tbs2);
+	X509_free(x);
+	return v;
 }
 
 enum eseal_rc
@@ -120,75 +165,41 @@ issuer_sign(struct ca *ca, const unsigned char *key_id, size_t key_id_len,
     EVP_PKEY *issuer_pub, const unsigned char *tbs, size_t tbs_len,
     unsigned char **der, size_t *der_len)
 {
-	struct sign_arg a = { tbs, tbs_len, issuer_md(issuer_pub), NULL, 0 };
-	CERT_PARTS *parts = NULL;
+	struct cert_sign c = { tbs, tbs_len, NULL, NULL, 0, NULL, 0 };
+	struct sign_op op = { cert_sign, cert_verify, &c, "issuer",
+	    "RFC 5280 6.1.3", "issuer" };
 	const unsigned char *p;
-	unsigned char *out = NULL, *tbs2 = NULL;
-	X509 *x = NULL;
-	enum eseal_rc rc;
-	int len, len2;
+	enum eseal_rc rc = ESEAL_OK;
 
 	*der = NULL;
 	*der_len = 0;
-	if ((parts = (CERT_PARTS *)ASN1_item_new(ASN1_ITEM_rptr(CERT_PARTS)))
+	if ((c.parts = (CERT_PARTS *)ASN1_item_new(ASN1_ITEM_rptr(CERT_PARTS)))
 	    == NULL)
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-	ASN1_TYPE_free(parts->tbs);
+	ASN1_TYPE_free(c.parts->tbs);
 	p = tbs;
-	if ((parts->tbs = d2i_ASN1_TYPE(NULL, &p, (long)tbs_len)) == NULL ||
-	    p != tbs + tbs_len || parts->tbs->type != V_ASN1_SEQUENCE) {
-		rc = eseal_err(ESEAL_EINVAL, "issuer: the TBS is not one DER "
-		    "SEQUENCE");
+	if ((c.parts->tbs = d2i_ASN1_TYPE(NULL, &p, (long)tbs_len)) == NULL)
+		rc = eseal_err(ESEAL_EINVAL, "issuer: RFC 5280 4.1: the TBS "
+		    "does not parse");
+	else if (p != tbs + tbs_len)
+		rc = eseal_err(ESEAL_EINVAL, "issuer: RFC 5280 4.1: %zu "
+		    "trailing bytes after the TBS", (size_t)(tbs + tbs_len - p));
+	else if (c.parts->tbs->type != V_ASN1_SEQUENCE)
+		rc = eseal_err(ESEAL_EINVAL, "issuer: RFC 5280 4.1: the TBS is "
+		    "not a SEQUENCE");
+	if (rc != ESEAL_OK)
 		goto out;
-	}
-	if ((rc = sigalg(issuer_pub, parts->alg)) != ESEAL_OK)
-		goto out;
-
-	if ((rc = p11_with_key(ca->token, key_id, key_id_len, sign_cb, &a))
+	if ((rc = sigalg(issuer_pub, c.parts->alg)) != ESEAL_OK ||
+	    (rc = sign_verified(ca, key_id, key_id_len, issuer_pub, &op))
 	    != ESEAL_OK)
 		goto out;
-	if (!ASN1_BIT_STRING_set(parts->sig, a.sig, (int)a.sig_len)) {
-		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-		goto out;
-	}
-	/* No unused bits in a signature BIT STRING. */
-	parts->sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
-	parts->sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
-
-	if ((len = ASN1_item_i2d((ASN1_VALUE *)parts, &out,
-	    ASN1_ITEM_rptr(CERT_PARTS))) <= 0) {
-		rc = eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode the "
-		    "certificate");
-		goto out;
-	}
-	/* What the relying party will parse: check it before anyone sees it. */
-	p = out;
-	if ((x = d2i_X509(NULL, &p, len)) == NULL || p != out + len) {
-		rc = eseal_err(ESEAL_EINTERNAL, "issuer: the signed certificate "
-		    "does not parse");
-		goto out;
-	}
-	len2 = i2d_re_X509_tbs(x, &tbs2);
-	if (len2 != (int)tbs_len || memcmp(tbs2, tbs, tbs_len) != 0) {
-		rc = eseal_err(ESEAL_EINTERNAL, "issuer: the certificate's TBS "
-		    "differs from the recorded TBS");
-		goto out;
-	}
-	if (X509_verify(x, issuer_pub) != 1) {
-		rc = eseal_err(ESEAL_EINTERNAL, "issuer: RFC 5280 6.1.3: the HSM's "
-		    "signature does not verify with the issuer public key");
-		goto out;
-	}
-	*der = out;
-	*der_len = (size_t)len;
-	out = NULL;
-	rc = ESEAL_OK;
+	*der = c.der;
+	*der_len = (size_t)c.der_len;
+	c.der = NULL;
 out:
-	OPENSSL_free(a.sig);
-	OPENSSL_free(out);
-	OPENSSL_free(tbs2);
-	X509_free(x);
-	ASN1_item_free((ASN1_VALUE *)parts, ASN1_ITEM_rptr(CERT_PARTS));
+	OPENSSL_free(c.sig);
+	OPENSSL_free(c.der);
+	ASN1_item_free((ASN1_VALUE *)c.parts, ASN1_ITEM_rptr(CERT_PARTS));
 	ERR_clear_error();
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include "ocsp_cache.h"
 #include "ocsp_signer.h"
 #include "serial.h"
+#include "sign.h"
 #include "store_revoke.h"
 
 #define OCSP_SERIAL_OCTETS_MAX	20	/* RFC 5280 4.1.2.2 */
@@ -467,33 +468,73 @@ out:
 	return rc;
 }
 
-struct sign_arg {
+/* A response being signed, and its DER once checked. */
+struct resp_sign {
 	OCSP_BASICRESP	*bs;
 	X509		*signer;	/* names the responder by its key */
-	const EVP_MD	*md;
-	unsigned long	 flags;		/* OCSP_basic_sign_ctx() */
+	int		 attach;	/* 1: put signer in the certs */
+	unsigned char	*der;		/* OPENSSL_malloc */
+	int		 len;
 };
 
 /*
- * Inside p11_with_key.  producedAt is set by fill() (OCSP_NOTIME), the
- * responder is named by key hash.  The CA answering for itself attaches no
- * certificate (RFC 6960 4.2.2.2, first case); a delegated signer attaches
- * its own (second case), so that a client holding only the CA
- * certificate can check it.
+ * producedAt is set by fill() (OCSP_NOTIME), the responder is named by key
+ * hash.  The CA answering for itself attaches no certificate (RFC 6960
+ * 4.2.2.2, first case); a delegated signer attaches its own (second case),
+ * so that a client holding only the CA certificate can check it.  The
+ * certs are outside what is signed: attached once, however often this
+ * runs.
  */
 static int
-sign_cb(EVP_PKEY *key, void *arg)
+resp_sign(EVP_MD_CTX *mctx, void *arg)
 {
-	struct sign_arg *a = arg;
-	EVP_MD_CTX *mctx;
-	int ok;
+	struct resp_sign *a = arg;
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
-		return 0;
-	ok = EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) == 1 &&
-	    OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL, a->flags) == 1;
-	EVP_MD_CTX_free(mctx);
-	return ok;
+	if (a->attach) {
+		if (!OCSP_basic_add1_cert(a->bs, a->signer))
+			return 0;
+		a->attach = 0;
+	}
+	return OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL,
+	    OCSP_RESPID_KEY | OCSP_NOTIME | OCSP_NOCERTS) == 1;
+}
+
+/*
+ * What the client will parse: one DER OCSPResponse whose BasicOCSPResponse
+ * signature verifies with pub.
+ */
+static int
+resp_verify(EVP_PKEY *pub, void *arg)
+{
+	struct resp_sign *a = arg;
+	OCSP_RESPONSE *resp = NULL, *back = NULL;
+	OCSP_BASICRESP *bs2 = NULL;
+	const unsigned char *p;
+	int v = -1;
+
+	OPENSSL_free(a->der);
+	a->der = NULL;
+	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    a->bs)) == NULL || (a->len = i2d_OCSP_RESPONSE(resp, &a->der)) <= 0) {
+		eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode the response");
+		goto out;
+	}
+	p = a->der;
+	if ((back = d2i_OCSP_RESPONSE(NULL, &p, a->len)) == NULL ||
+	    p != a->der + a->len ||
+	    (bs2 = OCSP_response_get1_basic(back)) == NULL) {
+		eseal_err(ESEAL_EINTERNAL, "ocsp: RFC 6960 4.2.1: the signed "
+		    "response is not one DER OCSPResponse");
+		goto out;
+	}
+	v = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA),
+	    OCSP_resp_get0_tbs_sigalg(bs2), OCSP_resp_get0_signature(bs2),
+	    OCSP_resp_get0_respdata(bs2), pub) == 1;
+out:
+	OCSP_BASICRESP_free(bs2);
+	OCSP_RESPONSE_free(back);
+	OCSP_RESPONSE_free(resp);
+	return v;
 }
 
 /*
@@ -504,50 +545,22 @@ static enum eseal_rc
 sign(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
     OCSP_BASICRESP *bs, unsigned char **der, size_t *len)
 {
-	X509 *cert = sg != NULL ? sg->cert : is->cert;
-	EVP_PKEY *pub = sg != NULL ? sg->pub : is->pub;
-	struct sign_arg a = { bs, cert, issuer_md(pub), OCSP_RESPID_KEY |
-	    OCSP_NOTIME | (sg != NULL ? 0 : OCSP_NOCERTS) };
-	OCSP_RESPONSE *resp = NULL, *back = NULL;
-	OCSP_BASICRESP *bs2 = NULL;
-	STACK_OF(X509) *signer = NULL;
-	const unsigned char *p;
-	unsigned char *out = NULL;
+	struct resp_sign a = { bs, sg != NULL ? sg->cert : is->cert,
+	    sg != NULL, NULL, 0 };
+	struct sign_op op = { resp_sign, resp_verify, &a, "ocsp",
+	    "RFC 6960 3.2", sg != NULL ? "OCSP signer's" : "issuer" };
 	enum eseal_rc rc;
-	int n;
 
-	if (ca->token == NULL)
-		return eseal_err(ESEAL_EHSM, "ocsp: no token is open to sign");
-	if ((rc = p11_with_key(ca->token, sg != NULL ? sg->rec.key_id :
+	if ((rc = sign_verified(ca, sg != NULL ? sg->rec.key_id :
 	    is->rec.key_id, sg != NULL ? sg->rec.key_id_len :
-	    is->rec.key_id_len, sign_cb, &a)) != ESEAL_OK)
+	    is->rec.key_id_len, sg != NULL ? sg->pub : is->pub, &op))
+	    != ESEAL_OK) {
+		OPENSSL_free(a.der);
 		return rc;
-	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs))
-	    == NULL || (n = i2d_OCSP_RESPONSE(resp, &out)) <= 0) {
-		rc = eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode the response");
-		goto out;
 	}
-	p = out;
-	if ((back = d2i_OCSP_RESPONSE(NULL, &p, n)) == NULL || p != out + n ||
-	    (bs2 = OCSP_response_get1_basic(back)) == NULL ||
-	    (signer = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(signer, cert) ||
-	    OCSP_basic_verify(bs2, signer, NULL, OCSP_NOVERIFY) != 1) {
-		rc = eseal_err(ESEAL_EINTERNAL, "ocsp: RFC 6960 3.2: the HSM's "
-		    "signature does not verify with the %s public key",
-		    sg != NULL ? "OCSP signer's" : "issuer");
-		goto out;
-	}
-	*der = out;
-	*len = (size_t)n;
-	out = NULL;
-out:
-	sk_X509_free(signer);
-	OCSP_BASICRESP_free(bs2);
-	OCSP_RESPONSE_free(back);
-	OCSP_RESPONSE_free(resp);
-	OPENSSL_free(out);
-	return rc;
+	*der = a.der;
+	*len = (size_t)a.len;
+	return ESEAL_OK;
 }
 
 /* RFC 6960 2.3: the HSM or the store away is temporary. */

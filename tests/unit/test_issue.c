@@ -2,7 +2,8 @@
  * test_issue.c: the issuance pipeline on a SoftHSM token: issue for EC and
  * RSA keys, the certificate verifies under the CA, the row and the audit
  * record land together, and a pending row left by a "crash" is finished at
- * the next open.
+ * the next open.  The one signing path (sign.h) refuses a signature the
+ * issuer public key does not verify (an HSM fault).
  */
 #include <check.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "csr.h"
 #include "issue.h"
 #include "issuer.h"
+#include "sign.h"
 #include "testutil.h"
 
 static void
@@ -295,6 +297,73 @@ START_TEST(test_csr_with_issuer_key_refused)
 }
 END_TEST
 
+
+/* Signs "message" on the HSM; corrupts the signature if arg->corrupt. */
+struct fault {
+	unsigned char	sig[1024];
+	size_t		len;
+	int		corrupt;
+};
+
+static int
+fault_sign(EVP_MD_CTX *mctx, void *arg)
+{
+	struct fault *f = arg;
+
+	f->len = sizeof(f->sig);
+	if (EVP_DigestSign(mctx, f->sig, &f->len,
+	    (const unsigned char *)"message", 7) != 1)
+		return 0;
+	if (f->corrupt)
+		f->sig[f->len / 2] ^= 0x01;
+	return 1;
+}
+
+static int
+fault_verify(EVP_PKEY *pub, void *arg)
+{
+	struct fault *f = arg;
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int v;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(EVP_DigestVerifyInit(m, NULL, issuer_md(pub), NULL,
+	    pub), 1);
+	v = EVP_DigestVerify(m, f->sig, f->len,
+	    (const unsigned char *)"message", 7) == 1;
+	EVP_MD_CTX_free(m);
+	return v;
+}
+
+START_TEST(test_sign_catches_hsm_fault)
+{
+	struct tu_ca f;
+	struct fault fa;
+	struct sign_op op = { fault_sign, fault_verify, &fa, "test",
+	    "RFC 5280 6.1.3", "issuer" };
+	struct p11_token *token;
+
+	setup(&f, _i == 0 ? "ec-p256" : "rsa-3072");
+	memset(&fa, 0, sizeof(fa));
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_OK);
+	ck_assert_uint_gt(fa.len, 0);
+	/* The HSM returns a wrong signature: caught, named, refused. */
+	fa.corrupt = 1;
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_EINTERNAL);
+	ck_assert_str_eq(eseal_errmsg(), "test: RFC 5280 6.1.3: the HSM's "
+	    "signature does not verify with the issuer public key");
+	/* No token: the HSM is unavailable, nothing is signed. */
+	token = f.ca.token;
+	f.ca.token = NULL;
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_EHSM);
+	f.ca.token = token;
+	teardown(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,6 +380,7 @@ main(void)
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
 	tcase_add_test(tc, test_validity_capped_by_ca);
 	tcase_add_test(tc, test_csr_with_issuer_key_refused);
+	tcase_add_loop_test(tc, test_sign_catches_hsm_fault, 0, 2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
