@@ -212,128 +212,69 @@ ocsp_req_free(struct ocsp_req *r)
 
 /* --- answering -------------------------------------------------------- */
 
-/*
- * The CA certificates, parsed once and kept until an issuer is added or
- * changed (store_issuer_generation): parsing them on every request cost
- * more than signing the response.  One cache per process, for the store it
- * was filled from.
- */
-#define ISSUER_GEN_MAX	128
+/* Which of our issuers each CertID of a request names. */
+struct match {
+	const struct ocsp_req	*r;
+	int64_t			 ids[OCSP_CERTIDS_MAX];	/* 0: none yet */
+	enum eseal_rc		 rc;
+};
 
-static struct {
-	pthread_mutex_t	 mu;
-	struct store	*store;
-	char		 gen[ISSUER_GEN_MAX];
-	size_t		 n;
-	int64_t		*ids;
-	X509		**certs;
-} icache = { PTHREAD_MUTEX_INITIALIZER, NULL, "", 0, NULL, NULL };
-
-/* Refreshes icache if needed.  Caller holds icache.mu. */
-static enum eseal_rc
-icache_load(struct ca *ca)
+/* Inside issuer_each: the CertIDs this issuer's name and key hash to. */
+static int
+match_issuer(const struct issuer *is, void *arg)
 {
-	struct store_issuer *recs = NULL;
-	const unsigned char *p;
-	char gen[ISSUER_GEN_MAX];
-	enum eseal_rc rc;
-	size_t n = 0, nrecs = 0;
-	int64_t *ids = NULL;
-	X509 **certs = NULL;
+	struct match *m = arg;
+	OCSP_CERTID *ours[2] = { NULL, NULL };	/* SHA-1, SHA-256 */
+	int k;
 
-	if ((rc = store_issuer_generation(ca->store, gen, sizeof(gen))) !=
-	    ESEAL_OK)
-		return rc;
-	if (icache.store == ca->store && strcmp(icache.gen, gen) == 0)
-		return ESEAL_OK;
-	if ((rc = store_issuer_list(ca->store, &recs, &nrecs)) != ESEAL_OK)
-		return rc;
-	n = nrecs;
-	if (n > 0 && ((certs = calloc(n, sizeof(*certs))) == NULL ||
-	    (ids = calloc(n, sizeof(*ids))) == NULL)) {
-		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
-		goto out;
-	}
-	for (size_t j = 0; j < n; j++) {
-		ids[j] = recs[j].id;
-		p = recs[j].cert;
-		if ((certs[j] = d2i_X509(NULL, &p, (long)recs[j].cert_len))
-		    == NULL) {
-			rc = eseal_err(ESEAL_ESTORE, "ocsp: the stored CA "
-			    "certificate of \"%s\" does not parse",
-			    recs[j].name);
-			goto out;
+	for (int i = 0; i < m->r->n; i++) {
+		if (m->ids[i] != 0)
+			continue;
+		k = m->r->ids[i].md == EVP_sha1() ? 0 : 1;
+		if (ours[k] == NULL && (ours[k] = OCSP_cert_to_id(
+		    m->r->ids[i].md, NULL, is->cert)) == NULL) {
+			m->rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
+			break;
 		}
+		if (OCSP_id_issuer_cmp(ours[k], m->r->ids[i].cid) == 0)
+			m->ids[i] = is->rec.id;
 	}
-	for (size_t j = 0; j < icache.n; j++)
-		X509_free(icache.certs[j]);
-	free(icache.certs);
-	free(icache.ids);
-	icache.store = ca->store;
-	snprintf(icache.gen, sizeof(icache.gen), "%s", gen);
-	icache.n = n;
-	icache.ids = ids;
-	icache.certs = certs;
-	ids = NULL;
-	certs = NULL;
-	n = 0;
-out:
-	for (size_t j = 0; certs != NULL && j < n; j++)
-		X509_free(certs[j]);
-	free(certs);
-	free(ids);
-	store_issuer_list_free(recs, nrecs);
-	return rc;
+	OCSP_CERTID_free(ours[0]);
+	OCSP_CERTID_free(ours[1]);
+	return m->rc != ESEAL_OK;
 }
 
 /*
- * The one issuer of ours that every CertID names.  ESEAL_ENOTFOUND (to be
- * answered unauthorized) if a CertID names none, or they name several.
+ * The one issuer of ours that every CertID names, matched against the
+ * cached CA certificates (issuer_each) by the hashes of their name and
+ * key.  ESEAL_ENOTFOUND (to be answered unauthorized) if a CertID names
+ * none, or they name several.
  */
 static enum eseal_rc
 find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 {
-	OCSP_CERTID *ours;
-	int64_t found = 0, match;
+	struct match m;
 	enum eseal_rc rc;
 
 	*out = NULL;
-	pthread_mutex_lock(&icache.mu);
-	if ((rc = icache_load(ca)) != ESEAL_OK)
-		goto out;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	if ((rc = issuer_each(ca, match_issuer, &m)) != ESEAL_OK)
+		return rc;
+	if (m.rc != ESEAL_OK)
+		return m.rc;
 	for (int i = 0; i < r->n; i++) {
-		match = 0;
-		for (size_t j = 0; j < icache.n && match == 0; j++) {
-			if ((ours = OCSP_cert_to_id(r->ids[i].md, NULL,
-			    icache.certs[j])) == NULL) {
-				rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of "
-				    "memory");
-				goto out;
-			}
-			if (OCSP_id_issuer_cmp(ours, r->ids[i].cid) == 0)
-				match = icache.ids[j];
-			OCSP_CERTID_free(ours);
-		}
-		if (match == 0) {
-			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
+		if (m.ids[i] == 0)
+			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
 			    "CertID %d names an issuer this responder does not "
 			    "serve", i);
-			goto out;
-		}
-		if (found != 0 && match != found) {
-			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 4.2.2.2: "
-			    "the CertIDs name more than one of our issuers, and "
-			    "a response is signed by one issuer key: ask for "
-			    "each separately");
-			goto out;
-		}
-		found = match;
+		if (m.ids[i] != m.ids[0])
+			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 "
+			    "4.2.2.2: the CertIDs name more than one of our "
+			    "issuers, and a response is signed by one issuer "
+			    "key: ask for each separately");
 	}
-out:
-	pthread_mutex_unlock(&icache.mu);
-	if (rc != ESEAL_OK)
-		return rc;
-	return issuer_by_id(ca, found, out);
+	return issuer_by_id(ca, m.ids[0], out);
 }
 
 struct status {
