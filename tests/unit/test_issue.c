@@ -303,6 +303,86 @@ START_TEST(test_csr_with_issuer_key_refused)
 END_TEST
 
 
+struct audit_find {
+	const char	*action, *object;
+	char		 actor[64], detail[512];
+	int		 n;
+};
+
+static int
+find_audit(const struct store_audit *a, void *arg)
+{
+	struct audit_find *f = arg;
+
+	if (strcmp(a->action, f->action) == 0 &&
+	    strcmp(a->object, f->object) == 0) {
+		f->n++;
+		snprintf(f->actor, sizeof(f->actor), "%s", a->actor);
+		snprintf(f->detail, sizeof(f->detail), "%s", a->detail);
+	}
+	return 0;
+}
+
+/*
+ * A recorded TBS that gained a byte is never signed: the row fails naming
+ * the trailing byte, with its cert.fail audit record in the same step.
+ */
+START_TEST(test_pending_tbs_trailing_byte_failed)
+{
+	struct tu_ca f;
+	struct issue_request req;
+	struct store_cert row;
+	struct audit_find af;
+	char serial[STORE_SERIAL_HEX_MAX];
+	unsigned long uses;
+	int64_t nrec;
+	int fin, fl;
+
+	setup(&f, "ec-p256");
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = f.csr;
+	req.validity_days = 30;
+	req.actor = "test";
+	ck_assert_int_eq(issue_prepare(&f.ca, &req, time(NULL), serial),
+	    ESEAL_OK);
+	{
+		sqlite3 *db;
+		char stmt[256];
+
+		snprintf(stmt, sizeof(stmt), "UPDATE certificates SET tbs = "
+		    "CAST(tbs || x'00' AS BLOB) WHERE serial = '%s'", serial);
+		ck_assert_int_eq(sqlite3_open(f.conf->store_path, &db),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(db, stmt, NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
+	uses = p11_key_uses(f.ca.token);
+	ck_assert_int_eq(issue_recover(&f.ca, time(NULL), &fin, &fl), ESEAL_OK);
+	ck_assert_int_eq(fin, 0);
+	ck_assert_int_eq(fl, 1);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses);	/* not signed */
+	ck_assert_int_eq(store_cert_get(f.ca.store, serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_FAILED);
+	ck_assert_ptr_null(row.cert);
+	ck_assert_str_eq(row.fail_reason, "issuer: RFC 5280 4.1: 1 trailing "
+	    "bytes after the TBS");
+	memset(&af, 0, sizeof(af));
+	af.action = "cert.fail";
+	af.object = serial;
+	ck_assert_int_eq(store_audit_each(f.ca.store, find_audit, &af),
+	    ESEAL_OK);
+	ck_assert_int_eq(af.n, 1);
+	ck_assert_str_eq(af.actor, "recovery");
+	ck_assert_str_eq(af.detail, row.fail_reason);
+	ck_assert_int_eq(audit_verify(f.ca.store, &nrec), ESEAL_OK);
+	store_cert_clear(&row);
+	teardown(&f);
+}
+END_TEST
+
 /* Signs "message" on the HSM; corrupts the signature if arg->corrupt. */
 struct fault {
 	unsigned char	sig[1024];
@@ -562,6 +642,7 @@ main(void)
 	tcase_add_test(tc, test_ca_certificate);
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
+	tcase_add_test(tc, test_pending_tbs_trailing_byte_failed);
 	tcase_add_test(tc, test_validity_capped_by_ca);
 	tcase_add_test(tc, test_csr_with_issuer_key_refused);
 	tcase_add_loop_test(tc, test_sign_catches_hsm_fault, 0, 2);
