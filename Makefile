@@ -65,6 +65,7 @@ LIB_SRCS := \
 	src/ca/revoke.c \
 	src/ca/crl.c \
 	src/ca/ocsp.c \
+	src/ca/ocsp_req.c \
 	src/ca/ocsp_cache.c \
 	src/ca/ocsp_signer.c \
 	src/ca/publish.c \
