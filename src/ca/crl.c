@@ -36,20 +36,21 @@ crl_url(const char *tmpl, const char *base, const char *issuer, int shard,
 		return eseal_err(ESEAL_EINVAL, "crl: no room for the URL");
 	buf[0] = '\0';
 	if (tmpl == NULL || tmpl[0] == '\0')
-		return eseal_err(ESEAL_EINVAL, "crl: no CRL URL template");
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.5: no CRL URL "
+		    "template (the profile's crl_url)");
 	if (issuer == NULL || issuer[0] == '\0' || strspn(issuer,
 	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(issuer))
-		return eseal_err(ESEAL_EINVAL, "crl: issuer name must be "
-		    "[a-z0-9-] to go into a URL");
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 3986 2.3: the issuer "
+		    "name must be [a-z0-9-] to go into a URL");
 	if (shard < 0)
-		return eseal_err(ESEAL_EINVAL, "crl: shard %d is negative",
-		    shard);
+		return eseal_err(ESEAL_EINVAL, "crl: [ca] crl_shards: shard %d "
+		    "is negative", shard);
 	/* The very expansion the certificates' distribution points got. */
 	if (!profile_url(tmpl, base != NULL ? base : "", issuer, shard, buf,
 	    len)) {
 		buf[0] = '\0';
-		return eseal_err(ESEAL_EINVAL, "crl: the URL is longer than %zu "
-		    "bytes", len - 1);
+		return eseal_err(ESEAL_EINVAL, "crl: CRL_URL_MAX: the URL is "
+		    "longer than %zu bytes", len - 1);
 	}
 	n = strlen(buf);
 	if (strncmp(buf, "http://", 7) != 0 || n == 7 ||
@@ -75,9 +76,9 @@ add_entry(X509_CRL *crl, const struct store_revocation *r)
 	int ok;
 
 	if (r->reason < 0 || r->reason >= REVOKE_REASON_MAX || r->reason == 7)
-		return eseal_err(ESEAL_ESTORE, "crl: revocation of %s has "
-		    "reason code %d, which is not a CRLReason", r->serial,
-		    r->reason);
+		return eseal_err(ESEAL_ESTORE, "crl: RFC 5280 5.3.1: revocation "
+		    "of %s has reason code %d, which is not a CRLReason",
+		    r->serial, r->reason);
 	ok = (rev = X509_REVOKED_new()) != NULL &&
 	    BN_hex2bn(&bn, r->serial) > 0 &&
 	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
@@ -370,17 +371,18 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	*number = 0;
 	memset(&c, 0, sizeof(c));
 	if (shard < 0 || shard >= is->rec.crl_shards)
-		return eseal_err(ESEAL_EINVAL, "crl: issuer %s has shards 0 to "
-		    "%d, not %d", is->rec.name, is->rec.crl_shards - 1, shard);
+		return eseal_err(ESEAL_EINVAL, "crl: [ca] crl_shards (fixed when "
+		    "the issuer was created): issuer %s has shards 0 to %d, not "
+		    "%d", is->rec.name, is->rec.crl_shards - 1, shard);
 	if (validity_secs == 0)
 		validity_secs = CRL_VALIDITY_DEFAULT;
 	if (validity_secs < 0 || validity_secs > CRL_VALIDITY_MAX)
-		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7: "
-		    "nextUpdate must be 1 s to %d days after thisUpdate",
-		    CRL_VALIDITY_MAX / 86400);
+		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7 "
+		    "([publish] crl_validity_hours): nextUpdate must be 1 s to "
+		    "%d days after thisUpdate", CRL_VALIDITY_MAX / 86400);
 	if (p->actor == NULL || p->actor[0] == '\0')
-		return eseal_err(ESEAL_EINVAL, "crl: who generates the CRL "
-		    "must be named for the audit");
+		return eseal_err(ESEAL_EINVAL, "crl: every action leaves an "
+		    "audit record: who generates the CRL must be named");
 	if (sharded) {
 		if (p->url_template == NULL ||
 		    strstr(p->url_template, "{shard}") == NULL)

@@ -494,9 +494,9 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	if (validity == 0)
 		validity = OCSP_VALIDITY_DEFAULT;
 	if (validity < 0 || validity > OCSP_VALIDITY_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: CA/B Forum BR 4.9.10: "
-		    "nextUpdate must be 1 s to %d days after thisUpdate",
-		    OCSP_VALIDITY_MAX / 86400);
+		rc = eseal_err(ESEAL_EINVAL, "ocsp: CA/B Forum BR 4.9.10 "
+		    "([ocsp] validity_secs): nextUpdate must be 1 s to %d days "
+		    "after thisUpdate", OCSP_VALIDITY_MAX / 86400);
 		st = OCSP_RESPONSE_STATUS_INTERNALERROR;
 		goto answer;
 	}

@@ -125,8 +125,9 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_req **out)
 		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: empty "
 		    "request");
 	if (len > OCSP_REQUEST_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp: the request has %zu bytes, "
-		    "more than the limit of %d", len, OCSP_REQUEST_MAX);
+		return eseal_err(ESEAL_EINVAL, "ocsp: OCSP_REQUEST_MAX: the "
+		    "request has %zu bytes, more than the limit of %d", len,
+		    OCSP_REQUEST_MAX);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
 	if ((r->req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL) {
@@ -146,8 +147,9 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_req **out)
 		goto out;
 	}
 	if (n > OCSP_CERTIDS_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: %d CertIDs in one request, "
-		    "more than the limit of %d", n, OCSP_CERTIDS_MAX);
+		rc = eseal_err(ESEAL_EINVAL, "ocsp: OCSP_CERTIDS_MAX: %d CertIDs "
+		    "in one request, more than the limit of %d", n,
+		    OCSP_CERTIDS_MAX);
 		goto out;
 	}
 	if ((rc = check_request_exts(r->req, &r->nonce)) != ESEAL_OK)

@@ -38,6 +38,7 @@ signer_from_rec(struct store_ocsp_signer *rec, struct ocsp_signer **out)
 {
 	struct ocsp_signer *s;
 	const unsigned char *p;
+	enum eseal_rc rc = ESEAL_OK;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -45,15 +46,21 @@ signer_from_rec(struct store_ocsp_signer *rec, struct ocsp_signer **out)
 		return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
 	}
 	s->rec = *rec;
-	p = rec->cert;
-	if ((s->cert = d2i_X509(NULL, &p, (long)rec->cert_len)) == NULL ||
-	    p != rec->cert + rec->cert_len ||
-	    (s->pub = X509_get_pubkey(s->cert)) == NULL) {
+	p = s->rec.cert;
+	if ((s->cert = d2i_X509(NULL, &p, (long)s->rec.cert_len)) == NULL ||
+	    (s->pub = X509_get_pubkey(s->cert)) == NULL)
+		rc = eseal_err(ESEAL_ESTORE, "ocsp_signer: RFC 5280 4.1: the "
+		    "stored certificate of OCSP signer %s does not parse",
+		    s->rec.serial);
+	else if (p != s->rec.cert + s->rec.cert_len)
+		rc = eseal_err(ESEAL_ESTORE, "ocsp_signer: RFC 5280 4.1: the "
+		    "stored certificate of OCSP signer %s has %zu trailing "
+		    "bytes", s->rec.serial,
+		    (size_t)(s->rec.cert + s->rec.cert_len - p));
+	if (rc != ESEAL_OK) {
 		ocsp_signer_free(s);
 		ERR_clear_error();
-		return eseal_err(ESEAL_ESTORE, "ocsp_signer: the stored "
-		    "certificate of OCSP signer %s does not parse",
-		    rec->serial);
+		return rc;
 	}
 	*out = s;
 	return ESEAL_OK;
