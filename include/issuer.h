@@ -1,9 +1,10 @@
 /*
  * issuer.h: issuer keys and CA certificates.  An issuer is a key on the
  * token (found by CKA_ID) with its CA certificate; the newest active issuer
- * is the one that issues now.  Every signature the CA makes goes through
- * issuer_sign(): the HSM signs exactly the TBS bytes given, and the result
- * is checked against the issuer's public key before anyone sees it.
+ * is the one that issues now.  Every certificate the CA makes is signed by
+ * issuer_sign(): the HSM signs exactly the TBS bytes given (through the one
+ * signing path, sign.h), and the result is checked against the issuer's
+ * public key before anyone sees it.
  */
 #ifndef ESEAL_ISSUER_H
 #define ESEAL_ISSUER_H

@@ -1,10 +1,12 @@
 /*
- * issuer.c: issuer keys, CA certificates and the one signing path.
+ * issuer.c: issuer keys and CA certificates: creating an issuer, the cache
+ * of parsed issuers every lookup goes through, and signing certificates.
  *
  * Signing takes the TBS as bytes, not as an X509 object: the HSM signs
- * exactly what was recorded in the store, and the certificate is assembled
- * from those bytes, the algorithm and the signature with OpenSSL's ASN.1
- * templates.  The same path finishes a pending row after a crash.
+ * exactly what was recorded in the store (through the one signing path,
+ * sign.c), and the certificate is assembled from those bytes, the
+ * algorithm and the signature with OpenSSL's ASN.1 templates.  The same
+ * path finishes a pending row after a crash.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -293,10 +295,21 @@ enum eseal_rc
 issuer_cache_new(struct issuer_cache **out)
 {
 	struct issuer_cache *c;
+	pthread_rwlockattr_t ra;
+	int e;
 
 	if ((*out = c = calloc(1, sizeof(*c))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-	if (pthread_rwlock_init(&c->lock, NULL) != 0) {
+	/*
+	 * A refresh must not wait forever behind a stream of OCSP readers;
+	 * nobody takes the lock twice, so writers may go first.
+	 */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	e = pthread_rwlock_init(&c->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	if (e != 0) {
 		free(c);
 		*out = NULL;
 		return eseal_err(ESEAL_ENOMEM, "issuer: no lock for the cache");
