@@ -36,6 +36,10 @@ LIB_SRCS := \
 	src/base/keytype.c \
 	src/base/date.c \
 	src/store/store.c \
+	src/store/store_migrate.c \
+	src/store/store_issuer.c \
+	src/store/store_cert.c \
+	src/store/store_audit.c \
 	src/store/store_account.c \
 	src/store/store_revoke.c \
 	src/store/store_ocsp.c \
@@ -58,10 +62,12 @@ LIB_SRCS := \
 	src/ra/disclosure.c \
 	src/ca/ca.c \
 	src/ca/issuer.c \
+	src/ca/sign.c \
 	src/ca/issue.c \
 	src/ca/revoke.c \
 	src/ca/crl.c \
 	src/ca/ocsp.c \
+	src/ca/ocsp_req.c \
 	src/ca/ocsp_cache.c \
 	src/ca/ocsp_signer.c \
 	src/ca/publish.c \

@@ -16,6 +16,8 @@
 
 #include <pthread.h>
 
+struct issuer_cache;
+
 struct ca {
 	const struct conf	*conf;	/* borrowed */
 	struct store		*store;
@@ -27,6 +29,8 @@ struct ca {
 	pthread_rwlock_t	 lock;
 	struct policy		*policy;	/* crypto policy */
 	struct fips_registry	*fips;		/* HSM module registry */
+	struct issuer_cache	*issuers;	/* parsed CA certificates
+						   (issuer.h), own lock */
 };
 
 /*

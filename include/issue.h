@@ -10,12 +10,18 @@
 
 #include <stdint.h>
 
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+
 #include "ca.h"
 #include "csr.h"
 #include "profile.h"
 #include "store.h"
 
 #define ISSUE_SERIAL_TRIES	4	/* redraws on a (never seen) collision */
+#define ISSUE_WHY_MAX		256	/* a failed row's reason, as recorded */
+
+struct issuer;
 
 struct issue_request {
 	const struct profile	*profile;
@@ -67,5 +73,36 @@ enum eseal_rc	issue_recover(struct ca *, int64_t now, int *finished,
 		    int *failed);
 
 void		issue_result_clear(struct issue_result *);
+
+/*
+ * Builds the unsigned certificate for serial bn (whose CRL shard is
+ * shard) into *x, its TBS signature algorithm set (issuer_set_sigalg) and
+ * linted where the caller lints.
+ */
+typedef enum eseal_rc (*issue_build_fn)(const BIGNUM *bn, int shard,
+		    X509 **x, void *arg);
+
+/*
+ * Steps 3 to 5 for any certificate the issuer is signs (subscribers' and
+ * the CA's own OCSP signers'): draws a serial (again on a collision, up to
+ * ISSUE_SERIAL_TRIES), lets build make the certificate, and records its
+ * TBS pending, committed, with tmpl's spki_sha256, not_before, not_after
+ * and org_identifier.  serial gets the serial; *tbs (if tbs is not NULL;
+ * OPENSSL_free) the recorded TBS of *tbs_len bytes.
+ */
+enum eseal_rc	issue_record_pending(struct ca *, const struct issuer *is,
+		    const struct store_cert *tmpl, issue_build_fn build,
+		    void *arg, int64_t now, char serial[STORE_SERIAL_HEX_MAX],
+		    unsigned char **tbs, size_t *tbs_len);
+
+/*
+ * The final ending of a pending row (its TBS does not parse, the HSM's
+ * signature does not verify): marks serial failed with the current error
+ * message as reason and writes the audit record "cert.fail" by actor, in
+ * one transaction (if that fails the row stays pending, for
+ * issue_recover).  Returns rc with the reason as message again.
+ */
+enum eseal_rc	issue_fail(struct ca *, const char *serial, enum eseal_rc rc,
+		    const char *actor, int64_t now);
 
 #endif

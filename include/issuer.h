@@ -1,9 +1,10 @@
 /*
  * issuer.h: issuer keys and CA certificates.  An issuer is a key on the
  * token (found by CKA_ID) with its CA certificate; the newest active issuer
- * is the one that issues now.  Every signature the CA makes goes through
- * issuer_sign(): the HSM signs exactly the TBS bytes given, and the result
- * is checked against the issuer's public key before anyone sees it.
+ * is the one that issues now.  Every certificate the CA makes is signed by
+ * issuer_sign(): the HSM signs exactly the TBS bytes given (through the one
+ * signing path, sign.h), and the result is checked against the issuer's
+ * public key before anyone sees it.
  */
 #ifndef ESEAL_ISSUER_H
 #define ESEAL_ISSUER_H
@@ -40,12 +41,40 @@ struct issuer_params {
 enum eseal_rc	issuer_create(struct ca *, const struct issuer_params *,
 		    int64_t now, const char *actor, struct issuer **out);
 
-/* Loads the issuer that issues now, or the one with that store id / name. */
+/*
+ * The issuers of a ca with their CA certificates parsed, one cache per
+ * struct ca (ca_open makes it, ca_close frees it): each stored CA
+ * certificate is parsed once, and all of them again when an issuer is
+ * added or changed, by this process or another (store_issuer_generation).
+ * A stored certificate that does not parse, or has bytes after it, is
+ * refused (ESEAL_ESTORE naming the issuer).  Safe to use from several
+ * threads.
+ */
+struct issuer_cache;
+enum eseal_rc	issuer_cache_new(struct issuer_cache **out);
+void		issuer_cache_free(struct issuer_cache *);
+
+/*
+ * The issuer that issues now (the newest active one), or the one with that
+ * store id / name: *out is the caller's (issuer_free); its certificate and
+ * public key are shared with the cache (reference counted) and must not be
+ * changed.  ESEAL_ENOTFOUND if there is none.
+ */
 enum eseal_rc	issuer_current(struct ca *, struct issuer **out);
 enum eseal_rc	issuer_by_id(struct ca *, int64_t id, struct issuer **out);
 enum eseal_rc	issuer_by_name(struct ca *, const char *name,
 		    struct issuer **out);
 void		issuer_free(struct issuer *);
+
+/*
+ * Calls fn(is, arg) for every issuer, oldest first, until fn returns
+ * non-zero.  is is the cache's own, lent for the call (the cache is locked
+ * meanwhile: fn must not keep is or call the issuer_* functions).
+ * ESEAL_ESTORE, before fn sees it, for an issuer whose stored certificate
+ * is refused.
+ */
+enum eseal_rc	issuer_each(struct ca *,
+		    int (*fn)(const struct issuer *, void *), void *arg);
 
 /*
  * Whether an issuer key of that type may be generated (or imported) on
@@ -55,7 +84,10 @@ void		issuer_free(struct issuer *);
 enum eseal_rc	issuer_may_generate(struct ca *, enum key_type, int64_t now,
 		    const char *actor);
 
-/* 1 if key is the key of any issuer, past or present; 0 if not; -1 error. */
+/*
+ * 1 if key is the key of any issuer, past or present (those whose stored
+ * certificate is refused aside); 0 if not; -1 error.
+ */
 int		issuer_key_in_use(struct ca *, EVP_PKEY *key);
 
 /*

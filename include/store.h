@@ -2,8 +2,9 @@
  * store.h: the CA's records in SQLite, and the only code that speaks SQL.
  * A struct store is one connection; calls on it are serialised by an
  * internal mutex, so one may be shared by threads, and a thread that needs
- * its own connection opens its own.  Nothing outside store.c may depend on
- * SQLite: a second backend is a new file behind this header.
+ * its own connection opens its own.  Nothing outside src/store/ may depend
+ * on SQLite (its files share src/store/store_int.h): a second backend is a
+ * new file behind this header.
  */
 #ifndef ESEAL_STORE_H
 #define ESEAL_STORE_H
@@ -64,15 +65,6 @@ struct store_audit {
 };
 
 const char	*cert_status_name(enum cert_status);
-
-/*
- * For the store's own other files (store_*.c) only: the SQLite handle and
- * the connection's recursive mutex, to hold around every statement.
- */
-struct sqlite3;
-struct sqlite3	*store_db(struct store *);
-void		 store_lock(struct store *);
-void		 store_unlock(struct store *);
 
 /*
  * Opens (creating if needed) the store at path, applies the embedded

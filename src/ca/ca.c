@@ -1,4 +1,7 @@
-/* ca.c: opening the store and the token together for the CA core. */
+/*
+ * ca.c: opening the store, the token and the cache of parsed issuers
+ * together for the CA core.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +9,7 @@
 
 #include "audit.h"
 #include "ca.h"
+#include "issuer.h"
 #include "log.h"
 
 enum eseal_rc
@@ -19,7 +23,8 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 	pthread_rwlock_init(&ca->lock, NULL);
 	if ((rc = store_open(c->store_path, &ca->store)) != ESEAL_OK)
 		return rc;
-	if ((rc = policy_load(c->issue_crypto_policy, &ca->policy)) != ESEAL_OK ||
+	if ((rc = issuer_cache_new(&ca->issuers)) != ESEAL_OK ||
+	    (rc = policy_load(c->issue_crypto_policy, &ca->policy)) != ESEAL_OK ||
 	    (rc = fips_load(c->hsm_registry, &ca->fips)) != ESEAL_OK) {
 		ca_close(ca);
 		return rc;
@@ -43,6 +48,7 @@ void
 ca_close(struct ca *ca)
 {
 	p11_close(ca->token);
+	issuer_cache_free(ca->issuers);
 	store_close(ca->store);
 	policy_free(ca->policy);
 	fips_free(ca->fips);

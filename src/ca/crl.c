@@ -20,6 +20,7 @@
 #include "profile.h"
 #include "revoke.h"
 #include "serial.h"
+#include "sign.h"
 
 /* Characters a URL may carry into a CRL and a certificate unchanged. */
 #define URL_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
@@ -35,20 +36,21 @@ crl_url(const char *tmpl, const char *base, const char *issuer, int shard,
 		return eseal_err(ESEAL_EINVAL, "crl: no room for the URL");
 	buf[0] = '\0';
 	if (tmpl == NULL || tmpl[0] == '\0')
-		return eseal_err(ESEAL_EINVAL, "crl: no CRL URL template");
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.5: no CRL URL "
+		    "template (the profile's crl_url)");
 	if (issuer == NULL || issuer[0] == '\0' || strspn(issuer,
 	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(issuer))
-		return eseal_err(ESEAL_EINVAL, "crl: issuer name must be "
-		    "[a-z0-9-] to go into a URL");
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 3986 2.3: the issuer "
+		    "name must be [a-z0-9-] to go into a URL");
 	if (shard < 0)
-		return eseal_err(ESEAL_EINVAL, "crl: shard %d is negative",
-		    shard);
+		return eseal_err(ESEAL_EINVAL, "crl: [ca] crl_shards: shard %d "
+		    "is negative", shard);
 	/* The very expansion the certificates' distribution points got. */
 	if (!profile_url(tmpl, base != NULL ? base : "", issuer, shard, buf,
 	    len)) {
 		buf[0] = '\0';
-		return eseal_err(ESEAL_EINVAL, "crl: the URL is longer than %zu "
-		    "bytes", len - 1);
+		return eseal_err(ESEAL_EINVAL, "crl: CRL_URL_MAX: the URL is "
+		    "longer than %zu bytes", len - 1);
 	}
 	n = strlen(buf);
 	if (strncmp(buf, "http://", 7) != 0 || n == 7 ||
@@ -74,9 +76,9 @@ add_entry(X509_CRL *crl, const struct store_revocation *r)
 	int ok;
 
 	if (r->reason < 0 || r->reason >= REVOKE_REASON_MAX || r->reason == 7)
-		return eseal_err(ESEAL_ESTORE, "crl: revocation of %s has "
-		    "reason code %d, which is not a CRLReason", r->serial,
-		    r->reason);
+		return eseal_err(ESEAL_ESTORE, "crl: RFC 5280 5.3.1: revocation "
+		    "of %s has reason code %d, which is not a CRLReason",
+		    r->serial, r->reason);
 	ok = (rev = X509_REVOKED_new()) != NULL &&
 	    BN_hex2bn(&bn, r->serial) > 0 &&
 	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
@@ -265,25 +267,45 @@ out:
 	return rc;
 }
 
-struct sign_arg {
+/* A CRL being signed, and its DER once checked. */
+struct crl_sign {
 	X509_CRL	*crl;
-	const EVP_MD	*md;
+	unsigned char	*der;		/* OPENSSL_malloc */
+	int		 len;
 };
 
-/* Inside p11_with_key: the HSM signs (again, if the session was lost). */
 static int
-sign_cb(EVP_PKEY *key, void *arg)
+crl_sign(EVP_MD_CTX *mctx, void *arg)
 {
-	struct sign_arg *a = arg;
-	EVP_MD_CTX *mctx;
-	int ok;
+	return X509_CRL_sign_ctx(((struct crl_sign *)arg)->crl, mctx) > 0;
+}
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
-		return 0;
-	ok = EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) == 1 &&
-	    X509_CRL_sign_ctx(a->crl, mctx) > 0;
-	EVP_MD_CTX_free(mctx);
-	return ok;
+/* What a relying party will parse: one DER CRL, verifying with pub. */
+static int
+crl_verify(EVP_PKEY *pub, void *arg)
+{
+	struct crl_sign *c = arg;
+	const unsigned char *p;
+	X509_CRL *back;
+	int v;
+
+	OPENSSL_free(c->der);
+	c->der = NULL;
+	if ((c->len = i2d_X509_CRL(c->crl, &c->der)) <= 0) {
+		eseal_err(ESEAL_EINTERNAL, "crl: cannot encode the CRL");
+		return -1;
+	}
+	p = c->der;
+	if ((back = d2i_X509_CRL(NULL, &p, c->len)) == NULL ||
+	    p != c->der + c->len) {
+		X509_CRL_free(back);
+		eseal_err(ESEAL_EINTERNAL, "crl: RFC 5280 5.1: the signed CRL "
+		    "is not one DER CertificateList");
+		return -1;
+	}
+	v = X509_CRL_verify(back, pub) == 1;
+	X509_CRL_free(back);
+	return v;
 }
 
 /* Signs crl and returns its DER after parsing it back and verifying it. */
@@ -291,41 +313,21 @@ static enum eseal_rc
 sign(struct ca *ca, const struct issuer *is, X509_CRL *crl,
     unsigned char **der, size_t *len)
 {
-	struct sign_arg a = { crl, issuer_md(is->pub) };
-	const unsigned char *p;
-	unsigned char *out = NULL;
-	X509_CRL *back = NULL;
+	struct crl_sign c = { crl, NULL, 0 };
+	struct sign_op op = { crl_sign, crl_verify, &c, "crl",
+	    "RFC 5280 6.3.3", "issuer" };
 	enum eseal_rc rc;
-	int n;
 
 	*der = NULL;
 	*len = 0;
-	if (ca->token == NULL)
-		return eseal_err(ESEAL_EHSM, "crl: no token is open to sign");
-	if ((rc = p11_with_key(ca->token, is->rec.key_id, is->rec.key_id_len,
-	    sign_cb, &a)) != ESEAL_OK)
+	if ((rc = sign_verified(ca, is->rec.key_id, is->rec.key_id_len,
+	    is->pub, &op)) != ESEAL_OK) {
+		OPENSSL_free(c.der);
 		return rc;
-	if ((n = i2d_X509_CRL(crl, &out)) <= 0)
-		return eseal_err(ESEAL_EINTERNAL, "crl: cannot encode the CRL");
-	/* What a relying party will parse: check it before recording it. */
-	p = out;
-	if ((back = d2i_X509_CRL(NULL, &p, n)) == NULL || p != out + n) {
-		rc = eseal_err(ESEAL_EINTERNAL, "crl: the signed CRL does not "
-		    "parse");
-		goto out;
 	}
-	if (X509_CRL_verify(back, is->pub) != 1) {
-		rc = eseal_err(ESEAL_EINTERNAL, "crl: RFC 5280 6.3.3: the HSM's "
-		    "signature does not verify with the issuer public key");
-		goto out;
-	}
-	*der = out;
-	*len = (size_t)n;
-	out = NULL;
-out:
-	X509_CRL_free(back);
-	OPENSSL_free(out);
-	return rc;
+	*der = c.der;
+	*len = (size_t)c.len;
+	return ESEAL_OK;
 }
 
 /* Records the CRL and its audit record in one transaction. */
@@ -369,17 +371,18 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	*number = 0;
 	memset(&c, 0, sizeof(c));
 	if (shard < 0 || shard >= is->rec.crl_shards)
-		return eseal_err(ESEAL_EINVAL, "crl: issuer %s has shards 0 to "
-		    "%d, not %d", is->rec.name, is->rec.crl_shards - 1, shard);
+		return eseal_err(ESEAL_EINVAL, "crl: [ca] crl_shards (fixed when "
+		    "the issuer was created): issuer %s has shards 0 to %d, not "
+		    "%d", is->rec.name, is->rec.crl_shards - 1, shard);
 	if (validity_secs == 0)
 		validity_secs = CRL_VALIDITY_DEFAULT;
 	if (validity_secs < 0 || validity_secs > CRL_VALIDITY_MAX)
-		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7: "
-		    "nextUpdate must be 1 s to %d days after thisUpdate",
-		    CRL_VALIDITY_MAX / 86400);
+		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7 "
+		    "([publish] crl_validity_hours): nextUpdate must be 1 s to "
+		    "%d days after thisUpdate", CRL_VALIDITY_MAX / 86400);
 	if (p->actor == NULL || p->actor[0] == '\0')
-		return eseal_err(ESEAL_EINVAL, "crl: who generates the CRL "
-		    "must be named for the audit");
+		return eseal_err(ESEAL_EINVAL, "crl: every action leaves an "
+		    "audit record: who generates the CRL must be named");
 	if (sharded) {
 		if (p->url_template == NULL ||
 		    strstr(p->url_template, "{shard}") == NULL)

@@ -62,22 +62,142 @@ issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
 	return rc;
 }
 
+enum eseal_rc
+issue_record_pending(struct ca *ca, const struct issuer *is,
+    const struct store_cert *tmpl, issue_build_fn build, void *arg,
+    int64_t now, char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs,
+    size_t *tbs_len)
+{
+	struct store_cert row;
+	unsigned char *der = NULL;
+	BIGNUM *bn = NULL;
+	X509 *x = NULL;
+	char *subj = NULL;
+	enum eseal_rc rc = ESEAL_EINTERNAL;
+	int len, shard;
+
+	for (int tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
+		BN_free(bn);
+		X509_free(x);
+		OPENSSL_free(der);
+		OPENSSL_free(subj);
+		bn = NULL, x = NULL, der = NULL, subj = NULL;
+		/* Step 3: a serial; step 4: the TBS, built and linted. */
+		if ((rc = serial_new(&bn, serial)) != ESEAL_OK)
+			break;
+		shard = serial_shard(serial, is->rec.crl_shards);
+		if ((rc = build(bn, shard, &x, arg)) != ESEAL_OK)
+			break;
+		if ((len = i2d_re_X509_tbs(x, &der)) <= 0 ||
+		    (subj = X509_NAME_oneline(X509_get_subject_name(x), NULL,
+		    0)) == NULL) {
+			rc = eseal_err(ESEAL_EINTERNAL, "issue: cannot encode "
+			    "the TBS");
+			break;
+		}
+		row = *tmpl;
+		memcpy(row.serial, serial, sizeof(row.serial));
+		row.issuer_id = is->rec.id;
+		row.tbs = der;
+		row.tbs_len = (size_t)len;
+		row.subject = subj;
+		row.shard = shard;
+		/* Step 5: durable (WAL, synchronous=FULL) before the HSM signs. */
+		rc = store_cert_insert_pending(ca->store, &row, now);
+		if (rc != ESEAL_EEXIST)
+			break;
+		log_warn("msg=\"serial collision, drawing again\" serial=%s",
+		    serial);
+	}
+	if (rc == ESEAL_OK && tbs != NULL) {
+		*tbs = der;
+		*tbs_len = (size_t)len;
+		der = NULL;
+	}
+	BN_free(bn);
+	X509_free(x);
+	OPENSSL_free(der);
+	OPENSSL_free(subj);
+	return rc;
+}
+
+enum eseal_rc
+issue_fail(struct ca *ca, const char *serial, enum eseal_rc rc,
+    const char *actor, int64_t now)
+{
+	char why[ISSUE_WHY_MAX];
+
+	snprintf(why, sizeof(why), "%s", eseal_errmsg());
+	if (store_begin(ca->store) == ESEAL_OK) {
+		if (store_cert_mark_failed(ca->store, serial, why, now)
+		    == ESEAL_OK && audit_append(ca->store, now, actor,
+		    "cert.fail", serial, "%s", why) == ESEAL_OK)
+			(void)store_commit(ca->store);
+		else
+			store_rollback(ca->store);	/* stays pending */
+	}
+	return eseal_err(rc, "%s", why);
+}
+
+/* What step 4 of issue_cert builds from. */
+struct build_arg {
+	struct ca			*ca;
+	const struct issue_request	*req;
+	const struct issuer		*is;
+	int64_t				 now, not_after;
+};
+
+/* Step 4: the certificate from the profile and the vetted organisation. */
+static enum eseal_rc
+build_ee(const BIGNUM *bn, int shard, X509 **out, void *arg)
+{
+	struct build_arg *b = arg;
+	const struct issue_request *req = b->req;
+	struct profile_input in;
+	struct lint_input li;
+	enum eseal_rc rc;
+
+	memset(&in, 0, sizeof(in));
+	in.profile = req->profile;
+	in.org = req->org;
+	in.issuer = b->is->cert;
+	in.issuer_name = b->is->rec.name;
+	in.base_url = b->ca->conf->publish_base_url;
+	in.shard = shard;
+	in.subject_key = csr_pubkey(req->csr);
+	in.serial = bn;
+	in.not_before = b->now;
+	in.not_after = b->not_after;
+	in.qscd = req->qscd;
+	if ((rc = profile_build(&in, out)) != ESEAL_OK ||
+	    (rc = issuer_set_sigalg(b->is->pub, *out)) != ESEAL_OK)
+		return rc;
+	if (req->test_tamper != NULL) {
+		req->test_tamper(*out);
+		(void)issuer_set_sigalg(b->is->pub, *out);
+	}
+	/* Lint: a failure never reaches the HSM. */
+	memset(&li, 0, sizeof(li));
+	li.profile = req->profile;
+	li.issuer = b->is->cert;
+	li.policy = b->ca->policy;
+	li.now = b->now;
+	li.qscd = req->qscd;
+	li.org = req->org;
+	li.subject_key = csr_pubkey(req->csr);
+	return lint_cert(&li, *out);
+}
+
 /* Steps 3-5: returns the issuer used; the row is pending when this returns. */
 static enum eseal_rc
 prepare(struct ca *ca, const struct issue_request *req, int64_t now,
     struct issuer **isp, char serial[STORE_SERIAL_HEX_MAX])
 {
-	struct profile_input in;
-	struct store_cert row;
+	struct build_arg b;
+	struct store_cert tmpl;
 	struct issuer *is = NULL;
-	unsigned char *tbs = NULL;
-	BIGNUM *bn = NULL;
-	X509 *x = NULL;
-	char *subj = NULL;
 	enum eseal_rc rc;
-	struct lint_input li;
-	int64_t not_after;
-	int tbs_len, tries, days;
+	int days;
 
 	*isp = NULL;
 	if ((rc = check_locked(ca, req, now)) != ESEAL_OK)
@@ -87,88 +207,27 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	days = req->validity_days > 0 &&
 	    req->validity_days < req->profile->max_validity_days ?
 	    req->validity_days : req->profile->max_validity_days;
-	not_after = now + (int64_t)days * 86400;
-	if (not_after > is->rec.not_after)
-		not_after = is->rec.not_after;	/* never outlive the CA */
-
-	for (tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		BN_free(bn);
-		X509_free(x);
-		OPENSSL_free(tbs);
-		OPENSSL_free(subj);
-		bn = NULL, x = NULL, tbs = NULL, subj = NULL;
-		if ((rc = serial_new(&bn, serial)) != ESEAL_OK)
-			goto out;
-		memset(&in, 0, sizeof(in));
-		in.profile = req->profile;
-		in.org = req->org;
-		in.issuer = is->cert;
-		in.issuer_name = is->rec.name;
-		in.base_url = ca->conf->publish_base_url;
-		in.shard = serial_shard(serial, is->rec.crl_shards);
-		in.subject_key = csr_pubkey(req->csr);
-		in.serial = bn;
-		in.not_before = now;
-		in.not_after = not_after;
-		in.qscd = req->qscd;
-		if ((rc = profile_build(&in, &x)) != ESEAL_OK ||
-		    (rc = issuer_set_sigalg(is->pub, x)) != ESEAL_OK)
-			goto out;
-		if (req->test_tamper != NULL) {
-			req->test_tamper(x);
-			(void)issuer_set_sigalg(is->pub, x);
-		}
-		/* Step 4: lint.  A failure never reaches the HSM. */
-		memset(&li, 0, sizeof(li));
-		li.profile = req->profile;
-		li.issuer = is->cert;
-		li.policy = ca->policy;
-		li.now = now;
-		li.qscd = req->qscd;
-		li.org = req->org;
-		li.subject_key = csr_pubkey(req->csr);
-		if ((rc = lint_cert(&li, x)) != ESEAL_OK)
-			goto out;
-		if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {
-			rc = eseal_err(ESEAL_EINTERNAL, "issue: cannot encode "
-			    "the TBS");
-			goto out;
-		}
-		if ((subj = X509_NAME_oneline(X509_get_subject_name(x), NULL,
-		    0)) == NULL) {
-			rc = eseal_err(ESEAL_ENOMEM, "issue: out of memory");
-			goto out;
-		}
-		memset(&row, 0, sizeof(row));
-		memcpy(row.serial, serial, sizeof(row.serial));
-		row.issuer_id = is->rec.id;
-		row.tbs = tbs;
-		row.tbs_len = (size_t)tbs_len;
-		row.subject = subj;
-		memcpy(row.spki_sha256, csr_pubkey_sha256(req->csr), 32);
-		row.not_before = now;
-		row.not_after = not_after;
-		row.shard = in.shard;
-		snprintf(row.org_identifier, sizeof(row.org_identifier), "%s",
-		    req->org->identifier);
-		/* Step 5: durable (WAL, synchronous=FULL) before the HSM signs. */
-		rc = store_cert_insert_pending(ca->store, &row, now);
-		if (rc != ESEAL_EEXIST)
-			break;
-		log_warn("msg=\"serial collision, drawing again\" serial=%s",
-		    serial);
+	memset(&b, 0, sizeof(b));
+	b.ca = ca;
+	b.req = req;
+	b.is = is;
+	b.now = now;
+	b.not_after = now + (int64_t)days * 86400;
+	if (b.not_after > is->rec.not_after)
+		b.not_after = is->rec.not_after;	/* never outlive the CA */
+	memset(&tmpl, 0, sizeof(tmpl));
+	memcpy(tmpl.spki_sha256, csr_pubkey_sha256(req->csr), 32);
+	tmpl.not_before = now;
+	tmpl.not_after = b.not_after;
+	snprintf(tmpl.org_identifier, sizeof(tmpl.org_identifier), "%s",
+	    req->org->identifier);
+	if ((rc = issue_record_pending(ca, is, &tmpl, build_ee, &b, now,
+	    serial, NULL, NULL)) != ESEAL_OK) {
+		issuer_free(is);
+		return rc;
 	}
-	if (rc == ESEAL_OK) {
-		*isp = is;
-		is = NULL;
-	}
-out:
-	issuer_free(is);
-	BN_free(bn);
-	X509_free(x);
-	OPENSSL_free(tbs);
-	OPENSSL_free(subj);
-	return rc;
+	*isp = is;
+	return ESEAL_OK;
 }
 
 /* Steps 6-7 for a pending row. */
@@ -178,7 +237,6 @@ finish(struct ca *ca, const struct issuer *is, const char *serial,
     unsigned char **der, size_t *der_len)
 {
 	enum eseal_rc rc, rc2;
-	char why[256];
 
 	rc = issuer_sign(ca, is->rec.key_id, is->rec.key_id_len, is->pub, tbs,
 	    tbs_len, der, der_len);
@@ -190,16 +248,7 @@ finish(struct ca *ca, const struct issuer *is, const char *serial,
 		 */
 		if (rc == ESEAL_EHSM)
 			return rc;
-		snprintf(why, sizeof(why), "%s", eseal_errmsg());
-		if (store_begin(ca->store) == ESEAL_OK) {
-			if (store_cert_mark_failed(ca->store, serial, why, now)
-			    == ESEAL_OK && audit_append(ca->store, now, actor,
-			    "cert.fail", serial, "%s", why) == ESEAL_OK)
-				(void)store_commit(ca->store);
-			else
-				store_rollback(ca->store);
-		}
-		return eseal_err(rc, "%s", why);
+		return issue_fail(ca, serial, rc, actor, now);
 	}
 	if ((rc = store_begin(ca->store)) != ESEAL_OK)
 		goto fail;
@@ -281,8 +330,7 @@ issue_recover(struct ca *ca, int64_t now, int *finished, int *failed)
 			    rows[i].tbs_len, "recovery", now, &der, &der_len);
 			issuer_free(is);
 		} else if (rc != ESEAL_ESTORE)
-			(void)store_cert_mark_failed(ca->store, rows[i].serial,
-			    eseal_errmsg(), now);
+			rc = issue_fail(ca, rows[i].serial, rc, "recovery", now);
 		if (rc == ESEAL_OK) {
 			OPENSSL_free(der);
 			(*finished)++;

@@ -1,20 +1,19 @@
 /*
  * ocsp.c: the RFC 6960 responder.  A request is parsed and checked first
- * (no store, no HSM: ocsp_request_parse, fuzzed on its own); a nonce-less
- * question about one certificate may be answered from the cache, once the
- * store confirms the status; otherwise its CertIDs are matched against our
- * issuers by the hashes of their name and key with the request's own hash
- * algorithm; each serial's status is read from the store; the issuer key,
- * or its delegated OCSP signer, signs on the HSM; the response is parsed
- * back and its signature verified before it is handed out.
+ * (no store, no HSM: ocsp_request_parse in ocsp_req.c, fuzzed on its own);
+ * a nonce-less question about one certificate may be answered from the
+ * cache, once the store confirms the status; otherwise its CertIDs are
+ * matched against our issuers (the issuer cache) by the hashes of their
+ * name and key with the request's own hash algorithm; each serial's status
+ * is read from the store; the issuer key, or its delegated OCSP signer,
+ * signs on the HSM through the one signing path (sign.h), and the response
+ * is parsed back and its signature verified before it is handed out.
  */
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
@@ -24,315 +23,74 @@
 #include "log.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
+#include "ocsp_req.h"
 #include "ocsp_signer.h"
-#include "serial.h"
+#include "sign.h"
 #include "store_revoke.h"
 
-#define OCSP_SERIAL_OCTETS_MAX	20	/* RFC 5280 4.1.2.2 */
-
-struct ocsp_id {
-	OCSP_CERTID	*cid;		/* borrowed from the request */
-	const EVP_MD	*md;		/* its hash algorithm */
-	char		 serial[STORE_SERIAL_HEX_MAX];	/* "" if not positive */
+/* Which of our issuers each CertID of a request names. */
+struct match {
+	const struct ocsp_req	*r;
+	int64_t			 ids[OCSP_CERTIDS_MAX];	/* 0: none yet */
+	enum eseal_rc		 rc;
 };
 
-struct ocsp_req {
-	OCSP_REQUEST	*req;
-	int		 n;
-	int		 nonce;		/* 1 if it has a nonce */
-	struct ocsp_id	 ids[OCSP_CERTIDS_MAX];
-};
-
-/* --- parsing ---------------------------------------------------------- */
-
-/* RFC 8954 2.1: 1 to 32 octets (in an OCTET STRING, or bare as sent). */
-static enum eseal_rc
-check_nonce(const ASN1_OCTET_STRING *v)
+/* Inside issuer_each: the CertIDs this issuer's name and key hash to. */
+static int
+match_issuer(const struct issuer *is, void *arg)
 {
-	const unsigned char *d = ASN1_STRING_get0_data(v), *p = d;
-	ASN1_OCTET_STRING *inner;
-	int len = ASN1_STRING_length(v), n = len;
+	struct match *m = arg;
+	OCSP_CERTID *ours[2] = { NULL, NULL };	/* SHA-1, SHA-256 */
+	int k;
 
-	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, len)) != NULL &&
-	    p == d + len)
-		n = ASN1_STRING_length(inner);
-	ASN1_OCTET_STRING_free(inner);
-	if (n < 1 || n > OCSP_NONCE_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 8954 2.1: the nonce "
-		    "must be 1 to %d octets, not %d", OCSP_NONCE_MAX, n);
-	return ESEAL_OK;
-}
-
-/*
- * RFC 6960 4.4: a critical extension we do not understand is refused.
- * *nonce gets 1 if there is a nonce.
- */
-static enum eseal_rc
-check_request_exts(OCSP_REQUEST *req, int *nonce)
-{
-	X509_EXTENSION *ext;
-	enum eseal_rc rc;
-	int n = OCSP_REQUEST_get_ext_count(req), nonces = 0, nid;
-
-	for (int i = 0; i < n; i++) {
-		ext = OCSP_REQUEST_get_ext(req, i);
-		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-		if (nid == NID_id_pkix_OCSP_Nonce) {
-			if (++nonces > 1)
-				return eseal_err(ESEAL_EINVAL, "ocsp: RFC 5280 "
-				    "4.2: the nonce extension appears twice");
-			if ((rc = check_nonce(X509_EXTENSION_get_data(ext)))
-			    != ESEAL_OK)
-				return rc;
-		} else if (nid != NID_id_pkix_OCSP_acceptableResponses &&
-		    X509_EXTENSION_get_critical(ext))
-			return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.4: "
-			    "critical request extension not understood");
-	}
-	*nonce = nonces > 0;
-	return ESEAL_OK;
-}
-
-/* One Request: its CertID and its singleRequestExtensions. */
-static enum eseal_rc
-parse_one(OCSP_ONEREQ *one, int i, struct ocsp_id *id)
-{
-	ASN1_OCTET_STRING *name_hash, *key_hash;
-	ASN1_OBJECT *alg;
-	ASN1_INTEGER *sn;
-	BIGNUM *bn = NULL;
-	int nid, ok;
-
-	for (int e = 0; e < OCSP_ONEREQ_get_ext_count(one); e++)
-		if (X509_EXTENSION_get_critical(OCSP_ONEREQ_get_ext(one, e)))
-			return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.4: "
-			    "CertID %d: critical singleRequestExtension not "
-			    "understood", i);
-	id->cid = OCSP_onereq_get0_id(one);
-	if (id->cid == NULL || !OCSP_id_get0_info(&name_hash, &alg, &key_hash,
-	    &sn, id->cid))
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: CertID %d "
-		    "is incomplete", i);
-	nid = OBJ_obj2nid(alg);
-	if (nid == NID_sha1)
-		id->md = EVP_sha1();
-	else if (nid == NID_sha256)
-		id->md = EVP_sha256();
-	else
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.3: CertID %d: "
-		    "hash algorithm %s is not supported (SHA-1, SHA-256)", i,
-		    nid != NID_undef ? OBJ_nid2sn(nid) : "(unknown OID)");
-	if (ASN1_STRING_length(name_hash) != EVP_MD_get_size(id->md) ||
-	    ASN1_STRING_length(key_hash) != EVP_MD_get_size(id->md))
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: CertID %d: "
-		    "issuerNameHash and issuerKeyHash must be %s hashes", i,
-		    OBJ_nid2sn(nid));
-	if (ASN1_STRING_length(sn) > OCSP_SERIAL_OCTETS_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 5280 4.1.2.2: CertID "
-		    "%d: a serial is at most %d octets", i,
-		    OCSP_SERIAL_OCTETS_MAX);
-	id->serial[0] = '\0';
-	if (ASN1_STRING_type(sn) != V_ASN1_INTEGER)
-		return ESEAL_OK;	/* negative: not ours, unknown */
-	ok = (bn = ASN1_INTEGER_to_BN(sn, NULL)) != NULL;
-	if (ok && !BN_is_zero(bn))
-		ok = serial_hex(bn, id->serial);
-	BN_free(bn);
-	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
-}
-
-enum eseal_rc
-ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_req **out)
-{
-	struct ocsp_req *r;
-	const unsigned char *p = der;
-	enum eseal_rc rc = ESEAL_OK;
-	int n;
-
-	*out = NULL;
-	if (len == 0)
-		return eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: empty "
-		    "request");
-	if (len > OCSP_REQUEST_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp: the request has %zu bytes, "
-		    "more than the limit of %d", len, OCSP_REQUEST_MAX);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
-	if ((r->req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: not a DER "
-		    "OCSPRequest");
-		goto out;
-	}
-	if (p != der + len) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: %zu trailing "
-		    "bytes after the OCSPRequest", (size_t)(der + len - p));
-		goto out;
-	}
-	n = OCSP_request_onereq_count(r->req);
-	if (n < 1) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: RFC 6960 4.1.1: the "
-		    "requestList is empty");
-		goto out;
-	}
-	if (n > OCSP_CERTIDS_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: %d CertIDs in one request, "
-		    "more than the limit of %d", n, OCSP_CERTIDS_MAX);
-		goto out;
-	}
-	if ((rc = check_request_exts(r->req, &r->nonce)) != ESEAL_OK)
-		goto out;
-	for (int i = 0; i < n; i++)
-		if ((rc = parse_one(OCSP_request_onereq_get0(r->req, i), i,
-		    &r->ids[i])) != ESEAL_OK)
-			goto out;
-	r->n = n;
-	*out = r;
-	r = NULL;
-out:
-	ocsp_req_free(r);
-	ERR_clear_error();
-	return rc;
-}
-
-int
-ocsp_req_count(const struct ocsp_req *r)
-{
-	return r->n;
-}
-
-void
-ocsp_req_free(struct ocsp_req *r)
-{
-	if (r == NULL)
-		return;
-	OCSP_REQUEST_free(r->req);
-	free(r);
-}
-
-/* --- answering -------------------------------------------------------- */
-
-/*
- * The CA certificates, parsed once and kept until an issuer is added or
- * changed (store_issuer_generation): parsing them on every request cost
- * more than signing the response.  One cache per process, for the store it
- * was filled from.
- */
-#define ISSUER_GEN_MAX	128
-
-static struct {
-	pthread_mutex_t	 mu;
-	struct store	*store;
-	char		 gen[ISSUER_GEN_MAX];
-	size_t		 n;
-	int64_t		*ids;
-	X509		**certs;
-} icache = { PTHREAD_MUTEX_INITIALIZER, NULL, "", 0, NULL, NULL };
-
-/* Refreshes icache if needed.  Caller holds icache.mu. */
-static enum eseal_rc
-icache_load(struct ca *ca)
-{
-	struct store_issuer *recs = NULL;
-	const unsigned char *p;
-	char gen[ISSUER_GEN_MAX];
-	enum eseal_rc rc;
-	size_t n = 0, nrecs = 0;
-	int64_t *ids = NULL;
-	X509 **certs = NULL;
-
-	if ((rc = store_issuer_generation(ca->store, gen, sizeof(gen))) !=
-	    ESEAL_OK)
-		return rc;
-	if (icache.store == ca->store && strcmp(icache.gen, gen) == 0)
-		return ESEAL_OK;
-	if ((rc = store_issuer_list(ca->store, &recs, &nrecs)) != ESEAL_OK)
-		return rc;
-	n = nrecs;
-	if (n > 0 && ((certs = calloc(n, sizeof(*certs))) == NULL ||
-	    (ids = calloc(n, sizeof(*ids))) == NULL)) {
-		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
-		goto out;
-	}
-	for (size_t j = 0; j < n; j++) {
-		ids[j] = recs[j].id;
-		p = recs[j].cert;
-		if ((certs[j] = d2i_X509(NULL, &p, (long)recs[j].cert_len))
-		    == NULL) {
-			rc = eseal_err(ESEAL_ESTORE, "ocsp: the stored CA "
-			    "certificate of \"%s\" does not parse",
-			    recs[j].name);
-			goto out;
+	for (int i = 0; i < m->r->n; i++) {
+		if (m->ids[i] != 0)
+			continue;
+		k = m->r->ids[i].md == EVP_sha1() ? 0 : 1;
+		if (ours[k] == NULL && (ours[k] = OCSP_cert_to_id(
+		    m->r->ids[i].md, NULL, is->cert)) == NULL) {
+			m->rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
+			break;
 		}
+		if (OCSP_id_issuer_cmp(ours[k], m->r->ids[i].cid) == 0)
+			m->ids[i] = is->rec.id;
 	}
-	for (size_t j = 0; j < icache.n; j++)
-		X509_free(icache.certs[j]);
-	free(icache.certs);
-	free(icache.ids);
-	icache.store = ca->store;
-	snprintf(icache.gen, sizeof(icache.gen), "%s", gen);
-	icache.n = n;
-	icache.ids = ids;
-	icache.certs = certs;
-	ids = NULL;
-	certs = NULL;
-	n = 0;
-out:
-	for (size_t j = 0; certs != NULL && j < n; j++)
-		X509_free(certs[j]);
-	free(certs);
-	free(ids);
-	store_issuer_list_free(recs, nrecs);
-	return rc;
+	OCSP_CERTID_free(ours[0]);
+	OCSP_CERTID_free(ours[1]);
+	return m->rc != ESEAL_OK;
 }
 
 /*
- * The one issuer of ours that every CertID names.  ESEAL_ENOTFOUND (to be
- * answered unauthorized) if a CertID names none, or they name several.
+ * The one issuer of ours that every CertID names, matched against the
+ * cached CA certificates (issuer_each) by the hashes of their name and
+ * key.  ESEAL_ENOTFOUND (to be answered unauthorized) if a CertID names
+ * none, or they name several.
  */
 static enum eseal_rc
 find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 {
-	OCSP_CERTID *ours;
-	int64_t found = 0, match;
+	struct match m;
 	enum eseal_rc rc;
 
 	*out = NULL;
-	pthread_mutex_lock(&icache.mu);
-	if ((rc = icache_load(ca)) != ESEAL_OK)
-		goto out;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	if ((rc = issuer_each(ca, match_issuer, &m)) != ESEAL_OK)
+		return rc;
+	if (m.rc != ESEAL_OK)
+		return m.rc;
 	for (int i = 0; i < r->n; i++) {
-		match = 0;
-		for (size_t j = 0; j < icache.n && match == 0; j++) {
-			if ((ours = OCSP_cert_to_id(r->ids[i].md, NULL,
-			    icache.certs[j])) == NULL) {
-				rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of "
-				    "memory");
-				goto out;
-			}
-			if (OCSP_id_issuer_cmp(ours, r->ids[i].cid) == 0)
-				match = icache.ids[j];
-			OCSP_CERTID_free(ours);
-		}
-		if (match == 0) {
-			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
+		if (m.ids[i] == 0)
+			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
 			    "CertID %d names an issuer this responder does not "
 			    "serve", i);
-			goto out;
-		}
-		if (found != 0 && match != found) {
-			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 4.2.2.2: "
-			    "the CertIDs name more than one of our issuers, and "
-			    "a response is signed by one issuer key: ask for "
-			    "each separately");
-			goto out;
-		}
-		found = match;
+		if (m.ids[i] != m.ids[0])
+			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 "
+			    "4.2.2.2: the CertIDs name more than one of our "
+			    "issuers, and a response is signed by one issuer "
+			    "key: ask for each separately");
 	}
-out:
-	pthread_mutex_unlock(&icache.mu);
-	if (rc != ESEAL_OK)
-		return rc;
-	return issuer_by_id(ca, found, out);
+	return issuer_by_id(ca, m.ids[0], out);
 }
 
 struct status {
@@ -467,33 +225,73 @@ out:
 	return rc;
 }
 
-struct sign_arg {
+/* A response being signed, and its DER once checked. */
+struct resp_sign {
 	OCSP_BASICRESP	*bs;
 	X509		*signer;	/* names the responder by its key */
-	const EVP_MD	*md;
-	unsigned long	 flags;		/* OCSP_basic_sign_ctx() */
+	int		 attach;	/* 1: put signer in the certs */
+	unsigned char	*der;		/* OPENSSL_malloc */
+	int		 len;
 };
 
 /*
- * Inside p11_with_key.  producedAt is set by fill() (OCSP_NOTIME), the
- * responder is named by key hash.  The CA answering for itself attaches no
- * certificate (RFC 6960 4.2.2.2, first case); a delegated signer attaches
- * its own (second case), so that a client holding only the CA
- * certificate can check it.
+ * producedAt is set by fill() (OCSP_NOTIME), the responder is named by key
+ * hash.  The CA answering for itself attaches no certificate (RFC 6960
+ * 4.2.2.2, first case); a delegated signer attaches its own (second case),
+ * so that a client holding only the CA certificate can check it.  The
+ * certs are outside what is signed: attached once, however often this
+ * runs.
  */
 static int
-sign_cb(EVP_PKEY *key, void *arg)
+resp_sign(EVP_MD_CTX *mctx, void *arg)
 {
-	struct sign_arg *a = arg;
-	EVP_MD_CTX *mctx;
-	int ok;
+	struct resp_sign *a = arg;
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
-		return 0;
-	ok = EVP_DigestSignInit(mctx, NULL, a->md, NULL, key) == 1 &&
-	    OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL, a->flags) == 1;
-	EVP_MD_CTX_free(mctx);
-	return ok;
+	if (a->attach) {
+		if (!OCSP_basic_add1_cert(a->bs, a->signer))
+			return 0;
+		a->attach = 0;
+	}
+	return OCSP_basic_sign_ctx(a->bs, a->signer, mctx, NULL,
+	    OCSP_RESPID_KEY | OCSP_NOTIME | OCSP_NOCERTS) == 1;
+}
+
+/*
+ * What the client will parse: one DER OCSPResponse whose BasicOCSPResponse
+ * signature verifies with pub.
+ */
+static int
+resp_verify(EVP_PKEY *pub, void *arg)
+{
+	struct resp_sign *a = arg;
+	OCSP_RESPONSE *resp = NULL, *back = NULL;
+	OCSP_BASICRESP *bs2 = NULL;
+	const unsigned char *p;
+	int v = -1;
+
+	OPENSSL_free(a->der);
+	a->der = NULL;
+	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    a->bs)) == NULL || (a->len = i2d_OCSP_RESPONSE(resp, &a->der)) <= 0) {
+		eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode the response");
+		goto out;
+	}
+	p = a->der;
+	if ((back = d2i_OCSP_RESPONSE(NULL, &p, a->len)) == NULL ||
+	    p != a->der + a->len ||
+	    (bs2 = OCSP_response_get1_basic(back)) == NULL) {
+		eseal_err(ESEAL_EINTERNAL, "ocsp: RFC 6960 4.2.1: the signed "
+		    "response is not one DER OCSPResponse");
+		goto out;
+	}
+	v = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA),
+	    OCSP_resp_get0_tbs_sigalg(bs2), OCSP_resp_get0_signature(bs2),
+	    OCSP_resp_get0_respdata(bs2), pub) == 1;
+out:
+	OCSP_BASICRESP_free(bs2);
+	OCSP_RESPONSE_free(back);
+	OCSP_RESPONSE_free(resp);
+	return v;
 }
 
 /*
@@ -504,50 +302,22 @@ static enum eseal_rc
 sign(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
     OCSP_BASICRESP *bs, unsigned char **der, size_t *len)
 {
-	X509 *cert = sg != NULL ? sg->cert : is->cert;
-	EVP_PKEY *pub = sg != NULL ? sg->pub : is->pub;
-	struct sign_arg a = { bs, cert, issuer_md(pub), OCSP_RESPID_KEY |
-	    OCSP_NOTIME | (sg != NULL ? 0 : OCSP_NOCERTS) };
-	OCSP_RESPONSE *resp = NULL, *back = NULL;
-	OCSP_BASICRESP *bs2 = NULL;
-	STACK_OF(X509) *signer = NULL;
-	const unsigned char *p;
-	unsigned char *out = NULL;
+	struct resp_sign a = { bs, sg != NULL ? sg->cert : is->cert,
+	    sg != NULL, NULL, 0 };
+	struct sign_op op = { resp_sign, resp_verify, &a, "ocsp",
+	    "RFC 6960 3.2", sg != NULL ? "OCSP signer's" : "issuer" };
 	enum eseal_rc rc;
-	int n;
 
-	if (ca->token == NULL)
-		return eseal_err(ESEAL_EHSM, "ocsp: no token is open to sign");
-	if ((rc = p11_with_key(ca->token, sg != NULL ? sg->rec.key_id :
+	if ((rc = sign_verified(ca, sg != NULL ? sg->rec.key_id :
 	    is->rec.key_id, sg != NULL ? sg->rec.key_id_len :
-	    is->rec.key_id_len, sign_cb, &a)) != ESEAL_OK)
+	    is->rec.key_id_len, sg != NULL ? sg->pub : is->pub, &op))
+	    != ESEAL_OK) {
+		OPENSSL_free(a.der);
 		return rc;
-	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs))
-	    == NULL || (n = i2d_OCSP_RESPONSE(resp, &out)) <= 0) {
-		rc = eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode the response");
-		goto out;
 	}
-	p = out;
-	if ((back = d2i_OCSP_RESPONSE(NULL, &p, n)) == NULL || p != out + n ||
-	    (bs2 = OCSP_response_get1_basic(back)) == NULL ||
-	    (signer = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(signer, cert) ||
-	    OCSP_basic_verify(bs2, signer, NULL, OCSP_NOVERIFY) != 1) {
-		rc = eseal_err(ESEAL_EINTERNAL, "ocsp: RFC 6960 3.2: the HSM's "
-		    "signature does not verify with the %s public key",
-		    sg != NULL ? "OCSP signer's" : "issuer");
-		goto out;
-	}
-	*der = out;
-	*len = (size_t)n;
-	out = NULL;
-out:
-	sk_X509_free(signer);
-	OCSP_BASICRESP_free(bs2);
-	OCSP_RESPONSE_free(back);
-	OCSP_RESPONSE_free(resp);
-	OPENSSL_free(out);
-	return rc;
+	*der = a.der;
+	*len = (size_t)a.len;
+	return ESEAL_OK;
 }
 
 /* RFC 6960 2.3: the HSM or the store away is temporary. */
@@ -724,9 +494,9 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	if (validity == 0)
 		validity = OCSP_VALIDITY_DEFAULT;
 	if (validity < 0 || validity > OCSP_VALIDITY_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "ocsp: CA/B Forum BR 4.9.10: "
-		    "nextUpdate must be 1 s to %d days after thisUpdate",
-		    OCSP_VALIDITY_MAX / 86400);
+		rc = eseal_err(ESEAL_EINVAL, "ocsp: CA/B Forum BR 4.9.10 "
+		    "([ocsp] validity_secs): nextUpdate must be 1 s to %d days "
+		    "after thisUpdate", OCSP_VALIDITY_MAX / 86400);
 		st = OCSP_RESPONSE_STATUS_INTERNALERROR;
 		goto answer;
 	}

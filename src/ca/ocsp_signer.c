@@ -38,6 +38,7 @@ signer_from_rec(struct store_ocsp_signer *rec, struct ocsp_signer **out)
 {
 	struct ocsp_signer *s;
 	const unsigned char *p;
+	enum eseal_rc rc = ESEAL_OK;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -45,15 +46,21 @@ signer_from_rec(struct store_ocsp_signer *rec, struct ocsp_signer **out)
 		return eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of memory");
 	}
 	s->rec = *rec;
-	p = rec->cert;
-	if ((s->cert = d2i_X509(NULL, &p, (long)rec->cert_len)) == NULL ||
-	    p != rec->cert + rec->cert_len ||
-	    (s->pub = X509_get_pubkey(s->cert)) == NULL) {
+	p = s->rec.cert;
+	if ((s->cert = d2i_X509(NULL, &p, (long)s->rec.cert_len)) == NULL ||
+	    (s->pub = X509_get_pubkey(s->cert)) == NULL)
+		rc = eseal_err(ESEAL_ESTORE, "ocsp_signer: RFC 5280 4.1: the "
+		    "stored certificate of OCSP signer %s does not parse",
+		    s->rec.serial);
+	else if (p != s->rec.cert + s->rec.cert_len)
+		rc = eseal_err(ESEAL_ESTORE, "ocsp_signer: RFC 5280 4.1: the "
+		    "stored certificate of OCSP signer %s has %zu trailing "
+		    "bytes", s->rec.serial,
+		    (size_t)(s->rec.cert + s->rec.cert_len - p));
+	if (rc != ESEAL_OK) {
 		ocsp_signer_free(s);
 		ERR_clear_error();
-		return eseal_err(ESEAL_ESTORE, "ocsp_signer: the stored "
-		    "certificate of OCSP signer %s does not parse",
-		    rec->serial);
+		return rc;
 	}
 	*out = s;
 	return ESEAL_OK;
@@ -189,72 +196,45 @@ out:
 	return rc;
 }
 
+/* What build_cert needs besides the serial. */
+struct signer_build {
+	const struct issuer	*is;
+	EVP_PKEY		*pub;
+	int64_t			 now, not_after;
+};
+
+static enum eseal_rc
+build_cb(const BIGNUM *bn, int shard, X509 **x, void *arg)
+{
+	struct signer_build *b = arg;
+
+	(void)shard;		/* no distribution point: ocsp-nocheck */
+	return build_cert(b->is, b->pub, bn, b->now, b->not_after, x);
+}
+
 /*
- * Issuance steps 3 to 5: draws a serial, builds the TBS and records it
- * pending (committed) before anything is signed.  *tbs is the recorded
- * TBS (OPENSSL_free).
+ * Issuance steps 3 to 5 (issue_record_pending): draws a serial, builds the
+ * TBS and records it pending (committed) before anything is signed.  *tbs
+ * is the recorded TBS (OPENSSL_free).
  */
 static enum eseal_rc
 record_pending(struct ca *ca, const struct issuer *is, EVP_PKEY *pub,
     int64_t now, int64_t not_after, char serial[STORE_SERIAL_HEX_MAX],
     unsigned char **tbs, size_t *tbs_len)
 {
-	struct store_cert row;
-	BIGNUM *bn = NULL;
-	X509 *x = NULL;
-	char *subj = NULL;
-	enum eseal_rc rc = ESEAL_EINTERNAL;
-	int len;
+	struct signer_build b = { is, pub, now, not_after };
+	struct store_cert tmpl;
 
 	*tbs = NULL;
 	*tbs_len = 0;
-	for (int tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		BN_free(bn);
-		X509_free(x);
-		OPENSSL_free(*tbs);
-		OPENSSL_free(subj);
-		bn = NULL, x = NULL, *tbs = NULL, subj = NULL;
-		if ((rc = serial_new(&bn, serial)) != ESEAL_OK ||
-		    (rc = build_cert(is, pub, bn, now, not_after, &x))
-		    != ESEAL_OK)
-			break;
-		if ((len = i2d_re_X509_tbs(x, tbs)) <= 0 ||
-		    (subj = X509_NAME_oneline(X509_get_subject_name(x), NULL,
-		    0)) == NULL) {
-			rc = eseal_err(ESEAL_EINTERNAL, "ocsp_signer: cannot "
-			    "encode the TBS");
-			break;
-		}
-		memset(&row, 0, sizeof(row));
-		memcpy(row.serial, serial, sizeof(row.serial));
-		row.issuer_id = is->rec.id;
-		row.tbs = *tbs;
-		row.tbs_len = (size_t)len;
-		row.subject = subj;
-		if (!csr_spki_sha256(pub, row.spki_sha256)) {
-			rc = eseal_err(ESEAL_EINTERNAL, "ocsp_signer: cannot "
-			    "hash the public key");
-			break;
-		}
-		row.not_before = now;
-		row.not_after = not_after;
-		row.shard = serial_shard(serial, is->rec.crl_shards);
-		if ((rc = store_cert_insert_pending(ca->store, &row, now)) ==
-		    ESEAL_OK)
-			*tbs_len = (size_t)len;
-		if (rc != ESEAL_EEXIST)
-			break;
-		log_warn("msg=\"serial collision, drawing again\" serial=%s",
-		    serial);
-	}
-	if (rc != ESEAL_OK) {
-		OPENSSL_free(*tbs);
-		*tbs = NULL;
-	}
-	BN_free(bn);
-	X509_free(x);
-	OPENSSL_free(subj);
-	return rc;
+	memset(&tmpl, 0, sizeof(tmpl));
+	if (!csr_spki_sha256(pub, tmpl.spki_sha256))
+		return eseal_err(ESEAL_EINTERNAL, "ocsp_signer: cannot hash "
+		    "the public key");
+	tmpl.not_before = now;
+	tmpl.not_after = not_after;
+	return issue_record_pending(ca, is, &tmpl, build_cb, &b, now, serial,
+	    tbs, tbs_len);
 }
 
 static void
@@ -262,6 +242,68 @@ hex(const unsigned char *b, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/*
+ * The validity of a new signer of is at now: validity_days (0: the
+ * default) cut to end with the CA's.  The refusals name their rule.
+ */
+static enum eseal_rc
+signer_validity(const struct issuer *is, enum key_type type,
+    int validity_days, int64_t now, int64_t *not_after)
+{
+	if (validity_days == 0)
+		validity_days = OCSP_SIGNER_DAYS_DEFAULT;
+	if (validity_days < 1 || validity_days > OCSP_SIGNER_DAYS_MAX)
+		return eseal_err(ESEAL_EINVAL, "ocsp_signer: RFC 6960 "
+		    "4.2.2.2.1: an ocsp-nocheck certificate lives short: "
+		    "validity must be 1 to %d days, not %d",
+		    OCSP_SIGNER_DAYS_MAX, validity_days);
+	if ((int)type < 0 || type >= KEY_TYPE_MAX)
+		return eseal_err(ESEAL_EINVAL, "ocsp_signer: unknown key type");
+	*not_after = now + (int64_t)validity_days * 86400;
+	if (*not_after > is->rec.not_after)
+		*not_after = is->rec.not_after;	/* never outlive the CA */
+	if (now < is->rec.not_before || *not_after <= now)
+		return eseal_err(ESEAL_EPOLICY, "ocsp_signer: RFC 5280 6.1.3: "
+		    "the CA certificate of \"%s\" is not valid now",
+		    is->rec.name);
+	return ESEAL_OK;
+}
+
+/*
+ * Step 7 for a signer: in one transaction the certificate becomes issued,
+ * the signer rec is recorded active (rec->id set), the issuer's older
+ * signers retire, and the audit records are written.
+ */
+static enum eseal_rc
+record_signer(struct ca *ca, const struct issuer *is,
+    struct store_ocsp_signer *rec, const char *idhex, const char *actor,
+    int64_t now, int *retired)
+{
+	enum eseal_rc rc;
+	int64_t id = 0;
+
+	if ((rc = store_begin(ca->store)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_cert_mark_issued(ca->store, rec->serial, rec->cert,
+	    rec->cert_len, now)) != ESEAL_OK ||
+	    (rc = store_ocsp_signer_insert(ca->store, rec, now, &id))
+	    != ESEAL_OK ||
+	    (rc = store_ocsp_signer_retire(ca->store, is->rec.id, id, now,
+	    retired)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, now, actor, "cert.issue",
+	    rec->serial, "issuer=%s ocsp-signer", is->rec.name)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, now, actor, "ocsp.signer.create",
+	    is->rec.name, "serial=%s key_id=%s key_type=%s not_after=%lld "
+	    "retired=%d", rec->serial, idhex, rec->key_type,
+	    (long long)rec->not_after, *retired)) != ESEAL_OK) {
+		store_rollback(ca->store);
+		return rc;	/* the row stays pending; nobody saw the cert */
+	}
+	if ((rc = store_commit(ca->store)) == ESEAL_OK)
+		rec->id = id;
+	return rc;
 }
 
 enum eseal_rc
@@ -273,31 +315,18 @@ ocsp_signer_create(struct ca *ca, const struct issuer *is, enum key_type type,
 	unsigned char key_id[OCSP_SIGNER_KEY_ID_BYTES];
 	unsigned char *tbs = NULL, *der = NULL;
 	char label[80], idhex[2 * OCSP_SIGNER_KEY_ID_BYTES + 1];
-	char serial[STORE_SERIAL_HEX_MAX], why[256];
+	char serial[STORE_SERIAL_HEX_MAX];
 	EVP_PKEY *pub = NULL;
 	size_t tbs_len = 0, der_len = 0;
-	int64_t not_after, id;
+	int64_t not_after = 0;
 	enum eseal_rc rc;
 	int retired = 0;
 
 	if (out != NULL)
 		*out = NULL;
-	if (validity_days == 0)
-		validity_days = OCSP_SIGNER_DAYS_DEFAULT;
-	if (validity_days < 1 || validity_days > OCSP_SIGNER_DAYS_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp_signer: RFC 6960 "
-		    "4.2.2.2.1: an ocsp-nocheck certificate lives short: "
-		    "validity must be 1 to %d days, not %d",
-		    OCSP_SIGNER_DAYS_MAX, validity_days);
-	if ((int)type < 0 || type >= KEY_TYPE_MAX)
-		return eseal_err(ESEAL_EINVAL, "ocsp_signer: unknown key type");
-	not_after = now + (int64_t)validity_days * 86400;
-	if (not_after > is->rec.not_after)
-		not_after = is->rec.not_after;	/* never outlive the CA */
-	if (now < is->rec.not_before || not_after <= now)
-		return eseal_err(ESEAL_EPOLICY, "ocsp_signer: RFC 5280 6.1.3: "
-		    "the CA certificate of \"%s\" is not valid now",
-		    is->rec.name);
+	if ((rc = signer_validity(is, type, validity_days, now, &not_after))
+	    != ESEAL_OK)
+		return rc;
 	if (ca->token == NULL)
 		return eseal_err(ESEAL_EHSM, "ocsp_signer: no token is open");
 	/* The module may generate keys now; the policy allows the type. */
@@ -326,16 +355,7 @@ ocsp_signer_create(struct ca *ca, const struct issuer *is, enum key_type type,
 		goto out;	/* stays pending: issue_recover() finishes it */
 	if (rc != ESEAL_OK) {
 		/* Final (a signature that does not verify): fail the row. */
-		snprintf(why, sizeof(why), "%s", eseal_errmsg());
-		if (store_begin(ca->store) == ESEAL_OK) {
-			if (store_cert_mark_failed(ca->store, serial, why, now)
-			    == ESEAL_OK && audit_append(ca->store, now, actor,
-			    "cert.fail", serial, "%s", why) == ESEAL_OK)
-				(void)store_commit(ca->store);
-			else
-				store_rollback(ca->store);
-		}
-		rc = eseal_err(rc, "%s", why);
+		rc = issue_fail(ca, serial, rc, actor, now);
 		goto out;
 	}
 
@@ -351,30 +371,14 @@ ocsp_signer_create(struct ca *ca, const struct issuer *is, enum key_type type,
 	rec.not_after = not_after;
 	rec.created = now;
 	snprintf(rec.status, sizeof(rec.status), "active");
-	if ((rc = store_begin(ca->store)) != ESEAL_OK)
-		goto out;
-	if ((rc = store_cert_mark_issued(ca->store, serial, der, der_len, now))
-	    != ESEAL_OK ||
-	    (rc = store_ocsp_signer_insert(ca->store, &rec, now, &id))
-	    != ESEAL_OK ||
-	    (rc = store_ocsp_signer_retire(ca->store, is->rec.id, id, now,
-	    &retired)) != ESEAL_OK ||
-	    (rc = audit_append(ca->store, now, actor, "cert.issue", serial,
-	    "issuer=%s ocsp-signer", is->rec.name)) != ESEAL_OK ||
-	    (rc = audit_append(ca->store, now, actor, "ocsp.signer.create",
-	    is->rec.name, "serial=%s key_id=%s key_type=%s not_after=%lld "
-	    "retired=%d", serial, idhex, rec.key_type, (long long)not_after,
-	    retired)) != ESEAL_OK) {
-		store_rollback(ca->store);
-		goto out;	/* the row stays pending; nobody saw the cert */
-	}
-	if ((rc = store_commit(ca->store)) != ESEAL_OK)
+	if ((rc = record_signer(ca, is, &rec, idhex, actor, now, &retired))
+	    != ESEAL_OK)
 		goto out;
 	log_info("msg=\"OCSP signer created\" issuer=%s serial=%s key_type=%s "
 	    "not_after=%lld retired=%d actor=%s", is->rec.name, serial,
 	    rec.key_type, (long long)not_after, retired, actor);
 	if (out != NULL) {
-		rec.id = id;
+		/* der is OPENSSL_malloc'd; the record's is malloc'd. */
 		if ((rec.cert = malloc(der_len)) == NULL) {
 			rc = eseal_err(ESEAL_ENOMEM, "ocsp_signer: out of "
 			    "memory");

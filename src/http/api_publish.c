@@ -1,6 +1,7 @@
 /*
  * api_publish.c: health and CA certificates for relying parties, served
- * from memory.
+ * from memory.  The CA certificates come from the issuer cache (issuer.h),
+ * which parsed them once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "api_publish.h"
+#include "issuer.h"
 #include "publish.h"
 
 #define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
@@ -25,11 +27,10 @@ pub_free_array(struct pub_cert *p, size_t n)
 	free(p);
 }
 
-char *
-pem_from_der(const unsigned char *der, size_t len)
+/* x as PEM (malloc'd), or NULL. */
+static char *
+pem_of(X509 *x)
 {
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data, *pem = NULL;
 	long n;
@@ -41,42 +42,77 @@ pem_from_der(const unsigned char *der, size_t len)
 		pem[n] = '\0';
 	}
 	BIO_free(b);
+	return pem;
+}
+
+char *
+pem_from_der(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	char *pem = NULL;
+
+	/* One certificate and nothing after it (RFC 5280 4.1). */
+	if (x != NULL && p == der + len)
+		pem = pem_of(x);
 	X509_free(x);
 	return pem;
+}
+
+struct pub_load {
+	struct pub_cert	*p;
+	size_t		 n, cap;
+	enum eseal_rc	 rc;
+};
+
+/* Inside issuer_each: one CA certificate, parsed once by the issuer cache. */
+static int
+pub_add(const struct issuer *is, void *arg)
+{
+	struct pub_load *l = arg;
+	struct pub_cert *c, *np;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap == 0 ? 4 : 2 * l->cap;
+		if ((np = realloc(l->p, cap * sizeof(*np))) == NULL)
+			goto nomem;
+		l->p = np;
+		l->cap = cap;
+	}
+	c = &l->p[l->n++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", is->rec.name);
+	if ((c->der = malloc(is->rec.cert_len)) == NULL ||
+	    (c->pem = pem_of(is->cert)) == NULL)
+		goto nomem;
+	memcpy(c->der, is->rec.cert, is->rec.cert_len);
+	c->der_len = is->rec.cert_len;
+	return 0;
+nomem:
+	l->rc = eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	return 1;
 }
 
 enum eseal_rc
 publish_load(struct app *a)
 {
-	struct store_issuer *is = NULL;
-	struct pub_cert *p, *old;
-	size_t n, oldn;
+	struct pub_load l = { NULL, 0, 0, ESEAL_OK };
+	struct pub_cert *old;
+	size_t oldn;
 	enum eseal_rc rc;
 
-	if ((rc = store_issuer_list(a->ca.store, &is, &n)) != ESEAL_OK)
+	if ((rc = issuer_each(&a->ca, pub_add, &l)) == ESEAL_OK)
+		rc = l.rc;
+	if (rc != ESEAL_OK) {
+		pub_free_array(l.p, l.n);
 		return rc;
-	if ((p = calloc(n ? n : 1, sizeof(*p))) == NULL) {
-		store_issuer_list_free(is, n);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
 	}
-	for (size_t i = 0; i < n; i++) {
-		snprintf(p[i].name, sizeof(p[i].name), "%s", is[i].name);
-		p[i].der = is[i].cert;
-		p[i].der_len = is[i].cert_len;
-		is[i].cert = NULL;
-		if ((p[i].pem = pem_from_der(p[i].der, p[i].der_len)) == NULL) {
-			pub_free_array(p, n);
-			store_issuer_list_free(is, n);
-			return eseal_err(ESEAL_ESTORE, "publish: the CA "
-			    "certificate of %s does not parse", is[i].name);
-		}
-	}
-	store_issuer_list_free(is, n);
 	pthread_rwlock_wrlock(&a->pub_lock);
 	old = a->pub;
 	oldn = a->npub;
-	a->pub = p;
-	a->npub = n;
+	a->pub = l.p;
+	a->npub = l.n;
 	pthread_rwlock_unlock(&a->pub_lock);
 	pub_free_array(old, oldn);
 	return ESEAL_OK;

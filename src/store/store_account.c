@@ -1,7 +1,8 @@
 /*
- * store_account.c: SQLite behind store_account.h, written like store.c:
- * every statement prepared with bound parameters, the store's lock held
- * around it, every error naming the operation.  Secrets never reach this
+ * store_account.c: SQLite behind store_account.h, written like the rest
+ * of the store: every statement prepared with bound parameters, the
+ * store's lock held around it, rows read through store_rows(), every error
+ * naming the operation.  Secrets never reach this
  * file: passwords arrive as argon2id strings and tokens as SHA-256.
  */
 #include <stdio.h>
@@ -74,10 +75,12 @@ store_account_insert(struct store *s, const struct store_account *a,
 	"compromised, failed_count, lock_count, locked_until, last_failed, " \
 	"created, updated"
 
-static void
-account_row(sqlite3_stmt *st, struct store_account *a)
+/* A row of ACCOUNT_COLS into the zeroed a (nothing to allocate). */
+static int
+account_fill(sqlite3_stmt *st, void *elem)
 {
-	memset(a, 0, sizeof(*a));
+	struct store_account *a = elem;
+
 	a->id = sqlite3_column_int64(st, 0);
 	store_col_text(st, 1, a->username, sizeof(a->username));
 	store_col_text(st, 2, a->role, sizeof(a->role));
@@ -90,35 +93,53 @@ account_row(sqlite3_stmt *st, struct store_account *a)
 	a->throttle.last_failed = sqlite3_column_int64(st, 9);
 	a->created = sqlite3_column_int64(st, 10);
 	a->updated = sqlite3_column_int64(st, 11);
+	return 1;
+}
+
+static const struct store_rowtype account_rows = {
+	sizeof(struct store_account), account_fill, NULL
+};
+
+/* The key of a one-row query: a name, or else an id; and where it goes. */
+struct row_key {
+	const char	*name;
+	int64_t		 id;
+	const unsigned char *hash;	/* STORE_TOKEN_HASH_LEN or 32 bytes */
+	void		*out;
+};
+
+static void
+key_bind(sqlite3_stmt *st, void *arg)
+{
+	struct row_key *k = arg;
+
+	if (k->hash != NULL)
+		sqlite3_bind_blob(st, 1, k->hash, 32, SQLITE_STATIC);
+	else if (k->name != NULL)
+		sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, k->id);
+}
+
+static int
+account_one(sqlite3_stmt *st, void *arg)
+{
+	account_fill(st, ((struct row_key *)arg)->out);
+	return STORE_STOP;
 }
 
 static enum eseal_rc
 account_query(struct store *s, const char *sql, const char *name, int64_t id,
     struct store_account *a)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { name, id, NULL, a };
 	enum eseal_rc rc;
-	int r;
+	size_t n;
 
 	memset(a, 0, sizeof(*a));
-	store_lock(s);
-	if ((rc = store_prepare(s, sql, &st)) != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	if (name != NULL)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		account_row(st, a);
-	else if (r == SQLITE_DONE)
+	rc = store_rows(s, sql, "read account", key_bind, account_one, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
-	else
-		rc = store_dberr(s, "read account");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	return rc;
 }
 
@@ -140,39 +161,13 @@ store_account_by_id(struct store *s, int64_t id, struct store_account *a)
 enum eseal_rc
 store_account_list(struct store *s, struct store_account **out, size_t *n)
 {
-	struct store_account *v = NULL, *nv;
-	sqlite3_stmt *st;
+	void *v;
 	enum eseal_rc rc;
-	size_t cnt = 0;
-	int r;
 
-	*out = NULL;
-	*n = 0;
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY "
-	    "username", &st)) != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
-			break;
-		}
-		v = nv;
-		account_row(st, &v[cnt++]);
-	}
-	if (rc == ESEAL_OK && r != SQLITE_DONE)
-		rc = store_dberr(s, "list accounts");
-	sqlite3_finalize(st);
-	store_unlock(s);
-	if (rc != ESEAL_OK) {
-		free(v);
-		return rc;
-	}
+	rc = store_list(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY "
+	    "username", "list accounts", NULL, NULL, &account_rows, &v, n);
 	*out = v;
-	*n = cnt;
-	return ESEAL_OK;
+	return rc;
 }
 
 enum eseal_rc
@@ -257,34 +252,28 @@ store_account_set_throttle(struct store *s, int64_t id,
 	return rc;
 }
 
+static int
+throttle_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_throttle *t = ((struct row_key *)arg)->out;
+
+	t->failed_count = sqlite3_column_int(st, 0);
+	t->lock_count = sqlite3_column_int(st, 1);
+	t->locked_until = sqlite3_column_int64(st, 2);
+	t->last_failed = sqlite3_column_int64(st, 3);
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_login_failure_get(struct store *s, const unsigned char name_hash[32],
     struct store_throttle *t)
 {
-	sqlite3_stmt *st;
-	enum eseal_rc rc;
-	int r;
+	struct row_key k = { NULL, 0, name_hash, t };
 
 	memset(t, 0, sizeof(*t));
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT failed_count, lock_count, locked_until, "
-	    "last_failed FROM login_failures WHERE name_hash = ?", &st))
-	    != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_blob(st, 1, name_hash, 32, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		t->failed_count = sqlite3_column_int(st, 0);
-		t->lock_count = sqlite3_column_int(st, 1);
-		t->locked_until = sqlite3_column_int64(st, 2);
-		t->last_failed = sqlite3_column_int64(st, 3);
-	} else if (r != SQLITE_DONE)
-		rc = store_dberr(s, "read login failures");
-	sqlite3_finalize(st);
-	store_unlock(s);
-	return rc;
+	return store_rows(s, "SELECT failed_count, lock_count, locked_until, "
+	    "last_failed FROM login_failures WHERE name_hash = ?",
+	    "read login failures", key_bind, throttle_row, &k, NULL);
 }
 
 enum eseal_rc
@@ -360,38 +349,35 @@ store_session_insert(struct store *s, const struct store_session *se)
 	return rc;
 }
 
+static int
+session_row(sqlite3_stmt *st, void *arg)
+{
+	struct row_key *k = arg;
+	struct store_session *se = k->out;
+
+	memcpy(se->token_hash, k->hash, STORE_TOKEN_HASH_LEN);
+	se->account_id = sqlite3_column_int64(st, 0);
+	se->created = sqlite3_column_int64(st, 1);
+	se->last_used = sqlite3_column_int64(st, 2);
+	se->expires = sqlite3_column_int64(st, 3);
+	store_col_text(st, 4, se->client_addr, sizeof(se->client_addr));
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_session_get(struct store *s, const unsigned char token_hash[32],
     struct store_session *se)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { NULL, 0, token_hash, se };
 	enum eseal_rc rc;
-	int r;
+	size_t n;
 
 	memset(se, 0, sizeof(*se));
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT account_id, created, last_used, expires, "
-	    "client_addr FROM sessions WHERE token_hash = ?", &st))
-	    != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_blob(st, 1, token_hash, STORE_TOKEN_HASH_LEN,
-	    SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		memcpy(se->token_hash, token_hash, STORE_TOKEN_HASH_LEN);
-		se->account_id = sqlite3_column_int64(st, 0);
-		se->created = sqlite3_column_int64(st, 1);
-		se->last_used = sqlite3_column_int64(st, 2);
-		se->expires = sqlite3_column_int64(st, 3);
-		store_col_text(st, 4, se->client_addr, sizeof(se->client_addr));
-	} else if (r == SQLITE_DONE)
+	rc = store_rows(s, "SELECT account_id, created, last_used, expires, "
+	    "client_addr FROM sessions WHERE token_hash = ?", "read session",
+	    key_bind, session_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such session");
-	else
-		rc = store_dberr(s, "read session");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	return rc;
 }
 
@@ -473,20 +459,21 @@ store_session_prune(struct store *s, int64_t now, int64_t idle_before)
 	return rc;
 }
 
+static int
+count_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)((struct row_key *)arg)->out = sqlite3_column_int64(st, 0);
+	return STORE_STOP;
+}
+
 int64_t
 store_session_count(struct store *s, int64_t account_id)
 {
-	sqlite3_stmt *st;
 	int64_t n = -1;
+	struct row_key k = { NULL, account_id, NULL, &n };
 
-	store_lock(s);
-	if (store_prepare(s, "SELECT COUNT(*) FROM sessions WHERE account_id = ?",
-	    &st) == ESEAL_OK) {
-		sqlite3_bind_int64(st, 1, account_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	store_unlock(s);
+	if (store_rows(s, "SELECT COUNT(*) FROM sessions WHERE account_id = ?",
+	    "count sessions", key_bind, count_row, &k, NULL) != ESEAL_OK)
+		return -1;
 	return n;
 }

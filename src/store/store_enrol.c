@@ -1,7 +1,8 @@
 /*
- * store_enrol.c: SQLite behind store_enrol.h, written like store.c: every
- * statement prepared with bound parameters, the store's lock held around
- * it, every error naming the operation.
+ * store_enrol.c: SQLite behind store_enrol.h, written like the rest of the
+ * store: every statement prepared with bound parameters, the store's lock
+ * held around it, rows read through store_rows(), every error naming the
+ * operation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,10 @@
 #include "store_enrol.h"
 #include "store_int.h"
 
-/* Prepares sql with the lock taken; on failure the lock is released. */
+/*
+ * For the writes: prepares sql with the lock taken; on failure the lock is
+ * released.
+ */
 static enum eseal_rc
 prepare_locked(struct store *s, const char *sql, sqlite3_stmt **st)
 {
@@ -51,20 +55,54 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* 1 if a row of table with that integer id exists, 0 if not, -1 on error. */
+/* The key of a one-row query and where its row goes. */
+struct row_key {
+	int64_t			 id;
+	const char		*text;
+	const unsigned char	*hash;	/* STORE_HASH_LEN bytes */
+	void			*out;
+};
+
+/* Binds id, text and hash, those given, as parameters 1, 2, ... */
+static void
+key_bind(sqlite3_stmt *st, void *arg)
+{
+	struct row_key *k = arg;
+	int i = 1;
+
+	if (k->hash != NULL)
+		sqlite3_bind_blob(st, i++, k->hash, STORE_HASH_LEN,
+		    SQLITE_STATIC);
+	if (k->id != 0)
+		sqlite3_bind_int64(st, i++, k->id);
+	if (k->text != NULL)
+		sqlite3_bind_text(st, i++, k->text, -1, SQLITE_STATIC);
+}
+
+/*
+ * Runs the one-row query sql for k; ESEAL_ENOTFOUND (with the message the
+ * caller then sets) when there is no row.
+ */
+static enum eseal_rc
+one_row(struct store *s, const char *sql, const char *what, store_row_fn row,
+    struct row_key *k)
+{
+	enum eseal_rc rc;
+	size_t n;
+
+	if ((rc = store_rows(s, sql, what, key_bind, row, k, &n)) != ESEAL_OK)
+		return rc;
+	return n == 0 ? ESEAL_ENOTFOUND : ESEAL_OK;
+}
+
+/* 1 if a row with that integer id exists, 0 if not, -1 on error. */
 static int
 row_exists(struct store *s, const char *sql, int64_t id)
 {
-	sqlite3_stmt *st;
-	int r, found = -1;
+	struct row_key k = { id, NULL, NULL, NULL };
+	enum eseal_rc rc = one_row(s, sql, "find row", NULL, &k);
 
-	if (prepare_locked(s, sql, &st) != ESEAL_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	r = sqlite3_step(st);
-	found = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
-	done(s, st);
-	return found;
+	return rc == ESEAL_OK ? 1 : rc == ESEAL_ENOTFOUND ? 0 : -1;
 }
 
 /* --- organisations ---------------------------------------------------- */
@@ -100,61 +138,59 @@ store_org_insert(struct store *s, const struct store_org *o, int64_t *id)
 	return rc;
 }
 
+static int
+org_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_org *o = ((struct row_key *)arg)->out;
+
+	o->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, o->name, sizeof(o->name));
+	store_col_text(st, 2, o->english_name, sizeof(o->english_name));
+	store_col_text(st, 3, o->country, sizeof(o->country));
+	store_col_text(st, 4, o->corporate_number, sizeof(o->corporate_number));
+	store_col_text(st, 5, o->identifier, sizeof(o->identifier));
+	store_col_text(st, 6, o->evidence, sizeof(o->evidence));
+	o->created = sqlite3_column_int64(st, 7);
+	store_col_text(st, 8, o->created_by, sizeof(o->created_by));
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_org_get(struct store *s, int64_t id, struct store_org *o)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { id, NULL, NULL, o };
 	enum eseal_rc rc;
-	int e;
 
 	memset(o, 0, sizeof(*o));
-	if ((rc = prepare_locked(s, "SELECT id, name, english_name, country, "
+	rc = one_row(s, "SELECT id, name, english_name, country, "
 	    "corporate_number, identifier, evidence, created, created_by "
-	    "FROM organizations WHERE id = ?", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		o->id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, o->name, sizeof(o->name));
-		store_col_text(st, 2, o->english_name, sizeof(o->english_name));
-		store_col_text(st, 3, o->country, sizeof(o->country));
-		store_col_text(st, 4, o->corporate_number,
-		    sizeof(o->corporate_number));
-		store_col_text(st, 5, o->identifier, sizeof(o->identifier));
-		store_col_text(st, 6, o->evidence, sizeof(o->evidence));
-		o->created = sqlite3_column_int64(st, 7);
-		store_col_text(st, 8, o->created_by, sizeof(o->created_by));
-	} else if (e == SQLITE_DONE)
+	    "FROM organizations WHERE id = ?", "read organisation", org_row,
+	    &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no organisation %lld",
 		    (long long)id);
-	else
-		rc = store_dberr(s, "read organisation");
-	done(s, st);
 	return rc;
+}
+
+static int
+id_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)((struct row_key *)arg)->out = sqlite3_column_int64(st, 0);
+	return STORE_STOP;
 }
 
 enum eseal_rc
 store_enrol_req_by_serial(struct store *s, const char *serial, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { 0, serial, NULL, id };
 	enum eseal_rc rc;
-	int e;
 
 	*id = 0;
-	if ((rc = prepare_locked(s, "SELECT id FROM enrolment_requests WHERE "
-	    "serial = ?", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (e == SQLITE_DONE)
+	rc = one_row(s, "SELECT id FROM enrolment_requests WHERE serial = ?",
+	    "read enrolment", id_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no enrolment issued "
 		    "serial %s", serial);
-	else
-		rc = store_dberr(s, "read enrolment");
-	done(s, st);
 	return rc;
 }
 
@@ -194,37 +230,37 @@ store_ack_insert(struct store *s, const struct store_ack *a)
 	return rc;
 }
 
+static int
+ack_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_ack *a = ((struct row_key *)arg)->out;
+
+	a->org_id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, a->version, sizeof(a->version));
+	store_col_text(st, 2, a->sha256, sizeof(a->sha256));
+	store_col_text(st, 3, a->signer_name, sizeof(a->signer_name));
+	store_col_text(st, 4, a->signer_title, sizeof(a->signer_title));
+	store_col_text(st, 5, a->client_addr, sizeof(a->client_addr));
+	a->acknowledged_at = sqlite3_column_int64(st, 6);
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_ack_get(struct store *s, int64_t org_id, const char *version,
     struct store_ack *a)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { org_id, version, NULL, a };
 	enum eseal_rc rc;
-	int e;
 
 	memset(a, 0, sizeof(*a));
-	if ((rc = prepare_locked(s, "SELECT org_id, version, sha256, signer_name, "
+	rc = one_row(s, "SELECT org_id, version, sha256, signer_name, "
 	    "signer_title, client_addr, acknowledged_at FROM disclosure_acks "
-	    "WHERE org_id = ? AND version = ?", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, org_id);
-	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		a->org_id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, a->version, sizeof(a->version));
-		store_col_text(st, 2, a->sha256, sizeof(a->sha256));
-		store_col_text(st, 3, a->signer_name, sizeof(a->signer_name));
-		store_col_text(st, 4, a->signer_title, sizeof(a->signer_title));
-		store_col_text(st, 5, a->client_addr, sizeof(a->client_addr));
-		a->acknowledged_at = sqlite3_column_int64(st, 6);
-	} else if (e == SQLITE_DONE)
+	    "WHERE org_id = ? AND version = ?", "read acknowledgement",
+	    ack_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: organisation %lld has "
 		    "not acknowledged disclosure version %s", (long long)org_id,
 		    version);
-	else
-		rc = store_dberr(s, "read acknowledgement");
-	done(s, st);
 	return rc;
 }
 
@@ -261,34 +297,35 @@ store_code_insert(struct store *s, const struct store_code *c)
 	return rc;
 }
 
+static int
+code_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_code *c = ((struct row_key *)arg)->out;
+
+	col_hash(st, 0, c->hash);
+	c->org_id = sqlite3_column_int64(st, 1);
+	c->created = sqlite3_column_int64(st, 2);
+	c->expires = sqlite3_column_int64(st, 3);
+	c->attempts_left = sqlite3_column_int(st, 4);
+	c->used_at = sqlite3_column_int64(st, 5);
+	store_col_text(st, 6, c->created_by, sizeof(c->created_by));
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_code_get(struct store *s, const unsigned char hash[STORE_HASH_LEN],
     struct store_code *c)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { 0, NULL, hash, c };
 	enum eseal_rc rc;
-	int e;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = prepare_locked(s, "SELECT code_hash, org_id, created, expires, "
+	rc = one_row(s, "SELECT code_hash, org_id, created, expires, "
 	    "attempts_left, COALESCE(used_at, 0), created_by FROM "
-	    "enrolment_codes WHERE code_hash = ?", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		col_hash(st, 0, c->hash);
-		c->org_id = sqlite3_column_int64(st, 1);
-		c->created = sqlite3_column_int64(st, 2);
-		c->expires = sqlite3_column_int64(st, 3);
-		c->attempts_left = sqlite3_column_int(st, 4);
-		c->used_at = sqlite3_column_int64(st, 5);
-		store_col_text(st, 6, c->created_by, sizeof(c->created_by));
-	} else if (e == SQLITE_DONE)
+	    "enrolment_codes WHERE code_hash = ?", "read enrolment code",
+	    code_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such enrolment code");
-	else
-		rc = store_dberr(s, "read enrolment code");
-	done(s, st);
 	return rc;
 }
 
@@ -314,30 +351,26 @@ store_code_consume(struct store *s, const unsigned char hash[STORE_HASH_LEN],
 	return rc;
 }
 
+static int
+left_row(sqlite3_stmt *st, void *arg)
+{
+	*(int *)((struct row_key *)arg)->out = sqlite3_column_int(st, 0);
+	return 0;		/* step on: the UPDATE finishes at SQLITE_DONE */
+}
+
 enum eseal_rc
 store_code_fail(struct store *s, const unsigned char hash[STORE_HASH_LEN],
     int *left)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { 0, NULL, hash, left };
 	enum eseal_rc rc;
-	int e;
 
 	*left = 0;
-	if ((rc = prepare_locked(s, "UPDATE enrolment_codes SET attempts_left = "
+	rc = one_row(s, "UPDATE enrolment_codes SET attempts_left = "
 	    "MAX(attempts_left - 1, 0) WHERE code_hash = ? RETURNING "
-	    "attempts_left", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		*left = sqlite3_column_int(st, 0);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = store_dberr(s, "count enrolment code attempt");
-	} else if (e == SQLITE_DONE)
+	    "attempts_left", "count enrolment code attempt", left_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such enrolment code");
-	else
-		rc = store_dberr(s, "count enrolment code attempt");
-	done(s, st);
 	return rc;
 }
 
@@ -383,14 +416,12 @@ store_enrol_req_insert(struct store *s, const struct store_enrol_req *r,
 	"decided_by, COALESCE(decided_at, 0), reason, serial, " \
 	"COALESCE(finished_at, 0)"
 
-/* Fills r from a row of REQ_COLS (and csr as column 16 if with_csr). */
+/* A row of REQ_COLS into the zeroed r (nothing to allocate). */
 static int
-req_row(sqlite3_stmt *st, struct store_enrol_req *r, int with_csr)
+req_fill(sqlite3_stmt *st, void *elem)
 {
-	const void *p;
-	int n;
+	struct store_enrol_req *r = elem;
 
-	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
 	r->org_id = sqlite3_column_int64(st, 1);
 	store_col_text(st, 2, r->status, sizeof(r->status));
@@ -399,7 +430,8 @@ req_row(sqlite3_stmt *st, struct store_enrol_req *r, int with_csr)
 	r->qscd = sqlite3_column_int(st, 5);
 	col_hash(st, 6, r->token_hash);
 	col_hash(st, 7, r->code_hash);
-	store_col_text(st, 8, r->disclosure_version, sizeof(r->disclosure_version));
+	store_col_text(st, 8, r->disclosure_version,
+	    sizeof(r->disclosure_version));
 	store_col_text(st, 9, r->client_addr, sizeof(r->client_addr));
 	r->created = sqlite3_column_int64(st, 10);
 	store_col_text(st, 11, r->decided_by, sizeof(r->decided_by));
@@ -407,76 +439,61 @@ req_row(sqlite3_stmt *st, struct store_enrol_req *r, int with_csr)
 	store_col_text(st, 13, r->reason, sizeof(r->reason));
 	store_col_text(st, 14, r->serial, sizeof(r->serial));
 	r->finished_at = sqlite3_column_int64(st, 15);
-	if (!with_csr)
-		return 1;
-	p = sqlite3_column_blob(st, 16);
-	n = sqlite3_column_bytes(st, 16);
-	if (p == NULL || n <= 0 || (r->csr = malloc((size_t)n)) == NULL)
-		return 0;
-	memcpy(r->csr, p, (size_t)n);
-	r->csr_len = (size_t)n;
 	return 1;
+}
+
+static const struct store_rowtype req_rows = {
+	sizeof(struct store_enrol_req), req_fill, NULL
+};
+
+/* REQ_COLS and the csr as column 16. */
+static int
+req_csr_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_enrol_req *r = ((struct row_key *)arg)->out;
+
+	req_fill(st, r);
+	if ((r->csr = store_col_blobdup(st, 16, &r->csr_len)) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "store: out of memory");
+	return STORE_STOP;
 }
 
 enum eseal_rc
 store_enrol_req_get(struct store *s, int64_t id, struct store_enrol_req *r)
 {
-	sqlite3_stmt *st;
+	struct row_key k = { id, NULL, NULL, r };
 	enum eseal_rc rc;
-	int e;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = prepare_locked(s, "SELECT " REQ_COLS ", csr FROM enrolment_requests "
-	    "WHERE id = ?", &st)) != ESEAL_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		if (!req_row(st, r, 1))
-			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
-	} else if (e == SQLITE_DONE)
+	rc = one_row(s, "SELECT " REQ_COLS ", csr FROM enrolment_requests "
+	    "WHERE id = ?", "read enrolment request", req_csr_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no enrolment request "
 		    "%lld", (long long)id);
-	else
-		rc = store_dberr(s, "read enrolment request");
-	done(s, st);
+	if (rc != ESEAL_OK)
+		store_enrol_req_clear(r);
 	return rc;
+}
+
+static void
+status_bind(sqlite3_stmt *st, void *arg)
+{
+	bind_text_or_null(st, 1, arg);
 }
 
 enum eseal_rc
 store_enrol_req_list(struct store *s, const char *status,
     struct store_enrol_req **out, size_t *n)
 {
-	struct store_enrol_req *v = NULL, *nv;
-	sqlite3_stmt *st;
+	void *v;
 	enum eseal_rc rc;
-	size_t cnt = 0;
-	int e;
 
-	*out = NULL;
-	*n = 0;
-	if ((rc = prepare_locked(s, "SELECT " REQ_COLS " FROM enrolment_requests "
-	    "WHERE ?1 IS NULL OR status = ?1 ORDER BY id", &st)) != ESEAL_OK)
-		return rc;
-	bind_text_or_null(st, 1, status);
-	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
-			break;
-		}
-		v = nv;
-		req_row(st, &v[cnt++], 0);
-	}
-	if (rc == ESEAL_OK && e != SQLITE_DONE)
-		rc = store_dberr(s, "list enrolment requests");
-	done(s, st);
-	if (rc != ESEAL_OK) {
-		store_enrol_req_list_free(v, cnt);
-		return rc;
-	}
+	rc = store_list(s, "SELECT " REQ_COLS " FROM enrolment_requests "
+	    "WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
+	    "list enrolment requests", status_bind, (void *)status, &req_rows,
+	    &v, n);
 	*out = v;
-	*n = cnt;
-	return ESEAL_OK;
+	return rc;
 }
 
 /*

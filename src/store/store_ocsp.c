@@ -1,7 +1,8 @@
 /*
- * store_ocsp.c: SQLite behind store_ocsp.h, written like store.c: every
- * statement prepared with bound parameters, the store's lock held around
- * it, every error naming the operation.
+ * store_ocsp.c: SQLite behind store_ocsp.h, written like the rest of the
+ * store: every statement prepared with bound parameters, the store's lock
+ * held around it, rows read through store_rows(), every error naming the
+ * operation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,71 +83,63 @@ store_ocsp_signer_retire(struct store *s, int64_t issuer_id, int64_t keep_id,
 	return rc;
 }
 
-static int
-signer_row(sqlite3_stmt *st, struct store_ocsp_signer *r)
-{
-	const void *p;
-	size_t n;
-	int len;
+struct signer_key {
+	int64_t			 issuer_id, now;
+	struct store_ocsp_signer *out;
+};
 
-	memset(r, 0, sizeof(*r));
+static void
+signer_bind(sqlite3_stmt *st, void *arg)
+{
+	struct signer_key *k = arg;
+
+	sqlite3_bind_int64(st, 1, k->issuer_id);
+	sqlite3_bind_int64(st, 2, k->now);
+}
+
+static int
+signer_row(sqlite3_stmt *st, void *arg)
+{
+	struct signer_key *k = arg;
+	struct store_ocsp_signer *r = k->out;
+	int n = sqlite3_column_bytes(st, 2);
+
 	r->id = sqlite3_column_int64(st, 0);
 	r->issuer_id = sqlite3_column_int64(st, 1);
-	p = sqlite3_column_blob(st, 2);
-	n = (size_t)sqlite3_column_bytes(st, 2);
-	if (p == NULL || n == 0 || n > sizeof(r->key_id))
-		return 0;
-	memcpy(r->key_id, p, n);
-	r->key_id_len = n;
 	store_col_text(st, 3, r->key_type, sizeof(r->key_type));
 	store_col_text(st, 4, r->serial, sizeof(r->serial));
-	p = sqlite3_column_blob(st, 5);
-	len = sqlite3_column_bytes(st, 5);
-	if (p == NULL || len <= 0 || (r->cert = malloc((size_t)len)) == NULL)
-		return 0;
-	memcpy(r->cert, p, (size_t)len);
-	r->cert_len = (size_t)len;
 	r->not_before = sqlite3_column_int64(st, 6);
 	r->not_after = sqlite3_column_int64(st, 7);
 	r->created = sqlite3_column_int64(st, 8);
 	store_col_text(st, 9, r->status, sizeof(r->status));
-	return 1;
+	if (n <= 0 || (size_t)n > sizeof(r->key_id) ||
+	    sqlite3_column_bytes(st, 5) <= 0)
+		return eseal_err(ESEAL_ESTORE, "store: OCSP signer of issuer "
+		    "%lld: bad key id or no certificate",
+		    (long long)k->issuer_id);
+	store_col_blobcpy(st, 2, r->key_id, sizeof(r->key_id), &r->key_id_len);
+	if ((r->cert = store_col_blobdup(st, 5, &r->cert_len)) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "store: out of memory");
+	return STORE_STOP;
 }
 
 enum eseal_rc
 store_ocsp_signer_current(struct store *s, int64_t issuer_id, int64_t now,
     struct store_ocsp_signer *r)
 {
-	sqlite3_stmt *st;
+	struct signer_key k = { issuer_id, now, r };
 	enum eseal_rc rc;
-	int e;
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT id, issuer_id, key_id, key_type, "
+	rc = store_rows(s, "SELECT id, issuer_id, key_id, key_type, "
 	    "serial, cert, not_before, not_after, created, status FROM "
-	    "ocsp_signers WHERE issuer_id = ? AND status = 'active' AND "
-	    "not_before <= ? AND not_after > ? ORDER BY id DESC LIMIT 1", &st))
-	    != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, issuer_id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, now);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		if (!signer_row(st, r))
-			rc = eseal_err(ESEAL_ESTORE, "store: OCSP signer of "
-			    "issuer %lld: bad key id or no certificate",
-			    (long long)issuer_id);
-	} else if (e == SQLITE_DONE)
+	    "ocsp_signers WHERE issuer_id = ?1 AND status = 'active' AND "
+	    "not_before <= ?2 AND not_after > ?2 ORDER BY id DESC LIMIT 1",
+	    "read OCSP signer", signer_bind, signer_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: issuer %lld has no "
 		    "active OCSP signer valid now", (long long)issuer_id);
-	else
-		rc = store_dberr(s, "read OCSP signer");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	if (rc != ESEAL_OK)
 		store_ocsp_signer_clear(r);
 	return rc;

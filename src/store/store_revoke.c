@@ -1,7 +1,8 @@
 /*
- * store_revoke.c: SQLite behind store_revoke.h, written like store.c: every
- * statement prepared with bound parameters, the store's lock held around
- * it, every error naming the operation.
+ * store_revoke.c: SQLite behind store_revoke.h, written like the rest of
+ * the store: every statement prepared with bound parameters, the store's
+ * lock held around it, rows read through store_rows(), every error naming
+ * the operation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,46 +60,69 @@ store_revocation_insert(struct store *s, const struct store_revocation *r)
 #define REV_COLS "r.serial, r.reason, r.revoked_at, " \
 	"COALESCE(r.invalidity_date, 0), r.requested_by, c.not_after"
 
-static void
-rev_row(sqlite3_stmt *st, struct store_revocation *r)
+/* A row of REV_COLS into the zeroed r (nothing to allocate). */
+static int
+rev_fill(sqlite3_stmt *st, void *elem)
 {
-	memset(r, 0, sizeof(*r));
-	snprintf(r->serial, sizeof(r->serial), "%s", sqlite3_column_text(st, 0));
+	struct store_revocation *r = elem;
+
+	store_col_text(st, 0, r->serial, sizeof(r->serial));
 	r->reason = sqlite3_column_int(st, 1);
 	r->revoked_at = sqlite3_column_int64(st, 2);
 	r->invalidity_date = sqlite3_column_int64(st, 3);
-	snprintf(r->requested_by, sizeof(r->requested_by), "%s",
-	    sqlite3_column_text(st, 4));
+	store_col_text(st, 4, r->requested_by, sizeof(r->requested_by));
 	r->not_after = sqlite3_column_int64(st, 5);
+	return 1;
+}
+
+static const struct store_rowtype rev_rows = {
+	sizeof(struct store_revocation), rev_fill, NULL
+};
+
+/* The parameters of the queries below: a serial, or an issuer and shard. */
+struct rev_key {
+	const char	*serial;
+	int64_t		 issuer_id;
+	int		 shard;
+	void		*out;
+};
+
+static void
+rev_bind(sqlite3_stmt *st, void *arg)
+{
+	struct rev_key *k = arg;
+
+	if (k->serial != NULL) {
+		sqlite3_bind_text(st, 1, k->serial, -1, SQLITE_STATIC);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, k->issuer_id);
+	if (k->shard >= 0)
+		sqlite3_bind_int(st, 2, k->shard);
+}
+
+static int
+rev_one(sqlite3_stmt *st, void *arg)
+{
+	rev_fill(st, ((struct rev_key *)arg)->out);
+	return STORE_STOP;
 }
 
 enum eseal_rc
 store_revocation_get(struct store *s, const char *serial,
     struct store_revocation *r)
 {
-	sqlite3_stmt *st;
+	struct rev_key k = { serial, 0, -1, r };
 	enum eseal_rc rc;
-	int e;
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
-	    "certificates c ON c.serial = r.serial WHERE r.serial = ?", &st))
-	    != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW)
-		rev_row(st, r);
-	else if (e == SQLITE_DONE)
+	rc = store_rows(s, "SELECT " REV_COLS " FROM revocations r JOIN "
+	    "certificates c ON c.serial = r.serial WHERE r.serial = ?",
+	    "read revocation", rev_bind, rev_one, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: certificate %s is not "
 		    "revoked", serial);
-	else
-		rc = store_dberr(s, "read revocation");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	return rc;
 }
 
@@ -133,65 +157,39 @@ enum eseal_rc
 store_revocation_list(struct store *s, int64_t issuer_id,
     struct store_revocation **out, size_t *n)
 {
-	struct store_revocation *v = NULL, *nv;
-	sqlite3_stmt *st;
+	struct rev_key k = { NULL, issuer_id, -1, NULL };
+	void *v;
 	enum eseal_rc rc;
-	size_t cnt = 0;
-	int e;
 
-	*out = NULL;
-	*n = 0;
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT " REV_COLS " FROM revocations r JOIN "
+	rc = store_list(s, "SELECT " REV_COLS " FROM revocations r JOIN "
 	    "certificates c ON c.serial = r.serial WHERE c.issuer_id = ? "
-	    "ORDER BY r.serial", &st)) != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, issuer_id);
-	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
-			break;
-		}
-		v = nv;
-		rev_row(st, &v[cnt++]);
-	}
-	if (rc == ESEAL_OK && e != SQLITE_DONE)
-		rc = store_dberr(s, "list revocations");
-	sqlite3_finalize(st);
-	store_unlock(s);
-	if (rc != ESEAL_OK) {
-		free(v);
-		return rc;
-	}
+	    "ORDER BY r.serial", "list revocations", rev_bind, &k, &rev_rows,
+	    &v, n);
 	*out = v;
-	*n = cnt;
-	return ESEAL_OK;
+	return rc;
+}
+
+static int
+number_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)((struct rev_key *)arg)->out = sqlite3_column_int64(st, 0);
+	return STORE_STOP;
 }
 
 enum eseal_rc
 store_crl_next_number(struct store *s, int64_t issuer_id, int shard,
     int64_t *number)
 {
-	sqlite3_stmt *st;
+	struct rev_key k = { NULL, issuer_id, shard, number };
 	enum eseal_rc rc;
+	size_t n;
 
 	*number = 0;
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM crls "
-	    "WHERE issuer_id = ? AND shard = ?", &st)) != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, issuer_id);
-	sqlite3_bind_int(st, 2, shard);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*number = sqlite3_column_int64(st, 0);
-	else
+	rc = store_rows(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM crls "
+	    "WHERE issuer_id = ? AND shard = ?", "read CRL number", rev_bind,
+	    number_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = store_dberr(s, "read CRL number");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	return rc;
 }
 
@@ -229,51 +227,41 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 	return rc;
 }
 
+static int
+crl_row(sqlite3_stmt *st, void *arg)
+{
+	struct rev_key *k = arg;
+	struct store_crl *c = k->out;
+
+	c->issuer_id = k->issuer_id;
+	c->shard = k->shard;
+	c->number = sqlite3_column_int64(st, 0);
+	c->this_update = sqlite3_column_int64(st, 1);
+	c->next_update = sqlite3_column_int64(st, 2);
+	if (sqlite3_column_bytes(st, 3) <= 0)
+		return eseal_err(ESEAL_ESTORE, "store: CRL %lld of issuer "
+		    "%lld shard %d is empty", (long long)c->number,
+		    (long long)k->issuer_id, k->shard);
+	if ((c->der = store_col_blobdup(st, 3, &c->der_len)) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "store: out of memory");
+	return STORE_STOP;
+}
+
 enum eseal_rc
 store_crl_latest(struct store *s, int64_t issuer_id, int shard,
     struct store_crl *out)
 {
-	sqlite3_stmt *st;
+	struct rev_key k = { NULL, issuer_id, shard, out };
 	enum eseal_rc rc;
-	const void *p;
-	int e, len;
+	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	store_lock(s);
-	if ((rc = store_prepare(s, "SELECT number, this_update, next_update, der "
+	rc = store_rows(s, "SELECT number, this_update, next_update, der "
 	    "FROM crls WHERE issuer_id = ? AND shard = ? ORDER BY number DESC "
-	    "LIMIT 1", &st)) != ESEAL_OK) {
-		store_unlock(s);
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, issuer_id);
-	sqlite3_bind_int(st, 2, shard);
-	e = sqlite3_step(st);
-	if (e == SQLITE_ROW) {
-		out->issuer_id = issuer_id;
-		out->shard = shard;
-		out->number = sqlite3_column_int64(st, 0);
-		out->this_update = sqlite3_column_int64(st, 1);
-		out->next_update = sqlite3_column_int64(st, 2);
-		p = sqlite3_column_blob(st, 3);
-		len = sqlite3_column_bytes(st, 3);
-		if (p == NULL || len <= 0)
-			rc = eseal_err(ESEAL_ESTORE, "store: CRL %lld of issuer "
-			    "%lld shard %d is empty", (long long)out->number,
-			    (long long)issuer_id, shard);
-		else if ((out->der = malloc((size_t)len)) == NULL)
-			rc = eseal_err(ESEAL_ENOMEM, "store: out of memory");
-		else {
-			memcpy(out->der, p, (size_t)len);
-			out->der_len = (size_t)len;
-		}
-	} else if (e == SQLITE_DONE)
+	    "LIMIT 1", "read CRL", rev_bind, crl_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no CRL yet for issuer "
 		    "%lld shard %d", (long long)issuer_id, shard);
-	else
-		rc = store_dberr(s, "read CRL");
-	sqlite3_finalize(st);
-	store_unlock(s);
 	if (rc != ESEAL_OK)
 		store_crl_clear(out);
 	return rc;

@@ -4,7 +4,9 @@
  * number increases per shard, the entries carry their dates and reasons,
  * expired certificates stay listed, a sharded issuer's CRLs carry the
  * issuingDistributionPoint its certificates point at, and OpenSSL's own
- * path validation finds revoked certificates through them.
+ * path validation finds revoked certificates through them.  Each refusal
+ * names its rule; a stored CA certificate with trailing bytes signs no
+ * CRL.
  */
 #include <check.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sqlite3.h>
 
 #include "audit.h"
 #include "ca.h"
@@ -664,6 +667,91 @@ START_TEST(test_url)
 }
 END_TEST
 
+/* Each refusal of crl_generate and crl_url names the rule it applies. */
+START_TEST(test_refusals_name_rules)
+{
+	static const char *const none = "";
+	struct tu_ca f;
+	struct crl_params p;
+	unsigned char *der = NULL;
+	char buf[CRL_URL_MAX], tiny[24];
+	size_t len = 0;
+	int64_t number, now = time(NULL);
+
+	setup(&f, "ec-p256", 2);
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 2, now, &crlp, &der, &len,
+	    &number), ESEAL_EINVAL);
+	ck_assert_str_eq(eseal_errmsg(), "crl: [ca] crl_shards (fixed when the "
+	    "issuer was created): issuer test-ca has shards 0 to 1, not 2");
+	p = crlp;
+	p.validity_secs = CRL_VALIDITY_MAX + 1;
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
+	    &number), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "CA/B Forum BR 4.9.7 "
+	    "([publish] crl_validity_hours)"));
+	p = crlp;
+	p.actor = none;
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &p, &der, &len,
+	    &number), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "audit record"));
+	ck_assert_int_eq(crl_url("", NULL, "a", 0, buf, sizeof(buf)),
+	    ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "RFC 5280 5.2.5"));
+	ck_assert_int_eq(crl_url("http://{issuer}/", NULL, "A/../b", 0, buf,
+	    sizeof(buf)), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "RFC 3986 2.3"));
+	ck_assert_int_eq(crl_url("http://x.example/{shard}", NULL, "a", -1,
+	    buf, sizeof(buf)), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "[ca] crl_shards"));
+	ck_assert_int_eq(crl_url("http://example.org/crl/{issuer}/{shard}.crl",
+	    NULL, "a", 0, tiny, sizeof(tiny)), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "CRL_URL_MAX"));
+	ck_assert_ptr_null(der);
+	teardown(&f);
+}
+END_TEST
+
+/* The issuer's stored CA certificate gained a byte: no CRL is signed. */
+START_TEST(test_ca_cert_trailing_bytes)
+{
+	struct tu_ca f;
+	struct store_crl latest;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	unsigned long uses;
+	int made = -1;
+
+	setup(&f, "ec-p256", 1);
+	ck_assert_int_eq(sqlite3_open(f.conf->store_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE issuers SET cert = "
+	    "?1 WHERE id = ?2", -1, &st, NULL), SQLITE_OK);
+	{
+		unsigned char *more = malloc(f.issuer->rec.cert_len + 2);
+
+		ck_assert_ptr_nonnull(more);
+		memcpy(more, f.issuer->rec.cert, f.issuer->rec.cert_len);
+		more[f.issuer->rec.cert_len] = 0x05;	/* NULL, after it */
+		more[f.issuer->rec.cert_len + 1] = 0x00;
+		sqlite3_bind_blob(st, 1, more, (int)f.issuer->rec.cert_len + 2,
+		    SQLITE_TRANSIENT);
+		free(more);
+	}
+	sqlite3_bind_int64(st, 2, f.issuer->rec.id);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	uses = p11_key_uses(f.ca.token);
+	ck_assert_int_eq(crl_generate_all(&f.ca, time(NULL), &crlp, &made),
+	    ESEAL_ESTORE);
+	ck_assert_int_eq(made, 0);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "2 trailing bytes"));
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses);
+	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id, 0, &latest),
+	    ESEAL_ENOTFOUND);
+	teardown(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -685,6 +773,8 @@ main(void)
 	tcase_add_test(tc, test_bad_parameters);
 	tcase_add_test(tc, test_no_token);
 	tcase_add_test(tc, test_url);
+	tcase_add_test(tc, test_refusals_name_rules);
+	tcase_add_test(tc, test_ca_cert_trailing_bytes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -2,9 +2,14 @@
  * test_issue.c: the issuance pipeline on a SoftHSM token: issue for EC and
  * RSA keys, the certificate verifies under the CA, the row and the audit
  * record land together, and a pending row left by a "crash" is finished at
- * the next open.
+ * the next open.  The one signing path (sign.h) refuses a signature the
+ * issuer public key does not verify (an HSM fault).  The issuer cache
+ * parses a CA certificate once, reads them again when an issuer is added
+ * (here or by another process), refuses one with trailing bytes, and holds
+ * under threads.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +17,14 @@
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sqlite3.h>
 
 #include "audit.h"
 #include "ca.h"
 #include "csr.h"
 #include "issue.h"
 #include "issuer.h"
+#include "sign.h"
 #include "testutil.h"
 
 static void
@@ -296,6 +303,332 @@ START_TEST(test_csr_with_issuer_key_refused)
 }
 END_TEST
 
+
+struct audit_find {
+	const char	*action, *object;
+	char		 actor[64], detail[512];
+	int		 n;
+};
+
+static int
+find_audit(const struct store_audit *a, void *arg)
+{
+	struct audit_find *f = arg;
+
+	if (strcmp(a->action, f->action) == 0 &&
+	    strcmp(a->object, f->object) == 0) {
+		f->n++;
+		snprintf(f->actor, sizeof(f->actor), "%s", a->actor);
+		snprintf(f->detail, sizeof(f->detail), "%s", a->detail);
+	}
+	return 0;
+}
+
+/*
+ * A recorded TBS that gained a byte is never signed: the row fails naming
+ * the trailing byte, with its cert.fail audit record in the same step.
+ */
+START_TEST(test_pending_tbs_trailing_byte_failed)
+{
+	struct tu_ca f;
+	struct issue_request req;
+	struct store_cert row;
+	struct audit_find af;
+	char serial[STORE_SERIAL_HEX_MAX];
+	unsigned long uses;
+	int64_t nrec;
+	int fin, fl;
+
+	setup(&f, "ec-p256");
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = f.csr;
+	req.validity_days = 30;
+	req.actor = "test";
+	ck_assert_int_eq(issue_prepare(&f.ca, &req, time(NULL), serial),
+	    ESEAL_OK);
+	{
+		sqlite3 *db;
+		char stmt[256];
+
+		snprintf(stmt, sizeof(stmt), "UPDATE certificates SET tbs = "
+		    "CAST(tbs || x'00' AS BLOB) WHERE serial = '%s'", serial);
+		ck_assert_int_eq(sqlite3_open(f.conf->store_path, &db),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(db, stmt, NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
+	uses = p11_key_uses(f.ca.token);
+	ck_assert_int_eq(issue_recover(&f.ca, time(NULL), &fin, &fl), ESEAL_OK);
+	ck_assert_int_eq(fin, 0);
+	ck_assert_int_eq(fl, 1);
+	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses);	/* not signed */
+	ck_assert_int_eq(store_cert_get(f.ca.store, serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_FAILED);
+	ck_assert_ptr_null(row.cert);
+	ck_assert_str_eq(row.fail_reason, "issuer: RFC 5280 4.1: 1 trailing "
+	    "bytes after the TBS");
+	memset(&af, 0, sizeof(af));
+	af.action = "cert.fail";
+	af.object = serial;
+	ck_assert_int_eq(store_audit_each(f.ca.store, find_audit, &af),
+	    ESEAL_OK);
+	ck_assert_int_eq(af.n, 1);
+	ck_assert_str_eq(af.actor, "recovery");
+	ck_assert_str_eq(af.detail, row.fail_reason);
+	ck_assert_int_eq(audit_verify(f.ca.store, &nrec), ESEAL_OK);
+	store_cert_clear(&row);
+	teardown(&f);
+}
+END_TEST
+
+/* Signs "message" on the HSM; corrupts the signature if arg->corrupt. */
+struct fault {
+	unsigned char	sig[1024];
+	size_t		len;
+	int		corrupt;
+};
+
+static int
+fault_sign(EVP_MD_CTX *mctx, void *arg)
+{
+	struct fault *f = arg;
+
+	f->len = sizeof(f->sig);
+	if (EVP_DigestSign(mctx, f->sig, &f->len,
+	    (const unsigned char *)"message", 7) != 1)
+		return 0;
+	if (f->corrupt)
+		f->sig[f->len / 2] ^= 0x01;
+	return 1;
+}
+
+static int
+fault_verify(EVP_PKEY *pub, void *arg)
+{
+	struct fault *f = arg;
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int v;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(EVP_DigestVerifyInit(m, NULL, issuer_md(pub), NULL,
+	    pub), 1);
+	v = EVP_DigestVerify(m, f->sig, f->len,
+	    (const unsigned char *)"message", 7) == 1;
+	EVP_MD_CTX_free(m);
+	return v;
+}
+
+START_TEST(test_sign_catches_hsm_fault)
+{
+	struct tu_ca f;
+	struct fault fa;
+	struct sign_op op = { fault_sign, fault_verify, &fa, "test",
+	    "RFC 5280 6.1.3", "issuer" };
+	struct p11_token *token;
+
+	setup(&f, _i == 0 ? "ec-p256" : "rsa-3072");
+	memset(&fa, 0, sizeof(fa));
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_OK);
+	ck_assert_uint_gt(fa.len, 0);
+	/* The HSM returns a wrong signature: caught, named, refused. */
+	fa.corrupt = 1;
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_EINTERNAL);
+	ck_assert_str_eq(eseal_errmsg(), "test: RFC 5280 6.1.3: the HSM's "
+	    "signature does not verify with the issuer public key");
+	/* No token: the HSM is unavailable, nothing is signed. */
+	token = f.ca.token;
+	f.ca.token = NULL;
+	ck_assert_int_eq(sign_verified(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, &op), ESEAL_EHSM);
+	f.ca.token = token;
+	teardown(&f);
+}
+END_TEST
+
+
+/* Replaces an issuer's stored CA certificate, behind the CA's back. */
+static void
+set_cert(const char *path, int64_t id, const unsigned char *der, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE issuers SET cert = ? "
+	    "WHERE id = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, der, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	ck_assert_int_eq(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static int
+count_issuer(const struct issuer *is, void *arg)
+{
+	(*(int *)arg) += is->cert != NULL && is->pub != NULL;
+	return 0;
+}
+
+START_TEST(test_issuer_cache_parses_once)
+{
+	struct tu_ca f;
+	struct ca other;
+	struct issuer *a, *b, *c, *d;
+
+	setup(&f, "ec-p256");
+	ck_assert_int_eq(issuer_by_id(&f.ca, f.issuer->rec.id, &a), ESEAL_OK);
+	ck_assert_int_eq(issuer_current(&f.ca, &b), ESEAL_OK);
+	/* Parsed once: the same certificate object, each caller its copy. */
+	ck_assert_ptr_eq(a->cert, b->cert);
+	ck_assert_ptr_eq(a->cert, f.issuer->cert);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_ptr_ne(a->rec.cert, b->rec.cert);
+	ck_assert_int_eq(memcmp(a->rec.cert, b->rec.cert, a->rec.cert_len), 0);
+	issuer_free(b);
+	/* A new issuer: all read again; the new one issues now. */
+	c = tu_ca_issuer(&f, "next-ca", "ec-p256", "Next CA", 3650, 1,
+	    time(NULL));
+	ck_assert_int_eq(issuer_current(&f.ca, &b), ESEAL_OK);
+	ck_assert_str_eq(b->rec.name, "next-ca");
+	ck_assert_ptr_eq(b->cert, c->cert);
+	issuer_free(b);
+	ck_assert_int_eq(issuer_by_id(&f.ca, f.issuer->rec.id, &b), ESEAL_OK);
+	ck_assert_ptr_ne(b->cert, a->cert);
+	ck_assert_int_eq(X509_cmp(b->cert, a->cert), 0);
+	issuer_free(b);
+	/* Another process adds one: seen at the next lookup. */
+	ck_assert_int_eq(ca_open(f.conf, 1, &other), ESEAL_OK);
+	{
+		struct issuer_params ip;
+		struct org subj;
+
+		memset(&subj, 0, sizeof(subj));
+		snprintf(subj.country, sizeof(subj.country), "JP");
+		snprintf(subj.name, sizeof(subj.name), "Other Co.");
+		snprintf(subj.common_name, sizeof(subj.common_name), "Other CA");
+		memset(&ip, 0, sizeof(ip));
+		ip.name = "other-ca";
+		ip.key_type = KEY_EC_P256;
+		ip.subject = &subj;
+		ip.validity_days = 365;
+		ip.crl_shards = 1;
+		ck_assert_int_eq(issuer_create(&other, &ip, time(NULL), "test",
+		    NULL), ESEAL_OK);
+	}
+	ca_close(&other);
+	ck_assert_int_eq(issuer_by_name(&f.ca, "other-ca", &d), ESEAL_OK);
+	ck_assert_str_eq(d->rec.name, "other-ca");
+	issuer_free(d);
+	ck_assert_int_eq(issuer_by_name(&f.ca, "nobody", &d), ESEAL_ENOTFOUND);
+	ck_assert_ptr_null(d);
+	/* Copies outlive the cache they came from. */
+	ca_close(&f.ca);
+	ck_assert_int_eq(X509_verify(a->cert, a->pub), 1);
+	ck_assert_int_eq(ca_open(f.conf, 1, &f.ca), ESEAL_OK);
+	issuer_free(a);
+	issuer_free(c);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_issuer_cert_trailing_bytes_refused)
+{
+	struct tu_ca f;
+	struct issuer *is = NULL;
+	unsigned char *more;
+	size_t len;
+	int n = 0;
+
+	setup(&f, "ec-p256");
+	len = f.issuer->rec.cert_len;
+	more = malloc(len + 1);
+	ck_assert_ptr_nonnull(more);
+	memcpy(more, f.issuer->rec.cert, len);
+	more[len] = 0;
+	set_cert(f.conf->store_path, f.issuer->rec.id, more, len + 1);
+	ck_assert_int_eq(issuer_by_id(&f.ca, f.issuer->rec.id, &is),
+	    ESEAL_ESTORE);
+	ck_assert_ptr_null(is);
+	ck_assert_str_eq(eseal_errmsg(), "issuer: RFC 5280 4.1: the stored CA "
+	    "certificate of \"test-ca\" has 1 trailing bytes");
+	ck_assert_int_eq(issuer_current(&f.ca, &is), ESEAL_ESTORE);
+	ck_assert_int_eq(issuer_each(&f.ca, count_issuer, &n), ESEAL_ESTORE);
+	ck_assert_int_eq(n, 0);
+	/* Refused certificates are no issuer key to compare with. */
+	ck_assert_int_eq(issuer_key_in_use(&f.ca, f.issuer->pub), 0);
+	/* Repaired: accepted again at the next lookup. */
+	set_cert(f.conf->store_path, f.issuer->rec.id, f.issuer->rec.cert, len);
+	ck_assert_int_eq(issuer_current(&f.ca, &is), ESEAL_OK);
+	ck_assert_int_eq(X509_cmp(is->cert, f.issuer->cert), 0);
+	issuer_free(is);
+	ck_assert_int_eq(issuer_key_in_use(&f.ca, f.issuer->pub), 1);
+	free(more);
+	teardown(&f);
+}
+END_TEST
+
+struct reader {
+	struct ca	*ca;
+	int64_t		 id;
+	int		 bad;
+};
+
+static void *
+read_issuers(void *arg)
+{
+	struct reader *r = arg;
+	struct issuer *is;
+	int n;
+
+	for (int i = 0; i < 300; i++) {
+		n = 0;
+		if (issuer_by_id(r->ca, r->id, &is) != ESEAL_OK ||
+		    X509_verify(is->cert, is->pub) != 1 ||
+		    issuer_each(r->ca, count_issuer, &n) != ESEAL_OK || n < 1)
+			r->bad++;
+		issuer_free(is);
+	}
+	return NULL;
+}
+
+START_TEST(test_issuer_cache_threads)
+{
+	struct tu_ca f;
+	struct reader r[4];
+	pthread_t t[4];
+	struct issuer *is;
+	char name[32];
+
+	setup(&f, "ec-p256");
+	for (int i = 0; i < 4; i++) {
+		r[i].ca = &f.ca;
+		r[i].id = f.issuer->rec.id;
+		r[i].bad = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_issuers, &r[i]),
+		    0);
+	}
+	/* Issuers added meanwhile: the cache is refreshed under the readers. */
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "ca-%d", i);
+		is = tu_ca_issuer(&f, name, "ec-p256", "Threaded CA", 365, 1,
+		    time(NULL));
+		issuer_free(is);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(r[i].bad, 0);
+	}
+	teardown(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -310,8 +643,13 @@ main(void)
 	tcase_add_test(tc, test_ca_certificate);
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
+	tcase_add_test(tc, test_pending_tbs_trailing_byte_failed);
 	tcase_add_test(tc, test_validity_capped_by_ca);
 	tcase_add_test(tc, test_csr_with_issuer_key_refused);
+	tcase_add_loop_test(tc, test_sign_catches_hsm_fault, 0, 2);
+	tcase_add_test(tc, test_issuer_cache_parses_once);
+	tcase_add_test(tc, test_issuer_cert_trailing_bytes_refused);
+	tcase_add_test(tc, test_issuer_cache_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

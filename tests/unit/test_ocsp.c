@@ -10,7 +10,9 @@
  * response cache answers the same nonce-less question again without the
  * HSM (p11_key_uses unchanged) until half the validity has passed, never
  * a question with a nonce or several CertIDs, and says revoked as soon as
- * the store does; it stays bounded under threads.
+ * the store does; it stays bounded under threads.  A stored CA
+ * certificate with a trailing byte makes the answer tryLater until the
+ * store is repaired.
  */
 #include <check.h>
 #include <ctype.h>
@@ -27,6 +29,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
+#include <sqlite3.h>
 
 #include "ca.h"
 #include "csr.h"
@@ -735,6 +738,58 @@ entries(void)
 	return st.entries;
 }
 
+/*
+ * The CA certificate in the store gained a byte: the responder cannot
+ * tell whose CertIDs these are and says tryLater, not unauthorized; the
+ * store repaired, it answers again.
+ */
+START_TEST(test_ca_cert_trailing_bytes)
+{
+	struct tu_ca f;
+	OCSP_RESPONSE *r;
+	unsigned char *der, *more;
+	char serial[STORE_SERIAL_HEX_MAX];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t len, clen;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 1, &len);
+	clen = f.issuer->rec.cert_len;
+	more = malloc(clen + 1);
+	ck_assert_ptr_nonnull(more);
+	memcpy(more, f.issuer->rec.cert, clen);
+	more[clen] = 0;
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(sqlite3_open(f.conf->store_path, &db),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE issuers SET "
+		    "cert = ?1 WHERE id = ?2", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_blob(st, 1, more, (int)(round == 0 ? clen + 1 :
+		    clen), SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, f.issuer->rec.id);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		if (round == 0) {
+			r = ask(&f, der, len, time(NULL),
+			    OCSP_RESPONSE_STATUS_TRYLATER);
+			ck_assert_ptr_nonnull(strstr(eseal_errmsg(),
+			    "has 1 trailing bytes"));
+		} else
+			r = ask(&f, der, len, time(NULL),
+			    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+		OCSP_RESPONSE_free(r);
+	}
+	free(more);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(test_cache_hit)
 {
 	struct tu_ca f;
@@ -1260,11 +1315,13 @@ static const struct {
 	{ "empty.der", "empty request" },
 	{ "truncated.der", "not a DER OCSPRequest" },
 	{ "trailing-bytes.der", "trailing bytes" },
+	{ "two-requests.der", "83 trailing bytes after the OCSPRequest" },
 	{ "not-der.txt", "not a DER OCSPRequest" },
 	{ "certificate-not-request.der", "RFC 6960 4.1.1" },
-	{ "oversized.der", "more than the limit" },
+	{ "oversized.der", "OCSP_REQUEST_MAX" },
 	{ "no-certids.der", "requestList is empty" },
-	{ "seventeen-certids.der", "17 CertIDs in one request" },
+	{ "seventeen-certids.der", "OCSP_CERTIDS_MAX: 17 CertIDs in one "
+	    "request" },
 	{ "sha384-certid.der", "RFC 6960 4.3" },
 	{ "hash-length-mismatch.der", "must be SHA1 hashes" },
 	{ "serial-21-octets.der", "RFC 5280 4.1.2.2" },
@@ -1401,6 +1458,7 @@ main(void)
 	tcase_add_test(tc, test_certid_limit);
 	tcase_add_test(tc, test_try_later_without_hsm);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_ca_cert_trailing_bytes);
 	tcase_add_test(tc, test_data_good);
 	tcase_add_test(tc, test_data_bad);
 	tcase_add_loop_test(tc, test_data_reasons, 0,

@@ -7,7 +7,8 @@
  * signing, answers are signed by the signer's key, name it by key hash,
  * carry its certificate and verify against the CA certificate alone
  * (OCSP_basic_verify and the openssl ocsp command); without a valid
- * signer the issuer key answers.
+ * signer the issuer key answers; a stored signer certificate with a
+ * trailing byte is refused (tryLater), not used.
  */
 #include <check.h>
 #include <stdio.h>
@@ -654,6 +655,74 @@ START_TEST(test_delegated_fallback)
 }
 END_TEST
 
+/*
+ * The signer's stored certificate gained a byte: refused, naming it, and
+ * the delegated responder says tryLater rather than sign with a signer it
+ * cannot read.  Once repaired, the signer answers again.
+ */
+START_TEST(test_signer_cert_trailing_bytes)
+{
+	struct tu_ca f;
+	struct ocsp_signer *sg, *got = NULL;
+	struct ocsp_options o;
+	OCSP_RESPONSE *r;
+	OCSP_BASICRESP *bs;
+	unsigned char *der, *more, *resp = NULL;
+	char serial[STORE_SERIAL_HEX_MAX], path[1024];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t len, rlen = 0;
+	int64_t now;
+	int status = -1;
+	X509 *leaf;
+
+	setup(&f, "ec-p256");
+	now = time(NULL);
+	leaf = issue(&f, serial);
+	der = request(leaf, f.issuer->cert, 1, &len);
+	sg = make_signer(&f, "ec-p256", 30, now);
+	more = malloc(sg->rec.cert_len + 1);
+	ck_assert_ptr_nonnull(more);
+	memcpy(more, sg->rec.cert, sg->rec.cert_len);
+	more[sg->rec.cert_len] = 0;
+	snprintf(path, sizeof(path), "%s/eseal.db", f.dir);
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE ocsp_signers "
+		    "SET cert = ? WHERE id = ?", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_blob(st, 1, more, (int)sg->rec.cert_len +
+		    (round == 0), SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, sg->rec.id);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		if (round == 1)
+			break;
+		ck_assert_int_eq(ocsp_signer_current(&f.ca, f.issuer->rec.id,
+		    now, &got), ESEAL_ESTORE);
+		ck_assert_ptr_null(got);
+		ck_assert_msg(strstr(eseal_errmsg(), "has 1 trailing bytes") !=
+		    NULL, "%s", eseal_errmsg());
+		memset(&o, 0, sizeof(o));
+		o.delegated = 1;
+		ck_assert_int_eq(ocsp_respond_opts(&f.ca, der, len, now, &o,
+		    &resp, &rlen, &status, NULL), ESEAL_OK);
+		ck_assert_int_eq(status, OCSP_RESPONSE_STATUS_TRYLATER);
+		OPENSSL_free(resp);
+	}
+	r = ask(&f, der, len, now, 1, NULL);
+	bs = OCSP_response_get1_basic(r);
+	ck_assert(responder_is(bs, sg->cert));
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(r);
+	free(more);
+	OPENSSL_free(der);
+	ocsp_signer_free(sg);
+	X509_free(leaf);
+	teardown(&f);
+}
+END_TEST
+
 static void
 write_pem(const char *path, X509 *x)
 {
@@ -738,6 +807,7 @@ main(void)
 	tcase_add_loop_test(tc, test_delegated_response, 0,
 	    sizeof(pairs) / sizeof(pairs[0]));
 	tcase_add_test(tc, test_delegated_fallback);
+	tcase_add_test(tc, test_signer_cert_trailing_bytes);
 	tcase_add_test(tc, test_delegated_openssl_client);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,4 +1,7 @@
-/* test_store.c: migrations, issuer and certificate rows, transactions. */
+/*
+ * test_store.c: migrations, issuer and certificate rows, transactions, and
+ * the one row loop (store_rows, store_list) every read goes through.
+ */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "store/schema.h"
+#include "store/store_int.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -222,6 +226,172 @@ START_TEST(test_nested_transactions)
 }
 END_TEST
 
+
+START_TEST(test_list_grows_in_order)
+{
+	char *path = db_path();
+	struct store_cert c, *pend;
+	struct store *s;
+	char serial[24];
+	size_t n;
+	int64_t iid;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	iid = add_issuer(s);
+	/* More rows than the first allocation holds, several times over. */
+	for (int i = 0; i < 37; i++) {
+		snprintf(serial, sizeof(serial), "%04x", i + 1);
+		pending_row(&c, iid, serial);
+		ck_assert_int_eq(store_cert_insert_pending(s, &c, 100 + i),
+		    ESEAL_OK);
+	}
+	ck_assert_int_eq(store_cert_pending(s, &pend, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 37);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(serial, sizeof(serial), "%04zx", i + 1);
+		ck_assert_str_eq(pend[i].serial, serial);
+		ck_assert_str_eq(pend[i].subject, "/CN=x");
+		ck_assert_uint_eq(pend[i].tbs_len, 2);
+	}
+	store_cert_list_free(pend, n);
+	/* None left: an empty list, not an error. */
+	for (int i = 0; i < 37; i++) {
+		snprintf(serial, sizeof(serial), "%04x", i + 1);
+		ck_assert_int_eq(store_cert_mark_failed(s, serial, "x", 200),
+		    ESEAL_OK);
+	}
+	ck_assert_int_eq(store_cert_pending(s, &pend, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(pend);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+struct seen {
+	int	rows, stop_at, fail_at, cleared;
+};
+
+static int
+seen_row(sqlite3_stmt *st, void *arg)
+{
+	struct seen *v = arg;
+
+	(void)st;
+	if (++v->rows == v->stop_at)
+		return STORE_STOP;
+	if (v->rows == v->fail_at)
+		return eseal_err(ESEAL_EINVAL, "test: row %d refused", v->rows);
+	return 0;
+}
+
+static struct seen *cleared_by;
+
+static int
+int_fill(sqlite3_stmt *st, void *elem)
+{
+	*(int *)elem = sqlite3_column_int(st, 0);
+	return *(int *)elem != 5;	/* "out of memory" at the fifth */
+}
+
+static void
+int_clear(void *elem)
+{
+	(void)elem;
+	cleared_by->cleared++;
+}
+
+START_TEST(test_rows_stop_fail_and_clear)
+{
+	static const char *const sql = "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 9) SELECT i FROM n";
+	static const struct store_rowtype ints = {
+		sizeof(int), int_fill, int_clear
+	};
+	char *path = db_path();
+	struct store *s;
+	struct seen v;
+	size_t n;
+	void *out;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(store_rows(s, sql, "count", NULL, seen_row, &v, &n),
+	    ESEAL_OK);
+	ck_assert_int_eq(v.rows, 9);
+	ck_assert_uint_eq(n, 9);
+	/* STORE_STOP ends the loop without an error. */
+	memset(&v, 0, sizeof(v));
+	v.stop_at = 3;
+	ck_assert_int_eq(store_rows(s, sql, "count", NULL, seen_row, &v, &n),
+	    ESEAL_OK);
+	ck_assert_int_eq(v.rows, 3);
+	ck_assert_uint_eq(n, 3);
+	/* A row's error ends it and is what the caller gets. */
+	memset(&v, 0, sizeof(v));
+	v.fail_at = 4;
+	ck_assert_int_eq(store_rows(s, sql, "count", NULL, seen_row, &v, &n),
+	    ESEAL_EINVAL);
+	ck_assert_str_eq(eseal_errmsg(), "test: row 4 refused");
+	ck_assert_int_eq(v.rows, 4);
+	/* SQL that does not prepare is the store's error, lock released. */
+	ck_assert_int_eq(store_rows(s, "SELECT nonsense FROM nowhere", "x",
+	    NULL, seen_row, &v, &n), ESEAL_ESTORE);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(store_commit(s), ESEAL_OK);
+	/* A list that fails half-way clears every element it made. */
+	memset(&v, 0, sizeof(v));
+	cleared_by = &v;
+	ck_assert_int_eq(store_list(s, sql, "list", NULL, NULL, &ints, &out,
+	    &n), ESEAL_ENOMEM);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(v.cleared, 5);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+static int
+stop_at_two(const struct store_audit *a, void *arg)
+{
+	(*(int *)arg)++;
+	return a->seq == 2;
+}
+
+START_TEST(test_audit_each_stops)
+{
+	char *path = db_path();
+	struct store_audit a;
+	struct store *s;
+	int64_t seq;
+	int calls = 0;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_audit_last(s, &seq, a.hash), ESEAL_OK);
+	ck_assert_int_eq(seq, 0);
+	for (int i = 1; i <= 4; i++) {
+		memset(&a, 0, sizeof(a));
+		a.seq = i;
+		a.ts = i;
+		a.actor = (char *)"t";
+		a.action = (char *)"test";
+		a.object = (char *)"";
+		a.detail = (char *)"";
+		a.hash[0] = (unsigned char)i;
+		ck_assert_int_eq(store_audit_insert(s, &a), ESEAL_OK);
+	}
+	ck_assert_int_eq(store_audit_last(s, &seq, a.prev_hash), ESEAL_OK);
+	ck_assert_int_eq(seq, 4);
+	ck_assert_int_eq(a.prev_hash[0], 4);
+	ck_assert_int_eq(store_audit_each(s, stop_at_two, &calls), ESEAL_OK);
+	ck_assert_int_eq(calls, 2);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -235,6 +405,9 @@ main(void)
 	tcase_add_test(tc, test_issuer_rows);
 	tcase_add_test(tc, test_cert_lifecycle);
 	tcase_add_test(tc, test_nested_transactions);
+	tcase_add_test(tc, test_list_grows_in_order);
+	tcase_add_test(tc, test_rows_stop_fail_and_clear);
+	tcase_add_test(tc, test_audit_each_stops);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
