@@ -32,6 +32,7 @@ endif
 LIB_SRCS := \
 	src/base/err.c \
 	src/base/log.c \
+	src/base/ini.c \
 	src/base/conf.c \
 	src/base/keytype.c \
 	src/base/date.c \
@@ -81,6 +82,7 @@ LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
 UNIT_TESTS := \
+	ini \
 	conf \
 	p11 \
 	store \
