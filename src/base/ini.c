@@ -317,7 +317,8 @@ ini_line_split(const char *s, size_t len, struct ini_line *out, char *why,
 
 /*
  * What a refusal calls a line the reader refuses: the text before its
- * first '=' or ':', at most INI_KEY_SHOW bytes, control characters as '?'.
+ * first '=' or ':' (all of it for a "[section]" line), at most
+ * INI_KEY_SHOW bytes, control characters as '?'.
  */
 static void
 raw_key(const char *s, size_t len, char *out)
@@ -326,7 +327,8 @@ raw_key(const char *s, size_t len, char *out)
 
 	while (i < len && blank(s[i]))
 		i++;
-	for (e = i; e < len && s[e] != '=' && s[e] != ':'; e++)
+	for (e = i; e < len && (s[i] == '[' || (s[e] != '=' && s[e] != ':'));
+	    e++)
 		;
 	while (e > i && blank(s[e - 1]))
 		e--;

@@ -150,7 +150,7 @@ static const struct {
 	{ "[a]\nk = \x1b[31mred\n", 0, 0, 2, "[a] k: control character 0x1b "
 	  "in the line" },
 	/* CR: only as part of a CR LF line end. */
-	{ "[a]\rk = v\n", 0, 0, 1, "[a]?k: CR inside the line (a line ends "
+	{ "[a]\rk = v\n", 0, 0, 1, "[a]?k = v: CR inside the line (a line ends "
 	  "with LF or CR LF; inih would take it for a blank)" },
 	{ "[a]\r\n\rk = v\r\n", 0, 0, 2, "[a] ?k: CR inside the line (a line "
 	  "ends with LF or CR LF; inih would take it for a blank)" },
