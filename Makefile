@@ -50,6 +50,7 @@ LIB_SRCS := \
 	src/pki/qcs.c \
 	src/pki/profile.c \
 	src/pki/policy.c \
+	src/pki/policy_check.c \
 	src/pki/lint.c \
 	src/audit/audit.c \
 	src/ra/account.c \
