@@ -20,6 +20,9 @@
 #include "p11.h"
 
 #define FIPS_ID_MAX		32	/* longest module id in "[module <id>]" */
+#define FIPS_CERT_DIGITS_MAX	6	/* CMVP certificates: 1..5 digits today */
+#define FIPS_YEAR_MIN		1995	/* CMVP started validating in 1995 */
+#define FIPS_YEAR_MAX		2199	/* a date beyond this is a typo */
 #define FIPS_ENTRIES_MAX	256	/* most [module] sections in a registry */
 #define FIPS_MODULE_DESC_MAX	160	/* struct fips_verdict.module */
 /* The registry file: 256 entries of 13 lines of 199 bytes, with comments. */

@@ -14,10 +14,7 @@
 #include "fips.h"
 #include "ini.h"
 
-#define CERT_DIGITS_MAX	6	/* CMVP certificate numbers are 1..5 digits today */
-#define SOURCE_MAX	INI_LINE_BYTES	/* source URL: a line bounds it anyway */
-#define YEAR_MIN	1995	/* CMVP started validating in 1995 */
-#define YEAR_MAX	2199	/* a date beyond this is a typo */
+#define SOURCE_MAX	INI_LINE_BYTES	/* source URL: a line bounds it */
 #define FW_LOWEST	0x0000	/* firmware 0.0: open lower bound */
 #define FW_HIGHEST	0xffff	/* firmware 255.255: open upper bound */
 #define MANUFACTURER_MAX (sizeof(((struct p11_identity *)0)->manufacturer) - 1)
@@ -105,7 +102,7 @@ struct fips_entry {
 	char		 manufacturer[MANUFACTURER_MAX + 1];
 	char		 model[MODEL_MAX + 1];
 	int		 fw_min, fw_max;	/* major * 256 + minor, inclusive */
-	char		 cert[CERT_DIGITS_MAX + 1];
+	char		 cert[FIPS_CERT_DIGITS_MAX + 1];
 	enum standard	 standard;
 	int		 level;
 	enum fips_status listed;
@@ -175,7 +172,7 @@ parse_fw(const char *s, int *out)
 static int
 parse_date(const char *s, time_t *out)
 {
-	return date_parse_ymd(s, YEAR_MIN, YEAR_MAX, out);
+	return date_parse_ymd(s, FIPS_YEAR_MIN, FIPS_YEAR_MAX, out);
 }
 
 static void
@@ -224,14 +221,15 @@ set_module_value(struct parse_state *st, struct fips_entry *e, enum ekey k,
 		    "version major.minor (each 0 to 255)", v);
 		return 0;
 	case EK_CERT:
-		if (*v >= '1' && *v <= '9' && strlen(v) <= CERT_DIGITS_MAX &&
+		if (*v >= '1' && *v <= '9' &&
+		    strlen(v) <= FIPS_CERT_DIGITS_MAX &&
 		    strspn(v, "0123456789") == strlen(v)) {
 			memcpy(e->cert, v, strlen(v) + 1);
 			return 1;
 		}
 		snprintf(st->why, sizeof(st->why), "\"%.32s\" is not a CMVP "
 		    "certificate number (1 to %d digits, as in the CMVP record)",
-		    v, CERT_DIGITS_MAX);
+		    v, FIPS_CERT_DIGITS_MAX);
 		return 0;
 	case EK_STANDARD:
 		if (strcmp(v, "140-2") == 0)
@@ -273,7 +271,7 @@ set_module_value(struct parse_state *st, struct fips_entry *e, enum ekey k,
 		if (parse_date(v, date))
 			return 1;
 		snprintf(st->why, sizeof(st->why), "\"%.32s\" is not a date "
-		    "YYYY-MM-DD (%d to %d)", v, YEAR_MIN, YEAR_MAX);
+		    "YYYY-MM-DD (%d to %d)", v, FIPS_YEAR_MIN, FIPS_YEAR_MAX);
 		return 0;
 	case EK_MAX:
 		break;
@@ -399,38 +397,42 @@ check_entry(struct parse_state *st, size_t i)
 	static const enum ekey only_validated[] =
 	    { EK_CERT, EK_STANDARD, EK_LEVEL, EK_SUNSET };
 	const struct fips_entry *e = &st->r->e[i], *o;
+	struct ini_err *err = &st->err;
 	char sect[FIPS_ID_MAX + sizeof("module ")];
 	enum ekey k;
 
 	snprintf(sect, sizeof(sect), "module %s", e->id);
 	for (size_t j = 0; j < sizeof(need) / sizeof(need[0]); j++)
 		if (e->kline[need[j]] == 0)
-			return ini_fail(&st->err, e->line, sect, ekeys[need[j]],
+			return ini_fail(err, e->line, sect, ekeys[need[j]],
 			    "required");
 	if (e->listed == FIPS_NOT_VALIDATED) {
 		for (size_t j = 0; j < sizeof(only_validated) /
-		    sizeof(only_validated[0]); j++)
-			if (e->kline[only_validated[j]] != 0)
-				return ini_fail(&st->err, e->kline[only_validated[j]],
-				    sect, ekeys[only_validated[j]], "not "
-				    "allowed with status = not-validated");
+		    sizeof(only_validated[0]); j++) {
+			k = only_validated[j];
+			if (e->kline[k] != 0)
+				return ini_fail(err, e->kline[k], sect,
+				    ekeys[k], "not allowed with status = "
+				    "not-validated");
+		}
 	} else {
 		for (size_t j = 0; j < sizeof(need_validated) /
 		    sizeof(need_validated[0]); j++)
 			if (e->kline[need_validated[j]] == 0)
-				return ini_fail(&st->err, e->kline[EK_STATUS], sect,
+				return ini_fail(err, e->kline[EK_STATUS], sect,
 				    ekeys[need_validated[j]], "required "
 				    "unless status = not-validated (copy it "
 				    "from the CMVP record)");
 		if (e->standard == STD_140_3 && e->kline[EK_SUNSET] == 0)
-			return ini_fail(&st->err, e->kline[EK_STANDARD], sect, "sunset",
-			    "required for standard = 140-3 (the Sunset Date "
-			    "of the CMVP record)");
+			return ini_fail(err, e->kline[EK_STANDARD], sect,
+			    "sunset", "required for standard = 140-3 (the "
+			    "Sunset Date of the CMVP record)");
 	}
 	if (e->fw_min > e->fw_max)
-		return ini_fail(&st->err, e->kline[EK_FW_MAX], sect, "firmware_max",
-		    "%d.%d is below firmware_min %d.%d", e->fw_max >> 8,
-		    e->fw_max & 0xff, e->fw_min >> 8, e->fw_min & 0xff);
+		return ini_fail(err, e->kline[EK_FW_MAX], sect,
+		    "firmware_max", "%d.%d is below firmware_min %d.%d",
+		    e->fw_max >> 8, e->fw_max & 0xff, e->fw_min >> 8,
+		    e->fw_min & 0xff);
 	for (size_t j = 0; j < i; j++) {
 		o = &st->r->e[j];
 		if (strcmp(o->manufacturer, e->manufacturer) != 0 ||
@@ -439,14 +441,15 @@ check_entry(struct parse_state *st, size_t i)
 		    o->fw_max < e->fw_min || e->fw_max < o->fw_min)
 			continue;
 		if (!ranged(e))
-			return ini_fail(&st->err, e->kline[EK_MODEL], sect, "model",
+			return ini_fail(err, e->kline[EK_MODEL], sect, "model",
 			    "[module %s] (line %d) has the same manufacturer "
 			    "and model and no firmware range either: a token "
 			    "would match both", o->id, o->line);
 		k = e->kline[EK_FW_MIN] != 0 ? EK_FW_MIN : EK_FW_MAX;
-		return ini_fail(&st->err, e->kline[k], sect, ekeys[k], "firmware range "
-		    "overlaps that of [module %s] (line %d), same manufacturer "
-		    "and model: a token would match both", o->id, o->line);
+		return ini_fail(err, e->kline[k], sect, ekeys[k], "firmware "
+		    "range overlaps that of [module %s] (line %d), same "
+		    "manufacturer and model: a token would match both", o->id,
+		    o->line);
 	}
 	return 1;
 }
