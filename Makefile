@@ -43,7 +43,9 @@ LIB_SRCS := \
 	src/store/store_enrol.c \
 	src/hsm/p11.c \
 	src/hsm/fips.c \
+	src/hsm/cmvp_csv.c \
 	src/hsm/cmvp.c \
+	src/hsm/cmvp_file.c \
 	src/pki/serial.c \
 	src/pki/csr.c \
 	src/pki/orgid.c \
