@@ -411,9 +411,10 @@ today(struct apply *a, time_t now)
 	if (a->checked < date_utc(FIPS_YEAR_MIN, 1, 1) ||
 	    a->checked > date_utc(FIPS_YEAR_MAX, 12, 31) ||
 	    !format_day(a->checked, a->checked_s, sizeof(a->checked_s)))
-		return eseal_err(ESEAL_EINVAL, "cmvp: the clock says %lld "
-		    "seconds since 1970, not a day from %d to %d; set the "
-		    "clock", (long long)now, FIPS_YEAR_MIN, FIPS_YEAR_MAX);
+		return eseal_err(ESEAL_EINVAL, "cmvp: [module] checked: the "
+		    "clock says %lld seconds since 1970, not a day from %d to "
+		    "%d (FIPS_YEAR_MIN, FIPS_YEAR_MAX); set the clock",
+		    (long long)now, FIPS_YEAR_MIN, FIPS_YEAR_MAX);
 	return ESEAL_OK;
 }
 
@@ -451,19 +452,20 @@ row_fits(const struct cmvp_row *row, const struct fips_entry *e)
 	const char *std = cmvp_row_standard(row);
 
 	if (*std != '\0' && strcmp(std, fips_entry_standard(e)) != 0)
-		return eseal_err(ESEAL_EPOLICY, "cmvp: line %d: certificate %s "
-		    "is %s, but [module %s] says standard = %s: the entry's "
-		    "cmvp_cert or standard is wrong; correct it by hand from "
-		    "the CMVP record", cmvp_row_line(row), cmvp_row_cert(row),
-		    std, fips_entry_id(e),
-		    fips_entry_standard(e) + strlen("FIPS "));
+		return eseal_err(ESEAL_EPOLICY, "cmvp: line %d: column "
+		    "\"Standard\": certificate %s is %s, but [module %s] says "
+		    "standard = %s: the entry's cmvp_cert or standard is "
+		    "wrong; correct it by hand from the CMVP record",
+		    cmvp_row_line(row), cmvp_row_cert(row), std,
+		    fips_entry_id(e), fips_entry_standard(e) + strlen("FIPS "));
 	if (fips_entry_listed(e) == FIPS_REVOKED &&
 	    cmvp_row_status(row) != FIPS_REVOKED)
-		return eseal_err(ESEAL_EPOLICY, "cmvp: line %d: certificate %s "
-		    "is %s, but [module %s] says revoked: the CMVP does not "
-		    "reinstate a revoked validation, so this CSV is stale or "
-		    "wrong; if the CMVP record really says so, edit the "
-		    "registry by hand", cmvp_row_line(row), cmvp_row_cert(row),
+		return eseal_err(ESEAL_EPOLICY, "cmvp: line %d: column "
+		    "\"Status\": certificate %s is %s, but [module %s] says "
+		    "revoked: the CMVP does not reinstate a revoked "
+		    "validation, so this CSV is stale or wrong; if the CMVP "
+		    "record really says so, edit the registry by hand",
+		    cmvp_row_line(row), cmvp_row_cert(row),
 		    fips_status_name(cmvp_row_status(row)), fips_entry_id(e));
 	return ESEAL_OK;
 }
@@ -610,7 +612,8 @@ cmvp_apply(const char *registry_path, const struct cmvp_rows *rows,
 
 	memset(&a, 0, sizeof(a));
 	if (rows == NULL)
-		return eseal_err(ESEAL_EINVAL, "cmvp: no CSV rows");
+		return eseal_err(ESEAL_EINVAL, "cmvp: cmvp_apply() needs the "
+		    "rows of a CSV that cmvp_parse() accepted");
 	a.rows = rows;
 	if ((rc = today(&a, now)) != ESEAL_OK ||
 	    (rc = load_registry(&a, registry_path)) != ESEAL_OK ||

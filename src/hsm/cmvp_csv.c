@@ -101,20 +101,50 @@ struct parse {
 };
 
 static enum eseal_rc
-refuse(enum eseal_rc rc, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* "cmvp: line N: what", recorded with eseal_err(); returns rc. */
+vrefuse(enum eseal_rc, int, const char *, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
 static enum eseal_rc
-refuse(enum eseal_rc rc, int line, const char *fmt, ...)
+refuse(enum eseal_rc, int, const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+static enum eseal_rc
+refuse_col(enum eseal_rc, int, enum col, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "cmvp: line N: RULE: what", recorded with eseal_err(); returns rc. */
+static enum eseal_rc
+vrefuse(enum eseal_rc rc, int line, const char *rule, const char *fmt,
+    va_list ap)
 {
 	char msg[MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return eseal_err(rc, "cmvp: line %d: %s: %s", line, rule, msg);
+}
+
+/* A refusal under rule: "RFC 4180 2.5", "CMVP_FIELD_MAX", ... */
+static enum eseal_rc
+refuse(enum eseal_rc rc, int line, const char *rule, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vrefuse(rc, line, rule, fmt, ap);
 	va_end(ap);
-	return eseal_err(rc, "cmvp: line %d: %s", line, msg);
+	return rc;
+}
+
+/* A refusal of what column k holds: the rule is the column, "Status". */
+static enum eseal_rc
+refuse_col(enum eseal_rc rc, int line, enum col k, const char *fmt, ...)
+{
+	char rule[64];
+	va_list ap;
+
+	snprintf(rule, sizeof(rule), "column \"%s\"", col_names[k]);
+	va_start(ap, fmt);
+	rc = vrefuse(rc, line, rule, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /*
@@ -212,11 +242,11 @@ static enum eseal_rc
 field_byte(struct csv *c, char ch)
 {
 	if (ch == '\0')
-		return refuse(ESEAL_EINVAL, c->line, "NUL byte in field %d "
-		    "(a CSV export is text)", c->fno);
+		return refuse(ESEAL_EINVAL, c->line, "RFC 4180 2 (TEXTDATA)",
+		    "NUL byte in field %d (a CSV export is text)", c->fno);
 	if (c->flen == CMVP_FIELD_MAX)
-		return refuse(ESEAL_EINVAL, c->fline, "field %d is longer than "
-		    "%d bytes (CMVP_FIELD_MAX)", c->fno, CMVP_FIELD_MAX);
+		return refuse(ESEAL_EINVAL, c->fline, "CMVP_FIELD_MAX", "field "
+		    "%d is longer than %d bytes", c->fno, CMVP_FIELD_MAX);
 	c->field[c->flen++] = ch;
 	return ESEAL_OK;
 }
@@ -238,8 +268,8 @@ read_field(struct csv *c, int *eor)
 		for (;;) {
 			if (c->p == c->end)
 				return refuse(ESEAL_EINVAL, c->fline,
-				    "field %d: the quote that opens it is "
-				    "never closed (RFC 4180 2.5)", c->fno);
+				    "RFC 4180 2.5", "field %d: the quote that "
+				    "opens it is never closed", c->fno);
 			ch = *c->p++;
 			if (ch == '"') {
 				if (c->p == c->end || *c->p != '"')
@@ -255,9 +285,9 @@ read_field(struct csv *c, int *eor)
 		    *c->p != '\n') {
 			if (*c->p == '"')
 				return refuse(ESEAL_EINVAL, c->line,
-				    "field %d: a double quote inside a field "
-				    "that does not start with one (RFC 4180 "
-				    "2.5: quote the whole field and double the "
+				    "RFC 4180 2.5", "field %d: a double quote "
+				    "inside a field that does not start with "
+				    "one (quote the whole field and double the "
 				    "quote)", c->fno);
 			if ((rc = field_byte(c, *c->p++)) != ESEAL_OK)
 				return rc;
@@ -283,11 +313,11 @@ read_field(struct csv *c, int *eor)
 		return ESEAL_OK;
 	}
 	if (*c->p == '\r')
-		return refuse(ESEAL_EINVAL, c->line, "a CR not followed by LF "
-		    "(RFC 4180 2.1: lines end with CRLF, or LF)");
-	return refuse(ESEAL_EINVAL, c->line, "field %d: text after the quote "
-	    "that closes it (RFC 4180 2.7: a quote inside a quoted field is "
-	    "written twice)", c->fno);
+		return refuse(ESEAL_EINVAL, c->line, "RFC 4180 2.1", "a CR not "
+		    "followed by LF (lines end with CRLF, or LF)");
+	return refuse(ESEAL_EINVAL, c->line, "RFC 4180 2.7", "field %d: text "
+	    "after the quote that closes it (a quote inside a quoted field "
+	    "is written twice)", c->fno);
 }
 
 /* Header names compare lower-cased with spaces and tabs removed. */
@@ -319,9 +349,9 @@ header_field(struct csv *c, int *colmap, int *have)
 	if (k == COL_MAX)
 		return ESEAL_OK;	/* a column we do not read */
 	if (have[k] != 0)
-		return refuse(ESEAL_EINVAL, c->fline, "the header row names "
-		    "\"%s\" twice (fields %d and %d): which one is right?",
-		    col_names[k], have[k], c->fno);
+		return refuse(ESEAL_EINVAL, c->fline, "RFC 4180 2.3", "the "
+		    "header row names \"%s\" twice (fields %d and %d): which "
+		    "one is right?", col_names[k], have[k], c->fno);
 	have[k] = c->fno;
 	colmap[c->fno - 1] = k;
 	return ESEAL_OK;
@@ -343,8 +373,8 @@ validation_dates(struct csv *c, const char *v, struct cmvp_row *row)
 			one[e - p] = '\0';
 			if (!parse_date(one, one + (e - p), &t, why,
 			    sizeof(why)))
-				return refuse(ESEAL_EINVAL, c->fline, "%s "
-				    "\"%s\": %s", col_names[COL_VALIDATED],
+				return refuse_col(ESEAL_EINVAL, c->fline,
+				    COL_VALIDATED, "\"%s\": %s",
 				    show(one, shown, sizeof(shown)), why);
 			if (row->validated == 0 || t < row->validated)
 				row->validated = t;
@@ -370,13 +400,12 @@ row_field(struct csv *c, enum col k, struct cmvp_row *row)
 	switch (k) {
 	case COL_CERT:
 		if (n == 0)
-			return refuse(ESEAL_EINVAL, c->fline, "%s is empty",
-			    col_names[k]);
+			return refuse_col(ESEAL_EINVAL, c->fline, k, "empty");
 		if (n > FIPS_CERT_DIGITS_MAX || *v < '1' || *v > '9' ||
 		    strspn(v, "0123456789") != n)
-			return refuse(ESEAL_EINVAL, c->fline, "%s \"%s\" is "
-			    "not a CMVP certificate number (1 to %d digits, "
-			    "no leading zero)", col_names[k],
+			return refuse_col(ESEAL_EINVAL, c->fline, k, "\"%s\" "
+			    "is not a CMVP certificate number (1 to %d "
+			    "digits, no leading zero)",
 			    show(v, shown, sizeof(shown)),
 			    FIPS_CERT_DIGITS_MAX);
 		memcpy(row->cert, v, n + 1);
@@ -389,18 +418,18 @@ row_field(struct csv *c, enum col k, struct cmvp_row *row)
 		else if (strcasecmp(v, "revoked") == 0)
 			row->status = FIPS_REVOKED;
 		else
-			return refuse(ESEAL_EINVAL, c->fline, "%s \"%s\" is "
-			    "not Active, Historical or Revoked (the CMVP's "
+			return refuse_col(ESEAL_EINVAL, c->fline, k, "\"%s\" "
+			    "is not Active, Historical or Revoked (the CMVP's "
 			    "only statuses: a validation past its sunset date "
 			    "is Historical, a withdrawn one Revoked)",
-			    col_names[k], show(v, shown, sizeof(shown)));
+			    show(v, shown, sizeof(shown)));
 		return ESEAL_OK;
 	case COL_SUNSET:
 		row->sunset = 0;
 		if (n > 0 && !parse_date(v, end, &row->sunset, why,
 		    sizeof(why)))
-			return refuse(ESEAL_EINVAL, c->fline, "%s \"%s\": %s",
-			    col_names[k], show(v, shown, sizeof(shown)), why);
+			return refuse_col(ESEAL_EINVAL, c->fline, k,
+			    "\"%s\": %s", show(v, shown, sizeof(shown)), why);
 		return ESEAL_OK;
 	case COL_STANDARD:
 		for (int s = 0; s < CSTD_MAX; s++)
@@ -408,8 +437,8 @@ row_field(struct csv *c, enum col k, struct cmvp_row *row)
 				row->standard = (enum cstd)s;
 				return ESEAL_OK;
 			}
-		return refuse(ESEAL_EINVAL, c->fline, "%s \"%s\" is not FIPS "
-		    "140-2 or FIPS 140-3 (or FIPS 140-1)", col_names[k],
+		return refuse_col(ESEAL_EINVAL, c->fline, k, "\"%s\" is not "
+		    "FIPS 140-2 or FIPS 140-3 (or FIPS 140-1)",
 		    show(v, shown, sizeof(shown)));
 	case COL_VALIDATED:
 		return validation_dates(c, v, row);
@@ -431,9 +460,9 @@ add_row(struct cmvp_rows *rows, const struct cmvp_row *row)
 	    row->sunset <= row->validated) {
 		format_date(row->sunset, s, sizeof(s));
 		format_date(row->validated, v, sizeof(v));
-		return refuse(ESEAL_EINVAL, row->line, "certificate %s: %s %s "
-		    "is not after its %s %s", row->cert, col_names[COL_SUNSET],
-		    s, col_names[COL_VALIDATED], v);
+		return refuse_col(ESEAL_EINVAL, row->line, COL_SUNSET,
+		    "certificate %s: %s is not after its \"%s\" %s",
+		    row->cert, s, col_names[COL_VALIDATED], v);
 	}
 	if (rows->n == rows->cap) {
 		cap = rows->cap == 0 ? 64 : rows->cap * 2;
@@ -525,7 +554,7 @@ merge(struct cmvp_rows *rows)
 			}
 	}
 	if (bad != NULL)
-		return refuse(ESEAL_EINVAL, bad->line, "certificate %s is "
+		return refuse_col(ESEAL_EINVAL, bad->line, COL_CERT, "%s is "
 		    "listed again, with %s: two rows that disagree, the "
 		    "registry cannot follow both", bad->cert, bad_what);
 	for (i = 0; i < rows->n; i++)
@@ -557,18 +586,18 @@ read_header(struct parse *ps)
 
 	for (c->fno = 1; !eor; c->fno++) {
 		if (c->fno > CMVP_COLUMNS_MAX)
-			return refuse(ESEAL_EINVAL, c->line, "more than %d "
-			    "fields in the header row (CMVP_COLUMNS_MAX)",
-			    CMVP_COLUMNS_MAX);
+			return refuse(ESEAL_EINVAL, c->line,
+			    "CMVP_COLUMNS_MAX", "more than %d fields in the "
+			    "header row", CMVP_COLUMNS_MAX);
 		if ((rc = read_field(c, &eor)) != ESEAL_OK ||
 		    (rc = header_field(c, ps->colmap, ps->have)) != ESEAL_OK)
 			return rc;
 	}
 	for (int k = 0; k < COL_MAX; k++)
 		if (col_required[k] && ps->have[k] == 0)
-			return refuse(ESEAL_EINVAL, line, "the header row has "
-			    "no \"%s\" column (required: \"%s\" and \"%s\")",
-			    col_names[k], col_names[COL_CERT],
+			return refuse_col(ESEAL_EINVAL, line, (enum col)k,
+			    "not in the header row (required: \"%s\" and "
+			    "\"%s\")", col_names[COL_CERT],
 			    col_names[COL_STATUS]);
 	ps->ncols = c->fno - 1;
 	return ESEAL_OK;
@@ -584,16 +613,16 @@ read_row(struct parse *ps)
 	int eor = 0;
 
 	if (ps->nrows == CMVP_ROWS_MAX)
-		return refuse(ESEAL_EINVAL, c->line, "more than %d rows "
-		    "(CMVP_ROWS_MAX: the CMVP has far fewer certificates)",
+		return refuse(ESEAL_EINVAL, c->line, "CMVP_ROWS_MAX", "more "
+		    "than %d rows (the CMVP has far fewer certificates)",
 		    CMVP_ROWS_MAX);
 	memset(&row, 0, sizeof(row));
 	row.line = c->line;
 	for (c->fno = 1; !eor; c->fno++) {
 		if (c->fno > ps->ncols)
-			return refuse(ESEAL_EINVAL, c->line, "more than the %d "
-			    "fields of the header row (RFC 4180 2.4: every row "
-			    "has as many fields)", ps->ncols);
+			return refuse(ESEAL_EINVAL, c->line, "RFC 4180 2.4",
+			    "more than the %d fields of the header row (every "
+			    "row has as many fields)", ps->ncols);
 		if ((rc = read_field(c, &eor)) != ESEAL_OK)
 			return rc;
 		if (ps->colmap[c->fno - 1] >= 0 && (rc = row_field(c,
@@ -601,9 +630,9 @@ read_row(struct parse *ps)
 			return rc;
 	}
 	if (c->fno - 1 < ps->ncols)
-		return refuse(ESEAL_EINVAL, row.line, "%d fields, the header "
-		    "row has %d (RFC 4180 2.4: every row has as many fields)",
-		    c->fno - 1, ps->ncols);
+		return refuse(ESEAL_EINVAL, row.line, "RFC 4180 2.4", "%d "
+		    "fields, the header row has %d (every row has as many "
+		    "fields)", c->fno - 1, ps->ncols);
 	if ((rc = add_row(ps->rows, &row)) != ESEAL_OK)
 		return rc;
 	ps->nrows++;
@@ -618,8 +647,8 @@ cmvp_parse(const char *buf, size_t len, struct cmvp_rows **out)
 
 	*out = NULL;
 	if (len > CMVP_FILE_MAX)
-		return eseal_err(ESEAL_EINVAL, "cmvp: the CSV is %zu bytes, "
-		    "more than %d (CMVP_FILE_MAX: the whole CMVP list is far "
+		return eseal_err(ESEAL_EINVAL, "cmvp: CMVP_FILE_MAX: the CSV is "
+		    "%zu bytes, more than %d (the whole CMVP list is far "
 		    "smaller)", len, CMVP_FILE_MAX);
 	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
 	    (ps->rows = calloc(1, sizeof(*ps->rows))) == NULL) {
@@ -635,9 +664,9 @@ cmvp_parse(const char *buf, size_t len, struct cmvp_rows **out)
 	while (rc == ESEAL_OK && next_row(&ps->c))
 		rc = ps->ncols == 0 ? read_header(ps) : read_row(ps);
 	if (rc == ESEAL_OK && ps->ncols == 0)
-		rc = refuse(ESEAL_EINVAL, ps->c.line, "no header row (the "
-		    "first row names the columns: \"%s\", \"%s\", ...)",
-		    col_names[COL_CERT], col_names[COL_STATUS]);
+		rc = refuse(ESEAL_EINVAL, ps->c.line, "RFC 4180 2.3", "no "
+		    "header row (the first row names the columns: \"%s\", "
+		    "\"%s\", ...)", col_names[COL_CERT], col_names[COL_STATUS]);
 	if (rc == ESEAL_OK && (rc = merge(ps->rows)) == ESEAL_OK) {
 		*out = ps->rows;
 		ps->rows = NULL;
@@ -667,8 +696,8 @@ cmvp_load(const char *path, struct cmvp_rows **out)
 		goto out;
 	}
 	if (sb.st_size > CMVP_FILE_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "cmvp: %s: %lld bytes, more than "
-		    "%d (CMVP_FILE_MAX: the whole CMVP list is far smaller)",
+		rc = eseal_err(ESEAL_EINVAL, "cmvp: %s: CMVP_FILE_MAX: %lld "
+		    "bytes, more than %d (the whole CMVP list is far smaller)",
 		    path, (long long)sb.st_size, CMVP_FILE_MAX);
 		goto out;
 	}

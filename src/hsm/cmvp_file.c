@@ -40,8 +40,8 @@ cmvp_file_read(const char *path, char **buf, size_t *len, struct stat *sb)
 		goto out;
 	}
 	if (sb->st_size > CMVP_REGISTRY_MAX) {
-		rc = eseal_err(ESEAL_ECONF, "cmvp: %s: %lld bytes, more than "
-		    "%d (CMVP_REGISTRY_MAX)", path, (long long)sb->st_size,
+		rc = eseal_err(ESEAL_ECONF, "cmvp: %s: CMVP_REGISTRY_MAX: %lld "
+		    "bytes, more than %d", path, (long long)sb->st_size,
 		    CMVP_REGISTRY_MAX);
 		goto out;
 	}
