@@ -167,63 +167,12 @@ show(const char *s, char *out, size_t outsz)
 
 /* --- dates ------------------------------------------------------------ */
 
-/* Reads min to max digits at *p into *out; advances *p. */
+/* One date of the CSV: date_parse_us_or_ymd() in the registry's years. */
 static int
-digits(const char **p, int min, int max, int *out)
+parse_date(const char *s, time_t *out, char *why, size_t whysz)
 {
-	int v = 0, n = 0;
-
-	while (n < max && **p >= '0' && **p <= '9') {
-		v = v * 10 + (**p - '0');
-		(*p)++;
-		n++;
-	}
-	if (n < min || (**p >= '0' && **p <= '9'))
-		return 0;
-	*out = v;
-	return 1;
-}
-
-/*
- * One date, "MM/DD/YYYY" as the CMVP site shows it (month and day may have
- * one digit) or "YYYY-MM-DD", ending at end: 00:00 UTC that day.  On error
- * writes what is wrong to why.
- */
-static int
-parse_date(const char *s, const char *end, time_t *out, char *why,
-    size_t whysz)
-{
-	const char *p = s;
-	int y, m, d;
-
-	if (digits(&p, 4, 4, &y) && *p == '-') {
-		p++;
-		if (!digits(&p, 2, 2, &m) || *p++ != '-' ||
-		    !digits(&p, 2, 2, &d) || p != end)
-			goto form;
-	} else {
-		p = s;
-		if (!digits(&p, 1, 2, &m) || *p++ != '/' ||
-		    !digits(&p, 1, 2, &d) || *p++ != '/' ||
-		    !digits(&p, 4, 4, &y) || p != end)
-			goto form;
-	}
-	if (y < FIPS_YEAR_MIN || y > FIPS_YEAR_MAX)
-		snprintf(why, whysz, "year %d is outside %d to %d", y,
-		    FIPS_YEAR_MIN, FIPS_YEAR_MAX);
-	else if (m < 1 || m > 12)
-		snprintf(why, whysz, "there is no month %d", m);
-	else if (!date_valid(y, m, d))
-		snprintf(why, whysz, "%04d-%02d has %d days", y, m,
-		    date_days_in_month(y, m));
-	else {
-		*out = date_utc(y, m, d);
-		return 1;
-	}
-	return 0;
-form:
-	snprintf(why, whysz, "not a date MM/DD/YYYY or YYYY-MM-DD");
-	return 0;
+	return date_parse_us_or_ymd(s, FIPS_YEAR_MIN, FIPS_YEAR_MAX, out, why,
+	    whysz);
 }
 
 /* "YYYY-MM-DD" of t (UTC), or "none" for 0. */
@@ -371,8 +320,7 @@ validation_dates(struct csv *c, const char *v, struct cmvp_row *row)
 		if (e > p) {
 			memcpy(one, p, (size_t)(e - p));
 			one[e - p] = '\0';
-			if (!parse_date(one, one + (e - p), &t, why,
-			    sizeof(why)))
+			if (!parse_date(one, &t, why, sizeof(why)))
 				return refuse_col(ESEAL_EINVAL, c->fline,
 				    COL_VALIDATED, "\"%s\": %s",
 				    show(one, shown, sizeof(shown)), why);
@@ -426,8 +374,7 @@ row_field(struct csv *c, enum col k, struct cmvp_row *row)
 		return ESEAL_OK;
 	case COL_SUNSET:
 		row->sunset = 0;
-		if (n > 0 && !parse_date(v, end, &row->sunset, why,
-		    sizeof(why)))
+		if (n > 0 && !parse_date(v, &row->sunset, why, sizeof(why)))
 			return refuse_col(ESEAL_EINVAL, c->fline, k,
 			    "\"%s\": %s", show(v, shown, sizeof(shown)), why);
 		return ESEAL_OK;
