@@ -25,7 +25,7 @@
 #define FIPS_YEAR_MAX		2199	/* a date beyond this is a typo */
 #define FIPS_ENTRIES_MAX	256	/* most [module] sections in a registry */
 #define FIPS_MODULE_DESC_MAX	160	/* struct fips_verdict.module */
-/* The registry file: 256 entries of 13 lines of 199 bytes, with comments. */
+/* The registry file: 256 entries of 13 lines of 198 bytes, with comments. */
 #define FIPS_FILE_MAX		(1024 * 1024)
 
 /* 2026-09-22T00:00:00Z: every FIPS 140-2 validation moved to Historical. */
