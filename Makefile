@@ -32,6 +32,7 @@ endif
 LIB_SRCS := \
 	src/base/err.c \
 	src/base/log.c \
+	src/base/ini.c \
 	src/base/conf.c \
 	src/base/keytype.c \
 	src/base/date.c \
@@ -46,13 +47,16 @@ LIB_SRCS := \
 	src/store/store_enrol.c \
 	src/hsm/p11.c \
 	src/hsm/fips.c \
+	src/hsm/cmvp_csv.c \
 	src/hsm/cmvp.c \
+	src/hsm/cmvp_file.c \
 	src/pki/serial.c \
 	src/pki/csr.c \
 	src/pki/orgid.c \
 	src/pki/qcs.c \
 	src/pki/profile.c \
 	src/pki/policy.c \
+	src/pki/policy_check.c \
 	src/pki/lint.c \
 	src/audit/audit.c \
 	src/ra/account.c \
@@ -89,6 +93,7 @@ LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
 UNIT_TESTS := \
+	ini \
 	conf \
 	p11 \
 	store \

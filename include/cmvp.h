@@ -1,10 +1,11 @@
 /*
  * cmvp.h: updating the HSM module registry (conf/hsm-modules.conf) from a
  * CSV exported from the NIST CMVP validated-modules search.  cmvp_parse()
- * reads the CSV (RFC 4180) into rows keyed by certificate number;
- * cmvp_apply() rewrites the status, sunset and checked lines of the
- * registry entries whose cmvp_cert is in the CSV, and nothing else.  See
- * docs/hsm-modules.md, "Updating the registry from a CMVP export".
+ * (cmvp_csv.c) reads the CSV (RFC 4180) into rows keyed by certificate
+ * number; cmvp_apply() (cmvp.c) rewrites the status, sunset and checked
+ * lines of the registry entries whose cmvp_cert is in the CSV, and nothing
+ * else.  See docs/hsm-modules.md, "Updating the registry from a CMVP
+ * export".
  */
 #ifndef ESEAL_CMVP_H
 #define ESEAL_CMVP_H
@@ -24,8 +25,8 @@
 #define CMVP_FIELD_MAX		1024	/* bytes in a field */
 #define CMVP_ROWS_MAX		100000	/* data rows */
 #define CMVP_COLUMNS_MAX	64	/* fields in a row */
-/* 256 [module] entries of 13 lines of 199 bytes, with comments, fit. */
-#define CMVP_REGISTRY_MAX	(4 * 1024 * 1024)
+/* The registry: as much as fips_load() reads. */
+#define CMVP_REGISTRY_MAX	FIPS_FILE_MAX
 
 struct cmvp_rows;
 struct cmvp_row;
@@ -42,8 +43,10 @@ struct cmvp_row;
  * sunset, standard, validation date); identical repeats count once.
  * On success *out is new rows, freed with cmvp_free().  Otherwise returns
  * ESEAL_EINVAL (ESEAL_ENOMEM), sets *out to NULL and leaves one line naming
- * the line and the rule: "cmvp: line 7: Status \"Expired\" is not Active,
- * Historical or Revoked (...)".
+ * the line and the rule (an RFC 4180 clause, a CMVP_*_MAX limit, or the
+ * column): "cmvp: line 7: column \"Status\": \"Expired\" is not Active,
+ * Historical or Revoked (...)", "cmvp: line 3: RFC 4180 2.5: field 2: the
+ * quote that opens it is never closed".
  */
 enum eseal_rc	 cmvp_parse(const char *buf, size_t len,
 		    struct cmvp_rows **out);

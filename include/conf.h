@@ -1,5 +1,5 @@
 /*
- * conf.h: eseald.conf, read once (INI, by inih) into one immutable struct.
+ * conf.h: eseald.conf, read once (INI, by ini.h) into one immutable struct.
  * Every error names file:line, section and key.  Relative paths are taken
  * relative to the current directory (the daemon's working directory).
  */
@@ -12,6 +12,7 @@
 #define CONF_PATH_MAX	1024	/* longest path accepted in the config */
 #define CONF_STR_MAX	256	/* longest other string value */
 #define CONF_PIN_MAX	128	/* longest HSM PIN */
+#define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
 
 struct conf {
 	/* [store] */
@@ -85,13 +86,13 @@ struct conf {
 };
 
 /*
- * inih over a strict line reader, for every INI file the CA reads: a NUL
- * byte, a line longer than inih's buffer (which inih would split, reading
- * the rest as a new line) or an indented line (which inih would append to
- * the value before) is an error rather than a silent misreading.  Returns
- * ESEAL_OK, or ESEAL_ECONF with *errline set and why filled (the handler's
- * own refusal is reported as line *errline with why = "").  -1 in *errline
- * when the file cannot be opened.
+ * ini_read() (ini.h: every line inih would misread is refused) of a file
+ * of at most CONF_FILE_MAX bytes, any section repeatable, with an inih-style
+ * handler: for the profiles.  Returns ESEAL_OK, or ESEAL_ECONF (ESEAL_ENOMEM)
+ * with *errline set and why filled ("[section] key: what"); the handler's
+ * own refusal is reported as line *errline with why = "".  -1 in *errline
+ * when the file cannot be read as one (cannot be opened, not a regular
+ * file, too large): errno says why, and so does why.
  */
 typedef int (*conf_ini_handler)(void *user, const char *section,
     const char *name, const char *value);

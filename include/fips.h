@@ -20,8 +20,13 @@
 #include "p11.h"
 
 #define FIPS_ID_MAX		32	/* longest module id in "[module <id>]" */
+#define FIPS_CERT_DIGITS_MAX	6	/* CMVP certificates: 1..5 digits today */
+#define FIPS_YEAR_MIN		1995	/* CMVP started validating in 1995 */
+#define FIPS_YEAR_MAX		2199	/* a date beyond this is a typo */
 #define FIPS_ENTRIES_MAX	256	/* most [module] sections in a registry */
 #define FIPS_MODULE_DESC_MAX	160	/* struct fips_verdict.module */
+/* The registry file: 256 entries of 13 lines of 198 bytes, with comments. */
+#define FIPS_FILE_MAX		(1024 * 1024)
 
 /* 2026-09-22T00:00:00Z: every FIPS 140-2 validation moved to Historical. */
 #define FIPS_140_2_HISTORICAL	((time_t)1790035200)
@@ -52,15 +57,17 @@ struct fips_registry;
 struct fips_entry;
 
 /*
- * Reads and checks the registry at path.  On success *out is a new registry
- * freed with fips_free().  On any error returns ESEAL_ECONF, sets *out to
- * NULL and leaves the message "path:line: [section] key: what is wrong".
- * Refused besides bad values: unknown sections and keys, a key or section
- * given twice, lines longer than inih reads whole, indented (continuation)
- * lines, a validated entry without cmvp_cert, standard, level or checked, a
- * FIPS 140-3 entry without sunset, and two entries that can match the same
- * token with the same specificity (both with, or both without, a firmware
- * range).  [policy] keys default to refuse.
+ * Reads and checks the registry at path, a regular file of at most
+ * FIPS_FILE_MAX bytes.  On success *out is a new registry freed with
+ * fips_free().  On any error returns ESEAL_ECONF (ESEAL_ENOMEM), sets *out
+ * to NULL and leaves the message "path:line: [section] key: what is wrong".
+ * Refused besides bad values: every line the INI reader refuses (ini.h:
+ * lines inih would misread), unknown sections and keys, a key or section
+ * given twice, a section without keys, a validated entry without
+ * cmvp_cert, standard, level or checked, a FIPS 140-3 entry without
+ * sunset, and two entries that can match the same token with the same
+ * specificity (both with, or both without, a firmware range).  [policy]
+ * keys default to refuse.
  */
 enum eseal_rc	 fips_load(const char *path, struct fips_registry **out);
 void		 fips_free(struct fips_registry *);

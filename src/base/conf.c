@@ -1,7 +1,9 @@
 /*
- * conf.c: reads eseald.conf with inih into one struct conf.  A table lists
- * every key with its section, type and limits; anything not in the table is
- * an error, as is a value outside its limits or a missing required key.
+ * conf.c: reads eseald.conf with the INI reader (ini.c, inih underneath)
+ * into one struct conf.  A table lists every key with its section, type
+ * and limits, and a second one how each type is read; anything not in the
+ * table is an error, as is a value outside its limits or a missing
+ * required key.  Also conf_ini_parse(), the same reader for the profiles.
  */
 #include <sys/stat.h>
 
@@ -14,9 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <ini.h>
-
 #include "conf.h"
+#include "ini.h"
 #include "log.h"
 
 enum conf_type {
@@ -101,11 +102,53 @@ static const struct conf_key keys[] = {
 
 struct parse_state {
 	struct conf	*c;
-	const char	*path;
-	int		 seen[NKEYS];
-	int		 failed;	/* the handler refused a line */
-	char		 msg[512];	/* why, without "path:line: " */
-	char		 why[256];	/* what set_value() disliked */
+	int		 seen[NKEYS];	/* line of each key, 0: not given */
+};
+
+/* Reads v into field, the place of key k; on failure writes why. */
+typedef int (*conf_setter)(const struct conf_key *k, const char *v,
+    char *field, char *why, size_t whysz);
+
+static int	set_str(const struct conf_key *, const char *, char *, char *,
+		    size_t);
+static int	set_int(const struct conf_key *, const char *, char *, char *,
+		    size_t);
+static int	set_keytype(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+static int	set_loglevel(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+static int	set_country(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+static int	set_hostport(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+static int	set_word(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+
+static const char *const mtls_words[] = { "off", "optional", "required",
+    NULL };
+static const char *const argon2_words[] = { "min", "interactive",
+    "moderate", "sensitive", NULL };
+static const char *const ocsp_signer_words[] = { "issuer", "delegated",
+    NULL };
+
+/* How each type of value is read, and what a refusal lists. */
+static const struct {
+	conf_setter		 set;
+	const char *const	*words;	/* set_word: the values 0, 1, ... */
+	const char		*list;	/* the values a refusal names */
+} types[CT_TYPE_MAX] = {
+	[CT_STR] = { set_str, NULL, NULL },
+	[CT_INT] = { set_int, NULL, NULL },
+	[CT_KEYTYPE] = { set_keytype, NULL,
+	    "ec-p256, ec-p384, rsa-3072, rsa-4096" },
+	[CT_LOGLEVEL] = { set_loglevel, NULL, "debug, info, warn, error" },
+	[CT_COUNTRY] = { set_country, NULL, NULL },
+	[CT_HOSTPORT] = { set_hostport, NULL, NULL },
+	[CT_MTLS] = { set_word, mtls_words, "off, optional, required" },
+	[CT_ARGON2] = { set_word, argon2_words,
+	    "min (tests only), interactive, moderate, sensitive" },
+	[CT_OCSP_SIGNER] = { set_word, ocsp_signer_words,
+	    "issuer, delegated" },
 };
 
 static int
@@ -124,230 +167,197 @@ valid_issuer_name(const char *s)
 }
 
 static int
-set_value(struct parse_state *st, const struct conf_key *k, const char *v)
+set_str(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
 {
-	char *field = (char *)st->c + k->off;
+	if (strlen(v) >= k->size) {
+		snprintf(why, whysz, "value longer than %zu bytes",
+		    k->size - 1);
+		return 0;
+	}
+	strcpy(field, v);
+	return 1;
+}
+
+static int
+set_int(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
 	char *end;
 	long l;
+
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || l < k->min ||
+	    l > k->max) {
+		snprintf(why, whysz, "\"%s\" is not an integer from %ld to %ld",
+		    v, k->min, k->max);
+		return 0;
+	}
+	*(int *)(void *)field = (int)l;
+	return 1;
+}
+
+static int
+set_keytype(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
 	int i;
 
-	switch (k->type) {
-	case CT_STR:
-		if (strlen(v) >= k->size) {
-			snprintf(st->why, sizeof(st->why),
-			    "value longer than %zu bytes", k->size - 1);
-			return 0;
-		}
-		strcpy(field, v);
-		return 1;
-	case CT_INT:
-		errno = 0;
-		l = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || errno != 0 ||
-		    l < k->min || l > k->max) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\" is not an integer from %ld to %ld",
-			    v, k->min, k->max);
-			return 0;
-		}
-		*(int *)field = (int)l;
-		return 1;
-	case CT_KEYTYPE:
-		if ((i = key_type_parse(v)) < 0) {
-			snprintf(st->why, sizeof(st->why), "\"%s\" is not one of "
-			    "ec-p256, ec-p384, rsa-3072, rsa-4096", v);
-			return 0;
-		}
-		*(enum key_type *)field = (enum key_type)i;
-		return 1;
-	case CT_LOGLEVEL:
-		if ((i = log_level_parse(v)) < 0) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\" is not one of debug, info, warn, error", v);
-			return 0;
-		}
-		*(int *)field = i;
-		return 1;
-	case CT_COUNTRY:
-		if (strlen(v) != 2 || v[0] < 'A' || v[0] > 'Z' ||
-		    v[1] < 'A' || v[1] > 'Z') {
-			snprintf(st->why, sizeof(st->why), "\"%s\" is not an "
-			    "ISO 3166 two-letter country code (e.g. JP)", v);
-			return 0;
-		}
-		strcpy(field, v);
-		return 1;
-	case CT_HOSTPORT:
-		end = strrchr(v, ':');
-		if (end == NULL || end == v || strlen(v) >= k->size) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\" is not host:port", v);
-			return 0;
-		}
-		errno = 0;
-		l = strtol(end + 1, &end, 10);
-		if (*end != '\0' || errno != 0 || l < 1 || l > 65535) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\": port must be 1 to 65535", v);
-			return 0;
-		}
-		strcpy(field, v);
-		return 1;
-	case CT_MTLS:
-		if ((i = strcmp(v, "off") == 0 ? 0 : strcmp(v, "optional") == 0 ?
-		    1 : strcmp(v, "required") == 0 ? 2 : -1) < 0) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\" is not one of off, optional, required", v);
-			return 0;
-		}
-		*(int *)field = i;
-		return 1;
-	case CT_ARGON2:
-		for (i = 0; i < 4; i++)
-			if (strcmp(v, (const char *[]){ "min", "interactive",
-			    "moderate", "sensitive" }[i]) == 0)
-				break;
-		if (i == 4) {
-			snprintf(st->why, sizeof(st->why), "\"%s\" is not one of "
-			    "min (tests only), interactive, moderate, sensitive",
-			    v);
-			return 0;
-		}
-		*(int *)field = i;
-		return 1;
-	case CT_OCSP_SIGNER:
-		if ((i = strcmp(v, "issuer") == 0 ? 0 : strcmp(v, "delegated")
-		    == 0 ? 1 : -1) < 0) {
-			snprintf(st->why, sizeof(st->why),
-			    "\"%s\" is not one of issuer, delegated", v);
-			return 0;
-		}
-		*(int *)field = i;
-		return 1;
-	case CT_TYPE_MAX:
-		break;
+	if ((i = key_type_parse(v)) < 0) {
+		snprintf(why, whysz, "\"%s\" is not one of %s", v,
+		    types[k->type].list);
+		return 0;
 	}
-	snprintf(st->why, sizeof(st->why), "internal: unknown key type");
+	*(enum key_type *)(void *)field = (enum key_type)i;
+	return 1;
+}
+
+static int
+set_loglevel(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	int i;
+
+	if ((i = log_level_parse(v)) < 0) {
+		snprintf(why, whysz, "\"%s\" is not one of %s", v,
+		    types[k->type].list);
+		return 0;
+	}
+	*(int *)(void *)field = i;
+	return 1;
+}
+
+static int
+set_country(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	(void)k;
+	if (strlen(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' ||
+	    v[1] > 'Z') {
+		snprintf(why, whysz, "\"%s\" is not an ISO 3166 two-letter "
+		    "country code (e.g. JP)", v);
+		return 0;
+	}
+	strcpy(field, v);
+	return 1;
+}
+
+static int
+set_hostport(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long l;
+
+	if (colon == NULL || colon == v || strlen(v) >= k->size) {
+		snprintf(why, whysz, "\"%s\" is not host:port", v);
+		return 0;
+	}
+	errno = 0;
+	l = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || l < 1 || l > 65535) {
+		snprintf(why, whysz, "\"%s\": port must be 1 to 65535", v);
+		return 0;
+	}
+	strcpy(field, v);
+	return 1;
+}
+
+/* One of the words of the key's type; the field gets its index. */
+static int
+set_word(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	const char *const *w = types[k->type].words;
+
+	for (int i = 0; w[i] != NULL; i++)
+		if (strcmp(v, w[i]) == 0) {
+			*(int *)(void *)field = i;
+			return 1;
+		}
+	snprintf(why, whysz, "\"%s\" is not one of %s", v, types[k->type].list);
+	return 0;
+}
+
+/* The line where [section] name was given, 0 if it was not. */
+static int
+seen_line(const struct parse_state *st, const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return st->seen[i];
 	return 0;
 }
 
 static int
-handler(void *user, const char *section, const char *name, const char *value)
+handler(void *user, const struct ini_key *k, struct ini_err *err)
 {
 	struct parse_state *st = user;
+	const struct conf_key *ck;
+	char why[256];
 
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].section, section) != 0 ||
-		    strcmp(keys[i].name, name) != 0)
+		ck = &keys[i];
+		if (strcmp(ck->section, k->section) != 0 ||
+		    strcmp(ck->name, k->name) != 0)
 			continue;
-		if (st->seen[i]) {
-			snprintf(st->msg, sizeof(st->msg),
-			    "[%.64s] %.64s: given twice", section, name);
-			st->failed = 1;
-			return 0;
-		}
-		st->seen[i] = 1;
-		if (!set_value(st, &keys[i], value)) {
-			snprintf(st->msg, sizeof(st->msg), "[%.64s] %.64s: %s",
-			    section, name, st->why);
-			st->failed = 1;
-			return 0;
-		}
+		if (st->seen[i] != 0)
+			return ini_fail(err, k->line, k->section, k->name,
+			    "given twice (first at line %d)", st->seen[i]);
+		st->seen[i] = k->line;
+		if (!types[ck->type].set(ck, k->value, (char *)st->c + ck->off,
+		    why, sizeof(why)))
+			return ini_fail(err, k->line, k->section, k->name, "%s",
+			    why);
 		return 1;
 	}
-	snprintf(st->msg, sizeof(st->msg), "[%.64s] %.64s: unknown key",
-	    section, name);
-	st->failed = 1;
-	return 0;
+	return ini_fail(err, k->line, k->section, k->name, "unknown key");
 }
 
-#define INI_LINE_MAX	200	/* Debian's inih INI_MAX_LINE */
-
-struct strict_reader {
-	FILE	*f;
-	int	 line;
-	int	 bad;		/* the line the reader refused, 0 if none */
-	char	*why;
-	size_t	 whylen;
+/* conf_ini_parse()'s handler, called by ini_read()'s. */
+struct compat {
+	conf_ini_handler	 h;
+	void			*user;
 };
 
-/* An ini_reader: like fgets, but stops inih at what it would misread. */
-static char *
-strict_line(char *buf, int size, void *stream)
+static int
+compat_key(void *user, const struct ini_key *k, struct ini_err *err)
 {
-	struct strict_reader *r = stream;
-	int c = EOF, n = 0;
+	struct compat *c = user;
 
-	if (r->bad)
-		return NULL;
-	while (n < size - 1 && (c = getc(r->f)) != EOF) {
-		buf[n++] = (char)c;
-		if (c == '\n' || c == '\0')
-			break;
-	}
-	if (n == 0)
-		return NULL;
-	buf[n] = '\0';
-	r->line++;
-	if (c == '\0' || strlen(buf) != (size_t)n)
-		snprintf(r->why, r->whylen, "NUL byte in the line");
-	else if (n == size - 1 && buf[n - 1] != '\n' &&
-	    (c = getc(r->f)) != EOF && c != '\n')
-		snprintf(r->why, r->whylen, "line longer than %d bytes",
-		    size - 2);
-	else if ((buf[0] == ' ' || buf[0] == '\t') &&
-	    buf[strspn(buf, " \t\r\n")] != '\0' &&
-	    strchr(";#", buf[strspn(buf, " \t")]) == NULL)
-		snprintf(r->why, r->whylen, "indented line (it would continue "
-		    "the value before); remove the leading blanks");
-	else
-		return buf;
-	r->bad = r->line;
-	return NULL;
+	if (c->h(c->user, k->section, k->name, k->value))
+		return 1;
+	/* The handler keeps its own reason: why stays "". */
+	return ini_fail(err, k->line, NULL, NULL, "%s", "");
 }
 
 enum eseal_rc
 conf_ini_parse(const char *path, conf_ini_handler h, void *user, int *errline,
     char *why, size_t whylen)
 {
-	struct strict_reader r;
-	int line;
+	struct compat c = { h, user };
+	struct ini_err err;
 
 	*errline = 0;
 	why[0] = '\0';
-	memset(&r, 0, sizeof(r));
-	if ((r.f = fopen(path, "r")) == NULL) {
+	if (ini_read(path, CONF_FILE_MAX, 0, compat_key, &c, &err) ==
+	    ESEAL_OK)
+		return ESEAL_OK;
+	snprintf(why, whylen, "%s", err.msg);
+	*errline = err.line;
+	if (err.line == 0) {
 		*errline = -1;
-		return ESEAL_ECONF;
+		errno = err.errnum;
 	}
-	r.why = why;
-	r.whylen = whylen;
-	line = ini_parse_stream(strict_line, &r, h, user);
-	fclose(r.f);
-	if (r.bad) {
-		*errline = r.bad;
-		return ESEAL_ECONF;
-	}
-	if (line != 0) {
-		*errline = line;
-		if (line < 0)
-			snprintf(why, whylen, "out of memory");
-		return ESEAL_ECONF;
-	}
-	return ESEAL_OK;
+	return err.rc;
 }
 
-enum eseal_rc
-conf_load(const char *path, struct conf **out)
+static void
+defaults(struct conf *c)
 {
-	struct parse_state st;
-	struct conf *c;
-	int line;
-
-	*out = NULL;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return eseal_err(ESEAL_ENOMEM, "conf: out of memory");
-	/* Defaults. */
 	c->ca_key_type = KEY_EC_P384;
 	c->ca_validity_days = 365 * 10;
 	c->ca_crl_shards = 1;
@@ -385,31 +395,39 @@ conf_load(const char *path, struct conf **out)
 	snprintf(c->publish_base_url, sizeof(c->publish_base_url),
 	    "http://127.0.0.1:8080");
 
+}
+
+enum eseal_rc
+conf_load(const char *path, struct conf **out)
+{
+	struct parse_state st;
+	struct ini_err err;
+	struct conf *c;
+	enum eseal_rc rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "conf: out of memory");
+	defaults(c);
 	memset(&st, 0, sizeof(st));
 	st.c = c;
-	st.path = path;
-	if (conf_ini_parse(path, handler, &st, &line, st.why,
-	    sizeof(st.why)) != ESEAL_OK) {
+	if ((rc = ini_read(path, CONF_FILE_MAX, 0, handler, &st, &err)) !=
+	    ESEAL_OK) {
 		free(c);
-		if (line == -1)
-			return eseal_err(ESEAL_ECONF, "%s: cannot open: %s",
-			    path, strerror(errno));
-		return eseal_err(ESEAL_ECONF, "%s:%d: %s", path, line,
-		    st.failed ? st.msg : st.why[0] ? st.why :
-		    "syntax error (expected [section] or key = value)");
+		return rc;
 	}
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].required && !st.seen[i]) {
-			free(c);
-			return eseal_err(ESEAL_ECONF, "%s: [%s] %s: required "
-			    "key missing", path, keys[i].section, keys[i].name);
-		}
-	}
-	if (!valid_issuer_name(c->ca_issuer)) {
-		eseal_err(ESEAL_ECONF, "%s: [ca] issuer: \"%s\" must be "
-		    "1-63 characters of a-z, 0-9 and '-'", path, c->ca_issuer);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].required && st.seen[i] == 0)
+			ini_fail(&err, 0, keys[i].section, keys[i].name,
+			    "required key missing");
+	if (!err.failed && !valid_issuer_name(c->ca_issuer))
+		ini_fail(&err, seen_line(&st, "ca", "issuer"), "ca", "issuer",
+		    "\"%s\" "
+		    "must be 1-63 characters of a-z, 0-9 and '-'",
+		    c->ca_issuer);
+	if (err.failed) {
 		free(c);
-		return ESEAL_ECONF;
+		return ini_report(path, &err);
 	}
 	*out = c;
 	return ESEAL_OK;

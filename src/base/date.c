@@ -58,6 +58,60 @@ date_parse_ymd(const char *s, int ymin, int ymax, time_t *out)
 	return 1;
 }
 
+/* Reads min to max digits at *p into *out; advances *p. */
+static int
+digits(const char **p, int min, int max, int *out)
+{
+	int v = 0, n = 0;
+
+	while (n < max && **p >= '0' && **p <= '9') {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	if (n < min || (**p >= '0' && **p <= '9'))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int
+date_parse_us_or_ymd(const char *s, int ymin, int ymax, time_t *out,
+    char *why, size_t whysz)
+{
+	const char *p = s;
+	int y, m, d;
+
+	if (digits(&p, 4, 4, &y) && *p == '-') {
+		p++;
+		if (!digits(&p, 2, 2, &m) || *p++ != '-' ||
+		    !digits(&p, 2, 2, &d) || *p != '\0')
+			goto form;
+	} else {
+		p = s;
+		if (!digits(&p, 1, 2, &m) || *p++ != '/' ||
+		    !digits(&p, 1, 2, &d) || *p++ != '/' ||
+		    !digits(&p, 4, 4, &y) || *p != '\0')
+			goto form;
+	}
+	if (y < ymin || y > ymax)
+		snprintf(why, whysz, "year %d is outside %d to %d", y, ymin,
+		    ymax);
+	else if (m < 1 || m > 12)
+		snprintf(why, whysz, "there is no month %d", m);
+	else if (!date_valid(y, m, d))
+		snprintf(why, whysz, "%04d-%02d has %d days", y, m,
+		    date_days_in_month(y, m));
+	else {
+		*out = date_utc(y, m, d);
+		return 1;
+	}
+	return 0;
+form:
+	snprintf(why, whysz, "not a date MM/DD/YYYY or YYYY-MM-DD");
+	return 0;
+}
+
 int
 date_format_ymd(time_t t, char *buf, size_t bufsz)
 {

@@ -1,33 +1,20 @@
 /*
  * fips.c: the HSM module registry and the effective FIPS 140 status of a
- * token.  The registry is INI read by inih through our own line reader,
- * which counts lines (so every error names file:line), refuses lines longer
- * than inih's buffer (inih would silently cut them and read the rest as a
- * new line: "source = <long URL>status = active" would set status), section
- * names longer than inih keeps, and indented lines (inih reads them as a
- * continuation of the previous value).  Checks that involve several keys
- * or entries run after the whole file is read.
+ * token.  The registry is INI read by the one INI reader (ini.h), which
+ * refuses every line inih would misread and, for this file, a section
+ * given twice or without a key; every error names file:line.  Checks that
+ * involve several keys or entries run after the whole file is read.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <ini.h>
-
 #include "date.h"
 #include "fips.h"
+#include "ini.h"
 
-#define SECTION_MAX	50	/* inih's MAX_SECTION: longer names are cut */
-#define KEYNAME_MAX	32	/* key name quoted in an error */
-#define CERT_DIGITS_MAX	6	/* CMVP certificate numbers are 1..5 digits today */
-#define SOURCE_MAX	200	/* source URL; inih's line limit bounds it anyway */
-#define YEAR_MIN	1995	/* CMVP started validating in 1995 */
-#define YEAR_MAX	2199	/* a date beyond this is a typo */
+#define SOURCE_MAX	INI_LINE_BYTES	/* source URL: a line bounds it */
 #define FW_LOWEST	0x0000	/* firmware 0.0: open lower bound */
 #define FW_HIGHEST	0xffff	/* firmware 255.255: open upper bound */
 #define MANUFACTURER_MAX (sizeof(((struct p11_identity *)0)->manufacturer) - 1)
@@ -115,7 +102,7 @@ struct fips_entry {
 	char		 manufacturer[MANUFACTURER_MAX + 1];
 	char		 model[MODEL_MAX + 1];
 	int		 fw_min, fw_max;	/* major * 256 + minor, inclusive */
-	char		 cert[CERT_DIGITS_MAX + 1];
+	char		 cert[FIPS_CERT_DIGITS_MAX + 1];
 	enum standard	 standard;
 	int		 level;
 	enum fips_status listed;
@@ -132,133 +119,13 @@ struct fips_registry {
 };
 
 struct parse_state {
-	FILE			*f;
 	struct fips_registry	*r;
 	size_t			 cap;		/* entries allocated in r->e */
-	int			 line;		/* lines read so far */
-	int			 sect_seq;	/* section headers read so far */
-	int			 sect_line;	/* line of the latest header */
-	char			 sect[SECTION_MAX]; /* its name, for errors */
-	int			 cur_seq;	/* header the handler is in */
 	int			 in_policy;	/* else in r->e[r->n - 1] */
-	int			 policy_line;	/* first [policy], 0 if none */
 	int			 pline[PK_MAX];	/* line of each [policy] key */
-	int			 failed;	/* first error recorded */
-	int			 errline;
-	char			 msg[400];	/* "[section] key: what" */
+	struct ini_err		 err;		/* the first refusal */
 	char			 why[160];	/* what a value parser disliked */
 };
-
-static int
-fail(struct parse_state *st, int line, const char *section, const char *key,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* Records the first error only; returns 0 for the inih handler. */
-static int
-fail(struct parse_state *st, int line, const char *section, const char *key,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (st->failed)
-		return 0;
-	st->failed = 1;
-	st->errline = line;
-	if (*section != '\0')
-		n = snprintf(st->msg, sizeof(st->msg), "[%.*s] %.*s: ",
-		    SECTION_MAX, section, KEYNAME_MAX, key);
-	else
-		n = snprintf(st->msg, sizeof(st->msg), "%.*s: ", KEYNAME_MAX,
-		    key);
-	if (n < 0 || (size_t)n >= sizeof(st->msg))
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(st->msg + n, sizeof(st->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-/* The key name at the start of a raw line, for errors the reader finds. */
-static void
-raw_key(const char *line, char *out, size_t outsz)
-{
-	size_t n = 0;
-
-	while (*line == ' ' || *line == '\t')
-		line++;
-	while (line[n] != '\0' && strchr("=:\r\n", line[n]) == NULL &&
-	    n < outsz - 1)
-		n++;
-	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-		n--;
-	memcpy(out, line, n);
-	out[n] = '\0';
-}
-
-/*
- * The ini_reader: one line per call, like fgets, but it stops inih at the
- * first error and refuses what inih would misread.
- */
-static char *
-read_line(char *buf, int size, void *stream)
-{
-	struct parse_state *st = stream;
-	char key[KEYNAME_MAX + 1];
-	const char *p, *end;
-	int c = EOF, n = 0;
-
-	if (st->failed)
-		return NULL;
-	while (n < size - 1 && (c = getc(st->f)) != EOF) {
-		buf[n++] = (char)c;
-		if (c == '\n' || c == '\0')
-			break;
-	}
-	if (n == 0)
-		return NULL;
-	buf[n] = '\0';
-	st->line++;
-	raw_key(buf, key, sizeof(key));
-	if (c == '\0') {
-		fail(st, st->line, st->sect, key, "NUL byte in the line");
-		return NULL;
-	}
-	if (n == size - 1 && buf[n - 1] != '\n' &&
-	    (c = getc(st->f)) != EOF && c != '\n') {
-		fail(st, st->line, st->sect, key, "line longer than %d "
-		    "bytes", size - 1);
-		return NULL;
-	}
-	p = buf;
-	if (st->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;				/* UTF-8 BOM, inih skips it */
-	if (*p == ' ' || *p == '\t') {
-		p += strspn(p, " \t");
-		if (*p != '\0' && strchr(";#\r\n", *p) == NULL) {
-			fail(st, st->line, st->sect, key, "indented line: inih "
-			    "would read it as the continuation of the value "
-			    "before; remove the leading blanks");
-			return NULL;
-		}
-	} else if (*p != '\0' && strchr(";#\r\n", *p) == NULL &&
-	    (*p == '[' ? strchr(p, ']') : strpbrk(p, "=:")) == NULL) {
-		fail(st, st->line, st->sect, key, "syntax error (expected "
-		    "[section], key = value or a comment)");
-		return NULL;
-	} else if (*p == '[' && (end = strchr(p, ']')) != NULL) {
-		if (end - p - 1 >= SECTION_MAX) {
-			fail(st, st->line, "", "section name", "\"%.24s...\" "
-			    "is longer than %d bytes", p + 1, SECTION_MAX - 1);
-			return NULL;
-		}
-		memcpy(st->sect, p + 1, (size_t)(end - p - 1));
-		st->sect[end - p - 1] = '\0';
-		st->sect_seq++;
-		st->sect_line = st->line;
-	}
-	return buf;
-}
 
 static int
 valid_id(const char *s)
@@ -305,7 +172,7 @@ parse_fw(const char *s, int *out)
 static int
 parse_date(const char *s, time_t *out)
 {
-	return date_parse_ymd(s, YEAR_MIN, YEAR_MAX, out);
+	return date_parse_ymd(s, FIPS_YEAR_MIN, FIPS_YEAR_MAX, out);
 }
 
 static void
@@ -354,14 +221,15 @@ set_module_value(struct parse_state *st, struct fips_entry *e, enum ekey k,
 		    "version major.minor (each 0 to 255)", v);
 		return 0;
 	case EK_CERT:
-		if (*v >= '1' && *v <= '9' && strlen(v) <= CERT_DIGITS_MAX &&
+		if (*v >= '1' && *v <= '9' &&
+		    strlen(v) <= FIPS_CERT_DIGITS_MAX &&
 		    strspn(v, "0123456789") == strlen(v)) {
 			memcpy(e->cert, v, strlen(v) + 1);
 			return 1;
 		}
 		snprintf(st->why, sizeof(st->why), "\"%.32s\" is not a CMVP "
 		    "certificate number (1 to %d digits, as in the CMVP record)",
-		    v, CERT_DIGITS_MAX);
+		    v, FIPS_CERT_DIGITS_MAX);
 		return 0;
 	case EK_STANDARD:
 		if (strcmp(v, "140-2") == 0)
@@ -403,7 +271,7 @@ set_module_value(struct parse_state *st, struct fips_entry *e, enum ekey k,
 		if (parse_date(v, date))
 			return 1;
 		snprintf(st->why, sizeof(st->why), "\"%.32s\" is not a date "
-		    "YYYY-MM-DD (%d to %d)", v, YEAR_MIN, YEAR_MAX);
+		    "YYYY-MM-DD (%d to %d)", v, FIPS_YEAR_MIN, FIPS_YEAR_MAX);
 		return 0;
 	case EK_MAX:
 		break;
@@ -412,50 +280,48 @@ set_module_value(struct parse_state *st, struct fips_entry *e, enum ekey k,
 	return 0;
 }
 
-/* The first key of a new section header: open the section. */
+/*
+ * The first key of a section: open the section.  The reader has refused a
+ * section given twice, so the ids of the entries are distinct.
+ */
 static int
-begin_section(struct parse_state *st, const char *section, const char *name)
+begin_section(struct parse_state *st, const struct ini_key *k)
 {
 	struct fips_registry *r = st->r;
 	struct fips_entry *e;
 	const char *id;
 
-	if (strcmp(section, "policy") == 0) {
-		if (st->policy_line != 0)
-			return fail(st, st->line, section, name, "section "
-			    "given twice (first at line %d)", st->policy_line);
-		st->policy_line = st->sect_line;
+	if (strcmp(k->section, "policy") == 0) {
 		st->in_policy = 1;
 		return 1;
 	}
-	if (strncmp(section, "module ", 7) != 0)
-		return fail(st, st->line, section, name, "unknown section "
-		    "(expected [policy] or [module <id>])");
-	id = section + 7;
+	if (strncmp(k->section, "module ", 7) != 0)
+		return ini_fail(&st->err, k->line, k->section, k->name,
+		    "unknown section (expected [policy] or [module <id>])");
+	id = k->section + 7;
 	if (!valid_id(id))
-		return fail(st, st->line, section, name, "module id \"%s\" "
-		    "must be 1 to %d characters of A-Z, a-z, 0-9, '.', '_', "
-		    "'-'", id, FIPS_ID_MAX);
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->e[i].id, id) == 0)
-			return fail(st, st->line, section, name, "section "
-			    "given twice (first at line %d)", r->e[i].line);
+		return ini_fail(&st->err, k->line, k->section, k->name,
+		    "module id \"%s\" must be 1 to %d characters of A-Z, a-z, "
+		    "0-9, '.', '_', '-'", id, FIPS_ID_MAX);
 	if (r->n == FIPS_ENTRIES_MAX)
-		return fail(st, st->line, section, name, "more than %d "
-		    "[module] sections", FIPS_ENTRIES_MAX);
+		return ini_fail(&st->err, k->line, k->section, k->name, "more "
+		    "than %d [module] sections", FIPS_ENTRIES_MAX);
 	if (r->n == st->cap) {
 		size_t cap = st->cap == 0 ? 16 : st->cap * 2;
 
-		if ((e = reallocarray(r->e, cap, sizeof(*e))) == NULL)
-			return fail(st, st->line, section, name,
-			    "out of memory");
+		if ((e = reallocarray(r->e, cap, sizeof(*e))) == NULL) {
+			ini_fail(&st->err, k->line, NULL, NULL, "out of "
+			    "memory");
+			st->err.rc = ESEAL_ENOMEM;
+			return 0;
+		}
 		r->e = e;
 		st->cap = cap;
 	}
 	e = &r->e[r->n++];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->id, id, strlen(id) + 1);
-	e->line = st->sect_line;
+	e->line = k->section_line;
 	e->fw_min = FW_LOWEST;
 	e->fw_max = FW_HIGHEST;
 	e->listed = FIPS_STATUS_MAX;	/* not given yet */
@@ -463,50 +329,55 @@ begin_section(struct parse_state *st, const char *section, const char *name)
 	return 1;
 }
 
+/* A key of [policy]: refuse or allow. */
 static int
-handler(void *user, const char *section, const char *name, const char *value)
+policy_key(struct parse_state *st, const struct ini_key *k)
+{
+	int i;
+
+	for (i = 0; i < PK_MAX && strcmp(pkeys[i], k->name) != 0; i++)
+		;
+	if (i == PK_MAX)
+		return ini_fail(&st->err, k->line, k->section, k->name,
+		    "unknown key");
+	if (st->pline[i] != 0)
+		return ini_fail(&st->err, k->line, k->section, k->name, "given "
+		    "twice (first at line %d)", st->pline[i]);
+	st->pline[i] = k->line;
+	if (strcmp(k->value, "allow") == 0)
+		st->r->allow[i] = 1;
+	else if (strcmp(k->value, "refuse") == 0)
+		st->r->allow[i] = 0;
+	else
+		return ini_fail(&st->err, k->line, k->section, k->name,
+		    "\"%.32s\" is not one of refuse, allow", k->value);
+	return 1;
+}
+
+static int
+handler(void *user, const struct ini_key *k, struct ini_err *err)
 {
 	struct parse_state *st = user;
 	struct fips_entry *e;
-	int k;
+	int i;
 
-	if (st->sect_seq == 0)
-		return fail(st, st->line, section, name, "key before any "
-		    "[section]");
-	if (st->cur_seq != st->sect_seq) {
-		st->cur_seq = st->sect_seq;
-		if (!begin_section(st, section, name))
-			return 0;
-	}
-	if (st->in_policy) {
-		for (k = 0; k < PK_MAX && strcmp(pkeys[k], name) != 0; k++)
-			;
-		if (k == PK_MAX)
-			return fail(st, st->line, section, name, "unknown key");
-		if (st->pline[k] != 0)
-			return fail(st, st->line, section, name, "given twice "
-			    "(first at line %d)", st->pline[k]);
-		st->pline[k] = st->line;
-		if (strcmp(value, "allow") == 0)
-			st->r->allow[k] = 1;
-		else if (strcmp(value, "refuse") == 0)
-			st->r->allow[k] = 0;
-		else
-			return fail(st, st->line, section, name, "\"%.32s\" is "
-			    "not one of refuse, allow", value);
-		return 1;
-	}
+	if (k->first && !begin_section(st, k))
+		return 0;
+	if (st->in_policy)
+		return policy_key(st, k);
 	e = &st->r->e[st->r->n - 1];
-	for (k = 0; k < EK_MAX && strcmp(ekeys[k], name) != 0; k++)
+	for (i = 0; i < EK_MAX && strcmp(ekeys[i], k->name) != 0; i++)
 		;
-	if (k == EK_MAX)
-		return fail(st, st->line, section, name, "unknown key");
-	if (e->kline[k] != 0)
-		return fail(st, st->line, section, name, "given twice (first "
-		    "at line %d)", e->kline[k]);
-	e->kline[k] = st->line;
-	if (!set_module_value(st, e, (enum ekey)k, value))
-		return fail(st, st->line, section, name, "%s", st->why);
+	if (i == EK_MAX)
+		return ini_fail(err, k->line, k->section, k->name,
+		    "unknown key");
+	if (e->kline[i] != 0)
+		return ini_fail(err, k->line, k->section, k->name, "given "
+		    "twice (first at line %d)", e->kline[i]);
+	e->kline[i] = k->line;
+	if (!set_module_value(st, e, (enum ekey)i, k->value))
+		return ini_fail(err, k->line, k->section, k->name, "%s",
+		    st->why);
 	return 1;
 }
 
@@ -526,38 +397,42 @@ check_entry(struct parse_state *st, size_t i)
 	static const enum ekey only_validated[] =
 	    { EK_CERT, EK_STANDARD, EK_LEVEL, EK_SUNSET };
 	const struct fips_entry *e = &st->r->e[i], *o;
-	char sect[SECTION_MAX];
+	struct ini_err *err = &st->err;
+	char sect[FIPS_ID_MAX + sizeof("module ")];
 	enum ekey k;
 
 	snprintf(sect, sizeof(sect), "module %s", e->id);
 	for (size_t j = 0; j < sizeof(need) / sizeof(need[0]); j++)
 		if (e->kline[need[j]] == 0)
-			return fail(st, e->line, sect, ekeys[need[j]],
+			return ini_fail(err, e->line, sect, ekeys[need[j]],
 			    "required");
 	if (e->listed == FIPS_NOT_VALIDATED) {
 		for (size_t j = 0; j < sizeof(only_validated) /
-		    sizeof(only_validated[0]); j++)
-			if (e->kline[only_validated[j]] != 0)
-				return fail(st, e->kline[only_validated[j]],
-				    sect, ekeys[only_validated[j]], "not "
-				    "allowed with status = not-validated");
+		    sizeof(only_validated[0]); j++) {
+			k = only_validated[j];
+			if (e->kline[k] != 0)
+				return ini_fail(err, e->kline[k], sect,
+				    ekeys[k], "not allowed with status = "
+				    "not-validated");
+		}
 	} else {
 		for (size_t j = 0; j < sizeof(need_validated) /
 		    sizeof(need_validated[0]); j++)
 			if (e->kline[need_validated[j]] == 0)
-				return fail(st, e->kline[EK_STATUS], sect,
+				return ini_fail(err, e->kline[EK_STATUS], sect,
 				    ekeys[need_validated[j]], "required "
 				    "unless status = not-validated (copy it "
 				    "from the CMVP record)");
 		if (e->standard == STD_140_3 && e->kline[EK_SUNSET] == 0)
-			return fail(st, e->kline[EK_STANDARD], sect, "sunset",
-			    "required for standard = 140-3 (the Sunset Date "
-			    "of the CMVP record)");
+			return ini_fail(err, e->kline[EK_STANDARD], sect,
+			    "sunset", "required for standard = 140-3 (the "
+			    "Sunset Date of the CMVP record)");
 	}
 	if (e->fw_min > e->fw_max)
-		return fail(st, e->kline[EK_FW_MAX], sect, "firmware_max",
-		    "%d.%d is below firmware_min %d.%d", e->fw_max >> 8,
-		    e->fw_max & 0xff, e->fw_min >> 8, e->fw_min & 0xff);
+		return ini_fail(err, e->kline[EK_FW_MAX], sect,
+		    "firmware_max", "%d.%d is below firmware_min %d.%d",
+		    e->fw_max >> 8, e->fw_max & 0xff, e->fw_min >> 8,
+		    e->fw_min & 0xff);
 	for (size_t j = 0; j < i; j++) {
 		o = &st->r->e[j];
 		if (strcmp(o->manufacturer, e->manufacturer) != 0 ||
@@ -566,14 +441,15 @@ check_entry(struct parse_state *st, size_t i)
 		    o->fw_max < e->fw_min || e->fw_max < o->fw_min)
 			continue;
 		if (!ranged(e))
-			return fail(st, e->kline[EK_MODEL], sect, "model",
+			return ini_fail(err, e->kline[EK_MODEL], sect, "model",
 			    "[module %s] (line %d) has the same manufacturer "
 			    "and model and no firmware range either: a token "
 			    "would match both", o->id, o->line);
 		k = e->kline[EK_FW_MIN] != 0 ? EK_FW_MIN : EK_FW_MAX;
-		return fail(st, e->kline[k], sect, ekeys[k], "firmware range "
-		    "overlaps that of [module %s] (line %d), same manufacturer "
-		    "and model: a token would match both", o->id, o->line);
+		return ini_fail(err, e->kline[k], sect, ekeys[k], "firmware "
+		    "range overlaps that of [module %s] (line %d), same "
+		    "manufacturer and model: a token would match both", o->id,
+		    o->line);
 	}
 	return 1;
 }
@@ -582,50 +458,21 @@ enum eseal_rc
 fips_load(const char *path, struct fips_registry **out)
 {
 	struct parse_state st;
-	struct stat sb;
-	enum eseal_rc rc = ESEAL_ECONF;
-	int ret;
+	enum eseal_rc rc;
 
 	*out = NULL;
 	memset(&st, 0, sizeof(st));
 	if ((st.r = calloc(1, sizeof(*st.r))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "fips: out of memory");
-	if ((st.f = fopen(path, "re")) == NULL) {
-		rc = eseal_err(ESEAL_ECONF, "%s: cannot open: %s", path,
-		    strerror(errno));
-		goto out;
+	rc = ini_read(path, FIPS_FILE_MAX, INI_ONCE | INI_NONEMPTY, handler,
+	    &st, &st.err);
+	for (size_t i = 0; rc == ESEAL_OK && i < st.r->n; i++)
+		if (!check_entry(&st, i))
+			rc = ini_report(path, &st.err);
+	if (rc == ESEAL_OK) {
+		*out = st.r;
+		st.r = NULL;
 	}
-	if (fstat(fileno(st.f), &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		rc = eseal_err(ESEAL_ECONF, "%s: not a regular file", path);
-		goto out;
-	}
-	ret = ini_parse_stream(read_line, &st, handler, &st);
-	if (ret == 0 && !st.failed && ferror(st.f)) {
-		rc = eseal_err(ESEAL_ECONF, "%s:%d: read error", path, st.line);
-		goto out;
-	}
-	for (size_t i = 0; ret == 0 && !st.failed && i < st.r->n; i++)
-		(void)check_entry(&st, i);
-	if (ret > 0 && (!st.failed || ret < st.errline)) {
-		rc = eseal_err(ESEAL_ECONF, "%s:%d: syntax error (expected "
-		    "[section], key = value or a comment)", path, ret);
-		goto out;
-	}
-	if (ret < 0 && !st.failed) {
-		rc = eseal_err(ESEAL_ENOMEM, "%s: inih: out of memory", path);
-		goto out;
-	}
-	if (st.failed) {
-		rc = eseal_err(ESEAL_ECONF, "%s:%d: %s", path, st.errline,
-		    st.msg);
-		goto out;
-	}
-	*out = st.r;
-	st.r = NULL;
-	rc = ESEAL_OK;
-out:
-	if (st.f != NULL)
-		fclose(st.f);
 	fips_free(st.r);
 	return rc;
 }

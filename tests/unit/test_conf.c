@@ -1,5 +1,9 @@
-/* test_conf.c: eseald.conf parsing, bad keys and values, the PIN file. */
+/*
+ * test_conf.c: eseald.conf parsing, bad keys and values, lines the INI
+ * reader refuses, conf_ini_parse() for the profiles, the PIN file.
+ */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +17,28 @@
 	"[ca]\nissuer = dev-ca\ncountry = JP\norganization = O\n" \
 	"common_name = CN\n"
 
+/* GOOD, then len bytes of extra (NUL bytes and all). */
+static char *
+conf_write(const char *dir, const char *extra, size_t len)
+{
+	char buf[2048], *path;
+	FILE *f;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), GOOD, dir);
+	ck_assert_uint_lt((size_t)n + len, sizeof(buf));
+	memcpy(buf + n, extra, len);
+	ck_assert_int_ge(asprintf(&path, "%s/eseald.conf", dir), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(buf, 1, (size_t)n + len, f), (size_t)n + len);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
 static char *
 conf_with(const char *dir, const char *extra)
 {
-	char buf[2048];
-
-	snprintf(buf, sizeof(buf), GOOD "%s", dir, extra);
-	return tu_write(dir, "eseald.conf", buf, 0644);
+	return conf_write(dir, extra, strlen(extra));
 }
 
 START_TEST(test_good)
@@ -55,7 +74,8 @@ static const struct {
 	{ "[http]\nlisten = localhost\n", "[http] listen: \"localhost\" is not host:port" },
 	{ "[http]\nlisten = 127.0.0.1:70000\n", "port must be 1 to 65535" },
 	{ "[log]\nlevel = loud\n", "[log] level" },
-	{ "[store]\npath = /again\n", "[store] path: given twice" },
+	{ "[store]\npath = /again\n", "eseald.conf:13: [store] path: given "
+	  "twice (first at line 2)" },
 	{ "this is not ini\n", "syntax error" },
 	/* What inih would misread: a split long line, a continuation. */
 	{ "[store]\n; " "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -64,6 +84,16 @@ static const struct {
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "path = /injected\n", "line longer than 198 bytes" },
 	{ "[log]\nlevel = info\n  debug\n", "indented line" },
+	/* A form feed or a lone CR: inih takes them for blanks. */
+	{ "[log]\nlevel = info\n\fdebug = 1\n",
+	  "eseald.conf:14: [log] ?debug: control character 0x0c in the line" },
+	{ "[log]\r\nlevel = info\r\n\rdebug = 1\r\n",
+	  "eseald.conf:14: [log] ?debug: CR inside the line" },
+	/* What inih would keep in the value, or drop without a word. */
+	{ "[publish]\ndir = /srv/www # old\n", "eseald.conf:13: [publish] dir: "
+	  "'#' after a blank in the value" },
+	{ "[publish] dir = /srv/www\n", "eseald.conf:12: [publish] dir = "
+	  "/srv/www: text after the ']'" },
 };
 
 START_TEST(test_bad)
@@ -77,6 +107,88 @@ START_TEST(test_bad)
 	ck_assert_msg(strstr(eseal_errmsg(), bad[_i].want) != NULL,
 	    "error \"%s\" lacks \"%s\"", eseal_errmsg(), bad[_i].want);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), p));	/* names the file */
+	free(p);
+}
+END_TEST
+
+/* A NUL byte would end the line for inih, the rest unread. */
+START_TEST(test_nul_byte)
+{
+	static const char extra[] = "[ca]\nvalidity_days = 3650\0 ignored\n";
+	const char *dir = tu_tmpdir();
+	char *p = conf_write(dir, extra, sizeof(extra) - 1);
+	struct conf *c = NULL;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_ECONF);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "eseald.conf:13: [ca] "
+	    "validity_days: NUL byte in the line"));
+	free(p);
+}
+END_TEST
+
+/* Not a file to read: a directory, or larger than CONF_FILE_MAX. */
+START_TEST(test_not_a_file)
+{
+	const char *dir = tu_tmpdir();
+	char *big, *p, want[1024];
+	struct conf *c = NULL;
+
+	ck_assert_int_eq(conf_load(dir, &c), ESEAL_ECONF);
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	ck_assert_str_eq(eseal_errmsg(), want);
+	ck_assert_ptr_nonnull(big = malloc(CONF_FILE_MAX + 2));
+	memset(big, '#', CONF_FILE_MAX + 1);
+	big[CONF_FILE_MAX + 1] = '\0';
+	p = tu_write(dir, "big.conf", big, 0644);
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_ECONF);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "big.conf: larger than "
+	    "65536 bytes"));
+	ck_assert_ptr_null(c);
+	free(p);
+	free(big);
+}
+END_TEST
+
+/* conf_ini_parse(), as the profiles use it. */
+static int
+refuse_colour(void *user, const char *section, const char *name,
+    const char *value)
+{
+	(void)user;
+	(void)section;
+	(void)value;
+	return strcmp(name, "colour") != 0;
+}
+
+START_TEST(test_ini_parse)
+{
+	const char *dir = tu_tmpdir();
+	char path[512], why[256], *p;
+	int line;
+
+	snprintf(path, sizeof(path), "%s/nosuch.conf", dir);
+	errno = 0;
+	ck_assert_int_eq(conf_ini_parse(path, refuse_colour, NULL, &line, why,
+	    sizeof(why)), ESEAL_ECONF);
+	ck_assert_int_eq(line, -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* The handler's refusal: its line, and no words of the reader's. */
+	p = tu_write(dir, "p.conf", "[profile]\nshape = round\n"
+	    "[profile]\ncolour = blue\n", 0644);
+	ck_assert_int_eq(conf_ini_parse(p, refuse_colour, NULL, &line, why,
+	    sizeof(why)), ESEAL_ECONF);
+	ck_assert_int_eq(line, 4);
+	ck_assert_str_eq(why, "");
+	free(p);
+	/* The reader's refusal: line and words. */
+	p = tu_write(dir, "p.conf", "[profile]\n shape = round\n", 0644);
+	ck_assert_int_eq(conf_ini_parse(p, refuse_colour, NULL, &line, why,
+	    sizeof(why)), ESEAL_ECONF);
+	ck_assert_int_eq(line, 2);
+	ck_assert_str_eq(why, "[profile] shape: indented line: inih would "
+	    "read it as the continuation of the value before; remove the "
+	    "leading blanks");
 	free(p);
 }
 END_TEST
@@ -154,6 +266,9 @@ main(void)
 
 	tcase_add_test(tc, test_good);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_not_a_file);
+	tcase_add_test(tc, test_ini_parse);
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_bad_issuer_name);
 	tcase_add_test(tc, test_pin_file);

@@ -436,6 +436,56 @@ START_TEST(test_bad_generated)
 }
 END_TEST
 
+/*
+ * The longest line is 198 bytes before its line end, CR LF or LF: one
+ * more and inih would read the rest as a line of its own.  A file is at
+ * most FIPS_FILE_MAX bytes.
+ */
+START_TEST(test_line_limit)
+{
+	const char *dir = tu_tmpdir();
+	struct fips_registry *r;
+	char buf[1024], src[256], *p, *big;
+
+	for (int crlf = 0; crlf <= 1; crlf++)
+		for (int len = 198; len <= 199; len++) {
+			/* "source = " is 9 bytes. */
+			memset(src, 'x', (size_t)len - 9);
+			src[len - 9] = '\0';
+			snprintf(buf, sizeof(buf), "[module a]%s\nmanufacturer "
+			    "= Acme HSM%s\nmodel = Vault 3%s\nstatus = "
+			    "not-validated%s\nsource = %s%s\n",
+			    crlf ? "\r" : "", crlf ? "\r" : "", crlf ? "\r" :
+			    "", crlf ? "\r" : "", src, crlf ? "\r" : "");
+			p = tu_write(dir, "line.conf", buf, 0644);
+			r = NULL;
+			if (len == 198) {
+				ck_assert_msg(fips_load(p, &r) == ESEAL_OK,
+				    "%s", eseal_errmsg());
+				ck_assert_uint_eq(strlen(fips_entry_source(
+				    fips_entry_at(r, 0))), 189);
+				fips_free(r);
+			} else {
+				ck_assert_int_eq(fips_load(p, &r),
+				    ESEAL_ECONF);
+				ck_assert_ptr_nonnull(strstr(eseal_errmsg(),
+				    "line.conf:5: [module a] source: line "
+				    "longer than 198 bytes"));
+			}
+			free(p);
+		}
+	ck_assert_ptr_nonnull(big = malloc(FIPS_FILE_MAX + 2));
+	memset(big, '\n', FIPS_FILE_MAX + 1);
+	big[FIPS_FILE_MAX + 1] = '\0';
+	p = tu_write(dir, "big.conf", big, 0644);
+	ck_assert_int_eq(fips_load(p, &r), ESEAL_ECONF);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "big.conf: larger than "
+	    "1048576 bytes"));
+	free(p);
+	free(big);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -454,6 +504,7 @@ main(void)
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_bad_generated);
+	tcase_add_test(tc, test_line_limit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
