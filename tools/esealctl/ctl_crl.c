@@ -1,0 +1,120 @@
+/*
+ * ctl_crl.c: `esealctl crl generate | show`: sign or print the CRLs of an
+ * issuer's shards.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "crl.h"
+#include "issuer.h"
+#include "profile.h"
+#include "ctl.h"
+
+/* --- crl generate | show ---------------------------------------------- */
+
+static int
+cmd_crl(int argc, char **argv, int show)
+{
+	static const struct option opts[] = {
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "shard", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct issuer *is = NULL;
+	struct crl_params cp;
+	struct profile *prof = NULL;
+	struct store_crl sc;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	const char *iname = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len;
+	int64_t number, now = time(NULL);
+	int ch, done, shard = -1, ret = 1;
+	X509_CRL *crl;
+	BIO *bio;
+
+	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+		switch (ch) {
+		case 'i': iname = optarg; break;
+		case 's':
+			if (!parse_int(optarg, 0, 255, "--shard", &shard))
+				return 2;
+			break;
+		default: return 2;
+		}
+	}
+	if (load(!show, &c, &ca) != 0)
+		return 1;
+	if ((iname ? issuer_by_name(&ca, iname, &is) : issuer_current(&ca, &is))
+	    != ESEAL_OK) {
+		fail(show ? "crl show" : "crl generate");
+		goto out;
+	}
+	if (shard >= is->rec.crl_shards) {
+		fprintf(stderr, "esealctl: crl: issuer %s has %d shard(s)\n",
+		    is->rec.name, is->rec.crl_shards);
+		goto out;
+	}
+	for (int s = shard < 0 ? 0 : shard; s < (shard < 0 ?
+	    is->rec.crl_shards : shard + 1); s++) {
+		if (show) {
+			if (crl_latest(&ca, is->rec.id, s, &sc) != ESEAL_OK) {
+				fail("crl show");
+				goto out;
+			}
+			p = sc.der;
+			crl = d2i_X509_CRL(NULL, &p, (long)sc.der_len);
+			bio = BIO_new_fp(stdout, BIO_NOCLOSE);
+			if (crl != NULL && bio != NULL)
+				X509_CRL_print(bio, crl);
+			BIO_free(bio);
+			X509_CRL_free(crl);
+			store_crl_clear(&sc);
+			continue;
+		}
+		actor(who, sizeof(who));
+		memset(&cp, 0, sizeof(cp));
+		cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
+		cp.base_url = c->publish_base_url;
+		cp.actor = who;
+		cp.drop_expired = !c->publish_expired_on_crl;
+		profile_free(prof);
+		prof = NULL;
+		if (profile_load(c->issue_profiles_dir, c->issue_profile,
+		    &prof) == ESEAL_OK)
+			cp.url_template = prof->crl_url;
+		if (crl_generate(&ca, is, s, now, &cp, &der, &len, &number)
+		    != ESEAL_OK) {
+			fail("crl generate");
+			goto out;
+		}
+		OPENSSL_free(der);
+		der = NULL;
+		printf("CRL %s/%d number %lld signed\n", is->rec.name, s,
+		    (long long)number);
+	}
+	ret = 0;
+out:
+	profile_free(prof);
+	issuer_free(is);
+	unload(c, &ca);
+	return ret;
+}
+
+int
+cmd_crl_generate(int argc, char **argv)
+{
+	return cmd_crl(argc, argv, 0);
+}
+
+int
+cmd_crl_show(int argc, char **argv)
+{
+	return cmd_crl(argc, argv, 1);
+}
