@@ -15,14 +15,14 @@
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define ACTOR_MAX	64
 
-extern const char *config_path;
+extern const char *ctl_config_path;
 
-int	fail(const char *);
-void	actor(char *, size_t);
-int	load(int, struct conf **, struct ca *);
-void	unload(struct conf *, struct ca *);
-int	next_opt(int, char **, const struct option *, int *);
-int	parse_int(const char *, int, int, const char *, int *);
+int	ctl_fail(const char *);
+void	ctl_actor(char *, size_t);
+int	ctl_load(int, struct conf **, struct ca *);
+void	ctl_unload(struct conf *, struct ca *);
+int	ctl_next_opt(int, char **, const struct option *, int *);
+int	ctl_parse_int(const char *, int, int, const char *, int *);
 
 int	cmd_init(int, char **);
 int	cmd_hsm_status(int, char **);

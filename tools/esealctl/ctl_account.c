@@ -31,7 +31,7 @@ cmd_account(int argc, char **argv, const char *what)
 	enum eseal_rc rc;
 	int ch, done, r = -1, ret = 1;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		if (ch != 'r')
 			return 2;
 		role = optarg;
@@ -48,10 +48,10 @@ cmd_account(int argc, char **argv, const char *what)
 		    "ra or auditor\n");
 		return 2;
 	}
-	if (load(0, &c, &ca) != 0)
+	if (ctl_load(0, &c, &ca) != 0)
 		return 1;
 	account_params_conf(&ap, c);
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	if (strcmp(what, "add") == 0)
 		rc = account_add(ca.store, &ap, user, (enum role)r, time(NULL),
 		    who, pw, sizeof(pw));
@@ -66,7 +66,7 @@ cmd_account(int argc, char **argv, const char *what)
 		char cmd[32];
 
 		snprintf(cmd, sizeof(cmd), "account %s", what);
-		fail(cmd);
+		ctl_fail(cmd);
 		goto out;
 	}
 	if (strcmp(what, "add") == 0 || strcmp(what, "reset") == 0)
@@ -83,7 +83,7 @@ cmd_account(int argc, char **argv, const char *what)
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
 	free(v);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }
 

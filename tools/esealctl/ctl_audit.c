@@ -16,16 +16,16 @@ cmd_audit_verify(int argc, char **argv)
 	int64_t n;
 	int ch, done, ret = 1;
 
-	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
 		return 2;
-	if (load(0, &c, &ca) != 0)
+	if (ctl_load(0, &c, &ca) != 0)
 		return 1;
 	if (audit_verify(ca.store, &n) != ESEAL_OK)
-		fail("audit verify");
+		ctl_fail("audit verify");
 	else {
 		printf("audit: %lld records, hash chain intact\n", (long long)n);
 		ret = 0;
 	}
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

@@ -39,21 +39,21 @@ cmd_crl(int argc, char **argv, int show)
 	X509_CRL *crl;
 	BIO *bio;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 'i': iname = optarg; break;
 		case 's':
-			if (!parse_int(optarg, 0, 255, "--shard", &shard))
+			if (!ctl_parse_int(optarg, 0, 255, "--shard", &shard))
 				return 2;
 			break;
 		default: return 2;
 		}
 	}
-	if (load(!show, &c, &ca) != 0)
+	if (ctl_load(!show, &c, &ca) != 0)
 		return 1;
 	if ((iname ? issuer_by_name(&ca, iname, &is) : issuer_current(&ca, &is))
 	    != ESEAL_OK) {
-		fail(show ? "crl show" : "crl generate");
+		ctl_fail(show ? "crl show" : "crl generate");
 		goto out;
 	}
 	if (shard >= is->rec.crl_shards) {
@@ -65,7 +65,7 @@ cmd_crl(int argc, char **argv, int show)
 	    is->rec.crl_shards : shard + 1); s++) {
 		if (show) {
 			if (crl_latest(&ca, is->rec.id, s, &sc) != ESEAL_OK) {
-				fail("crl show");
+				ctl_fail("crl show");
 				goto out;
 			}
 			p = sc.der;
@@ -78,7 +78,7 @@ cmd_crl(int argc, char **argv, int show)
 			store_crl_clear(&sc);
 			continue;
 		}
-		actor(who, sizeof(who));
+		ctl_actor(who, sizeof(who));
 		memset(&cp, 0, sizeof(cp));
 		cp.validity_secs = (int64_t)c->publish_crl_hours * 3600;
 		cp.base_url = c->publish_base_url;
@@ -91,7 +91,7 @@ cmd_crl(int argc, char **argv, int show)
 			cp.url_template = prof->crl_url;
 		if (crl_generate(&ca, is, s, now, &cp, &der, &len, &number)
 		    != ESEAL_OK) {
-			fail("crl generate");
+			ctl_fail("crl generate");
 			goto out;
 		}
 		OPENSSL_free(der);
@@ -103,7 +103,7 @@ cmd_crl(int argc, char **argv, int show)
 out:
 	profile_free(prof);
 	issuer_free(is);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }
 

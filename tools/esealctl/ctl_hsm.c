@@ -93,14 +93,14 @@ cmd_hsm_status(int argc, char **argv)
 	size_t nm = 0, nk = 0;
 	int ch, done, ret = 1;
 
-	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
 		return 2;
-	if (load(1, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	if (p11_identity(ca.token, &id) != ESEAL_OK ||
 	    p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK ||
 	    p11_keys(ca.token, &k, &nk) != ESEAL_OK) {
-		fail("hsm status");
+		ctl_fail("hsm status");
 		goto out;
 	}
 	printf("module:        %s\n", c->hsm_module);
@@ -132,7 +132,7 @@ cmd_hsm_status(int argc, char **argv)
 out:
 	free(m);
 	free(k);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }
 
@@ -159,7 +159,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 	time_t now = time(NULL);
 	int ch, done, dry_run = 0, ret = 1, opened = 0;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		if (ch != 'n')
 			return 2;
 		dry_run = 1;
@@ -170,10 +170,10 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		return 2;
 	}
 	if (dry_run) {
-		if (conf_load(config_path, &c) != ESEAL_OK)
-			return fail("config");
+		if (conf_load(ctl_config_path, &c) != ESEAL_OK)
+			return ctl_fail("config");
 	} else {
-		if (load(0, &c, &ca) != 0)
+		if (ctl_load(0, &c, &ca) != 0)
 			return 1;
 		opened = 1;
 	}
@@ -183,7 +183,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 	}
 	if (cmvp_load(argv[optind], &rows) != ESEAL_OK ||
 	    cmvp_apply(c->hsm_registry, rows, now, f, dry_run) != ESEAL_OK) {
-		fail("hsm import-cmvp");
+		ctl_fail("hsm import-cmvp");
 		goto out;
 	}
 	fclose(f);
@@ -208,12 +208,12 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		}
 	}
 	detail[n] = '\0';
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	if (audit_append(ca.store, now, who, "hsm.registry.import-cmvp",
 	    c->hsm_registry, "csv=%s | %s", argv[optind], detail) !=
 	    ESEAL_OK) {
-		fail("hsm import-cmvp: the registry was written, but the audit "
-		    "record was not");
+		ctl_fail("hsm import-cmvp: the registry was written, but the "
+		    "audit record was not");
 		ret = 1;
 	}
 out:
@@ -223,7 +223,7 @@ out:
 	free(detail);
 	cmvp_free(rows);
 	if (opened)
-		unload(c, &ca);
+		ctl_unload(c, &ca);
 	else
 		conf_free(c);
 	return ret;
@@ -258,12 +258,12 @@ cmd_hsm_readiness(int argc, char **argv)
 	time_t now = time(NULL);
 	int ch, done, ret = 1;
 
-	while ((ch = next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
 		return 2;
-	if (load(1, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	if (p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK) {
-		fail("hsm readiness");
+		ctl_fail("hsm readiness");
 		goto out;
 	}
 	printf("%-15s %-22s %-9s %-8s %-8s %s\n", "kind", "rule", "policy",
@@ -306,6 +306,6 @@ cmd_hsm_readiness(int argc, char **argv)
 	ret = 0;
 out:
 	free(m);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

@@ -28,25 +28,26 @@ cmd_init(int argc, char **argv)
 	const char *kt = NULL;
 	int ch, done, days = -1, shards = -1, kti, ret = 1;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 'k':
 			kt = optarg;
 			break;
 		case 'v':
-			if (!parse_int(optarg, 1, 365 * 30, "--validity-days",
-			    &days))
+			if (!ctl_parse_int(optarg, 1, 365 * 30,
+			    "--validity-days", &days))
 				return 2;
 			break;
 		case 's':
-			if (!parse_int(optarg, 1, 256, "--crl-shards", &shards))
+			if (!ctl_parse_int(optarg, 1, 256, "--crl-shards",
+			    &shards))
 				return 2;
 			break;
 		default:
 			return 2;
 		}
 	}
-	if (load(1, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	if (store_issuer_count(ca.store) != 0) {
 		fprintf(stderr, "esealctl: init: the CA already exists in %s; "
@@ -74,9 +75,9 @@ cmd_init(int argc, char **argv)
 	ip.subject = &subj;
 	ip.validity_days = days > 0 ? days : c->ca_validity_days;
 	ip.crl_shards = shards > 0 ? shards : c->ca_crl_shards;
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	if (issuer_create(&ca, &ip, time(NULL), who, &is) != ESEAL_OK) {
-		fail("init");
+		ctl_fail("init");
 		goto out;
 	}
 	printf("issuer %s created: %s key on the token, CA certificate valid "
@@ -85,6 +86,6 @@ cmd_init(int argc, char **argv)
 	ret = 0;
 out:
 	issuer_free(is);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

@@ -80,7 +80,7 @@ cmd_issue(int argc, char **argv)
 	int ch, done, days = -1, qscd = 0, h, ret = 1;
 
 	memset(&res, 0, sizeof(res));
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 'r': csrpath = optarg; break;
 		case 'o': o = optarg; break;
@@ -95,7 +95,7 @@ cmd_issue(int argc, char **argv)
 		case 'q': qscd = 1; break;
 		case 'O': out = optarg; break;
 		case 'v':
-			if (!parse_int(optarg, 1, 3650, "--validity-days",
+			if (!ctl_parse_int(optarg, 1, 3650, "--validity-days",
 			    &days))
 				return 2;
 			break;
@@ -123,7 +123,7 @@ cmd_issue(int argc, char **argv)
 	}
 	if ((corp != NULL ? orgid_from_jp_corporate_number(corp, &oid) :
 	    orgid_parse(orgid_s, &oid)) != ESEAL_OK)
-		return fail("issue");
+		return ctl_fail("issue");
 	memcpy(org.country, cc, 3);
 	snprintf(org.name, sizeof(org.name), "%s", o);
 	snprintf(org.identifier, sizeof(org.identifier), "%s", oid.text);
@@ -136,16 +136,16 @@ cmd_issue(int argc, char **argv)
 		return 1;
 	if (csr_parse(buf, len, &csr) != ESEAL_OK) {
 		free(buf);
-		return fail(csrpath);
+		return ctl_fail(csrpath);
 	}
 	free(buf);
-	if (load(1, &c, &ca) != 0) {
+	if (ctl_load(1, &c, &ca) != 0) {
 		csr_free(csr);
 		return 1;
 	}
 	if (profile_load(c->issue_profiles_dir, pname ? pname : c->issue_profile,
 	    &prof) != ESEAL_OK) {
-		fail("issue");
+		ctl_fail("issue");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -155,10 +155,10 @@ cmd_issue(int argc, char **argv)
 	req.holder = (enum key_holder)h;
 	req.qscd = qscd || h == HOLDER_REMOTE_SERVICE;
 	req.validity_days = days > 0 ? days : c->issue_validity_days;
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	req.actor = who;
 	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
-		fail("issue");
+		ctl_fail("issue");
 		goto out;
 	}
 	p = res.der;
@@ -183,6 +183,6 @@ out:
 	issue_result_clear(&res);
 	profile_free(prof);
 	csr_free(csr);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

@@ -29,7 +29,7 @@ cmd_key_generate(int argc, char **argv)
 	time_t now = time(NULL);
 	int ch, done, kt, ret = 1;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 't': type = optarg; break;
 		case 'l': lab = optarg; break;
@@ -41,11 +41,11 @@ cmd_key_generate(int argc, char **argv)
 		    "ec-p256, ec-p384, rsa-3072, rsa-4096\n");
 		return 2;
 	}
-	if (load(1, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	if (issuer_may_generate(&ca, (enum key_type)kt, now, who) != ESEAL_OK) {
-		fail("key generate");
+		ctl_fail("key generate");
 		goto out;
 	}
 	if (RAND_bytes(id, sizeof(id)) != 1)
@@ -56,13 +56,13 @@ cmd_key_generate(int argc, char **argv)
 	if (p11_generate(ca.token, (enum key_type)kt, id, sizeof(id), label)
 	    != ESEAL_OK || audit_append(ca.store, now, who, "key.generate", hex,
 	    "type=%s label=%s", type, label) != ESEAL_OK) {
-		fail("key generate");
+		ctl_fail("key generate");
 		goto out;
 	}
 	printf("key generated on the token: %s id=%s label=%s\n", type, hex,
 	    label);
 	ret = 0;
 out:
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

@@ -30,12 +30,12 @@ cmd_ocsp_signer_create(int argc, char **argv)
 	int64_t now = time(NULL);
 	int ch, done, kt = -1, days = 0, ret = 1;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 'i': iname = optarg; break;
 		case 't': type = optarg; break;
 		case 'd':
-			if (!parse_int(optarg, 1, OCSP_SIGNER_DAYS_MAX,
+			if (!ctl_parse_int(optarg, 1, OCSP_SIGNER_DAYS_MAX,
 			    "ocsp signer create: --validity-days", &days))
 				return 2;
 			break;
@@ -47,12 +47,12 @@ cmd_ocsp_signer_create(int argc, char **argv)
 		    "be one of ec-p256, ec-p384, rsa-3072, rsa-4096\n");
 		return 2;
 	}
-	if (load(1, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	if ((iname != NULL ? issuer_by_name(&ca, iname, &is) :
 	    issuer_current(&ca, &is)) != ESEAL_OK) {
-		fail("ocsp signer create");
+		ctl_fail("ocsp signer create");
 		goto out;
 	}
 	/* The issuer's own key type unless told otherwise. */
@@ -60,7 +60,7 @@ cmd_ocsp_signer_create(int argc, char **argv)
 		kt = (int)c->ca_key_type;
 	if (ocsp_signer_create(&ca, is, (enum key_type)kt, days, now, who,
 	    &sg) != ESEAL_OK) {
-		fail("ocsp signer create");
+		ctl_fail("ocsp signer create");
 		goto out;
 	}
 	na = (time_t)sg->rec.not_after;
@@ -73,6 +73,6 @@ cmd_ocsp_signer_create(int argc, char **argv)
 out:
 	ocsp_signer_free(sg);
 	issuer_free(is);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

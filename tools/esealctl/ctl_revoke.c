@@ -47,7 +47,7 @@ cmd_revoke(int argc, char **argv)
 	int64_t inval = 0, number = 0, now = time(NULL);
 	int ch, done, ret = 1;
 
-	while ((ch = next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
 		switch (ch) {
 		case 's': serial = optarg; break;
 		case 'r': rs = optarg; break;
@@ -66,17 +66,17 @@ cmd_revoke(int argc, char **argv)
 		return 2;
 	}
 	if (revoke_reason_parse(rs, &reason) != ESEAL_OK)
-		return fail("revoke");
-	if (load(1, &c, &ca) != 0)
+		return ctl_fail("revoke");
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
-	actor(who, sizeof(who));
+	ctl_actor(who, sizeof(who));
 	memset(&rr, 0, sizeof(rr));
 	rr.serial = serial;
 	rr.reason = reason;
 	rr.invalidity_date = inval;
 	rr.actor = who;
 	if (revoke_cert(&ca, &rr, now, &out) != ESEAL_OK) {
-		fail("revoke");
+		ctl_fail("revoke");
 		goto out;
 	}
 	printf("revoked %s: %s\n", out.serial, revoke_reason_name(
@@ -98,6 +98,6 @@ cmd_revoke(int argc, char **argv)
 	ret = 0;
 out:
 	profile_free(prof);
-	unload(c, &ca);
+	ctl_unload(c, &ca);
 	return ret;
 }

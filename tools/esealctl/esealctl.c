@@ -22,17 +22,17 @@ struct cmd {
 	const char	*help;		/* one line */
 };
 
-const char *config_path = DEFAULT_CONFIG;
+const char *ctl_config_path = DEFAULT_CONFIG;
 
 int
-fail(const char *what)
+ctl_fail(const char *what)
 {
 	fprintf(stderr, "esealctl: %s: %s\n", what, eseal_errmsg());
 	return 1;
 }
 
 void
-actor(char *buf, size_t sz)
+ctl_actor(char *buf, size_t sz)
 {
 	const char *u = getenv("SUDO_USER");
 
@@ -42,16 +42,16 @@ actor(char *buf, size_t sz)
 }
 
 int
-load(int with_token, struct conf **c, struct ca *ca)
+ctl_load(int with_token, struct conf **c, struct ca *ca)
 {
 	enum eseal_rc rc;
 	int fin, fl;
 
-	if ((rc = conf_load(config_path, c)) != ESEAL_OK)
-		return fail("config");
+	if ((rc = conf_load(ctl_config_path, c)) != ESEAL_OK)
+		return ctl_fail("config");
 	log_set_level((enum log_level)(*c)->log_level);
 	if ((rc = ca_open(*c, with_token, ca)) != ESEAL_OK) {
-		fail("open");
+		ctl_fail("open");
 		conf_free(*c);
 		return 1;
 	}
@@ -68,7 +68,7 @@ load(int with_token, struct conf **c, struct ca *ca)
 }
 
 void
-unload(struct conf *c, struct ca *ca)
+ctl_unload(struct conf *c, struct ca *ca)
 {
 	ca_close(ca);
 	conf_free(c);
@@ -79,7 +79,7 @@ unload(struct conf *c, struct ca *ca)
  * the option character, -1 at the end, '?' on error, 'h' for --help.
  */
 int
-next_opt(int argc, char **argv, const struct option *own, int *done)
+ctl_next_opt(int argc, char **argv, const struct option *own, int *done)
 {
 	static struct option all[16];
 	size_t n = 0;
@@ -94,7 +94,7 @@ next_opt(int argc, char **argv, const struct option *own, int *done)
 	for (;;) {
 		ch = getopt_long(argc, argv, "", all, NULL);
 		if (ch == 'c') {
-			config_path = optarg;
+			ctl_config_path = optarg;
 			continue;
 		}
 		if (ch == -1)
@@ -104,7 +104,7 @@ next_opt(int argc, char **argv, const struct option *own, int *done)
 }
 
 int
-parse_int(const char *s, int lo, int hi, const char *what, int *out)
+ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 {
 	char *end;
 	long l;
@@ -201,9 +201,9 @@ main(int argc, char **argv)
 	int i = 1;
 
 	if (getenv("ESEAL_CONFIG") != NULL)
-		config_path = getenv("ESEAL_CONFIG");
+		ctl_config_path = getenv("ESEAL_CONFIG");
 	while (i < argc && strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-		config_path = argv[i + 1];
+		ctl_config_path = argv[i + 1];
 		i += 2;
 	}
 	if (i >= argc || strcmp(argv[i], "--help") == 0 ||
