@@ -1,7 +1,7 @@
 /*
  * ctl.h: what the esealctl command files share (private to tools/esealctl/):
- * the config path, the options every command takes, opening and closing the
- * store and the token, one-line failures, and each command's entry point.
+ * the command descriptor, the config path, the options every command takes,
+ * opening and closing the store and the token, and one-line failures.
  */
 #ifndef ESEALCTL_CTL_H
 #define ESEALCTL_CTL_H
@@ -13,31 +13,52 @@
 #include "conf.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
-#define ACTOR_MAX	64
+#define ACTOR_MAX	64	/* "local:" and a login name */
 
+/*
+ * One command, `esealctl NAME [OPTIONS]`.  Its ctl_<group>.c defines it as
+ * `const struct ctl_cmd ctl_cmd_<name>` and esealctl.c lists it in
+ * CTL_COMMANDS.  run gets argv with the last word of name as argv[0] and
+ * optind reset, and returns the exit status: 0, 1 on failure (one line on
+ * stderr), 2 on a usage error.
+ */
+struct ctl_cmd {
+	const char	*name;		/* "hsm status" */
+	int		(*run)(int argc, char **argv);
+	const char	*usage;		/* options after the name */
+	const char	*help;		/* one line */
+};
+
+/* --config, else ESEAL_CONFIG, else DEFAULT_CONFIG. */
 extern const char *ctl_config_path;
 
-int	ctl_fail(const char *);
-void	ctl_actor(char *, size_t);
-int	ctl_load(int, struct conf **, struct ca *);
-void	ctl_unload(struct conf *, struct ca *);
-int	ctl_next_opt(int, char **, const struct option *, int *);
-int	ctl_parse_int(const char *, int, int, const char *, int *);
+/* Prints "esealctl: WHAT: <the last error>" and returns 1. */
+int	ctl_fail(const char *what);
 
-int	cmd_init(int, char **);
-int	cmd_hsm_status(int, char **);
-int	cmd_hsm_readiness(int, char **);
-int	cmd_hsm_import_cmvp(int, char **);
-int	cmd_key_generate(int, char **);
-int	cmd_issue(int, char **);
-int	cmd_revoke(int, char **);
-int	cmd_crl_generate(int, char **);
-int	cmd_crl_show(int, char **);
-int	cmd_ocsp_signer_create(int, char **);
-int	cmd_account_add(int, char **);
-int	cmd_account_reset(int, char **);
-int	cmd_account_compromise(int, char **);
-int	cmd_account_list(int, char **);
-int	cmd_audit_verify(int, char **);
+/* Fills buf with the actor for audit records: "local:<user>". */
+void	ctl_actor(char *buf, size_t sz);
+
+/*
+ * Loads the config into *c and opens the store (and the token if
+ * with_token, then finishes pending issuances) into ca.  Returns 0, or 1
+ * after printing one line, with nothing left open.  Undo with ctl_unload.
+ */
+int	ctl_load(int with_token, struct conf **c, struct ca *ca);
+void	ctl_unload(struct conf *c, struct ca *ca);
+
+/*
+ * getopt_long over own (NULL or ending in a NULL name) plus --config, which
+ * it handles, and --help.  Returns the option's val, 'h' for --help, '?' on
+ * an unknown option (getopt has printed one line), -1 at the end.
+ */
+int	ctl_next_opt(int argc, char **argv, const struct option *own,
+	    int *done);
+
+/*
+ * Parses s as a decimal integer from lo to hi into *out.  Returns 1, or 0
+ * after printing one line naming what.
+ */
+int	ctl_parse_int(const char *s, int lo, int hi, const char *what,
+	    int *out);
 
 #endif

@@ -87,26 +87,50 @@ out:
 	return ret;
 }
 
-int
+static int
 cmd_account_add(int argc, char **argv)
 {
 	return cmd_account(argc, argv, "add");
 }
 
-int
+static int
 cmd_account_reset(int argc, char **argv)
 {
 	return cmd_account(argc, argv, "reset");
 }
 
-int
+static int
 cmd_account_compromise(int argc, char **argv)
 {
 	return cmd_account(argc, argv, "compromise");
 }
 
-int
+static int
 cmd_account_list(int argc, char **argv)
 {
 	return cmd_account(argc, argv, "list");
 }
+
+const struct ctl_cmd ctl_cmd_account_add = {
+	"account add", cmd_account_add,
+	"USER --role admin|ra|auditor",
+	"create an operator account; prints its initial password once"
+};
+
+const struct ctl_cmd ctl_cmd_account_reset = {
+	"account reset", cmd_account_reset,
+	"USER",
+	"new initial password, ends sessions, forces a change"
+};
+
+const struct ctl_cmd ctl_cmd_account_compromise = {
+	"account compromise", cmd_account_compromise,
+	"USER",
+	"mark compromised: ends sessions, forces a password change"
+};
+
+const struct ctl_cmd ctl_cmd_account_list = {
+	"account list", cmd_account_list,
+	"",
+	"list operator accounts"
+};

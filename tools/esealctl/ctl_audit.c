@@ -8,7 +8,7 @@
 
 /* --- audit verify ----------------------------------------------------- */
 
-int
+static int
 cmd_audit_verify(int argc, char **argv)
 {
 	struct conf *c;
@@ -29,3 +29,9 @@ cmd_audit_verify(int argc, char **argv)
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_audit_verify = {
+	"audit verify", cmd_audit_verify,
+	"",
+	"check the audit log's hash chain"
+};

@@ -107,14 +107,26 @@ out:
 	return ret;
 }
 
-int
+static int
 cmd_crl_generate(int argc, char **argv)
 {
 	return cmd_crl(argc, argv, 0);
 }
 
-int
+static int
 cmd_crl_show(int argc, char **argv)
 {
 	return cmd_crl(argc, argv, 1);
 }
+
+const struct ctl_cmd ctl_cmd_crl_generate = {
+	"crl generate", cmd_crl_generate,
+	"[--issuer NAME] [--shard N]",
+	"sign a new CRL for every shard (or one) of an issuer"
+};
+
+const struct ctl_cmd ctl_cmd_crl_show = {
+	"crl show", cmd_crl_show,
+	"[--issuer NAME] [--shard N]",
+	"print the newest CRL of each shard (or one)"
+};

@@ -82,7 +82,7 @@ print_fips(struct ca *ca)
 	ca_unlock(ca);
 }
 
-int
+static int
 cmd_hsm_status(int argc, char **argv)
 {
 	struct p11_identity id;
@@ -143,7 +143,7 @@ out:
  * search (docs/hsm-modules.md).  A real import is an audit record; a dry
  * run needs only the configuration.
  */
-int
+static int
 cmd_hsm_import_cmvp(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -247,7 +247,7 @@ has_mech(const struct p11_mech *m, size_t n, unsigned long type,
 	return 0;
 }
 
-int
+static int
 cmd_hsm_readiness(int argc, char **argv)
 {
 	struct p11_mech *m = NULL;
@@ -309,3 +309,22 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_hsm_status = {
+	"hsm status", cmd_hsm_status,
+	"",
+	"token identity, FIPS 140 status, mechanisms and keys"
+};
+
+const struct ctl_cmd ctl_cmd_hsm_readiness = {
+	"hsm readiness", cmd_hsm_readiness,
+	"",
+	"which crypto-policy algorithms the token can generate and sign"
+};
+
+const struct ctl_cmd ctl_cmd_hsm_import_cmvp = {
+	"hsm import-cmvp", cmd_hsm_import_cmvp,
+	"FILE.csv [--dry-run]",
+	"update statuses and sunset dates in the HSM module registry from "
+	    "a CMVP search export"
+};

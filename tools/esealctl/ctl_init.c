@@ -10,7 +10,7 @@
 
 /* --- init ------------------------------------------------------------- */
 
-int
+static int
 cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -89,3 +89,10 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_init = {
+	"init", cmd_init,
+	"[--key-type T] [--validity-days N] [--crl-shards N]",
+	"create the store, the first issuer key on the token and the CA "
+	    "certificate"
+};

@@ -41,7 +41,7 @@ read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	return 1;
 }
 
-int
+static int
 cmd_issue(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,3 +186,12 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_issue = {
+	"issue", cmd_issue,
+	"--csr FILE --org NAME (--corporate-number N | --org-id ID) "
+	    "[--country CC] [--cn CN] [--ou OU] [--locality L] "
+	    "[--profile NAME] [--key-holder subscriber|remote-service] "
+	    "[--qscd] [--validity-days N] [--out FILE]",
+	"issue one certificate from a PKCS#10 request"
+};

@@ -13,7 +13,7 @@
 
 /* --- key generate ---------------------------------------------------- */
 
-int
+static int
 cmd_key_generate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -66,3 +66,9 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_key_generate = {
+	"key generate", cmd_key_generate,
+	"--type T [--label L]",
+	"generate a key on the token (refused on non-Active modules)"
+};

@@ -11,7 +11,7 @@
 
 /* --- ocsp signer create --------------------------------------------- */
 
-int
+static int
 cmd_ocsp_signer_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -76,3 +76,10 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_ocsp_signer_create = {
+	"ocsp signer create", cmd_ocsp_signer_create,
+	"[--issuer NAME] [--key-type T] [--validity-days N]",
+	"make a delegated OCSP signing key and certificate "
+	    "(id-kp-OCSPSigning, ocsp-nocheck) for an issuer"
+};

@@ -26,7 +26,7 @@ parse_date(const char *s, int64_t *out)
 	return 1;
 }
 
-int
+static int
 cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -101,3 +101,9 @@ out:
 	ctl_unload(c, &ca);
 	return ret;
 }
+
+const struct ctl_cmd ctl_cmd_revoke = {
+	"revoke", cmd_revoke,
+	"--serial HEX [--reason R] [--invalidity-date YYYY-MM-DD]",
+	"revoke a certificate (RFC 5280 reason names) and sign the CRL"
+};

@@ -2,7 +2,18 @@
  * esealctl: the operator's command line.  Offline commands talk to the store
  * and the token directly (ceremonies inside the facility).  Every command
  * takes --config and --help, prints one clear line and exits 1 on failure,
- * exits 2 on a usage error.
+ * exits 2 on a usage error.  This file holds the command table, main and
+ * what every command shares (ctl.h); each command group lives in its own
+ * ctl_<group>.c.
+ *
+ * Adding a command group `x`:
+ *   1. write tools/esealctl/ctl_x.c: a static run function per command,
+ *      parsing its options with ctl_next_opt, and for each command
+ *      `const struct ctl_cmd ctl_cmd_x_verb = { "x verb", run, usage, help };`
+ *   2. add one ROW(x_verb) per command to CTL_COMMANDS below (the order
+ *      of `esealctl --help`);
+ *   3. add tools/esealctl/ctl_x.c to CTL_SRCS in the Makefile.
+ * --config, --help, the usage listing and the dispatch come from here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,13 +25,6 @@
 #include "issue.h"
 #include "log.h"
 #include "ctl.h"
-
-struct cmd {
-	const char	*name;		/* "hsm status" */
-	int		(*fn)(int, char **);
-	const char	*usage;		/* options after the name */
-	const char	*help;		/* one line */
-};
 
 const char *ctl_config_path = DEFAULT_CONFIG;
 
@@ -122,45 +126,32 @@ ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 
 /* --------------------------------------------------------------------- */
 
-static const struct cmd cmds[] = {
-	{ "init", cmd_init, "[--key-type T] [--validity-days N] [--crl-shards N]",
-	  "create the store, the first issuer key on the token and the CA "
-	  "certificate" },
-	{ "hsm status", cmd_hsm_status, "",
-	  "token identity, FIPS 140 status, mechanisms and keys" },
-	{ "hsm readiness", cmd_hsm_readiness, "",
-	  "which crypto-policy algorithms the token can generate and sign" },
-	{ "hsm import-cmvp", cmd_hsm_import_cmvp, "FILE.csv [--dry-run]",
-	  "update statuses and sunset dates in the HSM module registry from "
-	  "a CMVP search export" },
-	{ "key generate", cmd_key_generate, "--type T [--label L]",
-	  "generate a key on the token (refused on non-Active modules)" },
-	{ "issue", cmd_issue, "--csr FILE --org NAME (--corporate-number N | "
-	  "--org-id ID) [--country CC] [--cn CN] [--ou OU] [--locality L] "
-	  "[--profile NAME] [--key-holder subscriber|remote-service] [--qscd] "
-	  "[--validity-days N] [--out FILE]",
-	  "issue one certificate from a PKCS#10 request" },
-	{ "revoke", cmd_revoke, "--serial HEX [--reason R] "
-	  "[--invalidity-date YYYY-MM-DD]",
-	  "revoke a certificate (RFC 5280 reason names) and sign the CRL" },
-	{ "crl generate", cmd_crl_generate, "[--issuer NAME] [--shard N]",
-	  "sign a new CRL for every shard (or one) of an issuer" },
-	{ "crl show", cmd_crl_show, "[--issuer NAME] [--shard N]",
-	  "print the newest CRL of each shard (or one)" },
-	{ "ocsp signer create", cmd_ocsp_signer_create, "[--issuer NAME] "
-	  "[--key-type T] [--validity-days N]",
-	  "make a delegated OCSP signing key and certificate (id-kp-OCSPSigning, "
-	  "ocsp-nocheck) for an issuer" },
-	{ "account add", cmd_account_add, "USER --role admin|ra|auditor",
-	  "create an operator account; prints its initial password once" },
-	{ "account reset", cmd_account_reset, "USER",
-	  "new initial password, ends sessions, forces a change" },
-	{ "account compromise", cmd_account_compromise, "USER",
-	  "mark compromised: ends sessions, forces a password change" },
-	{ "account list", cmd_account_list, "", "list operator accounts" },
-	{ "audit verify", cmd_audit_verify, "",
-	  "check the audit log's hash chain" },
-};
+/*
+ * The commands, in the order `esealctl --help` lists them: one row each,
+ * naming the struct ctl_cmd that its ctl_<group>.c defines.
+ */
+#define CTL_COMMANDS(ROW) \
+	ROW(init) \
+	ROW(hsm_status) \
+	ROW(hsm_readiness) \
+	ROW(hsm_import_cmvp) \
+	ROW(key_generate) \
+	ROW(issue) \
+	ROW(revoke) \
+	ROW(crl_generate) \
+	ROW(crl_show) \
+	ROW(ocsp_signer_create) \
+	ROW(account_add) \
+	ROW(account_reset) \
+	ROW(account_compromise) \
+	ROW(account_list) \
+	ROW(audit_verify) \
+	/* one row per command above this line */
+
+#define CTL_DECLARE(x)	extern const struct ctl_cmd ctl_cmd_##x;
+#define CTL_POINTER(x)	&ctl_cmd_##x,
+CTL_COMMANDS(CTL_DECLARE)
+static const struct ctl_cmd *const cmds[] = { CTL_COMMANDS(CTL_POINTER) };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
 /* How many words of argv from i spell out name ("crl generate"), or 0. */
@@ -189,8 +180,8 @@ usage(FILE *f)
 	fprintf(f, "usage: esealctl [--config FILE] COMMAND [OPTIONS]\n"
 	    "commands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-13s %s\n      %s\n", cmds[i].name, cmds[i].help,
-		    cmds[i].usage);
+		fprintf(f, "  %-13s %s\n      %s\n", cmds[i]->name,
+		    cmds[i]->help, cmds[i]->usage);
 	fprintf(f, "every command takes --config FILE (default %s) and "
 	    "--help\n", DEFAULT_CONFIG);
 }
@@ -212,7 +203,7 @@ main(int argc, char **argv)
 		return i >= argc ? 2 : 0;
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
-		const char *name = cmds[k].name;
+		const char *name = cmds[k]->name;
 		int words = match_words(name, argc, argv, i);
 
 		if (words == 0)
@@ -223,11 +214,11 @@ main(int argc, char **argv)
 		for (int j = 1; j < argc; j++)
 			if (strcmp(argv[j], "--help") == 0) {
 				printf("usage: esealctl %s %s\n  %s\n", name,
-				    cmds[k].usage, cmds[k].help);
+				    cmds[k]->usage, cmds[k]->help);
 				return 0;
 			}
 		optind = 1;
-		return cmds[k].fn(argc, argv);
+		return cmds[k]->run(argc, argv);
 	}
 	fprintf(stderr, "esealctl: unknown command \"%s\"; see esealctl "
 	    "--help\n", argv[i]);
