@@ -46,13 +46,18 @@ void	ctl_actor(char *buf, size_t sz);
 int	ctl_load(int with_token, struct conf **c, struct ca *ca);
 void	ctl_unload(struct conf *c, struct ca *ca);
 
+/* What ctl_next_opt returns for the options every command takes. */
+#define CTL_OPT_CONFIG	0x100	/* --config FILE: handled, never returned */
+#define CTL_OPT_HELP	0x101	/* --help (main answers it when spelled out) */
+
 /*
- * getopt_long over own (NULL or ending in a NULL name) plus --config, which
- * it handles, and --help.  Returns the option's val, 'h' for --help, '?' on
- * an unknown option (getopt has printed one line), -1 at the end.
+ * getopt_long over the command's own options (NULL, or an array of any
+ * length ending in a NULL name) followed by --config, which it handles, and
+ * --help.  Returns an option's val, CTL_OPT_HELP, '?' on an unknown option
+ * or a missing argument (getopt has printed one line) or out of memory, -1
+ * at the end.
  */
-int	ctl_next_opt(int argc, char **argv, const struct option *own,
-	    int *done);
+int	ctl_next_opt(int argc, char **argv, const struct option *own);
 
 /*
  * Parses s as a decimal integer from lo to hi into *out.  Returns 1, or 0

@@ -29,9 +29,9 @@ cmd_account(int argc, char **argv, const char *what)
 	struct ca ca;
 	size_t n = 0;
 	enum eseal_rc rc;
-	int ch, done, r = -1, ret = 1;
+	int ch, r = -1, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		if (ch != 'r')
 			return 2;
 		role = optarg;

@@ -14,9 +14,9 @@ cmd_audit_verify(int argc, char **argv)
 	struct conf *c;
 	struct ca ca;
 	int64_t n;
-	int ch, done, ret = 1;
+	int ch, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
 		return 2;
 	if (ctl_load(0, &c, &ca) != 0)
 		return 1;

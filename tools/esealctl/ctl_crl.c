@@ -35,11 +35,11 @@ cmd_crl(int argc, char **argv, int show)
 	const unsigned char *p;
 	size_t len;
 	int64_t number, now = time(NULL);
-	int ch, done, shard = -1, ret = 1;
+	int ch, shard = -1, ret = 1;
 	X509_CRL *crl;
 	BIO *bio;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'i': iname = optarg; break;
 		case 's':

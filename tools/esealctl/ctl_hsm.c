@@ -91,9 +91,9 @@ cmd_hsm_status(int argc, char **argv)
 	struct conf *c;
 	struct ca ca;
 	size_t nm = 0, nk = 0;
-	int ch, done, ret = 1;
+	int ch, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
 		return 2;
 	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
@@ -157,9 +157,9 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 	size_t replen = 0, n = 0;
 	FILE *f = NULL;
 	time_t now = time(NULL);
-	int ch, done, dry_run = 0, ret = 1, opened = 0;
+	int ch, dry_run = 0, ret = 1, opened = 0;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		if (ch != 'n')
 			return 2;
 		dry_run = 1;
@@ -256,9 +256,9 @@ cmd_hsm_readiness(int argc, char **argv)
 	struct ca ca;
 	size_t nm = 0;
 	time_t now = time(NULL);
-	int ch, done, ret = 1;
+	int ch, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, NULL, &done)) != -1)
+	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
 		return 2;
 	if (ctl_load(1, &c, &ca) != 0)
 		return 1;

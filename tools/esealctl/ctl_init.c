@@ -26,9 +26,9 @@ cmd_init(int argc, char **argv)
 	struct ca ca;
 	char who[ACTOR_MAX];
 	const char *kt = NULL;
-	int ch, done, days = -1, shards = -1, kti, ret = 1;
+	int ch, days = -1, shards = -1, kti, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'k':
 			kt = optarg;

@@ -77,10 +77,10 @@ cmd_issue(int argc, char **argv)
 	size_t len;
 	X509 *x = NULL;
 	FILE *f;
-	int ch, done, days = -1, qscd = 0, h, ret = 1;
+	int ch, days = -1, qscd = 0, h, ret = 1;
 
 	memset(&res, 0, sizeof(res));
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'r': csrpath = optarg; break;
 		case 'o': o = optarg; break;

@@ -27,9 +27,9 @@ cmd_key_generate(int argc, char **argv)
 	struct conf *c;
 	struct ca ca;
 	time_t now = time(NULL);
-	int ch, done, kt, ret = 1;
+	int ch, kt, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 't': type = optarg; break;
 		case 'l': lab = optarg; break;

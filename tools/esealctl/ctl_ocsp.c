@@ -28,9 +28,9 @@ cmd_ocsp_signer_create(int argc, char **argv)
 	const char *iname = NULL, *type = NULL;
 	time_t na;
 	int64_t now = time(NULL);
-	int ch, done, kt = -1, days = 0, ret = 1;
+	int ch, kt = -1, days = 0, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'i': iname = optarg; break;
 		case 't': type = optarg; break;

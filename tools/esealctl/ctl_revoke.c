@@ -45,9 +45,9 @@ cmd_revoke(int argc, char **argv)
 	char who[ACTOR_MAX];
 	const char *serial = NULL, *rs = "unspecified";
 	int64_t inval = 0, number = 0, now = time(NULL);
-	int ch, done, ret = 1;
+	int ch, ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, opts, &done)) != -1) {
+	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 's': serial = optarg; break;
 		case 'r': rs = optarg; break;

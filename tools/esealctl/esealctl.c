@@ -79,32 +79,37 @@ ctl_unload(struct conf *c, struct ca *ca)
 }
 
 /*
- * Parses the options common to all commands plus the command's own.  Returns
- * the option character, -1 at the end, '?' on error, 'h' for --help.
+ * The options every command takes, after its own.  Their values are beyond
+ * any character, so a command's own options cannot shadow them.
  */
+static const struct option common_opts[] = {
+	{ "config", required_argument, NULL, CTL_OPT_CONFIG },
+	{ "help", no_argument, NULL, CTL_OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+#define NCOMMON	(sizeof(common_opts) / sizeof(common_opts[0]))
+
 int
-ctl_next_opt(int argc, char **argv, const struct option *own, int *done)
+ctl_next_opt(int argc, char **argv, const struct option *own)
 {
-	static struct option all[16];
+	struct option *all;
 	size_t n = 0;
 	int ch;
 
-	*done = 0;
-	for (; own != NULL && own[n].name != NULL && n < 13; n++)
-		all[n] = own[n];
-	all[n++] = (struct option){ "config", required_argument, NULL, 'c' };
-	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	all[n] = (struct option){ NULL, 0, NULL, 0 };
-	for (;;) {
-		ch = getopt_long(argc, argv, "", all, NULL);
-		if (ch == 'c') {
-			ctl_config_path = optarg;
-			continue;
-		}
-		if (ch == -1)
-			*done = 1;
-		return ch;
+	/* As many as the command has: getopt reads them only during a call. */
+	while (own != NULL && own[n].name != NULL)
+		n++;
+	if ((all = calloc(n + NCOMMON, sizeof(*all))) == NULL) {
+		fprintf(stderr, "esealctl: out of memory\n");
+		return '?';
 	}
+	if (n > 0)
+		memcpy(all, own, n * sizeof(*all));
+	memcpy(all + n, common_opts, sizeof(common_opts));
+	while ((ch = getopt_long(argc, argv, "", all, NULL)) == CTL_OPT_CONFIG)
+		ctl_config_path = optarg;
+	free(all);
+	return ch;
 }
 
 int
