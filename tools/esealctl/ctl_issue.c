@@ -17,8 +17,6 @@
 #include "profile.h"
 #include "ctl.h"
 
-/* --- issue ------------------------------------------------------------ */
-
 static int
 read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 {
@@ -41,69 +39,79 @@ read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	return 1;
 }
 
-static int
-cmd_issue(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "csr", required_argument, NULL, 'r' },
-		{ "org", required_argument, NULL, 'o' },
-		{ "corporate-number", required_argument, NULL, 'N' },
-		{ "org-id", required_argument, NULL, 'I' },
-		{ "country", required_argument, NULL, 'C' },
-		{ "cn", required_argument, NULL, 'n' },
-		{ "ou", required_argument, NULL, 'u' },
-		{ "locality", required_argument, NULL, 'l' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "key-holder", required_argument, NULL, 'k' },
-		{ "qscd", no_argument, NULL, 'q' },
-		{ "validity-days", required_argument, NULL, 'v' },
-		{ "out", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct issue_request req;
-	struct issue_result res;
-	struct profile *prof = NULL;
-	struct csr *csr = NULL;
-	struct orgid oid;
-	struct org org;
-	struct conf *c = NULL;
-	struct ca ca;
-	char who[ACTOR_MAX];
-	const char *csrpath = NULL, *out = NULL, *o = NULL, *cc = "JP",
-	    *cn = "", *ou = "", *loc = "", *corp = NULL, *orgid_s = NULL,
-	    *pname = NULL, *holder = "subscriber";
-	unsigned char *buf = NULL;
-	const unsigned char *p;
-	size_t len;
-	X509 *x = NULL;
-	FILE *f;
-	int ch, days = -1, qscd = 0, h, ret = 1;
+static const struct option issue_opts[] = {
+	{ "csr", required_argument, NULL, 'r' },
+	{ "org", required_argument, NULL, 'o' },
+	{ "corporate-number", required_argument, NULL, 'N' },
+	{ "org-id", required_argument, NULL, 'I' },
+	{ "country", required_argument, NULL, 'C' },
+	{ "cn", required_argument, NULL, 'n' },
+	{ "ou", required_argument, NULL, 'u' },
+	{ "locality", required_argument, NULL, 'l' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "key-holder", required_argument, NULL, 'k' },
+	{ "qscd", no_argument, NULL, 'q' },
+	{ "validity-days", required_argument, NULL, 'v' },
+	{ "out", required_argument, NULL, 'O' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	memset(&res, 0, sizeof(res));
-	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
+/* What the command line asks for; the strings are argv's. */
+struct issue_args {
+	const char	*csr;		/* --csr FILE */
+	const char	*out;		/* --out FILE; NULL: stdout */
+	const char	*org;		/* --org NAME */
+	const char	*corp;		/* --corporate-number or NULL */
+	const char	*org_id;	/* --org-id or NULL */
+	const char	*country;	/* --country; default JP */
+	const char	*cn;		/* --cn; "" if not given */
+	const char	*ou;		/* --ou; "" if not given */
+	const char	*locality;	/* --locality; "" if not given */
+	const char	*profile;	/* --profile; NULL: [issue] */
+	enum key_holder	holder;		/* --key-holder */
+	int		qscd;		/* --qscd */
+	int		days;		/* --validity-days; -1: [issue] */
+};
+
+/*
+ * Parses issue's options into *a.  Returns 0, or 2 (a usage error) after
+ * printing one line.
+ */
+static int
+issue_options(int argc, char **argv, struct issue_args *a)
+{
+	const char *holder = "subscriber";
+	int ch, h;
+
+	memset(a, 0, sizeof(*a));
+	a->country = "JP";
+	a->cn = a->ou = a->locality = "";
+	a->days = -1;
+	while ((ch = ctl_next_opt(argc, argv, issue_opts)) != -1) {
 		switch (ch) {
-		case 'r': csrpath = optarg; break;
-		case 'o': o = optarg; break;
-		case 'N': corp = optarg; break;
-		case 'I': orgid_s = optarg; break;
-		case 'C': cc = optarg; break;
-		case 'n': cn = optarg; break;
-		case 'u': ou = optarg; break;
-		case 'l': loc = optarg; break;
-		case 'p': pname = optarg; break;
+		case 'r': a->csr = optarg; break;
+		case 'o': a->org = optarg; break;
+		case 'N': a->corp = optarg; break;
+		case 'I': a->org_id = optarg; break;
+		case 'C': a->country = optarg; break;
+		case 'n': a->cn = optarg; break;
+		case 'u': a->ou = optarg; break;
+		case 'l': a->locality = optarg; break;
+		case 'p': a->profile = optarg; break;
 		case 'k': holder = optarg; break;
-		case 'q': qscd = 1; break;
-		case 'O': out = optarg; break;
+		case 'q': a->qscd = 1; break;
+		case 'O': a->out = optarg; break;
 		case 'v':
 			if (!ctl_parse_int(optarg, 1, 3650, "--validity-days",
-			    &days))
+			    &a->days))
 				return 2;
 			break;
 		default:
 			return 2;
 		}
 	}
-	if (csrpath == NULL || o == NULL || (corp == NULL) == (orgid_s == NULL)) {
+	if (a->csr == NULL || a->org == NULL ||
+	    (a->corp == NULL) == (a->org_id == NULL)) {
 		fprintf(stderr, "esealctl: issue: --csr, --org and one of "
 		    "--corporate-number or --org-id are required\n");
 		return 2;
@@ -113,38 +121,121 @@ cmd_issue(int argc, char **argv)
 		    "subscriber or remote-service\n");
 		return 2;
 	}
-	memset(&org, 0, sizeof(org));
-	if (strlen(cc) != 2 || strlen(o) >= sizeof(org.name) ||
-	    strlen(cn) >= sizeof(org.common_name) ||
-	    strlen(ou) >= sizeof(org.unit) || strlen(loc) >= sizeof(org.locality)) {
+	a->holder = (enum key_holder)h;
+	return 0;
+}
+
+/*
+ * Fills *org, the vetted organisation the subject comes from, from the
+ * options.  Returns 0, 2 (a usage error) or 1 (a bad identifier), after
+ * printing one line.
+ */
+static int
+issue_org(const struct issue_args *a, struct org *org)
+{
+	struct orgid oid;
+
+	memset(org, 0, sizeof(*org));
+	if (strlen(a->country) != 2 || strlen(a->org) >= sizeof(org->name) ||
+	    strlen(a->cn) >= sizeof(org->common_name) ||
+	    strlen(a->ou) >= sizeof(org->unit) ||
+	    strlen(a->locality) >= sizeof(org->locality)) {
 		fprintf(stderr, "esealctl: issue: --country must be two "
-		    "letters; names at most %zu bytes\n", sizeof(org.name) - 1);
+		    "letters; names at most %zu bytes\n",
+		    sizeof(org->name) - 1);
 		return 2;
 	}
-	if ((corp != NULL ? orgid_from_jp_corporate_number(corp, &oid) :
-	    orgid_parse(orgid_s, &oid)) != ESEAL_OK)
+	if ((a->corp != NULL ? orgid_from_jp_corporate_number(a->corp, &oid) :
+	    orgid_parse(a->org_id, &oid)) != ESEAL_OK)
 		return ctl_fail("issue");
-	memcpy(org.country, cc, 3);
-	snprintf(org.name, sizeof(org.name), "%s", o);
-	snprintf(org.identifier, sizeof(org.identifier), "%s", oid.text);
-	snprintf(org.common_name, sizeof(org.common_name), "%s", cn);
-	snprintf(org.unit, sizeof(org.unit), "%s", ou);
-	snprintf(org.locality, sizeof(org.locality), "%s", loc);
+	memcpy(org->country, a->country, 3);
+	snprintf(org->name, sizeof(org->name), "%s", a->org);
+	snprintf(org->identifier, sizeof(org->identifier), "%s", oid.text);
+	snprintf(org->common_name, sizeof(org->common_name), "%s", a->cn);
+	snprintf(org->unit, sizeof(org->unit), "%s", a->ou);
+	snprintf(org->locality, sizeof(org->locality), "%s", a->locality);
+	return 0;
+}
 
-	/* Check the request before touching the store or the token. */
-	if (!read_file(csrpath, MAX_CSR_BYTES, &buf, &len))
+/*
+ * Reads and checks the request at path into *csr (the caller frees it).
+ * Returns 0, or 1 after printing one line.
+ */
+static int
+issue_read_csr(const char *path, struct csr **csr)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+
+	if (!read_file(path, MAX_CSR_BYTES, &buf, &len))
 		return 1;
-	if (csr_parse(buf, len, &csr) != ESEAL_OK) {
+	if (csr_parse(buf, len, csr) != ESEAL_OK) {
 		free(buf);
-		return ctl_fail(csrpath);
+		return ctl_fail(path);
 	}
 	free(buf);
+	return 0;
+}
+
+/*
+ * Writes the issued certificate as PEM to out (NULL: standard output) and
+ * its serial to standard error.  Returns 0, or 1 after printing one line.
+ */
+static int
+issue_write(const struct issue_result *res, const char *out)
+{
+	const unsigned char *p = res->der;
+	X509 *x;
+	FILE *f;
+
+	if ((x = d2i_X509(NULL, &p, (long)res->der_len)) == NULL) {
+		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
+		    "certificate %s\n", res->serial);
+		return 1;
+	}
+	f = out ? fopen(out, "w") : stdout;
+	if (f == NULL) {
+		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
+		    "issued: serial %s)\n", out, strerror(errno), res->serial);
+		X509_free(x);
+		return 1;
+	}
+	PEM_write_X509(f, x);
+	if (out != NULL)
+		fclose(f);
+	X509_free(x);
+	fprintf(stderr, "esealctl: issued serial %s\n", res->serial);
+	return 0;
+}
+
+static int
+cmd_issue(int argc, char **argv)
+{
+	struct issue_args a;
+	struct issue_request req;
+	struct issue_result res;
+	struct profile *prof = NULL;
+	struct csr *csr = NULL;
+	struct org org;
+	struct conf *c = NULL;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	int ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((ret = issue_options(argc, argv, &a)) != 0 ||
+	    (ret = issue_org(&a, &org)) != 0)
+		return ret;
+	/* Check the request before touching the store or the token. */
+	if (issue_read_csr(a.csr, &csr) != 0)
+		return 1;
 	if (ctl_load(1, &c, &ca) != 0) {
 		csr_free(csr);
 		return 1;
 	}
-	if (profile_load(c->issue_profiles_dir, pname ? pname : c->issue_profile,
-	    &prof) != ESEAL_OK) {
+	ret = 1;
+	if (profile_load(c->issue_profiles_dir, a.profile ? a.profile :
+	    c->issue_profile, &prof) != ESEAL_OK) {
 		ctl_fail("issue");
 		goto out;
 	}
@@ -152,34 +243,17 @@ cmd_issue(int argc, char **argv)
 	req.profile = prof;
 	req.org = &org;
 	req.csr = csr;
-	req.holder = (enum key_holder)h;
-	req.qscd = qscd || h == HOLDER_REMOTE_SERVICE;
-	req.validity_days = days > 0 ? days : c->issue_validity_days;
+	req.holder = a.holder;
+	req.qscd = a.qscd || a.holder == HOLDER_REMOTE_SERVICE;
+	req.validity_days = a.days > 0 ? a.days : c->issue_validity_days;
 	ctl_actor(who, sizeof(who));
 	req.actor = who;
 	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
 		ctl_fail("issue");
 		goto out;
 	}
-	p = res.der;
-	if ((x = d2i_X509(NULL, &p, (long)res.der_len)) == NULL) {
-		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
-		    "certificate %s\n", res.serial);
-		goto out;
-	}
-	f = out ? fopen(out, "w") : stdout;
-	if (f == NULL) {
-		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
-		    "issued: serial %s)\n", out, strerror(errno), res.serial);
-		goto out;
-	}
-	PEM_write_X509(f, x);
-	if (out != NULL)
-		fclose(f);
-	fprintf(stderr, "esealctl: issued serial %s\n", res.serial);
-	ret = 0;
+	ret = issue_write(&res, a.out);
 out:
-	X509_free(x);
 	issue_result_clear(&res);
 	profile_free(prof);
 	csr_free(csr);
