@@ -3,7 +3,8 @@
 # `esealctl issue --help` lists is accepted and shows in the certificate
 # (issue has more options than any other command: an option table with a
 # fixed size once dropped the ones past the 13th); --config after a
-# command's own options; an unknown option exits 2 with one line.
+# command's own options; an unknown option exits 2 with one line; a stored
+# CRL with trailing bytes is refused by `crl show`, naming the rule.
 . "$(dirname "$0")/lib.sh"
 
 ORG="株式会社サンプル"
@@ -102,5 +103,23 @@ expect_eq "missing --corporate-number or --org-id: one line" \
     "$(printf '%s\n' "$out" | wc -l)" 1
 expect_eq "nothing issued by usage errors" \
     "$(sql 'SELECT COUNT(*) FROM certificates')" "$before"
+
+# crl show reads the stored CRL as DER: trailing bytes are refused.
+out=$(ctl crl generate 2>&1); rc=$?
+expect_eq "crl generate exits 0" "$rc" 0
+out=$(ctl crl show 2>&1); rc=$?
+expect_eq "crl show exits 0" "$rc" 0
+expect_match "crl show prints the CRL" "$out" "Certificate Revocation List \(CRL\):"
+sql "UPDATE crls SET der = der || x'00'"
+out=$(ctl crl show 2>&1); rc=$?
+expect_eq "crl show, trailing byte: exit 1" "$rc" 1
+expect_eq "crl show, trailing byte: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+expect_match "crl show, trailing byte: names the rule" "$out" \
+    "^esealctl: crl show: RFC 5280 / X\.690 DER: trailing bytes after the CRL of it-ca/0\$"
+sql "UPDATE crls SET der = x'3000'"
+out=$(ctl crl show 2>&1); rc=$?
+expect_eq "crl show, not a CRL: exit 1" "$rc" 1
+expect_match "crl show, not a CRL: says so" "$out" \
+    "^esealctl: crl show: RFC 5280 5\.1: the stored CRL of it-ca/0 is not a DER CertificateList\$"
 
 done_testing

@@ -15,6 +15,42 @@
 
 /* --- crl generate | show ---------------------------------------------- */
 
+/*
+ * Prints the newest CRL of one shard of is.  The stored DER is read like
+ * any outside input: one CertificateList and no byte after it.  Returns 0,
+ * or 1 after printing one line.
+ */
+static int
+crl_show_one(struct ca *ca, const struct issuer *is, int shard)
+{
+	struct store_crl sc;
+	const unsigned char *p;
+	X509_CRL *crl;
+	BIO *bio;
+	int ret = 1;
+
+	if (crl_latest(ca, is->rec.id, shard, &sc) != ESEAL_OK)
+		return ctl_fail("crl show");
+	p = sc.der;
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)sc.der_len)) == NULL)
+		fprintf(stderr, "esealctl: crl show: RFC 5280 5.1: the stored "
+		    "CRL of %s/%d is not a DER CertificateList\n", is->rec.name,
+		    shard);
+	else if (p != sc.der + sc.der_len)
+		fprintf(stderr, "esealctl: crl show: RFC 5280 / X.690 DER: "
+		    "trailing bytes after the CRL of %s/%d\n", is->rec.name,
+		    shard);
+	else {
+		if ((bio = BIO_new_fp(stdout, BIO_NOCLOSE)) != NULL)
+			X509_CRL_print(bio, crl);
+		BIO_free(bio);
+		ret = 0;
+	}
+	X509_CRL_free(crl);
+	store_crl_clear(&sc);
+	return ret;
+}
+
 static int
 cmd_crl(int argc, char **argv, int show)
 {
@@ -26,18 +62,14 @@ cmd_crl(int argc, char **argv, int show)
 	struct issuer *is = NULL;
 	struct crl_params cp;
 	struct profile *prof = NULL;
-	struct store_crl sc;
 	struct conf *c;
 	struct ca ca;
 	char who[ACTOR_MAX];
 	const char *iname = NULL;
 	unsigned char *der = NULL;
-	const unsigned char *p;
 	size_t len;
 	int64_t number, now = time(NULL);
 	int ch, shard = -1, ret = 1;
-	X509_CRL *crl;
-	BIO *bio;
 
 	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
 		switch (ch) {
@@ -64,18 +96,8 @@ cmd_crl(int argc, char **argv, int show)
 	for (int s = shard < 0 ? 0 : shard; s < (shard < 0 ?
 	    is->rec.crl_shards : shard + 1); s++) {
 		if (show) {
-			if (crl_latest(&ca, is->rec.id, s, &sc) != ESEAL_OK) {
-				ctl_fail("crl show");
+			if (crl_show_one(&ca, is, s) != 0)
 				goto out;
-			}
-			p = sc.der;
-			crl = d2i_X509_CRL(NULL, &p, (long)sc.der_len);
-			bio = BIO_new_fp(stdout, BIO_NOCLOSE);
-			if (crl != NULL && bio != NULL)
-				X509_CRL_print(bio, crl);
-			BIO_free(bio);
-			X509_CRL_free(crl);
-			store_crl_clear(&sc);
 			continue;
 		}
 		ctl_actor(who, sizeof(who));

@@ -70,7 +70,7 @@ struct issue_args {
 	const char	*profile;	/* --profile; NULL: [issue] */
 	enum key_holder	holder;		/* --key-holder */
 	int		qscd;		/* --qscd */
-	int		days;		/* --validity-days; -1: [issue] */
+	int		days;		/* --validity-days, or -1 */
 };
 
 /*
@@ -191,6 +191,13 @@ issue_write(const struct issue_result *res, const char *out)
 	if ((x = d2i_X509(NULL, &p, (long)res->der_len)) == NULL) {
 		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
 		    "certificate %s\n", res->serial);
+		return 1;
+	}
+	if (p != res->der + res->der_len) {
+		fprintf(stderr, "esealctl: issue: internal: RFC 5280 / X.690 "
+		    "DER: trailing bytes after the certificate %s\n",
+		    res->serial);
+		X509_free(x);
 		return 1;
 	}
 	f = out ? fopen(out, "w") : stdout;
