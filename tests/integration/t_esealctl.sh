@@ -3,8 +3,9 @@
 # `esealctl issue --help` lists is accepted and shows in the certificate
 # (issue has more options than any other command: an option table with a
 # fixed size once dropped the ones past the 13th); --config after a
-# command's own options; an unknown option exits 2 with one line; a stored
-# CRL with trailing bytes is refused by `crl show`, naming the rule.
+# command's own options; a failed write of --out is an error; an unknown
+# option exits 2 with one line; a stored CRL with trailing bytes is refused
+# by `crl show`, naming the rule.
 . "$(dirname "$0")/lib.sh"
 
 ORG="株式会社サンプル"
@@ -88,6 +89,20 @@ expect_eq "--org-id: exits 0" "$rc" 0
 expect_match "--org-id: organizationIdentifier" \
     "$(openssl x509 -in "$T/orgid.pem" -noout -subject -nameopt utf8,sep_comma_plus)" \
     ",organizationIdentifier=NTRJP-$CORP,"
+
+# A failed write of --out: exit 1, one line with the serial of the
+# certificate, which is issued all the same.
+csr full ec:P-256
+out=$(ctl issue --csr "$T/full.csr" --org "$ORG" --corporate-number $CORP \
+    --out /dev/full 2>&1); rc=$?
+expect_eq "--out /dev/full: exit 1" "$rc" 1
+out=$(printf '%s\n' "$out" | grep -v '^ts=')	# the library's log lines
+expect_eq "--out /dev/full: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+expect_match "--out /dev/full: says why and gives the serial" "$out" \
+    "^esealctl: issue: /dev/full: No space left on device \(the certificate is issued: serial [0-9a-f]+\)\$"
+serial=$(printf '%s\n' "$out" | sed -n 's/.*serial \([0-9a-f]*\))$/\1/p')
+expect_eq "--out /dev/full: the certificate is issued" \
+    "$(sql "SELECT status FROM certificates WHERE serial = '$serial'")" "issued"
 
 # Usage errors: exit 2, one line, nothing issued.
 before=$(sql 'SELECT COUNT(*) FROM certificates')

@@ -179,7 +179,8 @@ issue_read_csr(const char *path, struct csr **csr)
 
 /*
  * Writes the issued certificate as PEM to out (NULL: standard output) and
- * its serial to standard error.  Returns 0, or 1 after printing one line.
+ * its serial to standard error.  Returns 0, or 1 after printing one line
+ * (a failed write too: the certificate is issued all the same).
  */
 static int
 issue_write(const struct issue_result *res, const char *out)
@@ -187,6 +188,7 @@ issue_write(const struct issue_result *res, const char *out)
 	const unsigned char *p = res->der;
 	X509 *x;
 	FILE *f;
+	int ok;
 
 	if ((x = d2i_X509(NULL, &p, (long)res->der_len)) == NULL) {
 		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
@@ -207,10 +209,16 @@ issue_write(const struct issue_result *res, const char *out)
 		X509_free(x);
 		return 1;
 	}
-	PEM_write_X509(f, x);
-	if (out != NULL)
-		fclose(f);
+	errno = 0;
+	ok = PEM_write_X509(f, x) == 1;
+	ok = (out != NULL ? fclose(f) : fflush(f)) == 0 && ok;
 	X509_free(x);
+	if (!ok) {
+		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
+		    "issued: serial %s)\n", out ? out : "standard output",
+		    errno ? strerror(errno) : "cannot write", res->serial);
+		return 1;
+	}
 	fprintf(stderr, "esealctl: issued serial %s\n", res->serial);
 	return 0;
 }
