@@ -7,11 +7,12 @@
  * ctl_<group>.c.
  *
  * Adding a command group `x`:
- *   1. write tools/esealctl/ctl_x.c: a static run function per command,
- *      parsing its options with ctl_next_opt, and for each command
- *      `const struct ctl_cmd ctl_cmd_x_verb = { "x verb", run, usage, help };`
- *   2. add one ROW(x_verb) per command to CTL_COMMANDS below (the order
- *      of `esealctl --help`);
+ *   1. write tools/esealctl/ctl_x.c (#include "ctl.h"): a static function
+ *      per command that parses its options with ctl_next_opt, and per
+ *      command `const struct ctl_cmd ctl_cmd_x_verb = { "x verb", fn,
+ *      usage, help };` (the name with "_" for spaces and dashes);
+ *   2. add one row, ROW(x_verb), per command to CTL_COMMANDS below, in the
+ *      place `esealctl --help` should list it;
  *   3. add tools/esealctl/ctl_x.c to CTL_SRCS in the Makefile.
  * --config, --help, the usage listing and the dispatch come from here.
  */
