@@ -16,11 +16,11 @@
 #define ACTOR_MAX	64	/* "local:" and a login name */
 
 /*
- * One command, `esealctl NAME [OPTIONS]`.  Its ctl_<group>.c defines it as
- * `const struct ctl_cmd ctl_cmd_<name>` and esealctl.c lists it in
- * CTL_COMMANDS.  run gets argv with the last word of name as argv[0] and
- * optind reset, and returns the exit status: 0, 1 on failure (one line on
- * stderr), 2 on a usage error.
+ * One command, `esealctl NAME [OPTIONS]`.  Each ctl_<group>.c defines its
+ * commands as `const struct ctl_cmd ctl_<group>_cmds[]`, ending in a row of
+ * NULLs, and esealctl.c lists the group in CTL_GROUPS.  run gets argv with
+ * the last word of name as argv[0] and optind reset, and returns the exit
+ * status: 0, 1 on failure (one line on stderr), 2 on a usage error.
  */
 struct ctl_cmd {
 	const char	*name;		/* "hsm status" */

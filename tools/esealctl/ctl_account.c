@@ -111,26 +111,19 @@ cmd_account_list(int argc, char **argv)
 	return cmd_account(argc, argv, "list");
 }
 
-const struct ctl_cmd ctl_cmd_account_add = {
-	"account add", cmd_account_add,
-	"USER --role admin|ra|auditor",
-	"create an operator account; prints its initial password once"
-};
-
-const struct ctl_cmd ctl_cmd_account_reset = {
-	"account reset", cmd_account_reset,
-	"USER",
-	"new initial password, ends sessions, forces a change"
-};
-
-const struct ctl_cmd ctl_cmd_account_compromise = {
-	"account compromise", cmd_account_compromise,
-	"USER",
-	"mark compromised: ends sessions, forces a password change"
-};
-
-const struct ctl_cmd ctl_cmd_account_list = {
-	"account list", cmd_account_list,
-	"",
-	"list operator accounts"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_account_cmds[] = {
+	{ "account add", cmd_account_add,
+	  "USER --role admin|ra|auditor",
+	  "create an operator account; prints its initial password once" },
+	{ "account reset", cmd_account_reset,
+	  "USER",
+	  "new initial password, ends sessions, forces a change" },
+	{ "account compromise", cmd_account_compromise,
+	  "USER",
+	  "mark compromised: ends sessions, forces a password change" },
+	{ "account list", cmd_account_list,
+	  "",
+	  "list operator accounts" },
+	{ NULL, NULL, NULL, NULL },
 };

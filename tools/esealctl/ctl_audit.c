@@ -30,8 +30,10 @@ cmd_audit_verify(int argc, char **argv)
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_audit_verify = {
-	"audit verify", cmd_audit_verify,
-	"",
-	"check the audit log's hash chain"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_audit_cmds[] = {
+	{ "audit verify", cmd_audit_verify,
+	  "",
+	  "check the audit log's hash chain" },
+	{ NULL, NULL, NULL, NULL },
 };

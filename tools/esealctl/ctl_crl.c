@@ -141,14 +141,13 @@ cmd_crl_show(int argc, char **argv)
 	return cmd_crl(argc, argv, 1);
 }
 
-const struct ctl_cmd ctl_cmd_crl_generate = {
-	"crl generate", cmd_crl_generate,
-	"[--issuer NAME] [--shard N]",
-	"sign a new CRL for every shard (or one) of an issuer"
-};
-
-const struct ctl_cmd ctl_cmd_crl_show = {
-	"crl show", cmd_crl_show,
-	"[--issuer NAME] [--shard N]",
-	"print the newest CRL of each shard (or one)"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_crl_cmds[] = {
+	{ "crl generate", cmd_crl_generate,
+	  "[--issuer NAME] [--shard N]",
+	  "sign a new CRL for every shard (or one) of an issuer" },
+	{ "crl show", cmd_crl_show,
+	  "[--issuer NAME] [--shard N]",
+	  "print the newest CRL of each shard (or one)" },
+	{ NULL, NULL, NULL, NULL },
 };

@@ -310,21 +310,17 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_hsm_status = {
-	"hsm status", cmd_hsm_status,
-	"",
-	"token identity, FIPS 140 status, mechanisms and keys"
-};
-
-const struct ctl_cmd ctl_cmd_hsm_readiness = {
-	"hsm readiness", cmd_hsm_readiness,
-	"",
-	"which crypto-policy algorithms the token can generate and sign"
-};
-
-const struct ctl_cmd ctl_cmd_hsm_import_cmvp = {
-	"hsm import-cmvp", cmd_hsm_import_cmvp,
-	"FILE.csv [--dry-run]",
-	"update statuses and sunset dates in the HSM module registry from "
-	    "a CMVP search export"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_hsm_cmds[] = {
+	{ "hsm status", cmd_hsm_status,
+	  "",
+	  "token identity, FIPS 140 status, mechanisms and keys" },
+	{ "hsm readiness", cmd_hsm_readiness,
+	  "",
+	  "which crypto-policy algorithms the token can generate and sign" },
+	{ "hsm import-cmvp", cmd_hsm_import_cmvp,
+	  "FILE.csv [--dry-run]",
+	  "update statuses and sunset dates in the HSM module registry from "
+	  "a CMVP search export" },
+	{ NULL, NULL, NULL, NULL },
 };

@@ -90,9 +90,11 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_init = {
-	"init", cmd_init,
-	"[--key-type T] [--validity-days N] [--crl-shards N]",
-	"create the store, the first issuer key on the token and the CA "
-	    "certificate"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_init_cmds[] = {
+	{ "init", cmd_init,
+	  "[--key-type T] [--validity-days N] [--crl-shards N]",
+	  "create the store, the first issuer key on the token and the CA "
+	  "certificate" },
+	{ NULL, NULL, NULL, NULL },
 };

@@ -276,11 +276,13 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_issue = {
-	"issue", cmd_issue,
-	"--csr FILE --org NAME (--corporate-number N | --org-id ID) "
-	    "[--country CC] [--cn CN] [--ou OU] [--locality L] "
-	    "[--profile NAME] [--key-holder subscriber|remote-service] "
-	    "[--qscd] [--validity-days N] [--out FILE]",
-	"issue one certificate from a PKCS#10 request"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_issue_cmds[] = {
+	{ "issue", cmd_issue,
+	  "--csr FILE --org NAME (--corporate-number N | --org-id ID) "
+	  "[--country CC] [--cn CN] [--ou OU] [--locality L] "
+	  "[--profile NAME] [--key-holder subscriber|remote-service] "
+	  "[--qscd] [--validity-days N] [--out FILE]",
+	  "issue one certificate from a PKCS#10 request" },
+	{ NULL, NULL, NULL, NULL },
 };

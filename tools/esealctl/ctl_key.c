@@ -67,8 +67,10 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_key_generate = {
-	"key generate", cmd_key_generate,
-	"--type T [--label L]",
-	"generate a key on the token (refused on non-Active modules)"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_key_cmds[] = {
+	{ "key generate", cmd_key_generate,
+	  "--type T [--label L]",
+	  "generate a key on the token (refused on non-Active modules)" },
+	{ NULL, NULL, NULL, NULL },
 };

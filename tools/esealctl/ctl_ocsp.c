@@ -77,9 +77,11 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_ocsp_signer_create = {
-	"ocsp signer create", cmd_ocsp_signer_create,
-	"[--issuer NAME] [--key-type T] [--validity-days N]",
-	"make a delegated OCSP signing key and certificate "
-	    "(id-kp-OCSPSigning, ocsp-nocheck) for an issuer"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_ocsp_cmds[] = {
+	{ "ocsp signer create", cmd_ocsp_signer_create,
+	  "[--issuer NAME] [--key-type T] [--validity-days N]",
+	  "make a delegated OCSP signing key and certificate "
+	  "(id-kp-OCSPSigning, ocsp-nocheck) for an issuer" },
+	{ NULL, NULL, NULL, NULL },
 };

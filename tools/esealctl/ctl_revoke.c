@@ -102,8 +102,10 @@ out:
 	return ret;
 }
 
-const struct ctl_cmd ctl_cmd_revoke = {
-	"revoke", cmd_revoke,
-	"--serial HEX [--reason R] [--invalidity-date YYYY-MM-DD]",
-	"revoke a certificate (RFC 5280 reason names) and sign the CRL"
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_revoke_cmds[] = {
+	{ "revoke", cmd_revoke,
+	  "--serial HEX [--reason R] [--invalidity-date YYYY-MM-DD]",
+	  "revoke a certificate (RFC 5280 reason names) and sign the CRL" },
+	{ NULL, NULL, NULL, NULL },
 };

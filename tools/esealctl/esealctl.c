@@ -8,11 +8,11 @@
  *
  * Adding a command group `x`:
  *   1. write tools/esealctl/ctl_x.c (#include "ctl.h"): a static function
- *      per command that parses its options with ctl_next_opt, and per
- *      command `const struct ctl_cmd ctl_cmd_x_verb = { "x verb", fn,
- *      usage, help };` (the name with "_" for spaces and dashes);
- *   2. add one row, ROW(x_verb), per command to CTL_COMMANDS below, in the
- *      place `esealctl --help` should list it;
+ *      per command that parses its options with ctl_next_opt, and
+ *      `const struct ctl_cmd ctl_x_cmds[]`: each command's name ("x verb"),
+ *      function, usage and one-line help, then a row of NULLs;
+ *   2. add one row, ROW(x), to CTL_GROUPS below, where `esealctl --help`
+ *      should list the group;
  *   3. add tools/esealctl/ctl_x.c to CTL_SRCS in the Makefile.
  * --config, --help, the usage listing and the dispatch come from here.
  */
@@ -133,32 +133,26 @@ ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 /* --------------------------------------------------------------------- */
 
 /*
- * The commands, in the order `esealctl --help` lists them: one row each,
- * naming the struct ctl_cmd that its ctl_<group>.c defines.
+ * The command groups, in the order `esealctl --help` lists them: one row
+ * each, ROW(x) naming ctl_x_cmds[] in ctl_x.c.
  */
-#define CTL_COMMANDS(ROW) \
+#define CTL_GROUPS(ROW) \
 	ROW(init) \
-	ROW(hsm_status) \
-	ROW(hsm_readiness) \
-	ROW(hsm_import_cmvp) \
-	ROW(key_generate) \
+	ROW(hsm) \
+	ROW(key) \
 	ROW(issue) \
 	ROW(revoke) \
-	ROW(crl_generate) \
-	ROW(crl_show) \
-	ROW(ocsp_signer_create) \
-	ROW(account_add) \
-	ROW(account_reset) \
-	ROW(account_compromise) \
-	ROW(account_list) \
-	ROW(audit_verify) \
-	/* one row per command above this line */
+	ROW(crl) \
+	ROW(ocsp) \
+	ROW(account) \
+	ROW(audit) \
+	/* one row per group above this line */
 
-#define CTL_DECLARE(x)	extern const struct ctl_cmd ctl_cmd_##x;
-#define CTL_POINTER(x)	&ctl_cmd_##x,
-CTL_COMMANDS(CTL_DECLARE)
-static const struct ctl_cmd *const cmds[] = { CTL_COMMANDS(CTL_POINTER) };
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define CTL_DECLARE(x)	extern const struct ctl_cmd ctl_##x##_cmds[];
+#define CTL_POINTER(x)	ctl_##x##_cmds,
+CTL_GROUPS(CTL_DECLARE)
+static const struct ctl_cmd *const groups[] = { CTL_GROUPS(CTL_POINTER) };
+#define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
 
 /* How many words of argv from i spell out name ("crl generate"), or 0. */
 static int
@@ -185,17 +179,30 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: esealctl [--config FILE] COMMAND [OPTIONS]\n"
 	    "commands:\n");
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-13s %s\n      %s\n", cmds[i]->name,
-		    cmds[i]->help, cmds[i]->usage);
+	for (size_t g = 0; g < NGROUPS; g++)
+		for (const struct ctl_cmd *c = groups[g]; c->name; c++)
+			fprintf(f, "  %-13s %s\n      %s\n", c->name, c->help,
+			    c->usage);
 	fprintf(f, "every command takes --config FILE (default %s) and "
 	    "--help\n", DEFAULT_CONFIG);
+}
+
+/* The command argv spells out from i, and how many words it took. */
+static const struct ctl_cmd *
+find_cmd(int argc, char **argv, int i, int *words)
+{
+	for (size_t g = 0; g < NGROUPS; g++)
+		for (const struct ctl_cmd *c = groups[g]; c->name; c++)
+			if ((*words = match_words(c->name, argc, argv, i)) > 0)
+				return c;
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
-	int i = 1;
+	const struct ctl_cmd *cmd;
+	int i = 1, words;
 
 	if (getenv("ESEAL_CONFIG") != NULL)
 		ctl_config_path = getenv("ESEAL_CONFIG");
@@ -208,23 +215,18 @@ main(int argc, char **argv)
 		usage(i >= argc ? stderr : stdout);
 		return i >= argc ? 2 : 0;
 	}
-	for (size_t k = 0; k < NCMDS; k++) {
-		const char *name = cmds[k]->name;
-		int words = match_words(name, argc, argv, i);
-
-		if (words == 0)
-			continue;
+	if ((cmd = find_cmd(argc, argv, i, &words)) != NULL) {
 		/* argv for getopt: the command word(s) act as argv[0]. */
 		argv += i + words - 1;
 		argc -= i + words - 1;
 		for (int j = 1; j < argc; j++)
 			if (strcmp(argv[j], "--help") == 0) {
-				printf("usage: esealctl %s %s\n  %s\n", name,
-				    cmds[k]->usage, cmds[k]->help);
+				printf("usage: esealctl %s %s\n  %s\n",
+				    cmd->name, cmd->usage, cmd->help);
 				return 0;
 			}
 		optind = 1;
-		return cmds[k]->run(argc, argv);
+		return cmd->run(argc, argv);
 	}
 	fprintf(stderr, "esealctl: unknown command \"%s\"; see esealctl "
 	    "--help\n", argv[i]);
