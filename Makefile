@@ -88,7 +88,16 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
 # esealctl: the command table and main, then one file per command group.
 CTL_SRCS := \
-	tools/esealctl/esealctl.c
+	tools/esealctl/esealctl.c \
+	tools/esealctl/ctl_init.c \
+	tools/esealctl/ctl_hsm.c \
+	tools/esealctl/ctl_key.c \
+	tools/esealctl/ctl_issue.c \
+	tools/esealctl/ctl_revoke.c \
+	tools/esealctl/ctl_crl.c \
+	tools/esealctl/ctl_ocsp.c \
+	tools/esealctl/ctl_account.c \
+	tools/esealctl/ctl_audit.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.

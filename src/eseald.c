@@ -21,6 +21,8 @@
 #include "profile.h"
 #include "publish.h"
 
+#define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
+
 #define PUBLIC_ROUTES \
 	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
 	{ "GET", "/ca/", ".crt", api_ca_cert, HTTP_R_PUBLIC }, \
@@ -141,78 +143,128 @@ usage(void)
 	exit(2);
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *config = "/etc/eseal/eseald.conf";
-	struct http_config hc;
-	struct http_server *srv = NULL, *pub = NULL;
-	struct conf *c = NULL;
-	struct app app;
-	struct publish_config pc0;
-	struct conf **old = NULL;
-	size_t nold = 0;
-	sigset_t set;
-	int sig, fin, fl, ret = 1;
+/* What the daemon holds from start-up to exit. */
+struct daemon {
+	const char		*config;	/* --config FILE */
+	struct conf		*conf;		/* as loaded at start-up */
+	struct conf		**old;		/* replaced by SIGHUP, kept */
+	size_t			 nold;
+	struct app		 app;
+	struct http_server	*api;		/* the API listener (HTTPS) */
+	struct http_server	*pub;		/* the publication listener */
+	sigset_t		 signals;	/* taken by sigwait() only */
+};
 
+/*
+ * The command line, then the signals: SIGTERM, SIGINT and SIGHUP are
+ * blocked in every thread and taken by sigwait() in daemon_loop; SIGPIPE
+ * is ignored.  Exits 2 on a usage error.
+ */
+static void
+daemon_args(int argc, char **argv, struct daemon *d)
+{
 	for (int i = 1; i < argc; i++) {
 		if ((strcmp(argv[i], "--config") == 0 ||
 		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
-			config = argv[++i];
+			d->config = argv[++i];
 		else
 			usage();
 	}
-	/* Signals are taken by sigwait() below, in this thread only. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&d->signals);
+	sigaddset(&d->signals, SIGTERM);
+	sigaddset(&d->signals, SIGINT);
+	sigaddset(&d->signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &d->signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	if (conf_load(config, &c) != ESEAL_OK) {
+/* Loads the config and sets the log level.  Returns 0, or 1 logged. */
+static int
+daemon_load_config(struct daemon *d)
+{
+	if (conf_load(d->config, &d->conf) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
-	log_set_level((enum log_level)c->log_level);
-	memset(&app, 0, sizeof(app));
-	app.conf = c;
-	app.started = time(NULL);
-	pthread_rwlock_init(&app.pub_lock, NULL);
-	if (ca_open(c, 1, &app.ca) != ESEAL_OK) {
+	log_set_level((enum log_level)d->conf->log_level);
+	return 0;
+}
+
+/*
+ * Opens the store and the token, then finishes the issuances a crash left
+ * pending.  Returns 0, or 1 logged; daemon_stop undoes it either way.
+ */
+static int
+daemon_open(struct daemon *d)
+{
+	struct app *a = &d->app;
+	int fin, fl;
+
+	memset(a, 0, sizeof(*a));
+	a->conf = d->conf;
+	a->started = time(NULL);
+	pthread_rwlock_init(&a->pub_lock, NULL);
+	if (ca_open(d->conf, 1, &a->ca) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		goto out;
+		return 1;
 	}
-	if (issue_recover(&app.ca, time(NULL), &fin, &fl) != ESEAL_OK)
+	if (issue_recover(&a->ca, time(NULL), &fin, &fl) != ESEAL_OK)
 		log_warn("msg=\"pending certificates not finished\" "
 		    "error=\"%s\"", eseal_errmsg());
 	else if (fin + fl > 0)
 		log_info("msg=\"recovered pending certificates\" finished=%d "
 		    "failed=%d", fin, fl);
-	if (publish_load(&app) != ESEAL_OK) {
+	return 0;
+}
+
+/*
+ * Loads what the daemon serves from memory (CA certificates and CRLs, the
+ * disclosure statement) and starts the publisher thread.  Returns 0, or 1
+ * logged.
+ */
+static int
+daemon_publish(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct app *a = &d->app;
+	struct publish_config pc;
+
+	if (publish_load(a) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		goto out;
+		return 1;
 	}
-	if (app.npub == 0)
+	if (a->npub == 0)
 		log_warn("msg=\"no issuer yet: run esealctl init\"");
-	warn_fips(&app.ca);
+	warn_fips(&a->ca);
 	profile_example_warnings(c->issue_profiles_dir, c->publish_base_url,
 	    warn_example);
-	account_params_conf(&app.acct, c);
-	app.code_ttl = c->enrol_code_ttl;
-	if (disclosure_load(c->enrol_disclosure_dir, &app.disclosure)
+	account_params_conf(&a->acct, c);
+	a->code_ttl = c->enrol_code_ttl;
+	if (disclosure_load(c->enrol_disclosure_dir, &a->disclosure)
 	    != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		goto out;
+		return 1;
 	}
-	memset(&pc0, 0, sizeof(pc0));
-	pc0.dir = c->publish_dir;
-	pc0.crl_validity = (int64_t)c->publish_crl_hours * 3600;
-	pc0.drop_expired = !c->publish_expired_on_crl;
-	if (publish_start(&app.ca, &pc0, &app.publisher) != ESEAL_OK) {
+	memset(&pc, 0, sizeof(pc));
+	pc.dir = c->publish_dir;
+	pc.crl_validity = (int64_t)c->publish_crl_hours * 3600;
+	pc.drop_expired = !c->publish_expired_on_crl;
+	if (publish_start(&a->ca, &pc, &a->publisher) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		goto out;
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * Starts the API listener (HTTPS) and, if [publish] listen is set, the
+ * publication listener (plain HTTP).  Returns 0, or 1 logged.
+ */
+static int
+daemon_listen(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct http_config hc, pc;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = c->http_listen;
@@ -231,58 +283,91 @@ main(int argc, char **argv)
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");
-		goto out;
+		return 1;
 	}
-	if (http_start(&hc, routes, &app, &srv) != ESEAL_OK) {
+	if (http_start(&hc, routes, &d->app, &d->api) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		goto out;
+		return 1;
 	}
-	if (c->publish_listen[0] != '\0') {
-		struct http_config pc = hc;
+	if (c->publish_listen[0] == '\0')
+		return 0;
+	pc = hc;
+	pc.listen = c->publish_listen;
+	pc.tls_cert = pc.tls_key = pc.client_ca = NULL;
+	pc.mtls = HTTP_MTLS_OFF;
+	/*
+	 * Relying parties behind one NAT or CDN address share it: the
+	 * publication listener keeps only the total limit.
+	 */
+	pc.conn_per_ip = (unsigned)c->http_conn_max;
+	if (http_start(&pc, publish_routes, &d->app, &d->pub) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	return 0;
+}
 
-		pc.listen = c->publish_listen;
-		pc.tls_cert = pc.tls_key = pc.client_ca = NULL;
-		pc.mtls = HTTP_MTLS_OFF;
-		/*
-		 * Relying parties behind one NAT or CDN address share it: the
-		 * publication listener keeps only the total limit.
-		 */
-		pc.conn_per_ip = (unsigned)c->http_conn_max;
-		if (http_start(&pc, publish_routes, &app, &pub) != ESEAL_OK) {
-			log_error("msg=\"cannot start\" error=\"%s\"",
-			    eseal_errmsg());
-			goto out;
-		}
-	}
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads. */
+static void
+daemon_loop(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	int sig;
+
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
 	    c->ocsp_validity_secs);
-
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		if (sigwait(&d->signals, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload(&app, config, &old, &nold);
+			reload(&d->app, d->config, &d->old, &d->nold);
 			continue;
 		}
 		log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ?
 		    "SIGTERM" : "SIGINT");
 		break;
 	}
-	ret = 0;
-out:
-	http_stop(pub);
-	http_stop(srv);
-	publish_stop(app.publisher);
+}
+
+/*
+ * Stops the listeners and the publisher, then closes and frees everything
+ * daemon_open and what followed it made, whichever step failed.
+ */
+static void
+daemon_stop(struct daemon *d)
+{
+	http_stop(d->pub);
+	http_stop(d->api);
+	publish_stop(d->app.publisher);
 	ocsp_cache_clear();
-	disclosure_free(app.disclosure);
-	publish_free(&app);
-	ca_close(&app.ca);
-	pthread_rwlock_destroy(&app.pub_lock);
-	conf_free(c);
-	for (size_t i = 0; i < nold; i++)
-		conf_free(old[i]);
-	free(old);
+	disclosure_free(d->app.disclosure);
+	publish_free(&d->app);
+	ca_close(&d->app.ca);
+	pthread_rwlock_destroy(&d->app.pub_lock);
+	conf_free(d->conf);
+	for (size_t i = 0; i < d->nold; i++)
+		conf_free(d->old[i]);
+	free(d->old);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	int ret = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.config = DEFAULT_CONFIG;
+	daemon_args(argc, argv, &d);
+	if (daemon_load_config(&d) != 0)
+		return 1;
+	if (daemon_open(&d) == 0 && daemon_publish(&d) == 0 &&
+	    daemon_listen(&d) == 0) {
+		daemon_loop(&d);
+		ret = 0;
+	}
+	daemon_stop(&d);
 	if (ret == 0)
 		log_info("msg=stopped");
 	return ret;

@@ -1,0 +1,69 @@
+/*
+ * ctl.h: what the esealctl command files share (private to tools/esealctl/):
+ * the command descriptor, the config path, the options every command takes,
+ * opening and closing the store and the token, and one-line failures.
+ */
+#ifndef ESEALCTL_CTL_H
+#define ESEALCTL_CTL_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "ca.h"
+#include "conf.h"
+
+#define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
+#define ACTOR_MAX	64	/* "local:" and a login name */
+
+/*
+ * One command, `esealctl NAME [OPTIONS]`.  Each ctl_<group>.c defines its
+ * commands as `const struct ctl_cmd ctl_<group>_cmds[]`, ending in a row of
+ * NULLs, and esealctl.c lists the group in CTL_GROUPS.  run gets argv with
+ * the last word of name as argv[0] and optind reset, and returns the exit
+ * status: 0, 1 on failure (one line on stderr), 2 on a usage error.
+ */
+struct ctl_cmd {
+	const char	*name;		/* "hsm status" */
+	int		(*run)(int argc, char **argv);
+	const char	*usage;		/* options after the name */
+	const char	*help;		/* one line */
+};
+
+/* --config, else ESEAL_CONFIG, else DEFAULT_CONFIG. */
+extern const char *ctl_config_path;
+
+/* Prints "esealctl: WHAT: <the last error>" and returns 1. */
+int	ctl_fail(const char *what);
+
+/* Fills buf with the actor for audit records: "local:<user>". */
+void	ctl_actor(char *buf, size_t sz);
+
+/*
+ * Loads the config into *c and opens the store (and the token if
+ * with_token, then finishes pending issuances) into ca.  Returns 0, or 1
+ * after printing one line, with nothing left open.  Undo with ctl_unload.
+ */
+int	ctl_load(int with_token, struct conf **c, struct ca *ca);
+void	ctl_unload(struct conf *c, struct ca *ca);
+
+/* What ctl_next_opt returns for the options every command takes. */
+#define CTL_OPT_CONFIG	0x100	/* --config FILE: handled, never returned */
+#define CTL_OPT_HELP	0x101	/* --help (main answers it when spelled out) */
+
+/*
+ * getopt_long over the command's own options (NULL, or an array of any
+ * length ending in a NULL name) followed by --config, which it handles, and
+ * --help.  Returns an option's val, CTL_OPT_HELP, '?' on an unknown option
+ * or a missing argument (getopt has printed one line) or out of memory, -1
+ * at the end.
+ */
+int	ctl_next_opt(int argc, char **argv, const struct option *own);
+
+/*
+ * Parses s as a decimal integer from lo to hi into *out.  Returns 1, or 0
+ * after printing one line naming what.
+ */
+int	ctl_parse_int(const char *s, int lo, int hi, const char *what,
+	    int *out);
+
+#endif

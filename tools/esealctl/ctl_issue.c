@@ -1,0 +1,288 @@
+/*
+ * ctl_issue.c: `esealctl issue`: one certificate from a PKCS#10 request,
+ * offline, through the crash-safe pipeline.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "csr.h"
+#include "issue.h"
+#include "orgid.h"
+#include "profile.h"
+#include "ctl.h"
+
+static int
+read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	FILE *f;
+	unsigned char *b;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "esealctl: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	if ((b = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	n = fread(b, 1, max + 1, f);
+	fclose(f);
+	*buf = b;
+	*len = n;	/* max + 1 means too big: csr_parse says so */
+	return 1;
+}
+
+static const struct option issue_opts[] = {
+	{ "csr", required_argument, NULL, 'r' },
+	{ "org", required_argument, NULL, 'o' },
+	{ "corporate-number", required_argument, NULL, 'N' },
+	{ "org-id", required_argument, NULL, 'I' },
+	{ "country", required_argument, NULL, 'C' },
+	{ "cn", required_argument, NULL, 'n' },
+	{ "ou", required_argument, NULL, 'u' },
+	{ "locality", required_argument, NULL, 'l' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "key-holder", required_argument, NULL, 'k' },
+	{ "qscd", no_argument, NULL, 'q' },
+	{ "validity-days", required_argument, NULL, 'v' },
+	{ "out", required_argument, NULL, 'O' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line asks for; the strings are argv's. */
+struct issue_args {
+	const char	*csr;		/* --csr FILE */
+	const char	*out;		/* --out FILE; NULL: stdout */
+	const char	*org;		/* --org NAME */
+	const char	*corp;		/* --corporate-number or NULL */
+	const char	*org_id;	/* --org-id or NULL */
+	const char	*country;	/* --country; default JP */
+	const char	*cn;		/* --cn; "" if not given */
+	const char	*ou;		/* --ou; "" if not given */
+	const char	*locality;	/* --locality; "" if not given */
+	const char	*profile;	/* --profile; NULL: [issue] */
+	enum key_holder	holder;		/* --key-holder */
+	int		qscd;		/* --qscd */
+	int		days;		/* --validity-days, or -1 */
+};
+
+/*
+ * Parses issue's options into *a.  Returns 0, or 2 (a usage error) after
+ * printing one line.
+ */
+static int
+issue_options(int argc, char **argv, struct issue_args *a)
+{
+	const char *holder = "subscriber";
+	int ch, h;
+
+	memset(a, 0, sizeof(*a));
+	a->country = "JP";
+	a->cn = a->ou = a->locality = "";
+	a->days = -1;
+	while ((ch = ctl_next_opt(argc, argv, issue_opts)) != -1) {
+		switch (ch) {
+		case 'r': a->csr = optarg; break;
+		case 'o': a->org = optarg; break;
+		case 'N': a->corp = optarg; break;
+		case 'I': a->org_id = optarg; break;
+		case 'C': a->country = optarg; break;
+		case 'n': a->cn = optarg; break;
+		case 'u': a->ou = optarg; break;
+		case 'l': a->locality = optarg; break;
+		case 'p': a->profile = optarg; break;
+		case 'k': holder = optarg; break;
+		case 'q': a->qscd = 1; break;
+		case 'O': a->out = optarg; break;
+		case 'v':
+			if (!ctl_parse_int(optarg, 1, 3650, "--validity-days",
+			    &a->days))
+				return 2;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (a->csr == NULL || a->org == NULL ||
+	    (a->corp == NULL) == (a->org_id == NULL)) {
+		fprintf(stderr, "esealctl: issue: --csr, --org and one of "
+		    "--corporate-number or --org-id are required\n");
+		return 2;
+	}
+	if ((h = key_holder_parse(holder)) < 0) {
+		fprintf(stderr, "esealctl: issue: --key-holder must be "
+		    "subscriber or remote-service\n");
+		return 2;
+	}
+	a->holder = (enum key_holder)h;
+	return 0;
+}
+
+/*
+ * Fills *org, the vetted organisation the subject comes from, from the
+ * options.  Returns 0, 2 (a usage error) or 1 (a bad identifier), after
+ * printing one line.
+ */
+static int
+issue_org(const struct issue_args *a, struct org *org)
+{
+	struct orgid oid;
+
+	memset(org, 0, sizeof(*org));
+	if (strlen(a->country) != 2 || strlen(a->org) >= sizeof(org->name) ||
+	    strlen(a->cn) >= sizeof(org->common_name) ||
+	    strlen(a->ou) >= sizeof(org->unit) ||
+	    strlen(a->locality) >= sizeof(org->locality)) {
+		fprintf(stderr, "esealctl: issue: --country must be two "
+		    "letters; names at most %zu bytes\n",
+		    sizeof(org->name) - 1);
+		return 2;
+	}
+	if ((a->corp != NULL ? orgid_from_jp_corporate_number(a->corp, &oid) :
+	    orgid_parse(a->org_id, &oid)) != ESEAL_OK)
+		return ctl_fail("issue");
+	memcpy(org->country, a->country, 3);
+	snprintf(org->name, sizeof(org->name), "%s", a->org);
+	snprintf(org->identifier, sizeof(org->identifier), "%s", oid.text);
+	snprintf(org->common_name, sizeof(org->common_name), "%s", a->cn);
+	snprintf(org->unit, sizeof(org->unit), "%s", a->ou);
+	snprintf(org->locality, sizeof(org->locality), "%s", a->locality);
+	return 0;
+}
+
+/*
+ * Reads and checks the request at path into *csr (the caller frees it).
+ * Returns 0, or 1 after printing one line.
+ */
+static int
+issue_read_csr(const char *path, struct csr **csr)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+
+	if (!read_file(path, MAX_CSR_BYTES, &buf, &len))
+		return 1;
+	if (csr_parse(buf, len, csr) != ESEAL_OK) {
+		free(buf);
+		return ctl_fail(path);
+	}
+	free(buf);
+	return 0;
+}
+
+/*
+ * Writes the issued certificate as PEM to out (NULL: standard output) and
+ * its serial to standard error.  Returns 0, or 1 after printing one line
+ * (a failed write too: the certificate is issued all the same).
+ */
+static int
+issue_write(const struct issue_result *res, const char *out)
+{
+	const unsigned char *p = res->der;
+	X509 *x;
+	FILE *f;
+	int ok;
+
+	if ((x = d2i_X509(NULL, &p, (long)res->der_len)) == NULL) {
+		fprintf(stderr, "esealctl: issue: internal: cannot re-read "
+		    "certificate %s\n", res->serial);
+		return 1;
+	}
+	if (p != res->der + res->der_len) {
+		fprintf(stderr, "esealctl: issue: internal: RFC 5280 / X.690 "
+		    "DER: trailing bytes after the certificate %s\n",
+		    res->serial);
+		X509_free(x);
+		return 1;
+	}
+	f = out ? fopen(out, "w") : stdout;
+	if (f == NULL) {
+		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
+		    "issued: serial %s)\n", out, strerror(errno), res->serial);
+		X509_free(x);
+		return 1;
+	}
+	errno = 0;
+	ok = PEM_write_X509(f, x) == 1;
+	ok = (out != NULL ? fclose(f) : fflush(f)) == 0 && ok;
+	X509_free(x);
+	if (!ok) {
+		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
+		    "issued: serial %s)\n", out ? out : "standard output",
+		    errno ? strerror(errno) : "cannot write", res->serial);
+		return 1;
+	}
+	fprintf(stderr, "esealctl: issued serial %s\n", res->serial);
+	return 0;
+}
+
+static int
+cmd_issue(int argc, char **argv)
+{
+	struct issue_args a;
+	struct issue_request req;
+	struct issue_result res;
+	struct profile *prof = NULL;
+	struct csr *csr = NULL;
+	struct org org;
+	struct conf *c = NULL;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	int ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((ret = issue_options(argc, argv, &a)) != 0 ||
+	    (ret = issue_org(&a, &org)) != 0)
+		return ret;
+	/* Check the request before touching the store or the token. */
+	if (issue_read_csr(a.csr, &csr) != 0)
+		return 1;
+	if (ctl_load(1, &c, &ca) != 0) {
+		csr_free(csr);
+		return 1;
+	}
+	ret = 1;
+	if (profile_load(c->issue_profiles_dir, a.profile ? a.profile :
+	    c->issue_profile, &prof) != ESEAL_OK) {
+		ctl_fail("issue");
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.profile = prof;
+	req.org = &org;
+	req.csr = csr;
+	req.holder = a.holder;
+	req.qscd = a.qscd || a.holder == HOLDER_REMOTE_SERVICE;
+	req.validity_days = a.days > 0 ? a.days : c->issue_validity_days;
+	ctl_actor(who, sizeof(who));
+	req.actor = who;
+	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
+		ctl_fail("issue");
+		goto out;
+	}
+	ret = issue_write(&res, a.out);
+out:
+	issue_result_clear(&res);
+	profile_free(prof);
+	csr_free(csr);
+	ctl_unload(c, &ca);
+	return ret;
+}
+
+/* The group's commands, in the order `esealctl --help` lists them. */
+const struct ctl_cmd ctl_issue_cmds[] = {
+	{ "issue", cmd_issue,
+	  "--csr FILE --org NAME (--corporate-number N | --org-id ID) "
+	  "[--country CC] [--cn CN] [--ou OU] [--locality L] "
+	  "[--profile NAME] [--key-holder subscriber|remote-service] "
+	  "[--qscd] [--validity-days N] [--out FILE]",
+	  "issue one certificate from a PKCS#10 request" },
+	{ NULL, NULL, NULL, NULL },
+};
