@@ -41,6 +41,7 @@ LIB_SRCS := \
 	src/store/store_ocsp.c \
 	src/store/store_enrol.c \
 	src/hsm/p11.c \
+	src/hsm/p11_watch.c \
 	src/hsm/fips.c \
 	src/hsm/cmvp.c \
 	src/pki/serial.c \
