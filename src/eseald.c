@@ -174,6 +174,9 @@ main(int argc, char **argv)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		goto out;
 	}
+	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
+	if (p11_watch(app.ca.token, 0, 0) != ESEAL_OK)
+		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
 	if (issue_recover(&app.ca, time(NULL), &fin, &fl) != ESEAL_OK)
 		log_warn("msg=\"pending certificates not finished\" "
 		    "error=\"%s\"", eseal_errmsg());
