@@ -45,7 +45,9 @@ LIB_SRCS := \
 	src/store/store_revoke.c \
 	src/store/store_ocsp.c \
 	src/store/store_enrol.c \
+	src/store/store_publish.c \
 	src/hsm/p11.c \
+	src/hsm/p11_watch.c \
 	src/hsm/fips.c \
 	src/hsm/cmvp_csv.c \
 	src/hsm/cmvp.c \

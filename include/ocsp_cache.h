@@ -8,7 +8,9 @@
  * responder (ocsp.c) decides what may be kept (successful answers to a
  * request with one CertID and no nonce) and checks a hit against the store
  * before it serves it.  An entry is served from its thisUpdate until half
- * of its validity has passed, so a hit never outlives its nextUpdate.
+ * of its validity has passed, so a hit never outlives its nextUpdate; it
+ * is kept until its nextUpdate, so that while the HSM cannot sign the
+ * responder can still serve it (ocsp_cache_get_valid).
  */
 #ifndef ESEAL_OCSP_CACHE_H
 #define ESEAL_OCSP_CACHE_H
@@ -53,6 +55,15 @@ struct ocsp_cache_stats {
  */
 int	ocsp_cache_get(const unsigned char *key, size_t key_len, int64_t now,
 	    unsigned char **der, size_t *len, struct ocsp_cache_meta *meta);
+
+/*
+ * ocsp_cache_get() for when no fresh answer can be signed (the HSM is
+ * down): a hit is any entry with thisUpdate <= now < nextUpdate, however
+ * old.  Same returns.
+ */
+int	ocsp_cache_get_valid(const unsigned char *key, size_t key_len,
+	    int64_t now, unsigned char **der, size_t *len,
+	    struct ocsp_cache_meta *meta);
 
 /*
  * Keeps a copy of der under key (replacing an entry with the same key),

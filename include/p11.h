@@ -6,11 +6,21 @@
  * away and came back, the module closed its sessions) by reloading the
  * module, logging in again and finding the key again by CKA_ID.
  * All functions are safe to call from several threads.
+ *
+ * Faults: every PKCS#11 return value is classified (p11_rv_fault).  A
+ * lost session, a lost token and a failing device are recovered by
+ * releasing the libp11 context (C_Finalize) and loading it again
+ * (C_Initialize, find the token, log in); a refused PIN is never tried
+ * again, since each try counts toward the token's lockout.  In the daemon
+ * a watcher thread (p11_watch) probes the token on a schedule with
+ * C_GetTokenInfo and a test signature, and reloads it while it is down;
+ * callers then fail at once with ESEAL_EHSM instead of waiting on it.
  */
 #ifndef ESEAL_P11_H
 #define ESEAL_P11_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -18,6 +28,46 @@
 #include "keytype.h"
 
 #define P11_ID_MAX	64	/* longest CKA_ID we create or accept */
+#define P11_REASON_MAX	256	/* a fault's reason, one line */
+#define P11_PROBE_UP_MS	2000	/* sign test this often while healthy */
+#define P11_PROBE_DOWN_MS 500	/* reload this often while down: back
+				   well within 5 s of the token's return */
+
+/* What a PKCS#11 return value says about the token. */
+enum p11_fault {
+	P11_FAULT_NONE,		/* CKR_OK */
+	P11_FAULT_SESSION,	/* session closed, logged out, stale handle:
+				   new sessions, log in, find keys again */
+	P11_FAULT_TOKEN,	/* token removed, not present, not recognised,
+				   slot gone: reload the module */
+	P11_FAULT_DEVICE,	/* the module or device failed
+				   (CKR_GENERAL_ERROR, CKR_DEVICE_ERROR, ...):
+				   reload the module */
+	P11_FAULT_PIN,		/* PIN incorrect, locked, expired: never
+				   retried (each try counts toward lockout) */
+	P11_FAULT_REFUSED,	/* this operation was refused (mechanism,
+				   arguments): the token itself is fine */
+	P11_FAULT_MAX
+};
+
+/* The class of a CKR_* value. */
+enum p11_fault	p11_rv_fault(unsigned long rv);
+/* "none", "session_lost", "token_lost", "device_error", "pin_refused",
+ * "refused". */
+const char	*p11_fault_name(enum p11_fault);
+/* "CKR_GENERAL_ERROR" for the values we classify, else NULL. */
+const char	*p11_rv_name(unsigned long rv);
+
+/* What the token's last probe or use said. */
+struct p11_health {
+	int		 up;		/* 1: usable now */
+	int		 watched;	/* a watcher thread probes it */
+	enum p11_fault	 fault;		/* when down: the class ... */
+	char		 reason[P11_REASON_MAX];	/* ... and what failed */
+	time_t		 down_since;	/* when down: since when */
+	time_t		 last_probe;	/* last successful sign test, 0 none */
+	unsigned long	 recoveries;	/* times it came back without a restart */
+};
 
 /* What the token says it is (CK_TOKEN_INFO, CK_INFO), strings trimmed. */
 struct p11_identity {
@@ -95,8 +145,23 @@ enum eseal_rc	p11_mechanisms(struct p11_token *, struct p11_mech **out,
 enum eseal_rc	p11_keys(struct p11_token *, struct p11_key_info **out,
 		    size_t *n);
 
-/* 1 if the token answers now (its session is alive), else 0. */
+/*
+ * 1 if the token is usable.  Watched (p11_watch): what the last probe
+ * said, without asking the token.  Otherwise runs the sign test now; on a
+ * fault returns 0 and reloads the token (a later call may succeed).
+ */
 int		p11_alive(struct p11_token *);
+
+/* The token's health as last seen (never asks the token). */
+void		p11_health(struct p11_token *, struct p11_health *out);
+
+/*
+ * Starts a thread that runs the sign test every up_ms while the token is
+ * healthy and tries to reload it every down_ms while it is down (0: the
+ * P11_PROBE_* defaults).  From then on calls fail at once with ESEAL_EHSM,
+ * naming the fault, while the token is down.  p11_close() stops it.
+ */
+enum eseal_rc	p11_watch(struct p11_token *, int up_ms, int down_ms);
 
 /*
  * How many times a private key was lent (each signature the CA made), for

@@ -3,9 +3,13 @@
  * every issuer key and shard is held in memory (served with ETag,
  * Last-Modified and cache lifetimes from nextUpdate) and written
  * atomically as files under a directory any web server or CDN can serve.
- * A thread regenerates a shard's CRL when a certificate in it is revoked
- * (debounced, within PUBLISH_DEBOUNCE_MS) and before half of its validity
- * has passed.  Serving never waits on the HSM.
+ * A thread regenerates a shard's CRL when the store says it is owed (a
+ * revocation marks it in its own transaction: see store_publish.h),
+ * within PUBLISH_DEBOUNCE_MS of a revocation in this process and within a
+ * tick of one by esealctl, and before half of its validity has passed.
+ * A failed signing is retried with backoff (PUBLISH_RETRY_*), at once when
+ * the HSM comes back; owed CRLs left by a crash are signed at start-up.
+ * Serving never waits on the HSM.
  */
 #ifndef ESEAL_PUBLISH_H
 #define ESEAL_PUBLISH_H
@@ -20,6 +24,11 @@
 #define PUBLISH_TICK_SECS	1	/* how often freshness is checked and
 					   CRLs signed by esealctl picked up */
 #define PUBLISH_ETAG_MAX	68	/* quoted SHA-256 hex */
+#define PUBLISH_RETRY_MIN_SECS	1	/* backoff after a failed signing ... */
+#define PUBLISH_RETRY_MAX_SECS	60	/* ... doubling up to this */
+#define PUBLISH_OWED_LATE_SECS	30	/* an owed CRL older than this makes
+					   /healthz degraded */
+#define PUBLISH_ERROR_MAX	256	/* a failure, one line */
 
 struct publisher;
 
@@ -37,8 +46,30 @@ enum eseal_rc	publish_start(struct ca *, const struct publish_config *,
 		    struct publisher **out);
 void		publish_stop(struct publisher *);
 
-/* A certificate was revoked: its shard's CRL is regenerated shortly. */
+/*
+ * A certificate was revoked (and its shard's CRL marked owed in the same
+ * transaction): wakes the thread, which signs it shortly.
+ */
 void		publish_revoked(struct publisher *, const char *serial);
+
+/* A shard whose CRL is owed or whose last signing failed. */
+struct publish_owed {
+	char	 issuer[STORE_NAME_MAX];
+	int	 shard;
+	time_t	 since;		/* oldest revocation waiting; 0: none (a
+				   refresh failed) */
+	int64_t	 count;		/* revocations waiting */
+	int	 attempts;	/* failed signings since the last CRL */
+	time_t	 next_try;	/* when it is tried again */
+	char	 error[PUBLISH_ERROR_MAX];	/* the last failure */
+};
+
+/*
+ * The shards owed as of the thread's last round (at most a tick old):
+ * *out is an array of *n (NULL if none), freed with free().
+ */
+enum eseal_rc	publish_owed(struct publisher *, struct publish_owed **out,
+		    size_t *n);
 
 struct published_crl {
 	unsigned char	*der;		/* malloc'd copy */

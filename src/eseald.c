@@ -208,6 +208,9 @@ daemon_open(struct daemon *d)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
+	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
+	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
+		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
 	if (issue_recover(&a->ca, time(NULL), &fin, &fl) != ESEAL_OK)
 		log_warn("msg=\"pending certificates not finished\" "
 		    "error=\"%s\"", eseal_errmsg());

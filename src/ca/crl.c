@@ -21,6 +21,7 @@
 #include "revoke.h"
 #include "serial.h"
 #include "sign.h"
+#include "store_publish.h"
 
 /* Characters a URL may carry into a CRL and a certificate unchanged. */
 #define URL_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
@@ -333,7 +334,7 @@ sign(struct ca *ca, const struct issuer *is, X509_CRL *crl,
 /* Records the CRL and its audit record in one transaction. */
 static enum eseal_rc
 record(struct ca *ca, const struct issuer *is, const struct store_crl *c,
-    const char *actor)
+    const char *actor, int64_t owed)
 {
 	char object[STORE_NAME_MAX + 16];
 	enum eseal_rc rc;
@@ -342,6 +343,8 @@ record(struct ca *ca, const struct issuer *is, const struct store_crl *c,
 	if ((rc = store_begin(ca->store)) != ESEAL_OK)
 		return rc;
 	if ((rc = store_crl_insert(ca->store, c)) != ESEAL_OK ||
+	    (rc = store_crl_owed_clear(ca->store, c->issuer_id, c->shard,
+	    owed)) != ESEAL_OK ||
 	    (rc = audit_append(ca->store, c->this_update, actor,
 	    "crl.generate", object, "number=%lld next_update=%lld bytes=%zu",
 	    (long long)c->number, (long long)c->next_update, c->der_len))
@@ -363,7 +366,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	X509_CRL *crl = NULL;
 	size_t nrev = 0;
 	enum eseal_rc rc;
-	int64_t validity_secs = p->validity_secs;
+	int64_t validity_secs = p->validity_secs, owed = 0;
 	int sharded = is->rec.crl_shards > 1;
 
 	*der = NULL;
@@ -402,8 +405,11 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		crl = NULL;
 		OPENSSL_free(c.der);
 		c.der = NULL;
+		/* The owed marks first: the list then has their revocations. */
 		if ((rc = store_crl_next_number(ca->store, is->rec.id, shard,
 		    &c.number)) != ESEAL_OK ||
+		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
+		    &owed)) != ESEAL_OK ||
 		    (rc = store_revocation_list(ca->store, is->rec.id, &revs,
 		    &nrev)) != ESEAL_OK ||
 		    (rc = build(is, shard, now, now + validity_secs, c.number,
@@ -415,7 +421,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		c.shard = shard;
 		c.this_update = now;
 		c.next_update = now + validity_secs;
-		if ((rc = record(ca, is, &c, p->actor)) != ESEAL_EEXIST)
+		if ((rc = record(ca, is, &c, p->actor, owed)) != ESEAL_EEXIST)
 			break;
 	}
 	if (rc == ESEAL_OK) {

@@ -407,13 +407,14 @@ cache_key(const struct ocsp_req *r, int delegated, int64_t validity,
  */
 static int
 from_cache(struct ca *ca, const unsigned char *key, size_t klen, int64_t now,
-    unsigned char **der, size_t *len, int64_t *next_update)
+    int any_valid, unsigned char **der, size_t *len, int64_t *next_update)
 {
 	struct ocsp_cache_meta m;
 	struct status st;
 	int hit;
 
-	if ((hit = ocsp_cache_get(key, klen, now, der, len, &m)) <= 0)
+	if ((hit = (any_valid ? ocsp_cache_get_valid : ocsp_cache_get)(key,
+	    klen, now, der, len, &m)) <= 0)
 		return hit;
 	if (revocation(ca, m.serial, &st) != ESEAL_OK ||
 	    st.status != m.status || st.reason != m.reason ||
@@ -507,7 +508,7 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	}
 	if (opts->cache)
 		klen = cache_key(r, opts->delegated, validity, key);
-	if (klen > 0 && (hit = from_cache(ca, key, klen, now, resp, resp_len,
+	if (klen > 0 && (hit = from_cache(ca, key, klen, now, 0, resp, resp_len,
 	    &nu)) != 0) {
 		if (hit < 0) {
 			rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
@@ -538,6 +539,12 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	else {
 		nu = now + validity;
 		keep(key, klen, r, &first, now, nu, *resp, *resp_len);
+	}
+	/* HSM away: an answer signed before, if still valid and still true. */
+	if (st == OCSP_RESPONSE_STATUS_TRYLATER && klen > 0 && from_cache(ca,
+	    key, klen, now, 1, resp, resp_len, &nu) == 1) {
+		st = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+		rc = ESEAL_OK;
 	}
 
 answer:

@@ -109,8 +109,9 @@ init_locked(void)
 	return 1;
 }
 
-int
-ocsp_cache_get(const unsigned char *key, size_t key_len, int64_t now,
+/* A hit: fresh, or (any_valid) merely not past its nextUpdate. */
+static int
+lookup(const unsigned char *key, size_t key_len, int64_t now, int any_valid,
     unsigned char **der, size_t *len, struct ocsp_cache_meta *meta)
 {
 	struct entry *e = NULL;
@@ -121,11 +122,12 @@ ocsp_cache_get(const unsigned char *key, size_t key_len, int64_t now,
 	pthread_mutex_lock(&mu);
 	if (buckets != NULL && key_len <= OCSP_CACHE_KEY_MAX)
 		e = find(key, key_len, hash(key, key_len));
-	if (e != NULL && !fresh(&e->meta, now)) {
-		if (now >= e->meta.this_update)
-			drop(e);	/* stale for good */
+	if (e != NULL && now >= e->meta.next_update) {
+		drop(e);	/* stale for good */
 		e = NULL;
-	}
+	} else if (e != NULL && (any_valid ? now < e->meta.this_update :
+	    !fresh(&e->meta, now)))
+		e = NULL;	/* kept: still valid while the HSM is away */
 	if (e == NULL)
 		stats.misses++;
 	else if ((*der = OPENSSL_malloc(e->der_len)) == NULL)
@@ -140,6 +142,20 @@ ocsp_cache_get(const unsigned char *key, size_t key_len, int64_t now,
 	}
 	pthread_mutex_unlock(&mu);
 	return ret;
+}
+
+int
+ocsp_cache_get(const unsigned char *key, size_t key_len, int64_t now,
+    unsigned char **der, size_t *len, struct ocsp_cache_meta *meta)
+{
+	return lookup(key, key_len, now, 0, der, len, meta);
+}
+
+int
+ocsp_cache_get_valid(const unsigned char *key, size_t key_len, int64_t now,
+    unsigned char **der, size_t *len, struct ocsp_cache_meta *meta)
+{
+	return lookup(key, key_len, now, 1, der, len, meta);
 }
 
 void

@@ -2,6 +2,14 @@
  * publish.c: the CRL cache, its regeneration thread and the published
  * files.  One mutex guards the cache; the thread never holds it while the
  * HSM signs.
+ *
+ * What must be signed comes from the store, not from memory: a revocation
+ * marks its shard's CRL owed in its own transaction (store_publish.h) and
+ * the CRL's transaction clears the mark, so a crash or a failed signing
+ * loses nothing.  The thread signs owed and half-expired CRLs at start-up,
+ * shortly after a revocation wakes it (debounced) and on every tick;
+ * after a failure it retries with backoff, at once when the HSM comes
+ * back, and not at all while the HSM watcher says it is down.
  */
 #include <sys/stat.h>
 
@@ -20,15 +28,21 @@
 #include "log.h"
 #include "profile.h"
 #include "publish.h"
-#include "serial.h"
-
-#define PUBLISH_DIRTY_MAX	1024	/* queued serials; beyond: refresh all */
+#include "store_publish.h"
 
 struct entry {
 	int64_t			 issuer_id;
 	char			 issuer[STORE_NAME_MAX];
 	int			 shard;
 	struct published_crl	 crl;
+	/* Below: what is owed and how signing it went (guarded by mu). */
+	int64_t			 owed_since;	/* 0: nothing owed */
+	int64_t			 owed_count;
+	int			 attempts;	/* failures since the last CRL */
+	time_t			 next_try;	/* backoff: not before then */
+	int			 hsm_failed;	/* the last failure was the HSM */
+	unsigned long		 recoveries;	/* the HSM's, at that failure */
+	char			 error[PUBLISH_ERROR_MAX];
 };
 
 struct publisher {
@@ -42,9 +56,7 @@ struct publisher {
 	int			 stop;
 	struct entry		*e;
 	size_t			 n;
-	char			 (*dirty)[STORE_SERIAL_HEX_MAX];
-	size_t			 ndirty;
-	int			 dirty_all;
+	int			 wake;		/* a revocation was accepted */
 };
 
 void
@@ -189,9 +201,24 @@ load_entry(struct publisher *p, size_t i)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Regenerates entry i if forced, missing or past half its validity. */
-static void
-refresh_entry(struct publisher *p, size_t i, int force, time_t now)
+/* 1 if entry i has no CRL yet or is past half its validity. */
+static int
+stale(struct publisher *p, size_t i, time_t now)
+{
+	time_t tu, nu;
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	tu = p->e[i].crl.this_update;
+	nu = p->e[i].crl.next_update;
+	r = p->e[i].crl.der == NULL || now >= tu + (nu - tu) / 2;
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+/* Signs, records and loads a new CRL for entry i. */
+static enum eseal_rc
+sign_entry(struct publisher *p, size_t i, time_t now)
 {
 	struct crl_params cp;
 	struct issuer *is = NULL;
@@ -199,23 +226,15 @@ refresh_entry(struct publisher *p, size_t i, int force, time_t now)
 	unsigned char *der = NULL;
 	size_t len;
 	int64_t number;
-	time_t tu, nu;
-	int stale;
+	enum eseal_rc rc;
 
-	pthread_mutex_lock(&p->mu);
-	tu = p->e[i].crl.this_update;
-	nu = p->e[i].crl.next_update;
-	stale = p->e[i].crl.der == NULL || now >= tu + (nu - tu) / 2;
-	pthread_mutex_unlock(&p->mu);
-	if (!force && !stale)
-		return;
-	if (issuer_by_id(p->ca, p->e[i].issuer_id, &is) != ESEAL_OK)
-		return;
+	if ((rc = issuer_by_id(p->ca, p->e[i].issuer_id, &is)) != ESEAL_OK)
+		return rc;
 	ca_rdlock(p->ca);
 	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
 	ca_unlock(p->ca);
-	if (crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
-	    &number) != ESEAL_OK)
+	if ((rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
+	    &number)) != ESEAL_OK)
 		log_error("msg=\"CRL generation failed\" issuer=%s shard=%d "
 		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
 		    eseal_errmsg());
@@ -226,6 +245,7 @@ refresh_entry(struct publisher *p, size_t i, int force, time_t now)
 	}
 	OPENSSL_free(der);
 	issuer_free(is);
+	return rc;
 }
 
 /* (Re)builds the list of issuer/shard entries from the store. */
@@ -273,68 +293,132 @@ load_issuers(struct publisher *p)
 	return ESEAL_OK;
 }
 
+/* The entry of (issuer_id, shard), or p->n if there is none. */
+static size_t
+find_entry(struct publisher *p, int64_t issuer_id, int shard)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].issuer_id == issuer_id && p->e[i].shard == shard)
+			break;
+	return i;
+}
+
+/* Copies the owed marks of the store into the entries. */
+static void
+read_owed(struct publisher *p)
+{
+	struct store_crl_owed *o = NULL;
+	size_t n = 0, i;
+
+	if (store_crl_owed_list(p->ca->store, &o, &n) != ESEAL_OK) {
+		log_error("msg=\"cannot read the owed CRLs\" error=\"%s\"",
+		    eseal_errmsg());
+		return;		/* keep what we knew */
+	}
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->n; i++) {
+		p->e[i].owed_since = 0;
+		p->e[i].owed_count = 0;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if ((i = find_entry(p, o[k].issuer_id, o[k].shard)) == p->n)
+			continue;	/* an issuer made since start-up */
+		p->e[i].owed_since = o[k].since;
+		p->e[i].owed_count = o[k].count;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(o);
+}
+
+/*
+ * Whether entry i may be signed now: its backoff has passed, or the HSM
+ * that failed it has come back; never while the watched HSM is down.
+ */
+static int
+due(struct publisher *p, size_t i, const struct p11_health *h, time_t now)
+{
+	int r;
+
+	if (h->watched && !h->up)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	r = now >= p->e[i].next_try ||
+	    (p->e[i].hsm_failed && h->recoveries != p->e[i].recoveries);
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+/* Keeps the outcome of a signing of entry i: reset, or back off. */
+static void
+signed_entry(struct publisher *p, size_t i, enum eseal_rc rc,
+    const struct p11_health *h, time_t now)
+{
+	struct entry *e = &p->e[i];
+	int64_t wait;
+
+	pthread_mutex_lock(&p->mu);
+	if (rc == ESEAL_OK) {
+		e->attempts = 0;
+		e->next_try = 0;
+		e->hsm_failed = 0;
+		e->error[0] = '\0';
+		e->owed_since = 0;	/* until read_owed says otherwise */
+		e->owed_count = 0;
+	} else {
+		e->attempts++;
+		wait = PUBLISH_RETRY_MIN_SECS;
+		for (int k = 1; k < e->attempts && wait < PUBLISH_RETRY_MAX_SECS;
+		    k++)
+			wait *= 2;
+		if (wait > PUBLISH_RETRY_MAX_SECS)
+			wait = PUBLISH_RETRY_MAX_SECS;
+		e->next_try = now + (time_t)wait;
+		e->hsm_failed = rc == ESEAL_EHSM;
+		e->recoveries = h->recoveries;
+		snprintf(e->error, sizeof(e->error), "%s", eseal_errmsg());
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * One round: CRLs signed elsewhere are picked up, then every owed or
+ * half-expired CRL whose time has come is signed.
+ */
+static void
+tick(struct publisher *p, time_t now)
+{
+	struct p11_health h;
+	int owed;
+
+	read_owed(p);
+	p11_health(p->ca->token, &h);
+	for (size_t i = 0; i < p->n; i++) {
+		load_entry(p, i);	/* esealctl may have signed one */
+		pthread_mutex_lock(&p->mu);
+		owed = p->e[i].owed_since != 0;
+		pthread_mutex_unlock(&p->mu);
+		if ((!owed && !stale(p, i, now)) || !due(p, i, &h, now))
+			continue;
+		signed_entry(p, i, sign_entry(p, i, now), &h, now);
+		p11_health(p->ca->token, &h);
+	}
+}
+
 /* Before the thread starts only: it owns the entry list afterwards. */
 static enum eseal_rc
-publish_refresh(struct publisher *p, int force)
+publish_refresh(struct publisher *p)
 {
-	time_t now = time(NULL);
 	enum eseal_rc rc;
 
 	if ((rc = load_issuers(p)) != ESEAL_OK)
 		return rc;
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < p->n; i++)
 		load_entry(p, i);
-		refresh_entry(p, i, force, now);
-	}
+	/* What a crash or a failed signing left owed goes out first. */
+	tick(p, time(NULL));
 	return ESEAL_OK;
-}
-
-static int
-shards_of(struct publisher *p, int64_t issuer_id)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < p->n; i++)
-		n += p->e[i].issuer_id == issuer_id;
-	return n;
-}
-
-/* The entries holding dirty serials, regenerated once each. */
-static void
-flush_dirty(struct publisher *p)
-{
-	char (*d)[STORE_SERIAL_HEX_MAX];
-	unsigned char *due;
-	struct store_cert c;
-	size_t nd;
-	int all, shard;
-	time_t now = time(NULL);
-
-	pthread_mutex_lock(&p->mu);
-	d = p->dirty;
-	nd = p->ndirty;
-	all = p->dirty_all;
-	p->dirty = NULL;
-	p->ndirty = 0;
-	p->dirty_all = 0;
-	pthread_mutex_unlock(&p->mu);
-	if ((due = calloc(p->n ? p->n : 1, 1)) == NULL)
-		all = 1;
-	for (size_t k = 0; !all && k < nd; k++) {
-		if (store_cert_get(p->ca->store, d[k], &c) != ESEAL_OK)
-			continue;
-		shard = serial_shard(c.serial, shards_of(p, c.issuer_id));
-		for (size_t i = 0; i < p->n; i++)
-			if (p->e[i].issuer_id == c.issuer_id &&
-			    p->e[i].shard == shard)
-				due[i] = 1;
-		store_cert_clear(&c);
-	}
-	for (size_t i = 0; i < p->n; i++)
-		if (all || due[i])
-			refresh_entry(p, i, 1, now);
-	free(due);
-	free(d);
 }
 
 static void *
@@ -343,29 +427,25 @@ run(void *arg)
 	struct publisher *p = arg;
 	struct timespec until, pause = { 0, PUBLISH_DEBOUNCE_MS * 1000000L };
 	time_t last = time(NULL);
-	int dirty;
+	int wake;
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += PUBLISH_TICK_SECS;
-		if (p->ndirty == 0 && !p->dirty_all)
+		if (!p->wake)
 			pthread_cond_timedwait(&p->cv, &p->mu, &until);
 		if (p->stop)
 			break;
-		dirty = p->ndirty > 0 || p->dirty_all;
+		wake = p->wake;
+		p->wake = 0;
 		pthread_mutex_unlock(&p->mu);
-		if (dirty) {
+		if (wake)
 			/* Let revocations arriving together share one CRL. */
 			nanosleep(&pause, NULL);
-			flush_dirty(p);
-		}
-		if (time(NULL) - last >= PUBLISH_TICK_SECS) {
+		if (wake || time(NULL) - last >= PUBLISH_TICK_SECS) {
 			last = time(NULL);
-			for (size_t i = 0; i < p->n; i++) {
-				load_entry(p, i);	/* signed elsewhere? */
-				refresh_entry(p, i, 0, last);
-			}
+			tick(p, last);
 		}
 		pthread_mutex_lock(&p->mu);
 	}
@@ -376,22 +456,51 @@ run(void *arg)
 void
 publish_revoked(struct publisher *p, const char *serial)
 {
-	void *nd;
-
+	(void)serial;	/* the store holds what is owed */
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->mu);
-	if (p->ndirty >= PUBLISH_DIRTY_MAX ||
-	    (nd = realloc(p->dirty, (p->ndirty + 1) *
-	    sizeof(*p->dirty))) == NULL)
-		p->dirty_all = 1;
-	else {
-		p->dirty = nd;
-		snprintf(p->dirty[p->ndirty++], STORE_SERIAL_HEX_MAX, "%s",
-		    serial);
-	}
+	p->wake = 1;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+enum eseal_rc
+publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
+{
+	struct publish_owed *v;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (p == NULL)
+		return ESEAL_OK;
+	pthread_mutex_lock(&p->mu);
+	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
+		pthread_mutex_unlock(&p->mu);
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->e[i].owed_since == 0 && p->e[i].attempts == 0)
+			continue;
+		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
+		    p->e[i].issuer);
+		v[k].shard = p->e[i].shard;
+		v[k].since = (time_t)p->e[i].owed_since;
+		v[k].count = p->e[i].owed_count;
+		v[k].attempts = p->e[i].attempts;
+		v[k].next_try = p->e[i].next_try;
+		snprintf(v[k].error, sizeof(v[k].error), "%s", p->e[i].error);
+		k++;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (k == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = k;
+	return ESEAL_OK;
 }
 
 int
@@ -440,7 +549,7 @@ publish_start(struct ca *ca, const struct publish_config *cfg,
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if ((rc = publish_refresh(p, 0)) != ESEAL_OK) {
+	if ((rc = publish_refresh(p)) != ESEAL_OK) {
 		publish_stop(p);
 		return rc;
 	}
@@ -467,7 +576,6 @@ publish_stop(struct publisher *p)
 	for (size_t i = 0; i < p->n; i++)
 		published_crl_clear(&p->e[i].crl);
 	free(p->e);
-	free(p->dirty);
 	free(p->dir);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "revoke.h"
 #include "serial.h"
+#include "store_publish.h"
 
 static const char *const reason_names[REVOKE_REASON_MAX] = {
 	[REVOKE_UNSPECIFIED] = "unspecified",
@@ -139,18 +140,23 @@ record(struct ca *ca, const struct revoke_request *req, int64_t now,
 	struct store_revocation old;
 	enum eseal_rc rc;
 	int64_t issuer_id;
-	int status;
+	int status, shard;
 
 	if ((rc = store_cert_get(ca->store, serial, &cert)) != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "revoke: no "
 		    "certificate with serial %s", serial) : rc;
 	status = cert.status;
 	issuer_id = cert.issuer_id;
+	shard = cert.shard;
 	store_cert_clear(&cert);
 	if (status != CERT_ISSUED)
 		return eseal_err(ESEAL_ENOTFOUND, "revoke: certificate %s was "
 		    "never issued (it is %s)", serial,
 		    cert_status_name((enum cert_status)status));
+	/* Its shard's CRL is owed from this transaction on (publish.c). */
+	if ((rc = store_crl_owe(ca->store, issuer_id, shard, serial, now))
+	    != ESEAL_OK)
+		return rc;
 
 	rc = store_revocation_get(ca->store, serial, &old);
 	if (rc == ESEAL_OK) {

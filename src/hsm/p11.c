@@ -1,52 +1,32 @@
 /*
  * p11.c: PKCS#11 through libp11, plus the raw function list of the same
  * loaded module for what libp11 does not offer (token info with versions,
- * mechanism list, EC key generation, session health).  We never call
+ * mechanism list, EC key generation, the sign test).  We never call
  * C_Finalize from the raw side: libp11 owns the module's life.
  *
- * Recovery: every signing goes through p11_with_key().  When it fails and
- * our own session on the token turns out to be dead (closed, device removed,
- * token not present), the whole context is reloaded under a write lock
- * (unload, load, find the token by URI, log in) and the call is retried
- * once.  Lent EVP_PKEYs never outlive the read lock, so a reload can never
- * leave a caller holding a key of a freed context.
+ * Recovery: every use goes through acquire(), which holds the read lock
+ * on a loaded token.  When a use fails, the failure's CKR value (from
+ * libp11's errors in the OpenSSL queue, or our own raw call) and the sign
+ * test of p11_watch.c decide whether the token is at fault; if so the
+ * whole context is released and loaded again under the write lock (unload:
+ * C_Finalize; load: C_Initialize, find the token by URI, log in) and the
+ * use is tried once more.  Lent EVP_PKEYs never outlive the read lock, so
+ * a reload can never leave a caller holding a key of a freed context.
  */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libp11.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-#include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 
-#include "p11.h"
+#include "p11_int.h"
 
 #define P11_MAX_SLOTS	64	/* slots we look at when matching the URI */
 #define P11_MAX_MECHS	512	/* mechanisms we list */
-
-struct p11_token {
-	pthread_rwlock_t	 lock;	/* read: use; write: reload */
-	char			*module_path;
-	char			*uri;
-	char			*pin;
-	/* Below: valid while loaded. */
-	PKCS11_CTX		*ctx;
-	PKCS11_SLOT		*slots;
-	unsigned int		 nslots;
-	PKCS11_SLOT		*slot;		/* ours, within slots */
-	void			*dl;		/* our dlopen reference */
-	CK_FUNCTION_LIST_PTR	 fl;		/* raw function list */
-	CK_SLOT_ID		 slot_id;
-	CK_SESSION_HANDLE	 session;	/* our raw R/W session */
-	unsigned long		 uses;		/* p11_with_key calls that
-						   reached fn: for tests */
-	int			 loaded;	/* ctx exists */
-	int			 module_loaded;	/* PKCS11_CTX_load succeeded */
-};
 
 static const struct {
 	unsigned long	 type;
@@ -97,17 +77,8 @@ padcpy(char *dst, size_t dstsz, const unsigned char *src, size_t srclen)
 	dst[n] = '\0';
 }
 
-static int
-rv_is_lost(CK_RV rv)
-{
-	return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-	    rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
-	    rv == CKR_DEVICE_ERROR || rv == CKR_CRYPTOKI_NOT_INITIALIZED ||
-	    rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_SLOT_ID_INVALID;
-}
-
-static void
-unload(struct p11_token *t)
+void
+p11_unload_locked(struct p11_token *t)
 {
 	if (!t->loaded)
 		return;
@@ -132,9 +103,20 @@ unload(struct p11_token *t)
 	t->loaded = 0;
 }
 
+unsigned long
+p11_queued_rv(void)
+{
+	unsigned long e, rv = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if ((int)ERR_GET_LIB(e) == ERR_get_CKR_code())
+			rv = (unsigned long)ERR_GET_REASON(e);
+	return rv;
+}
+
 /* Loads the module, finds the token, logs in.  Caller holds the write lock. */
-static enum eseal_rc
-load(struct p11_token *t)
+enum eseal_rc
+p11_load_locked(struct p11_token *t)
 {
 	CK_RV (*getfl)(CK_FUNCTION_LIST_PTR_PTR);
 	P11KitUri *uri = NULL;
@@ -145,13 +127,17 @@ load(struct p11_token *t)
 	CK_RV rv;
 	int r;
 
-	unload(t);
+	p11_unload_locked(t);
+	t->load_rv = 0;
+	t->gen++;
 	if ((t->ctx = PKCS11_CTX_new()) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
 	t->loaded = 1;
 	if (PKCS11_CTX_load(t->ctx, t->module_path) != 0) {
-		eseal_err(ESEAL_EHSM, "p11: cannot load PKCS#11 module %s",
-		    t->module_path);
+		t->load_rv = p11_queued_rv();
+		eseal_err(ESEAL_EHSM, "p11: cannot load PKCS#11 module %s%s%s",
+		    t->module_path, t->load_rv ? ": " : "",
+		    t->load_rv ? p11_rv_str(t->load_rv) : "");
 		goto out;
 	}
 	t->module_loaded = 1;
@@ -203,6 +189,7 @@ load(struct p11_token *t)
 
 		eseal_err(ESEAL_EHSM, "p11: cannot log in to token \"%s\": %s",
 		    t->uri, e ? ERR_reason_error_string(e) : "unknown error");
+		t->load_rv = p11_queued_rv();
 		goto out;
 	}
 	/*
@@ -213,14 +200,15 @@ load(struct p11_token *t)
 	    NULL, NULL, &t->session);
 	if (rv != CKR_OK) {
 		t->session = CK_INVALID_HANDLE;
-		eseal_err(ESEAL_EHSM, "p11: C_OpenSession: CKR 0x%lx", rv);
+		t->load_rv = rv;
+		eseal_err(ESEAL_EHSM, "p11: C_OpenSession: %s", p11_rv_str(rv));
 		goto out;
 	}
 	rc = ESEAL_OK;
 out:
 	p11_kit_uri_free(uri);
 	if (rc != ESEAL_OK)
-		unload(t);
+		p11_unload_locked(t);
 	ERR_clear_error();
 	return rc;
 }
@@ -237,6 +225,9 @@ p11_open(const char *module_path, const char *uri, const char *pin,
 		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
 	t->session = CK_INVALID_HANDLE;
 	pthread_rwlock_init(&t->lock, NULL);
+	pthread_mutex_init(&t->raw_mu, NULL);
+	pthread_mutex_init(&t->hmu, NULL);
+	pthread_cond_init(&t->wcv, NULL);
 	t->module_path = strdup(module_path);
 	t->uri = strdup(uri);
 	t->pin = strdup(pin);
@@ -244,7 +235,7 @@ p11_open(const char *module_path, const char *uri, const char *pin,
 		p11_close(t);
 		return eseal_err(ESEAL_ENOMEM, "p11: out of memory");
 	}
-	if ((rc = load(t)) != ESEAL_OK) {
+	if ((rc = p11_load_locked(t)) != ESEAL_OK) {
 		p11_close(t);
 		return rc;
 	}
@@ -257,85 +248,70 @@ p11_close(struct p11_token *t)
 {
 	if (t == NULL)
 		return;
-	unload(t);
+	p11_watch_stop(t);
+	p11_unload_locked(t);
 	if (t->pin != NULL)
 		OPENSSL_cleanse(t->pin, strlen(t->pin));
 	free(t->pin);
 	free(t->uri);
 	free(t->module_path);
+	pthread_cond_destroy(&t->wcv);
+	pthread_mutex_destroy(&t->hmu);
+	pthread_mutex_destroy(&t->raw_mu);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
 
-/* 1 if our session answers.  Caller holds the lock (either kind). */
-static int
-alive_locked(struct p11_token *t)
-{
-	CK_SESSION_INFO si;
-	CK_RV rv;
-
-	if (!t->loaded)
-		return 0;
-	rv = t->fl->C_GetSessionInfo(t->session, &si);
-	if (rv != CKR_OK)
-		return 0;
-	return si.state == CKS_RW_USER_FUNCTIONS || si.state == CKS_RO_USER_FUNCTIONS;
-}
-
 /*
- * Takes the read lock on a loaded, live token, reloading first if needed.
- * Returns ESEAL_OK with the read lock held, or an error with no lock held.
+ * Takes the read lock on a loaded token; *gen is the load it saw.  A
+ * watched token that is down, or one whose PIN was refused, fails at once;
+ * otherwise a token not loaded is reloaded first.  Returns ESEAL_OK with
+ * the read lock held, or ESEAL_EHSM naming the fault with no lock held.
  */
 static enum eseal_rc
-acquire(struct p11_token *t)
+acquire(struct p11_token *t, unsigned long *gen)
 {
-	enum eseal_rc rc;
+	int wait;
 
-	pthread_rwlock_rdlock(&t->lock);
-	if (t->loaded)
-		return ESEAL_OK;
-	pthread_rwlock_unlock(&t->lock);
-
-	pthread_rwlock_wrlock(&t->lock);
-	rc = t->loaded ? ESEAL_OK : load(t);
-	pthread_rwlock_unlock(&t->lock);
-	if (rc != ESEAL_OK)
-		return rc;
-	pthread_rwlock_rdlock(&t->lock);
-	if (!t->loaded) {
+	for (int tries = 0; tries < 2; tries++) {
+		pthread_rwlock_rdlock(&t->lock);
+		if (t->loaded) {
+			*gen = t->gen;
+			return ESEAL_OK;
+		}
 		pthread_rwlock_unlock(&t->lock);
-		return eseal_err(ESEAL_EHSM, "p11: token lost again during "
-		    "reload");
+		pthread_mutex_lock(&t->hmu);
+		wait = t->watching || t->pin_refused;
+		pthread_mutex_unlock(&t->hmu);
+		if (wait)
+			break;
+		pthread_rwlock_wrlock(&t->lock);
+		if (!t->loaded)
+			(void)p11_recover_locked(t);
+		pthread_rwlock_unlock(&t->lock);
 	}
-	return ESEAL_OK;
-}
-
-/* Marks the token for reload if its session is dead.  Returns 1 if so. */
-static int
-check_lost(struct p11_token *t)
-{
-	int lost;
-
-	pthread_rwlock_wrlock(&t->lock);
-	lost = !alive_locked(t);
-	if (lost)
-		unload(t);
-	pthread_rwlock_unlock(&t->lock);
-	return lost;
+	return p11_unavailable(t);
 }
 
 int
 p11_alive(struct p11_token *t)
 {
-	int ok;
+	struct p11_health h;
+	enum p11_fault f;
+	unsigned long gen;
+	char why[P11_REASON_MAX];
 
-	if (acquire(t) != ESEAL_OK)
+	p11_health(t, &h);
+	if (h.watched)
+		return h.up;
+	if (acquire(t, &gen) != ESEAL_OK)
 		return 0;
-	ok = alive_locked(t);
+	f = p11_probe_locked(t, why, sizeof(why));
 	pthread_rwlock_unlock(&t->lock);
-	if (!ok)
-		(void)check_lost(t);
-	return ok;
+	if (f == P11_FAULT_NONE)
+		return 1;
+	(void)p11_fault_seen(t, gen, 0, "health check");
+	return 0;
 }
 
 /* Finds a key by CKA_ID.  Caller holds the read lock. */
@@ -366,43 +342,82 @@ find_key(struct p11_token *t, const unsigned char *id, size_t id_len,
 	    "on the token", want_private ? "private" : "public");
 }
 
-enum eseal_rc
-p11_with_key(struct p11_token *t, const unsigned char *id, size_t id_len,
-    int (*fn)(EVP_PKEY *, void *), void *arg)
+/* One lending of the key; *rv gets the CKR of a failure if libp11 said. */
+static enum eseal_rc
+lend(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int (*fn)(EVP_PKEY *, void *), void *arg, unsigned long *rv)
 {
 	PKCS11_KEY *key;
 	EVP_PKEY *pkey;
 	enum eseal_rc rc;
-	int attempt, ok;
+	int ok;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		if ((rc = acquire(t)) != ESEAL_OK)
+	*rv = 0;
+	ERR_clear_error();
+	if ((rc = find_key(t, id, id_len, 1, &key)) != ESEAL_OK) {
+		*rv = p11_queued_rv();
+		return rc;
+	}
+	if ((pkey = PKCS11_get_private_key(key)) == NULL) {
+		*rv = p11_queued_rv();
+		return eseal_err(ESEAL_EHSM, "p11: cannot use the private key");
+	}
+	__atomic_add_fetch(&t->uses, 1, __ATOMIC_RELAXED);
+	ok = fn(pkey, arg);
+	EVP_PKEY_free(pkey);
+	if (ok) {
+		/* The sign test uses the key the CA last used. */
+		pthread_mutex_lock(&t->raw_mu);
+		memcpy(t->probe_id, id, id_len);
+		t->probe_id_len = id_len;
+		pthread_mutex_unlock(&t->raw_mu);
+		return ESEAL_OK;
+	}
+	*rv = p11_queued_rv();
+	return eseal_err(ESEAL_EINTERNAL, "p11: signing with the token key "
+	    "failed%s%s", *rv ? ": " : "", *rv ? p11_rv_str(*rv) : "");
+}
+
+enum eseal_rc
+p11_with_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int (*fn)(EVP_PKEY *, void *), void *arg)
+{
+	char msg[P11_REASON_MAX], why[P11_REASON_MAX];
+	enum p11_fault f;
+	unsigned long gen, rv;
+	enum eseal_rc rc;
+	int r;
+
+	if (id_len == 0 || id_len > P11_ID_MAX)
+		return eseal_err(ESEAL_EINVAL, "p11: CKA_ID must be 1 to %d "
+		    "bytes", P11_ID_MAX);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = acquire(t, &gen)) != ESEAL_OK)
 			return rc;
-		rc = find_key(t, id, id_len, 1, &key);
-		if (rc == ESEAL_OK) {
-			if ((pkey = PKCS11_get_private_key(key)) == NULL)
-				rc = eseal_err(ESEAL_EHSM, "p11: cannot use the "
-				    "private key");
-			else {
-				__atomic_add_fetch(&t->uses, 1,
-				    __ATOMIC_RELAXED);
-				ok = fn(pkey, arg);
-				EVP_PKEY_free(pkey);
-				rc = ok ? ESEAL_OK : eseal_err(ESEAL_EINTERNAL,
-				    "p11: signing with the token key failed");
-			}
+		rc = lend(t, id, id_len, fn, arg, &rv);
+		if (rc == ESEAL_OK || rc == ESEAL_ENOMEM) {
+			pthread_rwlock_unlock(&t->lock);
+			return rc;
+		}
+		/*
+		 * Failed: was it the token?  Without a CKR that says so, the
+		 * sign test decides, still under the read lock.
+		 */
+		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+		f = rv != 0 ? p11_rv_fault(rv) : P11_FAULT_NONE;
+		if ((f == P11_FAULT_NONE || f == P11_FAULT_REFUSED) &&
+		    p11_probe_locked(t, why, sizeof(why)) == P11_FAULT_NONE) {
+			pthread_rwlock_unlock(&t->lock);
+			return eseal_err(rc, "%s", msg);
 		}
 		pthread_rwlock_unlock(&t->lock);
-		if (rc == ESEAL_OK || rc == ESEAL_ENOMEM)
-			return rc;
-		/* Failed: was it the token?  If so, reload and try again. */
-		if (!check_lost(t))
-			return rc;
-		rc = eseal_err(ESEAL_EHSM, "p11: lost the token session; "
-		    "reopening");
+		if ((r = p11_fault_seen(t, gen, rv, "signing")) == 0)
+			return eseal_err(rc, "%s", msg);
+		if (r < 0)
+			return p11_unavailable(t);
 	}
 	return eseal_err(ESEAL_EHSM, "p11: the token does not answer after "
-	    "reopening it");
+	    "reloading it");
 }
 
 struct pub_arg {
@@ -466,7 +481,8 @@ find_object(struct p11_token *t, CK_OBJECT_CLASS cls, const unsigned char *id,
 		(void)t->fl->C_FindObjectsFinal(t->session);
 	}
 	if (rv != CKR_OK)
-		return eseal_err(ESEAL_EHSM, "p11: C_FindObjects: CKR 0x%lx", rv);
+		return eseal_err(ESEAL_EHSM, "p11: C_FindObjects: %s",
+		    p11_rv_str(rv));
 	*found = n > 0;
 	return ESEAL_OK;
 }
@@ -483,7 +499,8 @@ p11_generate(struct p11_token *t, enum key_type type, const unsigned char *id,
 	unsigned char *params = NULL;
 	enum eseal_rc rc;
 	int nid = NID_undef, plen = 0, found = 0;
-	CK_RV rv;
+	unsigned long gen;
+	CK_RV rv = CKR_OK;
 
 	if (id_len == 0 || id_len > P11_ID_MAX)
 		return eseal_err(ESEAL_EINVAL, "p11: CKA_ID must be 1 to %d "
@@ -536,10 +553,11 @@ p11_generate(struct p11_token *t, enum key_type type, const unsigned char *id,
 	};
 	CK_ULONG npub = nid != NID_undef ? 5 : 6;
 
-	if ((rc = acquire(t)) != ESEAL_OK) {
+	if ((rc = acquire(t, &gen)) != ESEAL_OK) {
 		OPENSSL_free(params);
 		return rc;
 	}
+	pthread_mutex_lock(&t->raw_mu);
 	rc = find_object(t, CKO_PRIVATE_KEY, id, id_len, &found);
 	if (rc == ESEAL_OK && found)
 		rc = eseal_err(ESEAL_EEXIST, "p11: a key with this CKA_ID "
@@ -549,16 +567,19 @@ p11_generate(struct p11_token *t, enum key_type type, const unsigned char *id,
 		    privt, sizeof(privt) / sizeof(privt[0]), &pub, &priv);
 		if (rv != CKR_OK)
 			rc = eseal_err(ESEAL_EHSM, "p11: C_GenerateKeyPair "
-			    "(%s): CKR 0x%lx", key_type_name(type), rv);
-		if (rv != CKR_OK && rv_is_lost(rv)) {
-			pthread_rwlock_unlock(&t->lock);
-			(void)check_lost(t);
-			OPENSSL_free(params);
-			return rc;
-		}
+			    "(%s): %s", key_type_name(type), p11_rv_str(rv));
 	}
+	pthread_mutex_unlock(&t->raw_mu);
 	pthread_rwlock_unlock(&t->lock);
 	OPENSSL_free(params);
+	if (rc == ESEAL_EHSM && rv != CKR_OK &&
+	    p11_rv_fault(rv) != P11_FAULT_REFUSED) {
+		char msg[P11_REASON_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+		(void)p11_fault_seen(t, gen, rv, "C_GenerateKeyPair");
+		rc = eseal_err(rc, "%s", msg);
+	}
 	return rc;
 }
 
@@ -570,19 +591,26 @@ p11_identity(struct p11_token *t, struct p11_identity *out)
 	enum eseal_rc rc;
 	CK_RV rv;
 
+	unsigned long gen;
+	int r = 1;
+
 	memset(out, 0, sizeof(*out));
-	if ((rc = acquire(t)) != ESEAL_OK)
-		return rc;
-	rv = t->fl->C_GetTokenInfo(t->slot_id, &ti);
-	if (rv == CKR_OK)
-		rv = t->fl->C_GetInfo(&ci);
-	pthread_rwlock_unlock(&t->lock);
-	if (rv != CKR_OK) {
-		if (rv_is_lost(rv))
-			(void)check_lost(t);
-		return eseal_err(ESEAL_EHSM, "p11: C_GetTokenInfo: CKR 0x%lx",
-		    rv);
+	for (int tries = 0; r > 0 && tries < 2; tries++) {
+		if ((rc = acquire(t, &gen)) != ESEAL_OK)
+			return rc;
+		rv = t->fl->C_GetTokenInfo(t->slot_id, &ti);
+		if (rv == CKR_OK)
+			rv = t->fl->C_GetInfo(&ci);
+		pthread_rwlock_unlock(&t->lock);
+		if (rv == CKR_OK)
+			break;
+		/* CKR_GENERAL_ERROR here is SoftHSM's token files gone. */
+		if ((r = p11_fault_seen(t, gen, rv, "C_GetTokenInfo")) < 0)
+			return p11_unavailable(t);
 	}
+	if (rv != CKR_OK)
+		return eseal_err(ESEAL_EHSM, "p11: C_GetTokenInfo: %s",
+		    p11_rv_str(rv));
 	padcpy(out->label, sizeof(out->label), ti.label, sizeof(ti.label));
 	padcpy(out->manufacturer, sizeof(out->manufacturer), ti.manufacturerID,
 	    sizeof(ti.manufacturerID));
@@ -612,15 +640,18 @@ p11_mechanisms(struct p11_token *t, struct p11_mech **out, size_t *n)
 	enum eseal_rc rc;
 	CK_RV rv;
 
+	unsigned long gen;
+
 	*out = NULL;
 	*n = 0;
-	if ((rc = acquire(t)) != ESEAL_OK)
+	if ((rc = acquire(t, &gen)) != ESEAL_OK)
 		return rc;
 	rv = t->fl->C_GetMechanismList(t->slot_id, types, &count);
 	if (rv != CKR_OK) {
 		pthread_rwlock_unlock(&t->lock);
-		return eseal_err(ESEAL_EHSM, "p11: C_GetMechanismList: CKR "
-		    "0x%lx", rv);
+		(void)p11_fault_seen(t, gen, rv, "C_GetMechanismList");
+		return eseal_err(ESEAL_EHSM, "p11: C_GetMechanismList: %s",
+		    p11_rv_str(rv));
 	}
 	if ((m = calloc(count ? count : 1, sizeof(*m))) == NULL) {
 		pthread_rwlock_unlock(&t->lock);
@@ -650,14 +681,19 @@ p11_keys(struct p11_token *t, struct p11_key_info **out, size_t *n)
 	struct p11_key_info *ki;
 	enum eseal_rc rc;
 	size_t total, j = 0;
+	unsigned long gen, rv;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = acquire(t)) != ESEAL_OK)
+	if ((rc = acquire(t, &gen)) != ESEAL_OK)
 		return rc;
+	ERR_clear_error();
 	if (PKCS11_enumerate_keys(t->slot->token, &keys[0], &nk[0]) != 0 ||
 	    PKCS11_enumerate_public_keys(t->slot->token, &keys[1], &nk[1]) != 0) {
+		rv = p11_queued_rv();
 		pthread_rwlock_unlock(&t->lock);
+		if (rv != 0)
+			(void)p11_fault_seen(t, gen, rv, "listing keys");
 		return eseal_err(ESEAL_EHSM, "p11: cannot list keys on the "
 		    "token (libp11 0.4.12 fails on tokens holding EdDSA keys: "
 		    "keep them off CA tokens)");

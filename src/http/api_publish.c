@@ -3,6 +3,8 @@
  * from memory.  The CA certificates come from the issuer cache (issuer.h),
  * which parsed them once.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,21 +178,117 @@ api_ca_chain(void *arg, const struct http_request *req,
 	free(all);
 }
 
+/* Adds one sentence to the reasons /healthz gives for not being ok. */
+static void
+add_reason(json_t *reasons, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+add_reason(json_t *reasons, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(reasons, json_string(buf));
+}
+
+/* "hsm": what the watcher last saw; a fault with its reason and age. */
+static json_t *
+hsm_json(struct app *a, int *up, json_t *reasons, time_t now)
+{
+	struct p11_health h;
+	json_t *j;
+
+	*up = p11_alive(a->ca.token);
+	p11_health(a->ca.token, &h);
+	j = json_pack("{s:s, s:s}", "status", *up ? "ok" : "unavailable",
+	    "token", a->ca.conf->hsm_token);
+	if (j == NULL)
+		return NULL;
+	if (!*up) {
+		json_object_set_new(j, "fault", json_string(
+		    p11_fault_name(h.fault)));
+		json_object_set_new(j, "reason", json_string(h.reason));
+		json_object_set_new(j, "down_seconds", json_integer(
+		    h.down_since ? (json_int_t)(now - h.down_since) : 0));
+		add_reason(reasons, "hsm: %s for %lld s, so nothing can be "
+		    "issued or signed (%s)", p11_fault_name(h.fault),
+		    (long long)(h.down_since ? now - h.down_since : 0),
+		    h.reason);
+	}
+	if (h.last_probe != 0)
+		json_object_set_new(j, "last_probe_seconds", json_integer(
+		    (json_int_t)(now - h.last_probe)));
+	json_object_set_new(j, "recoveries", json_integer(
+	    (json_int_t)h.recoveries));
+	return j;
+}
+
+/* "crl": the shards whose CRL is owed, oldest revocation first. */
+static json_t *
+crl_json(struct app *a, int *late, json_t *reasons, time_t now)
+{
+	struct publish_owed *o = NULL;
+	json_t *j, *arr;
+	size_t n = 0;
+	int64_t age;
+
+	*late = 0;
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	if (publish_owed(a->publisher, &o, &n) != ESEAL_OK)
+		add_reason(reasons, "crl: %s", eseal_errmsg());
+	for (size_t i = 0; i < n; i++) {
+		age = o[i].since ? (int64_t)(now - o[i].since) : 0;
+		j = json_pack("{s:s, s:i, s:I, s:I, s:i}", "issuer",
+		    o[i].issuer, "shard", o[i].shard, "revocations",
+		    (json_int_t)o[i].count, "owed_seconds", (json_int_t)age,
+		    "failed_attempts", o[i].attempts);
+		if (j != NULL && o[i].error[0] != '\0')
+			json_object_set_new(j, "error", json_string(
+			    o[i].error));
+		json_array_append_new(arr, j);
+		if (age > PUBLISH_OWED_LATE_SECS || o[i].attempts > 0) {
+			*late = 1;
+			add_reason(reasons, "crl: %s/%d owed for %lld s "
+			    "(%lld revocations, %d failed signings)%s%s",
+			    o[i].issuer, o[i].shard, (long long)age,
+			    (long long)o[i].count, o[i].attempts,
+			    o[i].error[0] ? ": " : "", o[i].error);
+		}
+	}
+	free(o);
+	return json_pack("{s:o}", "owed", arr);
+}
+
+/*
+ * GET /healthz: "ok"; "degraded" with its reasons (the HSM down, a CRL
+ * owed too long, an HSM module not Active); "unavailable" when the store
+ * is.  HTTP 503 when the CA can neither issue nor sign status (the store
+ * or the HSM is down), so that load balancers notice; 200 otherwise.
+ */
 void
 api_healthz(void *arg, const struct http_request *req,
     struct http_response *resp)
 {
 	struct app *a = arg;
 	struct fips_verdict v;
-	json_t *j, *mod = NULL;
+	json_t *j, *mod = NULL, *hsm, *crl, *reasons = json_array();
+	time_t now = time(NULL);
 	char *s;
-	int store_ok, hsm_ok, degraded = 0;
+	int store_ok, hsm_ok, late, degraded = 0;
 
 	(void)req;
 	store_ok = store_issuer_count(a->ca.store) >= 0;
-	hsm_ok = p11_alive(a->ca.token);
+	if (!store_ok)
+		add_reason(reasons, "store: %s", eseal_errmsg());
+	hsm = hsm_json(a, &hsm_ok, reasons, now);
+	crl = crl_json(a, &late, reasons, now);
 	ca_rdlock(&a->ca);
-	if (hsm_ok && ca_fips_verdict(&a->ca, time(NULL), &v) == ESEAL_OK) {
+	if (hsm_ok && ca_fips_verdict(&a->ca, now, &v) == ESEAL_OK) {
 		degraded = v.degraded;
 		mod = json_pack("{s:s, s:s, s:s}", "status",
 		    fips_status_name(v.status), "reason", v.reason, "module",
@@ -199,17 +297,23 @@ api_healthz(void *arg, const struct http_request *req,
 		    v.status == FIPS_REVOKED))
 			json_object_set_new(mod, "action", json_string(
 			    "rotate issuer keys to an Active module"));
+		if (v.degraded)
+			add_reason(reasons, "hsm_module: %s: %s",
+			    fips_status_name(v.status), v.reason);
 	}
-	j = json_pack("{s:s, s:{s:s, s:i}, s:{s:s, s:s}, s:o?, s:I}",
-	    "status", !(store_ok && hsm_ok) ? "unavailable" :
-	    degraded ? "degraded" : "ok",
+	j = json_pack("{s:s, s:o*, s:{s:s, s:i}, s:o?, s:o?, s:o?, s:I}",
+	    "status", !store_ok ? "unavailable" :
+	    !hsm_ok || degraded || late ? "degraded" : "ok",
+	    "reasons", json_array_size(reasons) > 0 ? json_incref(reasons) :
+	    NULL,
 	    "store", "status", store_ok ? "ok" : "unavailable",
 	    "schema_version", store_schema_version(a->ca.store),
-	    "hsm", "status", hsm_ok ? "ok" : "unavailable",
-	    "token", a->ca.conf->hsm_token,
+	    "hsm", hsm,
 	    "hsm_module", mod,
-	    "uptime_seconds", (json_int_t)(time(NULL) - a->started));
+	    "crl", crl,
+	    "uptime_seconds", (json_int_t)(now - a->started));
 	ca_unlock(&a->ca);
+	json_decref(reasons);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s == NULL) {
@@ -219,6 +323,8 @@ api_healthz(void *arg, const struct http_request *req,
 	http_set_body(resp, store_ok && hsm_ok ? 200 : 503, "application/json",
 	    s, strlen(s));
 	http_add_header(resp, "Cache-Control", "no-store");
+	if (!(store_ok && hsm_ok))
+		http_add_header(resp, "Retry-After", "5");
 	free(s);
 }
 

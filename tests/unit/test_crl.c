@@ -26,6 +26,7 @@
 #include "issuer.h"
 #include "revoke.h"
 #include "serial.h"
+#include "store_publish.h"
 #include "testutil.h"
 
 #define NCERTS	8	/* certificates issued in the shard tests */
@@ -634,6 +635,61 @@ START_TEST(test_no_token)
 }
 END_TEST
 
+/* The owed CRL of a shard for every revocation, gone with a CRL listing it. */
+START_TEST(test_owed_marks)
+{
+	struct tu_ca f;
+	struct store_crl_owed *o = NULL;
+	struct p11_token *tok;
+	unsigned char *der = NULL;
+	char serial[NCERTS][STORE_SERIAL_HEX_MAX];
+	int64_t now = time(NULL), number, total = 0;
+	size_t n = 0;
+	size_t len;
+	int s0;
+
+	setup(&f, "ec-p256", 4);
+	for (int i = 0; i < NCERTS; i++) {
+		X509_free(issue(&f, 365, serial[i]));
+		revoke(&f, serial[i], REVOKE_SUPERSEDED, 0, now);
+	}
+	ck_assert_int_eq(store_crl_owed_list(f.ca.store, &o, &n), ESEAL_OK);
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(o[i].issuer_id, f.issuer->rec.id);
+		ck_assert_int_eq(o[i].since, now);
+		total += o[i].count;
+	}
+	ck_assert_int_eq(total, NCERTS);
+	s0 = serial_shard(serial[0], 4);
+	free(o);
+	/* A failed signing leaves the mark. */
+	tok = f.ca.token;
+	f.ca.token = NULL;
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, s0, now, &crlp, &der,
+	    &len, &number), ESEAL_EHSM);
+	f.ca.token = tok;
+	ck_assert_int_eq(store_crl_owed_upto(f.ca.store, f.issuer->rec.id, s0,
+	    &number), ESEAL_OK);
+	ck_assert_int_gt(number, 0);
+	/* The CRL of that shard takes its marks, and only its own. */
+	X509_CRL_free(generate(&f, s0, now, &number));
+	ck_assert_int_eq(store_crl_owed_upto(f.ca.store, f.issuer->rec.id, s0,
+	    &number), ESEAL_OK);
+	ck_assert_int_eq(number, 0);
+	ck_assert_int_eq(store_crl_owed_list(f.ca.store, &o, &n), ESEAL_OK);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_ne(o[i].shard, s0);
+	free(o);
+	/* A raise to keyCompromise changes the CRL: owed again. */
+	revoke(&f, serial[0], REVOKE_KEY_COMPROMISE, 0, now + 1);
+	ck_assert_int_eq(store_crl_owed_upto(f.ca.store, f.issuer->rec.id, s0,
+	    &number), ESEAL_OK);
+	ck_assert_int_gt(number, 0);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(test_url)
 {
 	char buf[CRL_URL_MAX], tiny[24];
@@ -772,6 +828,7 @@ main(void)
 	tcase_add_test(tc, test_audited);
 	tcase_add_test(tc, test_bad_parameters);
 	tcase_add_test(tc, test_no_token);
+	tcase_add_test(tc, test_owed_marks);
 	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_refusals_name_rules);
 	tcase_add_test(tc, test_ca_cert_trailing_bytes);

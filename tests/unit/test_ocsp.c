@@ -1027,6 +1027,50 @@ START_TEST(test_cache_half_validity)
 }
 END_TEST
 
+/*
+ * The HSM away: past half its validity, an answer signed before is served
+ * until its nextUpdate (never after, and never once the store says
+ * otherwise); without one, tryLater.
+ */
+START_TEST(test_cache_serves_while_hsm_down)
+{
+	struct tu_ca f;
+	struct ocsp_options o = cached(3600, 0);
+	struct p11_token *tok;
+	unsigned char *der, *first, *resp;
+	char serial[STORE_SERIAL_HEX_MAX];
+	int64_t t = time(NULL);
+	size_t len, flen, rlen;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	ocsp_cache_clear();
+	x = issue(&f, 365, serial);
+	der = one_request(&f, x, 0, &len);
+	first = answer(&f, der, len, t, &o, &flen, 0, NULL);
+	tok = f.ca.token;
+	f.ca.token = NULL;
+	resp = answer(&f, der, len, t + 3000, &o, &rlen, 0, NULL);
+	ck_assert_uint_eq(rlen, flen);
+	ck_assert_int_eq(memcmp(resp, first, flen), 0);
+	OPENSSL_free(resp);
+	OPENSSL_free(answer(&f, der, len, t + 3600, &o, &rlen,
+	    OCSP_RESPONSE_STATUS_TRYLATER, NULL));
+	/* Fresh again, then revoked while the HSM is away: not served. */
+	f.ca.token = tok;
+	OPENSSL_free(answer(&f, der, len, t + 3601, &o, &rlen, 0, NULL));
+	revoke(&f, serial, REVOKE_KEY_COMPROMISE, 0, t + 3602);
+	f.ca.token = NULL;
+	OPENSSL_free(answer(&f, der, len, t + 3603, &o, &rlen,
+	    OCSP_RESPONSE_STATUS_TRYLATER, NULL));
+	f.ca.token = tok;
+	OPENSSL_free(first);
+	OPENSSL_free(der);
+	X509_free(x);
+	teardown(&f);
+}
+END_TEST
+
 /* Several CertIDs, unknown serials, and other options are not shared. */
 START_TEST(test_cache_not_kept)
 {
@@ -1136,9 +1180,19 @@ START_TEST(test_cache_bounded)
 	ck_assert_int_eq(memcmp(der, "response-5", len), 0);
 	ck_assert_str_eq(m.serial, "7f000005");
 	OPENSSL_free(der);
-	/* Half its validity: a miss, and dropped. */
+	/*
+	 * Half its validity: a miss, but kept for when the HSM cannot sign
+	 * until its nextUpdate, then dropped.
+	 */
 	ck_assert_int_eq(ocsp_cache_get(key, strlen((char *)key), 1000 + 1800,
 	    &der, &len, NULL), 0);
+	ck_assert_uint_eq(entries(), OCSP_CACHE_MAX);
+	ck_assert_int_eq(ocsp_cache_get_valid(key, strlen((char *)key),
+	    1000 + 3599, &der, &len, NULL), 1);
+	ck_assert_int_eq(memcmp(der, "response-5", len), 0);
+	OPENSSL_free(der);
+	ck_assert_int_eq(ocsp_cache_get_valid(key, strlen((char *)key),
+	    1000 + 3600, &der, &len, NULL), 0);
 	ck_assert_uint_eq(entries(), OCSP_CACHE_MAX - 1);
 	/* Before its thisUpdate: a miss, but kept. */
 	snprintf((char *)key, sizeof(key), "key-%d", 6);
@@ -1470,6 +1524,7 @@ main(void)
 	tcase_add_test(tc, test_cache_invalidate_after_revoke);
 	tcase_add_test(tc, test_cache_revoked_elsewhere);
 	tcase_add_test(tc, test_cache_half_validity);
+	tcase_add_test(tc, test_cache_serves_while_hsm_down);
 	tcase_add_test(tc, test_cache_not_kept);
 	tcase_add_test(tc, test_cache_bounded);
 	tcase_add_test(tc, test_cache_threads);

@@ -1,13 +1,19 @@
 /*
  * test_p11.c: the PKCS#11 layer on a SoftHSM token made for each test: key
  * generation for each type, keys found by CKA_ID, sign and verify, token
- * identity, non-extractable keys, and recovery from lost sessions.
+ * identity, non-extractable keys, recovery from lost sessions and from
+ * token files that go away and come back (SoftHSM then answers
+ * CKR_GENERAL_ERROR until the module is initialised again), the watcher,
+ * and a refused PIN that is never tried again.
  */
 #include <check.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <p11-kit/pkcs11.h>
@@ -319,6 +325,248 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
+
+START_TEST(test_rv_classes)
+{
+	ck_assert_int_eq(p11_rv_fault(CKR_OK), P11_FAULT_NONE);
+	ck_assert_int_eq(p11_rv_fault(CKR_SESSION_HANDLE_INVALID),
+	    P11_FAULT_SESSION);
+	ck_assert_int_eq(p11_rv_fault(CKR_USER_NOT_LOGGED_IN),
+	    P11_FAULT_SESSION);
+	ck_assert_int_eq(p11_rv_fault(CKR_OBJECT_HANDLE_INVALID),
+	    P11_FAULT_SESSION);
+	ck_assert_int_eq(p11_rv_fault(CKR_TOKEN_NOT_PRESENT), P11_FAULT_TOKEN);
+	ck_assert_int_eq(p11_rv_fault(CKR_DEVICE_REMOVED), P11_FAULT_TOKEN);
+	ck_assert_int_eq(p11_rv_fault(CKR_GENERAL_ERROR), P11_FAULT_DEVICE);
+	ck_assert_int_eq(p11_rv_fault(CKR_DEVICE_ERROR), P11_FAULT_DEVICE);
+	ck_assert_int_eq(p11_rv_fault(CKR_PIN_INCORRECT), P11_FAULT_PIN);
+	ck_assert_int_eq(p11_rv_fault(CKR_PIN_LOCKED), P11_FAULT_PIN);
+	ck_assert_int_eq(p11_rv_fault(CKR_MECHANISM_INVALID),
+	    P11_FAULT_REFUSED);
+	ck_assert_int_eq(p11_rv_fault(0x8000abcdUL), P11_FAULT_REFUSED);
+	ck_assert_str_eq(p11_rv_name(CKR_GENERAL_ERROR), "CKR_GENERAL_ERROR");
+	ck_assert_ptr_null(p11_rv_name(0x8000abcdUL));
+	ck_assert_str_eq(p11_fault_name(P11_FAULT_DEVICE), "device_error");
+	ck_assert_str_eq(p11_fault_name(P11_FAULT_PIN), "pin_refused");
+}
+END_TEST
+
+static void
+mv(const char *dir, const char *from, const char *to)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "mv %s/%s %s/%s", dir, from, dir, to);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * The fault as it happens: the files go, the sessions stay (and
+ * C_GetSessionInfo keeps saying CKR_OK).  Unwatched, a use after the
+ * return reloads the module on the spot.
+ */
+START_TEST(test_files_gone_sessions_kept)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit");
+	struct p11_token *t = NULL;
+	struct p11_health h;
+	EVP_PKEY *pub = NULL;
+	struct sig s;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &pub), ESEAL_OK);
+	mv(dir, "tokens", "away");
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_EHSM);
+	ck_assert_msg(strstr(eseal_errmsg(), "unavailable") != NULL, "%s",
+	    eseal_errmsg());
+	p11_health(t, &h);
+	ck_assert(!h.up);
+	ck_assert_msg(h.fault == P11_FAULT_DEVICE || h.fault ==
+	    P11_FAULT_TOKEN, "%s", p11_fault_name(h.fault));
+	ck_assert_msg(strstr(h.reason, "CKR_") != NULL || strstr(h.reason,
+	    "no tokens match") != NULL, "%s", h.reason);
+	ck_assert(h.down_since > 0);
+	ck_assert(!p11_alive(t));
+	mv(dir, "away", "tokens");
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	p11_health(t, &h);
+	ck_assert(h.up);
+	ck_assert_uint_eq(h.recoveries, 1);
+	ck_assert(p11_alive(t));
+	EVP_PKEY_free(pub);
+	p11_close(t);
+	free(pin);
+}
+END_TEST
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits up to secs for the watched token to be up (want 1) or down. */
+static double
+wait_health(struct p11_token *t, int want, double secs)
+{
+	struct p11_health h;
+	double start = now_s();
+
+	while (now_s() - start < secs) {
+		p11_health(t, &h);
+		if (h.up == want)
+			return now_s() - start;
+		usleep(20000);
+	}
+	return -1;
+}
+
+START_TEST(test_watch_recovers)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit");
+	struct p11_token *t = NULL;
+	struct p11_health h;
+	EVP_PKEY *pub = NULL;
+	struct sig s;
+	double took, t0;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_public_key(t, ID1, sizeof(ID1), &pub), ESEAL_OK);
+	ck_assert_int_eq(p11_watch(t, 100, 100), ESEAL_OK);
+	mv(dir, "tokens", "away");
+	/* Nobody uses it: the watcher's sign test notices. */
+	ck_assert_msg(wait_health(t, 0, 2) >= 0, "fault not noticed");
+	p11_health(t, &h);
+	ck_assert(h.watched);
+	ck_assert_msg(strlen(h.reason) > 0, "no reason");
+	ck_assert(!p11_alive(t));
+	/* While it is down, a use fails at once. */
+	t0 = now_s();
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_EHSM);
+	ck_assert_msg(now_s() - t0 < 0.05, "took %.3f s", now_s() - t0);
+	ck_assert_msg(strstr(eseal_errmsg(), "unavailable") != NULL, "%s",
+	    eseal_errmsg());
+	mv(dir, "away", "tokens");
+	took = wait_health(t, 1, 5);
+	ck_assert_msg(took >= 0, "not back within 5 s");
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_OK);
+	ck_assert(verifies(pub, &s));
+	p11_health(t, &h);
+	ck_assert_uint_eq(h.recoveries, 1);
+	ck_assert(h.last_probe > 0);
+	EVP_PKEY_free(pub);
+	p11_close(t);
+	free(pin);
+}
+END_TEST
+
+static void
+change_pin(const char *from, const char *to)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "pkcs11-tool --module %s --token-label "
+	    "unit --login --pin %s --change-pin --new-pin %s >/dev/null 2>&1",
+	    SOFTHSM_MODULE, from, to);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A PIN refused at a reload is never tried again (lockout). */
+START_TEST(test_pin_refused_not_retried)
+{
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit");
+	struct p11_token *t = NULL;
+	struct p11_health h;
+	struct sig s;
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_watch(t, 100, 100), ESEAL_OK);
+	change_pin(pin, "0011223344556677");
+	mv(dir, "tokens", "away");
+	ck_assert(wait_health(t, 0, 2) >= 0);
+	mv(dir, "away", "tokens");
+	/* The reload logs in with the old PIN: refused. */
+	for (int i = 0; i < 100; i++) {
+		p11_health(t, &h);
+		if (h.fault == P11_FAULT_PIN)
+			break;
+		usleep(20000);
+	}
+	ck_assert_str_eq(p11_fault_name(h.fault), "pin_refused");
+	ck_assert_msg(strstr(h.reason, "log in") != NULL, "%s", h.reason);
+	/* The right PIN again: still not tried, however long one waits. */
+	change_pin("0011223344556677", pin);
+	usleep(600000);
+	p11_health(t, &h);
+	ck_assert(!h.up);
+	ck_assert_int_eq(h.fault, P11_FAULT_PIN);
+	ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb, &s),
+	    ESEAL_EHSM);
+	ck_assert_msg(strstr(eseal_errmsg(), "not retried") != NULL, "%s",
+	    eseal_errmsg());
+	p11_close(t);
+	free(pin);
+}
+END_TEST
+
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Reloads release everything they took: no fd or session piles up. */
+START_TEST(test_reloads_do_not_leak)
+{
+	struct p11_token *t = open_token();
+	struct p11_health h;
+	struct sig s;
+	int fds = 0;
+
+	ck_assert_int_eq(p11_generate(t, KEY_EC_P256, ID1, sizeof(ID1), "k"),
+	    ESEAL_OK);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(raw()->C_CloseAllSessions(raw_slot(raw())),
+		    CKR_OK);
+		ck_assert_int_eq(p11_with_key(t, ID1, sizeof(ID1), sign_cb,
+		    &s), ESEAL_OK);
+		if (i == 0)
+			fds = open_fds();
+	}
+	ck_assert_int_eq(open_fds(), fds);
+	p11_health(t, &h);
+	ck_assert_uint_eq(h.recoveries, 20);
+	p11_close(t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -336,6 +584,11 @@ main(void)
 	tcase_add_test(tc, test_lost_session_recovered);
 	tcase_add_test(tc, test_token_files_moved_away_and_back);
 	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_rv_classes);
+	tcase_add_test(tc, test_files_gone_sessions_kept);
+	tcase_add_test(tc, test_watch_recovers);
+	tcase_add_test(tc, test_pin_refused_not_retried);
+	tcase_add_test(tc, test_reloads_do_not_leak);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
