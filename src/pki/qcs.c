@@ -98,7 +98,9 @@ add(QC_STATEMENTS *sk, const char *oid, const ASN1_ITEM *item, void *val)
 		if ((len = ASN1_item_i2d(val, &der, item)) <= 0)
 			goto out;
 		p = der;
-		if ((st->info = d2i_ASN1_TYPE(NULL, &p, len)) == NULL)
+		/* Our own encoding, re-read as ANY: all of it, or nothing. */
+		if ((st->info = d2i_ASN1_TYPE(NULL, &p, len)) == NULL ||
+		    p != der + len)
 			goto out;
 	}
 	if (!sk_QC_STATEMENT_push(sk, st))
