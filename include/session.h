@@ -5,7 +5,8 @@
  * and no password or token is ever logged.  Failed logins are counted per
  * name and lock it for a while (NIST SP 800-63B 5.2.2); a session ends
  * when idle or old (SP 800-63B 7.2), on logout, and when its account is
- * reset, marked compromised or changes its password (panel point 6).
+ * reset, marked compromised, disabled or changes its password (panel
+ * point 6).
  * Every attempt and change leaves an audit record.  Time is a parameter.
  */
 #ifndef ESEAL_SESSION_H
@@ -78,12 +79,16 @@ enum eseal_rc	session_by_cert(struct store *, const char *cn,
  * ACCOUNT_PASSWORD_MAX bytes of valid UTF-8, not the user name, and differ
  * from old_pw (ESEAL_EINVAL naming the rule); old_pw must verify
  * (ESEAL_EAUTH otherwise, counted as a failed login, so ESEAL_ETOOMANY once
- * locked).  Clears must_change and compromised and ends the account's
- * other sessions; this one stays.
+ * locked).  Clears must_change and compromised and ends every session of
+ * the account, this one too (a session opened before a forced change must
+ * not outlive it, panel point 6).  On success token_out
+ * (SESSION_TOKEN_LEN + 1 bytes) holds the token of a new session on the new
+ * password, shown only here, and *si that session, as session_login gives.
  */
 enum eseal_rc	session_change_password(struct store *,
 		    const struct account_params *, const char *token,
-		    const char *old_pw, const char *new_pw, int64_t now);
+		    const char *old_pw, const char *new_pw, int64_t now,
+		    char *token_out, struct session_info *si);
 
 /*
  * For handlers: ESEAL_OK if si may act with one of the roles in roles_mask

@@ -38,6 +38,15 @@ r=$(post /api/v1/organizations '{"name":"x","corporate_number":"7123456789012","
 expect_eq "initial password: anything but changing it is 403" "$(code_of "$r")" 403
 r=$(post /api/v1/session/password "{\"old_password\":\"$pw\",\"new_password\":\"correct horse battery staple\"}" "$tok")
 expect_eq "password change: 200" "$(code_of "$r")" 200
+# The change ends the session opened before it and gives a new one.
+ntok=$(printf '%s' "$r" | jget '["token"]')
+expect_match "password change: a new token" "$ntok" '^[A-Za-z0-9_-]{43}$'
+expect_eq "password change: must_change_password false" \
+    "$(printf '%s' "$r" | jget '["must_change_password"]')" False
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "password change: the old token is 401" "$(code_of "$r")" 401
+r=$(get "/api/v1/requests?status=pending" "$ntok")
+expect_eq "password change: the new token works" "$(code_of "$r")" 200
 r=$(post /api/v1/session '{"username":"ra1","password":"wrong password here"}')
 expect_eq "wrong password: 401" "$(code_of "$r")" 401
 r2=$(post /api/v1/session '{"username":"nosuchuser","password":"wrong password here"}')
