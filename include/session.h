@@ -39,7 +39,9 @@ struct session_info {
  * lock_secs (doubling for each further lock, up to an hour) and any attempt
  * gives ESEAL_ETOOMANY "...: too many failed logins; try again later";
  * unknown names are counted and locked the same way, so a lock reveals
- * nothing.  Every
+ * nothing.  A disabled account (account_set_disabled) is refused with
+ * ESEAL_EFORBIDDEN "...: this account is disabled ..." only once its
+ * password verifies; a wrong one gets the answer above.  Every
  * attempt is an audit record (actor = the user name, or "unknown"; detail =
  * client_addr, which may be NULL).
  */
@@ -68,7 +70,8 @@ enum eseal_rc	session_logout(struct store *, const char *token);
  * has verified: the operator whose user name is the certificate's CN, into
  * *si (expires = 0: no session).  ESEAL_EAUTH if there is no such account.
  * must_change still applies through session_authorize, so a compromised or
- * reset account can do nothing by certificate until its password changes.
+ * reset account can do nothing by certificate until its password changes;
+ * a disabled account is ESEAL_EFORBIDDEN.
  */
 enum eseal_rc	session_by_cert(struct store *, const char *cn,
 		    struct session_info *si);

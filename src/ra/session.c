@@ -43,6 +43,11 @@
 				    "session expired; log in again"
 #define MSG_NO_OPERATOR		"session: panel point 5: the client " \
 				    "certificate's CN names no operator"
+/* Said only to someone who knows the password (or holds the certificate). */
+#define MSG_DISABLED		"session: EN 319 401 7.2 (human resources: " \
+				    "access ends with the role): this account " \
+				    "is disabled; an administrator can enable " \
+				    "it (esealctl account enable)"
 
 _Static_assert(SESSION_ADDR_MAX == STORE_ADDR_MAX,
     "client addresses have one limit");
@@ -323,6 +328,13 @@ login_record(struct store *s, const struct account_params *p,
 		    at->actor, at->object, "account.login_fail", at->addr);
 		goto out;
 	}
+	/* Only now, the password verified, may the answer say disabled. */
+	if (at->account.disabled) {
+		*refuse = ESEAL_EFORBIDDEN;
+		rc = audit_append(s, now, at->actor, "account.login_disabled",
+		    at->object, "%s", at->addr);
+		goto out;
+	}
 
 	memset(se, 0, sizeof(*se));
 	token_new(token_out, se->token_hash);
@@ -415,6 +427,8 @@ session_login(struct store *s, const struct account_params *p,
 		goto out;
 	if (refuse == ESEAL_ETOOMANY)
 		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	else if (refuse == ESEAL_EFORBIDDEN)
+		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
 	else if (refuse != ESEAL_OK)
 		rc = eseal_err(ESEAL_EAUTH, MSG_BAD_LOGIN);
 	else
@@ -456,6 +470,9 @@ session_lookup(struct store *s, const struct account_params *p,
 		return eseal_err(ESEAL_EAUTH, MSG_EXPIRED);
 	}
 	if ((rc = store_account_by_id(s, se->account_id, a)) == ESEAL_ENOTFOUND)
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	/* Disabling ends the sessions; this holds if one slipped through. */
+	if (rc == ESEAL_OK && a->disabled)
 		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
 	return rc;
 }
@@ -524,7 +541,9 @@ session_by_cert(struct store *s, const char *cn, struct session_info *si)
 	memset(si, 0, sizeof(*si));
 	if (!valid_username(cn))
 		return eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
-	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK)
+	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK && a.disabled)
+		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
+	else if (rc == ESEAL_OK)
 		session_from(&a, 0, si);
 	else if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);

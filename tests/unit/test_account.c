@@ -73,6 +73,15 @@ q(const char *path, const char *sql, const char *a1, const char *a2)
 	return v;
 }
 
+/* Sessions of the account named name. */
+static long long
+store_session_count_for(const char *path, const char *name)
+{
+	return q(path, "SELECT COUNT(*) FROM sessions JOIN accounts ON "
+	    "accounts.id = sessions.account_id WHERE username = ?1", name,
+	    NULL);
+}
+
 /* Audit records with that action and actor. */
 static long long
 audits(const char *path, const char *action, const char *actor)
@@ -503,6 +512,84 @@ START_TEST(test_compromise)
 }
 END_TEST
 
+START_TEST(test_disable_enable)
+{
+	struct fixture f;
+	char tok[SESSION_TOKEN_LEN + 1], t2[SESSION_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], bad[512];
+	struct session_info si;
+	struct account_info ai, *v;
+	size_t n;
+
+	fx_open(&f);
+	add_ready(&f, "alice", ROLE_RA);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 10, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.2",
+	    T0 + 10, t2, &si), ESEAL_OK);
+
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 1, T0 + 20,
+	    "admin1"), ESEAL_OK);
+	/* Every session ends at once. */
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 21, &si),
+	    ESEAL_EAUTH);
+	ck_assert_int_eq(session_get(f.s, &f.p, t2, T0 + 21, &si),
+	    ESEAL_EAUTH);
+	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
+	ck_assert_int_eq(ai.disabled, 1);
+	/* A wrong password: the answer anyone gets, counted as ever. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", "not the password",
+	    "192.0.2.1", T0 + 30, tok, &si), ESEAL_EAUTH);
+	snprintf(bad, sizeof(bad), "%s", eseal_errmsg());
+	ck_assert_str_eq(bad, "session: panel point 6: invalid username or "
+	    "password");
+	ck_assert_int_eq(audits(f.path, "account.login_fail", "alice"), 1);
+	/* The right password: only now does the answer say disabled. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 31, tok, &si), ESEAL_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "this account is "
+	    "disabled"));
+	ck_assert_str_eq(tok, "");
+	ck_assert_int_eq(si.account_id, 0);
+	ck_assert_int_eq(store_session_count_for(f.path, "alice"), 0);
+	/* Nor by client certificate. */
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_EFORBIDDEN);
+	/* The name stays reserved, and the state is listed. */
+	ck_assert_int_eq(account_add(f.s, &f.p, "alice", ROLE_RA, T0 + 40,
+	    "admin1", pw, sizeof(pw)), ESEAL_EEXIST);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "disabled account"));
+	ck_assert_int_eq(account_list(f.s, &v, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(v[0].disabled, 1);
+	free(v);
+	/* Twice is refused; an unknown name is not found. */
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 1, T0 + 41,
+	    "admin1"), ESEAL_EEXIST);
+	ck_assert_int_eq(account_set_disabled(f.s, "nobody", 1, T0 + 41,
+	    "admin1"), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 41, NULL),
+	    ESEAL_EINVAL);
+
+	/* Enabled again: the same password logs in. */
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 50,
+	    "admin1"), ESEAL_OK);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 51, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_OK);
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 52,
+	    "admin1"), ESEAL_EEXIST);
+	/* Each change is an audit record naming the operator. */
+	ck_assert_int_eq(audits(f.path, "account.disable", "admin1"), 1);
+	ck_assert_int_eq(audits(f.path, "account.enable", "admin1"), 1);
+	ck_assert_int_eq(audits(f.path, "account.login_disabled", "alice"), 1);
+	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM audit WHERE action = "
+	    "'account.disable' AND object = ?1 AND detail LIKE '%2 sessions "
+	    "ended%'", "alice", NULL), 1);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_reset)
 {
 	struct fixture f;
@@ -800,6 +887,7 @@ main(void)
 	tcase_add_test(tc, test_session_expiry);
 	tcase_add_test(tc, test_logout_and_other_sessions);
 	tcase_add_test(tc, test_compromise);
+	tcase_add_test(tc, test_disable_enable);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_password_rules);
 	tcase_add_test(tc, test_secrets_not_stored);
