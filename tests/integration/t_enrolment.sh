@@ -189,6 +189,47 @@ expect_eq "unknown serial: 404" "$(code_of "$r")" 404
 r=$(post /api/v1/certificates/$serial/revoke '{"reason":"certificateHold"}' "$tok")
 expect_eq "certificateHold: 422" "$(code_of "$r")" 422
 
+# Offboarding: a disabled account's sessions end, its login is refused
+# (saying disabled only to the right password), its name stays reserved;
+# enabled again, it logs in.
+RAPW="correct horse battery staple"
+out=$(ctl account disable ra1 2>&1); rc=$?
+expect_eq "account disable: exit 0" "$rc" 0
+expect_match "account disable: says what it did" "$out" "^ra1: disabled: sessions ended, login refused"
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "disabled account: old session 401" "$(code_of "$r")" 401
+r=$(post /api/v1/session "{\"username\":\"ra1\",\"password\":\"$RAPW\"}")
+expect_eq "disabled account, right password: 403" "$(code_of "$r")" 403
+expect_match "disabled account, right password: says disabled" "$r" "this account is disabled"
+r=$(post /api/v1/session '{"username":"ra1","password":"wrong password here"}')
+r2=$(post /api/v1/session '{"username":"nosuchuser","password":"wrong password here"}')
+expect_eq "disabled account, wrong password: the generic 401" "$(code_of "$r")" 401
+expect_eq "disabled account, wrong password: same body as an unknown user" "$r" "$r2"
+out=$(ctl account add ra1 --role ra 2>&1); rc=$?
+expect_eq "account add of a disabled name: exit 1" "$rc" 1
+expect_match "account add of a disabled name: the name stays reserved" "$out" \
+    "^esealctl: account add: account: .*\"ra1\" is a disabled account: its name stays reserved"
+expect_match "account list: disabled" "$(ctl account list 2>&1)" "^ra1 +ra +disabled"
+out=$(ctl account disable ra1 2>&1); rc=$?
+expect_eq "account disable twice: exit 1" "$rc" 1
+out=$(ctl account disable nosuch 2>&1); rc=$?
+expect_eq "account disable of no account: exit 1" "$rc" 1
+out=$(ctl account disable 2>&1); rc=$?
+expect_eq "account disable without USER: exit 2" "$rc" 2
+out=$(ctl account enable ra1 2>&1); rc=$?
+expect_eq "account enable: exit 0" "$rc" 0
+expect_match "account list: enabled" "$(ctl account list 2>&1)" "^ra1 +ra +enabled"
+r=$(post /api/v1/session "{\"username\":\"ra1\",\"password\":\"$RAPW\"}")
+expect_eq "enabled again: login 201" "$(code_of "$r")" 201
+tok=$(printf '%s' "$r" | jget '["token"]')
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "enabled again: the new session works" "$(code_of "$r")" 200
+expect_eq "disable and enable: audit records naming the operator" \
+    "$(sql "SELECT action || ' ' || actor FROM audit WHERE action IN ('account.disable', 'account.enable') ORDER BY seq" | tr '\n' ',')" \
+    "account.disable local:${SUDO_USER:-${USER:-unknown}},account.enable local:${SUDO_USER:-${USER:-unknown}},"
+expect_eq "the refused login of the disabled account is in the audit" \
+    "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'account.login_disabled' AND actor = 'ra1'")" 1
+
 # A compromised account's session ends.
 ctl account compromise ra1 >/dev/null 2>&1
 r=$(get "/api/v1/requests?status=pending" "$tok")
