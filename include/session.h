@@ -54,7 +54,8 @@ enum eseal_rc	session_login(struct store *, const struct account_params *,
  * Resolves a bearer token into *si and records its use.  ESEAL_EAUTH if the
  * token is malformed or unknown, or the session has been idle for
  * idle_secs or has reached its absolute expiry (the session is then
- * deleted), or was ended by a reset, compromise or password change.
+ * deleted), or was ended by a reset, compromise, password change or
+ * disable, or its account is disabled.
  */
 enum eseal_rc	session_get(struct store *, const struct account_params *,
 		    const char *token, int64_t now, struct session_info *si);
