@@ -16,7 +16,6 @@
 #include "csr.h"
 #include "issue.h"
 #include "org.h"
-#include "orgid.h"
 #include "profile.h"
 #include "ctl.h"
 
