@@ -6,7 +6,8 @@
  * expire by age (panel point 6, NIST SP 800-63B 5.1.1.2): an account
  * starts with a random initial password that must be changed at first
  * login, and an administrator can mark an account compromised, which forces
- * a change and ends its sessions.  Every call here that changes something
+ * a change and ends its sessions, and disable an account that is no
+ * longer used.  Every call here that changes something
  * leaves an audit record; no password is ever logged or stored.
  * Time is a parameter (now, seconds since the epoch).
  */
@@ -60,6 +61,7 @@ struct account_info {
 	enum role	 role;
 	int		 must_change;
 	int		 compromised;
+	int		 disabled;	/* account_set_disabled */
 	int64_t		 locked_until;	/* 0: not locked (may be past) */
 	int64_t		 created;
 	int64_t		 updated;
@@ -104,6 +106,19 @@ enum eseal_rc	account_reset(struct store *, const struct account_params *,
  */
 enum eseal_rc	account_compromise(struct store *, const char *username,
 		    int64_t now, const char *actor);
+
+/*
+ * Disables (disabled = 1) or enables (0) the account, for offboarding: a
+ * disabled account cannot log in (session_login refuses it once its
+ * password verifies; a wrong password gets the usual answer) nor act by
+ * client certificate, and every session it has ends now.  The account
+ * stays, so its name stays reserved (account_add of it is ESEAL_EEXIST)
+ * and the audit trail keeps naming one person.  Audit record
+ * "account.disable" or "account.enable" by actor.  ESEAL_ENOTFOUND if
+ * there is no such account; ESEAL_EEXIST if it is in that state already.
+ */
+enum eseal_rc	account_set_disabled(struct store *, const char *username,
+		    int disabled, int64_t now, const char *actor);
 
 /* All accounts by user name: *out is an array of *n to free(). */
 enum eseal_rc	account_list(struct store *, struct account_info **out,

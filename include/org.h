@@ -62,6 +62,27 @@ enum eseal_rc	org_register(struct store *, struct org_rec *rec,
 		    int64_t now, const char *actor);
 /* ESEAL_ENOTFOUND if there is no organisation id. */
 enum eseal_rc	org_get(struct store *, int64_t id, struct org_rec *);
+/*
+ * The registered organisation ref names: its id in decimal ("1"), or its
+ * organizationIdentifier exactly as registered ("NTRJP-7123456789012").
+ * ESEAL_ENOTFOUND naming ref if there is none.
+ */
+enum eseal_rc	org_find(struct store *, const char *ref, struct org_rec *);
+/*
+ * ESEAL_OK if name is NULL or the registered name of rec; ESEAL_EEXIST
+ * naming EN 319 412-1 5.1.4 and the registered record otherwise (one
+ * identifier, one name).
+ */
+enum eseal_rc	org_same_name(const struct org_rec *rec, const char *name);
+/*
+ * org_register (*created = 1), or, if rec's identifier is registered
+ * already under the same name, that record into *rec (*created = 0, no
+ * audit record, the rest of rec not compared).  Under another name:
+ * org_same_name's ESEAL_EEXIST.  For offline issuance, which names or
+ * registers the organisation in one command.
+ */
+enum eseal_rc	org_register_or_find(struct store *, struct org_rec *rec,
+		    int64_t now, const char *actor, int *created);
 /* The certificate subject for issuance: country, name, identifier; the
  * commonName is the name; no unit or locality. */
 void		org_to_subject(const struct org_rec *, struct org *out);

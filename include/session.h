@@ -5,7 +5,8 @@
  * and no password or token is ever logged.  Failed logins are counted per
  * name and lock it for a while (NIST SP 800-63B 5.2.2); a session ends
  * when idle or old (SP 800-63B 7.2), on logout, and when its account is
- * reset, marked compromised or changes its password (panel point 6).
+ * reset, marked compromised, disabled or changes its password (panel
+ * point 6).
  * Every attempt and change leaves an audit record.  Time is a parameter.
  */
 #ifndef ESEAL_SESSION_H
@@ -38,7 +39,9 @@ struct session_info {
  * lock_secs (doubling for each further lock, up to an hour) and any attempt
  * gives ESEAL_ETOOMANY "...: too many failed logins; try again later";
  * unknown names are counted and locked the same way, so a lock reveals
- * nothing.  Every
+ * nothing.  A disabled account (account_set_disabled) is refused with
+ * ESEAL_EFORBIDDEN "...: this account is disabled ..." only once its
+ * password verifies; a wrong one gets the answer above.  Every
  * attempt is an audit record (actor = the user name, or "unknown"; detail =
  * client_addr, which may be NULL).
  */
@@ -51,7 +54,8 @@ enum eseal_rc	session_login(struct store *, const struct account_params *,
  * Resolves a bearer token into *si and records its use.  ESEAL_EAUTH if the
  * token is malformed or unknown, or the session has been idle for
  * idle_secs or has reached its absolute expiry (the session is then
- * deleted), or was ended by a reset, compromise or password change.
+ * deleted), or was ended by a reset, compromise, password change or
+ * disable, or its account is disabled.
  */
 enum eseal_rc	session_get(struct store *, const struct account_params *,
 		    const char *token, int64_t now, struct session_info *si);
@@ -67,7 +71,8 @@ enum eseal_rc	session_logout(struct store *, const char *token);
  * has verified: the operator whose user name is the certificate's CN, into
  * *si (expires = 0: no session).  ESEAL_EAUTH if there is no such account.
  * must_change still applies through session_authorize, so a compromised or
- * reset account can do nothing by certificate until its password changes.
+ * reset account can do nothing by certificate until its password changes;
+ * a disabled account is ESEAL_EFORBIDDEN.
  */
 enum eseal_rc	session_by_cert(struct store *, const char *cn,
 		    struct session_info *si);
@@ -78,12 +83,16 @@ enum eseal_rc	session_by_cert(struct store *, const char *cn,
  * ACCOUNT_PASSWORD_MAX bytes of valid UTF-8, not the user name, and differ
  * from old_pw (ESEAL_EINVAL naming the rule); old_pw must verify
  * (ESEAL_EAUTH otherwise, counted as a failed login, so ESEAL_ETOOMANY once
- * locked).  Clears must_change and compromised and ends the account's
- * other sessions; this one stays.
+ * locked).  Clears must_change and compromised and ends every session of
+ * the account, this one too (a session opened before a forced change must
+ * not outlive it, panel point 6).  On success token_out
+ * (SESSION_TOKEN_LEN + 1 bytes) holds the token of a new session on the new
+ * password, shown only here, and *si that session, as session_login gives.
  */
 enum eseal_rc	session_change_password(struct store *,
 		    const struct account_params *, const char *token,
-		    const char *old_pw, const char *new_pw, int64_t now);
+		    const char *old_pw, const char *new_pw, int64_t now,
+		    char *token_out, struct session_info *si);
 
 /*
  * For handlers: ESEAL_OK if si may act with one of the roles in roles_mask

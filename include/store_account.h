@@ -1,6 +1,7 @@
 /*
  * store_account.h: the store's records of operator accounts, sessions and
- * failed logins for unknown names (schema/004_accounts.sql).  Part of the
+ * failed logins for unknown names (schema/004_accounts.sql, disabled from
+ * 007_account_disabled.sql).  Part of the
  * store module: store_account.c is the only code that speaks SQL for them.
  * Each call holds the store's lock around its statement, so a call may be
  * made inside a transaction opened with store_begin() or on its own.
@@ -37,6 +38,7 @@ struct store_account {
 	char		 password_hash[STORE_PWHASH_MAX];
 	int		 must_change;
 	int		 compromised;
+	int		 disabled;	/* may not log in; keeps its name */
 	struct store_throttle throttle;
 	int64_t		 created, updated;
 };
@@ -81,6 +83,10 @@ enum eseal_rc	store_account_rehash(struct store *, int64_t id,
 /* Sets compromised = 1 and must_change = 1.  ENOTFOUND if none. */
 enum eseal_rc	store_account_set_compromised(struct store *, int64_t id,
 		    int64_t now);
+
+/* Sets disabled (0 or 1).  ENOTFOUND if none. */
+enum eseal_rc	store_account_set_disabled(struct store *, int64_t id,
+		    int disabled, int64_t now);
 
 /* Writes the failed-login counters of an account. */
 enum eseal_rc	store_account_set_throttle(struct store *, int64_t id,

@@ -86,6 +86,9 @@ enum eseal_rc	store_org_insert(struct store *, const struct store_org *,
 		    int64_t *id);
 /* ENOTFOUND if there is no organisation id. */
 enum eseal_rc	store_org_get(struct store *, int64_t id, struct store_org *);
+/* ENOTFOUND if no organisation has that organizationIdentifier. */
+enum eseal_rc	store_org_by_identifier(struct store *, const char *identifier,
+		    struct store_org *);
 
 /* Acknowledgements.  EEXIST if (org_id, version) is recorded already,
  * ENOTFOUND if the organisation does not exist. */

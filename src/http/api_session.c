@@ -83,6 +83,8 @@ api_session_password(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	const char *tok = http_bearer(req), *o, *n;
+	char token[SESSION_TOKEN_LEN + 1];
+	struct session_info si;
 	enum eseal_rc rc;
 	json_t *j;
 
@@ -99,13 +101,18 @@ api_session_password(void *arg, const struct http_request *req,
 		    "are required strings");
 	else
 		rc = session_change_password(a->ca.store, &a->acct, tok, o, n,
-		    time(NULL));
+		    time(NULL), token, &si);
 	json_decref(j);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
 	}
-	http_json(resp, 200, json_pack("{s:s}", "status", "password changed"));
+	/* Every session ended, the caller's too: this token replaces it. */
+	http_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:b}", "status",
+	    "password changed", "token", token, "username", si.username,
+	    "role", role_name(si.role), "must_change_password",
+	    si.must_change));
+	sodium_memzero(token, sizeof(token));
 }
 
 void

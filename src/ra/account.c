@@ -1,7 +1,7 @@
 /*
  * account.c: operator accounts on top of store_account.c: roles, the
  * argon2id limits, initial passwords, and what an administrator does to
- * an account (add, reset, mark compromised, list).  Logins and sessions
+ * an account (add, reset, mark compromised, disable and enable, list).  Logins and sessions
  * are session.c's.
  */
 #include <stdio.h>
@@ -145,6 +145,7 @@ info_from(const struct store_account *a, struct account_info *ai)
 	ai->role = r < 0 ? ROLE_MAX : (enum role)r;	/* ROLE_MAX may nothing */
 	ai->must_change = a->must_change;
 	ai->compromised = a->compromised;
+	ai->disabled = a->disabled;
 	ai->locked_until = a->throttle.locked_until;
 	ai->created = a->created;
 	ai->updated = a->updated;
@@ -167,6 +168,25 @@ lookup(struct store *s, const char *username, const char *actor,
 		return eseal_err(ESEAL_ENOTFOUND, "account: no account named "
 		    "\"%s\"", username);
 	return rc;
+}
+
+/* ESEAL_EEXIST for a name that has an account, saying if it is disabled. */
+static enum eseal_rc
+taken(struct store *s, const char *username)
+{
+	struct store_account a;
+	int disabled;
+
+	disabled = store_account_by_name(s, username, &a) == ESEAL_OK &&
+	    a.disabled;
+	sodium_memzero(&a, sizeof(a));
+	if (disabled)
+		return eseal_err(ESEAL_EEXIST, "account: panel point 3: \"%s\" "
+		    "is a disabled account: its name stays reserved, so the "
+		    "audit trail names one person (esealctl account enable "
+		    "%s)", username, username);
+	return eseal_err(ESEAL_EEXIST, "account: an account named \"%s\" "
+	    "already exists", username);
 }
 
 enum eseal_rc
@@ -216,6 +236,8 @@ account_add(struct store *s, const struct account_params *p,
 	    (rc = audit_append(s, now, actor, "account.add", username,
 	    "role=%s", role_name(role))) != ESEAL_OK) {
 		store_rollback(s);
+		if (rc == ESEAL_EEXIST)
+			rc = taken(s, username);
 		goto out;
 	}
 	rc = store_commit(s);
@@ -289,6 +311,49 @@ account_compromise(struct store *s, const char *username, int64_t now,
 		return rc;
 	}
 	return store_commit(s);
+}
+
+enum eseal_rc
+account_set_disabled(struct store *s, const char *username, int disabled,
+    int64_t now, const char *actor)
+{
+	struct store_account a;
+	enum eseal_rc rc;
+	int64_t ended = 0;
+
+	if ((rc = account_ready(NULL)) != ESEAL_OK ||
+	    (rc = lookup(s, username, actor, &a)) != ESEAL_OK)
+		goto out;
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		goto out;
+	/* Read again inside the transaction: the state may have changed. */
+	if ((rc = store_account_by_id(s, a.id, &a)) != ESEAL_OK)
+		goto fail;
+	if ((a.disabled != 0) == (disabled != 0)) {
+		rc = eseal_err(ESEAL_EEXIST, "account: \"%s\" is %s already",
+		    username, disabled ? "disabled" : "enabled");
+		goto fail;
+	}
+	if ((rc = store_account_set_disabled(s, a.id, disabled, now)) !=
+	    ESEAL_OK ||
+	    (disabled && (rc = store_session_delete_account(s, a.id, NULL,
+	    &ended)) != ESEAL_OK))
+		goto fail;
+	if (disabled)
+		rc = audit_append(s, now, actor, "account.disable", username,
+		    "login refused; %lld sessions ended", (long long)ended);
+	else
+		rc = audit_append(s, now, actor, "account.enable", username,
+		    "login allowed again");
+	if (rc != ESEAL_OK)
+		goto fail;
+	rc = store_commit(s);
+	goto out;
+fail:
+	store_rollback(s);
+out:
+	sodium_memzero(&a, sizeof(a));
+	return rc;
 }
 
 enum eseal_rc

@@ -313,6 +313,21 @@ fail:
 	return rc;
 }
 
+static void
+rec_from(const struct store_org *o, struct org_rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->id = o->id;
+	memcpy(rec->name, o->name, sizeof(rec->name));
+	memcpy(rec->english_name, o->english_name, sizeof(rec->english_name));
+	memcpy(rec->country, o->country, sizeof(rec->country));
+	memcpy(rec->corporate_number, o->corporate_number,
+	    sizeof(rec->corporate_number));
+	memcpy(rec->identifier, o->identifier, sizeof(rec->identifier));
+	memcpy(rec->evidence, o->evidence, sizeof(rec->evidence));
+	rec->created = o->created;
+}
+
 enum eseal_rc
 org_get(struct store *s, int64_t id, struct org_rec *rec)
 {
@@ -323,15 +338,76 @@ org_get(struct store *s, int64_t id, struct org_rec *rec)
 	if ((rc = store_org_get(s, id, &o)) != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "org: no "
 		    "organisation %lld", (long long)id) : rc;
-	rec->id = o.id;
-	memcpy(rec->name, o.name, sizeof(rec->name));
-	memcpy(rec->english_name, o.english_name, sizeof(rec->english_name));
-	memcpy(rec->country, o.country, sizeof(rec->country));
-	memcpy(rec->corporate_number, o.corporate_number,
-	    sizeof(rec->corporate_number));
-	memcpy(rec->identifier, o.identifier, sizeof(rec->identifier));
-	memcpy(rec->evidence, o.evidence, sizeof(rec->evidence));
-	rec->created = o.created;
+	rec_from(&o, rec);
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+org_find(struct store *s, const char *ref, struct org_rec *rec)
+{
+	struct store_org o;
+	enum eseal_rc rc;
+	size_t len, digits;
+	char *end;
+	long long id;
+
+	memset(rec, 0, sizeof(*rec));
+	if (ref == NULL || (len = strnlen(ref, ORGID_MAX)) == 0 ||
+	    len == ORGID_MAX)
+		return eseal_err(ESEAL_ENOTFOUND, "org: an organisation is "
+		    "named by its id or its organizationIdentifier");
+	digits = strspn(ref, "0123456789");
+	if (digits == len) {
+		id = strtoll(ref, &end, 10);
+		if (*end == '\0' && id > 0 && (rc = org_get(s, id, rec)) !=
+		    ESEAL_ENOTFOUND)
+			return rc;
+		return eseal_err(ESEAL_ENOTFOUND, "org: no organisation %s%s",
+		    ref, len == 13 ? " (a Japanese corporation is named by "
+		    "NTRJP- and its corporate number)" : "");
+	}
+	if ((rc = store_org_by_identifier(s, ref, &o)) == ESEAL_ENOTFOUND)
+		return eseal_err(rc, "org: no organisation with "
+		    "organizationIdentifier %s is registered", ref);
+	if (rc != ESEAL_OK)
+		return rc;
+	rec_from(&o, rec);
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+org_same_name(const struct org_rec *rec, const char *name)
+{
+	if (name == NULL || strcmp(rec->name, name) == 0)
+		return ESEAL_OK;
+	return eseal_err(ESEAL_EEXIST, R_ORGID "organizationIdentifier %s is "
+	    "registered as \"%s\" (organisation %lld), not \"%s\": one "
+	    "identifier names one organisation, and the subject comes from "
+	    "its registered record", rec->identifier, rec->name,
+	    (long long)rec->id, name);
+}
+
+enum eseal_rc
+org_register_or_find(struct store *s, struct org_rec *rec, int64_t now,
+    const char *actor, int *created)
+{
+	struct org_rec reg;
+	enum eseal_rc rc;
+	char why[512];
+
+	*created = 0;
+	if ((rc = org_register(s, rec, now, actor)) == ESEAL_OK) {
+		*created = 1;
+		return ESEAL_OK;
+	}
+	if (rc != ESEAL_EEXIST)
+		return rc;
+	snprintf(why, sizeof(why), "%s", eseal_errmsg());
+	if (org_find(s, rec->identifier, &reg) != ESEAL_OK)
+		return eseal_err(rc, "%s", why);
+	if ((rc = org_same_name(&reg, rec->name)) != ESEAL_OK)
+		return rc;
+	*rec = reg;
 	return ESEAL_OK;
 }
 

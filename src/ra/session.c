@@ -43,6 +43,11 @@
 				    "session expired; log in again"
 #define MSG_NO_OPERATOR		"session: panel point 5: the client " \
 				    "certificate's CN names no operator"
+/* Said only to someone who knows the password (or holds the certificate). */
+#define MSG_DISABLED		"session: EN 319 401 7.2 (human resources: " \
+				    "access ends with the role): this account " \
+				    "is disabled; an administrator can enable " \
+				    "it (esealctl account enable)"
 
 _Static_assert(SESSION_ADDR_MAX == STORE_ADDR_MAX,
     "client addresses have one limit");
@@ -323,6 +328,13 @@ login_record(struct store *s, const struct account_params *p,
 		    at->actor, at->object, "account.login_fail", at->addr);
 		goto out;
 	}
+	/* Only now, the password verified, may the answer say disabled. */
+	if (at->account.disabled) {
+		*refuse = ESEAL_EFORBIDDEN;
+		rc = audit_append(s, now, at->actor, "account.login_disabled",
+		    at->object, "%s", at->addr);
+		goto out;
+	}
 
 	memset(se, 0, sizeof(*se));
 	token_new(token_out, se->token_hash);
@@ -415,6 +427,8 @@ session_login(struct store *s, const struct account_params *p,
 		goto out;
 	if (refuse == ESEAL_ETOOMANY)
 		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	else if (refuse == ESEAL_EFORBIDDEN)
+		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
 	else if (refuse != ESEAL_OK)
 		rc = eseal_err(ESEAL_EAUTH, MSG_BAD_LOGIN);
 	else
@@ -456,6 +470,9 @@ session_lookup(struct store *s, const struct account_params *p,
 		return eseal_err(ESEAL_EAUTH, MSG_EXPIRED);
 	}
 	if ((rc = store_account_by_id(s, se->account_id, a)) == ESEAL_ENOTFOUND)
+		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
+	/* Disabling ends the sessions; this holds if one slipped through. */
+	if (rc == ESEAL_OK && a->disabled)
 		return eseal_err(ESEAL_EAUTH, MSG_NO_SESSION);
 	return rc;
 }
@@ -524,7 +541,9 @@ session_by_cert(struct store *s, const char *cn, struct session_info *si)
 	memset(si, 0, sizeof(*si));
 	if (!valid_username(cn))
 		return eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
-	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK)
+	if ((rc = store_account_by_name(s, cn, &a)) == ESEAL_OK && a.disabled)
+		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
+	else if (rc == ESEAL_OK)
 		session_from(&a, 0, si);
 	else if (rc == ESEAL_ENOTFOUND)
 		rc = eseal_err(ESEAL_EAUTH, MSG_NO_OPERATOR);
@@ -564,8 +583,9 @@ pw_acceptable(const char *username, const char *old_pw, const char *new_pw)
 static enum eseal_rc
 change_record(struct store *s, const struct account_params *p,
     const struct store_account *a, const struct store_session *se, int ok,
-    const char *newhash, int64_t now, enum eseal_rc *refuse)
+    const char *newhash, int64_t now, char *token_out, enum eseal_rc *refuse)
 {
+	struct store_session ns;
 	struct store_account cur;
 	struct store_throttle t;
 	enum eseal_rc rc;
@@ -590,15 +610,26 @@ change_record(struct store *s, const struct account_params *p,
 		    a->username, "account.password_fail", se->client_addr);
 		goto out;
 	}
+	/* Every session ends, this one too: a new one, on the new password,
+	 * takes its place (panel point 6). */
+	memset(&ns, 0, sizeof(ns));
+	token_new(token_out, ns.token_hash);
+	ns.account_id = a->id;
+	ns.created = ns.last_used = now;
+	ns.expires = now + p->absolute_secs;
+	memcpy(ns.client_addr, se->client_addr, sizeof(ns.client_addr));
 	if ((rc = store_account_set_password(s, a->id, newhash, 0, 0, now))
 	    != ESEAL_OK ||
-	    (rc = store_session_delete_account(s, a->id, se->token_hash,
-	    &ended)) != ESEAL_OK)
+	    (rc = store_session_delete_account(s, a->id, NULL, &ended))
+	    != ESEAL_OK ||
+	    (rc = store_session_insert(s, &ns)) != ESEAL_OK)
 		goto out;
 	rc = audit_append(s, now, a->username, "account.password", a->username,
-	    "%s; %lld other sessions ended", se->client_addr, (long long)ended);
+	    "%s; %lld sessions ended; new session", se->client_addr,
+	    (long long)ended);
 out:
 	sodium_memzero(&cur, sizeof(cur));
+	sodium_memzero(&ns, sizeof(ns));
 	if (rc != ESEAL_OK) {
 		store_rollback(s);
 		return rc;
@@ -608,7 +639,8 @@ out:
 
 enum eseal_rc
 session_change_password(struct store *s, const struct account_params *p,
-    const char *token, const char *old_pw, const char *new_pw, int64_t now)
+    const char *token, const char *old_pw, const char *new_pw, int64_t now,
+    char *token_out, struct session_info *si)
 {
 	char newhash[crypto_pwhash_STRBYTES];
 	struct store_session se;
@@ -617,6 +649,8 @@ session_change_password(struct store *s, const struct account_params *p,
 	int ok;
 
 	memset(&a, 0, sizeof(a));
+	memset(si, 0, sizeof(*si));
+	token_out[0] = '\0';
 	newhash[0] = '\0';
 	if ((rc = account_ready(p)) != ESEAL_OK)
 		return rc;
@@ -638,15 +672,23 @@ session_change_password(struct store *s, const struct account_params *p,
 	if (ok && (rc = account_pw_hash(p, new_pw, newhash)) != ESEAL_OK)
 		goto out;
 
-	if ((rc = change_record(s, p, &a, &se, ok, newhash, now, &refuse))
-	    != ESEAL_OK)
+	if ((rc = change_record(s, p, &a, &se, ok, newhash, now, token_out,
+	    &refuse)) != ESEAL_OK)
 		goto out;
 	if (refuse == ESEAL_ETOOMANY)
 		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
 	else if (refuse != ESEAL_OK)
 		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: the "
 		    "current password is wrong");
+	else {
+		a.must_change = 0;
+		session_from(&a, now + p->absolute_secs, si);
+	}
 out:
+	if (rc != ESEAL_OK) {
+		sodium_memzero(token_out, SESSION_TOKEN_LEN + 1);
+		memset(si, 0, sizeof(*si));
+	}
 	sodium_memzero(newhash, sizeof(newhash));
 	sodium_memzero(&a, sizeof(a));
 	return rc;

@@ -73,7 +73,7 @@ store_account_insert(struct store *s, const struct store_account *a,
 
 #define ACCOUNT_COLS "id, username, role, password_hash, must_change, " \
 	"compromised, failed_count, lock_count, locked_until, last_failed, " \
-	"created, updated"
+	"created, updated, disabled"
 
 /* A row of ACCOUNT_COLS into the zeroed a (nothing to allocate). */
 static int
@@ -93,6 +93,7 @@ account_fill(sqlite3_stmt *st, void *elem)
 	a->throttle.last_failed = sqlite3_column_int64(st, 9);
 	a->created = sqlite3_column_int64(st, 10);
 	a->updated = sqlite3_column_int64(st, 11);
+	a->disabled = sqlite3_column_int(st, 12);
 	return 1;
 }
 
@@ -224,6 +225,25 @@ store_account_set_compromised(struct store *s, int64_t id, int64_t now)
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 		rc = finish(s, st, "mark account compromised", 1);
+	}
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_account_set_disabled(struct store *s, int64_t id, int disabled,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = store_prepare(s, "UPDATE accounts SET disabled = ?, "
+	    "updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
+		sqlite3_bind_int(st, 1, disabled ? 1 : 0);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, id);
+		rc = finish(s, st, "disable or enable account", 1);
 	}
 	store_unlock(s);
 	return rc;

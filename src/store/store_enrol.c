@@ -172,6 +172,24 @@ store_org_get(struct store *s, int64_t id, struct store_org *o)
 	return rc;
 }
 
+enum eseal_rc
+store_org_by_identifier(struct store *s, const char *identifier,
+    struct store_org *o)
+{
+	struct row_key k = { 0, identifier, NULL, o };
+	enum eseal_rc rc;
+
+	memset(o, 0, sizeof(*o));
+	rc = one_row(s, "SELECT id, name, english_name, country, "
+	    "corporate_number, identifier, evidence, created, created_by "
+	    "FROM organizations WHERE identifier = ?", "read organisation",
+	    org_row, &k);
+	if (rc == ESEAL_ENOTFOUND)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no organisation with "
+		    "identifier %s", identifier);
+	return rc;
+}
+
 static int
 id_row(sqlite3_stmt *st, void *arg)
 {

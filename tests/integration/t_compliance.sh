@@ -10,8 +10,8 @@ setup_ca ec-p256
 ctl init >/dev/null 2>&1 || { echo "init failed"; exit 1; }
 ctl account add ra1 --role ra >/dev/null
 csr seal ec:P-256
-ctl issue --csr "$T/seal.csr" --org "株式会社サンプル" --corporate-number 7123456789012 \
-    --out "$T/seal.pem" >/dev/null 2>&1
+ctl issue --csr "$T/seal.csr" --register --name "株式会社サンプル" \
+    --corporate-number 7123456789012 --evidence "registry extract" --out "$T/seal.pem" >/dev/null 2>&1
 
 # --- point 3: the audit trail -------------------------------------------
 out=$(ctl audit verify 2>&1); rc=$?

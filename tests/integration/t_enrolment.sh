@@ -38,6 +38,15 @@ r=$(post /api/v1/organizations '{"name":"x","corporate_number":"7123456789012","
 expect_eq "initial password: anything but changing it is 403" "$(code_of "$r")" 403
 r=$(post /api/v1/session/password "{\"old_password\":\"$pw\",\"new_password\":\"correct horse battery staple\"}" "$tok")
 expect_eq "password change: 200" "$(code_of "$r")" 200
+# The change ends the session opened before it and gives a new one.
+ntok=$(printf '%s' "$r" | jget '["token"]')
+expect_match "password change: a new token" "$ntok" '^[A-Za-z0-9_-]{43}$'
+expect_eq "password change: must_change_password false" \
+    "$(printf '%s' "$r" | jget '["must_change_password"]')" False
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "password change: the old token is 401" "$(code_of "$r")" 401
+r=$(get "/api/v1/requests?status=pending" "$ntok")
+expect_eq "password change: the new token works" "$(code_of "$r")" 200
 r=$(post /api/v1/session '{"username":"ra1","password":"wrong password here"}')
 expect_eq "wrong password: 401" "$(code_of "$r")" 401
 r2=$(post /api/v1/session '{"username":"nosuchuser","password":"wrong password here"}')
@@ -179,6 +188,47 @@ r=$(post /api/v1/certificates/0102/revoke '{"reason":"superseded"}' "$tok")
 expect_eq "unknown serial: 404" "$(code_of "$r")" 404
 r=$(post /api/v1/certificates/$serial/revoke '{"reason":"certificateHold"}' "$tok")
 expect_eq "certificateHold: 422" "$(code_of "$r")" 422
+
+# Offboarding: a disabled account's sessions end, its login is refused
+# (saying disabled only to the right password), its name stays reserved;
+# enabled again, it logs in.
+RAPW="correct horse battery staple"
+out=$(ctl account disable ra1 2>&1); rc=$?
+expect_eq "account disable: exit 0" "$rc" 0
+expect_match "account disable: says what it did" "$out" "^ra1: disabled: sessions ended, login refused"
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "disabled account: old session 401" "$(code_of "$r")" 401
+r=$(post /api/v1/session "{\"username\":\"ra1\",\"password\":\"$RAPW\"}")
+expect_eq "disabled account, right password: 403" "$(code_of "$r")" 403
+expect_match "disabled account, right password: says disabled" "$r" "this account is disabled"
+r=$(post /api/v1/session '{"username":"ra1","password":"wrong password here"}')
+r2=$(post /api/v1/session '{"username":"nosuchuser","password":"wrong password here"}')
+expect_eq "disabled account, wrong password: the generic 401" "$(code_of "$r")" 401
+expect_eq "disabled account, wrong password: same body as an unknown user" "$r" "$r2"
+out=$(ctl account add ra1 --role ra 2>&1); rc=$?
+expect_eq "account add of a disabled name: exit 1" "$rc" 1
+expect_match "account add of a disabled name: the name stays reserved" "$out" \
+    "^esealctl: account add: account: .*\"ra1\" is a disabled account: its name stays reserved"
+expect_match "account list: disabled" "$(ctl account list 2>&1)" "^ra1 +ra +disabled"
+out=$(ctl account disable ra1 2>&1); rc=$?
+expect_eq "account disable twice: exit 1" "$rc" 1
+out=$(ctl account disable nosuch 2>&1); rc=$?
+expect_eq "account disable of no account: exit 1" "$rc" 1
+out=$(ctl account disable 2>&1); rc=$?
+expect_eq "account disable without USER: exit 2" "$rc" 2
+out=$(ctl account enable ra1 2>&1); rc=$?
+expect_eq "account enable: exit 0" "$rc" 0
+expect_match "account list: enabled" "$(ctl account list 2>&1)" "^ra1 +ra +enabled"
+r=$(post /api/v1/session "{\"username\":\"ra1\",\"password\":\"$RAPW\"}")
+expect_eq "enabled again: login 201" "$(code_of "$r")" 201
+tok=$(printf '%s' "$r" | jget '["token"]')
+r=$(get "/api/v1/requests?status=pending" "$tok")
+expect_eq "enabled again: the new session works" "$(code_of "$r")" 200
+expect_eq "disable and enable: audit records naming the operator" \
+    "$(sql "SELECT action || ' ' || actor FROM audit WHERE action IN ('account.disable', 'account.enable') ORDER BY seq" | tr '\n' ',')" \
+    "account.disable local:${SUDO_USER:-${USER:-unknown}},account.enable local:${SUDO_USER:-${USER:-unknown}},"
+expect_eq "the refused login of the disabled account is in the audit" \
+    "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'account.login_disabled' AND actor = 'ra1'")" 1
 
 # A compromised account's session ends.
 ctl account compromise ra1 >/dev/null 2>&1

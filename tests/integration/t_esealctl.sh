@@ -1,6 +1,8 @@
 #!/bin/sh
 # t_esealctl.sh: esealctl's command line itself.  Every option that
 # `esealctl issue --help` lists is accepted and shows in the certificate
+# or the organisation's record; the subject comes only from the registered
+# organisation, and another name for its identifier is refused (issue 11)
 # (issue has more options than any other command: an option table with a
 # fixed size once dropped the ones past the 13th); --config after a
 # command's own options; a failed write of --out is an error; an unknown
@@ -22,8 +24,9 @@ PY
 openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 
 # The options this script gives issue; --help must list no other.
-TESTED="--csr --org --corporate-number --org-id --country --cn --ou --locality
---profile --key-holder --qscd --validity-days --out"
+TESTED="--csr --org --register --name --english-name --corporate-number
+--org-id --country --evidence --profile --key-holder --qscd --validity-days
+--out"
 help=$("$ESEALCTL" issue --help 2>&1); rc=$?
 expect_eq "issue --help exits 0" "$rc" 0
 listed=$(printf '%s\n' "$help" | sed -n 1p | grep -Eo -- '--[a-z-]+' | sort -u)
@@ -34,6 +37,8 @@ done
 expect_eq "every option issue --help lists is tested here" "$untested" ""
 expect_eq "issue --help lists --out last" \
     "$(printf '%s\n' "$help" | sed -n 1p | grep -Eo -- '--[a-z-]+' | tail -1)" "--out"
+expect_match "issue --help: --org takes an id or an organizationIdentifier" \
+    "$help" "organizationIdentifier such as NTRJP-7123456789012"
 
 # qcsscd FILE.pem: 1 if the certificate holds the QcSSCD statement
 # (0.4.0.1862.1.4, EN 319 412-5 4.2.2), else 0.
@@ -42,21 +47,32 @@ qcsscd() {
 import sys
 print(1 if bytes.fromhex("060604008e460104") in sys.stdin.buffer.read() else 0)'
 }
+subject() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_comma_plus; }
+SUBJ="subject=C=JP,O=$ORG,organizationIdentifier=NTRJP-$CORP,CN=$ORG"
 
-# Every option at once, --config last: after all of issue's own options.
+# Every option at once, --register and its options, --config last: after
+# all of issue's own options.  The organisation is registered as the RA's
+# API registers one: the same checks and the audit record org.register.
 csr all ec:P-256
-out=$("$ESEALCTL" issue --csr "$T/all.csr" --org "$ORG" \
-    --corporate-number $CORP --country JP --cn "Seal One" --ou "Sales" \
-    --locality "Chiyoda-ku" --profile eseal-qualified-jp \
-    --key-holder subscriber --qscd --validity-days 10 --out "$T/all.pem" \
-    --config "$CONF" 2>&1); rc=$?
+out=$("$ESEALCTL" issue --csr "$T/all.csr" --register --name "$ORG" \
+    --english-name "Sample Co., Ltd." --corporate-number $CORP \
+    --org-id "NTRJP-$CORP" --country JP --evidence "registry extract #4711" \
+    --profile eseal-qualified-jp --key-holder subscriber --qscd \
+    --validity-days 10 --out "$T/all.pem" --config "$CONF" 2>&1); rc=$?
 expect_eq "issue with every option exits 0" "$rc" 0
 expect_match "issue: the serial on stderr" "$out" "^esealctl: issued serial [0-9a-f]+\$"
+expect_match "--register: says it registered the organisation" "$out" \
+    "^esealctl: issue: registered organisation 1 \(NTRJP-$CORP\)\$"
 v=$(openssl verify -CAfile "$T/ca.pem" "$T/all.pem" 2>&1)
 expect_eq "--out: the certificate is written there" "$v" "$T/all.pem: OK"
-subj=$(openssl x509 -in "$T/all.pem" -noout -subject -nameopt utf8,sep_comma_plus)
-expect_eq "--org --corporate-number --country --cn --ou --locality: the subject" \
-    "$subj" "subject=C=JP,O=$ORG,organizationIdentifier=NTRJP-$CORP,OU=Sales,L=Chiyoda-ku,CN=Seal One"
+expect_eq "--register: the subject from the registered record" \
+    "$(subject "$T/all.pem")" "$SUBJ"
+expect_eq "--register --name --english-name --country --evidence: the record" \
+    "$(sql "SELECT id || '|' || name || '|' || english_name || '|' || country || '|' || corporate_number || '|' || identifier || '|' || evidence FROM organizations")" \
+    "1|$ORG|Sample Co., Ltd.|JP|$CORP|NTRJP-$CORP|registry extract #4711"
+expect_eq "--register: audit record org.register by the operator" \
+    "$(sql "SELECT actor || ' ' || object FROM audit WHERE action = 'org.register'")" \
+    "local:${SUDO_USER:-${USER:-unknown}} org:1"
 expect_match "--profile eseal-qualified-jp: its policy" \
     "$(openssl x509 -in "$T/all.pem" -noout -text)" "Policy: 2\.999\.1\.2"
 expect_eq "--qscd: QcSSCD" "$(qcsscd "$T/all.pem")" 1
@@ -67,34 +83,85 @@ else
 	not_ok "--validity-days 10: valid for 10 days"
 fi
 
+# --org names the registered organisation: by its id, by its identifier.
 # --key-holder remote-service declares a QSCD by itself; without either
 # the same profile leaves QcSSCD out.
 csr remote ec:P-256
-out=$(ctl issue --csr "$T/remote.csr" --org "$ORG" --corporate-number $CORP \
+out=$(ctl issue --csr "$T/remote.csr" --org 1 \
     --profile eseal-qualified-jp --key-holder remote-service \
     --out "$T/remote.pem" 2>&1); rc=$?
-expect_eq "--key-holder remote-service: exits 0" "$rc" 0
+expect_eq "--org 1 --key-holder remote-service: exits 0" "$rc" 0
+expect_eq "--org 1: the registered subject" "$(subject "$T/remote.pem")" "$SUBJ"
 expect_eq "--key-holder remote-service: QcSSCD" "$(qcsscd "$T/remote.pem")" 1
 csr plain ec:P-256
-out=$(ctl issue --csr "$T/plain.csr" --org "$ORG" --corporate-number $CORP \
+out=$(ctl issue --csr "$T/plain.csr" --org "NTRJP-$CORP" --name "$ORG" \
     --profile eseal-qualified-jp --out "$T/plain.pem" 2>&1); rc=$?
-expect_eq "neither --qscd nor remote-service: exits 0" "$rc" 0
+expect_eq "--org NTRJP-... --name (the registered name): exits 0" "$rc" 0
+expect_eq "--org NTRJP-...: the registered subject" "$(subject "$T/plain.pem")" "$SUBJ"
 expect_eq "neither --qscd nor remote-service: no QcSSCD" "$(qcsscd "$T/plain.pem")" 0
 
-# --org-id instead of --corporate-number.
-csr orgid ec:P-256
-out=$(ctl issue --csr "$T/orgid.csr" --org "$ORG" --org-id "NTRJP-$CORP" \
-    --out "$T/orgid.pem" 2>&1); rc=$?
-expect_eq "--org-id: exits 0" "$rc" 0
-expect_match "--org-id: organizationIdentifier" \
-    "$(openssl x509 -in "$T/orgid.pem" -noout -subject -nameopt utf8,sep_comma_plus)" \
-    ",organizationIdentifier=NTRJP-$CORP,"
+# --register of an identifier registered under the same name uses that
+# record, registering nothing.
+csr again ec:P-256
+out=$(ctl issue --csr "$T/again.csr" --register --name "$ORG" \
+    --org-id "NTRJP-$CORP" --evidence "another extract" --out "$T/again.pem" 2>&1); rc=$?
+expect_eq "--register, same identifier and name: exits 0" "$rc" 0
+expect_eq "--register, same identifier and name: the registered subject" \
+    "$(subject "$T/again.pem")" "$SUBJ"
+expect_eq "--register, same identifier and name: nothing registered" \
+    "$(sql "SELECT COUNT(*) FROM organizations"):$(sql "SELECT COUNT(*) FROM audit WHERE action = 'org.register'")" "1:1"
+
+# One identifier, one name (issue 11): another name for a registered
+# identifier is refused, naming the rule and the registered record; no
+# certificate, no organisation.
+csr evil ec:P-256
+written() { echo "$(sql 'SELECT COUNT(*) FROM certificates'):$(sql 'SELECT COUNT(*) FROM organizations'):$(sql 'SELECT COUNT(*) FROM audit')"; }
+# evil DESC ARGS...: exit 1, one line naming EN 319 412-1 5.1.4 and the
+# registered record, nothing written.
+evil() {
+	d=$1; shift
+	before=$(written)
+	out=$(ctl issue --csr "$T/evil.csr" "$@" --out "$T/evil.pem" 2>&1); rc=$?
+	expect_eq "$d: exit 1" "$rc" 1
+	expect_eq "$d: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+	expect_eq "$d: names the rule and the record" "$out" \
+	    "esealctl: issue: org: EN 319 412-1 5.1.4: organizationIdentifier NTRJP-$CORP is registered as \"$ORG\" (organisation 1), not \"Evil Corp\": one identifier names one organisation, and the subject comes from its registered record"
+	expect_eq "$d: no certificate, no organisation, no audit record" "$(written)" "$before"
+}
+evil "--register --name 'Evil Corp' --org-id NTRJP-..." --register \
+    --name "Evil Corp" --org-id "NTRJP-$CORP" --evidence "forged extract"
+evil "--register --name 'Evil Corp' --corporate-number" --register \
+    --name "Evil Corp" --corporate-number $CORP --evidence "forged extract"
+evil "--org NTRJP-... --name 'Evil Corp'" --org "NTRJP-$CORP" --name "Evil Corp"
+evil "--org 1 --name 'Evil Corp'" --org 1 --name "Evil Corp"
+if [ -e "$T/evil.pem" ]; then not_ok "Evil Corp: no certificate written"
+else ok "Evil Corp: no certificate written"; fi
+
+# The command of issue 11 as it was typed before: --org names a registered
+# organisation, so a name with --org-id is a usage error; a name alone is
+# no registered organisation.
+before=$(written)
+out=$(ctl issue --csr "$T/evil.csr" --org "Evil Corp" --org-id "NTRJP-$CORP" 2>&1); rc=$?
+expect_eq "--org NAME --org-id (the old form): exit 2" "$rc" 2
+expect_match "--org NAME --org-id (the old form): says what to do" "$out" \
+    "^esealctl: issue: --corporate-number, --org-id, .* register an organisation: add --register"
+out=$(ctl issue --csr "$T/evil.csr" --org "Evil Corp" 2>&1); rc=$?
+expect_eq "--org with a name: exit 1" "$rc" 1
+expect_eq "--org with a name: says so" "$out" \
+    "esealctl: issue: org: no organisation with organizationIdentifier Evil Corp is registered"
+out=$(ctl issue --csr "$T/evil.csr" --org 7 2>&1); rc=$?
+expect_eq "--org with an unknown id: exit 1" "$rc" 1
+expect_eq "--org with an unknown id: says so" "$out" "esealctl: issue: org: no organisation 7"
+out=$(ctl issue --csr "$T/evil.csr" --org $CORP 2>&1); rc=$?
+expect_eq "--org with a corporate number: exit 1" "$rc" 1
+expect_match "--org with a corporate number: hints at NTRJP-" "$out" \
+    "named by NTRJP- and its corporate number"
+expect_eq "refused --org: nothing written" "$(written)" "$before"
 
 # A failed write of --out: exit 1, one line with the serial of the
 # certificate, which is issued all the same.
 csr full ec:P-256
-out=$(ctl issue --csr "$T/full.csr" --org "$ORG" --corporate-number $CORP \
-    --out /dev/full 2>&1); rc=$?
+out=$(ctl issue --csr "$T/full.csr" --org 1 --out /dev/full 2>&1); rc=$?
 expect_eq "--out /dev/full: exit 1" "$rc" 1
 out=$(printf '%s\n' "$out" | grep -v '^ts=')	# the library's log lines
 expect_eq "--out /dev/full: one line" "$(printf '%s\n' "$out" | wc -l)" 1
@@ -106,16 +173,23 @@ expect_eq "--out /dev/full: the certificate is issued" \
 
 # Usage errors: exit 2, one line, nothing issued.
 before=$(sql 'SELECT COUNT(*) FROM certificates')
-out=$(ctl issue --csr "$T/orgid.csr" --org "$ORG" --corporate-number $CORP \
-    --country JP --cn a --ou b --locality c --profile eseal --qscd \
+out=$(ctl issue --csr "$T/plain.csr" --org 1 --profile eseal --qscd \
     --validity-days 5 --bogus 2>&1); rc=$?
 expect_eq "unknown option: exit 2" "$rc" 2
 expect_eq "unknown option: one line" "$(printf '%s\n' "$out" | wc -l)" 1
 expect_match "unknown option: named" "$out" "unrecognized option '--bogus'"
-out=$(ctl issue --csr "$T/orgid.csr" --org "$ORG" 2>&1); rc=$?
-expect_eq "missing --corporate-number or --org-id: exit 2" "$rc" 2
-expect_eq "missing --corporate-number or --org-id: one line" \
+out=$(ctl issue --csr "$T/plain.csr" 2>&1); rc=$?
+expect_eq "neither --org nor --register: exit 2" "$rc" 2
+expect_eq "neither --org nor --register: one line" \
     "$(printf '%s\n' "$out" | wc -l)" 1
+out=$(ctl issue --csr "$T/plain.csr" --org 1 --register --name "$ORG" \
+    --corporate-number $CORP --evidence e 2>&1); rc=$?
+expect_eq "both --org and --register: exit 2" "$rc" 2
+out=$(ctl issue --csr "$T/plain.csr" --register --name "$ORG" \
+    --corporate-number $CORP 2>&1); rc=$?
+expect_eq "--register without --evidence: exit 2" "$rc" 2
+expect_match "--register without --evidence: names what is needed" "$out" \
+    "^esealctl: issue: --register needs --name, --evidence and --corporate-number or --org-id\$"
 expect_eq "nothing issued by usage errors" \
     "$(sql 'SELECT COUNT(*) FROM certificates')" "$before"
 

@@ -51,8 +51,9 @@ out=$(ctl key generate --type ec-p256 2>&1); rc=$?
 expect_eq "Active: key generate exits 0" "$rc" 0
 csr ee1 ec:P-256
 issue() {
-	ctl issue --csr "$T/$1.csr" --org "株式会社サンプル" \
-	    --corporate-number 7123456789012 --out "$T/$1.pem" 2>&1
+	ctl issue --csr "$T/$1.csr" --register --name "株式会社サンプル" \
+	    --corporate-number 7123456789012 --evidence "registry extract" \
+	    --out "$T/$1.pem" 2>&1
 }
 out=$(issue ee1); rc=$?
 expect_eq "Active: issue exits 0" "$rc" 0

@@ -29,7 +29,7 @@ expect_match "CA: ecdsa-with-SHA384" "$cat" "ecdsa-with-SHA384"
 for spec in ec:P-256 rsa:3072; do
 	name=ee-$(echo "$spec" | tr ':' '-')
 	csr "$name" "$spec"
-	out=$(ctl issue --csr "$T/$name.csr" --org "株式会社サンプル" --corporate-number 7123456789012 --out "$T/$name.pem" 2>&1); rc=$?
+	out=$(ctl issue --csr "$T/$name.csr" --register --name "株式会社サンプル" --corporate-number 7123456789012 --evidence "registry extract" --out "$T/$name.pem" 2>&1); rc=$?
 	expect_eq "issue $spec exits 0" "$rc" 0
 	v=$(openssl verify -CAfile "$T/ca.pem" "$T/$name.pem" 2>&1)
 	expect_eq "openssl verify accepts $spec" "$v" "$T/$name.pem: OK"
@@ -41,9 +41,10 @@ for spec in ec:P-256 rsa:3072; do
 done
 expect_eq "two issued rows" "$(sql "SELECT COUNT(*) FROM certificates WHERE status='issued'")" 2
 expect_eq "no pending rows" "$(sql "SELECT COUNT(*) FROM certificates WHERE status='pending'")" 0
-expect_eq "three audit records" "$(sql 'SELECT COUNT(*) FROM audit')" 3
+# init, the organisation's registration and the two issuances
+expect_eq "four audit records" "$(sql 'SELECT COUNT(*) FROM audit')" 4
 out=$(ctl audit verify 2>&1)
-expect_eq "audit chain intact" "$out" "audit: 3 records, hash chain intact"
+expect_eq "audit chain intact" "$out" "audit: 4 records, hash chain intact"
 
 # The issuer key is on the token and cannot be exported.
 keyid=$(sql "SELECT lower(hex(key_id)) FROM issuers")
@@ -66,7 +67,7 @@ expect_match "hsm status: the issuer key" "$out" "private EC +id=$keyid label=es
 # Bad requests: one line, exit 1, nothing written.
 before=$(sql 'SELECT COUNT(*) FROM certificates'):$(sql 'SELECT COUNT(*) FROM audit')
 for f in not-a-csr.txt trailing-bytes.der broken-signature.der truncated.der wrong-pem-label.pem; do
-	out=$(ctl issue --csr "$ESEAL_TOP/tests/data/csr/bad/$f" --org X --corporate-number 7123456789012 2>&1); rc=$?
+	out=$(ctl issue --csr "$ESEAL_TOP/tests/data/csr/bad/$f" --org NTRJP-7123456789012 2>&1); rc=$?
 	expect_eq "bad CSR $f: exit 1" "$rc" 1
 	expect_eq "bad CSR $f: one line" "$(printf '%s\n' "$out" | wc -l)" 1
 	expect_match "bad CSR $f: names the rule" "$out" "^esealctl: .*: csr: (RFC|X\.690)"

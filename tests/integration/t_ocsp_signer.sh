@@ -19,8 +19,8 @@ open(sys.argv[2], "wb").write(c.execute("SELECT cert FROM issuers").fetchone()[0
 PY
 openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 csr ee ec:P-256
-ctl issue --csr "$T/ee.csr" --org "株式会社サンプル" \
-    --corporate-number 7123456789012 --out "$T/ee.pem" >/dev/null 2>&1 ||
+ctl issue --csr "$T/ee.csr" --register --name "株式会社サンプル" \
+    --corporate-number 7123456789012 --evidence "registry extract" --out "$T/ee.pem" >/dev/null 2>&1 ||
     { echo "issue failed"; exit 1; }
 serial=$(openssl x509 -in "$T/ee.pem" -noout -serial | cut -d= -f2)
 

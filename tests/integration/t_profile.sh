@@ -27,10 +27,10 @@ openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 # --- issue with both shipped profiles -------------------------------------
 csr seal ec:P-256
 csr qseal ec:P-384
-out=$(ctl issue --csr "$T/seal.csr" --org "$ORG" --corporate-number $CORP \
-    --profile eseal --out "$T/seal.pem" 2>&1); rc=$?
+out=$(ctl issue --csr "$T/seal.csr" --register --name "$ORG" \
+    --corporate-number $CORP --evidence "registry extract" --profile eseal --out "$T/seal.pem" 2>&1); rc=$?
 expect_eq "issue --profile eseal exits 0" "$rc" 0
-out=$(ctl issue --csr "$T/qseal.csr" --org "$ORG" --corporate-number $CORP \
+out=$(ctl issue --csr "$T/qseal.csr" --org $ORGID \
     --profile eseal-qualified-jp --key-holder remote-service \
     --out "$T/qseal.pem" 2>&1); rc=$?
 expect_eq "issue --profile eseal-qualified-jp --key-holder remote-service exits 0" "$rc" 0
@@ -338,29 +338,34 @@ for c in prime192v1 secp256k1; do
 	openssl req -new -key "$T/$c.key" -subj "/CN=$c" -out "$T/$c.csr"
 done
 refused "RSA-1024" "^esealctl: issue: policy: RSA key of 1024 bits is not in the crypto policy\$" \
-    --csr "$T/rsa1024.csr" --org "$ORG" --corporate-number $CORP
+    --csr "$T/rsa1024.csr" --org $ORGID
 refused "RSA exponent 3" "^esealctl: issue: policy: RSA public exponent 3: .*CA/B BR 6\.1\.6" \
-    --csr "$T/exp3.csr" --org "$ORG" --corporate-number $CORP
+    --csr "$T/exp3.csr" --org $ORGID
 refused "P-192" "^esealctl: issue: policy: curve P-192 is not in the crypto policy\$" \
-    --csr "$T/prime192v1.csr" --org "$ORG" --corporate-number $CORP
+    --csr "$T/prime192v1.csr" --org $ORGID
 refused "secp256k1" "^esealctl: issue: policy: curve secp256k1 is not in the crypto policy\$" \
-    --csr "$T/secp256k1.csr" --org "$ORG" --corporate-number $CORP
+    --csr "$T/secp256k1.csr" --org $ORGID
 
 # One key, one organisation: seal.csr is certified for 7123456789012.
+csr other ec:P-256
+ctl issue --csr "$T/other.csr" --register --name "サンプル商事株式会社" \
+    --corporate-number 4011001098993 --evidence "registry extract" \
+    --out "$T/other.pem" >/dev/null 2>&1 || not_ok "issue for a second organisation"
 refused "key certified for another organisation" \
     "^esealctl: issue: csr: the request's key is already certified for another organisation\$" \
-    --csr "$T/seal.csr" --org "サンプル商事株式会社" --corporate-number 4011001098993
+    --csr "$T/seal.csr" --org NTRJP-4011001098993
 
 # The corporate number's check digit (its first digit): 8 instead of 7.
 refused "corporate number with a wrong check digit" \
     "^esealctl: issue: orgid: corporate number check digit \(MoF ordinance\): 8123456789012 has check digit 8" \
-    --csr "$T/qseal.csr" --org "$ORG" --corporate-number 8123456789012
+    --csr "$T/qseal.csr" --register --name "$ORG" --corporate-number 8123456789012 \
+    --evidence "registry extract"
 
 refused "unknown profile" "^esealctl: issue: profile: .*/nosuch\.conf" \
-    --csr "$T/qseal.csr" --org "$ORG" --corporate-number $CORP --profile nosuch
+    --csr "$T/qseal.csr" --org $ORGID --profile nosuch
 
-expect_eq "two issued rows in all" \
-    "$(sql "SELECT COUNT(*) FROM certificates WHERE status='issued'")" 2
+expect_eq "three issued rows in all (two profiles, a second organisation)" \
+    "$(sql "SELECT COUNT(*) FROM certificates WHERE status='issued'")" 3
 expect_eq "no pending or failed rows" \
     "$(sql "SELECT COUNT(*) FROM certificates WHERE status<>'issued'")" 0
 

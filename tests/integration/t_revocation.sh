@@ -16,8 +16,9 @@ PY
 openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 for n in a b; do
 	csr "ee-$n" ec:P-256
-	ctl issue --csr "$T/ee-$n.csr" --org "株式会社サンプル" \
-	    --corporate-number 7123456789012 --out "$T/ee-$n.pem" >/dev/null 2>&1 ||
+	ctl issue --csr "$T/ee-$n.csr" --register --name "株式会社サンプル" \
+	    --corporate-number 7123456789012 --evidence "registry extract" \
+	    --out "$T/ee-$n.pem" >/dev/null 2>&1 ||
 	    { echo "issue failed"; exit 1; }
 done
 serial_a=$(openssl x509 -in "$T/ee-a.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)

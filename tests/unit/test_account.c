@@ -73,6 +73,15 @@ q(const char *path, const char *sql, const char *a1, const char *a2)
 	return v;
 }
 
+/* Sessions of the account named name. */
+static long long
+store_session_count_for(const char *path, const char *name)
+{
+	return q(path, "SELECT COUNT(*) FROM sessions JOIN accounts ON "
+	    "accounts.id = sessions.account_id WHERE username = ?1", name,
+	    NULL);
+}
+
 /* Audit records with that action and actor. */
 static long long
 audits(const char *path, const char *action, const char *actor)
@@ -89,6 +98,30 @@ add(struct fixture *f, const char *name, enum role r, char *pw)
 	ck_assert_uint_ge(strlen(pw), ACCOUNT_PASSWORD_MIN);
 }
 
+/*
+ * session_change_password; on success the new session's token replaces
+ * tok (the old one has ended).
+ */
+static enum eseal_rc
+chpw(struct fixture *f, char *tok, const char *old_pw, const char *new_pw,
+    int64_t now)
+{
+	char nt[SESSION_TOKEN_LEN + 1];
+	struct session_info si;
+	enum eseal_rc rc;
+
+	rc = session_change_password(f->s, &f->p, tok, old_pw, new_pw, now, nt,
+	    &si);
+	if (rc == ESEAL_OK) {
+		ck_assert_uint_eq(strlen(nt), SESSION_TOKEN_LEN);
+		ck_assert_int_eq(si.must_change, 0);
+		ck_assert_int_eq(si.expires, now + f->p.absolute_secs);
+		memcpy(tok, nt, sizeof(nt));
+	} else
+		ck_assert_str_eq(nt, "");
+	return rc;
+}
+
 /* Adds name and takes it through the first-login change to NEWPW. */
 static void
 add_ready(struct fixture *f, const char *name, enum role r)
@@ -99,7 +132,7 @@ add_ready(struct fixture *f, const char *name, enum role r)
 	add(f, name, r, pw);
 	ck_assert_int_eq(session_login(f->s, &f->p, name, pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
-	ck_assert_int_eq(session_change_password(f->s, &f->p, tok, pw, NEWPW,
+	ck_assert_int_eq(chpw(f, tok, pw, NEWPW,
 	    T0), ESEAL_OK);
 	ck_assert_int_eq(session_logout(f->s, tok), ESEAL_OK);
 }
@@ -208,8 +241,14 @@ START_TEST(test_first_login_must_change)
 	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)),
 	    ESEAL_EFORBIDDEN);
 
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
+	/* The change ends the session opened with the initial password and
+	 * gives a new one. */
+	memcpy(tok2, tok, sizeof(tok));
+	ck_assert_int_eq(chpw(&f, tok, pw, NEWPW,
 	    T0 + 20), ESEAL_OK);
+	ck_assert_str_ne(tok, tok2);
+	ck_assert_int_eq(session_get(f.s, &f.p, tok2, T0 + 30, &si),
+	    ESEAL_EAUTH);
 	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 30, &si),
 	    ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 0);
@@ -409,10 +448,19 @@ START_TEST(test_logout_and_other_sessions)
 	    T0, t1, &si), ESEAL_OK);
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.2",
 	    T0, t2, &si), ESEAL_OK);
-	/* A password change ends the other session and keeps this one. */
-	ck_assert_int_eq(session_change_password(f.s, &f.p, t1, NEWPW,
-	    "another long passphrase", T0 + 5), ESEAL_OK);
+	/* A password change ends every session, this one too, and gives a
+	 * new one. */
+	{
+		char old[SESSION_TOKEN_LEN + 1];
+
+		memcpy(old, t1, sizeof(old));
+		ck_assert_int_eq(chpw(&f, t1, NEWPW,
+		    "another long passphrase", T0 + 5), ESEAL_OK);
+		ck_assert_int_eq(session_get(f.s, &f.p, old, T0 + 6, &si),
+		    ESEAL_EAUTH);
+	}
 	ck_assert_int_eq(session_get(f.s, &f.p, t1, T0 + 6, &si), ESEAL_OK);
+	ck_assert_str_eq(si.username, "alice");
 	ck_assert_int_eq(session_get(f.s, &f.p, t2, T0 + 6, &si),
 	    ESEAL_EAUTH);
 	ck_assert_int_eq(session_logout(f.s, t1), ESEAL_OK);
@@ -452,7 +500,7 @@ START_TEST(test_compromise)
 	ck_assert_int_eq(si.must_change, 1);
 	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)),
 	    ESEAL_EFORBIDDEN);
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, NEWPW,
+	ck_assert_int_eq(chpw(&f, tok, NEWPW,
 	    "a brand new passphrase", T0 + 40), ESEAL_OK);
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
 	ck_assert_int_eq(ai.compromised, 0);
@@ -460,6 +508,84 @@ START_TEST(test_compromise)
 	ck_assert_int_eq(account_compromise(f.s, "nobody", T0, "admin1"),
 	    ESEAL_ENOTFOUND);
 	ck_assert_int_eq(audits(f.path, "account.compromise", "admin1"), 1);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_disable_enable)
+{
+	struct fixture f;
+	char tok[SESSION_TOKEN_LEN + 1], t2[SESSION_TOKEN_LEN + 1];
+	char pw[ACCOUNT_INITIAL_PW_SIZE], bad[512];
+	struct session_info si;
+	struct account_info ai, *v;
+	size_t n;
+
+	fx_open(&f);
+	add_ready(&f, "alice", ROLE_RA);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 10, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.2",
+	    T0 + 10, t2, &si), ESEAL_OK);
+
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 1, T0 + 20,
+	    "admin1"), ESEAL_OK);
+	/* Every session ends at once. */
+	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0 + 21, &si),
+	    ESEAL_EAUTH);
+	ck_assert_int_eq(session_get(f.s, &f.p, t2, T0 + 21, &si),
+	    ESEAL_EAUTH);
+	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
+	ck_assert_int_eq(ai.disabled, 1);
+	/* A wrong password: the answer anyone gets, counted as ever. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", "not the password",
+	    "192.0.2.1", T0 + 30, tok, &si), ESEAL_EAUTH);
+	snprintf(bad, sizeof(bad), "%s", eseal_errmsg());
+	ck_assert_str_eq(bad, "session: panel point 6: invalid username or "
+	    "password");
+	ck_assert_int_eq(audits(f.path, "account.login_fail", "alice"), 1);
+	/* The right password: only now does the answer say disabled. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 31, tok, &si), ESEAL_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "this account is "
+	    "disabled"));
+	ck_assert_str_eq(tok, "");
+	ck_assert_int_eq(si.account_id, 0);
+	ck_assert_int_eq(store_session_count_for(f.path, "alice"), 0);
+	/* Nor by client certificate. */
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_EFORBIDDEN);
+	/* The name stays reserved, and the state is listed. */
+	ck_assert_int_eq(account_add(f.s, &f.p, "alice", ROLE_RA, T0 + 40,
+	    "admin1", pw, sizeof(pw)), ESEAL_EEXIST);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "disabled account"));
+	ck_assert_int_eq(account_list(f.s, &v, &n), ESEAL_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(v[0].disabled, 1);
+	free(v);
+	/* Twice is refused; an unknown name is not found. */
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 1, T0 + 41,
+	    "admin1"), ESEAL_EEXIST);
+	ck_assert_int_eq(account_set_disabled(f.s, "nobody", 1, T0 + 41,
+	    "admin1"), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 41, NULL),
+	    ESEAL_EINVAL);
+
+	/* Enabled again: the same password logs in. */
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 50,
+	    "admin1"), ESEAL_OK);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    T0 + 51, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(session_authorize(&si, ROLE_BIT(ROLE_RA)), ESEAL_OK);
+	ck_assert_int_eq(session_by_cert(f.s, "alice", &si), ESEAL_OK);
+	ck_assert_int_eq(account_set_disabled(f.s, "alice", 0, T0 + 52,
+	    "admin1"), ESEAL_EEXIST);
+	/* Each change is an audit record naming the operator. */
+	ck_assert_int_eq(audits(f.path, "account.disable", "admin1"), 1);
+	ck_assert_int_eq(audits(f.path, "account.enable", "admin1"), 1);
+	ck_assert_int_eq(audits(f.path, "account.login_disabled", "alice"), 1);
+	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM audit WHERE action = "
+	    "'account.disable' AND object = ?1 AND detail LIKE '%2 sessions "
+	    "ended%'", "alice", NULL), 1);
 	fx_close(&f);
 }
 END_TEST
@@ -516,36 +642,37 @@ START_TEST(test_password_rules)
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, "192.0.2.1", T0,
 	    tok, &si), ESEAL_OK);
 	/* The floor, in bytes; nothing about character classes. */
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(chpw(&f, tok, pw,
 	    "elevenchars", T0), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "at least 12 bytes"));
 	memset(big, 'y', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, big, T0),
+	ck_assert_int_eq(chpw(&f, tok, pw, big, T0),
 	    ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "at most 256 bytes"));
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, pw, T0),
+	ck_assert_int_eq(chpw(&f, tok, pw, pw, T0),
 	    ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "differs from the old"));
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(chpw(&f, tok, pw,
 	    "abcdefghijk\xff", T0), ESEAL_EINVAL);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "UTF-8"));
 	/* A wrong old password is a failed login. */
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok,
+	ck_assert_int_eq(chpw(&f, tok,
 	    "not my password", NEWPW, T0), ESEAL_EAUTH);
 	ck_assert_int_eq(audits(f.path, "account.password_fail", "alice"), 1);
 	/* Still must change: nothing above changed anything. */
 	ck_assert_int_eq(session_get(f.s, &f.p, tok, T0, &si), ESEAL_OK);
 	ck_assert_int_eq(si.must_change, 1);
 	/* Exactly the floor, all lower case, is fine; so is Japanese. */
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw,
+	ck_assert_int_eq(chpw(&f, tok, pw,
 	    "twelvelowers", T0), ESEAL_OK);
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok,
+	ck_assert_int_eq(chpw(&f, tok,
 	    "twelvelowers", "\xe5\x90\x88\xe8\xa8\x80\xe8\x91\x89\xe3\x81"
 	    "\xaf\xe7\xa7\x98\xe5\xaf\x86", T0 + 1), ESEAL_OK);
 	/* No change without a session. */
 	ck_assert_int_eq(session_change_password(f.s, &f.p, "nope", NEWPW,
-	    "whatever whatever", T0), ESEAL_EAUTH);
+	    "whatever whatever", T0, tok, &si), ESEAL_EAUTH);
+	ck_assert_str_eq(tok, "");
 	fx_close(&f);
 }
 END_TEST
@@ -580,7 +707,7 @@ START_TEST(test_secrets_not_stored)
 	 * the accounts, sessions or audit tables. */
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM accounts WHERE "
 	    "password_hash LIKE '$argon2id$v=19$%'", NULL, NULL), 1);
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
+	ck_assert_int_eq(chpw(&f, tok, pw, NEWPW,
 	    T0), ESEAL_OK);
 	for (int i = 0; i < 3; i++) {
 		const char *secret = i == 0 ? pw : i == 1 ? tok : NEWPW;
@@ -608,7 +735,7 @@ START_TEST(test_audit_trail)
 	add(&f, "carol", ROLE_AUDITOR, pw);
 	ck_assert_int_eq(session_login(f.s, &f.p, "carol", pw, "198.51.100.4",
 	    T0, tok, &si), ESEAL_OK);
-	ck_assert_int_eq(session_change_password(f.s, &f.p, tok, pw, NEWPW,
+	ck_assert_int_eq(chpw(&f, tok, pw, NEWPW,
 	    T0 + 1), ESEAL_OK);
 	ck_assert_int_eq(session_logout(f.s, tok), ESEAL_OK);
 	ck_assert_int_eq(account_compromise(f.s, "carol", T0 + 3, "admin1"),
@@ -722,10 +849,10 @@ START_TEST(test_refusals_name_their_rule)
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", pw, NULL, T0, tok,
 	    &si), ESEAL_OK);
 	TRY(session_authorize(&si, ROLE_ANY));
-	TRY(session_change_password(f.s, &f.p, tok, pw, "short", T0));
-	TRY(session_change_password(f.s, &f.p, tok, pw, pw, T0));
-	TRY(session_change_password(f.s, &f.p, tok, pw, "alice", T0));
-	TRY(session_change_password(f.s, &f.p, tok, "wrong password", NEWPW,
+	TRY(chpw(&f, tok, pw, "short", T0));
+	TRY(chpw(&f, tok, pw, pw, T0));
+	TRY(chpw(&f, tok, pw, "alice", T0));
+	TRY(chpw(&f, tok, "wrong password", NEWPW,
 	    T0));
 	TRY(session_get(f.s, &f.p, tok, T0 + f.p.absolute_secs, &si));
 	for (int i = 0; i < 3; i++)
@@ -760,6 +887,7 @@ main(void)
 	tcase_add_test(tc, test_session_expiry);
 	tcase_add_test(tc, test_logout_and_other_sessions);
 	tcase_add_test(tc, test_compromise);
+	tcase_add_test(tc, test_disable_enable);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_password_rules);
 	tcase_add_test(tc, test_secrets_not_stored);

@@ -406,6 +406,65 @@ START_TEST(test_org_duplicate)
 }
 END_TEST
 
+/* Offline issuance names a registered organisation, or registers it. */
+START_TEST(test_org_find_and_register_or_find)
+{
+	struct org_rec o, r;
+	struct world w;
+	int created;
+
+	world_open(&w);
+	/* By id, by identifier; nothing else. */
+	ck_assert_int_eq(org_find(w.s, "1", &r), ESEAL_OK);
+	ck_assert_str_eq(r.name, "株式会社サンプル");
+	ck_assert_int_eq(org_find(w.s, "NTRJP-7123456789012", &r), ESEAL_OK);
+	ck_assert_int_eq(r.id, w.org.id);
+	ck_assert_str_eq(r.identifier, "NTRJP-7123456789012");
+	ck_assert_int_eq(org_find(w.s, "2", &r), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(org_find(w.s, "7123456789012", &r), ESEAL_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "NTRJP-"));
+	ck_assert_int_eq(org_find(w.s, "株式会社サンプル", &r),
+	    ESEAL_ENOTFOUND);
+	ck_assert_int_eq(org_find(w.s, "", &r), ESEAL_ENOTFOUND);
+	ck_assert_int_eq(org_find(w.s, NULL, &r), ESEAL_ENOTFOUND);
+	/* The name: the registered one, or refused naming the rule. */
+	ck_assert_int_eq(org_find(w.s, "1", &r), ESEAL_OK);
+	ck_assert_int_eq(org_same_name(&r, NULL), ESEAL_OK);
+	ck_assert_int_eq(org_same_name(&r, "株式会社サンプル"), ESEAL_OK);
+	ck_assert_int_eq(org_same_name(&r, "Evil Corp"), ESEAL_EEXIST);
+	ck_assert_str_eq(eseal_errmsg(), "org: EN 319 412-1 5.1.4: "
+	    "organizationIdentifier NTRJP-7123456789012 is registered as "
+	    "\"株式会社サンプル\" (organisation 1), not \"Evil Corp\": one "
+	    "identifier names one organisation, and the subject comes from "
+	    "its registered record");
+
+	/* The same identifier and name: the registered record, no audit. */
+	jp_org(&o, "7123456789012", "株式会社サンプル");
+	ck_assert_int_eq(org_register_or_find(w.s, &o, NOW, "local:op",
+	    &created), ESEAL_OK);
+	ck_assert_int_eq(created, 0);
+	ck_assert_int_eq(o.id, w.org.id);
+	/* Another name: refused, nothing written. */
+	jp_org(&o, "7123456789012", "Evil Corp");
+	ck_assert_int_eq(org_register_or_find(w.s, &o, NOW, "local:op",
+	    &created), ESEAL_EEXIST);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "5.1.4"));
+	/* A new identifier: registered, with the API's audit record. */
+	jp_org(&o, "4011001098993", "サンプル商事株式会社");
+	ck_assert_int_eq(org_register_or_find(w.s, &o, NOW, "local:op",
+	    &created), ESEAL_OK);
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(o.id, 2);
+	/* And the API's checks: a bad check digit registers nothing. */
+	jp_org(&o, "8123456789012", "株式会社サンプル");
+	ck_assert_int_eq(org_register_or_find(w.s, &o, NOW, "local:op",
+	    &created), ESEAL_EINVAL);
+	world_close(&w);
+	ck_assert_int_eq(q(w.db, "SELECT COUNT(*) FROM organizations"), 2);
+	ck_assert_int_eq(audits(w.db, "org.register"), 2);
+}
+END_TEST
+
 /* --- enrolment codes -------------------------------------------------- */
 
 START_TEST(test_code_format_and_check)
@@ -1474,6 +1533,7 @@ main(void)
 	tcase_add_test(tc, test_org_register_refusals);
 	tcase_add_test(tc, test_org_name_64_japanese_characters);
 	tcase_add_test(tc, test_org_duplicate);
+	tcase_add_test(tc, test_org_find_and_register_or_find);
 	tcase_add_test(tc, test_code_format_and_check);
 	tcase_add_test(tc, test_code_used_once);
 	tcase_add_test(tc, test_code_attempts);

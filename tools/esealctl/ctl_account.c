@@ -1,5 +1,6 @@
 /*
- * ctl_account.c: `esealctl account add | reset | compromise | list`:
+ * ctl_account.c: `esealctl account add | reset | compromise | disable |
+ * enable | list`:
  * operator accounts.
  */
 #include <stdio.h>
@@ -76,7 +77,8 @@ cmd_account(int argc, char **argv, const char *what)
 		printf("%s: marked compromised: sessions ended, password change "
 		    "required\n", user);
 	for (size_t i = 0; i < n; i++)
-		printf("%-24s %-8s%s%s\n", v[i].username, role_name(v[i].role),
+		printf("%-24s %-8s %s%s%s\n", v[i].username,
+		    role_name(v[i].role), v[i].disabled ? "disabled" : "enabled",
 		    v[i].must_change ? " must-change-password" : "",
 		    v[i].compromised ? " compromised" : "");
 	ret = 0;
@@ -85,6 +87,49 @@ out:
 	free(v);
 	ctl_unload(c, &ca);
 	return ret;
+}
+
+/* account disable | enable USER: disabled is 1 or 0. */
+static int
+account_state(int argc, char **argv, int disabled)
+{
+	const char *what = disabled ? "account disable" : "account enable";
+	char who[ACTOR_MAX];
+	struct conf *c;
+	struct ca ca;
+	int ch, ret = 0;
+
+	if ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
+		return 2;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "esealctl: %s: one USER is required\n", what);
+		return 2;
+	}
+	if (ctl_load(0, &c, &ca) != 0)
+		return 1;
+	ctl_actor(who, sizeof(who));
+	if (account_set_disabled(ca.store, argv[optind], disabled, time(NULL),
+	    who) != ESEAL_OK)
+		ret = ctl_fail(what);
+	else if (disabled)
+		printf("%s: disabled: sessions ended, login refused; the name "
+		    "stays reserved\n", argv[optind]);
+	else
+		printf("%s: enabled: may log in again\n", argv[optind]);
+	ctl_unload(c, &ca);
+	return ret;
+}
+
+static int
+cmd_account_disable(int argc, char **argv)
+{
+	return account_state(argc, argv, 1);
+}
+
+static int
+cmd_account_enable(int argc, char **argv)
+{
+	return account_state(argc, argv, 0);
 }
 
 static int
@@ -122,8 +167,15 @@ const struct ctl_cmd ctl_account_cmds[] = {
 	{ "account compromise", cmd_account_compromise,
 	  "USER",
 	  "mark compromised: ends sessions, forces a password change" },
+	{ "account disable", cmd_account_disable,
+	  "USER",
+	  "offboarding: ends sessions, refuses login, keeps the name and "
+	  "the audit history" },
+	{ "account enable", cmd_account_enable,
+	  "USER",
+	  "let a disabled account log in again" },
 	{ "account list", cmd_account_list,
 	  "",
-	  "list operator accounts" },
+	  "list operator accounts and their state" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,6 +1,8 @@
 /*
  * ctl_issue.c: `esealctl issue`: one certificate from a PKCS#10 request,
- * offline, through the crash-safe pipeline.
+ * offline, through the crash-safe pipeline.  The subject comes from the
+ * organisation's registered record (org.h), as on the RA's path: --org
+ * names a registered organisation, --register registers one first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 
 #include "csr.h"
 #include "issue.h"
-#include "orgid.h"
+#include "org.h"
 #include "profile.h"
 #include "ctl.h"
 
@@ -42,12 +44,13 @@ read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 static const struct option issue_opts[] = {
 	{ "csr", required_argument, NULL, 'r' },
 	{ "org", required_argument, NULL, 'o' },
+	{ "register", no_argument, NULL, 'R' },
+	{ "name", required_argument, NULL, 'm' },
+	{ "english-name", required_argument, NULL, 'e' },
 	{ "corporate-number", required_argument, NULL, 'N' },
 	{ "org-id", required_argument, NULL, 'I' },
 	{ "country", required_argument, NULL, 'C' },
-	{ "cn", required_argument, NULL, 'n' },
-	{ "ou", required_argument, NULL, 'u' },
-	{ "locality", required_argument, NULL, 'l' },
+	{ "evidence", required_argument, NULL, 'E' },
 	{ "profile", required_argument, NULL, 'p' },
 	{ "key-holder", required_argument, NULL, 'k' },
 	{ "qscd", no_argument, NULL, 'q' },
@@ -60,18 +63,46 @@ static const struct option issue_opts[] = {
 struct issue_args {
 	const char	*csr;		/* --csr FILE */
 	const char	*out;		/* --out FILE; NULL: stdout */
-	const char	*org;		/* --org NAME */
+	const char	*org;		/* --org ID|IDENTIFIER, or NULL */
+	int		 reg;		/* --register */
+	const char	*name;		/* --name, or NULL */
+	const char	*english;	/* --english-name; "" if not given */
 	const char	*corp;		/* --corporate-number or NULL */
 	const char	*org_id;	/* --org-id or NULL */
-	const char	*country;	/* --country; default JP */
-	const char	*cn;		/* --cn; "" if not given */
-	const char	*ou;		/* --ou; "" if not given */
-	const char	*locality;	/* --locality; "" if not given */
+	const char	*country;	/* --country, or NULL (JP) */
+	const char	*evidence;	/* --evidence or NULL */
 	const char	*profile;	/* --profile; NULL: [issue] */
 	enum key_holder	holder;		/* --key-holder */
 	int		qscd;		/* --qscd */
 	int		days;		/* --validity-days, or -1 */
 };
+
+/* Checks the combination of options naming the organisation; 0 or 2. */
+static int
+issue_org_options(const struct issue_args *a)
+{
+	if (a->reg == (a->org != NULL)) {
+		fprintf(stderr, "esealctl: issue: give --org ID|IDENTIFIER (a "
+		    "registered organisation) or --register (register it "
+		    "now), one of them\n");
+		return 2;
+	}
+	if (a->org != NULL && (a->corp || a->org_id || a->country ||
+	    a->evidence || a->english[0] != '\0')) {
+		fprintf(stderr, "esealctl: issue: --corporate-number, "
+		    "--org-id, --country, --evidence and --english-name "
+		    "register an organisation: add --register, or name the "
+		    "registered one with --org ID|IDENTIFIER alone\n");
+		return 2;
+	}
+	if (a->reg && (a->name == NULL || a->evidence == NULL ||
+	    (a->corp == NULL && a->org_id == NULL))) {
+		fprintf(stderr, "esealctl: issue: --register needs --name, "
+		    "--evidence and --corporate-number or --org-id\n");
+		return 2;
+	}
+	return 0;
+}
 
 /*
  * Parses issue's options into *a.  Returns 0, or 2 (a usage error) after
@@ -84,19 +115,19 @@ issue_options(int argc, char **argv, struct issue_args *a)
 	int ch, h;
 
 	memset(a, 0, sizeof(*a));
-	a->country = "JP";
-	a->cn = a->ou = a->locality = "";
+	a->english = "";
 	a->days = -1;
 	while ((ch = ctl_next_opt(argc, argv, issue_opts)) != -1) {
 		switch (ch) {
 		case 'r': a->csr = optarg; break;
 		case 'o': a->org = optarg; break;
+		case 'R': a->reg = 1; break;
+		case 'm': a->name = optarg; break;
+		case 'e': a->english = optarg; break;
 		case 'N': a->corp = optarg; break;
 		case 'I': a->org_id = optarg; break;
 		case 'C': a->country = optarg; break;
-		case 'n': a->cn = optarg; break;
-		case 'u': a->ou = optarg; break;
-		case 'l': a->locality = optarg; break;
+		case 'E': a->evidence = optarg; break;
 		case 'p': a->profile = optarg; break;
 		case 'k': holder = optarg; break;
 		case 'q': a->qscd = 1; break;
@@ -110,12 +141,12 @@ issue_options(int argc, char **argv, struct issue_args *a)
 			return 2;
 		}
 	}
-	if (a->csr == NULL || a->org == NULL ||
-	    (a->corp == NULL) == (a->org_id == NULL)) {
-		fprintf(stderr, "esealctl: issue: --csr, --org and one of "
-		    "--corporate-number or --org-id are required\n");
+	if (a->csr == NULL) {
+		fprintf(stderr, "esealctl: issue: --csr FILE is required\n");
 		return 2;
 	}
+	if (issue_org_options(a) != 0)
+		return 2;
 	if ((h = key_holder_parse(holder)) < 0) {
 		fprintf(stderr, "esealctl: issue: --key-holder must be "
 		    "subscriber or remote-service\n");
@@ -125,35 +156,64 @@ issue_options(int argc, char **argv, struct issue_args *a)
 	return 0;
 }
 
+/* Copies s into a field of size sz; 0 (after one line) if it is too long. */
+static int
+issue_copy(char *dst, size_t sz, const char *s, const char *opt)
+{
+	if (strlen(s) >= sz) {
+		fprintf(stderr, "esealctl: issue: %s is longer than %zu "
+		    "bytes\n", opt, sz - 1);
+		return 0;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 1;
+}
+
 /*
- * Fills *org, the vetted organisation the subject comes from, from the
- * options.  Returns 0, 2 (a usage error) or 1 (a bad identifier), after
- * printing one line.
+ * The vetted organisation the subject comes from, into *rec: the
+ * registered one --org names (its name checked against --name), or the one
+ * --register registers now through org_register, with the same checks and
+ * audit record as the RA's API (or the registered one of that identifier,
+ * if its name is --name).  Returns 0, 1 or 2, after printing one line.
  */
 static int
-issue_org(const struct issue_args *a, struct org *org)
+issue_org(struct store *s, const struct issue_args *a, struct org_rec *rec)
 {
-	struct orgid oid;
+	char who[ACTOR_MAX];
+	int created;
 
-	memset(org, 0, sizeof(*org));
-	if (strlen(a->country) != 2 || strlen(a->org) >= sizeof(org->name) ||
-	    strlen(a->cn) >= sizeof(org->common_name) ||
-	    strlen(a->ou) >= sizeof(org->unit) ||
-	    strlen(a->locality) >= sizeof(org->locality)) {
-		fprintf(stderr, "esealctl: issue: --country must be two "
-		    "letters; names at most %zu bytes\n",
-		    sizeof(org->name) - 1);
-		return 2;
+	memset(rec, 0, sizeof(*rec));
+	if (a->org != NULL) {
+		if (org_find(s, a->org, rec) != ESEAL_OK ||
+		    org_same_name(rec, a->name) != ESEAL_OK)
+			return ctl_fail("issue");
+		return 0;
 	}
-	if ((a->corp != NULL ? orgid_from_jp_corporate_number(a->corp, &oid) :
-	    orgid_parse(a->org_id, &oid)) != ESEAL_OK)
+	if (!issue_copy(rec->name, sizeof(rec->name), a->name, "--name") ||
+	    !issue_copy(rec->english_name, sizeof(rec->english_name),
+	    a->english, "--english-name") ||
+	    !issue_copy(rec->country, sizeof(rec->country),
+	    a->country ? a->country : "JP", "--country") ||
+	    !issue_copy(rec->evidence, sizeof(rec->evidence), a->evidence,
+	    "--evidence") ||
+	    (a->org_id && !issue_copy(rec->identifier, sizeof(rec->identifier),
+	    a->org_id, "--org-id")))
+		return 2;
+	/* A Japanese corporation's identifier holds its corporate number. */
+	if (a->corp != NULL ? !issue_copy(rec->corporate_number,
+	    sizeof(rec->corporate_number), a->corp, "--corporate-number") :
+	    (strcmp(rec->country, "JP") == 0 &&
+	    strncmp(a->org_id, "NTRJP-", 6) == 0 &&
+	    !issue_copy(rec->corporate_number, sizeof(rec->corporate_number),
+	    a->org_id + 6, "--org-id")))
+		return 2;
+	ctl_actor(who, sizeof(who));
+	if (org_register_or_find(s, rec, time(NULL), who, &created) !=
+	    ESEAL_OK)
 		return ctl_fail("issue");
-	memcpy(org->country, a->country, 3);
-	snprintf(org->name, sizeof(org->name), "%s", a->org);
-	snprintf(org->identifier, sizeof(org->identifier), "%s", oid.text);
-	snprintf(org->common_name, sizeof(org->common_name), "%s", a->cn);
-	snprintf(org->unit, sizeof(org->unit), "%s", a->ou);
-	snprintf(org->locality, sizeof(org->locality), "%s", a->locality);
+	if (created)
+		fprintf(stderr, "esealctl: issue: registered organisation "
+		    "%lld (%s)\n", (long long)rec->id, rec->identifier);
 	return 0;
 }
 
@@ -231,6 +291,7 @@ cmd_issue(int argc, char **argv)
 	struct issue_result res;
 	struct profile *prof = NULL;
 	struct csr *csr = NULL;
+	struct org_rec rec;
 	struct org org;
 	struct conf *c = NULL;
 	struct ca ca;
@@ -238,8 +299,7 @@ cmd_issue(int argc, char **argv)
 	int ret;
 
 	memset(&res, 0, sizeof(res));
-	if ((ret = issue_options(argc, argv, &a)) != 0 ||
-	    (ret = issue_org(&a, &org)) != 0)
+	if ((ret = issue_options(argc, argv, &a)) != 0)
 		return ret;
 	/* Check the request before touching the store or the token. */
 	if (issue_read_csr(a.csr, &csr) != 0)
@@ -254,6 +314,11 @@ cmd_issue(int argc, char **argv)
 		ctl_fail("issue");
 		goto out;
 	}
+	/* The subject comes only from the registered record. */
+	if ((ret = issue_org(ca.store, &a, &rec)) != 0)
+		goto out;
+	ret = 1;
+	org_to_subject(&rec, &org);
 	memset(&req, 0, sizeof(req));
 	req.profile = prof;
 	req.org = &org;
@@ -279,10 +344,13 @@ out:
 /* The group's commands, in the order `esealctl --help` lists them. */
 const struct ctl_cmd ctl_issue_cmds[] = {
 	{ "issue", cmd_issue,
-	  "--csr FILE --org NAME (--corporate-number N | --org-id ID) "
-	  "[--country CC] [--cn CN] [--ou OU] [--locality L] "
+	  "--csr FILE (--org ID|IDENTIFIER [--name NAME] | --register "
+	  "--name NAME (--corporate-number N | --org-id IDENTIFIER) "
+	  "--evidence REF [--english-name NAME] [--country CC]) "
 	  "[--profile NAME] [--key-holder subscriber|remote-service] "
 	  "[--qscd] [--validity-days N] [--out FILE]",
-	  "issue one certificate from a PKCS#10 request" },
+	  "issue one certificate from a PKCS#10 request, for a registered "
+	  "organisation (its id, or its organizationIdentifier such as "
+	  "NTRJP-7123456789012), or one registered in the same command" },
 	{ NULL, NULL, NULL, NULL },
 };
