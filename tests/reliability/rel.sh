@@ -42,8 +42,9 @@ issue_certs() {
 	csr ee ec:P-256
 	: > "$T/serials"
 	for i in $(seq 1 "$1"); do
-		ctl issue --csr "$T/ee.csr" --org "株式会社サンプル" \
-		    --corporate-number 7123456789012 --out "$T/ee-$i.pem" >/dev/null 2>&1 ||
+		ctl issue --csr "$T/ee.csr" --register --name "株式会社サンプル" \
+		    --corporate-number 7123456789012 --evidence "registry extract" \
+		    --out "$T/ee-$i.pem" >/dev/null 2>&1 ||
 		    { echo "issue failed"; exit 1; }
 		openssl x509 -in "$T/ee-$i.pem" -noout -serial | cut -d= -f2 |
 		    tr A-F a-f >> "$T/serials"

@@ -36,7 +36,7 @@ t_answer=$(now_ms)
 expect_eq "OCSP before the fault: good" "$(ocsp_status "$T/before.der" "$T/ee-1.pem")" good
 
 # A pending enrolment request, to approve during the fault.
-org='{"name":"株式会社サンプル","corporate_number":"7123456789012","country":"JP","evidence":"registry extract"}'
+org='{"name":"株式会社テスト","corporate_number":"4011001098993","country":"JP","evidence":"registry extract"}'
 r=$(post /api/v1/organizations "$org" "$TOK")
 oid=$(printf '%s' "$r" | jget '["id"]')
 r=$(post /api/v1/organizations/$oid/enrolment-codes '{}' "$TOK")
