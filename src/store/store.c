@@ -14,11 +14,13 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 #include "store_int.h"
 
 #define STORE_BUSY_MS	5000	/* wait this long for another writer */
 #define STORE_LIST_FIRST 8	/* elements store_list() makes room for first */
+#define STORE_ERR_MAX	512	/* one error line, as err.c keeps it */
 
 struct store {
 	sqlite3		*db;
@@ -26,23 +28,87 @@ struct store {
 	int		 version;	/* applied schema version */
 	int		 depth;		/* nesting of store_begin */
 	int		 doomed;	/* an inner transaction rolled back */
+	/*
+	 * The first failure inside the current transaction (SQLITE_FULL,
+	 * SQLITE_IOERR, SQLITE_BUSY, ...): what the caller is told at
+	 * rollback, whatever the ROLLBACK itself says.
+	 */
+	enum eseal_rc	 first_rc;	/* ESEAL_OK: none yet */
+	char		 first_err[STORE_ERR_MAX];
 };
+
+/* "SQLITE_FULL" and the like for the primary result code of rc. */
+static const char *
+code_name(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:	return "SQLITE_BUSY";
+	case SQLITE_LOCKED:	return "SQLITE_LOCKED";
+	case SQLITE_NOMEM:	return "SQLITE_NOMEM";
+	case SQLITE_READONLY:	return "SQLITE_READONLY";
+	case SQLITE_IOERR:	return "SQLITE_IOERR";
+	case SQLITE_CORRUPT:	return "SQLITE_CORRUPT";
+	case SQLITE_FULL:	return "SQLITE_FULL";
+	case SQLITE_CANTOPEN:	return "SQLITE_CANTOPEN";
+	case SQLITE_CONSTRAINT:	return "SQLITE_CONSTRAINT";
+	case SQLITE_NOTADB:	return "SQLITE_NOTADB";
+	default:		return "SQLITE_ERROR";
+	}
+}
+
+/*
+ * 1 if SQLite's code says the store itself is in trouble (the disk, the
+ * lock, memory), not that a statement broke a rule the caller handles.
+ */
+static int
+store_trouble(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM:
+	case SQLITE_READONLY: case SQLITE_IOERR: case SQLITE_CORRUPT:
+	case SQLITE_FULL: case SQLITE_CANTOPEN: case SQLITE_NOTADB:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Records msg as the store's error (and the transaction's first one, if
+ * a transaction is open and none was kept yet).  Returns ESEAL_ESTORE.
+ */
+static enum eseal_rc
+store_fail(struct store *s, const char *what, const char *msg, int code)
+{
+	enum eseal_rc rc;
+
+	rc = eseal_err(ESEAL_ESTORE, "store: %s: %s (%s)", what, msg,
+	    code_name(code));
+	if (s->depth > 0 && s->first_rc == ESEAL_OK && store_trouble(code)) {
+		s->first_rc = rc;
+		snprintf(s->first_err, sizeof(s->first_err), "%s",
+		    eseal_errmsg());
+	}
+	return rc;
+}
 
 enum eseal_rc
 store_dberr(struct store *s, const char *what)
 {
-	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-	    sqlite3_errmsg(s->db));
+	return store_fail(s, what, sqlite3_errmsg(s->db),
+	    sqlite3_extended_errcode(s->db));
 }
 
 enum eseal_rc
 store_exec(struct store *s, const char *sql, const char *what)
 {
 	char *msg = NULL;
+	int r;
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		enum eseal_rc rc = eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-		    msg ? msg : "?");
+	if ((r = sqlite3_exec(s->db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		enum eseal_rc rc = store_fail(s, what, msg ? msg :
+		    sqlite3_errstr(r), sqlite3_extended_errcode(s->db));
+
 		sqlite3_free(msg);
 		return rc;
 	}
@@ -135,6 +201,11 @@ store_unlock(struct store *s)
 /*
  * Transactions nest: an inner begin/commit only counts, the outermost one
  * speaks to SQLite.  An inner rollback dooms the whole transaction.
+ *
+ * A failed statement may have made SQLite roll the transaction back
+ * already (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY on commit): then there
+ * is nothing to roll back, and what the caller and the log are told is
+ * that first failure, never "cannot rollback - no transaction is active".
  */
 enum eseal_rc
 store_begin(struct store *s)
@@ -145,10 +216,45 @@ store_begin(struct store *s)
 	if (s->depth++ > 0)
 		return ESEAL_OK;
 	s->doomed = 0;
+	s->first_rc = ESEAL_OK;
+	s->first_err[0] = '\0';
 	if ((rc = store_exec(s, "BEGIN IMMEDIATE", "begin")) != ESEAL_OK) {
+		log_error("msg=\"store transaction not begun\" error=\"%s\"",
+		    eseal_errmsg());
 		s->depth = 0;
 		pthread_mutex_unlock(&s->mu);
 	}
+	return rc;
+}
+
+/*
+ * The outermost end of a failed transaction (depth already 0): rolls back
+ * what SQLite has not, logs the first failure at error level and leaves
+ * it as the thread's message.  Returns its rc (fallback if none was kept).
+ */
+static enum eseal_rc
+end_failed(struct store *s, enum eseal_rc fallback)
+{
+	char msg[STORE_ERR_MAX];
+	enum eseal_rc rc;
+
+	if (s->first_rc != ESEAL_OK) {
+		rc = s->first_rc;
+		snprintf(msg, sizeof(msg), "%s", s->first_err);
+	} else {
+		rc = fallback;
+		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+	}
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_exec(s, "ROLLBACK", "rollback") != ESEAL_OK)
+		log_error("msg=\"store rollback failed\" error=\"%s\"",
+		    eseal_errmsg());
+	if (s->first_rc != ESEAL_OK)
+		log_error("msg=\"store transaction failed\" error=\"%s\"",
+		    msg);
+	s->first_rc = ESEAL_OK;
+	s->first_err[0] = '\0';
+	eseal_err(rc, "%s", msg);
 	return rc;
 }
 
@@ -162,11 +268,17 @@ store_commit(struct store *s)
 		return ESEAL_OK;
 	}
 	if (s->doomed) {
-		(void)store_exec(s, "ROLLBACK", "rollback");
-		rc = eseal_err(ESEAL_ESTORE, "store: transaction rolled back "
-		    "by an inner failure");
-	} else if ((rc = store_exec(s, "COMMIT", "commit")) != ESEAL_OK)
-		(void)store_exec(s, "ROLLBACK", "rollback");
+		if (s->first_rc == ESEAL_OK)
+			(void)eseal_err(ESEAL_ESTORE, "store: transaction "
+			    "rolled back by an inner failure");
+		rc = end_failed(s, ESEAL_ESTORE);
+	} else {
+		s->depth = 1;	/* a failing COMMIT is the first failure */
+		rc = store_exec(s, "COMMIT", "commit");
+		s->depth = 0;
+		if (rc != ESEAL_OK)
+			rc = end_failed(s, rc);
+	}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -177,7 +289,7 @@ store_rollback(struct store *s)
 	if (--s->depth > 0)
 		s->doomed = 1;
 	else
-		(void)store_exec(s, "ROLLBACK", "rollback");
+		(void)end_failed(s, ESEAL_ESTORE);
 	pthread_mutex_unlock(&s->mu);
 }
 
