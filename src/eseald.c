@@ -22,6 +22,8 @@
 #include "publish.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
+#define TICK_SECS	1	/* the main loop's upkeep round */
+#define CHECKPOINT_SECS	60	/* PRAGMA wal_checkpoint(TRUNCATE) this often */
 
 #define PUBLIC_ROUTES \
 	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
@@ -310,19 +312,38 @@ daemon_listen(struct daemon *d)
 	return 0;
 }
 
-/* Serves until SIGTERM or SIGINT; SIGHUP reloads. */
+/*
+ * Upkeep on the main loop's tick: the WAL is truncated every
+ * CHECKPOINT_SECS, so that it stays bounded however busy the readers.
+ */
+static void
+daemon_tick(struct daemon *d, time_t now, time_t *last_ckpt)
+{
+	if (now - *last_ckpt >= CHECKPOINT_SECS || now < *last_ckpt) {
+		*last_ckpt = now;
+		if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
+			log_warn("msg=\"WAL checkpoint failed\" error=\"%s\"",
+			    eseal_errmsg());
+	}
+}
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads; upkeep every tick. */
 static void
 daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
+	struct timespec tick = { TICK_SECS, 0 };
+	time_t last_ckpt = time(NULL);
 	int sig;
 
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
 	    c->ocsp_validity_secs);
 	for (;;) {
-		if (sigwait(&d->signals, &sig) != 0)
+		if ((sig = sigtimedwait(&d->signals, NULL, &tick)) == -1) {
+			daemon_tick(d, time(NULL), &last_ckpt);
 			continue;
+		}
 		if (sig == SIGHUP) {
 			reload(&d->app, d->config, &d->old, &d->nold);
 			continue;

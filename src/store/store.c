@@ -6,6 +6,9 @@
  * store may be shared by the daemon's threads.  The migrations live in
  * store_migrate.c, the rows of each domain in store_<domain>.c.
  */
+#include <sys/statvfs.h>
+
+#include <libgen.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +23,9 @@
 
 #define STORE_BUSY_MS	5000	/* wait this long for another writer */
 #define STORE_LIST_FIRST 8	/* elements store_list() makes room for first */
+#define STORE_WAL_PAGES	256	/* autocheckpoint the WAL at ~1 MiB (4 KiB
+				   pages) rather than SQLite's 1000 */
+#define STORE_JOURNAL_LIMIT (1024 * 1024) /* truncate a reset WAL to this */
 #define STORE_ERR_MAX	512	/* one error line, as err.c keeps it */
 
 struct store {
@@ -123,6 +129,22 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 	return ESEAL_OK;
 }
 
+/* The WAL stays small: checkpointed early, truncated after a reset. */
+static enum eseal_rc
+store_bound_wal(struct store *s)
+{
+	char sql[96];
+	enum eseal_rc rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d",
+	    STORE_WAL_PAGES);
+	if ((rc = store_exec(s, sql, "wal_autocheckpoint")) != ESEAL_OK)
+		return rc;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%d",
+	    STORE_JOURNAL_LIMIT);
+	return store_exec(s, sql, "journal_size_limit");
+}
+
 enum eseal_rc
 store_open(const char *path, struct store **out)
 {
@@ -150,7 +172,7 @@ store_open(const char *path, struct store **out)
 	    (rc = store_exec(s, "PRAGMA synchronous=FULL", "synchronous"))
 	    != ESEAL_OK ||
 	    (rc = store_exec(s, "PRAGMA foreign_keys=ON", "foreign keys"))
-	    != ESEAL_OK ||
+	    != ESEAL_OK || (rc = store_bound_wal(s)) != ESEAL_OK ||
 	    (rc = store_migrate(s, &s->version)) != ESEAL_OK) {
 		store_close(s);
 		return rc;
@@ -471,4 +493,61 @@ store_count(struct store *s, const char *sql, const char *arg)
 	    != ESEAL_OK)
 		return -1;
 	return c.n;
+}
+
+/* --- health ---------------------------------------------------------- */
+
+enum eseal_rc
+store_checkpoint(struct store *s)
+{
+	enum eseal_rc rc;
+
+	store_lock(s);
+	rc = store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
+	store_unlock(s);
+	return rc;
+}
+
+/* Free bytes for an unprivileged writer on the store's filesystem. */
+static int64_t
+free_bytes(struct store *s)
+{
+	const char *f = sqlite3_db_filename(s->db, "main");
+	char dir[1024];
+	struct statvfs v;
+
+	if (f == NULL || f[0] == '\0')
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", f);
+	if (statvfs(dirname(dir), &v) == -1)
+		return -1;
+	return (int64_t)v.f_bavail * (int64_t)v.f_frsize;
+}
+
+enum eseal_rc
+store_probe(struct store *s, int64_t now, struct store_health *h)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	memset(h, 0, sizeof(*h));
+	h->free_bytes = free_bytes(s);
+	if ((rc = store_begin(s)) == ESEAL_OK) {
+		if ((rc = store_prepare(s, "INSERT INTO store_probe (id, at) "
+		    "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = "
+		    "excluded.at", &st)) == ESEAL_OK) {
+			sqlite3_bind_int64(st, 1, now);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = store_dberr(s, "write probe");
+			sqlite3_finalize(st);
+		}
+		if (rc == ESEAL_OK)
+			rc = store_commit(s);
+		else
+			store_rollback(s);
+	}
+	h->writable = rc == ESEAL_OK;
+	if (!h->writable)
+		snprintf(h->error, sizeof(h->error), "%s", eseal_errmsg());
+	return rc;
 }
