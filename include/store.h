@@ -145,6 +145,9 @@ enum eseal_rc	store_cert_get(struct store *, const char *serial,
 /* All pending rows: *out is an array of *n, free with store_cert_list_free. */
 enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 		    size_t *n);
+/* The pending rows recorded at or before before, oldest first. */
+enum eseal_rc	store_cert_pending_before(struct store *, int64_t before,
+		    struct store_cert **out, size_t *n);
 /* 1 if a certificate (any status) with this key exists, 0 if not, -1 error. */
 int		store_cert_spki_exists(struct store *,
 		    const unsigned char spki_sha256[32]);
@@ -164,6 +167,10 @@ int		store_cert_key_conflict(struct store *,
  * since: its serial into serial.  ENOTFOUND if none.
  */
 enum eseal_rc	store_cert_find_issued(struct store *,
+		    const unsigned char spki_sha256[32], const char *org,
+		    int64_t since, char serial[STORE_SERIAL_HEX_MAX]);
+/* As store_cert_find_issued, for a pending row (the oldest). */
+enum eseal_rc	store_cert_find_pending(struct store *,
 		    const unsigned char spki_sha256[32], const char *org,
 		    int64_t since, char serial[STORE_SERIAL_HEX_MAX]);
 void		store_cert_clear(struct store_cert *);
