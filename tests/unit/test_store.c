@@ -291,6 +291,36 @@ START_TEST(test_full_disk_keeps_first_error)
 }
 END_TEST
 
+/* The write probe of /healthz: ok on a store that writes, the cause when not. */
+START_TEST(test_probe_says_why)
+{
+	char *path = db_path();
+	struct store_health h;
+	struct store *s;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_probe(s, 100, &h), ESEAL_OK);
+	ck_assert_int_eq(h.writable, 1);
+	ck_assert_int_gt(h.free_bytes, 0);
+	ck_assert_str_eq(h.error, "");
+	ck_assert_int_eq(q(path, "SELECT at FROM store_probe"), 100);
+	/* Writes refused: the probe fails and names SQLite's cause. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA query_only = 1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_probe(s, 101, &h), ESEAL_ESTORE);
+	ck_assert_int_eq(h.writable, 0);
+	ck_assert_ptr_nonnull(strstr(h.error, "SQLITE_"));
+	ck_assert_ptr_null(strstr(h.error, "cannot rollback"));
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA query_only = 0",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_probe(s, 102, &h), ESEAL_OK);
+	ck_assert_int_eq(store_checkpoint(s), ESEAL_OK);
+	store_close(s);
+	ck_assert_int_eq(q(path, "SELECT at FROM store_probe"), 102);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_list_grows_in_order)
 {
 	char *path = db_path();
@@ -470,6 +500,7 @@ main(void)
 	tcase_add_test(tc, test_cert_lifecycle);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_full_disk_keeps_first_error);
+	tcase_add_test(tc, test_probe_says_why);
 	tcase_add_test(tc, test_list_grows_in_order);
 	tcase_add_test(tc, test_rows_stop_fail_and_clear);
 	tcase_add_test(tc, test_audit_each_stops);
