@@ -30,7 +30,8 @@ int		enrol_profile_auto(struct ca *, const char *profile);
 /*
  * Issues request id (which must be approved).  On success serial gets the
  * new certificate's serial; on failure the request is marked failed with
- * the reason, and the error is returned.
+ * the reason, and the error is returned.  ESEAL_ETOOMANY (nothing done)
+ * while another thread of this process issues the same request.
  */
 enum eseal_rc	enrol_issue(struct ca *, int64_t id, const char *actor,
 		    int64_t now, char serial[STORE_SERIAL_HEX_MAX]);

@@ -3,11 +3,51 @@
  * submission, approval, and from an approved enrolment request to a
  * certificate.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "enrol_issue.h"
 #include "log.h"
+
+#define INFLIGHT_MAX	256	/* requests this process issues at once */
+
+/*
+ * The requests being issued by this process now: an approval retried
+ * while the resume round (or another officer) issues the same request
+ * waits for the next round instead of certifying the key twice.
+ */
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t inflight[INFLIGHT_MAX];	/* 0: a free slot */
+
+/* Claims id: 1, or 0 if it is being issued (or too many are). */
+static int
+claim(int64_t id)
+{
+	int free_slot = -1, i;
+
+	pthread_mutex_lock(&inflight_mu);
+	for (i = 0; i < INFLIGHT_MAX; i++) {
+		if (inflight[i] == id)
+			break;
+		if (inflight[i] == 0 && free_slot < 0)
+			free_slot = i;
+	}
+	if (i == INFLIGHT_MAX && free_slot >= 0)
+		inflight[free_slot] = id;
+	pthread_mutex_unlock(&inflight_mu);
+	return i == INFLIGHT_MAX && free_slot >= 0;
+}
+
+static void
+release(int64_t id)
+{
+	pthread_mutex_lock(&inflight_mu);
+	for (int i = 0; i < INFLIGHT_MAX; i++)
+		if (inflight[i] == id)
+			inflight[i] = 0;
+	pthread_mutex_unlock(&inflight_mu);
+}
 
 static void
 request_init(struct issue_request *r, const struct profile *p,
@@ -82,8 +122,9 @@ reuse_signed(struct ca *ca, const struct csr *csr, const char *org,
 	return ESEAL_ENOTFOUND;	/* failed for good: a new one may be issued */
 }
 
-enum eseal_rc
-enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+/* enrol_issue() with id claimed. */
+static enum eseal_rc
+issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
     char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct enrol_request er;
@@ -148,6 +189,21 @@ out:
 	csr_free(csr);
 	profile_free(p);
 	enrol_request_clear(&er);
+	return rc;
+}
+
+enum eseal_rc
+enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	enum eseal_rc rc;
+
+	serial[0] = '\0';
+	if (!claim(id))
+		return eseal_err(ESEAL_ETOOMANY, "enrolment %lld is being "
+		    "issued now: ask again shortly", (long long)id);
+	rc = issue_claimed(ca, id, actor, now, serial);
+	release(id);
 	return rc;
 }
 
@@ -253,6 +309,8 @@ enrol_issue_resume(struct ca *ca, int64_t now, int64_t grace,
 			    "serial=%s", (long long)v[i].id, serial);
 			continue;
 		}
+		if (rc == ESEAL_ETOOMANY)
+			continue;	/* being issued by another thread */
 		if (rc == ESEAL_EHSM || rc == ESEAL_ESTORE)
 			break;		/* the next round tries again */
 		out->refused++;
