@@ -12,11 +12,14 @@
 #define CONF_PATH_MAX	1024	/* longest path accepted in the config */
 #define CONF_STR_MAX	256	/* longest other string value */
 #define CONF_PIN_MAX	128	/* longest HSM PIN */
+#define CONF_STORE_MIN_FREE_MB 64 /* [store] min_free_mb: room for a day of
+				     issuance, the WAL and a checkpoint */
 #define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
 
 struct conf {
 	/* [store] */
 	char	store_path[CONF_PATH_MAX];
+	int	store_min_free_mb;		/* /healthz degraded below */
 
 	/* [hsm] */
 	char	hsm_module[CONF_PATH_MAX];	/* PKCS#11 module .so */

@@ -30,7 +30,8 @@ int		enrol_profile_auto(struct ca *, const char *profile);
 /*
  * Issues request id (which must be approved).  On success serial gets the
  * new certificate's serial; on failure the request is marked failed with
- * the reason, and the error is returned.
+ * the reason, and the error is returned.  ESEAL_ETOOMANY (nothing done)
+ * while another thread of this process issues the same request.
  */
 enum eseal_rc	enrol_issue(struct ca *, int64_t id, const char *actor,
 		    int64_t now, char serial[STORE_SERIAL_HEX_MAX]);
@@ -45,6 +46,37 @@ enum eseal_rc	enrol_issue(struct ca *, int64_t id, const char *actor,
 enum eseal_rc	enrol_issue_approve(struct ca *, int64_t id,
 		    const char *actor, int64_t now,
 		    char serial[STORE_SERIAL_HEX_MAX]);
+
+/* Who finishes an approved request left behind (enrol_issue_resume). */
+#define ENROL_RESUME_ACTOR	"resume"
+/*
+ * How long the running daemon leaves an approved request or a pending
+ * certificate alone before it takes it as left behind: longer than any
+ * issuance under way takes (seconds).
+ */
+#define ENROL_RESUME_GRACE_SECS	60
+#define ENROL_RESUME_EVERY_SECS	30	/* the daemon's resume rounds */
+
+/* What enrol_issue_resume() did. */
+struct enrol_resume {
+	int	finished;	/* pending certificates signed and issued */
+	int	failed;		/* pending certificates failed for good */
+	int	issued;		/* approved requests finished issued */
+	int	refused;	/* approved requests finished failed */
+};
+
+/*
+ * Resume, don't wait: finishes the pending certificate rows recorded at
+ * or before now - grace (issue_recover_before), then issues every
+ * enrolment request approved at or before now - grace that has no
+ * certificate yet (enrol_issue(), by ENROL_RESUME_ACTOR), reusing the
+ * certificate already signed or recorded for it, never a second one.
+ * Stops at HSM or store trouble (returned; the next round tries again).
+ * The daemon calls it at start-up with grace 0 and every
+ * ENROL_RESUME_EVERY_SECS with ENROL_RESUME_GRACE_SECS.
+ */
+enum eseal_rc	enrol_issue_resume(struct ca *, int64_t now, int64_t grace,
+		    struct enrol_resume *out);
 
 /* Who approves what a profile lets through (auto_approve). */
 #define ENROL_AUTO_ACTOR	"auto-approval"

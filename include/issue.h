@@ -72,6 +72,22 @@ enum eseal_rc	issue_prepare(struct ca *, const struct issue_request *,
 enum eseal_rc	issue_recover(struct ca *, int64_t now, int *finished,
 		    int *failed);
 
+/*
+ * issue_recover() for the pending rows recorded at or before before only:
+ * what the running daemon finishes of rows another process (a killed
+ * esealctl) left, once they are older than a grace period, leaving alone
+ * the issuances still under way.
+ */
+enum eseal_rc	issue_recover_before(struct ca *, int64_t now, int64_t before,
+		    int *finished, int *failed);
+
+/*
+ * Finishes one pending row (signs its stored TBS and marks it issued, as
+ * issue_recover() does) by actor.  EEXIST if serial is not pending.
+ */
+enum eseal_rc	issue_finish_pending(struct ca *, const char *serial,
+		    const char *actor, int64_t now);
+
 void		issue_result_clear(struct issue_result *);
 
 /*

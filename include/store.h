@@ -82,6 +82,32 @@ enum eseal_rc	store_begin(struct store *);
 enum eseal_rc	store_commit(struct store *);
 void		store_rollback(struct store *);
 
+/*
+ * Copies the WAL into the database and truncates it to nothing
+ * (PRAGMA wal_checkpoint(TRUNCATE)); run periodically, so that the WAL
+ * stays bounded even when readers kept the automatic checkpoints (every
+ * ~1 MiB, journal_size_limit 1 MiB) from finishing.
+ */
+enum eseal_rc	store_checkpoint(struct store *);
+
+#define STORE_HEALTH_ERR_MAX	512
+
+/* What store_probe() saw. */
+struct store_health {
+	int	 writable;	/* the probe transaction committed */
+	int64_t	 free_bytes;	/* on the store's filesystem; -1 unknown */
+	char	 error[STORE_HEALTH_ERR_MAX];	/* why not writable */
+};
+
+/*
+ * Health: the free space of the store's filesystem, and a write probe (a
+ * one-row transaction, committed) that fails as a real write would (a
+ * full disk: SQLITE_FULL).  Returns ESEAL_OK if the probe committed,
+ * otherwise its error (also in h->error).
+ */
+enum eseal_rc	store_probe(struct store *, int64_t now,
+		    struct store_health *h);
+
 /* Issuers.  *id gets the new row id.  EEXIST if the name is taken. */
 enum eseal_rc	store_issuer_insert(struct store *, const struct store_issuer *,
 		    int64_t now, int64_t *id);
@@ -119,6 +145,9 @@ enum eseal_rc	store_cert_get(struct store *, const char *serial,
 /* All pending rows: *out is an array of *n, free with store_cert_list_free. */
 enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 		    size_t *n);
+/* The pending rows recorded at or before before, oldest first. */
+enum eseal_rc	store_cert_pending_before(struct store *, int64_t before,
+		    struct store_cert **out, size_t *n);
 /* 1 if a certificate (any status) with this key exists, 0 if not, -1 error. */
 int		store_cert_spki_exists(struct store *,
 		    const unsigned char spki_sha256[32]);
@@ -138,6 +167,10 @@ int		store_cert_key_conflict(struct store *,
  * since: its serial into serial.  ENOTFOUND if none.
  */
 enum eseal_rc	store_cert_find_issued(struct store *,
+		    const unsigned char spki_sha256[32], const char *org,
+		    int64_t since, char serial[STORE_SERIAL_HEX_MAX]);
+/* As store_cert_find_issued, for a pending row (the oldest). */
+enum eseal_rc	store_cert_find_pending(struct store *,
 		    const unsigned char spki_sha256[32], const char *org,
 		    int64_t since, char serial[STORE_SERIAL_HEX_MAX]);
 void		store_cert_clear(struct store_cert *);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enrol_issue.h"
 #include "http/api.h"
 #include "http/api_publish.h"
 #include "http.h"
@@ -22,6 +23,8 @@
 #include "publish.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
+#define TICK_SECS	1	/* the main loop's upkeep round */
+#define CHECKPOINT_SECS	60	/* PRAGMA wal_checkpoint(TRUNCATE) this often */
 
 #define PUBLIC_ROUTES \
 	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
@@ -191,14 +194,33 @@ daemon_load_config(struct daemon *d)
 }
 
 /*
+ * Resume, don't wait: finishes the pending certificates and the approved
+ * enrolment requests left behind for longer than grace seconds (a crash,
+ * a killed esealctl, the HSM's trouble).  Logged.
+ */
+static void
+daemon_resume(struct ca *ca, time_t now, int64_t grace)
+{
+	struct enrol_resume r;
+
+	if (enrol_issue_resume(ca, (int64_t)now, grace, &r) != ESEAL_OK)
+		log_warn("msg=\"work left behind not finished yet\" "
+		    "error=\"%s\"", eseal_errmsg());
+	if (r.finished + r.failed + r.issued + r.refused > 0)
+		log_info("msg=\"resumed work left behind\" finished=%d "
+		    "failed=%d enrolments_issued=%d enrolments_failed=%d",
+		    r.finished, r.failed, r.issued, r.refused);
+}
+
+/*
  * Opens the store and the token, then finishes the issuances a crash left
- * pending.  Returns 0, or 1 logged; daemon_stop undoes it either way.
+ * pending and the approved enrolment requests it left without a
+ * certificate.  Returns 0, or 1 logged; daemon_stop undoes it either way.
  */
 static int
 daemon_open(struct daemon *d)
 {
 	struct app *a = &d->app;
-	int fin, fl;
 
 	memset(a, 0, sizeof(*a));
 	a->conf = d->conf;
@@ -211,12 +233,7 @@ daemon_open(struct daemon *d)
 	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
 	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
 		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
-	if (issue_recover(&a->ca, time(NULL), &fin, &fl) != ESEAL_OK)
-		log_warn("msg=\"pending certificates not finished\" "
-		    "error=\"%s\"", eseal_errmsg());
-	else if (fin + fl > 0)
-		log_info("msg=\"recovered pending certificates\" finished=%d "
-		    "failed=%d", fin, fl);
+	daemon_resume(&a->ca, time(NULL), 0);
 	return 0;
 }
 
@@ -310,19 +327,56 @@ daemon_listen(struct daemon *d)
 	return 0;
 }
 
-/* Serves until SIGTERM or SIGINT; SIGHUP reloads. */
+/* When daemon_tick last did each of its jobs. */
+struct upkeep {
+	time_t	checkpoint;
+	time_t	resume;
+};
+
+/* 1 (and *last set to now) if every seconds have passed since *last. */
+static int
+due_now(time_t *last, time_t now, time_t every)
+{
+	if (now - *last < every && now >= *last)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+/*
+ * Upkeep on the main loop's tick: the WAL is truncated every
+ * CHECKPOINT_SECS, so that it stays bounded however busy the readers;
+ * work left behind is resumed every ENROL_RESUME_EVERY_SECS.
+ */
+static void
+daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
+{
+	if (due_now(&u->resume, now, ENROL_RESUME_EVERY_SECS))
+		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
+	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
+		return;
+	if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
+		log_warn("msg=\"WAL checkpoint failed\" error=\"%s\"",
+		    eseal_errmsg());
+}
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads; upkeep every tick. */
 static void
 daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
+	struct timespec tick = { TICK_SECS, 0 };
+	struct upkeep u = { time(NULL), time(NULL) };
 	int sig;
 
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
 	    c->ocsp_validity_secs);
 	for (;;) {
-		if (sigwait(&d->signals, &sig) != 0)
+		if ((sig = sigtimedwait(&d->signals, NULL, &tick)) == -1) {
+			daemon_tick(d, time(NULL), &u);
 			continue;
+		}
 		if (sig == SIGHUP) {
 			reload(&d->app, d->config, &d->old, &d->nold);
 			continue;

@@ -54,6 +54,7 @@ struct conf_key {
 
 static const struct conf_key keys[] = {
 	STR("store", "path", store_path, 1),
+	INT("store", "min_free_mb", store_min_free_mb, 0, 1024 * 1024),
 	STR("hsm", "module", hsm_module, 1),
 	STR("hsm", "token", hsm_token, 1),
 	STR("hsm", "pin_file", hsm_pin_file, 1),
@@ -366,6 +367,7 @@ defaults(struct conf *c)
 	snprintf(c->http_tls_priorities, sizeof(c->http_tls_priorities),
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	c->log_level = LOG_LEVEL_INFO;
+	c->store_min_free_mb = CONF_STORE_MIN_FREE_MB;
 	c->publish_crl_hours = 24;
 	c->publish_expired_on_crl = 1;
 	c->acct_argon2 = 1;

@@ -3,11 +3,51 @@
  * submission, approval, and from an approved enrolment request to a
  * certificate.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "enrol_issue.h"
 #include "log.h"
+
+#define INFLIGHT_MAX	256	/* requests this process issues at once */
+
+/*
+ * The requests being issued by this process now: an approval retried
+ * while the resume round (or another officer) issues the same request
+ * waits for the next round instead of certifying the key twice.
+ */
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t inflight[INFLIGHT_MAX];	/* 0: a free slot */
+
+/* Claims id: 1, or 0 if it is being issued (or too many are). */
+static int
+claim(int64_t id)
+{
+	int free_slot = -1, i;
+
+	pthread_mutex_lock(&inflight_mu);
+	for (i = 0; i < INFLIGHT_MAX; i++) {
+		if (inflight[i] == id)
+			break;
+		if (inflight[i] == 0 && free_slot < 0)
+			free_slot = i;
+	}
+	if (i == INFLIGHT_MAX && free_slot >= 0)
+		inflight[free_slot] = id;
+	pthread_mutex_unlock(&inflight_mu);
+	return i == INFLIGHT_MAX && free_slot >= 0;
+}
+
+static void
+release(int64_t id)
+{
+	pthread_mutex_lock(&inflight_mu);
+	for (int i = 0; i < INFLIGHT_MAX; i++)
+		if (inflight[i] == id)
+			inflight[i] = 0;
+	pthread_mutex_unlock(&inflight_mu);
+}
 
 static void
 request_init(struct issue_request *r, const struct profile *p,
@@ -52,8 +92,39 @@ enrol_issue_check(struct ca *ca, const struct org_rec *rec,
 	return rc;
 }
 
-enum eseal_rc
-enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+/*
+ * The certificate already signed, or recorded to be signed, for a request
+ * decided at since with this key for this organisation: an issued one, or
+ * a pending one finished now (its stored TBS signed, never a new serial).
+ * ESEAL_OK with serial, ESEAL_ENOTFOUND if there is none to reuse (or the
+ * pending one failed for good), or the HSM's or store's trouble.
+ */
+static enum eseal_rc
+reuse_signed(struct ca *ca, const struct csr *csr, const char *org,
+    int64_t since, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	const unsigned char *spki = csr_pubkey_sha256(csr);
+	enum eseal_rc rc;
+
+	if (store_cert_find_issued(ca->store, spki, org, since, serial) ==
+	    ESEAL_OK)
+		return ESEAL_OK;
+	if (store_cert_find_pending(ca->store, spki, org, since, serial) !=
+	    ESEAL_OK)
+		return ESEAL_ENOTFOUND;
+	rc = issue_finish_pending(ca, serial, actor, now);
+	if (rc == ESEAL_EEXIST)	/* finished meanwhile, by someone else */
+		return store_cert_find_issued(ca->store, spki, org, since,
+		    serial) == ESEAL_OK ? ESEAL_OK : ESEAL_ENOTFOUND;
+	if (rc == ESEAL_EHSM || rc == ESEAL_ESTORE || rc == ESEAL_OK)
+		return rc;
+	return ESEAL_ENOTFOUND;	/* failed for good: a new one may be issued */
+}
+
+/* enrol_issue() with id claimed. */
+static enum eseal_rc
+issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
     char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct enrol_request er;
@@ -87,17 +158,20 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	if (rc == ESEAL_OK) {
 		org_to_subject(&rec, &o);
 		/*
-		 * A crash after issuance but before the request was finished
-		 * left it approved with its certificate already issued: finish
-		 * it with that one rather than certify the key twice.
+		 * A crash (or the HSM) left it approved with its certificate
+		 * already issued, or recorded pending: finish it with that one
+		 * rather than certify the key twice.
 		 */
-		if (store_cert_find_issued(ca->store, csr_pubkey_sha256(csr),
-		    o.identifier, er.decided_at, res.serial) == ESEAL_OK) {
+		rc = reuse_signed(ca, csr, o.identifier, er.decided_at, actor,
+		    now, res.serial);
+		if (rc == ESEAL_OK) {
 			snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
 			rc = enrol_request_finish(ca->store, id, res.serial, NULL,
 			    now);
 			goto out;
 		}
+		if (rc != ESEAL_ENOTFOUND)
+			goto out;	/* HSM or store trouble: retry later */
 		request_init(&req, p, &o, csr, er.holder, er.qscd, days, actor);
 		rc = issue_cert(ca, &req, now, &res);
 	}
@@ -115,6 +189,21 @@ out:
 	csr_free(csr);
 	profile_free(p);
 	enrol_request_clear(&er);
+	return rc;
+}
+
+enum eseal_rc
+enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	enum eseal_rc rc;
+
+	serial[0] = '\0';
+	if (!claim(id))
+		return eseal_err(ESEAL_ETOOMANY, "enrolment %lld is being "
+		    "issued now: ask again shortly", (long long)id);
+	rc = issue_claimed(ca, id, actor, now, serial);
+	release(id);
 	return rc;
 }
 
@@ -192,4 +281,43 @@ enrol_issue_submit(struct ca *ca, const struct enrol_submission *sub,
 		out->serial[0] = '\0';
 	eseal_errclear();
 	return ESEAL_OK;
+}
+
+enum eseal_rc
+enrol_issue_resume(struct ca *ca, int64_t now, int64_t grace,
+    struct enrol_resume *out)
+{
+	struct enrol_request *v = NULL;
+	char serial[STORE_SERIAL_HEX_MAX];
+	size_t n = 0;
+	enum eseal_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = issue_recover_before(ca, now, now - grace, &out->finished,
+	    &out->failed)) != ESEAL_OK)
+		return rc;
+	if ((rc = enrol_request_list(ca->store,
+	    enrol_status_name(ENROL_APPROVED), &v, &n)) != ESEAL_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].decided_at > now - grace)
+			continue;	/* its approval may still be issuing */
+		rc = enrol_issue(ca, v[i].id, ENROL_RESUME_ACTOR, now, serial);
+		if (rc == ESEAL_OK) {
+			out->issued++;
+			log_info("msg=\"approved enrolment resumed\" id=%lld "
+			    "serial=%s", (long long)v[i].id, serial);
+			continue;
+		}
+		if (rc == ESEAL_ETOOMANY)
+			continue;	/* being issued by another thread */
+		if (rc == ESEAL_EHSM || rc == ESEAL_ESTORE)
+			break;		/* the next round tries again */
+		out->refused++;
+		log_warn("msg=\"approved enrolment failed on resume\" "
+		    "id=%lld why=\"%s\"", (long long)v[i].id, eseal_errmsg());
+		rc = ESEAL_OK;
+	}
+	enrol_request_list_free(v, n);
+	return rc;
 }

@@ -312,34 +312,67 @@ issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
 	return rc;
 }
 
+/* Steps 6-7 for a stored pending row, with its own issuer. */
+static enum eseal_rc
+finish_row(struct ca *ca, const struct store_cert *row, const char *actor,
+    int64_t now)
+{
+	struct issuer *is;
+	unsigned char *der = NULL;
+	size_t der_len;
+	enum eseal_rc rc;
+
+	if ((rc = issuer_by_id(ca, row->issuer_id, &is)) == ESEAL_OK) {
+		rc = finish(ca, is, row->serial, row->tbs, row->tbs_len, actor,
+		    now, &der, &der_len);
+		issuer_free(is);
+		OPENSSL_free(der);
+	} else if (rc != ESEAL_ESTORE)
+		rc = issue_fail(ca, row->serial, rc, actor, now);
+	return rc;
+}
+
 enum eseal_rc
-issue_recover(struct ca *ca, int64_t now, int *finished, int *failed)
+issue_finish_pending(struct ca *ca, const char *serial, const char *actor,
+    int64_t now)
+{
+	struct store_cert row;
+	enum eseal_rc rc;
+
+	if ((rc = store_cert_get(ca->store, serial, &row)) != ESEAL_OK)
+		return rc;
+	if (row.status != CERT_PENDING)
+		rc = eseal_err(ESEAL_EEXIST, "issue: %s is %s, not pending",
+		    serial, cert_status_name(row.status));
+	else if ((rc = finish_row(ca, &row, actor, now)) == ESEAL_OK)
+		log_info("msg=\"pending certificate finished\" serial=%s "
+		    "actor=%s", serial, actor);
+	store_cert_clear(&row);
+	return rc;
+}
+
+enum eseal_rc
+issue_recover_before(struct ca *ca, int64_t now, int64_t before,
+    int *finished, int *failed)
 {
 	struct store_cert *rows = NULL;
-	struct issuer *is;
-	unsigned char *der;
-	size_t n = 0, der_len;
+	size_t n = 0;
 	enum eseal_rc rc;
 
 	*finished = *failed = 0;
-	if ((rc = store_cert_pending(ca->store, &rows, &n)) != ESEAL_OK)
+	if ((rc = store_cert_pending_before(ca->store, before, &rows, &n))
+	    != ESEAL_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = issuer_by_id(ca, rows[i].issuer_id, &is)) == ESEAL_OK) {
-			rc = finish(ca, is, rows[i].serial, rows[i].tbs,
-			    rows[i].tbs_len, "recovery", now, &der, &der_len);
-			issuer_free(is);
-		} else if (rc != ESEAL_ESTORE)
-			rc = issue_fail(ca, rows[i].serial, rc, "recovery", now);
-		if (rc == ESEAL_OK) {
-			OPENSSL_free(der);
+		if ((rc = finish_row(ca, &rows[i], "recovery", now))
+		    == ESEAL_OK) {
 			(*finished)++;
 			log_info("msg=\"pending certificate finished\" "
 			    "serial=%s", rows[i].serial);
 			continue;
 		}
 		if (rc == ESEAL_EHSM || rc == ESEAL_ESTORE)
-			break;	/* try again at the next open */
+			break;	/* try again at the next round */
 		(*failed)++;
 		log_warn("msg=\"pending certificate failed\" serial=%s "
 		    "reason=\"%s\"", rows[i].serial, eseal_errmsg());
@@ -347,4 +380,10 @@ issue_recover(struct ca *ca, int64_t now, int *finished, int *failed)
 	}
 	store_cert_list_free(rows, n);
 	return rc;
+}
+
+enum eseal_rc
+issue_recover(struct ca *ca, int64_t now, int *finished, int *failed)
+{
+	return issue_recover_before(ca, now, INT64_MAX, finished, failed);
 }

@@ -18,6 +18,14 @@
 #include "publish.h"
 
 #define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
+#define PROBE_EVERY_SECS 1	/* /healthz writes its probe row at most this
+				   often; calls between reuse the answer */
+#define MIB		(1024 * 1024)
+
+/* The last write probe, shared by the listeners' threads. */
+static pthread_mutex_t probe_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct store_health probe_last;
+static time_t probe_at;
 
 static void
 pub_free_array(struct pub_cert *p, size_t n)
@@ -264,11 +272,64 @@ crl_json(struct app *a, int *late, json_t *reasons, time_t now)
 	return json_pack("{s:o}", "owed", arr);
 }
 
+/* The store's health, probed at most every PROBE_EVERY_SECS. */
+static void
+store_health_now(struct app *a, time_t now, struct store_health *h)
+{
+	pthread_mutex_lock(&probe_mu);
+	if (probe_at == 0 || now - probe_at >= PROBE_EVERY_SECS ||
+	    now < probe_at) {
+		(void)store_probe(a->ca.store, (int64_t)now, &probe_last);
+		probe_at = now;
+	}
+	*h = probe_last;
+	pthread_mutex_unlock(&probe_mu);
+}
+
+/*
+ * "store": readable (*ok), writable (*writable: the probe committed) and
+ * with room ([store] min_free_mb; *low when below it).
+ */
+static json_t *
+store_json(struct app *a, int *ok, int *writable, int *low, json_t *reasons,
+    time_t now)
+{
+	struct store_health h;
+	int64_t min = (int64_t)a->ca.conf->store_min_free_mb * MIB;
+	json_t *j;
+
+	*ok = store_issuer_count(a->ca.store) >= 0;
+	if (!*ok)
+		add_reason(reasons, "store: %s", eseal_errmsg());
+	store_health_now(a, now, &h);
+	*writable = h.writable;
+	*low = h.free_bytes >= 0 && h.free_bytes < min;
+	if (*ok && !*writable)
+		add_reason(reasons, "store: cannot write, so nothing can be "
+		    "issued or revoked (%s)", h.error);
+	if (*low)
+		add_reason(reasons, "store: %lld MiB free on its filesystem, "
+		    "below [store] min_free_mb = %d", (long long)(h.free_bytes /
+		    MIB), a->ca.conf->store_min_free_mb);
+	j = json_pack("{s:s, s:i, s:b}", "status", !*ok ? "unavailable" :
+	    !*writable ? "unwritable" : *low ? "low_space" : "ok",
+	    "schema_version", store_schema_version(a->ca.store),
+	    "writable", *writable);
+	if (j != NULL && h.free_bytes >= 0)
+		json_object_set_new(j, "free_mb", json_integer(
+		    (json_int_t)(h.free_bytes / MIB)));
+	if (j != NULL && !*writable)
+		json_object_set_new(j, "error", json_string(h.error));
+	return j;
+}
+
 /*
  * GET /healthz: "ok"; "degraded" with its reasons (the HSM down, a CRL
- * owed too long, an HSM module not Active); "unavailable" when the store
- * is.  HTTP 503 when the CA can neither issue nor sign status (the store
- * or the HSM is down), so that load balancers notice; 200 otherwise.
+ * owed too long, an HSM module not Active, the store unable to write or
+ * short of space); "unavailable" when the store cannot be read.  HTTP 503
+ * when the CA can neither issue nor sign status (the store is down or
+ * cannot write, the HSM is down), so that load balancers notice; 200
+ * otherwise.
  */
 void
 api_healthz(void *arg, const struct http_request *req,
@@ -276,15 +337,13 @@ api_healthz(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	struct fips_verdict v;
-	json_t *j, *mod = NULL, *hsm, *crl, *reasons = json_array();
+	json_t *j, *mod = NULL, *hsm, *crl, *st, *reasons = json_array();
 	time_t now = time(NULL);
 	char *s;
-	int store_ok, hsm_ok, late, degraded = 0;
+	int store_ok, wr, low, hsm_ok, late, up, degraded = 0;
 
 	(void)req;
-	store_ok = store_issuer_count(a->ca.store) >= 0;
-	if (!store_ok)
-		add_reason(reasons, "store: %s", eseal_errmsg());
+	st = store_json(a, &store_ok, &wr, &low, reasons, now);
 	hsm = hsm_json(a, &hsm_ok, reasons, now);
 	crl = crl_json(a, &late, reasons, now);
 	ca_rdlock(&a->ca);
@@ -301,13 +360,12 @@ api_healthz(void *arg, const struct http_request *req,
 			add_reason(reasons, "hsm_module: %s: %s",
 			    fips_status_name(v.status), v.reason);
 	}
-	j = json_pack("{s:s, s:o*, s:{s:s, s:i}, s:o?, s:o?, s:o?, s:I}",
+	j = json_pack("{s:s, s:o*, s:o?, s:o?, s:o?, s:o?, s:I}",
 	    "status", !store_ok ? "unavailable" :
-	    !hsm_ok || degraded || late ? "degraded" : "ok",
+	    !hsm_ok || !wr || low || degraded || late ? "degraded" : "ok",
 	    "reasons", json_array_size(reasons) > 0 ? json_incref(reasons) :
 	    NULL,
-	    "store", "status", store_ok ? "ok" : "unavailable",
-	    "schema_version", store_schema_version(a->ca.store),
+	    "store", st,
 	    "hsm", hsm,
 	    "hsm_module", mod,
 	    "crl", crl,
@@ -320,10 +378,10 @@ api_healthz(void *arg, const struct http_request *req,
 		http_error(resp, ESEAL_ENOMEM, "out of memory");
 		return;
 	}
-	http_set_body(resp, store_ok && hsm_ok ? 200 : 503, "application/json",
-	    s, strlen(s));
+	up = store_ok && wr && hsm_ok;
+	http_set_body(resp, up ? 200 : 503, "application/json", s, strlen(s));
 	http_add_header(resp, "Cache-Control", "no-store");
-	if (!(store_ok && hsm_ok))
+	if (!up)
 		http_add_header(resp, "Retry-After", "5");
 	free(s);
 }

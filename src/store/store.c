@@ -6,6 +6,9 @@
  * store may be shared by the daemon's threads.  The migrations live in
  * store_migrate.c, the rows of each domain in store_<domain>.c.
  */
+#include <sys/statvfs.h>
+
+#include <libgen.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,11 +17,16 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 #include "store_int.h"
 
 #define STORE_BUSY_MS	5000	/* wait this long for another writer */
 #define STORE_LIST_FIRST 8	/* elements store_list() makes room for first */
+#define STORE_WAL_PAGES	256	/* autocheckpoint the WAL at ~1 MiB (4 KiB
+				   pages) rather than SQLite's 1000 */
+#define STORE_JOURNAL_LIMIT (1024 * 1024) /* truncate a reset WAL to this */
+#define STORE_ERR_MAX	512	/* one error line, as err.c keeps it */
 
 struct store {
 	sqlite3		*db;
@@ -26,23 +34,87 @@ struct store {
 	int		 version;	/* applied schema version */
 	int		 depth;		/* nesting of store_begin */
 	int		 doomed;	/* an inner transaction rolled back */
+	/*
+	 * The first failure inside the current transaction (SQLITE_FULL,
+	 * SQLITE_IOERR, SQLITE_BUSY, ...): what the caller is told at
+	 * rollback, whatever the ROLLBACK itself says.
+	 */
+	enum eseal_rc	 first_rc;	/* ESEAL_OK: none yet */
+	char		 first_err[STORE_ERR_MAX];
 };
+
+/* "SQLITE_FULL" and the like for the primary result code of rc. */
+static const char *
+code_name(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:	return "SQLITE_BUSY";
+	case SQLITE_LOCKED:	return "SQLITE_LOCKED";
+	case SQLITE_NOMEM:	return "SQLITE_NOMEM";
+	case SQLITE_READONLY:	return "SQLITE_READONLY";
+	case SQLITE_IOERR:	return "SQLITE_IOERR";
+	case SQLITE_CORRUPT:	return "SQLITE_CORRUPT";
+	case SQLITE_FULL:	return "SQLITE_FULL";
+	case SQLITE_CANTOPEN:	return "SQLITE_CANTOPEN";
+	case SQLITE_CONSTRAINT:	return "SQLITE_CONSTRAINT";
+	case SQLITE_NOTADB:	return "SQLITE_NOTADB";
+	default:		return "SQLITE_ERROR";
+	}
+}
+
+/*
+ * 1 if SQLite's code says the store itself is in trouble (the disk, the
+ * lock, memory), not that a statement broke a rule the caller handles.
+ */
+static int
+store_trouble(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM:
+	case SQLITE_READONLY: case SQLITE_IOERR: case SQLITE_CORRUPT:
+	case SQLITE_FULL: case SQLITE_CANTOPEN: case SQLITE_NOTADB:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Records msg as the store's error (and the transaction's first one, if
+ * a transaction is open and none was kept yet).  Returns ESEAL_ESTORE.
+ */
+static enum eseal_rc
+store_fail(struct store *s, const char *what, const char *msg, int code)
+{
+	enum eseal_rc rc;
+
+	rc = eseal_err(ESEAL_ESTORE, "store: %s: %s (%s)", what, msg,
+	    code_name(code));
+	if (s->depth > 0 && s->first_rc == ESEAL_OK && store_trouble(code)) {
+		s->first_rc = rc;
+		snprintf(s->first_err, sizeof(s->first_err), "%s",
+		    eseal_errmsg());
+	}
+	return rc;
+}
 
 enum eseal_rc
 store_dberr(struct store *s, const char *what)
 {
-	return eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-	    sqlite3_errmsg(s->db));
+	return store_fail(s, what, sqlite3_errmsg(s->db),
+	    sqlite3_extended_errcode(s->db));
 }
 
 enum eseal_rc
 store_exec(struct store *s, const char *sql, const char *what)
 {
 	char *msg = NULL;
+	int r;
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		enum eseal_rc rc = eseal_err(ESEAL_ESTORE, "store: %s: %s", what,
-		    msg ? msg : "?");
+	if ((r = sqlite3_exec(s->db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		enum eseal_rc rc = store_fail(s, what, msg ? msg :
+		    sqlite3_errstr(r), sqlite3_extended_errcode(s->db));
+
 		sqlite3_free(msg);
 		return rc;
 	}
@@ -55,6 +127,22 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
 		return store_dberr(s, "prepare");
 	return ESEAL_OK;
+}
+
+/* The WAL stays small: checkpointed early, truncated after a reset. */
+static enum eseal_rc
+store_bound_wal(struct store *s)
+{
+	char sql[96];
+	enum eseal_rc rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d",
+	    STORE_WAL_PAGES);
+	if ((rc = store_exec(s, sql, "wal_autocheckpoint")) != ESEAL_OK)
+		return rc;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%d",
+	    STORE_JOURNAL_LIMIT);
+	return store_exec(s, sql, "journal_size_limit");
 }
 
 enum eseal_rc
@@ -84,7 +172,7 @@ store_open(const char *path, struct store **out)
 	    (rc = store_exec(s, "PRAGMA synchronous=FULL", "synchronous"))
 	    != ESEAL_OK ||
 	    (rc = store_exec(s, "PRAGMA foreign_keys=ON", "foreign keys"))
-	    != ESEAL_OK ||
+	    != ESEAL_OK || (rc = store_bound_wal(s)) != ESEAL_OK ||
 	    (rc = store_migrate(s, &s->version)) != ESEAL_OK) {
 		store_close(s);
 		return rc;
@@ -135,6 +223,11 @@ store_unlock(struct store *s)
 /*
  * Transactions nest: an inner begin/commit only counts, the outermost one
  * speaks to SQLite.  An inner rollback dooms the whole transaction.
+ *
+ * A failed statement may have made SQLite roll the transaction back
+ * already (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY on commit): then there
+ * is nothing to roll back, and what the caller and the log are told is
+ * that first failure, never "cannot rollback - no transaction is active".
  */
 enum eseal_rc
 store_begin(struct store *s)
@@ -145,10 +238,45 @@ store_begin(struct store *s)
 	if (s->depth++ > 0)
 		return ESEAL_OK;
 	s->doomed = 0;
+	s->first_rc = ESEAL_OK;
+	s->first_err[0] = '\0';
 	if ((rc = store_exec(s, "BEGIN IMMEDIATE", "begin")) != ESEAL_OK) {
+		log_error("msg=\"store transaction not begun\" error=\"%s\"",
+		    eseal_errmsg());
 		s->depth = 0;
 		pthread_mutex_unlock(&s->mu);
 	}
+	return rc;
+}
+
+/*
+ * The outermost end of a failed transaction (depth already 0): rolls back
+ * what SQLite has not, logs the first failure at error level and leaves
+ * it as the thread's message.  Returns its rc (fallback if none was kept).
+ */
+static enum eseal_rc
+end_failed(struct store *s, enum eseal_rc fallback)
+{
+	char msg[STORE_ERR_MAX];
+	enum eseal_rc rc;
+
+	if (s->first_rc != ESEAL_OK) {
+		rc = s->first_rc;
+		snprintf(msg, sizeof(msg), "%s", s->first_err);
+	} else {
+		rc = fallback;
+		snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+	}
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_exec(s, "ROLLBACK", "rollback") != ESEAL_OK)
+		log_error("msg=\"store rollback failed\" error=\"%s\"",
+		    eseal_errmsg());
+	if (s->first_rc != ESEAL_OK)
+		log_error("msg=\"store transaction failed\" error=\"%s\"",
+		    msg);
+	s->first_rc = ESEAL_OK;
+	s->first_err[0] = '\0';
+	eseal_err(rc, "%s", msg);
 	return rc;
 }
 
@@ -162,11 +290,17 @@ store_commit(struct store *s)
 		return ESEAL_OK;
 	}
 	if (s->doomed) {
-		(void)store_exec(s, "ROLLBACK", "rollback");
-		rc = eseal_err(ESEAL_ESTORE, "store: transaction rolled back "
-		    "by an inner failure");
-	} else if ((rc = store_exec(s, "COMMIT", "commit")) != ESEAL_OK)
-		(void)store_exec(s, "ROLLBACK", "rollback");
+		if (s->first_rc == ESEAL_OK)
+			(void)eseal_err(ESEAL_ESTORE, "store: transaction "
+			    "rolled back by an inner failure");
+		rc = end_failed(s, ESEAL_ESTORE);
+	} else {
+		s->depth = 1;	/* a failing COMMIT is the first failure */
+		rc = store_exec(s, "COMMIT", "commit");
+		s->depth = 0;
+		if (rc != ESEAL_OK)
+			rc = end_failed(s, rc);
+	}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -177,7 +311,7 @@ store_rollback(struct store *s)
 	if (--s->depth > 0)
 		s->doomed = 1;
 	else
-		(void)store_exec(s, "ROLLBACK", "rollback");
+		(void)end_failed(s, ESEAL_ESTORE);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -359,4 +493,61 @@ store_count(struct store *s, const char *sql, const char *arg)
 	    != ESEAL_OK)
 		return -1;
 	return c.n;
+}
+
+/* --- health ---------------------------------------------------------- */
+
+enum eseal_rc
+store_checkpoint(struct store *s)
+{
+	enum eseal_rc rc;
+
+	store_lock(s);
+	rc = store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
+	store_unlock(s);
+	return rc;
+}
+
+/* Free bytes for an unprivileged writer on the store's filesystem. */
+static int64_t
+free_bytes(struct store *s)
+{
+	const char *f = sqlite3_db_filename(s->db, "main");
+	char dir[1024];
+	struct statvfs v;
+
+	if (f == NULL || f[0] == '\0')
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", f);
+	if (statvfs(dirname(dir), &v) == -1)
+		return -1;
+	return (int64_t)v.f_bavail * (int64_t)v.f_frsize;
+}
+
+enum eseal_rc
+store_probe(struct store *s, int64_t now, struct store_health *h)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	memset(h, 0, sizeof(*h));
+	h->free_bytes = free_bytes(s);
+	if ((rc = store_begin(s)) == ESEAL_OK) {
+		if ((rc = store_prepare(s, "INSERT INTO store_probe (id, at) "
+		    "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = "
+		    "excluded.at", &st)) == ESEAL_OK) {
+			sqlite3_bind_int64(st, 1, now);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = store_dberr(s, "write probe");
+			sqlite3_finalize(st);
+		}
+		if (rc == ESEAL_OK)
+			rc = store_commit(s);
+		else
+			store_rollback(s);
+	}
+	h->writable = rc == ESEAL_OK;
+	if (!h->writable)
+		snprintf(h->error, sizeof(h->error), "%s", eseal_errmsg());
+	return rc;
 }

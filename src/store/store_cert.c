@@ -204,17 +204,31 @@ store_cert_get(struct store *s, const char *serial, struct store_cert *c)
 	return rc;
 }
 
+static void
+before_bind(sqlite3_stmt *st, void *arg)
+{
+	sqlite3_bind_int64(st, 1, *(const int64_t *)arg);
+}
+
 enum eseal_rc
-store_cert_pending(struct store *s, struct store_cert **out, size_t *n)
+store_cert_pending_before(struct store *s, int64_t before,
+    struct store_cert **out, size_t *n)
 {
 	void *v;
 	enum eseal_rc rc;
 
 	rc = store_list(s, "SELECT " CERT_COLS " FROM certificates WHERE "
-	    "status = 'pending' ORDER BY created", "list pending certificates",
-	    NULL, NULL, &cert_rows, &v, n);
+	    "status = 'pending' AND created <= ?1 ORDER BY created",
+	    "list pending certificates", before_bind, &before, &cert_rows, &v,
+	    n);
 	*out = v;
 	return rc;
+}
+
+enum eseal_rc
+store_cert_pending(struct store *s, struct store_cert **out, size_t *n)
+{
+	return store_cert_pending_before(s, INT64_MAX, out, n);
 }
 
 static void
@@ -291,6 +305,24 @@ store_cert_find_issued(struct store *s, const unsigned char spki_sha256[32],
 	    "spki_sha256 = ?1 AND org_identifier = ?2 AND status = 'issued' "
 	    "AND created >= ?3 ORDER BY created DESC LIMIT 1",
 	    "find certificate", find_bind, serial_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such certificate");
+	return rc;
+}
+
+enum eseal_rc
+store_cert_find_pending(struct store *s, const unsigned char spki_sha256[32],
+    const char *org, int64_t since, char serial[STORE_SERIAL_HEX_MAX])
+{
+	struct cert_key k = { NULL, spki_sha256, org, since, serial };
+	enum eseal_rc rc;
+	size_t n;
+
+	serial[0] = '\0';
+	rc = store_rows(s, "SELECT serial FROM certificates WHERE "
+	    "spki_sha256 = ?1 AND org_identifier = ?2 AND status = 'pending' "
+	    "AND created >= ?3 ORDER BY created LIMIT 1",
+	    "find pending certificate", find_bind, serial_row, &k, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such certificate");
 	return rc;

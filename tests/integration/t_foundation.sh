@@ -78,7 +78,7 @@ expect_eq "nothing written for bad CSRs" "$after" "$before"
 # The daemon.
 start_daemon || exit 1
 h=$(curl -s --cacert "$T/tls.crt" -w ' %{http_code} %{content_type}' "$URL/healthz")
-expect_match "GET /healthz: 200 JSON" "$h" '^\{"status":"ok","store":\{"status":"ok","schema_version":[0-9]+\},"hsm":\{"status":"ok".* 200 application/json$'
+expect_match "GET /healthz: 200 JSON" "$h" '^\{"status":"ok","store":\{"status":"ok","schema_version":[0-9]+,"writable":true[^}]*\},"hsm":\{"status":"ok".* 200 application/json$'
 curl -s --cacert "$T/tls.crt" -D "$T/h.txt" -o "$T/served.der" "$URL/ca/it-ca.crt"
 expect_match "GET /ca/it-ca.crt: 200" "$(head -1 "$T/h.txt")" "200"
 expect_match "GET /ca/it-ca.crt: application/pkix-cert" "$(cat "$T/h.txt")" "[Cc]ontent-[Tt]ype: application/pkix-cert"

@@ -22,6 +22,8 @@
 #include "disclosure.h"
 #include "enrol.h"
 #include "enrol_issue.h"
+#include "issue.h"
+#include "profile.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -1332,6 +1334,167 @@ START_TEST(test_submit_through_the_ca)
 }
 END_TEST
 
+/* --- resume, don't wait ----------------------------------------------- */
+
+/* A request for a fresh key through the CA, left pending; its id. */
+static int64_t
+resume_submit(struct tu_ca *f, struct org_rec *org, struct disclosure *d,
+    const char *name, int64_t now, unsigned char **der, size_t *len)
+{
+	char code[ORG_CODE_LEN + 1], *p;
+	struct enrol_submission sub;
+	struct enrol_outcome out;
+
+	ck_assert_int_eq(org_code_new(f->ca.store, org->id, DAY, now, "ra",
+	    code), ESEAL_OK);
+	p = tu_csr(f->dir, name, "ec:P-256");
+	ck_assert_ptr_nonnull(*der = tu_read(p, len));
+	free(p);
+	memset(&sub, 0, sizeof(sub));
+	sub.code = code;
+	sub.csr_der = *der;
+	sub.csr_len = *len;
+	sub.profile = "eseal";
+	sub.holder = HOLDER_SUBSCRIBER;
+	sub.disclosure = d;
+	sub.signer_name = "山田 太郎";
+	sub.signer_title = "代表取締役";
+	sub.disclosure_version = disclosure_version(d);
+	sub.disclosure_sha256 = disclosure_sha256(d);
+	ck_assert_int_eq(enrol_issue_submit(&f->ca, &sub, now, &out), ESEAL_OK);
+	ck_assert_int_eq(out.status, ENROL_PENDING);
+	return out.id;
+}
+
+/* Steps 3-5 for der's key (a crash, or a killed esealctl, after them). */
+static void
+resume_pending(struct tu_ca *f, struct org_rec *rec, const unsigned char *der,
+    size_t len, int64_t now, char serial[STORE_SERIAL_HEX_MAX])
+{
+	struct issue_request req;
+	struct profile *prof = NULL;
+	struct csr *csr = NULL;
+	struct org o;
+
+	ck_assert_int_eq(profile_load(f->conf->issue_profiles_dir, "eseal",
+	    &prof), ESEAL_OK);
+	ck_assert_int_eq(csr_parse(der, len, &csr), ESEAL_OK);
+	org_to_subject(rec, &o);
+	memset(&req, 0, sizeof(req));
+	req.profile = prof;
+	req.org = &o;
+	req.csr = csr;
+	req.actor = "esealctl";
+	ck_assert_int_eq(issue_prepare(&f->ca, &req, now, serial), ESEAL_OK);
+	csr_free(csr);
+	profile_free(prof);
+}
+
+static void
+resume_expect(struct tu_ca *f, int64_t now, int fin, int issued)
+{
+	struct enrol_resume r;
+
+	ck_assert_int_eq(enrol_issue_resume(&f->ca, now,
+	    ENROL_RESUME_GRACE_SECS, &r), ESEAL_OK);
+	ck_assert_int_eq(r.finished, fin);
+	ck_assert_int_eq(r.failed, 0);
+	ck_assert_int_eq(r.issued, issued);
+	ck_assert_int_eq(r.refused, 0);
+}
+
+/*
+ * Work a crash left behind, resumed by the daemon's periodic call: a
+ * request approved without a certificate is issued exactly once; one
+ * whose certificate was recorded pending gets that certificate (its
+ * serial), never a second; a pending row older than the grace period is
+ * finished while a fresh one (an issuance under way) is left alone.
+ */
+START_TEST(test_resume_left_behind)
+{
+	char pdir[512], path[512], db[512], sb[STORE_SERIAL_HEX_MAX];
+	char sf[STORE_SERIAL_HEX_MAX];
+	unsigned char *da, *dbk, *df;
+	size_t la, lb, lf;
+	struct enrol_request r;
+	struct disclosure *d;
+	struct org_rec org;
+	struct store_cert row;
+	struct tu_ca f;
+	int64_t t, a, b;
+
+	snprintf(pdir, sizeof(pdir), "%s", tu_tmpdir());
+	copy_profile(pdir, "eseal", "no");
+	tu_ca_setup_profiles(&f, "resume", "ec-p256", 1, pdir);
+	t = (int64_t)time(NULL);
+	snprintf(db, sizeof(db), "%s/eseal.db", f.dir);
+	snprintf(path, sizeof(path), "%s/conf/disclosure", top());
+	ck_assert_int_eq(disclosure_load(path, &d), ESEAL_OK);
+	jp_org(&org, "7123456789012", "株式会社サンプル");
+	ck_assert_int_eq(org_register(f.ca.store, &org, t, "ra"), ESEAL_OK);
+	/* A: approved, then the crash before its issuance began. */
+	a = resume_submit(&f, &org, d, "a", t, &da, &la);
+	ck_assert_int_eq(enrol_request_decide(f.ca.store, a, 1, "ra-bob", NULL,
+	    t), ESEAL_OK);
+	/* B: approved, its certificate recorded pending, then the crash. */
+	b = resume_submit(&f, &org, d, "b", t, &dbk, &lb);
+	ck_assert_int_eq(enrol_request_decide(f.ca.store, b, 1, "ra-bob", NULL,
+	    t), ESEAL_OK);
+	resume_pending(&f, &org, dbk, lb, t, sb);
+	/* F: an issuance under way 50 s later (no request of ours). */
+	df = NULL;
+	{
+		char *p = tu_csr(f.dir, "f", "ec:P-256");
+
+		ck_assert_ptr_nonnull(df = tu_read(p, &lf));
+		free(p);
+	}
+	resume_pending(&f, &org, df, lf, t + 50, sf);
+
+	/* Within the grace period nothing is touched. */
+	resume_expect(&f, t + 10, 0, 0);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_PENDING), 2);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_ISSUED), 0);
+
+	/* Past it: B's row finished, A and B issued; F still pending. */
+	resume_expect(&f, t + ENROL_RESUME_GRACE_SECS + 1, 1, 2);
+	ck_assert_int_eq(enrol_request_get(f.ca.store, a, &r), ESEAL_OK);
+	ck_assert_str_eq(r.status, "issued");
+	ck_assert_str_eq(r.decided_by, "ra-bob");
+	ck_assert_uint_gt(strlen(r.serial), 0);
+	enrol_request_clear(&r);
+	ck_assert_int_eq(enrol_request_get(f.ca.store, b, &r), ESEAL_OK);
+	ck_assert_str_eq(r.status, "issued");
+	ck_assert_str_eq(r.serial, sb);		/* the one recorded, reused */
+	enrol_request_clear(&r);
+	ck_assert_int_eq(store_cert_get(f.ca.store, sf, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_PENDING);
+	store_cert_clear(&row);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_ISSUED), 2);
+
+	/* Again: nothing more, never a second certificate. */
+	resume_expect(&f, t + ENROL_RESUME_GRACE_SECS + 2, 0, 0);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_ISSUED), 2);
+	/* F's turn once it is past the grace period too. */
+	resume_expect(&f, t + 50 + ENROL_RESUME_GRACE_SECS + 1, 1, 0);
+	ck_assert_int_eq(store_cert_get(f.ca.store, sf, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_ISSUED);
+	store_cert_clear(&row);
+
+	disclosure_free(d);
+	free(da);
+	free(dbk);
+	free(df);
+	tu_ca_teardown(&f);
+	/* One certificate per key, each request once. */
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM certificates"), 3);
+	ck_assert_int_eq(q(db, "SELECT COUNT(DISTINCT spki_sha256) FROM "
+	    "certificates WHERE status = 'issued'"), 3);
+	ck_assert_int_eq(q(db, "SELECT COUNT(*) FROM audit WHERE action = "
+	    "'cert.issue' AND actor = 'recovery'"), 2);
+}
+END_TEST
+
 /* --- the disclosure --------------------------------------------------- */
 
 START_TEST(test_disclosure_shipped)
@@ -1544,6 +1707,7 @@ main(void)
 	tcase_add_test(tc, test_request_body_checks);
 	tcase_add_test(tc, test_secrets_stored_hashed);
 	tcase_add_test(tc, test_submit_through_the_ca);
+	tcase_add_test(tc, test_resume_left_behind);
 	tcase_add_test(tc, test_disclosure_shipped);
 	tcase_add_test(tc, test_disclosure_bad_dirs);
 	tcase_add_test(tc, test_valid_utf8_and_versions);

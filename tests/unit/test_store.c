@@ -226,6 +226,100 @@ START_TEST(test_nested_transactions)
 }
 END_TEST
 
+/*
+ * A transaction that fills the store: the caller is told SQLITE_FULL,
+ * not what the ROLLBACK after it says; and a rollback after SQLite has
+ * already rolled back keeps the first failure's message.
+ */
+START_TEST(test_full_disk_keeps_first_error)
+{
+	static unsigned char big[32 * 1024];
+	char *path = db_path(), serial[16], sql[64];
+	struct store_cert c;
+	struct store *s;
+	enum eseal_rc rc = ESEAL_OK;
+	int64_t iid;
+	int i;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	iid = add_issuer(s);
+	/* No more pages than the store has now: the next growth fails. */
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+	    q(path, "PRAGMA page_count"));
+	ck_assert_int_eq(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	for (i = 0; i < 64 && rc == ESEAL_OK; i++) {
+		snprintf(serial, sizeof(serial), "%02x", 0x10 + i);
+		pending_row(&c, iid, serial);
+		c.tbs = big;
+		c.tbs_len = sizeof(big);
+		rc = store_cert_insert_pending(s, &c, 10);
+	}
+	ck_assert_int_eq(rc, ESEAL_ESTORE);
+	store_rollback(s);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "SQLITE_FULL"));
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "full"));
+	ck_assert_ptr_null(strstr(eseal_errmsg(), "cannot rollback"));
+	ck_assert_int_eq(store_cert_count(s, CERT_PENDING), 0);
+	/* A failing COMMIT keeps its own cause too. */
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	pending_row(&c, iid, "0a0a");
+	c.tbs = big;
+	c.tbs_len = sizeof(big);
+	if (store_cert_insert_pending(s, &c, 10) == ESEAL_OK)
+		ck_assert_int_eq(store_commit(s), ESEAL_ESTORE);
+	else
+		store_rollback(s);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "SQLITE_FULL"));
+	/* Room again: the store writes. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA max_page_count = "
+	    "1000000", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(store_cert_insert_pending(s, &c, 10), ESEAL_OK);
+	ck_assert_int_eq(store_commit(s), ESEAL_OK);
+	/* SQLite rolled back behind the store's back: nothing to undo. */
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL,
+	    NULL), SQLITE_OK);
+	(void)eseal_err(ESEAL_ESTORE, "store: insert: the first failure");
+	store_rollback(s);
+	ck_assert_str_eq(eseal_errmsg(), "store: insert: the first failure");
+	ck_assert_int_eq(store_cert_count(s, CERT_PENDING), 1);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+/* The write probe of /healthz: ok on a store that writes, the cause when not. */
+START_TEST(test_probe_says_why)
+{
+	char *path = db_path();
+	struct store_health h;
+	struct store *s;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_probe(s, 100, &h), ESEAL_OK);
+	ck_assert_int_eq(h.writable, 1);
+	ck_assert_int_gt(h.free_bytes, 0);
+	ck_assert_str_eq(h.error, "");
+	ck_assert_int_eq(q(path, "SELECT at FROM store_probe"), 100);
+	/* Writes refused: the probe fails and names SQLite's cause. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA query_only = 1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_probe(s, 101, &h), ESEAL_ESTORE);
+	ck_assert_int_eq(h.writable, 0);
+	ck_assert_ptr_nonnull(strstr(h.error, "SQLITE_"));
+	ck_assert_ptr_null(strstr(h.error, "cannot rollback"));
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA query_only = 0",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_probe(s, 102, &h), ESEAL_OK);
+	ck_assert_int_eq(store_checkpoint(s), ESEAL_OK);
+	store_close(s);
+	ck_assert_int_eq(q(path, "SELECT at FROM store_probe"), 102);
+	free(path);
+}
+END_TEST
 
 START_TEST(test_list_grows_in_order)
 {
@@ -405,6 +499,8 @@ main(void)
 	tcase_add_test(tc, test_issuer_rows);
 	tcase_add_test(tc, test_cert_lifecycle);
 	tcase_add_test(tc, test_nested_transactions);
+	tcase_add_test(tc, test_full_disk_keeps_first_error);
+	tcase_add_test(tc, test_probe_says_why);
 	tcase_add_test(tc, test_list_grows_in_order);
 	tcase_add_test(tc, test_rows_stop_fail_and_clear);
 	tcase_add_test(tc, test_audit_each_stops);
