@@ -1,4 +1,4 @@
--- 008_store_probe: one row /healthz rewrites to learn whether the store
+-- 009_store_probe: one row /healthz rewrites to learn whether the store
 -- can still write (a full disk, a read-only or failing volume).
 CREATE TABLE store_probe (
 	id          INTEGER PRIMARY KEY CHECK (id = 1),
