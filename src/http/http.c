@@ -186,14 +186,28 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		    "than " HTTP_JSON_DEPTH_S " deep");
 		return NULL;
 	}
+	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
+	 * ("wrong arguments") would tell a client nothing. */
+	for (n = 0; n < req->body_len && strchr(" \t\r\n",
+	    req->body[n]) != NULL && req->body[n] != '\0'; n++)
+		;
+	if (n == req->body_len) {
+		http_error(resp, ESEAL_EINVAL, "RFC 8259 2: the body is empty: "
+		    "this request takes a JSON object ({} at the least)");
+		return NULL;
+	}
 	j = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &e);
 	if (j == NULL || !json_is_object(j)) {
 		char msg[256];
 
-		snprintf(msg, sizeof(msg), "RFC 8259: the body is not a JSON "
-		    "object%s%.160s", j == NULL ? ": " : "", j == NULL ?
-		    e.text : "");
+		if (j == NULL)
+			snprintf(msg, sizeof(msg), "RFC 8259: the body is not "
+			    "valid JSON (line %d, column %d: %.120s)", e.line,
+			    e.column, e.text);
+		else
+			snprintf(msg, sizeof(msg), "RFC 8259: the body is JSON "
+			    "but not an object: this request takes {...}");
 		json_decref(j);
 		http_error(resp, ESEAL_EINVAL, msg);
 		return NULL;
