@@ -143,7 +143,7 @@ chmod 644 "$T/eseal.db"
 out=$(ctl audit verify 2>&1)
 expect_match "world-readable store refused by esealctl" "$out" "mode 0644"
 expect_match "the refusal says how to fix it" "$out" "chmod 600 $T/eseal.db"
-"$ESEALD" --config "$CONF" > "$T/refused.log" 2>&1
+timeout 20 "$ESEALD" --config "$CONF" > "$T/refused.log" 2>&1
 expect_eq "world-readable store: eseald does not start" "$?" 1
 expect_match "eseald says how to fix it" "$(cat "$T/refused.log")" "chmod 600 $T/eseal.db"
 chmod 640 "$T/eseal.db"
