@@ -126,7 +126,7 @@ sql "ALTER TABLE enrolment_requests_away RENAME TO enrolment_requests"
 sql "ALTER TABLE issuers RENAME TO issuers_away"
 h=$($C -D - -o /dev/null "$URL/healthz")
 expect_eq "healthz unavailable: 503" "$(status_line "$h")" 503
-expect_eq "healthz unavailable: Retry-After" "$(retry_after "$h")" 30
+expect_match "healthz unavailable: Retry-After" "$(retry_after "$h")" '^[1-9][0-9]*$'
 sql "ALTER TABLE issuers_away RENAME TO issuers"
 h429=""
 for i in $(seq 1 80); do
