@@ -44,6 +44,14 @@ const unsigned char *csr_pubkey_sha256(const struct csr *c);
 enum eseal_rc	csr_der(const struct csr *c, unsigned char **der,
 		    size_t *len);
 
+/*
+ * Names its key the way the configuration names key types: "ec-p256",
+ * "ec-p384", "rsa-3072", "rsa-pss-3072", else OpenSSL's type name, into
+ * buf (CSR_KEY_DESC_MAX bytes is enough).
+ */
+#define CSR_KEY_DESC_MAX	32
+void		csr_key_describe(const struct csr *c, char *buf, size_t len);
+
 /* SHA-256 of the DER SubjectPublicKeyInfo of key; 0 on failure. */
 int		csr_spki_sha256(EVP_PKEY *key,
 		    unsigned char out[CSR_SPKI_SHA256_LEN]);

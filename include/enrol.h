@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csr.h"
 #include "disclosure.h"
 #include "err.h"
 #include "org.h"
@@ -137,6 +138,37 @@ void		enrol_request_clear(struct enrol_request *);
  */
 enum eseal_rc	enrol_request_auth(struct store *, int64_t id,
 		    const char *token_or_code);
+
+/*
+ * Which request token_or_code (a request token or the enrolment code that
+ * created a request) belongs to: *id gets it.  ESEAL_EAUTH (the message of
+ * enrol_request_auth) if it belongs to none.  For saying "your credential
+ * does not cover that" (403) rather than "who are you" (401).
+ */
+enum eseal_rc	enrol_request_find(struct store *, const char *token_or_code,
+		    int64_t *id);
+
+/* What an RA officer sees of a request before deciding (issue 11). */
+struct enrol_request_detail {
+	char		 org_name[ORG_NAME_CHARS * 3 + 1];	/* UTF-8 */
+	char		 org_identifier[ORGID_MAX];
+	char		 key_type[CSR_KEY_DESC_MAX];	/* csr_key_describe() */
+	char		 key_sha256[2 * CSR_SPKI_SHA256_LEN + 1];	/* hex,
+						   of the DER SPKI */
+	char		 ack_name[ORG_TEXT_MAX];	/* who acknowledged the */
+	char		 ack_title[ORG_TEXT_MAX];	/* request's disclosure
+							   version */
+	int64_t		 ack_at;
+};
+
+/*
+ * Fills d for request id: its organisation, the key of its CSR, and the
+ * acknowledgement of its disclosure version.  ENOTFOUND for no such
+ * request; EINVAL if its stored CSR no longer parses (never, for a request
+ * made through enrol_request_create).
+ */
+enum eseal_rc	enrol_request_detail(struct store *, int64_t id,
+		    struct enrol_request_detail *d);
 
 /*
  * Requests with status (NULL or "": all), oldest first, without CSRs.

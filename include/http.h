@@ -21,6 +21,9 @@
 						   base64 OCSP request fits */
 #define HTTP_ADDR_MAX		64		/* a client address as text */
 #define HTTP_CN_MAX		128		/* a client certificate's CN */
+#define HTTP_RETRY_LOCKED	300		/* Retry-After of a 429 from a
+						   handler (a lock), s: the
+						   default [accounts] lock_secs */
 #define HTTP_RATE_SLOTS		4096		/* client addresses tracked for
 						   rate limits; oldest evicted */
 
@@ -98,6 +101,9 @@ struct http_config {
 	unsigned	 conn_per_ip;	/* 0: HTTP_CONN_PER_IP */
 	double		 rate;		/* limited requests/s per address */
 	double		 burst;		/* bucket size; 0: no rate limit */
+	unsigned	 retry_locked;	/* Retry-After of a handler's 429 (a
+					   login or code lock), s; 0:
+					   HTTP_RETRY_LOCKED */
 };
 
 struct http_server;

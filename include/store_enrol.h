@@ -120,6 +120,11 @@ enum eseal_rc	store_enrol_req_insert(struct store *,
 /* The request that was issued serial.  ENOTFOUND if none. */
 enum eseal_rc	store_enrol_req_by_serial(struct store *, const char *serial,
 		    int64_t *id);
+/* The request whose token hash (is_code 0) or code hash (is_code 1) is
+ * hash.  ENOTFOUND if none. */
+enum eseal_rc	store_enrol_req_by_hash(struct store *,
+		    const unsigned char hash[STORE_HASH_LEN], int is_code,
+		    int64_t *id);
 /* With the CSR.  ENOTFOUND if none.  Free with store_enrol_req_clear. */
 enum eseal_rc	store_enrol_req_get(struct store *, int64_t id,
 		    struct store_enrol_req *);

@@ -300,6 +300,7 @@ daemon_listen(struct daemon *d)
 	hc.conn_per_ip = (unsigned)c->http_conn_per_ip;
 	hc.rate = c->http_rate;
 	hc.burst = c->http_burst;
+	hc.retry_locked = (unsigned)c->acct_lock_secs;
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");

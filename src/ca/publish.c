@@ -86,14 +86,19 @@ publish_write_file(const char *path, const void *data, size_t len)
 		*slash = '/';
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
+	/*
+	 * CRLs and CA certificates are public: the published file is 0644
+	 * whatever the umask (a web server reads it).  The temporary file
+	 * is 0600 until it is complete.
+	 */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
 	    == -1)
 		return eseal_err(ESEAL_ESTORE, "publish: %s: %s", tmp,
 		    strerror(errno));
 	while (off < len && (w = write(fd, (const char *)data + off,
 	    len - off)) > 0)
 		off += (size_t)w;
-	if (off != len || fsync(fd) == -1) {
+	if (off != len || fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
 		close(fd);
 		unlink(tmp);
 		return eseal_err(ESEAL_ESTORE, "publish: write %s: %s", tmp,

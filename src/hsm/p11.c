@@ -63,6 +63,45 @@ p11_mech_name(unsigned long type)
 	return NULL;
 }
 
+/*
+ * Why the URI did not name exactly one token, in words an operator can act
+ * on: the labels of the tokens the module does see, and where the module
+ * looks for them (SoftHSM: SOFTHSM2_CONF).
+ */
+static void
+match_error(const struct p11_token *t, unsigned int matches)
+{
+	char seen[512] = "";
+	const char *conf = getenv("SOFTHSM2_CONF");
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < t->nslots && i < P11_MAX_SLOTS; i++) {
+		const PKCS11_SLOT *s = &t->slots[i];
+		int n;
+
+		if (s->token == NULL || !s->token->initialized ||
+		    off >= sizeof(seen))
+			continue;
+		n = snprintf(seen + off, sizeof(seen) - off, "%s\"%s\"",
+		    off ? ", " : "", s->token->label ? s->token->label : "");
+		off = n < 0 ? sizeof(seen) : off + (size_t)n;
+	}
+	if (strstr(t->module_path, "softhsm") == NULL)
+		eseal_err(ESEAL_EHSM, "p11: [hsm] token: %s tokens match \"%s\""
+		    "; exactly one must; the module %s sees %s%s; check the "
+		    "URI and the module's own configuration", matches ? "several"
+		    : "no", t->uri, t->module_path, seen[0] ? "the tokens " :
+		    "no initialised token", seen);
+	else
+		eseal_err(ESEAL_EHSM, "p11: [hsm] token: %s tokens match \"%s\""
+		    "; exactly one must; the module %s sees %s%s; SoftHSM "
+		    "finds its tokens through SOFTHSM2_CONF (%s%s)", matches ?
+		    "several" : "no", t->uri, t->module_path, seen[0] ?
+		    "the tokens " : "no initialised token", seen, conf ? "now "
+		    : "unset: it reads /etc/softhsm/softhsm2.conf", conf ? conf
+		    : "");
+}
+
 /* Copies a blank-padded PKCS#11 string into a NUL-terminated one. */
 static void
 padcpy(char *dst, size_t dstsz, const unsigned char *src, size_t srclen)
@@ -177,8 +216,7 @@ p11_load_locked(struct p11_token *t)
 		}
 	}
 	if (matches != 1) {
-		eseal_err(ESEAL_EHSM, "p11: %s tokens match \"%s\"; exactly "
-		    "one must", matches == 0 ? "no" : "several", t->uri);
+		match_error(t, matches);
 		goto out;
 	}
 	t->slot = found;

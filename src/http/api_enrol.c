@@ -140,6 +140,28 @@ out:
 	json_decref(j);
 }
 
+/*
+ * A subscriber's credential (request token or enrolment code) that is
+ * valid, but for another enrolment than the one asked about: 403 saying
+ * so, rather than a 401 that tells the subscriber to log in (RFC 9110
+ * 15.5.4).  1 if it answered.
+ */
+static int
+not_covered(struct app *a, const char *tok, const char *what,
+    const char *which, struct http_response *resp)
+{
+	char msg[256];
+	int64_t other;
+
+	if (enrol_request_find(a->ca.store, tok, &other) != ESEAL_OK)
+		return 0;
+	snprintf(msg, sizeof(msg), "this credential (the request token or "
+	    "enrolment code of enrolment %lld) covers that enrolment and its "
+	    "certificate only, not %s %.80s", (long long)other, what, which);
+	http_error(resp, ESEAL_EFORBIDDEN, msg);
+	return 1;
+}
+
 void
 api_enrol_get(void *arg, const struct http_request *req,
     struct http_response *resp)
@@ -164,7 +186,10 @@ api_enrol_get(void *arg, const struct http_request *req,
 		    "request token or the enrolment code is required");
 		return;
 	}
-	if ((rc = enrol_request_auth(a->ca.store, id, tok)) != ESEAL_OK ||
+	if ((rc = enrol_request_auth(a->ca.store, id, tok)) == ESEAL_EAUTH &&
+	    not_covered(a, tok, "enrolment", req->param, resp))
+		return;
+	if (rc != ESEAL_OK ||
 	    (rc = enrol_request_get(a->ca.store, id, &er)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -245,6 +270,9 @@ api_cert_revoke(void *arg, const struct http_request *req,
 	    == ESEAL_OK && enrol_request_auth(a->ca.store, id, tok) == ESEAL_OK)
 		snprintf(who, sizeof(who), "subscriber:enrolment-%lld",
 		    (long long)id);
+	else if (tok != NULL && not_covered(a, tok, "certificate", serial,
+	    resp))
+		return;
 	else if (api_auth(a, req, resp, 1u << ROLE_RA, &si))
 		return;
 	else

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -84,6 +85,13 @@ api_org_create(void *arg, const struct http_request *req,
 		    "evidence reference) are required");
 		return;
 	}
+	if (strcmp(rec.country, "JP") == 0 && rec.corporate_number[0] == '\0') {
+		http_error(resp, ESEAL_EINVAL, "orgid: corporate number (MoF "
+		    "ordinance): corporate_number is missing: an organisation "
+		    "of country JP is registered by its 13-digit corporate "
+		    "number (法人番号)");
+		return;
+	}
 	if ((rc = org_register(a->ca.store, &rec, time(NULL),
 	    si.username)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
@@ -120,15 +128,56 @@ api_org_code(void *arg, const struct http_request *req,
 	    a->code_ttl)));
 }
 
-static json_t *
-request_json(const struct enrol_request *r)
+/* RFC 3339 UTC, "YYYY-MM-DDThh:mm:ssZ" (21 bytes with the NUL). */
+static void
+rfc3339(int64_t t, char buf[32])
 {
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:b, s:I, s:s, s:s, s:s}",
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)t);
+}
+
+/*
+ * A request as the queue shows it: what the RA officer approves (issue 11
+ * item 11, docs/enrolment.md "The approval queue").  A request whose
+ * details cannot be read is listed with "detail_error" instead.
+ */
+static json_t *
+request_json(struct app *a, const struct enrol_request *r)
+{
+	struct enrol_request_detail d;
+	char created[32], acked[32];
+	json_t *o;
+
+	rfc3339(r->created, created);
+	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:b, s:I, s:s, s:s, s:s, "
+	    "s:s, s:s}",
 	    "id", (json_int_t)r->id, "organization", (json_int_t)r->org_id,
 	    "status", r->status, "profile", r->profile, "key_holder",
 	    key_holder_name(r->holder), "qscd", r->qscd, "created",
-	    (json_int_t)r->created, "decided_by", r->decided_by, "reason",
-	    r->reason, "serial", r->serial);
+	    (json_int_t)r->created, "created_at", created, "decided_by",
+	    r->decided_by, "reason", r->reason, "serial", r->serial,
+	    "client_addr", r->client_addr);
+	if (o == NULL)
+		return NULL;
+	if (enrol_request_detail(a->ca.store, r->id, &d) != ESEAL_OK) {
+		json_object_set_new(o, "detail_error",
+		    json_string(eseal_errmsg()));
+		return o;
+	}
+	rfc3339(d.ack_at, acked);
+	json_object_set_new(o, "organization_name", json_string(d.org_name));
+	json_object_set_new(o, "organization_identifier",
+	    json_string(d.org_identifier));
+	json_object_set_new(o, "key", json_pack("{s:s, s:s}", "type",
+	    d.key_type, "spki_sha256", d.key_sha256));
+	json_object_set_new(o, "disclosure", json_pack("{s:s, s:s, s:s, s:s}",
+	    "version", r->disclosure_version, "acknowledged_by", d.ack_name,
+	    "title", d.ack_title, "acknowledged_at", acked));
+	return o;
 }
 
 void
@@ -153,7 +202,7 @@ api_requests_list(void *arg, const struct http_request *req,
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr, request_json(&v[i]));
+		json_array_append_new(arr, request_json(a, &v[i]));
 		enrol_request_clear(&v[i]);
 	}
 	free(v);

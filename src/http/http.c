@@ -30,6 +30,9 @@
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
 #define HTTP_PEER_CERT_MAX (64 * 1024)	/* a client certificate, DER: far
 					   more than any sane one */
+#define HTTP_RETRY_UNAVAILABLE 30	/* Retry-After of a 503, s: the HSM or
+					   the store is expected back soon */
+#define HTTP_RETRY_LIMIT_MAX 3600	/* longest rate-limit Retry-After, s */
 
 /* One token bucket per client address. */
 struct rate_slot {
@@ -46,6 +49,7 @@ struct http_server {
 	enum http_mtls		 mtls;
 	int			 tls;
 	double			 rate, burst;
+	unsigned		 retry_locked;	/* Retry-After of a handler's 429 */
 	pthread_mutex_t		 rate_mu;
 	struct rate_slot	*slots;		/* HTTP_RATE_SLOTS */
 	char			*cert, *key, *trust;	/* PEM, kept for MHD */
@@ -131,8 +135,6 @@ http_error(struct http_response *r, enum eseal_rc rc, const char *msg)
 	}
 	http_set_body(r, status, "application/json", s, strlen(s));
 	free(s);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "30");
 }
 
 void
@@ -184,14 +186,28 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		    "than " HTTP_JSON_DEPTH_S " deep");
 		return NULL;
 	}
+	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
+	 * ("wrong arguments") would tell a client nothing. */
+	for (n = 0; n < req->body_len && strchr(" \t\r\n",
+	    req->body[n]) != NULL && req->body[n] != '\0'; n++)
+		;
+	if (n == req->body_len) {
+		http_error(resp, ESEAL_EINVAL, "RFC 8259 2: the body is empty: "
+		    "this request takes a JSON object ({} at the least)");
+		return NULL;
+	}
 	j = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &e);
 	if (j == NULL || !json_is_object(j)) {
 		char msg[256];
 
-		snprintf(msg, sizeof(msg), "RFC 8259: the body is not a JSON "
-		    "object%s%.160s", j == NULL ? ": " : "", j == NULL ?
-		    e.text : "");
+		if (j == NULL)
+			snprintf(msg, sizeof(msg), "RFC 8259: the body is not "
+			    "valid JSON (line %d, column %d: %.120s)", e.line,
+			    e.column, e.text);
+		else
+			snprintf(msg, sizeof(msg), "RFC 8259: the body is JSON "
+			    "but not an object: this request takes {...}");
 		json_decref(j);
 		http_error(resp, ESEAL_EINVAL, msg);
 		return NULL;
@@ -318,9 +334,12 @@ mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* 1 if addr may make one more limited request now. */
+/*
+ * 1 if addr may make one more limited request now; 0 and *wait, the whole
+ * seconds until its next token, if not.
+ */
 static int
-rate_ok(struct http_server *srv, const char *addr)
+rate_ok(struct http_server *srv, const char *addr, unsigned *wait)
 {
 	struct rate_slot *s, *victim = NULL;
 	double now = mono();
@@ -355,8 +374,40 @@ rate_ok(struct http_server *srv, const char *addr)
 	ok = s->tokens >= 1.0;
 	if (ok)
 		s->tokens -= 1.0;
+	else if (srv->rate <= 0 || (1.0 - s->tokens) / srv->rate >=
+	    HTTP_RETRY_LIMIT_MAX)
+		*wait = HTTP_RETRY_LIMIT_MAX;
+	else {
+		double d = (1.0 - s->tokens) / srv->rate;
+
+		*wait = (unsigned)d;
+		if (*wait < d || *wait == 0)
+			(*wait)++;
+	}
 	pthread_mutex_unlock(&srv->rate_mu);
 	return ok;
+}
+
+/*
+ * RFC 9110 10.2.3, RFC 6585 4: every 429 and 503 says when to come back.
+ * A handler's 429 is a lock on a name or a code: the lock's length, at
+ * least; a 503 an HSM or store expected back soon.  One already set (the
+ * rate limiter's) is kept.
+ */
+static void
+retry_after(const struct http_server *srv, struct http_response *r)
+{
+	char v[16];
+
+	if (r->status != MHD_HTTP_TOO_MANY_REQUESTS &&
+	    r->status != MHD_HTTP_SERVICE_UNAVAILABLE)
+		return;
+	for (int i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr_name[i], MHD_HTTP_HEADER_RETRY_AFTER) == 0)
+			return;
+	snprintf(v, sizeof(v), "%u", r->status == MHD_HTTP_TOO_MANY_REQUESTS ?
+	    srv->retry_locked : HTTP_RETRY_UNAVAILABLE);
+	http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
 }
 
 static void
@@ -440,6 +491,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	unsigned char rnd[8];
 	enum MHD_Result ret;
 	enum eseal_rc rc = ESEAL_OK;
+	unsigned wait = 1;
 
 	(void)version;
 	if (ctx == NULL) {
@@ -495,10 +547,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		    HTTP_PEER_UNTRUSTED ? "[http] mtls = required: the client "
 		    "certificate does not chain to the configured client CA" :
 		    "[http] mtls = required: a client certificate is required");
-	else if ((r->flags & HTTP_R_LIMITED) && !rate_ok(srv, req.client_addr)) {
+	else if ((r->flags & HTTP_R_LIMITED) && !rate_ok(srv, req.client_addr,
+	    &wait)) {
+		char v[16];
+
 		http_error(&resp, ESEAL_ETOOMANY, "[http] rate: too many "
 		    "requests from this address; slow down");
-		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		snprintf(v, sizeof(v), "%u", wait);
+		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
 	} else {
 		eseal_errclear();
 		r->fn(srv->app, &req, &resp);
@@ -506,6 +562,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (resp.status == 0)
 		http_error(&resp, ESEAL_EINTERNAL, "the handler gave no "
 		    "response");
+	retry_after(srv, &resp);
 	log_info("msg=request rid=%s client=%s method=%s path=\"%.200s\" "
 	    "status=%d bytes=%zu", ctx->rid, req.client_addr, method, url,
 	    resp.status, resp.body_len);
@@ -606,6 +663,8 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	srv->mtls = tls ? cfg->mtls : HTTP_MTLS_OFF;
 	srv->rate = cfg->rate;
 	srv->burst = cfg->burst;
+	srv->retry_locked = cfg->retry_locked ? cfg->retry_locked :
+	    HTTP_RETRY_LOCKED;
 	pthread_mutex_init(&srv->rate_mu, NULL);
 	if ((srv->slots = calloc(HTTP_RATE_SLOTS, sizeof(*srv->slots))) == NULL) {
 		rc = eseal_err(ESEAL_ENOMEM, "http: out of memory");

@@ -3,10 +3,12 @@
  * size first, then the exact encoding (one PEM block with the right label,
  * or DER with no trailing bytes), then the signature (proof of possession).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -198,4 +200,42 @@ csr_der(const struct csr *c, unsigned char **der, size_t *len)
 	}
 	*len = (size_t)n;
 	return ESEAL_OK;
+}
+
+void
+csr_key_describe(const struct csr *c, char *buf, size_t len)
+{
+	EVP_PKEY *k = csr_pubkey(c);
+	char group[64];
+	const char *g;
+	int nid;
+
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		snprintf(buf, len, "%s-%d", EVP_PKEY_get_base_id(k) ==
+		    EVP_PKEY_RSA ? "rsa" : "rsa-pss", EVP_PKEY_get_bits(k));
+		return;
+	case EVP_PKEY_EC:
+		if (!EVP_PKEY_get_group_name(k, group, sizeof(group), NULL)) {
+			ERR_clear_error();
+			snprintf(buf, len, "ec-explicit");
+			return;
+		}
+		if ((nid = EC_curve_nist2nid(group)) == NID_undef)
+			nid = OBJ_sn2nid(group);
+		g = nid != NID_undef && EC_curve_nid2nist(nid) != NULL ?
+		    EC_curve_nid2nist(nid) : group;
+		snprintf(buf, len, "ec-");
+		for (size_t i = 3; *g != '\0' && i + 1 < len; g++)
+			if (*g != '-') {
+				buf[i++] = (char)(*g >= 'A' && *g <= 'Z' ?
+				    *g - 'A' + 'a' : *g);
+				buf[i] = '\0';
+			}
+		return;
+	default:
+		snprintf(buf, len, "%s", EVP_PKEY_get0_type_name(k) ?
+		    EVP_PKEY_get0_type_name(k) : "unknown");
+	}
 }

@@ -406,6 +406,65 @@ enrol_request_auth(struct store *s, int64_t id, const char *token_or_code)
 }
 
 enum eseal_rc
+enrol_request_find(struct store *s, const char *token_or_code, int64_t *id)
+{
+	unsigned char th[HASH_LEN], ch[HASH_LEN];
+	enum eseal_rc rc;
+	size_t len;
+
+	*id = 0;
+	if (token_or_code == NULL || (len = strnlen(token_or_code,
+	    TOKEN_INPUT_MAX + 1)) == 0 || len > TOKEN_INPUT_MAX)
+		return eseal_err(ESEAL_EAUTH, MSG_BADAUTH);
+	if (!org_sha256(token_or_code, len, th))
+		return eseal_err(ESEAL_EINTERNAL, "enrol: cannot hash");
+	rc = store_enrol_req_by_hash(s, th, 0, id);
+	if (rc == ESEAL_ENOTFOUND && org_code_hash(token_or_code, ch))
+		rc = store_enrol_req_by_hash(s, ch, 1, id);
+	if (rc == ESEAL_ENOTFOUND)
+		return eseal_err(ESEAL_EAUTH, MSG_BADAUTH);
+	return rc;
+}
+
+enum eseal_rc
+enrol_request_detail(struct store *s, int64_t id,
+    struct enrol_request_detail *d)
+{
+	struct enrol_request r;
+	struct store_org o;
+	struct store_ack ack;
+	struct csr *c = NULL;
+	const unsigned char *h;
+	enum eseal_rc rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = enrol_request_get(s, id, &r)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_org_get(s, r.org_id, &o)) != ESEAL_OK)
+		goto out;
+	snprintf(d->org_name, sizeof(d->org_name), "%s", o.name);
+	snprintf(d->org_identifier, sizeof(d->org_identifier), "%s",
+	    o.identifier);
+	/* The schema's foreign key makes the acknowledgement exist. */
+	if ((rc = store_ack_get(s, r.org_id, r.disclosure_version, &ack)) !=
+	    ESEAL_OK)
+		goto out;
+	snprintf(d->ack_name, sizeof(d->ack_name), "%s", ack.signer_name);
+	snprintf(d->ack_title, sizeof(d->ack_title), "%s", ack.signer_title);
+	d->ack_at = ack.acknowledged_at;
+	if ((rc = csr_parse(r.csr, r.csr_len, &c)) != ESEAL_OK)
+		goto out;
+	csr_key_describe(c, d->key_type, sizeof(d->key_type));
+	h = csr_pubkey_sha256(c);
+	for (size_t i = 0; i < CSR_SPKI_SHA256_LEN; i++)
+		snprintf(d->key_sha256 + 2 * i, 3, "%02x", h[i]);
+out:
+	csr_free(c);
+	enrol_request_clear(&r);
+	return rc;
+}
+
+enum eseal_rc
 enrol_request_list(struct store *s, const char *status,
     struct enrol_request **out, size_t *n)
 {

@@ -6,14 +6,18 @@
  * store may be shared by the daemon's threads.  The migrations live in
  * store_migrate.c, the rows of each domain in store_<domain>.c.
  */
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -27,6 +31,10 @@
 				   pages) rather than SQLite's 1000 */
 #define STORE_JOURNAL_LIMIT (1024 * 1024) /* truncate a reset WAL to this */
 #define STORE_ERR_MAX	512	/* one error line, as err.c keeps it */
+#define STORE_MODE	0600	/* a new store: it holds password and session
+				   hashes and the audit trail.  SQLite gives
+				   its -wal and -shm files the same mode */
+#define STORE_MODE_OTHERS (S_IROTH | S_IWOTH | S_IXOTH)	/* refused */
 
 struct store {
 	sqlite3		*db;
@@ -145,6 +153,56 @@ store_bound_wal(struct store *s)
 	return store_exec(s, sql, "journal_size_limit");
 }
 
+/*
+ * Refuses a store (or its -wal, -shm file) that others may read or write,
+ * saying how to fix it; group access (0640, a backup group) is the
+ * operator's choice.  Creates a missing store file with STORE_MODE, so
+ * that neither the umask nor SQLite's default (0644) decides.
+ */
+static enum eseal_rc
+store_file_mode(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char name[4096];
+	struct stat st;
+	int fd;
+
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return ESEAL_OK;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
+		    suffix[i]) >= sizeof(name))
+			return eseal_err(ESEAL_ECONF, "store: %.200s...: path "
+			    "too long", path);
+		if (stat(name, &st) != 0)
+			continue;
+		if ((st.st_mode & STORE_MODE_OTHERS) != 0)
+			return eseal_err(ESEAL_ECONF, "store: %s is mode %04o: "
+			    "others may read or write the password hashes, "
+			    "sessions and audit trail it holds; run "
+			    "`chmod 600 %s` (0640 for a backup group)", name,
+			    (unsigned)(st.st_mode & 07777), name);
+	}
+	if (stat(path, &st) == 0)
+		return ESEAL_OK;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    STORE_MODE)) < 0) {
+		if (errno == EEXIST)
+			return ESEAL_OK;
+		return eseal_err(ESEAL_ESTORE, "store: %s: cannot create: %s",
+		    path, strerror(errno));
+	}
+	if (fchmod(fd, STORE_MODE) != 0) {
+		int e = errno;
+
+		close(fd);
+		return eseal_err(ESEAL_ESTORE, "store: %s: chmod: %s", path,
+		    strerror(e));
+	}
+	close(fd);
+	return ESEAL_OK;
+}
+
 enum eseal_rc
 store_open(const char *path, struct store **out)
 {
@@ -153,6 +211,8 @@ store_open(const char *path, struct store **out)
 	enum eseal_rc rc;
 
 	*out = NULL;
+	if ((rc = store_file_mode(path)) != ESEAL_OK)
+		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "store: out of memory");
 	pthread_mutexattr_init(&ma);

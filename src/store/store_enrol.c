@@ -212,6 +212,18 @@ store_enrol_req_by_serial(struct store *s, const char *serial, int64_t *id)
 	return rc;
 }
 
+enum eseal_rc
+store_enrol_req_by_hash(struct store *s,
+    const unsigned char hash[STORE_HASH_LEN], int is_code, int64_t *id)
+{
+	struct row_key k = { 0, NULL, hash, id };
+
+	*id = 0;
+	return one_row(s, is_code ? "SELECT id FROM enrolment_requests WHERE "
+	    "code_hash = ?" : "SELECT id FROM enrolment_requests WHERE "
+	    "token_hash = ?", "read enrolment", id_row, &k);
+}
+
 /* --- acknowledgements ------------------------------------------------- */
 
 enum eseal_rc

@@ -165,6 +165,33 @@ START_TEST(test_accessors)
 }
 END_TEST
 
+/* The key named as the configuration names key types (issue 11). */
+START_TEST(test_key_describe)
+{
+	static const char *const cases[][2] = {
+		{ "ec-p256.pem", "ec-p256" }, { "ec-p384.der", "ec-p384" },
+		{ "rsa-2048.pem", "rsa-2048" }, { "rsa-3072.pem", "rsa-3072" },
+	};
+	char buf[CSR_KEY_DESC_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = data_path("good", cases[i][0]);
+		struct csr *c = NULL;
+		unsigned char *in;
+		size_t inlen;
+
+		in = tu_read(p, &inlen);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_int_eq(csr_parse(in, inlen, &c), ESEAL_OK);
+		csr_key_describe(c, buf, sizeof(buf));
+		ck_assert_str_eq(buf, cases[i][1]);
+		csr_free(c);
+		free(in);
+		free(p);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -179,6 +206,7 @@ main(void)
 	    sizeof(reasons) / sizeof(reasons[0]));
 	tcase_add_test(tc, test_same_key_same_hash);
 	tcase_add_test(tc, test_accessors);
+	tcase_add_test(tc, test_key_describe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1087,6 +1087,53 @@ START_TEST(test_request_lifecycle)
 }
 END_TEST
 
+/* Issue 11: which request a credential belongs to, and what the RA sees. */
+START_TEST(test_request_find_and_detail)
+{
+	char token[ENROL_TOKEN_LEN + 1], token2[ENROL_TOKEN_LEN + 1];
+	char code[ORG_CODE_LEN + 1], hex[2 * CSR_SPKI_SHA256_LEN + 1];
+	struct enrol_request_detail d;
+	struct enrol_submission sub;
+	struct csr *c = NULL;
+	struct world w;
+	int64_t id, id2, found;
+
+	world_open(&w);
+	world_csr(&w);
+	new_code(&w, code);
+	submission(&w, &sub, code);
+	ck_assert_int_eq(create(w.s, &sub, NOW + 60, &id, token), ESEAL_OK);
+	id2 = new_request(&w, token2);
+	ck_assert_int_eq(enrol_request_find(w.s, token, &found), ESEAL_OK);
+	ck_assert_int_eq(found, id);
+	ck_assert_int_eq(enrol_request_find(w.s, code, &found), ESEAL_OK);
+	ck_assert_int_eq(found, id);
+	ck_assert_int_eq(enrol_request_find(w.s, token2, &found), ESEAL_OK);
+	ck_assert_int_eq(found, id2);
+	ck_assert_int_eq(enrol_request_find(w.s, "no-such-token", &found),
+	    ESEAL_EAUTH);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(enrol_request_find(w.s, "", &found), ESEAL_EAUTH);
+	ck_assert_int_eq(enrol_request_find(w.s, NULL, &found), ESEAL_EAUTH);
+
+	ck_assert_int_eq(enrol_request_detail(w.s, id, &d), ESEAL_OK);
+	ck_assert_str_eq(d.org_name, "株式会社サンプル");
+	ck_assert_str_eq(d.org_identifier, "NTRJP-7123456789012");
+	ck_assert_str_eq(d.key_type, "ec-p256");
+	ck_assert_int_eq(csr_parse(w.csr, w.csr_len, &c), ESEAL_OK);
+	for (size_t i = 0; i < CSR_SPKI_SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", csr_pubkey_sha256(c)[i]);
+	csr_free(c);
+	ck_assert_str_eq(d.key_sha256, hex);
+	ck_assert_str_eq(d.ack_name, "山田 太郎");
+	ck_assert_str_eq(d.ack_title, "代表取締役");
+	ck_assert_int_eq(d.ack_at, NOW + 60);
+	ck_assert_int_eq(enrol_request_detail(w.s, id2 + 100, &d),
+	    ESEAL_ENOTFOUND);
+	world_close(&w);
+}
+END_TEST
+
 START_TEST(test_request_body_checks)
 {
 	char code[ORG_CODE_LEN + 1], token[ENROL_TOKEN_LEN + 1];
@@ -1704,6 +1751,7 @@ main(void)
 	tcase_add_test(tc, test_ack_once_per_org_and_version);
 	tcase_add_test(tc, test_new_version_needs_new_ack);
 	tcase_add_test(tc, test_request_lifecycle);
+	tcase_add_test(tc, test_request_find_and_detail);
 	tcase_add_test(tc, test_request_body_checks);
 	tcase_add_test(tc, test_secrets_stored_hashed);
 	tcase_add_test(tc, test_submit_through_the_ca);

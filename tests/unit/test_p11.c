@@ -314,6 +314,11 @@ START_TEST(test_open_errors)
 	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=nosuch", pin,
 	    &t), ESEAL_EHSM);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "no tokens match"));
+	/* Issue 11 item 10: what the module sees, and where SoftHSM looks. */
+	ck_assert_msg(strstr(eseal_errmsg(), "sees the tokens \"unit\"") !=
+	    NULL, "%s", eseal_errmsg());
+	ck_assert_msg(strstr(eseal_errmsg(), "SOFTHSM2_CONF (now ") != NULL,
+	    "%s", eseal_errmsg());
 	ck_assert_int_ne(p11_open(SOFTHSM_MODULE, "token=unit", pin, &t),
 	    ESEAL_OK);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "RFC 7512"));

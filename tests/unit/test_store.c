@@ -2,6 +2,8 @@
  * test_store.c: migrations, issuer and certificate rows, transactions, and
  * the one row loop (store_rows, store_list) every read goes through.
  */
+#include <sys/stat.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +118,59 @@ START_TEST(test_open_refuses_garbage)
 	ck_assert_int_eq(store_open(path, &s), ESEAL_ESTORE);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "store:"));
+	free(path);
+}
+END_TEST
+
+static unsigned
+file_mode(const char *path, const char *suffix)
+{
+	char name[1024];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	ck_assert_int_eq(stat(name, &st), 0);
+	return (unsigned)(st.st_mode & 07777);
+}
+
+/* Issue 11 item 2: a new store, its -wal and -shm are 0600 whatever the umask. */
+START_TEST(test_new_store_is_0600)
+{
+	char *path = db_path();
+	struct store *s;
+	mode_t old = umask(022);
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	add_issuer(s);
+	ck_assert_uint_eq(file_mode(path, ""), 0600);
+	ck_assert_uint_eq(file_mode(path, "-wal"), 0600);
+	ck_assert_uint_eq(file_mode(path, "-shm"), 0600);
+	store_close(s);
+	umask(old);
+	free(path);
+}
+END_TEST
+
+/* A store others may read is refused, saying how to fix it; 0640 is let in. */
+START_TEST(test_open_refuses_world_readable)
+{
+	char *path = db_path();
+	struct store *s;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	store_close(s);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	s = NULL;
+	ck_assert_int_eq(store_open(path, &s), ESEAL_ECONF);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "mode 0644"));
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "chmod 600 "));
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), path));
+	ck_assert_int_eq(chmod(path, 0602), 0);
+	ck_assert_int_eq(store_open(path, &s), ESEAL_ECONF);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	store_close(s);
 	free(path);
 }
 END_TEST
@@ -496,6 +551,8 @@ main(void)
 
 	tcase_add_test(tc, test_migrations_from_empty_and_again);
 	tcase_add_test(tc, test_open_refuses_garbage);
+	tcase_add_test(tc, test_new_store_is_0600);
+	tcase_add_test(tc, test_open_refuses_world_readable);
 	tcase_add_test(tc, test_issuer_rows);
 	tcase_add_test(tc, test_cert_lifecycle);
 	tcase_add_test(tc, test_nested_transactions);
