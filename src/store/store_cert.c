@@ -292,40 +292,41 @@ serial_row(sqlite3_stmt *st, void *arg)
 	return STORE_STOP;
 }
 
-enum eseal_rc
-store_cert_find_issued(struct store *s, const unsigned char spki_sha256[32],
-    const char *org, int64_t since, char serial[STORE_SERIAL_HEX_MAX])
+/* The serial of the one row sql (bound as find_bind binds) finds. */
+static enum eseal_rc
+find_serial(struct store *s, const char *sql, const char *what,
+    const unsigned char spki_sha256[32], const char *org, int64_t since,
+    char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct cert_key k = { NULL, spki_sha256, org, since, serial };
 	enum eseal_rc rc;
 	size_t n;
 
 	serial[0] = '\0';
-	rc = store_rows(s, "SELECT serial FROM certificates WHERE "
-	    "spki_sha256 = ?1 AND org_identifier = ?2 AND status = 'issued' "
-	    "AND created >= ?3 ORDER BY created DESC LIMIT 1",
-	    "find certificate", find_bind, serial_row, &k, &n);
+	rc = store_rows(s, sql, what, find_bind, serial_row, &k, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such certificate");
 	return rc;
 }
 
 enum eseal_rc
+store_cert_find_issued(struct store *s, const unsigned char spki_sha256[32],
+    const char *org, int64_t since, char serial[STORE_SERIAL_HEX_MAX])
+{
+	return find_serial(s, "SELECT serial FROM certificates WHERE "
+	    "spki_sha256 = ?1 AND org_identifier = ?2 AND status = 'issued' "
+	    "AND created >= ?3 ORDER BY created DESC LIMIT 1",
+	    "find certificate", spki_sha256, org, since, serial);
+}
+
+enum eseal_rc
 store_cert_find_pending(struct store *s, const unsigned char spki_sha256[32],
     const char *org, int64_t since, char serial[STORE_SERIAL_HEX_MAX])
 {
-	struct cert_key k = { NULL, spki_sha256, org, since, serial };
-	enum eseal_rc rc;
-	size_t n;
-
-	serial[0] = '\0';
-	rc = store_rows(s, "SELECT serial FROM certificates WHERE "
+	return find_serial(s, "SELECT serial FROM certificates WHERE "
 	    "spki_sha256 = ?1 AND org_identifier = ?2 AND status = 'pending' "
 	    "AND created >= ?3 ORDER BY created LIMIT 1",
-	    "find pending certificate", find_bind, serial_row, &k, &n);
-	if (rc == ESEAL_OK && n == 0)
-		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such certificate");
-	return rc;
+	    "find pending certificate", spki_sha256, org, since, serial);
 }
 
 void
