@@ -84,6 +84,11 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/store/store_backup.c \
+	src/ca/backup_pack.c \
+	src/ca/backup.c \
+	src/ca/backup_open.c \
+	src/ca/backup_restore.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -99,7 +104,8 @@ CTL_SRCS := \
 	tools/esealctl/ctl_crl.c \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
-	tools/esealctl/ctl_audit.c
+	tools/esealctl/ctl_audit.c \
+	tools/esealctl/ctl_backup.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -121,7 +127,8 @@ UNIT_TESTS := \
 	account \
 	lint \
 	csrpolicy \
-	enrol
+	enrol \
+	backup
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -130,7 +137,8 @@ FUZZERS    := \
 	csr \
 	orgid \
 	ocsp \
-	cmvp
+	cmvp \
+	backup
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

@@ -86,6 +86,18 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+
+	/* [backup] (docs/disaster-recovery.md) */
+	char	backup_destinations[CONF_PATH_MAX];	/* directories, comma
+							   separated */
+	char	backup_recipients[CONF_PATH_MAX];	/* PEM certificates */
+	char	backup_label[CONF_STR_MAX];
+	int	backup_interval;		/* s between scheduled backups,
+						   0 none */
+	int	backup_retry;			/* s after a failed one */
+	int	backup_max_age;			/* /healthz warns when the last
+						   good backup is older; 0 off */
+	int	backup_allow_same_device;	/* 1: recorded as such */
 };
 
 /*

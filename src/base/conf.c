@@ -98,6 +98,13 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	STR("backup", "destinations", backup_destinations, 0),
+	STR("backup", "recipients", backup_recipients, 0),
+	STR("backup", "label", backup_label, 0),
+	INT("backup", "interval", backup_interval, 0, 366 * 86400),
+	INT("backup", "retry", backup_retry, 1, 86400),
+	INT("backup", "max_age", backup_max_age, 0, 366 * 86400),
+	INT("backup", "allow_same_device", backup_allow_same_device, 0, 1),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -380,6 +387,7 @@ defaults(struct conf *c)
 	c->enrol_code_ttl = 14 * 86400;
 	c->ocsp_delegated = 0;
 	c->ocsp_validity_secs = 60 * 60;
+	c->backup_retry = 300;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
 	c->http_timeout = 10;
@@ -427,6 +435,12 @@ conf_load(const char *path, struct conf **out)
 		    "\"%s\" "
 		    "must be 1-63 characters of a-z, 0-9 and '-'",
 		    c->ca_issuer);
+	if (!err.failed && c->backup_interval > 0 &&
+	    (c->backup_destinations[0] == '\0' ||
+	    c->backup_recipients[0] == '\0'))
+		ini_fail(&err, seen_line(&st, "backup", "interval"), "backup",
+		    "interval", "scheduled backups need [backup] destinations "
+		    "and recipients");
 	if (err.failed) {
 		free(c);
 		return ini_report(path, &err);

@@ -146,6 +146,7 @@ ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 	ROW(ocsp) \
 	ROW(account) \
 	ROW(audit) \
+	ROW(backup) \
 	/* one row per group above this line */
 
 #define CTL_DECLARE(x)	extern const struct ctl_cmd ctl_##x##_cmds[];
