@@ -214,12 +214,12 @@ check_place(const char *store_path, const char *dest, int allow, int *same)
 	n = strlen(sdir);
 	if (strncmp(rdest, sdir, n) == 0 && (rdest[n] == '\0' ||
 	    rdest[n] == '/' || strcmp(sdir, "/") == 0))
-		return eseal_err(ESEAL_EPOLICY, "backup: REQUIREMENTS.md point "
-		    "11: destination %s is inside the store's directory %s: "
+		return eseal_err(ESEAL_EPOLICY, "backup: panel point 11: "
+		    "destination %s is inside the store's directory %s: "
 		    "one disaster would take both", rdest, sdir);
 	if (ds.st_dev == ss.st_dev) {
 		if (!allow)
-			return eseal_err(ESEAL_EPOLICY, "backup: REQUIREMENTS.md "
+			return eseal_err(ESEAL_EPOLICY, "backup: panel point 11: "
 			    "point 11: destination %s is on the same device "
 			    "(%u:%u) as the store %s: one disaster would take "
 			    "both; choose another place (or --allow-same-device, "

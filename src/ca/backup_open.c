@@ -27,6 +27,8 @@
 #include "backup_int.h"
 #include "store_backup.h"
 
+#define DR	"docs/disaster-recovery.md"	/* the format and its checks */
+
 enum eseal_rc
 backup_cms_parse(const unsigned char *buf, size_t len, void **out)
 {
@@ -228,7 +230,8 @@ check_signature(const struct backup_parts *parts, const struct backup_keys *k,
 	    parts->sig_len, parts->manifest, parts->manifest_len);
 	X509_free(signer);
 	if (v != 1)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest signature: the "
+		return eseal_err(ESEAL_EINVAL, "backup: manifest signature ("
+		    DR "): the "
 		    "signature of manifest.json does not verify with the public "
 		    "key of %s (the manifest was changed)", r->signer);
 	return ESEAL_OK;
@@ -264,7 +267,8 @@ open_layers(const char *file, const struct backup_keys *k,
 		goto out;
 	if ((int64_t)parts->payload_len != r->m.payload_size ||
 	    strcmp(sha, r->m.payload_sha256) != 0)
-		rc = eseal_err(ESEAL_EINVAL, "backup: payload: store.db (%zu "
+		rc = eseal_err(ESEAL_EINVAL, "backup: payload (" DR "): "
+		    "store.db (%zu "
 		    "bytes, SHA-256 %s) does not match the manifest (%lld "
 		    "bytes, %s)", parts->payload_len, sha,
 		    (long long)r->m.payload_size, r->m.payload_sha256);
@@ -286,7 +290,8 @@ same(const char *what, int64_t manifest, int64_t copy)
 {
 	if (manifest == copy)
 		return ESEAL_OK;
-	return eseal_err(ESEAL_EINVAL, "backup: manifest counts: %s: the "
+	return eseal_err(ESEAL_EINVAL, "backup: manifest counts (" DR "): "
+	    "%s: the "
 	    "manifest says %lld, the store copy has %lld", what,
 	    (long long)manifest, (long long)copy);
 }
@@ -308,7 +313,8 @@ same_crls(struct store *s, const struct backup_manifest *m)
 		    v[i].shard != m->crls[i].shard ||
 		    v[i].number != m->crls[i].number)
 			rc = eseal_err(ESEAL_EINVAL, "backup: manifest CRL "
-			    "numbers: issuer %lld shard %d: the manifest says "
+			    "numbers (" DR "): issuer %lld shard %d: the "
+			    "manifest says "
 			    "%lld, the store copy has %lld",
 			    (long long)v[i].issuer_id, v[i].shard,
 			    (long long)m->crls[i].number, (long long)v[i].number);
@@ -343,7 +349,8 @@ check_copy(const char *db, struct backup_report *r)
 	    != ESEAL_OK || (rc = same_crls(s, &r->m)) != ESEAL_OK)
 		goto out;
 	if (strcmp(ms->audit_hash, st.audit_hash) != 0) {
-		rc = eseal_err(ESEAL_EINVAL, "backup: audit chain: the head "
+		rc = eseal_err(ESEAL_EINVAL, "backup: audit chain (" DR "): "
+		    "the head "
 		    "%lld has hash %s, the manifest says %s",
 		    (long long)st.audit_seq, st.audit_hash, ms->audit_hash);
 		goto out;
@@ -351,14 +358,15 @@ check_copy(const char *db, struct backup_report *r)
 	if (ms->ckpt_seq > 0 && ((rc = store_audit_has(s, ms->ckpt_seq,
 	    ms->ckpt_hash, &found, &match)) != ESEAL_OK || !match)) {
 		if (rc == ESEAL_OK)
-			rc = eseal_err(ESEAL_EINVAL, "backup: audit chain: "
+			rc = eseal_err(ESEAL_EINVAL, "backup: audit chain (" DR "): "
 			    "record %lld is %s the manifest's checkpoint %s",
 			    (long long)ms->ckpt_seq, found ? "not" : "missing "
 			    "for", ms->ckpt_hash);
 		goto out;
 	}
 	if (ms->schema_version > store_schema_version(s))
-		rc = eseal_err(ESEAL_EINVAL, "backup: schema version %d is "
+		rc = eseal_err(ESEAL_EINVAL, "backup: schema version (" DR
+		    ") %d is "
 		    "newer than this program's %d", ms->schema_version,
 		    store_schema_version(s));
 out:

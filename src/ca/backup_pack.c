@@ -16,6 +16,7 @@
 #define TAR_BLOCK	512
 #define TAR_RULE	"POSIX.1 ustar"
 #define TAR_NMEMBERS	4
+#define MF	"backup: manifest (docs/disaster-recovery.md, format 1): "
 
 /* The members, in the order they must come, with their limits. */
 static const struct {
@@ -119,7 +120,7 @@ parse_crls(json_t *a, struct backup_manifest *m)
 	int shard;
 
 	if (json_array_size(a) > BACKUP_CRLS_MAX)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: crl_numbers: "
+		return eseal_err(ESEAL_EINVAL, MF "crl_numbers: "
 		    "more than %d entries", BACKUP_CRLS_MAX);
 	if (json_array_size(a) > 0 && (m->crls = calloc(json_array_size(a),
 	    sizeof(*m->crls))) == NULL)
@@ -128,11 +129,11 @@ parse_crls(json_t *a, struct backup_manifest *m)
 		if (json_unpack_ex(json_array_get(a, i), &e, JSON_STRICT,
 		    "{s:s, s:I, s:i, s:I}", "issuer", &iss, "issuer_id", &id,
 		    "shard", &shard, "number", &num) != 0)
-			return eseal_err(ESEAL_EINVAL, "backup: manifest: "
+			return eseal_err(ESEAL_EINVAL, MF
 			    "crl_numbers[%zu]: %s", i, e.text);
 		if (!copy_str(m->crls[i].issuer, sizeof(m->crls[i].issuer),
 		    iss) || shard < 0 || shard > 255 || num < 1 || id < 1)
-			return eseal_err(ESEAL_EINVAL, "backup: manifest: "
+			return eseal_err(ESEAL_EINVAL, MF
 			    "crl_numbers[%zu]: issuer name, id, shard (0..255) "
 			    "or number (>= 1) out of range", i);
 		m->crls[i].issuer_id = id;
@@ -152,13 +153,13 @@ parse_version(json_t *j, struct backup_manifest *m)
 
 	if (!json_is_string(f) || strcmp(json_string_value(f), BACKUP_FORMAT)
 	    != 0)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: format is "
+		return eseal_err(ESEAL_EINVAL, MF "format is "
 		    "not \"%s\": not an eseal-ca backup", BACKUP_FORMAT);
 	if (!json_is_integer(v))
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: version is "
+		return eseal_err(ESEAL_EINVAL, MF "version is "
 		    "missing or not an integer");
 	if (json_integer_value(v) != BACKUP_VERSION)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: format "
+		return eseal_err(ESEAL_EINVAL, MF "format "
 		    "version %lld is not one this program reads (%d)",
 		    (long long)json_integer_value(v), BACKUP_VERSION);
 	m->version = BACKUP_VERSION;
@@ -179,11 +180,11 @@ backup_manifest_parse(const unsigned char *buf, size_t len,
 
 	memset(m, 0, sizeof(*m));
 	if (len > BACKUP_MANIFEST_MAX)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: larger than "
+		return eseal_err(ESEAL_EINVAL, MF "larger than "
 		    "%d bytes", BACKUP_MANIFEST_MAX);
 	if ((j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
 	    &e)) == NULL)
-		return eseal_err(ESEAL_EINVAL, "backup: manifest: RFC 8259: "
+		return eseal_err(ESEAL_EINVAL, MF "RFC 8259: "
 		    "not JSON (line %d: %s)", e.line, e.text);
 	if ((rc = parse_version(j, m)) != ESEAL_OK)
 		goto out;
@@ -200,7 +201,7 @@ backup_manifest_parse(const unsigned char *buf, size_t len,
 	    "crl_numbers", &crls,
 	    "payload", "name", &pname, "size", &psz, "sha256", &sha,
 	    "signer", "issuer", &signer) != 0) {
-		rc = eseal_err(ESEAL_EINVAL, "backup: manifest: %s%s%s", e.text,
+		rc = eseal_err(ESEAL_EINVAL, MF "%s%s%s", e.text,
 		    e.source[0] ? " at " : "", e.source);
 		goto out;
 	}
@@ -213,7 +214,7 @@ backup_manifest_parse(const unsigned char *buf, size_t len,
 	    !valid_hash_hex(head, 1) || !valid_hash_hex(ckpt, 1) ||
 	    ni < 0 || nc < 0 || nr < 0 || na < 0 || nu < 0 || hs < 0 ||
 	    cs < 0 || psz < 0 || psz > BACKUP_PAYLOAD_MAX) {
-		rc = eseal_err(ESEAL_EINVAL, "backup: manifest: a field is out "
+		rc = eseal_err(ESEAL_EINVAL, MF "a field is out "
 		    "of range (hashes are 64 hex digits, counts >= 0, the "
 		    "payload is store.db)");
 		goto out;

@@ -71,8 +71,8 @@ cmd_backup_create(int argc, char **argv)
 		}
 	}
 	if (n == 0) {
-		fprintf(stderr, "esealctl: backup create: REQUIREMENTS.md point "
-		    "11: give at least one destination (--to DIR, or [backup] "
+		fprintf(stderr, "esealctl: backup create: panel point 11: "
+		    "give at least one destination (--to DIR, or [backup] "
 		    "destinations)\n");
 		goto out;
 	}
@@ -161,10 +161,15 @@ static void
 print_report(const struct backup_report *r)
 {
 	const struct store_stats *s = &r->m.stats;
+	time_t t = (time_t)r->m.created;
+	char when[32] = "?";
+	struct tm tm;
 
-	printf("manifest: created %lld, label \"%s\", schema %d, signed by %s "
-	    "(%s)\n", (long long)r->m.created, r->m.label, s->schema_version,
-	    r->m.signer, r->signer);
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("manifest: created %s, label \"%s\", schema %d, signed by %s "
+	    "(%s)\n", when, r->m.label, s->schema_version, r->m.signer,
+	    r->signer);
 	printf("store: %lld issuers, %lld certificates, %lld revocations, "
 	    "%lld audit records; SHA-256 %s ok\n", (long long)s->issuers,
 	    (long long)s->certificates, (long long)s->revocations,
