@@ -121,7 +121,8 @@ UNIT_TESTS := \
 	account \
 	lint \
 	csrpolicy \
-	enrol
+	enrol \
+	httpin
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -130,7 +131,15 @@ FUZZERS    := \
 	csr \
 	orgid \
 	ocsp \
-	cmvp
+	cmvp \
+	conf \
+	fips \
+	policy \
+	profile \
+	route \
+	peercert \
+	enrol \
+	httpin
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

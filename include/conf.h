@@ -6,6 +6,8 @@
 #ifndef ESEAL_CONF_H
 #define ESEAL_CONF_H
 
+#include <stddef.h>
+
 #include "err.h"
 #include "keytype.h"
 

@@ -157,12 +157,63 @@ http_header(const struct http_request *req, const char *name)
 #define HTTP_JSON_DEPTH_S "16"	/* the same, for messages */
 
 json_t *
+http_json_parse(const unsigned char *body, size_t len, char *msg,
+    size_t msglen)
+{
+	json_error_t e;
+	json_t *j;
+	size_t n = 0;
+
+	/* Bounded nesting, before jansson recurses. */
+	for (size_t i = 0, d = 0; i < len; i++) {
+		if (body[i] == '{' || body[i] == '[')
+			d++;
+		if (d > n)
+			n = d;
+		if (body[i] == '}' || body[i] == ']')
+			d = d > 0 ? d - 1 : 0;
+	}
+	if (n > HTTP_JSON_DEPTH) {
+		snprintf(msg, msglen, "RFC 8259 9: JSON nested more than "
+		    HTTP_JSON_DEPTH_S " deep");
+		return NULL;
+	}
+	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
+	 * ("wrong arguments") would tell a client nothing. */
+	for (n = 0; n < len && body[n] != '\0' && strchr(" \t\r\n",
+	    body[n]) != NULL; n++)
+		;
+	if (n == len) {
+		snprintf(msg, msglen, "RFC 8259 2: the body is empty: this "
+		    "request takes a JSON object ({} at the least)");
+		return NULL;
+	}
+	j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &e);
+	if (j == NULL) {
+		/* jansson quotes the offending bytes: no control byte of the
+		 * client's reaches a log line or a terminal. */
+		for (char *p = e.text; *p != '\0'; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				*p = '?';
+		snprintf(msg, msglen, "RFC 8259: the body is not valid JSON "
+		    "(line %d, column %d: %.120s)", e.line, e.column, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		snprintf(msg, msglen, "RFC 8259: the body is JSON but not an "
+		    "object: this request takes {...}");
+		return NULL;
+	}
+	return j;
+}
+
+json_t *
 http_json_body(const struct http_request *req, struct http_response *resp)
 {
 	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	json_error_t e;
+	char msg[256];
 	json_t *j;
-	size_t n;
 
 	/* Exact match (a charset parameter is the only thing allowed). */
 	if (ct == NULL || (strcmp(ct, "application/json") != 0 &&
@@ -171,47 +222,9 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		    "be application/json");
 		return NULL;
 	}
-	/* Bounded nesting, before jansson recurses. */
-	n = 0;
-	for (size_t i = 0, d = 0; i < req->body_len; i++) {
-		if (req->body[i] == '{' || req->body[i] == '[')
-			d++;
-		if (d > n)
-			n = d;
-		if (req->body[i] == '}' || req->body[i] == ']')
-			d = d > 0 ? d - 1 : 0;
-	}
-	if (n > HTTP_JSON_DEPTH) {
-		http_error(resp, ESEAL_EINVAL, "RFC 8259 9: JSON nested more "
-		    "than " HTTP_JSON_DEPTH_S " deep");
-		return NULL;
-	}
-	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
-	 * ("wrong arguments") would tell a client nothing. */
-	for (n = 0; n < req->body_len && strchr(" \t\r\n",
-	    req->body[n]) != NULL && req->body[n] != '\0'; n++)
-		;
-	if (n == req->body_len) {
-		http_error(resp, ESEAL_EINVAL, "RFC 8259 2: the body is empty: "
-		    "this request takes a JSON object ({} at the least)");
-		return NULL;
-	}
-	j = json_loadb((const char *)req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES, &e);
-	if (j == NULL || !json_is_object(j)) {
-		char msg[256];
-
-		if (j == NULL)
-			snprintf(msg, sizeof(msg), "RFC 8259: the body is not "
-			    "valid JSON (line %d, column %d: %.120s)", e.line,
-			    e.column, e.text);
-		else
-			snprintf(msg, sizeof(msg), "RFC 8259: the body is JSON "
-			    "but not an object: this request takes {...}");
-		json_decref(j);
+	if ((j = http_json_parse(req->body, req->body_len, msg,
+	    sizeof(msg))) == NULL)
 		http_error(resp, ESEAL_EINVAL, msg);
-		return NULL;
-	}
 	return j;
 }
 
@@ -246,13 +259,10 @@ http_bearer(const struct http_request *req)
 	return a + 7;
 }
 
-/*
- * Finds the route; NULL with *rc ESEAL_ENOTFOUND if the path is unknown,
- * ESEAL_EMETHOD if the method is.
- */
-static const struct http_route *
-route(const struct http_route *routes, const char *method, const char *path,
-    char *param, enum eseal_rc *rc)
+/* http.h: exact paths, prefix {} suffix, prefix {rest}; first match wins. */
+const struct http_route *
+http_route_find(const struct http_route *routes, const char *method,
+    const char *path, char *param, enum eseal_rc *rc)
 {
 	int path_known = 0;
 
@@ -440,8 +450,6 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 	const gnutls_datum_t *certs;
 	gnutls_session_t s;
 	unsigned int status = 0, n = 0;
-	const unsigned char *p;
-	X509 *x;
 
 	cn[0] = '\0';
 	if (!srv->tls || srv->mtls == HTTP_MTLS_OFF)
@@ -454,28 +462,59 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 		return HTTP_PEER_NONE;
 	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
 		return HTTP_PEER_UNTRUSTED;
+	return http_peer_der_cn(certs[0].data, certs[0].size, cn, cnlen);
+}
+
+enum http_peer
+http_peer_der_cn(const unsigned char *der, size_t len, char *cn, size_t cnlen)
+{
+	const unsigned char *p = der;
+	const X509_NAME *name;
+	unsigned char *utf8 = NULL;
+	int i, n;
+	X509 *x;
+
+	cn[0] = '\0';
 	/* The CN logs an operator in: the DER must be one certificate and
 	 * nothing more (X.690 8.1.1), or OpenSSL and GnuTLS may each read
 	 * another one out of the same bytes. */
-	if (certs[0].size == 0 || certs[0].size > HTTP_PEER_CERT_MAX)
+	if (len == 0 || len > HTTP_PEER_CERT_MAX)
 		return HTTP_PEER_UNTRUSTED;
-	p = certs[0].data;
-	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL) {
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
 		ERR_clear_error();
 		return HTTP_PEER_UNTRUSTED;
 	}
-	if (p != certs[0].data + certs[0].size) {
+	if (p != der + len) {
 		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after "
-		    "the client certificate; refused\"",
-		    (long)(certs[0].data + certs[0].size - p));
+		    "the client certificate; refused\"", (long)(der + len - p));
 		X509_free(x);
 		return HTTP_PEER_UNTRUSTED;
 	}
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
-	    NID_commonName, cn, (int)cnlen) <= 0)
-		cn[0] = '\0';
+	/* Exactly one CN, as UTF-8 without NUL or control bytes: "admin\0x"
+	 * or two CNs must not pass for "admin" (RFC 5280 4.1.2.6). */
+	name = X509_get_subject_name(x);
+	i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0 ||
+	    (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(name, i)))) <= 0 || (size_t)n >= cnlen) {
+		OPENSSL_free(utf8);
+		X509_free(x);
+		ERR_clear_error();
+		return HTTP_PEER_UNTRUSTED;
+	}
+	for (int k = 0; k < n; k++)
+		if (utf8[k] < ' ' || utf8[k] == 0x7f) {
+			log_warn("msg=\"mTLS: RFC 5280 4.1.2.6: a control "
+			    "byte in the client certificate's CN; refused\"");
+			OPENSSL_free(utf8);
+			X509_free(x);
+			return HTTP_PEER_UNTRUSTED;
+		}
+	memcpy(cn, utf8, (size_t)n);
+	cn[n] = '\0';
+	OPENSSL_free(utf8);
 	X509_free(x);
-	return cn[0] != '\0' ? HTTP_PEER_VERIFIED : HTTP_PEER_UNTRUSTED;
+	return HTTP_PEER_VERIFIED;
 }
 
 static enum MHD_Result
@@ -531,7 +570,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.conn = c;
 	client_addr(c, req.client_addr, sizeof(req.client_addr));
 	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
-	r = route(srv->routes, method, url, req.param, &rc);
+	r = http_route_find(srv->routes, method, url, req.param, &rc);
 	if (ctx->too_big) {
 		char msg[96];
 
