@@ -44,7 +44,7 @@ void	api_request_reject(void *, const struct http_request *,
 void	api_disclosure(void *, const struct http_request *,
 	    struct http_response *);
 /*
- * The body of POST /api/v1/enrol to a submission (pointers into j; the
+ * The body of POST /api/v1/enrolments to a submission (pointers into j; the
  * disclosure and client address are the caller's); on refusal a sentence
  * naming the rule in msg.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_enrol.c: libFuzzer harness for the body of POST /api/v1/enrol:
+ * fuzz_enrol.c: libFuzzer harness for the body of POST /api/v1/enrolments:
  * http_json_parse() then api_enrol_submission(), everything the route does
  * before the core sees the request.  Beyond "does not crash" it aborts
  * when a refusal's message does not name its rule or holds a control
