@@ -84,6 +84,9 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/base/metrics.c \
+	src/http/http_peer.c \
+	src/http/api_metrics.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -122,7 +125,8 @@ UNIT_TESTS := \
 	lint \
 	csrpolicy \
 	enrol \
-	httpin
+	httpin \
+	metrics
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

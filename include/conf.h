@@ -88,6 +88,10 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+	int	log_format;			/* enum log_format */
+
+	/* [metrics] the Prometheus listener (plain HTTP), "" for none */
+	char	metrics_listen[CONF_STR_MAX];
 };
 
 /*
