@@ -187,6 +187,10 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+$(BUILD)/bench/p11-sign: $(BUILD)/obj/bench/p11-sign.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
     $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
@@ -216,7 +220,7 @@ _fuzz: $(LIB)
 	    "$(BUILD)/bin/fuzz_csr $(BUILD)/new-csr tests/fuzz/corpus/csr" \
 	    "(new inputs go to the first directory; add crashers to the corpus)"
 
-bench: all
+bench: all $(BUILD)/bench/p11-sign
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
 
 clean:

@@ -121,6 +121,11 @@ p11_unload_locked(struct p11_token *t)
 {
 	if (!t->loaded)
 		return;
+	pthread_mutex_lock(&t->kmu);
+	for (int i = 0; i < t->nkeys; i++)
+		EVP_PKEY_free(t->keys[i].pkey);
+	t->nkeys = 0;
+	pthread_mutex_unlock(&t->kmu);
 	if (t->fl != NULL && t->session != CK_INVALID_HANDLE)
 		(void)t->fl->C_CloseSession(t->session);
 	t->session = CK_INVALID_HANDLE;
@@ -264,6 +269,7 @@ p11_open(const char *module_path, const char *uri, const char *pin,
 	t->session = CK_INVALID_HANDLE;
 	pthread_rwlock_init(&t->lock, NULL);
 	pthread_mutex_init(&t->raw_mu, NULL);
+	pthread_mutex_init(&t->kmu, NULL);
 	pthread_mutex_init(&t->hmu, NULL);
 	pthread_cond_init(&t->wcv, NULL);
 	t->module_path = strdup(module_path);
@@ -296,6 +302,7 @@ p11_close(struct p11_token *t)
 	pthread_cond_destroy(&t->wcv);
 	pthread_mutex_destroy(&t->hmu);
 	pthread_mutex_destroy(&t->raw_mu);
+	pthread_mutex_destroy(&t->kmu);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
@@ -380,18 +387,29 @@ find_key(struct p11_token *t, const unsigned char *id, size_t id_len,
 	    "on the token", want_private ? "private" : "public");
 }
 
-/* One lending of the key; *rv gets the CKR of a failure if libp11 said. */
+/*
+ * The private key with that CKA_ID as an EVP_PKEY of this load (a new
+ * reference the caller frees), found on the token the first time only.
+ * Caller holds the read lock.
+ */
 static enum eseal_rc
-lend(struct p11_token *t, const unsigned char *id, size_t id_len,
-    int (*fn)(EVP_PKEY *, void *), void *arg, unsigned long *rv)
+private_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    EVP_PKEY **out, unsigned long *rv)
 {
 	PKCS11_KEY *key;
 	EVP_PKEY *pkey;
 	enum eseal_rc rc;
-	int ok;
 
-	*rv = 0;
-	ERR_clear_error();
+	pthread_mutex_lock(&t->kmu);
+	for (int i = 0; i < t->nkeys; i++)
+		if (t->keys[i].id_len == id_len &&
+		    memcmp(t->keys[i].id, id, id_len) == 0 &&
+		    EVP_PKEY_up_ref(t->keys[i].pkey) == 1) {
+			*out = t->keys[i].pkey;
+			pthread_mutex_unlock(&t->kmu);
+			return ESEAL_OK;
+		}
+	pthread_mutex_unlock(&t->kmu);
 	if ((rc = find_key(t, id, id_len, 1, &key)) != ESEAL_OK) {
 		*rv = p11_queued_rv();
 		return rc;
@@ -400,6 +418,30 @@ lend(struct p11_token *t, const unsigned char *id, size_t id_len,
 		*rv = p11_queued_rv();
 		return eseal_err(ESEAL_EHSM, "p11: cannot use the private key");
 	}
+	pthread_mutex_lock(&t->kmu);
+	if (t->nkeys < P11_KEYS_CACHED && EVP_PKEY_up_ref(pkey) == 1) {
+		memcpy(t->keys[t->nkeys].id, id, id_len);
+		t->keys[t->nkeys].id_len = id_len;
+		t->keys[t->nkeys++].pkey = pkey;
+	}
+	pthread_mutex_unlock(&t->kmu);
+	*out = pkey;
+	return ESEAL_OK;
+}
+
+/* One lending of the key; *rv gets the CKR of a failure if libp11 said. */
+static enum eseal_rc
+lend(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int (*fn)(EVP_PKEY *, void *), void *arg, unsigned long *rv)
+{
+	EVP_PKEY *pkey = NULL;
+	enum eseal_rc rc;
+	int ok;
+
+	*rv = 0;
+	ERR_clear_error();
+	if ((rc = private_key(t, id, id_len, &pkey, rv)) != ESEAL_OK)
+		return rc;
 	__atomic_add_fetch(&t->uses, 1, __ATOMIC_RELAXED);
 	ok = fn(pkey, arg);
 	EVP_PKEY_free(pkey);
