@@ -48,6 +48,7 @@ LIB_SRCS := \
 	src/store/store_publish.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
+	src/hsm/p11_names.c \
 	src/hsm/fips.c \
 	src/hsm/cmvp_csv.c \
 	src/hsm/cmvp.c \

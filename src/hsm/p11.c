@@ -10,8 +10,10 @@
  * test of p11_watch.c decide whether the token is at fault; if so the
  * whole context is released and loaded again under the write lock (unload:
  * C_Finalize; load: C_Initialize, find the token by URI, log in) and the
- * use is tried once more.  Lent EVP_PKEYs never outlive the read lock, so
- * a reload can never leave a caller holding a key of a freed context.
+ * use is tried once more.  Lent EVP_PKEYs never outlive the read lock, and
+ * the keys kept between signatures (private_key()) are freed by the unload
+ * under the write lock, so a reload can never leave a caller holding a key
+ * of a freed context.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -27,41 +29,6 @@
 
 #define P11_MAX_SLOTS	64	/* slots we look at when matching the URI */
 #define P11_MAX_MECHS	512	/* mechanisms we list */
-
-static const struct {
-	unsigned long	 type;
-	const char	*name;
-} mech_names[] = {
-	{ CKM_RSA_PKCS_KEY_PAIR_GEN, "CKM_RSA_PKCS_KEY_PAIR_GEN" },
-	{ CKM_RSA_PKCS, "CKM_RSA_PKCS" },
-	{ CKM_RSA_X_509, "CKM_RSA_X_509" },
-	{ CKM_RSA_PKCS_PSS, "CKM_RSA_PKCS_PSS" },
-	{ CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS" },
-	{ CKM_SHA384_RSA_PKCS, "CKM_SHA384_RSA_PKCS" },
-	{ CKM_SHA512_RSA_PKCS, "CKM_SHA512_RSA_PKCS" },
-	{ CKM_SHA256_RSA_PKCS_PSS, "CKM_SHA256_RSA_PKCS_PSS" },
-	{ CKM_SHA384_RSA_PKCS_PSS, "CKM_SHA384_RSA_PKCS_PSS" },
-	{ CKM_SHA512_RSA_PKCS_PSS, "CKM_SHA512_RSA_PKCS_PSS" },
-	{ CKM_EC_KEY_PAIR_GEN, "CKM_EC_KEY_PAIR_GEN" },
-	{ CKM_ECDSA, "CKM_ECDSA" },
-	{ CKM_ECDSA_SHA256, "CKM_ECDSA_SHA256" },
-	{ CKM_ECDSA_SHA384, "CKM_ECDSA_SHA384" },
-	{ CKM_ECDSA_SHA512, "CKM_ECDSA_SHA512" },
-	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, "CKM_EC_EDWARDS_KEY_PAIR_GEN" },
-	{ CKM_EDDSA, "CKM_EDDSA" },
-	{ CKM_SHA256, "CKM_SHA256" },
-	{ CKM_SHA384, "CKM_SHA384" },
-	{ CKM_SHA512, "CKM_SHA512" },
-};
-
-const char *
-p11_mech_name(unsigned long type)
-{
-	for (size_t i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
-		if (mech_names[i].type == type)
-			return mech_names[i].name;
-	return NULL;
-}
 
 /*
  * Why the URI did not name exactly one token, in words an operator can act
