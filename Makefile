@@ -139,8 +139,7 @@ FUZZERS    := \
 	profile \
 	route \
 	peercert \
-	enrol \
-	httpin
+	enrol
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
