@@ -38,6 +38,7 @@ LIB_SRCS := \
 	src/base/date.c \
 	src/store/store.c \
 	src/store/store_migrate.c \
+	src/store/store_sync.c \
 	src/store/store_issuer.c \
 	src/store/store_cert.c \
 	src/store/store_audit.c \
@@ -191,6 +192,11 @@ $(BUILD)/bench/p11-sign: $(BUILD)/obj/bench/p11-sign.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/issue-inproc: $(BUILD)/obj/bench/issue-inproc.o \
+    $(BUILD)/obj/tests/unit/testutil.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
     $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
@@ -220,7 +226,7 @@ _fuzz: $(LIB)
 	    "$(BUILD)/bin/fuzz_csr $(BUILD)/new-csr tests/fuzz/corpus/csr" \
 	    "(new inputs go to the first directory; add crashers to the corpus)"
 
-bench: all $(BUILD)/bench/p11-sign
+bench: all $(BUILD)/bench/p11-sign $(BUILD)/bench/issue-inproc
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
 
 clean:
