@@ -6,6 +6,8 @@
 #ifndef ESEAL_CONF_H
 #define ESEAL_CONF_H
 
+#include <stddef.h>
+
 #include "err.h"
 #include "keytype.h"
 
@@ -86,6 +88,10 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+	int	log_format;			/* enum log_format */
+
+	/* [metrics] the Prometheus listener (plain HTTP), "" for none */
+	char	metrics_listen[CONF_STR_MAX];
 
 	/* [backup] (docs/disaster-recovery.md) */
 	char	backup_destinations[CONF_PATH_MAX];	/* directories, comma

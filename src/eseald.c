@@ -60,6 +60,12 @@ static const struct http_route routes[] = {
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
+/* The metrics listener (plain HTTP, [metrics] listen): Prometheus. */
+static const struct http_route metrics_routes[] = {
+	{ "GET", "/metrics", NULL, api_metrics, HTTP_R_PUBLIC },
+	{ NULL, NULL, NULL, NULL, 0 },
+};
+
 /* The publication listener (plain HTTP): relying parties only. */
 static const struct http_route publish_routes[] = {
 	PUBLIC_ROUTES,
@@ -121,7 +127,9 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 		v[(*nold)++] = c;
 	}
 	log_set_level((enum log_level)c->log_level);
-	if (strcmp(c->http_listen, cur->http_listen) != 0 ||
+	log_set_format((enum log_format)c->log_format);
+	if (strcmp(c->metrics_listen, cur->metrics_listen) != 0 ||
+	    strcmp(c->http_listen, cur->http_listen) != 0 ||
 	    strcmp(c->http_tls_cert, cur->http_tls_cert) != 0 ||
 	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
 	    strcmp(c->store_path, cur->store_path) != 0 ||
@@ -157,6 +165,7 @@ struct daemon {
 	struct app		 app;
 	struct http_server	*api;		/* the API listener (HTTPS) */
 	struct http_server	*pub;		/* the publication listener */
+	struct http_server	*met;		/* the metrics listener */
 	sigset_t		 signals;	/* taken by sigwait() only */
 };
 
@@ -192,6 +201,7 @@ daemon_load_config(struct daemon *d)
 		return 1;
 	}
 	log_set_level((enum log_level)d->conf->log_level);
+	log_set_format((enum log_format)d->conf->log_format);
 	return 0;
 }
 
@@ -309,6 +319,7 @@ daemon_listen(struct daemon *d)
 	hc.rate = c->http_rate;
 	hc.burst = c->http_burst;
 	hc.retry_locked = (unsigned)c->acct_lock_secs;
+	hc.name = "api";
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");
@@ -329,7 +340,33 @@ daemon_listen(struct daemon *d)
 	 * publication listener keeps only the total limit.
 	 */
 	pc.conn_per_ip = (unsigned)c->http_conn_max;
+	pc.name = "publish";
 	if (http_start(&pc, publish_routes, &d->app, &d->pub) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * [metrics] listen, if set: plain HTTP with GET /metrics only, meant for
+ * 127.0.0.1 or a monitoring network (docs/monitoring.md).  0, or 1 logged.
+ */
+static int
+daemon_listen_metrics(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct http_config mc;
+
+	if (c->metrics_listen[0] == '\0')
+		return 0;
+	memset(&mc, 0, sizeof(mc));
+	mc.listen = c->metrics_listen;
+	mc.timeout = (unsigned)c->http_timeout;
+	mc.conn_max = 16;
+	mc.conn_per_ip = 16;
+	mc.name = "metrics";
+	if (http_start(&mc, metrics_routes, &d->app, &d->met) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
@@ -453,6 +490,7 @@ daemon_loop(struct daemon *d)
 static void
 daemon_stop(struct daemon *d)
 {
+	http_stop(d->met);
 	http_stop(d->pub);
 	http_stop(d->api);
 	publish_stop(d->app.publisher);
@@ -479,7 +517,7 @@ main(int argc, char **argv)
 	if (daemon_load_config(&d) != 0)
 		return 1;
 	if (daemon_open(&d) == 0 && daemon_publish(&d) == 0 &&
-	    daemon_listen(&d) == 0) {
+	    daemon_listen(&d) == 0 && daemon_listen_metrics(&d) == 0) {
 		daemon_loop(&d);
 		ret = 0;
 	}

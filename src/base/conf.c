@@ -30,6 +30,7 @@ enum conf_type {
 	CT_MTLS,	/* off, optional, required */
 	CT_ARGON2,	/* min, interactive, moderate, sensitive */
 	CT_OCSP_SIGNER,	/* issuer, delegated */
+	CT_LOGFORMAT,	/* logfmt, json */
 	CT_TYPE_MAX
 };
 
@@ -98,6 +99,8 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	OTHER("metrics", "listen", CT_HOSTPORT, metrics_listen, 0),
+	OTHER("log", "format", CT_LOGFORMAT, log_format, 0),
 	STR("backup", "destinations", backup_destinations, 0),
 	STR("backup", "recipients", backup_recipients, 0),
 	STR("backup", "label", backup_label, 0),
@@ -138,6 +141,7 @@ static const char *const argon2_words[] = { "min", "interactive",
     "moderate", "sensitive", NULL };
 static const char *const ocsp_signer_words[] = { "issuer", "delegated",
     NULL };
+static const char *const log_format_words[] = { "logfmt", "json", NULL };
 
 /* How each type of value is read, and what a refusal lists. */
 static const struct {
@@ -157,6 +161,7 @@ static const struct {
 	    "min (tests only), interactive, moderate, sensitive" },
 	[CT_OCSP_SIGNER] = { set_word, ocsp_signer_words,
 	    "issuer, delegated" },
+	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
 };
 
 static int

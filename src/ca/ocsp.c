@@ -21,6 +21,7 @@
 
 #include "issuer.h"
 #include "log.h"
+#include "metrics.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
 #include "ocsp_req.h"
@@ -501,6 +502,17 @@ sign_any(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
 	return sign(ca, is, NULL, bs, der, len);
 }
 
+/* eseal_ocsp_responses_total; hit 1: from the cache, 2: a stale fallback. */
+static void
+count_response(int st, int hit)
+{
+	char lab[METRICS_LABELS_MAX];
+
+	metrics_inc(M_OCSP, metrics_labels(lab, sizeof(lab), "status",
+	    OCSP_response_status_str(st), "cache", hit == 1 ? "hit" :
+	    hit == 2 ? "stale-fallback" : "miss", NULL));
+}
+
 enum eseal_rc
 ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
     int64_t now, const struct ocsp_options *opts, unsigned char **resp,
@@ -574,6 +586,7 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	    key, klen, now, 1, resp, resp_len, &nu) == 1) {
 		st = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 		rc = ESEAL_OK;
+		hit = 2;
 	}
 
 answer:
@@ -592,6 +605,7 @@ answer:
 	}
 	if (status != NULL)
 		*status = st;
+	count_response(st, hit);
 	if (next_update != NULL)
 		*next_update = nu;
 	OCSP_RESPONSE_free(er);

@@ -249,7 +249,7 @@ PY
 openssl cms -encrypt -binary -aes-256-gcm -outform DER -in "$T/edited.tar" \
     -out "$T/edited.p7m" "$T/rcpt.pem" 2>/dev/null
 refused "manifest counts edited" "$T/edited.p7m" \
-    "manifest signature: the signature of manifest.json does not verify"
+    "manifest signature \(docs/disaster-recovery.md\): the signature of manifest.json does not verify"
 out=$(ctl backup verify "$F" --key "$T/rcpt.key" --trust "$T/other.pem" 2>&1)
 expect_match "a signer not trusted: refused" "$out" "not a trusted issuer certificate"
 out=$(ctl restore "$F" --to "$T/restored.db" --key "$T/rcpt.key" 2>&1); rc=$?
