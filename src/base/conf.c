@@ -449,36 +449,46 @@ conf_free(struct conf *c)
 enum eseal_rc
 conf_read_pin(const struct conf *c, char *buf, size_t bufsz)
 {
+	char cred[CONF_PATH_MAX];
+	const char *path = c->hsm_pin_file, *what = "[hsm] pin_file";
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	struct stat sb;
 	ssize_t n;
 	int fd;
 
 	buf[0] = '\0';
-	fd = open(c->hsm_pin_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* systemd's LoadCredential=hsm-pin:... (docs/operations.md) first. */
+	if (dir != NULL && dir[0] != '\0' && (size_t)snprintf(cred,
+	    sizeof(cred), "%s/%s", dir, CONF_PIN_CREDENTIAL) < sizeof(cred) &&
+	    access(cred, F_OK) == 0) {
+		path = cred;
+		what = "credential " CONF_PIN_CREDENTIAL;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: cannot open: "
-		    "%s", c->hsm_pin_file, strerror(errno));
+		return eseal_err(ESEAL_ECONF, "%s %s: cannot open: "
+		    "%s", what, path, strerror(errno));
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: not a "
-		    "regular file", c->hsm_pin_file);
+		return eseal_err(ESEAL_ECONF, "%s %s: not a "
+		    "regular file", what, path);
 	}
 	if ((sb.st_mode & 077) != 0) {
 		close(fd);
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: mode %04o "
+		return eseal_err(ESEAL_ECONF, "%s %s: mode %04o "
 		    "lets group or others read it; the PIN must be readable "
-		    "by its owner only (chmod 600)", c->hsm_pin_file,
+		    "by its owner only (chmod 600)", what, path,
 		    (unsigned)(sb.st_mode & 07777));
 	}
 	n = read(fd, buf, bufsz - 1);
 	close(fd);
 	if (n < 0)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: %s",
-		    c->hsm_pin_file, strerror(errno));
+		return eseal_err(ESEAL_ECONF, "%s %s: %s",
+		    what, path, strerror(errno));
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0' || (size_t)n == bufsz - 1)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: empty, or "
-		    "longer than %zu bytes", c->hsm_pin_file, bufsz - 2);
+		return eseal_err(ESEAL_ECONF, "%s %s: empty, or "
+		    "longer than %zu bytes", what, path, bufsz - 2);
 	return ESEAL_OK;
 }
