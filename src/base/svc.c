@@ -22,13 +22,14 @@
 #include "log.h"
 #include "svc.h"
 
+
+#if WITH_SYSTEMD
+
 static const char *const listener_names[SVC_LISTENER_MAX] = {
 	[SVC_API] = "api",
 	[SVC_PUBLISH] = "publish",
 	[SVC_METRICS] = "metrics",
 };
-
-#if WITH_SYSTEMD
 
 /* The listener a passed socket's name is for; position if unnamed. */
 static int
