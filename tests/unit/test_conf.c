@@ -1,8 +1,10 @@
 /*
  * test_conf.c: eseald.conf parsing, bad keys and values, lines the INI
- * reader refuses, conf_ini_parse() for the profiles, the PIN file.
+ * reader refuses, conf_ini_parse() for the profiles, the PIN file, the
+ * named tokens [hsm "NAME"] and the hostile configs of tests/data/conf/bad/.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,118 @@ START_TEST(test_pin_file)
 }
 END_TEST
 
+/* [hsm "NAME"]: each named token read beside the plain [hsm]. */
+START_TEST(test_hsm_named)
+{
+	const char *dir = tu_tmpdir();
+	char *p = conf_with(dir, "[hsm \"osaka-1\"]\nmodule = /m2.so\n"
+	    "token = pkcs11:token=o1\npin_file = /x/pin-o1\n"
+	    "registry_entry = softhsm-2\n"
+	    "[ca]\nexpiry_warn_days = 30\nroot_cert = /x/root.pem\n"
+	    "[hsm \"tokyo-2\"]\nmodule = /m.so\ntoken = pkcs11:token=t2\n"
+	    "pin_file = /x/pin-t2\n");
+	const struct conf_hsm *h;
+	struct conf *c;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_str_eq(c->hsm_token, "pkcs11:token=t");	/* the default */
+	ck_assert_int_eq(c->hsm_nnamed, 2);
+	ck_assert_ptr_nonnull(h = conf_hsm_find(c, "osaka-1"));
+	ck_assert_str_eq(h->module, "/m2.so");
+	ck_assert_str_eq(h->token, "pkcs11:token=o1");
+	ck_assert_str_eq(h->pin_file, "/x/pin-o1");
+	ck_assert_str_eq(h->registry_entry, "softhsm-2");
+	ck_assert_int_eq(h->line, 12);
+	ck_assert_ptr_nonnull(h = conf_hsm_find(c, "tokyo-2"));
+	ck_assert_str_eq(h->token, "pkcs11:token=t2");
+	ck_assert_str_eq(h->registry_entry, "");
+	ck_assert_ptr_null(conf_hsm_find(c, "default"));
+	ck_assert_ptr_null(conf_hsm_find(c, ""));
+	ck_assert_ptr_null(conf_hsm_find(c, "osaka"));
+	ck_assert_int_eq(c->ca_expiry_warn_days, 30);
+	ck_assert_str_eq(c->ca_root_cert, "/x/root.pem");
+	conf_free(c);
+	free(p);
+	/* Without them: none, and the default margin. */
+	p = conf_with(dir, "");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->hsm_nnamed, 0);
+	ck_assert_int_eq(c->ca_expiry_warn_days, CONF_EXPIRY_WARN_DAYS);
+	ck_assert_str_eq(c->ca_root_cert, "");
+	conf_free(c);
+	free(p);
+}
+END_TEST
+
+/* A named token's PIN file: refusals name its section. */
+START_TEST(test_hsm_named_pin)
+{
+	const char *dir = tu_tmpdir();
+	char buf[CONF_PIN_MAX], *pin;
+
+	pin = tu_write(dir, "pin2", "5678\n", 0644);
+	ck_assert_int_eq(conf_read_pin_file("[hsm \"osaka-1\"]", pin, buf,
+	    sizeof(buf)), ESEAL_ECONF);
+	ck_assert_msg(strstr(eseal_errmsg(), "[hsm \"osaka-1\"] pin_file ") ==
+	    eseal_errmsg(), "%s", eseal_errmsg());
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "chmod 600"));
+	free(pin);
+	pin = tu_write(dir, "pin2", "5678\n", 0600);
+	ck_assert_int_eq(conf_read_pin_file("[hsm \"osaka-1\"]", pin, buf,
+	    sizeof(buf)), ESEAL_OK);
+	ck_assert_str_eq(buf, "5678");
+	free(pin);
+}
+END_TEST
+
+static int
+is_conf(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+/*
+ * Every file in tests/data/conf/bad/ is refused.  Its first line says
+ * where and why: "; expect: LINE: SUBSTRING", the message then starting
+ * "file:LINE: SUBSTRING".
+ */
+START_TEST(test_bad_files)
+{
+	const char *top = getenv("ESEAL_TOP") ? getenv("ESEAL_TOP") : ".";
+	struct dirent **names;
+	struct conf *c;
+	char dir[1024], path[2048], first[512], want[2100], *colon;
+	FILE *f;
+	int n, line;
+
+	snprintf(dir, sizeof(dir), "%s/tests/data/conf/bad", top);
+	n = scandir(dir, &names, is_conf, alphasort);
+	ck_assert_msg(n >= 20, "%s: %d files", dir, n);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		ck_assert_ptr_nonnull(f = fopen(path, "r"));
+		ck_assert_ptr_nonnull(fgets(first, sizeof(first), f));
+		fclose(f);
+		first[strcspn(first, "\n")] = '\0';
+		ck_assert_msg(sscanf(first, "; expect: %d:", &line) == 1,
+		    "%s: first line must be \"; expect: LINE: TEXT\"", path);
+		colon = strchr(first + 10, ':');
+		c = (struct conf *)1;
+		ck_assert_msg(conf_load(path, &c) == ESEAL_ECONF, "%s: accepted",
+		    path);
+		ck_assert_ptr_null(c);
+		snprintf(want, sizeof(want), "%s:%d: %s", path, line, colon + 2);
+		ck_assert_msg(strstr(eseal_errmsg(), want) == eseal_errmsg(),
+		    "%s:\n got  \"%s\"\n want \"%s...\"", names[i]->d_name,
+		    eseal_errmsg(), want);
+		free(names[i]);
+	}
+	free(names);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -272,6 +386,9 @@ main(void)
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_bad_issuer_name);
 	tcase_add_test(tc, test_pin_file);
+	tcase_add_test(tc, test_hsm_named);
+	tcase_add_test(tc, test_hsm_named_pin);
+	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
