@@ -84,6 +84,8 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/ca/rotate.c \
+	src/ca/rotate_state.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -99,7 +101,8 @@ CTL_SRCS := \
 	tools/esealctl/ctl_crl.c \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
-	tools/esealctl/ctl_audit.c
+	tools/esealctl/ctl_audit.c \
+	tools/esealctl/ctl_issuer.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -121,7 +124,8 @@ UNIT_TESTS := \
 	account \
 	lint \
 	csrpolicy \
-	enrol
+	enrol \
+	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

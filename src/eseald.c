@@ -21,6 +21,7 @@
 #include "ocsp_cache.h"
 #include "profile.h"
 #include "publish.h"
+#include "rotate.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define TICK_SECS	1	/* the main loop's upkeep round */
@@ -81,6 +82,7 @@ warn_fips(struct ca *ca)
 		    v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED ?
 		    " action=\"rotate issuer keys to an Active module\"" : "");
 	ca_unlock(ca);
+	rotate_log_warnings(ca, time(NULL));
 }
 
 /* Start-up: say loudly which profile values are still examples. */
@@ -233,6 +235,10 @@ daemon_open(struct daemon *d)
 	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
 	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
 		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
+	for (int i = 0; i < d->conf->hsm_nnamed; i++)
+		if (p11_watch(a->ca.named[i], 0, 0) != ESEAL_OK)
+			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
+			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
 	return 0;
 }
