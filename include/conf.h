@@ -6,6 +6,8 @@
 #ifndef ESEAL_CONF_H
 #define ESEAL_CONF_H
 
+#include <stddef.h>
+
 #include "err.h"
 #include "keytype.h"
 
@@ -104,6 +106,22 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+	int	log_format;			/* enum log_format */
+
+	/* [metrics] the Prometheus listener (plain HTTP), "" for none */
+	char	metrics_listen[CONF_STR_MAX];
+
+	/* [backup] (docs/disaster-recovery.md) */
+	char	backup_destinations[CONF_PATH_MAX];	/* directories, comma
+							   separated */
+	char	backup_recipients[CONF_PATH_MAX];	/* PEM certificates */
+	char	backup_label[CONF_STR_MAX];
+	int	backup_interval;		/* s between scheduled backups,
+						   0 none */
+	int	backup_retry;			/* s after a failed one */
+	int	backup_max_age;			/* /healthz warns when the last
+						   good backup is older; 0 off */
+	int	backup_allow_same_device;	/* 1: recorded as such */
 
 	/* [hsm "NAME"], in file order */
 	struct conf_hsm hsm_named[CONF_HSM_MAX];

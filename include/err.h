@@ -38,7 +38,8 @@ const char	*eseal_rcname(enum eseal_rc);
 
 /*
  * Records a message for this thread and returns rc, so callers can write
- * "return eseal_err(ESEAL_EINVAL, "csr: RFC 2986: ...")".
+ * "return eseal_err(ESEAL_EINVAL, "csr: RFC 2986: ...")".  One line: every
+ * control byte of it (a tab or newline quoted from a file) becomes '?'.
  */
 enum eseal_rc	 eseal_err(enum eseal_rc rc, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

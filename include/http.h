@@ -104,6 +104,11 @@ struct http_config {
 	unsigned	 retry_locked;	/* Retry-After of a handler's 429 (a
 					   login or code lock), s; 0:
 					   HTTP_RETRY_LOCKED */
+	const char	*name;		/* "api", "publish", "metrics": the
+					   listener label of its metrics
+					   (a static string); NULL: "api" */
+	int		 fd;		/* a listening socket to serve (socket
+					   activation), -1 or 0: bind listen */
 };
 
 struct http_server;
@@ -150,6 +155,32 @@ void		http_json(struct http_response *, int status, struct json_t *j);
 const char	*http_query(const struct http_request *, const char *name);
 /* The token of "Authorization: Bearer TOKEN", or NULL. */
 const char	*http_bearer(const struct http_request *);
+
+/*
+ * The body as one JSON object, nesting bounded (RFC 8259 9); NULL with a
+ * sentence naming the rule in msg (no control byte in it) if it is not.
+ * The caller json_decref()s it.
+ */
+struct json_t	*http_json_parse(const unsigned char *body, size_t len,
+		    char *msg, size_t msglen);
+
+/*
+ * The route for method and path (its {} part copied into param, which
+ * holds HTTP_CAPTURE_MAX bytes); NULL with *rc ESEAL_ENOTFOUND if the path
+ * is unknown, ESEAL_EMETHOD if only the method is.
+ */
+const struct http_route *http_route_find(const struct http_route *routes,
+		    const char *method, const char *path, char *param,
+		    enum eseal_rc *rc);
+
+/*
+ * An already verified client certificate (DER, one certificate and
+ * nothing after it) to the operator name it carries: HTTP_PEER_VERIFIED
+ * with its one CN in cn (UTF-8, no control byte, shorter than cnlen),
+ * HTTP_PEER_UNTRUSTED for anything else.
+ */
+enum http_peer	http_peer_der_cn(const unsigned char *der, size_t len,
+		    char *cn, size_t cnlen);
 
 /* The HTTP status for a core error: the only such table. */
 int		http_status_for(enum eseal_rc);

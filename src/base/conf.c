@@ -30,6 +30,7 @@ enum conf_type {
 	CT_MTLS,	/* off, optional, required */
 	CT_ARGON2,	/* min, interactive, moderate, sensitive */
 	CT_OCSP_SIGNER,	/* issuer, delegated */
+	CT_LOGFORMAT,	/* logfmt, json */
 	CT_TYPE_MAX
 };
 
@@ -98,6 +99,15 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	OTHER("metrics", "listen", CT_HOSTPORT, metrics_listen, 0),
+	OTHER("log", "format", CT_LOGFORMAT, log_format, 0),
+	STR("backup", "destinations", backup_destinations, 0),
+	STR("backup", "recipients", backup_recipients, 0),
+	STR("backup", "label", backup_label, 0),
+	INT("backup", "interval", backup_interval, 0, 366 * 86400),
+	INT("backup", "retry", backup_retry, 1, 86400),
+	INT("backup", "max_age", backup_max_age, 0, 366 * 86400),
+	INT("backup", "allow_same_device", backup_allow_same_device, 0, 1),
 	STR("hsm", "registry_entry", hsm_registry_entry, 0),
 	INT("ca", "expiry_warn_days", ca_expiry_warn_days, 1, 3650),
 	STR("ca", "root_cert", ca_root_cert, 0),
@@ -137,6 +147,7 @@ static const char *const argon2_words[] = { "min", "interactive",
     "moderate", "sensitive", NULL };
 static const char *const ocsp_signer_words[] = { "issuer", "delegated",
     NULL };
+static const char *const log_format_words[] = { "logfmt", "json", NULL };
 
 /* How each type of value is read, and what a refusal lists. */
 static const struct {
@@ -156,6 +167,7 @@ static const struct {
 	    "min (tests only), interactive, moderate, sensitive" },
 	[CT_OCSP_SIGNER] = { set_word, ocsp_signer_words,
 	    "issuer, delegated" },
+	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
 };
 
 int
@@ -493,6 +505,7 @@ defaults(struct conf *c)
 	c->enrol_code_ttl = 14 * 86400;
 	c->ocsp_delegated = 0;
 	c->ocsp_validity_secs = 60 * 60;
+	c->backup_retry = 300;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
 	c->http_timeout = 10;
@@ -581,6 +594,12 @@ conf_load(const char *path, struct conf **out)
 		    "\"%s\" "
 		    "must be 1-63 characters of a-z, 0-9 and '-'",
 		    c->ca_issuer);
+	if (!err.failed && c->backup_interval > 0 &&
+	    (c->backup_destinations[0] == '\0' ||
+	    c->backup_recipients[0] == '\0'))
+		ini_fail(&err, seen_line(&st, "backup", "interval"), "backup",
+		    "interval", "scheduled backups need [backup] destinations "
+		    "and recipients");
 	if (!err.failed)
 		hsm_check(c, &hs, &err);
 	if (err.failed) {

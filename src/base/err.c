@@ -45,6 +45,11 @@ eseal_err(enum eseal_rc rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
 	va_end(ap);
+	/* Messages quote outside input (a key, a value, a name) and reach a
+	 * terminal, a log line and JSON: no control byte gets through. */
+	for (char *p = errmsg; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
 	return rc;
 }
 

@@ -75,7 +75,8 @@ published_crl_clear(struct published_crl *c)
 }
 
 enum eseal_rc
-publish_write_file(const char *path, const void *data, size_t len)
+publish_write_atomic(const char *who, const char *path, const void *data,
+    size_t len, mode_t mode)
 {
 	char tmp[1100], dir[1024], *slash;
 	ssize_t w;
@@ -87,36 +88,57 @@ publish_write_file(const char *path, const void *data, size_t len)
 	for (char *p = dir + 1; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
 		*slash = '\0';
 		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			return eseal_err(ESEAL_ESTORE, "publish: mkdir %s: %s",
+			return eseal_err(ESEAL_ESTORE, "%s: mkdir %s: %s", who,
 			    dir, strerror(errno));
 		*slash = '/';
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	/*
-	 * CRLs and CA certificates are public: the published file is 0644
-	 * whatever the umask (a web server reads it).  The temporary file
-	 * is 0600 until it is complete.
+	 * The temporary file is 0600 until it is complete, then gets mode
+	 * whatever the umask.
 	 */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
 	    == -1)
-		return eseal_err(ESEAL_ESTORE, "publish: %s: %s", tmp,
+		return eseal_err(ESEAL_ESTORE, "%s: %s: %s", who, tmp,
 		    strerror(errno));
 	while (off < len && (w = write(fd, (const char *)data + off,
 	    len - off)) > 0)
 		off += (size_t)w;
-	if (off != len || fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
+	if (off != len || fsync(fd) == -1 || fchmod(fd, mode) == -1) {
 		close(fd);
 		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "publish: write %s: %s", tmp,
-		    strerror(errno));
+		return eseal_err(ESEAL_ESTORE, "%s: write %s: %s", who, tmp,
+		    off != len && errno == 0 ? "short write" : strerror(errno));
 	}
 	close(fd);
 	if (rename(tmp, path) == -1) {
 		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "publish: rename to %s: %s",
+		return eseal_err(ESEAL_ESTORE, "%s: rename to %s: %s", who,
 		    path, strerror(errno));
 	}
+	/* The rename itself is durable once the directory is synced. */
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), "%s", slash == dir ? "/" : ".");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		int e = errno;
+
+		if (fd != -1)
+			close(fd);
+		return eseal_err(ESEAL_ESTORE, "%s: fsync of directory %s: %s",
+		    who, dir, strerror(e));
+	}
+	close(fd);
 	return ESEAL_OK;
+}
+
+enum eseal_rc
+publish_write_file(const char *path, const void *data, size_t len)
+{
+	/* CRLs and CA certificates are public: a web server reads them. */
+	return publish_write_atomic("publish", path, data, len, 0644);
 }
 
 /* CRL parameters from the current configuration (ca read lock held). */
@@ -167,8 +189,7 @@ load_entry(struct publisher *p, size_t i)
 	struct store_crl sc;
 	struct published_crl c;
 	char path[1024];
-
-	int64_t next;
+	int64_t next = 0;
 
 	/* The number first: the CRL itself may be megabytes. */
 	if (store_crl_next_number(p->ca->store, p->e[i].issuer_id,
@@ -182,6 +203,15 @@ load_entry(struct publisher *p, size_t i)
 	}
 	if (crl_latest(p->ca, p->e[i].issuer_id, p->e[i].shard, &sc) != ESEAL_OK)
 		return;
+	if (sc.number < next - 1) {
+		/*
+		 * A restore set the floor above it from the published CRLs
+		 * (backup.h): never publish it over them; stale() makes a
+		 * new one, numbered above the floor.
+		 */
+		store_crl_clear(&sc);
+		return;
+	}
 	pthread_mutex_lock(&p->mu);
 	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc.number) {
 		/* Nothing newer (esealctl may have signed one meanwhile). */

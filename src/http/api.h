@@ -43,6 +43,16 @@ void	api_request_reject(void *, const struct http_request *,
 /* Subscribers and anyone. */
 void	api_disclosure(void *, const struct http_request *,
 	    struct http_response *);
+/*
+ * The body of POST /api/v1/enrolments to a submission (pointers into j; the
+ * disclosure and client address are the caller's); on refusal a sentence
+ * naming the rule in msg.
+ */
+struct json_t;
+struct enrol_submission;
+enum eseal_rc api_enrol_submission(struct json_t *j,
+	    const char *default_profile, struct enrol_submission *sub,
+	    char *msg, size_t msglen);
 void	api_enrol_create(void *, const struct http_request *,
 	    struct http_response *);
 void	api_enrol_get(void *, const struct http_request *,

@@ -21,12 +21,6 @@
 #include "store_enrol.h"
 #include "serial.h"
 
-static const char *
-str(json_t *j, const char *key)
-{
-	return json_string_value(json_object_get(j, key));
-}
-
 void
 api_disclosure(void *arg, const struct http_request *req,
     struct http_response *resp)
@@ -73,6 +67,60 @@ add_cert(struct app *a, json_t *o, const char *serial)
  * POST /api/v1/enrolments: the JSON body into a submission; the rules and
  * what follows them are enrol_issue_submit()'s.
  */
+/* A string member, or NULL.  jansson refuses \\u0000 (no
+ * JSON_ALLOW_NUL), so strlen() is the length the client sent. */
+static const char *
+str(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+enum eseal_rc
+api_enrol_submission(json_t *j, const char *default_profile,
+    struct enrol_submission *sub, char *msg, size_t msglen)
+{
+	const char *code, *pem, *holder, *ver, *profile;
+	int h;
+	json_t *ack;
+
+	memset(sub, 0, sizeof(*sub));
+	code = str(j, "code");
+	pem = str(j, "csr");
+	holder = str(j, "key_holder");
+	profile = str(j, "profile");
+	ack = json_object_get(j, "acknowledgement");
+	if (code == NULL || pem == NULL || holder == NULL) {
+		snprintf(msg, msglen, "code, csr (PEM) and key_holder are "
+		    "required strings");
+		return ESEAL_EINVAL;
+	}
+	if ((h = key_holder_parse(holder)) < 0) {
+		snprintf(msg, msglen, "panel point 8: key_holder is subscriber "
+		    "or remote-service");
+		return ESEAL_EINVAL;
+	}
+	if (ack != NULL && !json_is_object(ack)) {
+		snprintf(msg, msglen, "acknowledgement is an object {version, "
+		    "sha256, name, title}");
+		return ESEAL_EINVAL;
+	}
+	sub->code = code;
+	sub->csr_der = (const unsigned char *)pem;
+	sub->csr_len = strlen(pem);
+	sub->profile = profile != NULL ? profile : default_profile;
+	sub->holder = (enum key_holder)h;
+	sub->qscd = json_is_true(json_object_get(j, "qscd"));
+	if (ack != NULL) {
+		/* An acknowledgement names a version, or is malformed. */
+		ver = str(ack, "version");
+		sub->disclosure_version = ver != NULL ? ver : "";
+		sub->disclosure_sha256 = str(ack, "sha256");
+		sub->signer_name = str(ack, "name");
+		sub->signer_title = str(ack, "title");
+	}
+	return ESEAL_OK;
+}
+
 void
 api_enrol_create(void *arg, const struct http_request *req,
     struct http_response *resp)
@@ -80,48 +128,18 @@ api_enrol_create(void *arg, const struct http_request *req,
 	struct app *a = arg;
 	struct enrol_submission sub;
 	struct enrol_outcome out;
-	const char *code, *pem, *holder, *ver;
-	json_t *j, *ack, *o;
 	enum eseal_rc rc;
-	int h;
+	char msg[128];
+	json_t *j, *o;
 
 	if ((j = http_json_body(req, resp)) == NULL)
 		return;
-	code = str(j, "code");
-	pem = str(j, "csr");
-	holder = str(j, "key_holder");
-	ack = json_object_get(j, "acknowledgement");
-	if (code == NULL || pem == NULL || holder == NULL) {
-		http_error(resp, ESEAL_EINVAL, "code, csr (PEM) and key_holder "
-		    "are required strings");
+	if ((rc = api_enrol_submission(j, a->conf->issue_profile, &sub, msg,
+	    sizeof(msg))) != ESEAL_OK) {
+		http_error(resp, rc, msg);
 		goto out;
 	}
-	if ((h = key_holder_parse(holder)) < 0) {
-		http_error(resp, ESEAL_EINVAL, "panel point 8: key_holder is "
-		    "subscriber or remote-service");
-		goto out;
-	}
-	if (ack != NULL && !json_is_object(ack)) {
-		http_error(resp, ESEAL_EINVAL, "acknowledgement is an object "
-		    "{version, sha256, name, title}");
-		goto out;
-	}
-	memset(&sub, 0, sizeof(sub));
-	sub.code = code;
-	sub.csr_der = (const unsigned char *)pem;
-	sub.csr_len = strlen(pem);
-	sub.profile = str(j, "profile") ? str(j, "profile") :
-	    a->conf->issue_profile;
-	sub.holder = (enum key_holder)h;
-	sub.qscd = json_is_true(json_object_get(j, "qscd"));
 	sub.disclosure = a->disclosure;
-	if (ack != NULL) {
-		/* An acknowledgement names a version, or is malformed. */
-		sub.disclosure_version = (ver = str(ack, "version")) ? ver : "";
-		sub.disclosure_sha256 = str(ack, "sha256");
-		sub.signer_name = str(ack, "name");
-		sub.signer_title = str(ack, "title");
-	}
 	sub.client_addr = req->client_addr;
 	if ((rc = enrol_issue_submit(&a->ca, &sub, time(NULL), &out)) !=
 	    ESEAL_OK) {

@@ -17,6 +17,7 @@
 #include "issuer.h"
 #include "rotate.h"
 #include "publish.h"
+#include "store_backup.h"
 
 #define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
 #define PROBE_EVERY_SECS 1	/* /healthz writes its probe row at most this
@@ -425,9 +426,43 @@ store_json(struct app *a, int *ok, int *writable, int *low, json_t *reasons,
 }
 
 /*
+ * "backup": the last good backup's age; *old when it is older than
+ * [backup] max_age (or there is none), which makes /healthz degraded.
+ * NULL (no "backup" member) when neither max_age nor interval is set.
+ */
+static json_t *
+backup_json(struct app *a, int *old, json_t *reasons, time_t now)
+{
+	int64_t last = 0, age;
+	int max = a->ca.conf->backup_max_age;
+
+	*old = 0;
+	if (max <= 0 && a->ca.conf->backup_interval <= 0)
+		return NULL;
+	if (store_backup_last_ok(a->ca.store, &last) != ESEAL_OK) {
+		add_reason(reasons, "backup: %s", eseal_errmsg());
+		return NULL;
+	}
+	age = last ? (int64_t)now - last : -1;
+	if (max > 0 && (last == 0 || age > max)) {
+		*old = 1;
+		if (last == 0)
+			add_reason(reasons, "backup: no good backup yet "
+			    "([backup] max_age = %d s; docs/disaster-recovery.md)",
+			    max);
+		else
+			add_reason(reasons, "backup: the last good backup is "
+			    "%lld s old, older than [backup] max_age = %d s",
+			    (long long)age, max);
+	}
+	return json_pack("{s:s, s:I, s:I}", "status", *old ? "old" : "ok",
+	    "last_ok", (json_int_t)last, "age_seconds", (json_int_t)age);
+}
+
+/*
  * GET /healthz: "ok"; "degraded" with its reasons (the HSM down, a CRL
  * owed too long, an HSM module not Active, the store unable to write or
- * short of space); "unavailable" when the store cannot be read.  HTTP 503
+ * short of space, the last good backup older than [backup] max_age); "unavailable" when the store cannot be read.  HTTP 503
  * when the CA can neither issue nor sign status (the store is down or
  * cannot write, the HSM is down), so that load balancers notice; 200
  * otherwise.
@@ -442,10 +477,12 @@ api_healthz(void *arg, const struct http_request *req,
 	json_t *tokens = NULL, *warn;
 	time_t now = time(NULL);
 	char *s;
-	int store_ok, wr, low, hsm_ok, late, up, degraded = 0;
+	json_t *bk;
+	int store_ok, wr, low, hsm_ok, late, up, degraded = 0, bold;
 
 	(void)req;
 	st = store_json(a, &store_ok, &wr, &low, reasons, now);
+	bk = backup_json(a, &bold, reasons, now);
 	hsm = hsm_json(a, &hsm_ok, reasons, now, &tokens);
 	crl = crl_json(a, &late, reasons, now);
 	warn = warnings_json(a, now);
@@ -467,7 +504,8 @@ api_healthz(void *arg, const struct http_request *req,
 	}
 	j = json_pack("{s:s, s:o*, s:o*, s:o?, s:o?, s:o?, s:o?, s:o?, s:I}",
 	    "status", !store_ok ? "unavailable" :
-	    !hsm_ok || !wr || low || degraded || late ? "degraded" : "ok",
+	    !hsm_ok || !wr || low || degraded || late || bold ? "degraded" :
+	    "ok",
 	    "reasons", json_array_size(reasons) > 0 ? json_incref(reasons) :
 	    NULL,
 	    "warnings", warn,
@@ -478,6 +516,10 @@ api_healthz(void *arg, const struct http_request *req,
 	    "crl", crl,
 	    "uptime_seconds", (json_int_t)(now - a->started));
 	ca_unlock(&a->ca);
+	if (j != NULL && bk != NULL)
+		json_object_set_new(j, "backup", bk);
+	else
+		json_decref(bk);
 	json_decref(reasons);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

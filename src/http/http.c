@@ -20,16 +20,13 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
-#define HTTP_PEER_CERT_MAX (64 * 1024)	/* a client certificate, DER: far
-					   more than any sane one */
 #define HTTP_RETRY_UNAVAILABLE 30	/* Retry-After of a 503, s: the HSM or
 					   the store is expected back soon */
 #define HTTP_RETRY_LIMIT_MAX 3600	/* longest rate-limit Retry-After, s */
@@ -53,6 +50,7 @@ struct http_server {
 	pthread_mutex_t		 rate_mu;
 	struct rate_slot	*slots;		/* HTTP_RATE_SLOTS */
 	char			*cert, *key, *trust;	/* PEM, kept for MHD */
+	const char		*name;		/* listener, in metrics */
 };
 
 struct conn_ctx {
@@ -157,12 +155,63 @@ http_header(const struct http_request *req, const char *name)
 #define HTTP_JSON_DEPTH_S "16"	/* the same, for messages */
 
 json_t *
+http_json_parse(const unsigned char *body, size_t len, char *msg,
+    size_t msglen)
+{
+	json_error_t e;
+	json_t *j;
+	size_t n = 0;
+
+	/* Bounded nesting, before jansson recurses. */
+	for (size_t i = 0, d = 0; i < len; i++) {
+		if (body[i] == '{' || body[i] == '[')
+			d++;
+		if (d > n)
+			n = d;
+		if (body[i] == '}' || body[i] == ']')
+			d = d > 0 ? d - 1 : 0;
+	}
+	if (n > HTTP_JSON_DEPTH) {
+		snprintf(msg, msglen, "RFC 8259 9: JSON nested more than "
+		    HTTP_JSON_DEPTH_S " deep");
+		return NULL;
+	}
+	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
+	 * ("wrong arguments") would tell a client nothing. */
+	for (n = 0; n < len && body[n] != '\0' && strchr(" \t\r\n",
+	    body[n]) != NULL; n++)
+		;
+	if (n == len) {
+		snprintf(msg, msglen, "RFC 8259 2: the body is empty: this "
+		    "request takes a JSON object ({} at the least)");
+		return NULL;
+	}
+	j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &e);
+	if (j == NULL) {
+		/* jansson quotes the offending bytes: no control byte of the
+		 * client's reaches a log line or a terminal. */
+		for (char *p = e.text; *p != '\0'; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				*p = '?';
+		snprintf(msg, msglen, "RFC 8259: the body is not valid JSON "
+		    "(line %d, column %d: %.120s)", e.line, e.column, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		snprintf(msg, msglen, "RFC 8259: the body is JSON but not an "
+		    "object: this request takes {...}");
+		return NULL;
+	}
+	return j;
+}
+
+json_t *
 http_json_body(const struct http_request *req, struct http_response *resp)
 {
 	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	json_error_t e;
+	char msg[256];
 	json_t *j;
-	size_t n;
 
 	/* Exact match (a charset parameter is the only thing allowed). */
 	if (ct == NULL || (strcmp(ct, "application/json") != 0 &&
@@ -171,47 +220,9 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		    "be application/json");
 		return NULL;
 	}
-	/* Bounded nesting, before jansson recurses. */
-	n = 0;
-	for (size_t i = 0, d = 0; i < req->body_len; i++) {
-		if (req->body[i] == '{' || req->body[i] == '[')
-			d++;
-		if (d > n)
-			n = d;
-		if (req->body[i] == '}' || req->body[i] == ']')
-			d = d > 0 ? d - 1 : 0;
-	}
-	if (n > HTTP_JSON_DEPTH) {
-		http_error(resp, ESEAL_EINVAL, "RFC 8259 9: JSON nested more "
-		    "than " HTTP_JSON_DEPTH_S " deep");
-		return NULL;
-	}
-	/* Only whitespace (RFC 8259 2) or nothing: jansson's words for it
-	 * ("wrong arguments") would tell a client nothing. */
-	for (n = 0; n < req->body_len && strchr(" \t\r\n",
-	    req->body[n]) != NULL && req->body[n] != '\0'; n++)
-		;
-	if (n == req->body_len) {
-		http_error(resp, ESEAL_EINVAL, "RFC 8259 2: the body is empty: "
-		    "this request takes a JSON object ({} at the least)");
-		return NULL;
-	}
-	j = json_loadb((const char *)req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES, &e);
-	if (j == NULL || !json_is_object(j)) {
-		char msg[256];
-
-		if (j == NULL)
-			snprintf(msg, sizeof(msg), "RFC 8259: the body is not "
-			    "valid JSON (line %d, column %d: %.120s)", e.line,
-			    e.column, e.text);
-		else
-			snprintf(msg, sizeof(msg), "RFC 8259: the body is JSON "
-			    "but not an object: this request takes {...}");
-		json_decref(j);
+	if ((j = http_json_parse(req->body, req->body_len, msg,
+	    sizeof(msg))) == NULL)
 		http_error(resp, ESEAL_EINVAL, msg);
-		return NULL;
-	}
 	return j;
 }
 
@@ -246,13 +257,10 @@ http_bearer(const struct http_request *req)
 	return a + 7;
 }
 
-/*
- * Finds the route; NULL with *rc ESEAL_ENOTFOUND if the path is unknown,
- * ESEAL_EMETHOD if the method is.
- */
-static const struct http_route *
-route(const struct http_route *routes, const char *method, const char *path,
-    char *param, enum eseal_rc *rc)
+/* http.h: exact paths, prefix {} suffix, prefix {rest}; first match wins. */
+const struct http_route *
+http_route_find(const struct http_route *routes, const char *method,
+    const char *path, char *param, enum eseal_rc *rc)
 {
 	int path_known = 0;
 
@@ -440,8 +448,6 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 	const gnutls_datum_t *certs;
 	gnutls_session_t s;
 	unsigned int status = 0, n = 0;
-	const unsigned char *p;
-	X509 *x;
 
 	cn[0] = '\0';
 	if (!srv->tls || srv->mtls == HTTP_MTLS_OFF)
@@ -454,28 +460,24 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 		return HTTP_PEER_NONE;
 	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
 		return HTTP_PEER_UNTRUSTED;
-	/* The CN logs an operator in: the DER must be one certificate and
-	 * nothing more (X.690 8.1.1), or OpenSSL and GnuTLS may each read
-	 * another one out of the same bytes. */
-	if (certs[0].size == 0 || certs[0].size > HTTP_PEER_CERT_MAX)
-		return HTTP_PEER_UNTRUSTED;
-	p = certs[0].data;
-	if ((x = d2i_X509(NULL, &p, (long)certs[0].size)) == NULL) {
-		ERR_clear_error();
-		return HTTP_PEER_UNTRUSTED;
-	}
-	if (p != certs[0].data + certs[0].size) {
-		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after "
-		    "the client certificate; refused\"",
-		    (long)(certs[0].data + certs[0].size - p));
-		X509_free(x);
-		return HTTP_PEER_UNTRUSTED;
-	}
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
-	    NID_commonName, cn, (int)cnlen) <= 0)
-		cn[0] = '\0';
-	X509_free(x);
-	return cn[0] != '\0' ? HTTP_PEER_VERIFIED : HTTP_PEER_UNTRUSTED;
+	return http_peer_der_cn(certs[0].data, certs[0].size, cn, cnlen);
+}
+
+/* eseal_http_requests_total and the duration: route as its pattern. */
+static void
+count_request(struct http_server *srv, const struct http_route *r,
+    int status, double secs)
+{
+	char lab[METRICS_LABELS_MAX], route[128], code[8];
+
+	snprintf(route, sizeof(route), "%s%s%s", r ? r->prefix : "unmatched",
+	    r && (r->suffix || (r->flags & HTTP_R_REST)) ? "{}" : "",
+	    r && r->suffix ? r->suffix : "");
+	snprintf(code, sizeof(code), "%d", status);
+	metrics_inc(M_HTTP, metrics_labels(lab, sizeof(lab), "listener",
+	    srv->name, "route", route, "code", code, NULL));
+	metrics_observe(M_HTTP_DURATION, metrics_labels(lab, sizeof(lab),
+	    "listener", srv->name, NULL), secs);
 }
 
 static enum MHD_Result
@@ -492,6 +494,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	enum MHD_Result ret;
 	enum eseal_rc rc = ESEAL_OK;
 	unsigned wait = 1;
+	double t0 = metrics_now();
 
 	(void)version;
 	if (ctx == NULL) {
@@ -531,7 +534,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.conn = c;
 	client_addr(c, req.client_addr, sizeof(req.client_addr));
 	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
-	r = route(srv->routes, method, url, req.param, &rc);
+	r = http_route_find(srv->routes, method, url, req.param, &rc);
 	if (ctx->too_big) {
 		char msg[96];
 
@@ -557,7 +560,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
 	} else {
 		eseal_errclear();
+		log_set_request_id(ctx->rid);	/* its log lines, its audit */
 		r->fn(srv->app, &req, &resp);
+		log_set_request_id(NULL);
 	}
 	if (resp.status == 0)
 		http_error(&resp, ESEAL_EINTERNAL, "the handler gave no "
@@ -566,6 +571,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	log_info("msg=request rid=%s client=%s method=%s path=\"%.200s\" "
 	    "status=%d bytes=%zu", ctx->rid, req.client_addr, method, url,
 	    resp.status, resp.body_len);
+	count_request(srv, r, resp.status, metrics_now() - t0);
 	ret = send_response(c, &resp, ctx->rid);
 	response_clear(&resp);
 	return ret;
@@ -622,25 +628,21 @@ slurp(const char *path)
 	return b;
 }
 
-enum eseal_rc
-http_start(const struct http_config *cfg, const struct http_route *routes,
-    void *app, struct http_server **out)
+/* "host:port", "[v6]:port", numeric only, to an address to bind. */
+static enum eseal_rc
+listen_addr(const char *listen, struct addrinfo **ai)
 {
-	struct addrinfo hints, *ai = NULL;
-	struct http_server *srv;
-	char host[256];
+	struct addrinfo hints;
 	const char *colon;
-	unsigned int flags;
-	enum eseal_rc rc;
-	int tls = cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
+	char host[256];
 
-	*out = NULL;
-	colon = strrchr(cfg->listen, ':');
-	if (colon == NULL || (size_t)(colon - cfg->listen) >= sizeof(host))
+	*ai = NULL;
+	colon = strrchr(listen, ':');
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
 		return eseal_err(ESEAL_ECONF, "http: listen \"%s\" is not "
-		    "host:port", cfg->listen);
-	memcpy(host, cfg->listen, (size_t)(colon - cfg->listen));
-	host[colon - cfg->listen] = '\0';
+		    "host:port", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
@@ -648,16 +650,34 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+	if (getaddrinfo(host, colon + 1, &hints, ai) != 0 || *ai == NULL)
 		return eseal_err(ESEAL_ECONF, "http: listen \"%s\": not a "
-		    "numeric address and port", cfg->listen);
+		    "numeric address and port", listen);
+	return ESEAL_OK;
+}
 
+enum eseal_rc
+http_start(const struct http_config *cfg, const struct http_route *routes,
+    void *app, struct http_server **out)
+{
+	struct addrinfo *ai = NULL;
+	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
+	    { MHD_OPTION_END, 0, NULL } };
+	struct http_server *srv;
+	unsigned int flags;
+	enum eseal_rc rc;
+	int tls = cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
+
+	*out = NULL;
+	if ((rc = listen_addr(cfg->listen, &ai)) != ESEAL_OK)
+		return rc;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		freeaddrinfo(ai);
 		return eseal_err(ESEAL_ENOMEM, "http: out of memory");
 	}
 	srv->routes = routes;
 	srv->app = app;
+	srv->name = cfg->name != NULL ? cfg->name : "api";
 	srv->body_max = cfg->body_max ? cfg->body_max : HTTP_BODY_MAX;
 	srv->tls = tls;
 	srv->mtls = tls ? cfg->mtls : HTTP_MTLS_OFF;
@@ -683,12 +703,17 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 		    "none given");
 		goto fail;
 	}
+	/* A socket passed by systemd (sd_listen_fds) or bound here. */
+	where[0] = cfg->fd > 0 ? (struct MHD_OptionItem){
+	    MHD_OPTION_LISTEN_SOCKET, cfg->fd, NULL } : (struct MHD_OptionItem){
+	    MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr };
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 && cfg->fd <= 0 ?
+	    MHD_USE_IPv6 : 0) |
 	    (tls ? MHD_USE_TLS : 0);
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    cfg->timeout ? cfg->timeout : (unsigned int)HTTP_CONN_TIMEOUT,
@@ -712,8 +737,13 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 		goto fail;
 	}
 	freeaddrinfo(ai);
-	log_info("msg=listening addr=%s tls=%s", cfg->listen,
-	    tls ? cfg->tls_priorities : "off");
+	if (cfg->fd > 0)
+		log_info("msg=listening listener=%s fd=%d activation=systemd "
+		    "tls=%s", srv->name, cfg->fd, tls ? cfg->tls_priorities :
+		    "off");
+	else
+		log_info("msg=listening listener=%s addr=%s tls=%s", srv->name,
+		    cfg->listen, tls ? cfg->tls_priorities : "off");
 	*out = srv;
 	return ESEAL_OK;
 fail:

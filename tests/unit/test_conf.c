@@ -113,6 +113,79 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/*
+ * tests/data/conf/bad (also replayed by fuzz_conf): each file's refusal,
+ * "FILE:LINE: [section] key: rule", with no control byte of the file in it.
+ */
+static const struct {
+	const char	*file;
+	const char	*want;
+} bad_files[] = {
+	{ "bad-port.conf", ":13: [http] listen: \"127.0.0.1:70000\": port "
+	  "must be 1 to 65535" },
+	{ "bare-cr.conf", ":14: [log] ?debug: CR inside the line" },
+	{ "duplicate-key.conf", ":13: [ca] issuer: given twice (first at line "
+	  "8)" },
+	{ "escape-in-value.conf", ":13: [log] level: control character 0x1b "
+	  "in the line" },
+	{ "form-feed.conf", ":14: [log] ?debug: control character 0x0c" },
+	{ "missing-required.conf", ": [hsm] module: required key missing" },
+	{ "nul-byte.conf", ":13: [log] level: NUL byte in the line" },
+	/* Found by fuzz_conf: the tab reached the terminal. */
+	{ "tab-in-key.conf", ":13: [store] pa?th: unknown key" },
+};
+
+static int
+not_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+START_TEST(test_data_files)
+{
+	const size_t nb = sizeof(bad_files) / sizeof(bad_files[0]);
+	const char *top = getenv("ESEAL_TOP") ? getenv("ESEAL_TOP") : ".";
+	char dir[512], path[1024];
+	struct dirent **names;
+	struct conf *c;
+	size_t j;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/tests/data/conf/good", top);
+	ck_assert_int_ge(n = scandir(dir, &names, not_dot, alphasort), 2);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		ck_assert_msg(conf_load(path, &c) == ESEAL_OK, "%s",
+		    eseal_errmsg());
+		ck_assert_str_eq(c->ca_issuer, "dev-ca");
+		conf_free(c);
+		free(names[i]);
+	}
+	free(names);
+	snprintf(dir, sizeof(dir), "%s/tests/data/conf/bad", top);
+	ck_assert_int_eq(n = scandir(dir, &names, not_dot, alphasort),
+	    (int)nb);
+	for (int i = 0; i < n; i++) {
+		for (j = 0; j < nb && strcmp(bad_files[j].file,
+		    names[i]->d_name) != 0; j++)
+			;
+		ck_assert_msg(j < nb, "%s: add it to bad_files[]",
+		    names[i]->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		c = NULL;
+		ck_assert_int_eq(conf_load(path, &c), ESEAL_ECONF);
+		ck_assert_ptr_null(c);
+		ck_assert_msg(strncmp(eseal_errmsg(), path, strlen(path)) == 0 &&
+		    strstr(eseal_errmsg(), bad_files[j].want) != NULL,
+		    "%s: \"%s\"", names[i]->d_name, eseal_errmsg());
+		for (const char *m = eseal_errmsg(); *m != '\0'; m++)
+			ck_assert_uint_ge((unsigned char)*m, ' ');
+		free(names[i]);
+	}
+	free(names);
+}
+END_TEST
+
 /* A NUL byte would end the line for inih, the rest unread. */
 START_TEST(test_nul_byte)
 {
@@ -380,6 +453,7 @@ main(void)
 
 	tcase_add_test(tc, test_good);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_data_files);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_not_a_file);
 	tcase_add_test(tc, test_ini_parse);

@@ -169,6 +169,7 @@ ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 	ROW(ocsp) \
 	ROW(account) \
 	ROW(audit) \
+	ROW(backup) \
 	ROW(issuer) \
 	/* one row per group above this line */
 
