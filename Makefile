@@ -95,6 +95,13 @@ LIB_SRCS := \
 	src/base/metrics.c \
 	src/http/http_peer.c \
 	src/http/api_metrics.c \
+	src/store/store_backup.c \
+	src/ca/backup_pack.c \
+	src/ca/backup.c \
+	src/ca/backup_open.c \
+	src/ca/backup_restore.c \
+	src/ca/rotate.c \
+	src/ca/rotate_state.c \
 	src/base/svc.c \
 	$(BUILD)/gen/schema.c
 
@@ -111,7 +118,9 @@ CTL_SRCS := \
 	tools/esealctl/ctl_crl.c \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
-	tools/esealctl/ctl_audit.c
+	tools/esealctl/ctl_audit.c \
+	tools/esealctl/ctl_backup.c \
+	tools/esealctl/ctl_issuer.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -135,7 +144,9 @@ UNIT_TESTS := \
 	csrpolicy \
 	enrol \
 	httpin \
-	metrics
+	metrics \
+	backup \
+	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -151,7 +162,8 @@ FUZZERS    := \
 	profile \
 	route \
 	peercert \
-	enrol
+	enrol \
+	backup \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

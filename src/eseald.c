@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "enrol_issue.h"
 #include "http/api.h"
 #include "http/api_publish.h"
@@ -22,6 +23,8 @@
 #include "profile.h"
 #include "publish.h"
 #include "svc.h"
+#include "store_backup.h"
+#include "rotate.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define TICK_SECS	1	/* the main loop's upkeep round */
@@ -89,6 +92,7 @@ warn_fips(struct ca *ca)
 		    v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED ?
 		    " action=\"rotate issuer keys to an Active module\"" : "");
 	ca_unlock(ca);
+	rotate_log_warnings(ca, time(NULL));
 }
 
 /* Start-up: say loudly which profile values are still examples. */
@@ -249,9 +253,19 @@ daemon_open(struct daemon *d)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
+	/* Older than what was published: reconcile first (backup.h). */
+	if (backup_check_published(a->ca.store, d->conf->publish_dir)
+	    != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
 	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
 	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
 		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
+	for (int i = 0; i < d->conf->hsm_nnamed; i++)
+		if (p11_watch(a->ca.named[i], 0, 0) != ESEAL_OK)
+			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
+			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
 	return 0;
 }
@@ -454,7 +468,52 @@ struct upkeep {
 	time_t	checkpoint;
 	time_t	resume;
 	time_t	status;		/* systemd STATUS= */
+	struct backup_schedule backup;	/* [backup] interval, retry */
 };
+
+/*
+ * A scheduled backup ([backup] interval) to [backup] destinations, when
+ * backup_due() says so: every interval seconds after the last good one,
+ * retry seconds after a failed one.  Logged; each destination leaves its
+ * store row and audit record (backup_create).
+ */
+static void
+daemon_backup(struct daemon *d, time_t now, struct backup_schedule *s)
+{
+	const struct conf *c = d->app.ca.conf;
+	struct backup_dest_result res[BACKUP_DESTS_MAX];
+	struct backup_params p;
+	const char *dests[BACKUP_DESTS_MAX];
+	char list[CONF_PATH_MAX];
+	int n;
+
+	s->interval = c->backup_interval;
+	s->retry = c->backup_retry;
+	if (!backup_due(s, (int64_t)now))
+		return;
+	s->last_try = (int64_t)now;
+	s->last_failed = 1;
+	snprintf(list, sizeof(list), "%s", c->backup_destinations);
+	if ((n = backup_split(list, dests, BACKUP_DESTS_MAX)) < 0) {
+		log_error("msg=\"scheduled backup not made\" error=\"%s\"",
+		    eseal_errmsg());
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.dests = dests;
+	p.ndests = (size_t)n;
+	p.label = c->backup_label[0] ? c->backup_label : "scheduled";
+	p.recipients = c->backup_recipients;
+	p.allow_same_device = c->backup_allow_same_device;
+	p.actor = "eseald:schedule";
+	if (backup_create(&d->app.ca, &p, (int64_t)now, res, NULL) != ESEAL_OK) {
+		log_error("msg=\"scheduled backup failed\" retry_secs=%d "
+		    "error=\"%s\"", c->backup_retry, eseal_errmsg());
+		return;
+	}
+	s->last_failed = 0;
+	s->last_ok = (int64_t)now;
+}
 
 /* 1 (and *last set to now) if every seconds have passed since *last. */
 static int
@@ -478,6 +537,7 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
 	if (due_now(&u->status, now, STATUS_SECS))
 		daemon_notify(d, 0);
+	daemon_backup(d, now, &u->backup);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
 	if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
@@ -491,7 +551,8 @@ daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
-	struct upkeep u = { time(NULL), time(NULL), time(NULL) };
+	struct upkeep u = { time(NULL), time(NULL), time(NULL),
+	    { 0, 0, 0, 0, 0 } };
 	uint64_t wd = svc_watchdog_usec();
 	int sig;
 
@@ -500,6 +561,10 @@ daemon_loop(struct daemon *d)
 		tick.tv_sec = 0;
 		tick.tv_nsec = (long)(wd / 2) * 1000;
 	}
+	/* The schedule goes on from the last good backup in the store. */
+	if (store_backup_last_ok(d->app.ca.store, &u.backup.last_ok) == ESEAL_OK)
+		u.backup.last_try = u.backup.last_ok;
+
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
 	    c->ocsp_validity_secs);

@@ -27,6 +27,7 @@
 #include "ocsp_req.h"
 #include "ocsp_signer.h"
 #include "sign.h"
+#include "store_backup.h"
 #include "store_revoke.h"
 
 /* Which of our issuers each CertID of a request names. */
@@ -125,6 +126,32 @@ revocation(struct ca *ca, const char *serial, struct status *st)
 	return ESEAL_OK;
 }
 
+/*
+ * A serial this store never saw that a published CRL of this issuer
+ * listed (a restore reconciled it, backup.h): revoked, as on the CRL.
+ */
+static enum eseal_rc
+unknown_revoked(struct ca *ca, const struct issuer *is, const char *serial,
+    struct status *st)
+{
+	struct store_revocation rv;
+	int64_t issuer_id;
+	enum eseal_rc rc;
+
+	rc = store_revoked_unknown_get(ca->store, serial, &issuer_id, &rv);
+	if (rc == ESEAL_ENOTFOUND || (rc == ESEAL_OK &&
+	    issuer_id != is->rec.id))
+		return ESEAL_OK;	/* unknown */
+	if (rc != ESEAL_OK)
+		return rc;
+	st->status = V_OCSP_CERTSTATUS_REVOKED;
+	if (rv.reason != 0)
+		st->reason = rv.reason;
+	st->revoked_at = rv.revoked_at;
+	st->invalidity_date = rv.invalidity_date;
+	return ESEAL_OK;
+}
+
 /* Good only for a certificate this issuer issued and did not revoke. */
 static enum eseal_rc
 lookup(struct ca *ca, const struct issuer *is, const char *serial,
@@ -139,8 +166,10 @@ lookup(struct ca *ca, const struct issuer *is, const char *serial,
 	st->reason = OCSP_REVOKED_STATUS_NOSTATUS;
 	if (serial[0] == '\0')
 		return ESEAL_OK;
-	if ((rc = store_cert_get(ca->store, serial, &c)) != ESEAL_OK)
-		return rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
+	if ((rc = store_cert_get(ca->store, serial, &c)) == ESEAL_ENOTFOUND)
+		return unknown_revoked(ca, is, serial, st);
+	if (rc != ESEAL_OK)
+		return rc;
 	ours = c.status == CERT_ISSUED && c.issuer_id == is->rec.id;
 	store_cert_clear(&c);
 	if (!ours)
