@@ -11,6 +11,12 @@ BUILD    := build
 CC       ?= cc
 PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
             jansson inih libsodium
+# make WITH_SYSTEMD=0: no libsystemd (no notifications, no socket
+# activation; svc.h).
+WITH_SYSTEMD ?= 1
+ifeq ($(WITH_SYSTEMD),1)
+PKGS     += libsystemd
+endif
 # Lazy (=) so that pkg-config runs only after install-deps in check/run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -21,7 +27,7 @@ WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
             $(WARN) $(if $(WERROR),-Werror) -Iinclude -Isrc \
-            -MMD -MP -pthread
+            -MMD -MP -pthread -DWITH_SYSTEMD=$(WITH_SYSTEMD)
 LDLIBS   = $(PKG_LIBS) -ldl -pthread
 ifdef SANITIZE
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -94,6 +100,9 @@ LIB_SRCS := \
 	src/ca/backup.c \
 	src/ca/backup_open.c \
 	src/ca/backup_restore.c \
+	src/ca/rotate.c \
+	src/ca/rotate_state.c \
+	src/base/svc.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -110,7 +119,8 @@ CTL_SRCS := \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
 	tools/esealctl/ctl_audit.c \
-	tools/esealctl/ctl_backup.c
+	tools/esealctl/ctl_backup.c \
+	tools/esealctl/ctl_issuer.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -135,7 +145,8 @@ UNIT_TESTS := \
 	enrol \
 	httpin \
 	metrics \
-	backup
+	backup \
+	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -152,7 +163,7 @@ FUZZERS    := \
 	route \
 	peercert \
 	enrol \
-	backup
+	backup \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

@@ -214,8 +214,13 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	b.is = is;
 	b.now = now;
 	b.not_after = now + (int64_t)days * 86400;
-	if (b.not_after > is->rec.not_after)
+	if (b.not_after > is->rec.not_after) {
 		b.not_after = is->rec.not_after;	/* never outlive the CA */
+		log_warn("msg=\"validity capped at the CA certificate's "
+		    "notAfter (RFC 5280 6.1.3: no certificate outlives its "
+		    "issuer)\" issuer=%s days_asked=%d not_after=%lld",
+		    is->rec.name, days, (long long)b.not_after);
+	}
 	memset(&tmpl, 0, sizeof(tmpl));
 	memcpy(tmpl.spki_sha256, csr_pubkey_sha256(req->csr), 32);
 	tmpl.not_before = now;
