@@ -84,6 +84,10 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/hsm/p11_mac.c \
+	src/audit/audit_verify.c \
+	src/audit/audit_bundle.c \
+	src/ca/checkpoint.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))

@@ -88,6 +88,14 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+
+	/* [audit] signed checkpoints (checkpoint.h) */
+	int	audit_cp_records;		/* every N records ... */
+	int	audit_cp_minutes;		/* ... or T minutes */
+
+	/* [approval] dual control (approval.h) */
+	int	approval_quorum;		/* M distinct operators */
+	int	approval_expiry_hours;		/* a proposal lives this long */
 };
 
 /*

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "checkpoint.h"
 #include "enrol_issue.h"
 #include "http/api.h"
 #include "http/api_publish.h"
@@ -213,6 +215,21 @@ daemon_resume(struct ca *ca, time_t now, int64_t grace)
 }
 
 /*
+ * Start-up: seal the audit records an earlier run wrote while the HSM was
+ * away (docs/security.md, "Records written while the HSM is away").
+ */
+static void
+daemon_seal_audit(struct ca *ca)
+{
+	int64_t n;
+
+	if (audit_seal_owed(ca->store, time(NULL), 1, &n) != ESEAL_OK)
+		log_warn("msg=\"audit: cannot seal earlier unsealed records "
+		    "now; the next start tries again\" error=\"%s\"",
+		    eseal_errmsg());
+}
+
+/*
  * Opens the store and the token, then finishes the issuances a crash left
  * pending and the approved enrolment requests it left without a
  * certificate.  Returns 0, or 1 logged; daemon_stop undoes it either way.
@@ -234,6 +251,7 @@ daemon_open(struct daemon *d)
 	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
 		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
+	daemon_seal_audit(&a->ca);
 	return 0;
 }
 
@@ -332,6 +350,7 @@ daemon_listen(struct daemon *d)
 struct upkeep {
 	time_t	checkpoint;
 	time_t	resume;
+	struct checkpoint_sched audit;	/* signed audit checkpoints */
 };
 
 /* 1 (and *last set to now) if every seconds have passed since *last. */
@@ -354,6 +373,7 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 {
 	if (due_now(&u->resume, now, ENROL_RESUME_EVERY_SECS))
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
+	checkpoint_tick(&d->app.ca, now, &u->audit);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
 	if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
@@ -367,7 +387,7 @@ daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
-	struct upkeep u = { time(NULL), time(NULL) };
+	struct upkeep u = { time(NULL), time(NULL), { 0, 0, 0, 0 } };
 	int sig;
 
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",

@@ -98,6 +98,10 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	INT("audit", "checkpoint_records", audit_cp_records, 1, 1000000),
+	INT("audit", "checkpoint_minutes", audit_cp_minutes, 1, 24 * 60),
+	INT("approval", "quorum", approval_quorum, 2, 16),
+	INT("approval", "expiry_hours", approval_expiry_hours, 1, 30 * 24),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -396,7 +400,10 @@ defaults(struct conf *c)
 	    "/etc/eseal/hsm-modules.conf");
 	snprintf(c->publish_base_url, sizeof(c->publish_base_url),
 	    "http://127.0.0.1:8080");
-
+	c->audit_cp_records = 100;
+	c->audit_cp_minutes = 10;
+	c->approval_quorum = 2;
+	c->approval_expiry_hours = 24;
 }
 
 enum eseal_rc

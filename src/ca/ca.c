@@ -34,6 +34,9 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 	if ((rc = conf_read_pin(c, pin, sizeof(pin))) == ESEAL_OK)
 		rc = p11_open(c->hsm_module, c->hsm_token, pin, &ca->token);
 	OPENSSL_cleanse(pin, sizeof(pin));
+	/* Every audit record from now on is sealed by the HSM (audit.h). */
+	if (rc == ESEAL_OK)
+		rc = audit_mac_attach(ca->token);
 	if (rc != ESEAL_OK) {
 		char msg[512];
 
@@ -47,6 +50,7 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 void
 ca_close(struct ca *ca)
 {
+	audit_mac_detach(ca->token);
 	p11_close(ca->token);
 	issuer_cache_free(ca->issuers);
 	store_close(ca->store);

@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "audit.h"
 #include "http.h"
 #include "log.h"
 
@@ -596,7 +597,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
 	} else {
 		eseal_errclear();
+		audit_set_source(req.client_addr);
 		r->fn(srv->app, &req, &resp);
+		audit_set_source(NULL);
 	}
 	if (resp.status == 0)
 		http_error(&resp, ESEAL_EINTERNAL, "the handler gave no "
