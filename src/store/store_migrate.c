@@ -4,6 +4,8 @@
  * (schema.h); each one not yet applied runs in its own transaction, with
  * the row that records it in schema_version.
  */
+#include <stdio.h>
+
 #include <sqlite3.h>
 
 #include "schema.h"
@@ -60,14 +62,27 @@ store_migrate(struct store *s, int *version)
 	    "schema_version", "read schema version", NULL, version_row,
 	    version, NULL)) != ESEAL_OK)
 		return rc;
+	/*
+	 * Every migration not recorded yet, in order: one numbered below the
+	 * highest applied (a branch that landed after a later number) is
+	 * applied too, not skipped.
+	 */
 	for (size_t i = 0; i < schema_nmigrations; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
+		char v[16];
+		int64_t have;
 
-		if (m->version <= *version)
+		snprintf(v, sizeof(v), "%d", m->version);
+		if ((have = store_count(s, "SELECT COUNT(*) FROM schema_version "
+		    "WHERE version = CAST(? AS INTEGER)", v)) < 0)
+			return eseal_err(ESEAL_ESTORE, "store: cannot read the "
+			    "schema version");
+		if (have > 0)
 			continue;
 		if ((rc = apply(s, m)) != ESEAL_OK)
 			return rc;
-		*version = m->version;
+		if (m->version > *version)
+			*version = m->version;
 	}
 	return ESEAL_OK;
 }
