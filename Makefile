@@ -143,6 +143,7 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
+	bundle \
 	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -161,6 +162,7 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
+	bundle \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

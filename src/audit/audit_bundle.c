@@ -359,7 +359,7 @@ one_cp(json_t *o, struct check *c, size_t i, int64_t *maxseq)
 	const struct cert *ct = NULL;
 	unsigned char *sig, h[32];
 	const char *msg, *s;
-	char why[160];
+	char why[320];
 	size_t siglen;
 	int ok;
 
@@ -367,8 +367,10 @@ one_cp(json_t *o, struct check *c, size_t i, int64_t *maxseq)
 	if (!json_is_object(o) || json_object_size(o) != 2 ||
 	    json_unpack(o, "{ssss}", "message", &msg, "signature", &s) != 0)
 		return bad(c, "an object of message and signature", NULL);
-	if (audit_cp_parse(msg, strlen(msg), &m) != ESEAL_OK)
-		return bad(c, NULL, eseal_errmsg());
+	if (audit_cp_parse(msg, strlen(msg), &m) != ESEAL_OK) {
+		snprintf(why, sizeof(why), "%s", eseal_errmsg());
+		return bad(c, NULL, why);
+	}
 	snprintf(c->where, sizeof(c->where), "checkpoint at seq %" PRId64,
 	    m.seq);
 	for (size_t k = 0; k < c->ncerts; k++)

@@ -128,6 +128,18 @@ out=$("$ESEALCTL" audit verify --bundle "$T/offsite/b.json" 2>&1); rc=$?
 expect_eq "edited detail in the bundle: exit 1" "$rc" 1
 expect_match "edited detail in the bundle: names the record" "$out" "audit bundle: record [0-9]+: record hash does not match"
 
+# Hostile bundles (tests/data/bundle/bad/): each refused with one line
+# naming what is wrong, never a crash.
+bad=0; nbad=0
+for f in "$ESEAL_TOP"/tests/data/bundle/bad/*; do
+	nbad=$((nbad + 1))
+	out=$("$ESEALCTL" audit verify --bundle "$f" 2>&1); rc=$?
+	if [ "$rc" != 1 ] || ! printf '%s' "$out" | grep -q '^esealctl: audit verify --bundle: audit bundle: '; then
+		bad=$((bad + 1)); echo "  ($(basename "$f"): rc=$rc $out)"
+	fi
+done
+expect_eq "hostile bundles: all $nbad refused with a reason" "$bad" 0
+
 # --- the daemon: checkpoints on its own, the client address ---------------
 start_daemon || exit 1
 before=$(sql "SELECT COUNT(*) FROM audit_checkpoints")
