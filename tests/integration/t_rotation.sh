@@ -237,6 +237,12 @@ else ok "/healthz: no warnings when all is well"; fi
 out=$(ctl issuer rotate --name ca-3 --validity-days 30 2>&1); rc=$?
 expect_eq "rotate to a short-lived CA: exit 0" "$rc" 0
 expect_eq "ca-3 on ca-2's token (the default)" "$(row ca-3)" "active ec-p384 osaka-2"
+# The running eseald follows the rotation: certificate, links and CRL.
+check "without a restart: /ca/ca-3.crt served" fetch ca-3
+check "without a restart: /ca/ca-3.by-ca-2.crt served" fetch ca-3.by-ca-2
+for _ in $(seq 1 50); do curl -sf -o "$T/crl3.der" "$PUB/crl/ca-3/0.crl" && break; sleep 0.1; done
+expect_match "without a restart: ca-3's CRL signed and served, verifying with ca-3" \
+    "$(openssl crl -inform DER -in "$T/crl3.der" -CAfile "$T/ca-3.pem" -noout 2>&1)" "verify OK"
 restart
 issue ee-d
 ca3_na=$(sql "SELECT not_after FROM issuers WHERE name = 'ca-3'")
