@@ -86,6 +86,15 @@ expect_eq "rotate to a Historical module: exit 1" "$rc" 1
 expect_match "refusal names the module's status and its certificate number" \
     "$out" "Historical.*CMVP #9999|CMVP #9999.*Historical"
 expect_match "refusal: nothing changed" "$out" "nothing changed"
+out=$("$ESEALCTL" --config "$T/h.conf" hsm readiness --token osaka-2 2>&1)
+expect_match "hsm readiness on a Historical module names the real command" "$out" \
+    "^action: the module is Historical: move issuing to an Active module: esealctl issuer rotate --name NEW --token TOKEN"
+out=$("$ESEALCTL" --config "$T/h.conf" hsm status --token osaka-2 2>&1)
+expect_match "hsm status --token: the second token, Historical" "$out" "fips status: +Historical"
+if printf '%s' "$out" | grep -q "planned"; then not_ok "hsm status: nothing called planned"
+else ok "hsm status: nothing called planned"; fi
+expect_match "hsm readiness --token: how to rotate onto it" "$(ctl hsm readiness --token osaka-2 2>&1)" \
+    "^rotate onto this token: esealctl issuer rotate --name NEW --token osaka-2 --key-type T"
 sed 's/^status = historical/status = revoked/' "$T/historical.conf" > "$T/revoked.conf"
 sed "s#^registry = .*#registry = $T/revoked.conf#" "$CONF" > "$T/r.conf"
 out=$("$ESEALCTL" --config "$T/r.conf" issuer rotate --name ca-x 2>&1); rc=$?
