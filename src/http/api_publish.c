@@ -255,8 +255,11 @@ api_ca_chain(void *arg, const struct http_request *req,
 		len += a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
 	if ((all = malloc(len + 1)) != NULL) {
 		for (size_t i = 0; i < a->npub; i++) {
-			size_t l = a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
+			size_t l;
 
+			if (a->pub[i].pem == NULL)
+				continue;	/* a link certificate */
+			l = strlen(a->pub[i].pem);
 			memcpy(all + off, a->pub[i].pem, l);
 			off += l;
 		}
