@@ -46,6 +46,7 @@ LIB_SRCS := \
 	src/store/store_ocsp.c \
 	src/store/store_enrol.c \
 	src/store/store_publish.c \
+	src/store/store_login.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
 	src/hsm/p11_names.c \
@@ -64,6 +65,7 @@ LIB_SRCS := \
 	src/audit/audit.c \
 	src/ra/account.c \
 	src/ra/session.c \
+	src/ra/throttle.c \
 	src/ra/org.c \
 	src/ra/enrol.c \
 	src/ra/disclosure.c \
