@@ -11,6 +11,12 @@ BUILD    := build
 CC       ?= cc
 PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
             jansson inih libsodium
+# make WITH_SYSTEMD=0: no libsystemd (no notifications, no socket
+# activation; svc.h).
+WITH_SYSTEMD ?= 1
+ifeq ($(WITH_SYSTEMD),1)
+PKGS     += libsystemd
+endif
 # Lazy (=) so that pkg-config runs only after install-deps in check/run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -21,7 +27,7 @@ WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
             $(WARN) $(if $(WERROR),-Werror) -Iinclude -Isrc \
-            -MMD -MP -pthread
+            -MMD -MP -pthread -DWITH_SYSTEMD=$(WITH_SYSTEMD)
 LDLIBS   = $(PKG_LIBS) -ldl -pthread
 ifdef SANITIZE
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -38,6 +44,7 @@ LIB_SRCS := \
 	src/base/date.c \
 	src/store/store.c \
 	src/store/store_migrate.c \
+	src/store/store_sync.c \
 	src/store/store_issuer.c \
 	src/store/store_cert.c \
 	src/store/store_audit.c \
@@ -87,6 +94,17 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/base/metrics.c \
+	src/http/http_peer.c \
+	src/http/api_metrics.c \
+	src/store/store_backup.c \
+	src/ca/backup_pack.c \
+	src/ca/backup.c \
+	src/ca/backup_open.c \
+	src/ca/backup_restore.c \
+	src/ca/rotate.c \
+	src/ca/rotate_state.c \
+	src/base/svc.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -102,7 +120,9 @@ CTL_SRCS := \
 	tools/esealctl/ctl_crl.c \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
-	tools/esealctl/ctl_audit.c
+	tools/esealctl/ctl_audit.c \
+	tools/esealctl/ctl_backup.c \
+	tools/esealctl/ctl_issuer.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -125,7 +145,10 @@ UNIT_TESTS := \
 	lint \
 	csrpolicy \
 	enrol \
-	httpin
+	httpin \
+	metrics \
+	backup \
+	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -141,7 +164,8 @@ FUZZERS    := \
 	profile \
 	route \
 	peercert \
-	enrol
+	enrol \
+	backup \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
@@ -193,6 +217,11 @@ $(BUILD)/bench/p11-sign: $(BUILD)/obj/bench/p11-sign.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/issue-inproc: $(BUILD)/obj/bench/issue-inproc.o \
+    $(BUILD)/obj/tests/unit/testutil.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
     $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
@@ -222,7 +251,7 @@ _fuzz: $(LIB)
 	    "$(BUILD)/bin/fuzz_csr $(BUILD)/new-csr tests/fuzz/corpus/csr" \
 	    "(new inputs go to the first directory; add crashers to the corpus)"
 
-bench: all $(BUILD)/bench/p11-sign
+bench: all $(BUILD)/bench/p11-sign $(BUILD)/bench/issue-inproc
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
 
 clean:

@@ -21,6 +21,7 @@
 
 #include "account_int.h"
 #include "audit.h"
+#include "metrics.h"
 #include "session.h"
 #include "store_account.h"
 #include "throttle_int.h"
@@ -277,6 +278,7 @@ login_record(struct store *s, const struct account_params *p,
 		at->ok = 0;
 	if (!at->ok) {
 		*refuse = ESEAL_EAUTH;
+		metrics_inc(M_LOGIN_FAIL, "");
 		if ((rc = throttle_failed(s, p, w, &t, now)) == ESEAL_OK)
 			rc = audit_append(s, now, w->actor, "account.login_fail",
 			    w->object, "%s", w->client_addr);
@@ -573,6 +575,7 @@ change_record(struct store *s, const struct account_params *p,
 		ok = 0;
 	if (!ok) {
 		*refuse = ESEAL_EAUTH;
+		metrics_inc(M_LOGIN_FAIL, "");
 		if ((rc = throttle_failed(s, p, &at->who, &t, now)) ==
 		    ESEAL_OK)
 			rc = audit_append(s, now, a->username,
