@@ -14,6 +14,7 @@
 #define CONF_PATH_MAX	1024	/* longest path accepted in the config */
 #define CONF_STR_MAX	256	/* longest other string value */
 #define CONF_PIN_MAX	128	/* longest HSM PIN */
+#define CONF_PIN_CREDENTIAL "hsm-pin" /* its systemd credential's name */
 #define CONF_STORE_MIN_FREE_MB 64 /* [store] min_free_mb: room for a day of
 				     issuance, the WAL and a checkpoint */
 #define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
@@ -165,7 +166,8 @@ void		conf_free(struct conf *);
 
 /*
  * Reads the HSM PIN from c->hsm_pin_file into buf (NUL-terminated, without
- * the trailing newline).  Refuses a file that is not a regular file or is
+ * the trailing newline); from $CREDENTIALS_DIRECTORY/hsm-pin instead when
+ * systemd passed that credential (LoadCredential=).  Refuses a file that is not a regular file or is
  * readable or writable by group or others.
  */
 enum eseal_rc	conf_read_pin(const struct conf *c, char *buf, size_t bufsz);

@@ -626,6 +626,15 @@ conf_free(struct conf *c)
 enum eseal_rc
 conf_read_pin(const struct conf *c, char *buf, size_t bufsz)
 {
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char cred[CONF_PATH_MAX];
+
+	/* systemd's LoadCredential=hsm-pin:... (docs/operations.md) first. */
+	if (dir != NULL && dir[0] != '\0' && (size_t)snprintf(cred,
+	    sizeof(cred), "%s/%s", dir, CONF_PIN_CREDENTIAL) < sizeof(cred) &&
+	    access(cred, F_OK) == 0)
+		return conf_read_pin_file("[hsm] (systemd credential "
+		    CONF_PIN_CREDENTIAL ")", cred, buf, bufsz);
 	return conf_read_pin_file("[hsm]", c->hsm_pin_file, buf, bufsz);
 }
 

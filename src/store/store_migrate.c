@@ -1,9 +1,10 @@
 /*
  * store_migrate.c: brings a store to the schema the program was built
  * with.  The numbered migrations of schema/ are embedded at build time
- * (schema.h); each one not yet applied runs in its own transaction, with
- * the row that records it in schema_version.
+ * (schema.h); each one not yet recorded in schema_version runs in its own
+ * transaction, with the row that records it.
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -63,21 +64,20 @@ store_migrate(struct store *s, int *version)
 	    version, NULL)) != ESEAL_OK)
 		return rc;
 	/*
-	 * Every migration not recorded yet, in order: one numbered below the
-	 * highest applied (a branch that landed after a later number) is
-	 * applied too, not skipped.
+	 * Every migration not recorded yet, not only those above the highest
+	 * recorded: numbers are handed out ahead of time, so a lower one may
+	 * land after a higher one was applied (each touches its own tables).
 	 */
 	for (size_t i = 0; i < schema_nmigrations; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
 		char v[16];
-		int64_t have;
+		int64_t done;
 
 		snprintf(v, sizeof(v), "%d", m->version);
-		if ((have = store_count(s, "SELECT COUNT(*) FROM schema_version "
+		if ((done = store_count(s, "SELECT count(*) FROM schema_version "
 		    "WHERE version = CAST(? AS INTEGER)", v)) < 0)
-			return eseal_err(ESEAL_ESTORE, "store: cannot read the "
-			    "schema version");
-		if (have > 0)
+			return store_dberr(s, "read schema version");
+		if (done > 0)
 			continue;
 		if ((rc = apply(s, m)) != ESEAL_OK)
 			return rc;
