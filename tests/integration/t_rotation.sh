@@ -139,6 +139,26 @@ expect_match "rotation audited, naming the operator" \
 restart
 expect_eq "after restart: it-ca still retiring" "$(row it-ca)" "retiring ec-p256 default"
 expect_eq "after restart: ca-2 still active" "$(row ca-2)" "active ec-p384 osaka-2"
+# The watcher covers the second token: its files go away and come back.
+tok2=$(dirname "$(grep -l it2 "$T"/hsm/tokens/*/token.object)")
+mv "$tok2" "$T/hsm/tok2.away"
+h=""
+for _ in $(seq 1 50); do
+	h=$(curl -s --cacert "$T/tls.crt" -w ' %{http_code}' "$URL/healthz")
+	printf '%s' "$h" | grep -q '"name":"osaka-2"}' && printf '%s' "$h" | grep -q '"status":"unavailable"[^}]*"name":"osaka-2"' && break
+	sleep 0.1
+done
+expect_match "second token gone: /healthz says so for osaka-2" "$h" '"status":"unavailable","token":"pkcs11:token=it2"[^}]*"name":"osaka-2"'
+expect_match "second token gone: the reason names it" "$h" 'hsm osaka-2: [a-z_]+ for [0-9]+ s, so nothing can be issued or signed with its keys'
+expect_match "second token gone: 503" "$h" ' 503$'
+expect_match "the default token still ok" "$h" '"hsm":\{"status":"ok","token":"pkcs11:token=it"'
+mv "$T/hsm/tok2.away" "$tok2"
+for _ in $(seq 1 100); do
+	h=$(curl -s --cacert "$T/tls.crt" -w ' %{http_code}' "$URL/healthz")
+	printf '%s' "$h" | grep -q ' 200$' && break
+	sleep 0.1
+done
+expect_match "second token back: /healthz 200 within 10 s, without a restart" "$h" '"status":"ok".* 200$'
 issue ee-c
 fetch ca-2 && cp "$T/ca-2.pem" "$T/ca2.pem"
 fetch it-ca
