@@ -105,6 +105,10 @@ LIB_SRCS := \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
 	src/base/svc.c \
+	src/hsm/p11_mac.c \
+	src/audit/audit_verify.c \
+	src/audit/audit_bundle.c \
+	src/ca/checkpoint.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -148,6 +152,7 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
+	bundle \
 	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -166,6 +171,7 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
+	bundle \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

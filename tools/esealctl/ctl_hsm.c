@@ -209,7 +209,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		if (conf_load(ctl_config_path, &c) != ESEAL_OK)
 			return ctl_fail("config");
 	} else {
-		if (ctl_load(0, &c, &ca) != 0)
+		if (ctl_load(1, &c, &ca) != 0)
 			return 1;
 		opened = 1;
 	}
