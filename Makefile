@@ -168,7 +168,7 @@ REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
-.PHONY: all check run fuzz bench clean deps _check _test FORCE
+.PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall
 # Keep the objects of tests and fuzz harnesses between runs.
 .SECONDARY:
 all: $(BUILD)/eseald $(BUILD)/esealctl
@@ -251,6 +251,20 @@ _fuzz: $(LIB)
 
 bench: all $(BUILD)/bench/p11-sign $(BUILD)/bench/issue-inproc
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=$(PREFIX)/etc]
+#   [localstatedir=$(PREFIX)/var]: tools/install-files says what goes where.
+#   It installs what `make` built (and refuses if nothing is), so that a
+#   root `make install` never rebuilds.
+PREFIX        ?= /usr/local
+sysconfdir    ?= $(PREFIX)/etc
+localstatedir ?= $(PREFIX)/var
+INSTALL_ENV = BUILD=$(BUILD) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+    sysconfdir=$(sysconfdir) localstatedir=$(localstatedir)
+install:
+	@$(INSTALL_ENV) tools/install-files install
+uninstall:
+	@$(INSTALL_ENV) tools/install-files uninstall
 
 clean:
 	rm -rf $(BUILD)
