@@ -120,7 +120,8 @@ CTL_SRCS := \
 	tools/esealctl/ctl_account.c \
 	tools/esealctl/ctl_audit.c \
 	tools/esealctl/ctl_backup.c \
-	tools/esealctl/ctl_issuer.c
+	tools/esealctl/ctl_issuer.c \
+	tools/esealctl/ctl_progress.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.

@@ -27,5 +27,13 @@ enum eseal_rc	audit_append(struct store *, int64_t now, const char *actor,
  * ESEAL_EINVAL naming the first broken record otherwise.
  */
 enum eseal_rc	audit_verify(struct store *, int64_t *n);
+/*
+ * audit_verify, calling progress(arg, records checked, records in all)
+ * every AUDIT_PROGRESS_EVERY records and once at the end.
+ */
+#define AUDIT_PROGRESS_EVERY	1000
+enum eseal_rc	audit_verify_progress(struct store *, int64_t *n,
+		    void (*progress)(void *, int64_t done, int64_t total),
+		    void *arg);
 
 #endif

@@ -80,6 +80,9 @@ struct verify_state {
 	int64_t		 n;
 	int64_t		 bad;	/* first broken seq, 0 if none */
 	const char	*why;
+	void		(*progress)(void *, int64_t, int64_t);
+	void		*arg;
+	int64_t		 total;	/* the last seq, when progress is asked */
 };
 
 static int
@@ -100,19 +103,36 @@ verify_one(const struct store_audit *a, void *arg)
 	}
 	memcpy(v->prev, a->hash, 32);
 	v->n++;
+	if (v->progress != NULL && v->n % AUDIT_PROGRESS_EVERY == 0)
+		v->progress(v->arg, v->n, v->total);
 	return 0;
 }
 
 enum eseal_rc
 audit_verify(struct store *s, int64_t *n)
 {
+	return audit_verify_progress(s, n, NULL, NULL);
+}
+
+enum eseal_rc
+audit_verify_progress(struct store *s, int64_t *n,
+    void (*progress)(void *, int64_t done, int64_t total), void *arg)
+{
 	struct verify_state v;
+	unsigned char head[32];
 	enum eseal_rc rc;
 
 	memset(&v, 0, sizeof(v));
 	*n = 0;
+	v.progress = progress;
+	v.arg = arg;
+	if (progress != NULL &&
+	    (rc = store_audit_last(s, &v.total, head)) != ESEAL_OK)
+		return rc;
 	if ((rc = store_audit_each(s, verify_one, &v)) != ESEAL_OK)
 		return rc;
+	if (progress != NULL)
+		progress(arg, v.n, v.total);
 	if (v.why != NULL)
 		return eseal_err(ESEAL_EINVAL, "audit: record %lld: %s",
 		    (long long)v.bad, v.why);

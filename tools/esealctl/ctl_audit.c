@@ -11,16 +11,21 @@
 static int
 cmd_audit_verify(int argc, char **argv)
 {
+	struct ctl_progress p;
 	struct conf *c;
 	struct ca ca;
 	int64_t n;
+	enum eseal_rc rc;
 	int ch, ret = 1;
 
 	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
 		return 2;
 	if (ctl_load(0, &c, &ca) != 0)
 		return 1;
-	if (audit_verify(ca.store, &n) != ESEAL_OK)
+	ctl_progress_start(&p, "audit verify: records");
+	rc = audit_verify_progress(ca.store, &n, ctl_progress, &p);
+	ctl_progress_end(&p);
+	if (rc != ESEAL_OK)
 		ctl_fail("audit verify");
 	else {
 		printf("audit: %lld records, hash chain intact\n", (long long)n);
