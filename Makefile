@@ -53,6 +53,7 @@ LIB_SRCS := \
 	src/store/store_ocsp.c \
 	src/store/store_enrol.c \
 	src/store/store_publish.c \
+	src/store/store_login.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
 	src/hsm/p11_names.c \
@@ -71,6 +72,7 @@ LIB_SRCS := \
 	src/audit/audit.c \
 	src/ra/account.c \
 	src/ra/session.c \
+	src/ra/throttle.c \
 	src/ra/org.c \
 	src/ra/enrol.c \
 	src/ra/disclosure.c \
@@ -103,6 +105,10 @@ LIB_SRCS := \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
 	src/base/svc.c \
+	src/hsm/p11_mac.c \
+	src/audit/audit_verify.c \
+	src/audit/audit_bundle.c \
+	src/ca/checkpoint.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -147,6 +153,7 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
+	bundle \
 	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -165,6 +172,7 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
+	bundle \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "checkpoint.h"
 #include "backup.h"
 #include "enrol_issue.h"
 #include "http/api.h"
@@ -95,6 +97,20 @@ warn_fips(struct ca *ca)
 	rotate_log_warnings(ca, time(NULL));
 }
 
+/* 1 if a and b name the same [hsm "NAME"] tokens, in the same order. */
+static int
+same_tokens(const struct conf *a, const struct conf *b)
+{
+	if (a->hsm_nnamed != b->hsm_nnamed)
+		return 0;
+	for (int i = 0; i < a->hsm_nnamed; i++)
+		if (strcmp(a->hsm_named[i].name, b->hsm_named[i].name) != 0 ||
+		    strcmp(a->hsm_named[i].module, b->hsm_named[i].module) != 0 ||
+		    strcmp(a->hsm_named[i].token, b->hsm_named[i].token) != 0)
+			return 0;
+	return 1;
+}
+
 /* Start-up: say loudly which profile values are still examples. */
 static void
 warn_example(const char *line)
@@ -138,7 +154,8 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
 	    strcmp(c->store_path, cur->store_path) != 0 ||
 	    strcmp(c->hsm_module, cur->hsm_module) != 0 ||
-	    strcmp(c->hsm_token, cur->hsm_token) != 0)
+	    strcmp(c->hsm_token, cur->hsm_token) != 0 ||
+	    !same_tokens(c, cur))
 		log_warn("msg=\"listener, TLS, store or token settings changed: "
 		    "they take effect at restart\"");
 	if (publish_load(a) != ESEAL_OK)
@@ -236,6 +253,21 @@ daemon_resume(struct ca *ca, time_t now, int64_t grace)
 }
 
 /*
+ * Start-up: seal the audit records an earlier run wrote while the HSM was
+ * away (docs/security.md, "Records written while the HSM is away").
+ */
+static void
+daemon_seal_audit(struct ca *ca)
+{
+	int64_t n;
+
+	if (audit_seal_owed(ca->store, time(NULL), 1, &n) != ESEAL_OK)
+		log_warn("msg=\"audit: cannot seal earlier unsealed records "
+		    "now; the next start tries again\" error=\"%s\"",
+		    eseal_errmsg());
+}
+
+/*
  * Opens the store and the token, then finishes the issuances a crash left
  * pending and the approved enrolment requests it left without a
  * certificate.  Returns 0, or 1 logged; daemon_stop undoes it either way.
@@ -267,6 +299,7 @@ daemon_open(struct daemon *d)
 			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
 			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
+	daemon_seal_audit(&a->ca);
 	return 0;
 }
 
@@ -469,6 +502,7 @@ struct upkeep {
 	time_t	resume;
 	time_t	status;		/* systemd STATUS= */
 	struct backup_schedule backup;	/* [backup] interval, retry */
+	struct checkpoint_sched audit;	/* signed audit checkpoints */
 };
 
 /*
@@ -537,6 +571,7 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
 	if (due_now(&u->status, now, STATUS_SECS))
 		daemon_notify(d, 0);
+	checkpoint_tick(&d->app.ca, now, &u->audit);
 	daemon_backup(d, now, &u->backup);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
@@ -552,7 +587,7 @@ daemon_loop(struct daemon *d)
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
 	struct upkeep u = { time(NULL), time(NULL), time(NULL),
-	    { 0, 0, 0, 0, 0 } };
+	    { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
 	uint64_t wd = svc_watchdog_usec();
 	int sig;
 

@@ -45,10 +45,12 @@ out=$(tty audit verify --quiet)
 check "audit verify --quiet on a terminal: no progress line" sh -c "! printf '%s' '$out' | grep -q 'ETA'"
 expect_match "audit verify --quiet: its own line" "$out" "audit: $n records, hash chain intact"
 ctl audit verify > "$T/o" 2> "$T/e"
-expect_eq "audit verify to a file: stdout is its line only" "$(cat "$T/o")" "audit: $n records, hash chain intact"
+expect_match "audit verify to a file: its line" "$(cat "$T/o")" "^audit: $n records, hash chain intact"
+expect_eq "audit verify to a file: that one line only" "$(wc -l < "$T/o")" 1
 expect_eq "audit verify to a file: nothing on stderr" "$(cat "$T/e")" ""
 out=$(ctl audit verify 2>&1 | cat)
-expect_eq "audit verify into a pipe: no progress" "$out" "audit: $n records, hash chain intact"
+expect_match "audit verify into a pipe: its line" "$out" "audit: $n records, hash chain intact"
+check "audit verify into a pipe: no progress" sh -c "! printf '%s' '$out' | grep -q 'ETA'"
 
 out=$(tty crl generate)
 expect_match "crl generate on a terminal: shards counted" "$out" "crl generate: shards: 4/4 \(100%\), [0-9]+/s, ETA 0:00"
