@@ -84,7 +84,11 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
-	$(BUILD)/gen/schema.c
+	$(BUILD)/gen/schema.c \
+	src/store/store_report.c \
+	src/http/api_status.c \
+	src/http/api_console.c \
+	$(BUILD)/gen/console.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -143,6 +147,7 @@ FUZZERS    := \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
+CONSOLE  := $(shell find console -type f 2>/dev/null)
 
 .PHONY: all check run fuzz bench clean deps _check _test FORCE
 # Keep the objects of tests and fuzz harnesses between runs.
@@ -160,6 +165,10 @@ $(BUILD)/.flags: FORCE
 $(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema
 	@mkdir -p $(@D)
 	tools/embed-schema $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/console.c: $(CONSOLE) tools/embed-console
+	@mkdir -p $(@D)
+	tools/embed-console console > $@.tmp && mv $@.tmp $@
 
 # Objects mirror their sources: src/ca/crl.c -> build/obj/src/ca/crl.o.
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
