@@ -136,8 +136,9 @@ function perDayChart(st) {
 		s('rect', {x: PADL + i * bw + 1, y: y(n), width: bw - 2,
 		    height: H - PADB - y(n), class: 'bar'},
 		    s('title', null, d + ': ' + n)),
-		i % 7 === 0 || i === days.length - 1 ? s('text', {x: PADL + i * bw,
-		    y: H - 8, class: 'tick'}, d.slice(5)) : null)));
+		(days.length - 1 - i) % 7 === 0 ? s('text', {x: PADL + i * bw +
+		    bw / 2, y: H - 8, class: 'tick', 'text-anchor': 'middle'},
+		    d.slice(5)) : null)));
 }
 
 // The sunset timeline: issuers' expiry and HSM modules' sunset dates on
@@ -150,20 +151,22 @@ function sunsetChart(st) {
 		if (m.sunset)
 			ev.push(['HSM ' + m.id, m.sunset, 'module']);
 	const end = Math.max(st.now + 365 * 86400, ...ev.map(e => e[1]));
-	const x = v => PADL + (v - st.now) / (end - st.now) * (W - PADL - 120);
-	const rowH = 22, hh = 30 + ev.length * rowH;
+	const x = v => PADL + (v - st.now) / (end - st.now) * (W - PADL - 40);
+	const rowH = 26, hh = 36 + ev.length * rowH;
 	return s('svg', {viewBox: `0 0 ${W} ${hh}`, class: 'chart',
 	    id: 'chart-sunset', role: 'img', 'aria-label': t('status.sunset')},
-	    s('line', {x1: PADL, y1: 20, x2: W - 120, y2: 20, class: 'axis'}),
+	    s('line', {x1: PADL, y1: 20, x2: W - 40, y2: 20, class: 'axis'}),
 	    s('text', {x: PADL, y: 14, class: 'tick'}, t('status.now')),
-	    s('text', {x: W - 120, y: 14, class: 'tick', 'text-anchor': 'end'},
+	    s('text', {x: W - 40, y: 14, class: 'tick', 'text-anchor': 'end'},
 		new Date(end * 1000).toISOString().slice(0, 10)),
 	    ev.map(([label, when, kind], i) => s('g', null,
 		s('line', {x1: PADL, y1: 30 + i * rowH + 6, x2: x(when),
 		    y2: 30 + i * rowH + 6, class: 'span ' + kind}),
 		s('circle', {cx: x(when), cy: 30 + i * rowH + 6, r: 4,
 		    class: 'dot ' + (when < st.now + 180 * 86400 ? 'soon' : kind)}),
-		s('text', {x: x(when) + 8, y: 30 + i * rowH + 10, class: 'label'},
+		s('text', {x: x(when) > W / 2 ? x(when) - 8 : x(when) + 8,
+		    y: 30 + i * rowH + 2, class: 'label',
+		    'text-anchor': x(when) > W / 2 ? 'end' : 'start'},
 		    label + ' ' + new Date(when * 1000).toISOString()
 			.slice(0, 10)))));
 }

@@ -112,10 +112,12 @@ def go(d, page):
 def shot(d, name):
     d.execute_script("window.scrollTo(0, 0)")
     h = d.execute_script("return Math.min(4000, Math.max("
-                         "document.body.scrollHeight, 700))")
-    d.set_window_size(1280, h + 20)
+                         "document.documentElement.scrollHeight, 700))")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1280, "height": h, "deviceScaleFactor": 1, "mobile": False})
+    time.sleep(0.2)
     d.save_screenshot(os.path.join(SHOTS, name + ".png"))
-    d.set_window_size(1280, 1000)
+    d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def no_alert(d):

@@ -126,4 +126,25 @@ expect_eq "the subscriber's revocation from its page is recorded" \
     "$(sql "SELECT reason||'/'||requested_by FROM revocations")" "1/subscriber:enrolment-1"
 expect_eq "the auditor's forged approve changed nothing" \
     "$(sql "SELECT COUNT(*) FROM audit WHERE actor='aud1' AND action LIKE '%approve%'")" 0
+
+# The console's JSON routes with a session: bad queries are refused with
+# the rule, LIKE wildcards are literal, an auditor cannot search changes.
+J="Content-Type: application/json"
+tok=$($C -X POST -H "$J" -d '{"username":"ra1","password":"ra officer password 2026"}' "$URL/api/v1/session" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+g() { $C -H "Authorization: Bearer $tok" -w ' %{http_code}' "$URL$1"; }
+r=$(g "/api/v1/certificates?serial=ZZ")
+expect_match "search: a serial that is not lower-case hex: 400 naming the rule" "$r" 'lower-case hex.* 400$'
+r=$(g "/api/v1/certificates?serial=$(printf '%041d' 1)")
+expect_match "search: a serial over 40 digits: 400" "$r" ' 400$'
+r=$(g "/api/v1/certificates?organization=$(head -c 300 /dev/zero | tr '\0' a)")
+expect_match "search: an organization of 300 bytes: 400" "$r" 'shorter than 256.* 400$'
+r=$(g "/api/v1/certificates?organization=%25")
+expect_eq "search: % is a literal, not a wildcard" "$r" '{"certificates":[]} 200'
+r=$(g "/api/v1/certificates?organization=NTRJP-7123456789012")
+expect_match "search: by identifier" "$r" '"organization_identifier":"NTRJP-7123456789012".* 200$'
+r=$(g "/api/v1/organizations")
+expect_match "organizations: the hostile name as a JSON string" "$r" '"name":"<img src=x onerror=alert\(1\)>\\"><script>"'
+r=$(g "/api/v1/status")
+expect_match "status: RA officers are not shown it: 403" "$r" ' 403$'
 done_testing
