@@ -38,6 +38,7 @@ LIB_SRCS := \
 	src/base/date.c \
 	src/store/store.c \
 	src/store/store_migrate.c \
+	src/store/store_sync.c \
 	src/store/store_issuer.c \
 	src/store/store_cert.c \
 	src/store/store_audit.c \
@@ -48,6 +49,7 @@ LIB_SRCS := \
 	src/store/store_publish.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
+	src/hsm/p11_names.c \
 	src/hsm/fips.c \
 	src/hsm/cmvp_csv.c \
 	src/hsm/cmvp.c \
@@ -84,6 +86,16 @@ LIB_SRCS := \
 	src/http/api_session.c \
 	src/http/api_ra.c \
 	src/http/api_enrol.c \
+	src/base/metrics.c \
+	src/http/http_peer.c \
+	src/http/api_metrics.c \
+	src/store/store_backup.c \
+	src/ca/backup_pack.c \
+	src/ca/backup.c \
+	src/ca/backup_open.c \
+	src/ca/backup_restore.c \
+	src/ca/rotate.c \
+	src/ca/rotate_state.c \
 	$(BUILD)/gen/schema.c \
 	src/store/store_report.c \
 	src/http/api_status.c \
@@ -103,7 +115,9 @@ CTL_SRCS := \
 	tools/esealctl/ctl_crl.c \
 	tools/esealctl/ctl_ocsp.c \
 	tools/esealctl/ctl_account.c \
-	tools/esealctl/ctl_audit.c
+	tools/esealctl/ctl_audit.c \
+	tools/esealctl/ctl_backup.c \
+	tools/esealctl/ctl_issuer.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -126,7 +140,10 @@ UNIT_TESTS := \
 	lint \
 	csrpolicy \
 	enrol \
-	httpin
+	httpin \
+	metrics \
+	backup \
+	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -143,7 +160,7 @@ FUZZERS    := \
 	route \
 	peercert \
 	enrol \
-	httpin
+	backup \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
@@ -196,6 +213,15 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+$(BUILD)/bench/p11-sign: $(BUILD)/obj/bench/p11-sign.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/issue-inproc: $(BUILD)/obj/bench/issue-inproc.o \
+    $(BUILD)/obj/tests/unit/testutil.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
     $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
@@ -225,7 +251,7 @@ _fuzz: $(LIB)
 	    "$(BUILD)/bin/fuzz_csr $(BUILD)/new-csr tests/fuzz/corpus/csr" \
 	    "(new inputs go to the first directory; add crashers to the corpus)"
 
-bench: all
+bench: all $(BUILD)/bench/p11-sign $(BUILD)/bench/issue-inproc
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
 
 clean:

@@ -21,7 +21,9 @@ struct issuer_cache;
 struct ca {
 	const struct conf	*conf;	/* borrowed */
 	struct store		*store;
-	struct p11_token	*token;
+	struct p11_token	*token;	/* the default token, [hsm] */
+	/* [hsm "NAME"]: named[i] is conf->hsm_named[i] (NULL: not open) */
+	struct p11_token	*named[CONF_HSM_MAX];
 	/*
 	 * Read-held while conf, policy or fips are used, write-held by
 	 * ca_reload() to swap them (SIGHUP).
@@ -36,7 +38,8 @@ struct ca {
 /*
  * Opens the store (applying migrations), reads the crypto policy and the
  * HSM module registry and, if with_token, opens the token with the PIN from
- * the configured PIN file.  Fills *ca; close with ca_close().
+ * the configured PIN file, and every [hsm "NAME"] token with its own.
+ * Fills *ca; close with ca_close().
  */
 enum eseal_rc	ca_open(const struct conf *, int with_token, struct ca *ca);
 void		ca_close(struct ca *);
@@ -47,6 +50,17 @@ void		ca_close(struct ca *);
  * kept and the error returned.  conf must outlive the ca.
  */
 enum eseal_rc	ca_reload(struct ca *, const struct conf *conf);
+
+/*
+ * The token called name into *out: "" or "default" the plain [hsm], else
+ * an [hsm "NAME"].  ESEAL_ENOTFOUND naming it if it is not configured,
+ * ESEAL_EHSM if it is not open (*out NULL).
+ */
+enum eseal_rc	ca_token(struct ca *, const char *name, struct p11_token **out);
+/* Its RFC 7512 URI from the configuration ("" if none). */
+const char	*ca_token_uri(const struct ca *, const char *name);
+/* "default" for "", else name. */
+const char	*ca_token_label(const char *name);
 
 /* Hold the read lock while using conf, policy or fips. */
 void		ca_rdlock(struct ca *);
@@ -59,6 +73,9 @@ void		ca_unlock(struct ca *);
  */
 enum eseal_rc	ca_fips_verdict(struct ca *, time_t now,
 		    struct fips_verdict *out);
+/* The same for another token. */
+enum eseal_rc	ca_fips_verdict_on(struct ca *, struct p11_token *,
+		    time_t now, struct fips_verdict *out);
 
 /*
  * Whether the token may be used for use now.  A refusal is ESEAL_EPOLICY
@@ -68,5 +85,8 @@ enum eseal_rc	ca_fips_verdict(struct ca *, time_t now,
  */
 enum eseal_rc	ca_fips_allow(struct ca *, enum fips_use use, time_t now,
 		    const char *actor);
+/* The same for another token. */
+enum eseal_rc	ca_fips_allow_on(struct ca *, struct p11_token *,
+		    enum fips_use use, time_t now, const char *actor);
 
 #endif

@@ -17,6 +17,24 @@
 #define CONF_STORE_MIN_FREE_MB 64 /* [store] min_free_mb: room for a day of
 				     issuance, the WAL and a checkpoint */
 #define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
+#define CONF_HSM_MAX	8	/* [hsm "NAME"] sections besides [hsm] */
+#define CONF_HSM_NAME_MAX 32	/* NAME: [a-z0-9-], 1..32, not "default" */
+#define CONF_EXPIRY_WARN_DAYS 90 /* [ca] expiry_warn_days by default */
+
+/*
+ * One more token an issuer key may be on: [hsm "NAME"] with module,
+ * token, pin_file (all required) and registry_entry (the [module ID] of
+ * the HSM module registry the token must match when an issuer key is
+ * made on it; "" any).  The plain [hsm] is the default token, "default".
+ */
+struct conf_hsm {
+	char	name[CONF_HSM_NAME_MAX + 1];
+	char	module[CONF_PATH_MAX];
+	char	token[CONF_STR_MAX];
+	char	pin_file[CONF_PATH_MAX];
+	char	registry_entry[CONF_HSM_NAME_MAX + 1];
+	int	line;			/* of its [hsm "NAME"] header */
+};
 
 struct conf {
 	/* [store] */
@@ -88,6 +106,31 @@ struct conf {
 
 	/* [log] */
 	int	log_level;
+	int	log_format;			/* enum log_format */
+
+	/* [metrics] the Prometheus listener (plain HTTP), "" for none */
+	char	metrics_listen[CONF_STR_MAX];
+
+	/* [backup] (docs/disaster-recovery.md) */
+	char	backup_destinations[CONF_PATH_MAX];	/* directories, comma
+							   separated */
+	char	backup_recipients[CONF_PATH_MAX];	/* PEM certificates */
+	char	backup_label[CONF_STR_MAX];
+	int	backup_interval;		/* s between scheduled backups,
+						   0 none */
+	int	backup_retry;			/* s after a failed one */
+	int	backup_max_age;			/* /healthz warns when the last
+						   good backup is older; 0 off */
+	int	backup_allow_same_device;	/* 1: recorded as such */
+
+	/* [hsm "NAME"], in file order */
+	struct conf_hsm hsm_named[CONF_HSM_MAX];
+	int	hsm_nnamed;
+	char	hsm_registry_entry[CONF_HSM_NAME_MAX + 1]; /* [hsm] registry_entry */
+
+	/* [ca] key lifecycle (docs/key-rotation.md) */
+	int	ca_expiry_warn_days;		/* /healthz warns this early */
+	char	ca_root_cert[CONF_PATH_MAX];	/* external root (PEM), "" none */
 };
 
 /*
@@ -118,5 +161,17 @@ void		conf_free(struct conf *);
  * readable or writable by group or others.
  */
 enum eseal_rc	conf_read_pin(const struct conf *c, char *buf, size_t bufsz);
+/* The same for the PIN file at path, errors naming section ("[hsm]"). */
+enum eseal_rc	conf_read_pin_file(const char *section, const char *path,
+		    char *buf, size_t bufsz);
+
+/* 1 if s may name an issuer (URLs, files): [a-z0-9-], 1..63, no leading '-'. */
+int		conf_valid_issuer_name(const char *s);
+
+/*
+ * The [hsm "NAME"] named name, NULL if none (the plain [hsm] is not one:
+ * "default" and "" give NULL).
+ */
+const struct conf_hsm *conf_hsm_find(const struct conf *, const char *name);
 
 #endif

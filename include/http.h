@@ -104,6 +104,11 @@ struct http_config {
 	unsigned	 retry_locked;	/* Retry-After of a handler's 429 (a
 					   login or code lock), s; 0:
 					   HTTP_RETRY_LOCKED */
+	const char	*name;		/* "api", "publish", "metrics": the
+					   listener label of its metrics
+					   (a static string); NULL: "api" */
+	int		 fd;		/* a listening socket to serve (socket
+					   activation), -1 or 0: bind listen */
 };
 
 struct http_server;

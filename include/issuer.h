@@ -30,13 +30,16 @@ struct issuer_params {
 	const struct org *subject;	/* C, O, CN of the CA */
 	int		 validity_days;
 	int		 crl_shards;
+	const char	*token;		/* NULL or "": the default [hsm] */
 };
 
 /*
  * Generates the key on the token, self-signs the CA certificate
  * (basicConstraints cA critical, keyUsage keyCertSign+cRLSign critical,
- * SKI, AKI) and records the issuer with an audit record.  *out (if not
- * NULL) gets the new issuer.
+ * SKI, AKI) and records the issuer, active, with an audit record; an
+ * issuer active before becomes retiring in the same transaction (the
+ * ceremony with link certificates is rotate_issuer, rotate.h).  *out (if
+ * not NULL) gets the new issuer.  In src/ca/rotate.c.
  */
 enum eseal_rc	issuer_create(struct ca *, const struct issuer_params *,
 		    int64_t now, const char *actor, struct issuer **out);
@@ -113,5 +116,18 @@ enum eseal_rc	issuer_sign(struct ca *, const unsigned char *key_id,
 		    size_t key_id_len, EVP_PKEY *issuer_pub,
 		    const unsigned char *tbs, size_t tbs_len,
 		    unsigned char **der, size_t *der_len);
+/* The same with the key on the token tok (a key not yet recorded). */
+enum eseal_rc	issuer_sign_on(struct ca *, struct p11_token *tok,
+		    const unsigned char *key_id, size_t key_id_len,
+		    EVP_PKEY *issuer_pub, const unsigned char *tbs,
+		    size_t tbs_len, unsigned char **der, size_t *der_len);
+
+/*
+ * The token the key key_id is on: that of the issuer whose key it is
+ * (its row's token), else the default token (ca->token, maybe NULL).
+ */
+struct p11_token *issuer_key_token(struct ca *, const unsigned char *key_id,
+		    size_t key_id_len);
+
 
 #endif

@@ -1,7 +1,11 @@
 /*
  * log.h: leveled, structured log lines on stderr, key=value form:
  *   ts=2026-11-26T05:00:00Z level=info msg="listening" addr=127.0.0.1:8443
- * The message and the fields are given as one printf format.
+ * The message and the fields are given as one printf format.  With
+ * log_set_format(LOG_FORMAT_JSON) the same line is written as one JSON
+ * object ({"ts":..., "level":..., "msg":..., ...}), for journald and log
+ * shippers.  A thread serving an API request adds rid=<request id> to
+ * every line it logs (log_set_request_id).
  */
 #ifndef ESEAL_LOG_H
 #define ESEAL_LOG_H
@@ -13,6 +17,23 @@ enum log_level {
 	LOG_LEVEL_ERROR,
 	LOG_LEVEL_MAX
 };
+
+enum log_format {
+	LOG_FORMAT_LOGFMT,	/* key=value, the default */
+	LOG_FORMAT_JSON,	/* one JSON object per line */
+	LOG_FORMAT_MAX
+};
+
+#define LOG_RID_MAX	40	/* a request id, with its NUL */
+
+void	 log_set_format(enum log_format);
+/*
+ * The request this thread is serving ("" or NULL: none): added as rid= to
+ * its log lines and to the audit records it causes (audit.c).
+ */
+void	 log_set_request_id(const char *);
+/* This thread's request id, "" when it serves none. */
+const char *log_request_id(void);
 
 /* Parses "debug", "info", "warn", "error"; returns -1 if unknown. */
 int	 log_level_parse(const char *);

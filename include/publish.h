@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "ca.h"
@@ -87,5 +88,13 @@ void		published_crl_clear(struct published_crl *);
 /* Writes data to path atomically (temp file, fsync, rename). */
 enum eseal_rc	publish_write_file(const char *path, const void *data,
 		    size_t len);
+
+/*
+ * The same with the file's mode and the messages' prefix who: a
+ * temporary file (0600 while written), fsync, chmod mode, rename, fsync
+ * of the directory.  Missing parent directories are made (0755).
+ */
+enum eseal_rc	publish_write_atomic(const char *who, const char *path,
+		    const void *data, size_t len, mode_t mode);
 
 #endif

@@ -49,4 +49,13 @@ struct sign_op {
 enum eseal_rc	sign_verified(struct ca *, const unsigned char *key_id,
 		    size_t key_id_len, EVP_PKEY *pub, const struct sign_op *op);
 
+/*
+ * The same on the token tok.  sign_verified() signs on the token of the
+ * issuer whose key key_id is (issuer_key_token), the default token for
+ * any other key (delegated OCSP signers live there).
+ */
+enum eseal_rc	sign_verified_on(struct ca *, struct p11_token *tok,
+		    const unsigned char *key_id, size_t key_id_len,
+		    EVP_PKEY *pub, const struct sign_op *op);
+
 #endif

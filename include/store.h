@@ -17,6 +17,7 @@
 
 #define STORE_SERIAL_HEX_MAX	41	/* 20 octets in hex, NUL */
 #define STORE_NAME_MAX		64
+#define STORE_TOKEN_MAX		33	/* [hsm "NAME"]: 32 bytes, NUL */
 
 struct store;
 
@@ -30,7 +31,29 @@ struct store_issuer {
 	size_t		 cert_len;
 	int64_t		 not_before, not_after;
 	int		 crl_shards;
-	char		 status[16];	/* "active", "retired" */
+	char		 status[16];	/* "pending", "active", "retiring",
+					   "retired" (docs/key-rotation.md) */
+	char		 token[STORE_TOKEN_MAX]; /* [hsm "NAME"] of the key,
+					   "" the plain [hsm] */
+	char		*chain;		/* external root: PEM of the parents
+					   up to the root, owned, or NULL */
+	int64_t		 changed;	/* when status last changed */
+};
+
+/* A link certificate (RFC 4210 4.4): signer's key certifies subject's. */
+struct store_issuer_link {
+	int64_t		 id, signer_id, subject_id;
+	char		 serial[STORE_SERIAL_HEX_MAX];
+	unsigned char	*cert;		/* DER, owned */
+	size_t		 cert_len;
+	int64_t		 not_before, not_after;
+};
+
+/* What an issuer still covers (its certificates issued, not failed). */
+struct store_issuer_cover {
+	int64_t		 unexpired;	/* not_after > now */
+	int64_t		 unexpired_unrevoked;	/* ... and not revoked */
+	int64_t		 last_not_after;	/* latest not_after, 0 none */
 };
 
 enum cert_status {
@@ -108,9 +131,33 @@ struct store_health {
 enum eseal_rc	store_probe(struct store *, int64_t now,
 		    struct store_health *h);
 
-/* Issuers.  *id gets the new row id.  EEXIST if the name is taken. */
+/*
+ * Issuers.  *id gets the new row id.  EEXIST if the name is taken.  The
+ * row gets is->status ("" means "active"), is->token and is->chain; a
+ * "pending" row has no certificate (is->cert NULL).
+ */
 enum eseal_rc	store_issuer_insert(struct store *, const struct store_issuer *,
 		    int64_t now, int64_t *id);
+/*
+ * Moves issuer id from status from to status to (EINVAL naming both if
+ * it is not in from now; EEXIST if another issuer is active and to is
+ * "active"), at now.  with (NULL: the status only) gives the certificate,
+ * chain and validity of a pending issuer made active (import-cert).
+ */
+enum eseal_rc	store_issuer_set_status(struct store *, int64_t id,
+		    const char *from, const char *to, int64_t now,
+		    const struct store_issuer *with);
+/* Deletes a pending issuer (a withdrawn external-root rotation). */
+enum eseal_rc	store_issuer_delete_pending(struct store *, int64_t id);
+/* What issuer id still covers at now. */
+enum eseal_rc	store_issuer_covers(struct store *, int64_t id, int64_t now,
+		    struct store_issuer_cover *out);
+/* Link certificates.  *out is an array of *n, store_issuer_links_free. */
+enum eseal_rc	store_issuer_link_insert(struct store *,
+		    const struct store_issuer_link *, int64_t now);
+enum eseal_rc	store_issuer_links(struct store *,
+		    struct store_issuer_link **out, size_t *n);
+void		store_issuer_links_free(struct store_issuer_link *, size_t);
 /* ENOTFOUND if none.  Free the record's contents with store_issuer_clear. */
 enum eseal_rc	store_issuer_by_name(struct store *, const char *name,
 		    struct store_issuer *);
@@ -118,10 +165,13 @@ enum eseal_rc	store_issuer_by_id(struct store *, int64_t id,
 		    struct store_issuer *);
 /* The newest active issuer: the one that issues now. */
 enum eseal_rc	store_issuer_current(struct store *, struct store_issuer *);
-/* All issuers, oldest first: *out is an array of *n to free with
- * store_issuer_list_free. */
+/* All issuers but pending ones, oldest first: *out is an array of *n to
+ * free with store_issuer_list_free. */
 enum eseal_rc	store_issuer_list(struct store *, struct store_issuer **out,
 		    size_t *n);
+/* The same with the pending ones. */
+enum eseal_rc	store_issuer_list_all(struct store *,
+		    struct store_issuer **out, size_t *n);
 void		store_issuer_list_free(struct store_issuer *, size_t);
 void		store_issuer_clear(struct store_issuer *);
 int		store_issuer_count(struct store *);

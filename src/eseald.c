@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "enrol_issue.h"
 #include "http/api.h"
 #include "http/api_publish.h"
@@ -21,6 +22,8 @@
 #include "ocsp_cache.h"
 #include "profile.h"
 #include "publish.h"
+#include "store_backup.h"
+#include "rotate.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define TICK_SECS	1	/* the main loop's upkeep round */
@@ -64,6 +67,12 @@ static const struct http_route routes[] = {
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
+/* The metrics listener (plain HTTP, [metrics] listen): Prometheus. */
+static const struct http_route metrics_routes[] = {
+	{ "GET", "/metrics", NULL, api_metrics, HTTP_R_PUBLIC },
+	{ NULL, NULL, NULL, NULL, 0 },
+};
+
 /* The publication listener (plain HTTP): relying parties only. */
 static const struct http_route publish_routes[] = {
 	PUBLIC_ROUTES,
@@ -87,6 +96,7 @@ warn_fips(struct ca *ca)
 		    v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED ?
 		    " action=\"rotate issuer keys to an Active module\"" : "");
 	ca_unlock(ca);
+	rotate_log_warnings(ca, time(NULL));
 }
 
 /* Start-up: say loudly which profile values are still examples. */
@@ -125,7 +135,9 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 		v[(*nold)++] = c;
 	}
 	log_set_level((enum log_level)c->log_level);
-	if (strcmp(c->http_listen, cur->http_listen) != 0 ||
+	log_set_format((enum log_format)c->log_format);
+	if (strcmp(c->metrics_listen, cur->metrics_listen) != 0 ||
+	    strcmp(c->http_listen, cur->http_listen) != 0 ||
 	    strcmp(c->http_tls_cert, cur->http_tls_cert) != 0 ||
 	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
 	    strcmp(c->store_path, cur->store_path) != 0 ||
@@ -161,6 +173,7 @@ struct daemon {
 	struct app		 app;
 	struct http_server	*api;		/* the API listener (HTTPS) */
 	struct http_server	*pub;		/* the publication listener */
+	struct http_server	*met;		/* the metrics listener */
 	sigset_t		 signals;	/* taken by sigwait() only */
 };
 
@@ -196,6 +209,7 @@ daemon_load_config(struct daemon *d)
 		return 1;
 	}
 	log_set_level((enum log_level)d->conf->log_level);
+	log_set_format((enum log_format)d->conf->log_format);
 	return 0;
 }
 
@@ -236,9 +250,19 @@ daemon_open(struct daemon *d)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
+	/* Older than what was published: reconcile first (backup.h). */
+	if (backup_check_published(a->ca.store, d->conf->publish_dir)
+	    != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
 	/* Sign test on a schedule; reload after a fault (docs/operations.md). */
 	if (p11_watch(a->ca.token, 0, 0) != ESEAL_OK)
 		log_warn("msg=\"HSM not watched\" error=\"%s\"", eseal_errmsg());
+	for (int i = 0; i < d->conf->hsm_nnamed; i++)
+		if (p11_watch(a->ca.named[i], 0, 0) != ESEAL_OK)
+			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
+			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
 	return 0;
 }
@@ -307,6 +331,7 @@ daemon_listen(struct daemon *d)
 	hc.rate = c->http_rate;
 	hc.burst = c->http_burst;
 	hc.retry_locked = (unsigned)c->acct_lock_secs;
+	hc.name = "api";
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");
@@ -327,7 +352,33 @@ daemon_listen(struct daemon *d)
 	 * publication listener keeps only the total limit.
 	 */
 	pc.conn_per_ip = (unsigned)c->http_conn_max;
+	pc.name = "publish";
 	if (http_start(&pc, publish_routes, &d->app, &d->pub) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * [metrics] listen, if set: plain HTTP with GET /metrics only, meant for
+ * 127.0.0.1 or a monitoring network (docs/monitoring.md).  0, or 1 logged.
+ */
+static int
+daemon_listen_metrics(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct http_config mc;
+
+	if (c->metrics_listen[0] == '\0')
+		return 0;
+	memset(&mc, 0, sizeof(mc));
+	mc.listen = c->metrics_listen;
+	mc.timeout = (unsigned)c->http_timeout;
+	mc.conn_max = 16;
+	mc.conn_per_ip = 16;
+	mc.name = "metrics";
+	if (http_start(&mc, metrics_routes, &d->app, &d->met) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
@@ -338,7 +389,52 @@ daemon_listen(struct daemon *d)
 struct upkeep {
 	time_t	checkpoint;
 	time_t	resume;
+	struct backup_schedule backup;	/* [backup] interval, retry */
 };
+
+/*
+ * A scheduled backup ([backup] interval) to [backup] destinations, when
+ * backup_due() says so: every interval seconds after the last good one,
+ * retry seconds after a failed one.  Logged; each destination leaves its
+ * store row and audit record (backup_create).
+ */
+static void
+daemon_backup(struct daemon *d, time_t now, struct backup_schedule *s)
+{
+	const struct conf *c = d->app.ca.conf;
+	struct backup_dest_result res[BACKUP_DESTS_MAX];
+	struct backup_params p;
+	const char *dests[BACKUP_DESTS_MAX];
+	char list[CONF_PATH_MAX];
+	int n;
+
+	s->interval = c->backup_interval;
+	s->retry = c->backup_retry;
+	if (!backup_due(s, (int64_t)now))
+		return;
+	s->last_try = (int64_t)now;
+	s->last_failed = 1;
+	snprintf(list, sizeof(list), "%s", c->backup_destinations);
+	if ((n = backup_split(list, dests, BACKUP_DESTS_MAX)) < 0) {
+		log_error("msg=\"scheduled backup not made\" error=\"%s\"",
+		    eseal_errmsg());
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.dests = dests;
+	p.ndests = (size_t)n;
+	p.label = c->backup_label[0] ? c->backup_label : "scheduled";
+	p.recipients = c->backup_recipients;
+	p.allow_same_device = c->backup_allow_same_device;
+	p.actor = "eseald:schedule";
+	if (backup_create(&d->app.ca, &p, (int64_t)now, res, NULL) != ESEAL_OK) {
+		log_error("msg=\"scheduled backup failed\" retry_secs=%d "
+		    "error=\"%s\"", c->backup_retry, eseal_errmsg());
+		return;
+	}
+	s->last_failed = 0;
+	s->last_ok = (int64_t)now;
+}
 
 /* 1 (and *last set to now) if every seconds have passed since *last. */
 static int
@@ -360,6 +456,7 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 {
 	if (due_now(&u->resume, now, ENROL_RESUME_EVERY_SECS))
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
+	daemon_backup(d, now, &u->backup);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
 	if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
@@ -373,8 +470,12 @@ daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
-	struct upkeep u = { time(NULL), time(NULL) };
+	struct upkeep u = { time(NULL), time(NULL), { 0, 0, 0, 0, 0 } };
 	int sig;
+
+	/* The schedule goes on from the last good backup in the store. */
+	if (store_backup_last_ok(d->app.ca.store, &u.backup.last_ok) == ESEAL_OK)
+		u.backup.last_try = u.backup.last_ok;
 
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
@@ -401,6 +502,7 @@ daemon_loop(struct daemon *d)
 static void
 daemon_stop(struct daemon *d)
 {
+	http_stop(d->met);
 	http_stop(d->pub);
 	http_stop(d->api);
 	publish_stop(d->app.publisher);
@@ -427,7 +529,7 @@ main(int argc, char **argv)
 	if (daemon_load_config(&d) != 0)
 		return 1;
 	if (daemon_open(&d) == 0 && daemon_publish(&d) == 0 &&
-	    daemon_listen(&d) == 0) {
+	    daemon_listen(&d) == 0 && daemon_listen_metrics(&d) == 0) {
 		daemon_loop(&d);
 		ret = 0;
 	}

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "log.h"
 
 static int
 record_hash(const struct store_audit *a, unsigned char out[32])
@@ -41,10 +42,16 @@ audit_append(struct store *s, int64_t now, const char *actor,
 	struct store_audit a;
 	enum eseal_rc rc;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	n = vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* The API request that caused it, as in its log lines (X-Request-Id). */
+	if (log_request_id()[0] != '\0' && n >= 0 &&
+	    (size_t)n < sizeof(detail))
+		snprintf(detail + n, sizeof(detail) - (size_t)n, "%srid=%s",
+		    n > 0 ? " " : "", log_request_id());
 	if ((rc = store_begin(s)) != ESEAL_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));

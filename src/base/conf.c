@@ -30,6 +30,7 @@ enum conf_type {
 	CT_MTLS,	/* off, optional, required */
 	CT_ARGON2,	/* min, interactive, moderate, sensitive */
 	CT_OCSP_SIGNER,	/* issuer, delegated */
+	CT_LOGFORMAT,	/* logfmt, json */
 	CT_TYPE_MAX
 };
 
@@ -98,12 +99,27 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	OTHER("metrics", "listen", CT_HOSTPORT, metrics_listen, 0),
+	OTHER("log", "format", CT_LOGFORMAT, log_format, 0),
+	STR("backup", "destinations", backup_destinations, 0),
+	STR("backup", "recipients", backup_recipients, 0),
+	STR("backup", "label", backup_label, 0),
+	INT("backup", "interval", backup_interval, 0, 366 * 86400),
+	INT("backup", "retry", backup_retry, 1, 86400),
+	INT("backup", "max_age", backup_max_age, 0, 366 * 86400),
+	INT("backup", "allow_same_device", backup_allow_same_device, 0, 1),
+	STR("hsm", "registry_entry", hsm_registry_entry, 0),
+	INT("ca", "expiry_warn_days", ca_expiry_warn_days, 1, 3650),
+	STR("ca", "root_cert", ca_root_cert, 0),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+struct hsm_state;
 
 struct parse_state {
 	struct conf	*c;
 	int		 seen[NKEYS];	/* line of each key, 0: not given */
+	struct hsm_state *hsm;		/* the keys of [hsm "NAME"] */
 };
 
 /* Reads v into field, the place of key k; on failure writes why. */
@@ -131,6 +147,7 @@ static const char *const argon2_words[] = { "min", "interactive",
     "moderate", "sensitive", NULL };
 static const char *const ocsp_signer_words[] = { "issuer", "delegated",
     NULL };
+static const char *const log_format_words[] = { "logfmt", "json", NULL };
 
 /* How each type of value is read, and what a refusal lists. */
 static const struct {
@@ -150,10 +167,11 @@ static const struct {
 	    "min (tests only), interactive, moderate, sensitive" },
 	[CT_OCSP_SIGNER] = { set_word, ocsp_signer_words,
 	    "issuer, delegated" },
+	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
 };
 
-static int
-valid_issuer_name(const char *s)
+int
+conf_valid_issuer_name(const char *s)
 {
 	/* Used in URLs and file names: [a-z0-9-], 1..63, not leading '-'. */
 	size_t n = strlen(s);
@@ -293,13 +311,120 @@ seen_line(const struct parse_state *st, const char *section, const char *name)
 	return 0;
 }
 
+/* [hsm "NAME"]: the keys of one more token. */
+static const struct {
+	const char	*name;
+	size_t		 off, size;
+	int		 required;
+} hsm_keys[] = {
+	{ "module", offsetof(struct conf_hsm, module),
+	  sizeof(((struct conf_hsm *)0)->module), 1 },
+	{ "token", offsetof(struct conf_hsm, token),
+	  sizeof(((struct conf_hsm *)0)->token), 1 },
+	{ "pin_file", offsetof(struct conf_hsm, pin_file),
+	  sizeof(((struct conf_hsm *)0)->pin_file), 1 },
+	{ "registry_entry", offsetof(struct conf_hsm, registry_entry),
+	  sizeof(((struct conf_hsm *)0)->registry_entry), 0 },
+};
+#define NHSMKEYS	(sizeof(hsm_keys) / sizeof(hsm_keys[0]))
+
+/*
+ * The NAME of a section `hsm "NAME"` into name: 1; 0 with why if the
+ * section is one but malformed; -1 if it is not an hsm section at all.
+ */
+static int
+hsm_section_name(const char *sec, char *name, char *why, size_t whysz)
+{
+	size_t n;
+
+	if (strncmp(sec, "hsm", 3) != 0 || (sec[3] != ' ' && sec[3] != '"' &&
+	    sec[3] != '\t'))
+		return -1;
+	sec += 3;
+	while (*sec == ' ' || *sec == '\t')
+		sec++;
+	n = strlen(sec);
+	if (n < 2 || sec[0] != '"' || sec[n - 1] != '"') {
+		snprintf(why, whysz, "a named token is written [hsm \"NAME\"], "
+		    "NAME in double quotes");
+		return 0;
+	}
+	n -= 2;
+	if (n == 0 || n > CONF_HSM_NAME_MAX || sec[1] == '-' ||
+	    strspn(sec + 1, "abcdefghijklmnopqrstuvwxyz0123456789-") < n) {
+		snprintf(why, whysz, "token name \"%.*s\" must be 1-%d "
+		    "characters of a-z, 0-9 and '-', not starting with '-'",
+		    (int)(n > 40 ? 40 : n), sec + 1, CONF_HSM_NAME_MAX);
+		return 0;
+	}
+	memcpy(name, sec + 1, n);
+	name[n] = '\0';
+	if (strcmp(name, "default") == 0) {
+		snprintf(why, whysz, "\"default\" is the plain [hsm]; name "
+		    "the other tokens otherwise");
+		return 0;
+	}
+	return 1;
+}
+
+struct hsm_state {
+	int	seen[CONF_HSM_MAX][NHSMKEYS];	/* line of each key */
+};
+
+/* A key of [hsm "NAME"]: the token is added at its first key. */
+static int
+hsm_key(struct parse_state *st, struct hsm_state *hs, const char *name,
+    const struct ini_key *k, struct ini_err *err)
+{
+	struct conf *c = st->c;
+	struct conf_hsm *h = NULL;
+	int i;
+
+	for (i = 0; i < c->hsm_nnamed; i++)
+		if (strcmp(c->hsm_named[i].name, name) == 0) {
+			h = &c->hsm_named[i];
+			break;
+		}
+	if (h == NULL) {
+		if (c->hsm_nnamed == CONF_HSM_MAX)
+			return ini_fail(err, k->section_line, k->section, NULL,
+			    "more than %d [hsm \"NAME\"] tokens", CONF_HSM_MAX);
+		i = c->hsm_nnamed++;
+		h = &c->hsm_named[i];
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		h->line = k->section_line;
+	}
+	for (size_t j = 0; j < NHSMKEYS; j++) {
+		if (strcmp(hsm_keys[j].name, k->name) != 0)
+			continue;
+		if (hs->seen[i][j] != 0)
+			return ini_fail(err, k->line, k->section, k->name,
+			    "given twice (first at line %d)", hs->seen[i][j]);
+		hs->seen[i][j] = k->line;
+		if (strlen(k->value) >= hsm_keys[j].size)
+			return ini_fail(err, k->line, k->section, k->name,
+			    "value longer than %zu bytes",
+			    hsm_keys[j].size - 1);
+		strcpy((char *)h + hsm_keys[j].off, k->value);
+		return 1;
+	}
+	return ini_fail(err, k->line, k->section, k->name, "unknown key "
+	    "(a named token takes module, token, pin_file, registry_entry)");
+}
+
 static int
 handler(void *user, const struct ini_key *k, struct ini_err *err)
 {
 	struct parse_state *st = user;
 	const struct conf_key *ck;
-	char why[256];
+	char why[256], name[CONF_HSM_NAME_MAX + 1];
+	int r;
 
+	if ((r = hsm_section_name(k->section, name, why, sizeof(why))) == 0)
+		return ini_fail(err, k->section_line, k->section, NULL, "%s",
+		    why);
+	if (r == 1)
+		return hsm_key(st, st->hsm, name, k, err);
 	for (size_t i = 0; i < NKEYS; i++) {
 		ck = &keys[i];
 		if (strcmp(ck->section, k->section) != 0 ||
@@ -380,6 +505,7 @@ defaults(struct conf *c)
 	c->enrol_code_ttl = 14 * 86400;
 	c->ocsp_delegated = 0;
 	c->ocsp_validity_secs = 60 * 60;
+	c->backup_retry = 300;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
 	c->http_timeout = 10;
@@ -387,6 +513,7 @@ defaults(struct conf *c)
 	c->http_conn_per_ip = 32;
 	c->http_rate = 5;
 	c->http_burst = 20;
+	c->ca_expiry_warn_days = CONF_EXPIRY_WARN_DAYS;
 	snprintf(c->issue_profiles_dir, sizeof(c->issue_profiles_dir),
 	    "/etc/eseal/profiles");
 	snprintf(c->issue_profile, sizeof(c->issue_profile), "eseal");
@@ -399,10 +526,48 @@ defaults(struct conf *c)
 
 }
 
+/* After the file: each named token complete, and none the same as another. */
+static void
+hsm_check(const struct conf *c, const struct hsm_state *hs,
+    struct ini_err *err)
+{
+	char sec[CONF_HSM_NAME_MAX + 8];
+
+	for (int i = 0; i < c->hsm_nnamed && !err->failed; i++) {
+		const struct conf_hsm *h = &c->hsm_named[i];
+
+		snprintf(sec, sizeof(sec), "hsm \"%s\"", h->name);
+		for (size_t j = 0; j < NHSMKEYS && !err->failed; j++)
+			if (hsm_keys[j].required && hs->seen[i][j] == 0)
+				ini_fail(err, h->line, sec, hsm_keys[j].name,
+				    "required key missing");
+		if (!err->failed && strcmp(h->module, c->hsm_module) == 0 &&
+		    strcmp(h->token, c->hsm_token) == 0)
+			ini_fail(err, h->line, sec, "token", "the same token as "
+			    "[hsm] (the default token is used as \"default\")");
+		for (int j = 0; j < i && !err->failed; j++)
+			if (strcmp(h->module, c->hsm_named[j].module) == 0 &&
+			    strcmp(h->token, c->hsm_named[j].token) == 0)
+				ini_fail(err, h->line, sec, "token", "the same "
+				    "token as [hsm \"%s\"] (line %d)",
+				    c->hsm_named[j].name, c->hsm_named[j].line);
+	}
+}
+
+const struct conf_hsm *
+conf_hsm_find(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->hsm_nnamed; i++)
+		if (strcmp(c->hsm_named[i].name, name) == 0)
+			return &c->hsm_named[i];
+	return NULL;
+}
+
 enum eseal_rc
 conf_load(const char *path, struct conf **out)
 {
 	struct parse_state st;
+	struct hsm_state hs;
 	struct ini_err err;
 	struct conf *c;
 	enum eseal_rc rc;
@@ -412,7 +577,9 @@ conf_load(const char *path, struct conf **out)
 		return eseal_err(ESEAL_ENOMEM, "conf: out of memory");
 	defaults(c);
 	memset(&st, 0, sizeof(st));
+	memset(&hs, 0, sizeof(hs));
 	st.c = c;
+	st.hsm = &hs;
 	if ((rc = ini_read(path, CONF_FILE_MAX, 0, handler, &st, &err)) !=
 	    ESEAL_OK) {
 		free(c);
@@ -422,11 +589,19 @@ conf_load(const char *path, struct conf **out)
 		if (keys[i].required && st.seen[i] == 0)
 			ini_fail(&err, 0, keys[i].section, keys[i].name,
 			    "required key missing");
-	if (!err.failed && !valid_issuer_name(c->ca_issuer))
+	if (!err.failed && !conf_valid_issuer_name(c->ca_issuer))
 		ini_fail(&err, seen_line(&st, "ca", "issuer"), "ca", "issuer",
 		    "\"%s\" "
 		    "must be 1-63 characters of a-z, 0-9 and '-'",
 		    c->ca_issuer);
+	if (!err.failed && c->backup_interval > 0 &&
+	    (c->backup_destinations[0] == '\0' ||
+	    c->backup_recipients[0] == '\0'))
+		ini_fail(&err, seen_line(&st, "backup", "interval"), "backup",
+		    "interval", "scheduled backups need [backup] destinations "
+		    "and recipients");
+	if (!err.failed)
+		hsm_check(c, &hs, &err);
 	if (err.failed) {
 		free(c);
 		return ini_report(path, &err);
@@ -444,36 +619,43 @@ conf_free(struct conf *c)
 enum eseal_rc
 conf_read_pin(const struct conf *c, char *buf, size_t bufsz)
 {
+	return conf_read_pin_file("[hsm]", c->hsm_pin_file, buf, bufsz);
+}
+
+enum eseal_rc
+conf_read_pin_file(const char *sec, const char *path, char *buf,
+    size_t bufsz)
+{
 	struct stat sb;
 	ssize_t n;
 	int fd;
 
 	buf[0] = '\0';
-	fd = open(c->hsm_pin_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: cannot open: "
-		    "%s", c->hsm_pin_file, strerror(errno));
+		return eseal_err(ESEAL_ECONF, "%s pin_file %s: cannot open: "
+		    "%s", sec, path, strerror(errno));
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: not a "
-		    "regular file", c->hsm_pin_file);
+		return eseal_err(ESEAL_ECONF, "%s pin_file %s: not a "
+		    "regular file", sec, path);
 	}
 	if ((sb.st_mode & 077) != 0) {
 		close(fd);
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: mode %04o "
+		return eseal_err(ESEAL_ECONF, "%s pin_file %s: mode %04o "
 		    "lets group or others read it; the PIN must be readable "
-		    "by its owner only (chmod 600)", c->hsm_pin_file,
+		    "by its owner only (chmod 600)", sec, path,
 		    (unsigned)(sb.st_mode & 07777));
 	}
 	n = read(fd, buf, bufsz - 1);
 	close(fd);
 	if (n < 0)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: %s",
-		    c->hsm_pin_file, strerror(errno));
+		return eseal_err(ESEAL_ECONF, "%s pin_file %s: %s",
+		    sec, path, strerror(errno));
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0' || (size_t)n == bufsz - 1)
-		return eseal_err(ESEAL_ECONF, "[hsm] pin_file %s: empty, or "
-		    "longer than %zu bytes", c->hsm_pin_file, bufsz - 2);
+		return eseal_err(ESEAL_ECONF, "%s pin_file %s: empty, or "
+		    "longer than %zu bytes", sec, path, bufsz - 2);
 	return ESEAL_OK;
 }

@@ -33,6 +33,17 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 		return ESEAL_OK;
 	if ((rc = conf_read_pin(c, pin, sizeof(pin))) == ESEAL_OK)
 		rc = p11_open(c->hsm_module, c->hsm_token, pin, &ca->token);
+	for (int i = 0; rc == ESEAL_OK && i < c->hsm_nnamed; i++) {
+		const struct conf_hsm *h = &c->hsm_named[i];
+		char sec[CONF_HSM_NAME_MAX + 8];
+
+		snprintf(sec, sizeof(sec), "[hsm \"%s\"]", h->name);
+		if ((rc = conf_read_pin_file(sec, h->pin_file, pin,
+		    sizeof(pin))) == ESEAL_OK &&
+		    (rc = p11_open(h->module, h->token, pin, &ca->named[i]))
+		    != ESEAL_OK)
+			eseal_err(rc, "%s: %s", sec, eseal_errmsg());
+	}
 	OPENSSL_cleanse(pin, sizeof(pin));
 	if (rc != ESEAL_OK) {
 		char msg[512];
@@ -48,6 +59,8 @@ void
 ca_close(struct ca *ca)
 {
 	p11_close(ca->token);
+	for (int i = 0; i < CONF_HSM_MAX; i++)
+		p11_close(ca->named[i]);
 	issuer_cache_free(ca->issuers);
 	store_close(ca->store);
 	policy_free(ca->policy);
@@ -94,13 +107,60 @@ ca_reload(struct ca *ca, const struct conf *c)
 	return ESEAL_OK;
 }
 
+const char *
+ca_token_label(const char *name)
+{
+	return name[0] == '\0' ? "default" : name;
+}
+
+enum eseal_rc
+ca_token(struct ca *ca, const char *name, struct p11_token **out)
+{
+	*out = NULL;
+	if (name[0] == '\0' || strcmp(name, "default") == 0) {
+		if ((*out = ca->token) == NULL)
+			return eseal_err(ESEAL_EHSM, "hsm: the default token "
+			    "([hsm]) is not open");
+		return ESEAL_OK;
+	}
+	for (int i = 0; ca->conf != NULL && i < ca->conf->hsm_nnamed; i++) {
+		if (strcmp(ca->conf->hsm_named[i].name, name) != 0)
+			continue;
+		if ((*out = ca->named[i]) == NULL)
+			return eseal_err(ESEAL_EHSM, "hsm: the token [hsm "
+			    "\"%s\"] is not open", name);
+		return ESEAL_OK;
+	}
+	return eseal_err(ESEAL_ENOTFOUND, "hsm: no token \"%s\" in the "
+	    "configuration (an [hsm \"%s\"] section names one)", name, name);
+}
+
+const char *
+ca_token_uri(const struct ca *ca, const char *name)
+{
+	const struct conf_hsm *h;
+
+	if (name[0] == '\0' || strcmp(name, "default") == 0)
+		return ca->conf->hsm_token;
+	return (h = conf_hsm_find(ca->conf, name)) != NULL ? h->token : "";
+}
+
 enum eseal_rc
 ca_fips_verdict(struct ca *ca, time_t now, struct fips_verdict *out)
+{
+	return ca_fips_verdict_on(ca, ca->token, now, out);
+}
+
+enum eseal_rc
+ca_fips_verdict_on(struct ca *ca, struct p11_token *tok, time_t now,
+    struct fips_verdict *out)
 {
 	struct p11_identity id;
 	enum eseal_rc rc;
 
-	if ((rc = p11_identity(ca->token, &id)) != ESEAL_OK)
+	if (tok == NULL)
+		return eseal_err(ESEAL_EHSM, "hsm: the token is not open");
+	if ((rc = p11_identity(tok, &id)) != ESEAL_OK)
 		return rc;
 	fips_evaluate(ca->fips, &id, now, out);
 	return ESEAL_OK;
@@ -109,11 +169,18 @@ ca_fips_verdict(struct ca *ca, time_t now, struct fips_verdict *out)
 enum eseal_rc
 ca_fips_allow(struct ca *ca, enum fips_use use, time_t now, const char *actor)
 {
+	return ca_fips_allow_on(ca, ca->token, use, now, actor);
+}
+
+enum eseal_rc
+ca_fips_allow_on(struct ca *ca, struct p11_token *tok, enum fips_use use,
+    time_t now, const char *actor)
+{
 	struct fips_verdict v;
 	enum eseal_rc rc;
 	char msg[512];
 
-	if ((rc = ca_fips_verdict(ca, now, &v)) != ESEAL_OK)
+	if ((rc = ca_fips_verdict_on(ca, tok, now, &v)) != ESEAL_OK)
 		return rc;
 	if ((rc = fips_check(&v, use)) == ESEAL_OK) {
 		if (v.warn)

@@ -13,6 +13,7 @@
 #include "issuer.h"
 #include "lint.h"
 #include "log.h"
+#include "metrics.h"
 #include "serial.h"
 
 void
@@ -213,8 +214,13 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	b.is = is;
 	b.now = now;
 	b.not_after = now + (int64_t)days * 86400;
-	if (b.not_after > is->rec.not_after)
+	if (b.not_after > is->rec.not_after) {
 		b.not_after = is->rec.not_after;	/* never outlive the CA */
+		log_warn("msg=\"validity capped at the CA certificate's "
+		    "notAfter (RFC 5280 6.1.3: no certificate outlives its "
+		    "issuer)\" issuer=%s days_asked=%d not_after=%lld",
+		    is->rec.name, days, (long long)b.not_after);
+	}
 	memset(&tmpl, 0, sizeof(tmpl));
 	memcpy(tmpl.spki_sha256, csr_pubkey_sha256(req->csr), 32);
 	tmpl.not_before = now;
@@ -292,23 +298,33 @@ issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
 {
 	struct store_cert row;
 	struct issuer *is = NULL;
+	char lab[METRICS_LABELS_MAX];
 	enum eseal_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	ca_rdlock(ca);
 	rc = prepare(ca, req, now, &is, res->serial);
 	ca_unlock(ca);
-	if (rc != ESEAL_OK)
+	if (rc != ESEAL_OK) {
+		metrics_inc(M_ISSUE_FAIL, metrics_labels(lab, sizeof(lab),
+		    "reason", eseal_rcname(rc), NULL));
 		return rc;
+	}
 	if ((rc = store_cert_get(ca->store, res->serial, &row)) == ESEAL_OK) {
 		rc = finish(ca, is, res->serial, row.tbs, row.tbs_len,
 		    req->actor, now, &res->der, &res->der_len);
 		store_cert_clear(&row);
 	}
+	if (rc == ESEAL_OK)
+		metrics_inc(M_ISSUED, metrics_labels(lab, sizeof(lab), "issuer",
+		    is->rec.name, "profile", req->profile->name, NULL));
 	issuer_free(is);
 	if (rc == ESEAL_OK)
 		log_info("msg=\"certificate issued\" serial=%s actor=%s",
 		    res->serial, req->actor);
+	else
+		metrics_inc(M_ISSUE_FAIL, metrics_labels(lab, sizeof(lab),
+		    "reason", eseal_rcname(rc), NULL));
 	return rc;
 }
 
@@ -319,12 +335,18 @@ finish_row(struct ca *ca, const struct store_cert *row, const char *actor,
 {
 	struct issuer *is;
 	unsigned char *der = NULL;
+	char lab[METRICS_LABELS_MAX];
 	size_t der_len;
 	enum eseal_rc rc;
 
 	if ((rc = issuer_by_id(ca, row->issuer_id, &is)) == ESEAL_OK) {
 		rc = finish(ca, is, row->serial, row->tbs, row->tbs_len, actor,
 		    now, &der, &der_len);
+		/* The profile of a resumed row is not kept with it. */
+		if (rc == ESEAL_OK)
+			metrics_inc(M_ISSUED, metrics_labels(lab, sizeof(lab),
+			    "issuer", is->rec.name, "profile", "(resumed)",
+			    NULL));
 		issuer_free(is);
 		OPENSSL_free(der);
 	} else if (rc != ESEAL_ESTORE)

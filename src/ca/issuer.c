@@ -16,16 +16,10 @@
 #include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "audit.h"
 #include "issuer.h"
-#include "log.h"
-#include "serial.h"
 #include "sign.h"
-
-#define ISSUER_KEY_ID_BYTES	16	/* CKA_ID of a new issuer key */
 
 /* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue } */
 typedef struct {
@@ -170,6 +164,16 @@ issuer_sign(struct ca *ca, const unsigned char *key_id, size_t key_id_len,
     EVP_PKEY *issuer_pub, const unsigned char *tbs, size_t tbs_len,
     unsigned char **der, size_t *der_len)
 {
+	return issuer_sign_on(ca, issuer_key_token(ca, key_id, key_id_len),
+	    key_id, key_id_len, issuer_pub, tbs, tbs_len, der, der_len);
+}
+
+enum eseal_rc
+issuer_sign_on(struct ca *ca, struct p11_token *tok,
+    const unsigned char *key_id, size_t key_id_len, EVP_PKEY *issuer_pub,
+    const unsigned char *tbs, size_t tbs_len, unsigned char **der,
+    size_t *der_len)
+{
 	struct cert_sign c = { tbs, tbs_len, NULL, NULL, 0, NULL, 0 };
 	struct sign_op op = { cert_sign, cert_verify, &c, "issuer",
 	    "RFC 5280 6.1.3", "issuer" };
@@ -195,8 +199,8 @@ issuer_sign(struct ca *ca, const unsigned char *key_id, size_t key_id_len,
 	if (rc != ESEAL_OK)
 		goto out;
 	if ((rc = sigalg(issuer_pub, c.parts->alg)) != ESEAL_OK ||
-	    (rc = sign_verified(ca, key_id, key_id_len, issuer_pub, &op))
-	    != ESEAL_OK)
+	    (rc = sign_verified_on(ca, tok, key_id, key_id_len, issuer_pub,
+	    &op)) != ESEAL_OK)
 		goto out;
 	*der = c.der;
 	*der_len = (size_t)c.der_len;
@@ -411,6 +415,12 @@ issuer_copy(const struct cached *e, struct issuer **out)
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
 	}
 	memcpy(is->rec.cert, e->is->rec.cert, e->is->rec.cert_len);
+	if (e->is->rec.chain != NULL &&
+	    (is->rec.chain = strdup(e->is->rec.chain)) == NULL) {
+		free(is->rec.cert);
+		free(is);
+		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
+	}
 	X509_up_ref(e->is->cert);
 	EVP_PKEY_up_ref(e->is->pub);
 	is->cert = e->is->cert;
@@ -521,6 +531,42 @@ same_key(const struct issuer *is, void *arg)
 	return k->found = EVP_PKEY_eq(is->pub, k->key) == 1;
 }
 
+struct key_token {
+	const unsigned char	*id;
+	size_t			 len;
+	char			 token[STORE_TOKEN_MAX];
+	int			 found;
+};
+
+static int
+same_key_id(const struct issuer *is, void *arg)
+{
+	struct key_token *k = arg;
+
+	if (is->rec.key_id_len != k->len ||
+	    memcmp(is->rec.key_id, k->id, k->len) != 0)
+		return 0;
+	snprintf(k->token, sizeof(k->token), "%s", is->rec.token);
+	return k->found = 1;
+}
+
+struct p11_token *
+issuer_key_token(struct ca *ca, const unsigned char *key_id,
+    size_t key_id_len)
+{
+	struct key_token k = { key_id, key_id_len, "", 0 };
+	struct each e = { same_key_id, &k, 1 };
+	struct p11_token *tok;
+
+	/* One token only: nothing to look up. */
+	if (ca->conf == NULL || ca->conf->hsm_nnamed == 0)
+		return ca->token;
+	if (with_cache(ca, each, &e) != ESEAL_OK || !k.found)
+		return ca->token;
+	(void)ca_token(ca, k.token, &tok);	/* NULL: signing says so */
+	return tok;
+}
+
 int
 issuer_key_in_use(struct ca *ca, EVP_PKEY *key)
 {
@@ -544,140 +590,5 @@ issuer_may_generate(struct ca *ca, enum key_type type, int64_t now,
 	    == ESEAL_OK)
 		rc = policy_check_issuer_key(ca->policy, type, (time_t)now);
 	ca_unlock(ca);
-	return rc;
-}
-
-/* Builds the unsigned, self-issued CA certificate. */
-static enum eseal_rc
-build_ca_cert(const struct issuer_params *ip, EVP_PKEY *pub, int64_t now,
-    X509 **out)
-{
-	X509_NAME *name = NULL;
-	BIGNUM *bn = NULL;
-	ASN1_INTEGER *sn = NULL;
-	char hex[STORE_SERIAL_HEX_MAX];
-	X509 *x;
-	enum eseal_rc rc;
-	const struct org *o = ip->subject;
-
-	*out = NULL;
-	if ((x = X509_new()) == NULL || (name = X509_NAME_new()) == NULL) {
-		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-		goto out;
-	}
-	if ((rc = serial_new(&bn, hex)) != ESEAL_OK)
-		goto out;
-	if (!X509_NAME_add_entry_by_NID(name, NID_countryName, MBSTRING_ASC,
-	    (const unsigned char *)o->country, -1, -1, 0) ||
-	    !X509_NAME_add_entry_by_NID(name, NID_organizationName,
-	    MBSTRING_UTF8, (const unsigned char *)o->name, -1, -1, 0) ||
-	    !X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)o->common_name, -1, -1, 0)) {
-		rc = eseal_err(ESEAL_EINVAL, "issuer: RFC 5280 4.1.2.6: CA "
-		    "subject attribute not valid or too long");
-		goto out;
-	}
-	if (!X509_set_version(x, X509_VERSION_3) ||
-	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    !X509_set_serialNumber(x, sn) ||
-	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
-	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) == NULL ||
-	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)(now +
-	    (int64_t)ip->validity_days * 86400)) == NULL ||
-	    !X509_set_pubkey(x, pub)) {
-		rc = eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-		goto out;
-	}
-	if ((rc = profile_add_ext(x, x, NID_basic_constraints,
-	    "critical,CA:TRUE")) != ESEAL_OK ||
-	    (rc = profile_add_ext(x, x, NID_key_usage,
-	    "critical,keyCertSign,cRLSign")) != ESEAL_OK ||
-	    (rc = profile_add_ext(x, x, NID_subject_key_identifier, "hash"))
-	    != ESEAL_OK ||
-	    (rc = profile_add_ext(x, x, NID_authority_key_identifier,
-	    "keyid:always")) != ESEAL_OK ||
-	    (rc = issuer_set_sigalg(pub, x)) != ESEAL_OK)
-		goto out;
-	*out = x;
-	x = NULL;
-out:
-	X509_free(x);
-	X509_NAME_free(name);
-	ASN1_INTEGER_free(sn);
-	BN_free(bn);
-	return rc;
-}
-
-enum eseal_rc
-issuer_create(struct ca *ca, const struct issuer_params *ip, int64_t now,
-    const char *actor, struct issuer **out)
-{
-	struct store_issuer rec;
-	unsigned char key_id[ISSUER_KEY_ID_BYTES];
-	unsigned char *tbs = NULL, *der = NULL;
-	char label[80];
-	EVP_PKEY *pub = NULL;
-	X509 *x = NULL;
-	size_t der_len = 0;
-	enum eseal_rc rc;
-	int64_t id;
-	int tbs_len;
-
-	if (out != NULL)
-		*out = NULL;
-	/* The module may generate issuer keys now; the policy allows the type. */
-	if ((rc = issuer_may_generate(ca, ip->key_type, now, actor))
-	    != ESEAL_OK)
-		return rc;
-	if (RAND_bytes(key_id, sizeof(key_id)) != 1)
-		return eseal_err(ESEAL_EINTERNAL, "issuer: the CSPRNG failed");
-	snprintf(label, sizeof(label), "eseal-issuer-%s", ip->name);
-	if ((rc = p11_generate(ca->token, ip->key_type, key_id, sizeof(key_id),
-	    label)) != ESEAL_OK)
-		return rc;
-	if ((rc = p11_public_key(ca->token, key_id, sizeof(key_id), &pub))
-	    != ESEAL_OK)
-		goto out;
-	if ((rc = build_ca_cert(ip, pub, now, &x)) != ESEAL_OK)
-		goto out;
-	if ((tbs_len = i2d_re_X509_tbs(x, &tbs)) <= 0) {
-		rc = eseal_err(ESEAL_EINTERNAL, "issuer: cannot encode TBS");
-		goto out;
-	}
-	if ((rc = issuer_sign(ca, key_id, sizeof(key_id), pub, tbs,
-	    (size_t)tbs_len, &der, &der_len)) != ESEAL_OK)
-		goto out;
-
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.name, sizeof(rec.name), "%s", ip->name);
-	memcpy(rec.key_id, key_id, sizeof(key_id));
-	rec.key_id_len = sizeof(key_id);
-	snprintf(rec.key_type, sizeof(rec.key_type), "%s",
-	    key_type_name(ip->key_type));
-	rec.cert = der;
-	rec.cert_len = der_len;
-	rec.not_before = now;
-	rec.not_after = now + (int64_t)ip->validity_days * 86400;
-	rec.crl_shards = ip->crl_shards;
-	if ((rc = store_begin(ca->store)) != ESEAL_OK)
-		goto out;
-	if ((rc = store_issuer_insert(ca->store, &rec, now, &id)) != ESEAL_OK ||
-	    (rc = audit_append(ca->store, now, actor, "issuer.create",
-	    ip->name, "key_type=%s crl_shards=%d validity_days=%d",
-	    rec.key_type, rec.crl_shards, ip->validity_days)) != ESEAL_OK) {
-		store_rollback(ca->store);
-		goto out;
-	}
-	if ((rc = store_commit(ca->store)) != ESEAL_OK)
-		goto out;
-	log_info("msg=\"issuer created\" issuer=%s key_type=%s", ip->name,
-	    rec.key_type);
-	if (out != NULL)
-		rc = issuer_by_id(ca, id, out);
-out:
-	OPENSSL_free(tbs);
-	OPENSSL_free(der);
-	X509_free(x);
-	EVP_PKEY_free(pub);
 	return rc;
 }

@@ -21,11 +21,13 @@
 
 #include "issuer.h"
 #include "log.h"
+#include "metrics.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
 #include "ocsp_req.h"
 #include "ocsp_signer.h"
 #include "sign.h"
+#include "store_backup.h"
 #include "store_revoke.h"
 
 /* Which of our issuers each CertID of a request names. */
@@ -124,6 +126,32 @@ revocation(struct ca *ca, const char *serial, struct status *st)
 	return ESEAL_OK;
 }
 
+/*
+ * A serial this store never saw that a published CRL of this issuer
+ * listed (a restore reconciled it, backup.h): revoked, as on the CRL.
+ */
+static enum eseal_rc
+unknown_revoked(struct ca *ca, const struct issuer *is, const char *serial,
+    struct status *st)
+{
+	struct store_revocation rv;
+	int64_t issuer_id;
+	enum eseal_rc rc;
+
+	rc = store_revoked_unknown_get(ca->store, serial, &issuer_id, &rv);
+	if (rc == ESEAL_ENOTFOUND || (rc == ESEAL_OK &&
+	    issuer_id != is->rec.id))
+		return ESEAL_OK;	/* unknown */
+	if (rc != ESEAL_OK)
+		return rc;
+	st->status = V_OCSP_CERTSTATUS_REVOKED;
+	if (rv.reason != 0)
+		st->reason = rv.reason;
+	st->revoked_at = rv.revoked_at;
+	st->invalidity_date = rv.invalidity_date;
+	return ESEAL_OK;
+}
+
 /* Good only for a certificate this issuer issued and did not revoke. */
 static enum eseal_rc
 lookup(struct ca *ca, const struct issuer *is, const char *serial,
@@ -138,8 +166,10 @@ lookup(struct ca *ca, const struct issuer *is, const char *serial,
 	st->reason = OCSP_REVOKED_STATUS_NOSTATUS;
 	if (serial[0] == '\0')
 		return ESEAL_OK;
-	if ((rc = store_cert_get(ca->store, serial, &c)) != ESEAL_OK)
-		return rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
+	if ((rc = store_cert_get(ca->store, serial, &c)) == ESEAL_ENOTFOUND)
+		return unknown_revoked(ca, is, serial, st);
+	if (rc != ESEAL_OK)
+		return rc;
 	ours = c.status == CERT_ISSUED && c.issuer_id == is->rec.id;
 	store_cert_clear(&c);
 	if (!ours)
@@ -472,6 +502,17 @@ sign_any(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
 	return sign(ca, is, NULL, bs, der, len);
 }
 
+/* eseal_ocsp_responses_total; hit 1: from the cache, 2: a stale fallback. */
+static void
+count_response(int st, int hit)
+{
+	char lab[METRICS_LABELS_MAX];
+
+	metrics_inc(M_OCSP, metrics_labels(lab, sizeof(lab), "status",
+	    OCSP_response_status_str(st), "cache", hit == 1 ? "hit" :
+	    hit == 2 ? "stale-fallback" : "miss", NULL));
+}
+
 enum eseal_rc
 ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
     int64_t now, const struct ocsp_options *opts, unsigned char **resp,
@@ -545,6 +586,7 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 	    key, klen, now, 1, resp, resp_len, &nu) == 1) {
 		st = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 		rc = ESEAL_OK;
+		hit = 2;
 	}
 
 answer:
@@ -563,6 +605,7 @@ answer:
 	}
 	if (status != NULL)
 		*status = st;
+	count_response(st, hit);
 	if (next_update != NULL)
 		*next_update = nu;
 	OCSP_RESPONSE_free(er);

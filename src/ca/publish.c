@@ -28,11 +28,16 @@
 #include "log.h"
 #include "profile.h"
 #include "publish.h"
+#include "rotate.h"
 #include "store_publish.h"
+
+#define PUBLISH_GEN_MAX	128	/* store_issuer_generation() text */
 
 struct entry {
 	int64_t			 issuer_id;
 	char			 issuer[STORE_NAME_MAX];
+	char			 token[STORE_TOKEN_MAX];	/* its key's */
+	int			 retired;	/* its final CRL stays */
 	int			 shard;
 	struct published_crl	 crl;
 	/* Below: what is owed and how signing it went (guarded by mu). */
@@ -57,6 +62,7 @@ struct publisher {
 	struct entry		*e;
 	size_t			 n;
 	int			 wake;		/* a revocation was accepted */
+	char			 gen[PUBLISH_GEN_MAX];	/* of the entries */
 };
 
 void
@@ -69,7 +75,8 @@ published_crl_clear(struct published_crl *c)
 }
 
 enum eseal_rc
-publish_write_file(const char *path, const void *data, size_t len)
+publish_write_atomic(const char *who, const char *path, const void *data,
+    size_t len, mode_t mode)
 {
 	char tmp[1100], dir[1024], *slash;
 	ssize_t w;
@@ -81,36 +88,57 @@ publish_write_file(const char *path, const void *data, size_t len)
 	for (char *p = dir + 1; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
 		*slash = '\0';
 		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			return eseal_err(ESEAL_ESTORE, "publish: mkdir %s: %s",
+			return eseal_err(ESEAL_ESTORE, "%s: mkdir %s: %s", who,
 			    dir, strerror(errno));
 		*slash = '/';
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	/*
-	 * CRLs and CA certificates are public: the published file is 0644
-	 * whatever the umask (a web server reads it).  The temporary file
-	 * is 0600 until it is complete.
+	 * The temporary file is 0600 until it is complete, then gets mode
+	 * whatever the umask.
 	 */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
 	    == -1)
-		return eseal_err(ESEAL_ESTORE, "publish: %s: %s", tmp,
+		return eseal_err(ESEAL_ESTORE, "%s: %s: %s", who, tmp,
 		    strerror(errno));
 	while (off < len && (w = write(fd, (const char *)data + off,
 	    len - off)) > 0)
 		off += (size_t)w;
-	if (off != len || fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
+	if (off != len || fsync(fd) == -1 || fchmod(fd, mode) == -1) {
 		close(fd);
 		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "publish: write %s: %s", tmp,
-		    strerror(errno));
+		return eseal_err(ESEAL_ESTORE, "%s: write %s: %s", who, tmp,
+		    off != len && errno == 0 ? "short write" : strerror(errno));
 	}
 	close(fd);
 	if (rename(tmp, path) == -1) {
 		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "publish: rename to %s: %s",
+		return eseal_err(ESEAL_ESTORE, "%s: rename to %s: %s", who,
 		    path, strerror(errno));
 	}
+	/* The rename itself is durable once the directory is synced. */
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), "%s", slash == dir ? "/" : ".");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		int e = errno;
+
+		if (fd != -1)
+			close(fd);
+		return eseal_err(ESEAL_ESTORE, "%s: fsync of directory %s: %s",
+		    who, dir, strerror(e));
+	}
+	close(fd);
 	return ESEAL_OK;
+}
+
+enum eseal_rc
+publish_write_file(const char *path, const void *data, size_t len)
+{
+	/* CRLs and CA certificates are public: a web server reads them. */
+	return publish_write_atomic("publish", path, data, len, 0644);
 }
 
 /* CRL parameters from the current configuration (ca read lock held). */
@@ -161,8 +189,7 @@ load_entry(struct publisher *p, size_t i)
 	struct store_crl sc;
 	struct published_crl c;
 	char path[1024];
-
-	int64_t next;
+	int64_t next = 0;
 
 	/* The number first: the CRL itself may be megabytes. */
 	if (store_crl_next_number(p->ca->store, p->e[i].issuer_id,
@@ -176,6 +203,15 @@ load_entry(struct publisher *p, size_t i)
 	}
 	if (crl_latest(p->ca, p->e[i].issuer_id, p->e[i].shard, &sc) != ESEAL_OK)
 		return;
+	if (sc.number < next - 1) {
+		/*
+		 * A restore set the floor above it from the published CRLs
+		 * (backup.h): never publish it over them; stale() makes a
+		 * new one, numbered above the floor.
+		 */
+		store_crl_clear(&sc);
+		return;
+	}
 	pthread_mutex_lock(&p->mu);
 	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc.number) {
 		/* Nothing newer (esealctl may have signed one meanwhile). */
@@ -253,6 +289,38 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	return rc;
 }
 
+/* The link certificates beside the CA certificates: ca/NEW.by-OLD.crt. */
+static void
+write_links(struct publisher *p, const struct store_issuer *v, size_t n)
+{
+	struct store_issuer_link *l = NULL;
+	const char *sg, *sb;
+	char path[1024];
+	size_t nl = 0;
+
+	if (p->dir == NULL || store_issuer_links(p->ca->store, &l, &nl)
+	    != ESEAL_OK)
+		return;
+	for (size_t i = 0; i < nl; i++) {
+		sg = sb = NULL;
+		for (size_t j = 0; j < n; j++) {
+			if (v[j].id == l[i].signer_id)
+				sg = v[j].name;
+			if (v[j].id == l[i].subject_id)
+				sb = v[j].name;
+		}
+		if (sg == NULL || sb == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/ca/%s.by-%s.crt", p->dir, sb,
+		    sg);
+		if (publish_write_file(path, l[i].cert, l[i].cert_len)
+		    != ESEAL_OK)
+			log_error("msg=\"cannot write CA file\" error=\"%s\"",
+			    eseal_errmsg());
+	}
+	store_issuer_links_free(l, nl);
+}
+
 /* (Re)builds the list of issuer/shard entries from the store. */
 static enum eseal_rc
 load_issuers(struct publisher *p)
@@ -262,7 +330,9 @@ load_issuers(struct publisher *p)
 	size_t n = 0, m = 0, total = 0;
 	enum eseal_rc rc;
 
-	if ((rc = store_issuer_list(p->ca->store, &v, &n)) != ESEAL_OK)
+	if ((rc = store_issuer_generation(p->ca->store, p->gen,
+	    sizeof(p->gen))) != ESEAL_OK ||
+	    (rc = store_issuer_list(p->ca->store, &v, &n)) != ESEAL_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		char path[1024];
@@ -276,6 +346,7 @@ load_issuers(struct publisher *p)
 			log_error("msg=\"cannot write CA file\" error=\"%s\"",
 			    eseal_errmsg());
 	}
+	write_links(p, v, n);
 	if (total > 0 && (e = calloc(total, sizeof(*e))) == NULL) {
 		store_issuer_list_free(v, n);
 		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
@@ -285,6 +356,9 @@ load_issuers(struct publisher *p)
 			e[m].issuer_id = v[i].id;
 			snprintf(e[m].issuer, sizeof(e[m].issuer), "%s",
 			    v[i].name);
+			snprintf(e[m].token, sizeof(e[m].token), "%s",
+			    v[i].token);
+			e[m].retired = strcmp(v[i].status, "retired") == 0;
 			e[m].shard = s;
 		}
 	store_issuer_list_free(v, n);
@@ -391,23 +465,70 @@ signed_entry(struct publisher *p, size_t i, enum eseal_rc rc,
  * One round: CRLs signed elsewhere are picked up, then every owed or
  * half-expired CRL whose time has come is signed.
  */
+/* The health of the token entry i's issuer key is on. */
+static void
+entry_health(struct publisher *p, size_t i, struct p11_health *h)
+{
+	struct p11_token *tok;
+
+	memset(h, 0, sizeof(*h));
+	if (ca_token(p->ca, p->e[i].token, &tok) == ESEAL_OK)
+		p11_health(tok, h);
+	else
+		h->watched = 1;	/* not open: down */
+}
+
+/*
+ * Issuers added or changed (a rotation, by esealctl or another process):
+ * the entries again; then retiring issuers whose certificates have all
+ * expired are retired after their final CRL.
+ */
+static void
+follow_issuers(struct publisher *p, time_t now)
+{
+	struct crl_params cp;
+	char gen[PUBLISH_GEN_MAX], tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
+	int n = 0;
+
+	ca_rdlock(p->ca);
+	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
+	ca_unlock(p->ca);
+	cp.actor = "eseald";
+	if (rotate_retire_expired(p->ca, &cp, now, &n) != ESEAL_OK)
+		log_error("msg=\"cannot retire an expired issuer\" "
+		    "error=\"%s\"", eseal_errmsg());
+	if (store_issuer_generation(p->ca->store, gen, sizeof(gen)) !=
+	    ESEAL_OK || strcmp(gen, p->gen) == 0)
+		return;
+	if (load_issuers(p) != ESEAL_OK) {
+		log_error("msg=\"cannot read the issuers\" error=\"%s\"",
+		    eseal_errmsg());
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		load_entry(p, i);
+}
+
 static void
 tick(struct publisher *p, time_t now)
 {
 	struct p11_health h;
 	int owed;
 
+	follow_issuers(p, now);
 	read_owed(p);
-	p11_health(p->ca->token, &h);
 	for (size_t i = 0; i < p->n; i++) {
 		load_entry(p, i);	/* esealctl may have signed one */
 		pthread_mutex_lock(&p->mu);
 		owed = p->e[i].owed_since != 0;
 		pthread_mutex_unlock(&p->mu);
+		/* A retired issuer's final CRL stays as it is. */
+		if (p->e[i].retired && p->e[i].crl.der != NULL && !owed)
+			continue;
+		entry_health(p, i, &h);
 		if ((!owed && !stale(p, i, now)) || !due(p, i, &h, now))
 			continue;
 		signed_entry(p, i, sign_entry(p, i, now), &h, now);
-		p11_health(p->ca->token, &h);
 	}
 }
 

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "metrics.h"
 #include "revoke.h"
 #include "serial.h"
 #include "store_publish.h"
@@ -196,6 +197,27 @@ record(struct ca *ca, const struct revoke_request *req, int64_t now,
 	return store_revocation_get(ca->store, serial, rev);
 }
 
+/* eseal_revocations_total{issuer,reason}: one look-up, after the commit. */
+static void
+count_revocation(struct ca *ca, const char *serial, int reason)
+{
+	struct store_cert cert;
+	struct store_issuer is;
+	char lab[METRICS_LABELS_MAX];
+
+	memset(&is, 0, sizeof(is));
+	if (store_cert_get(ca->store, serial, &cert) == ESEAL_OK) {
+		if (store_issuer_by_id(ca->store, cert.issuer_id, &is) !=
+		    ESEAL_OK)
+			snprintf(is.name, sizeof(is.name), "unknown");
+		store_cert_clear(&cert);
+	}
+	metrics_inc(M_REVOKED, metrics_labels(lab, sizeof(lab), "issuer",
+	    is.name, "reason", revoke_reason_name((enum revoke_reason)reason),
+	    NULL));
+	store_issuer_clear(&is);
+}
+
 enum eseal_rc
 revoke_cert(struct ca *ca, const struct revoke_request *req, int64_t now,
     struct store_revocation *out)
@@ -214,6 +236,7 @@ revoke_cert(struct ca *ca, const struct revoke_request *req, int64_t now,
 	}
 	if ((rc = store_commit(ca->store)) != ESEAL_OK)
 		return rc;
+	count_revocation(ca, serial, rev.reason);
 	log_info("msg=\"certificate revoked\" serial=%s reason=%s actor=%s",
 	    serial, revoke_reason_name((enum revoke_reason)rev.reason),
 	    req->actor);

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "issuer.h"
+#include "metrics.h"
 #include "sign.h"
 
 struct hsm_arg {
@@ -34,16 +35,31 @@ enum eseal_rc
 sign_verified(struct ca *ca, const unsigned char *key_id, size_t key_id_len,
     EVP_PKEY *pub, const struct sign_op *op)
 {
+	return sign_verified_on(ca, issuer_key_token(ca, key_id, key_id_len),
+	    key_id, key_id_len, pub, op);
+}
+
+enum eseal_rc
+sign_verified_on(struct ca *ca, struct p11_token *tok,
+    const unsigned char *key_id, size_t key_id_len, EVP_PKEY *pub,
+    const struct sign_op *op)
+{
 	struct hsm_arg a = { op, issuer_md(pub) };
 	enum eseal_rc rc;
+	double t0;
 	int v;
 
-	if (ca->token == NULL)
+	(void)ca;
+	if (tok == NULL)
 		return eseal_err(ESEAL_EHSM, "%s: no token is open to sign",
 		    op->who);
-	if ((rc = p11_with_key(ca->token, key_id, key_id_len, hsm_sign, &a))
-	    != ESEAL_OK)
+	t0 = metrics_now();
+	rc = p11_with_key(tok, key_id, key_id_len, hsm_sign, &a);
+	if (rc != ESEAL_OK) {
+		metrics_inc(M_HSM_ERRORS, "");
 		return rc;
+	}
+	metrics_observe(M_HSM_SIGN, "", metrics_now() - t0);
 	if ((v = op->verify(pub, op->arg)) == 1)
 		rc = ESEAL_OK;
 	else if (v == 0)

@@ -10,8 +10,10 @@
  * test of p11_watch.c decide whether the token is at fault; if so the
  * whole context is released and loaded again under the write lock (unload:
  * C_Finalize; load: C_Initialize, find the token by URI, log in) and the
- * use is tried once more.  Lent EVP_PKEYs never outlive the read lock, so
- * a reload can never leave a caller holding a key of a freed context.
+ * use is tried once more.  Lent EVP_PKEYs never outlive the read lock, and
+ * the keys kept between signatures (private_key()) are freed by the unload
+ * under the write lock, so a reload can never leave a caller holding a key
+ * of a freed context.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -27,41 +29,6 @@
 
 #define P11_MAX_SLOTS	64	/* slots we look at when matching the URI */
 #define P11_MAX_MECHS	512	/* mechanisms we list */
-
-static const struct {
-	unsigned long	 type;
-	const char	*name;
-} mech_names[] = {
-	{ CKM_RSA_PKCS_KEY_PAIR_GEN, "CKM_RSA_PKCS_KEY_PAIR_GEN" },
-	{ CKM_RSA_PKCS, "CKM_RSA_PKCS" },
-	{ CKM_RSA_X_509, "CKM_RSA_X_509" },
-	{ CKM_RSA_PKCS_PSS, "CKM_RSA_PKCS_PSS" },
-	{ CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS" },
-	{ CKM_SHA384_RSA_PKCS, "CKM_SHA384_RSA_PKCS" },
-	{ CKM_SHA512_RSA_PKCS, "CKM_SHA512_RSA_PKCS" },
-	{ CKM_SHA256_RSA_PKCS_PSS, "CKM_SHA256_RSA_PKCS_PSS" },
-	{ CKM_SHA384_RSA_PKCS_PSS, "CKM_SHA384_RSA_PKCS_PSS" },
-	{ CKM_SHA512_RSA_PKCS_PSS, "CKM_SHA512_RSA_PKCS_PSS" },
-	{ CKM_EC_KEY_PAIR_GEN, "CKM_EC_KEY_PAIR_GEN" },
-	{ CKM_ECDSA, "CKM_ECDSA" },
-	{ CKM_ECDSA_SHA256, "CKM_ECDSA_SHA256" },
-	{ CKM_ECDSA_SHA384, "CKM_ECDSA_SHA384" },
-	{ CKM_ECDSA_SHA512, "CKM_ECDSA_SHA512" },
-	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, "CKM_EC_EDWARDS_KEY_PAIR_GEN" },
-	{ CKM_EDDSA, "CKM_EDDSA" },
-	{ CKM_SHA256, "CKM_SHA256" },
-	{ CKM_SHA384, "CKM_SHA384" },
-	{ CKM_SHA512, "CKM_SHA512" },
-};
-
-const char *
-p11_mech_name(unsigned long type)
-{
-	for (size_t i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
-		if (mech_names[i].type == type)
-			return mech_names[i].name;
-	return NULL;
-}
 
 /*
  * Why the URI did not name exactly one token, in words an operator can act
@@ -121,6 +88,11 @@ p11_unload_locked(struct p11_token *t)
 {
 	if (!t->loaded)
 		return;
+	pthread_mutex_lock(&t->kmu);
+	for (int i = 0; i < t->nkeys; i++)
+		EVP_PKEY_free(t->keys[i].pkey);
+	t->nkeys = 0;
+	pthread_mutex_unlock(&t->kmu);
 	if (t->fl != NULL && t->session != CK_INVALID_HANDLE)
 		(void)t->fl->C_CloseSession(t->session);
 	t->session = CK_INVALID_HANDLE;
@@ -264,6 +236,7 @@ p11_open(const char *module_path, const char *uri, const char *pin,
 	t->session = CK_INVALID_HANDLE;
 	pthread_rwlock_init(&t->lock, NULL);
 	pthread_mutex_init(&t->raw_mu, NULL);
+	pthread_mutex_init(&t->kmu, NULL);
 	pthread_mutex_init(&t->hmu, NULL);
 	pthread_cond_init(&t->wcv, NULL);
 	t->module_path = strdup(module_path);
@@ -296,6 +269,7 @@ p11_close(struct p11_token *t)
 	pthread_cond_destroy(&t->wcv);
 	pthread_mutex_destroy(&t->hmu);
 	pthread_mutex_destroy(&t->raw_mu);
+	pthread_mutex_destroy(&t->kmu);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
@@ -380,18 +354,29 @@ find_key(struct p11_token *t, const unsigned char *id, size_t id_len,
 	    "on the token", want_private ? "private" : "public");
 }
 
-/* One lending of the key; *rv gets the CKR of a failure if libp11 said. */
+/*
+ * The private key with that CKA_ID as an EVP_PKEY of this load (a new
+ * reference the caller frees), found on the token the first time only.
+ * Caller holds the read lock.
+ */
 static enum eseal_rc
-lend(struct p11_token *t, const unsigned char *id, size_t id_len,
-    int (*fn)(EVP_PKEY *, void *), void *arg, unsigned long *rv)
+private_key(struct p11_token *t, const unsigned char *id, size_t id_len,
+    EVP_PKEY **out, unsigned long *rv)
 {
 	PKCS11_KEY *key;
 	EVP_PKEY *pkey;
 	enum eseal_rc rc;
-	int ok;
 
-	*rv = 0;
-	ERR_clear_error();
+	pthread_mutex_lock(&t->kmu);
+	for (int i = 0; i < t->nkeys; i++)
+		if (t->keys[i].id_len == id_len &&
+		    memcmp(t->keys[i].id, id, id_len) == 0 &&
+		    EVP_PKEY_up_ref(t->keys[i].pkey) == 1) {
+			*out = t->keys[i].pkey;
+			pthread_mutex_unlock(&t->kmu);
+			return ESEAL_OK;
+		}
+	pthread_mutex_unlock(&t->kmu);
 	if ((rc = find_key(t, id, id_len, 1, &key)) != ESEAL_OK) {
 		*rv = p11_queued_rv();
 		return rc;
@@ -400,6 +385,30 @@ lend(struct p11_token *t, const unsigned char *id, size_t id_len,
 		*rv = p11_queued_rv();
 		return eseal_err(ESEAL_EHSM, "p11: cannot use the private key");
 	}
+	pthread_mutex_lock(&t->kmu);
+	if (t->nkeys < P11_KEYS_CACHED && EVP_PKEY_up_ref(pkey) == 1) {
+		memcpy(t->keys[t->nkeys].id, id, id_len);
+		t->keys[t->nkeys].id_len = id_len;
+		t->keys[t->nkeys++].pkey = pkey;
+	}
+	pthread_mutex_unlock(&t->kmu);
+	*out = pkey;
+	return ESEAL_OK;
+}
+
+/* One lending of the key; *rv gets the CKR of a failure if libp11 said. */
+static enum eseal_rc
+lend(struct p11_token *t, const unsigned char *id, size_t id_len,
+    int (*fn)(EVP_PKEY *, void *), void *arg, unsigned long *rv)
+{
+	EVP_PKEY *pkey = NULL;
+	enum eseal_rc rc;
+	int ok;
+
+	*rv = 0;
+	ERR_clear_error();
+	if ((rc = private_key(t, id, id_len, &pkey, rv)) != ESEAL_OK)
+		return rc;
 	__atomic_add_fetch(&t->uses, 1, __ATOMIC_RELAXED);
 	ok = fn(pkey, arg);
 	EVP_PKEY_free(pkey);

@@ -19,6 +19,8 @@
 
 #include "p11.h"
 
+#define P11_KEYS_CACHED	8	/* issuer and OCSP signer keys of a token */
+
 struct p11_token {
 	pthread_rwlock_t	 lock;	/* read: use; write: reload */
 	char			*module_path;
@@ -39,6 +41,17 @@ struct p11_token {
 	int			 module_loaded;	/* PKCS11_CTX_load succeeded */
 	unsigned long		 gen;		/* loads so far: a failure seen
 						   under gen g is handled once */
+
+	/* Private keys already found under this load, as EVP_PKEYs: found
+	 * once, not per signature (C_FindObjects and a new EVP_PKEY each
+	 * time halved the signing rate on two cores).  Freed on unload. */
+	pthread_mutex_t		 kmu;
+	struct p11_cached_key {
+		unsigned char	 id[P11_ID_MAX];
+		size_t		 id_len;
+		EVP_PKEY	*pkey;
+	}			 keys[P11_KEYS_CACHED];
+	int			 nkeys;
 
 	pthread_mutex_t		 raw_mu;	/* around t->session */
 	unsigned char		 probe_id[P11_ID_MAX];	/* key of the sign

@@ -15,7 +15,9 @@
 
 #include "api_publish.h"
 #include "issuer.h"
+#include "rotate.h"
 #include "publish.h"
+#include "store_backup.h"
 
 #define CA_CERT_MAX_AGE	"public, max-age=3600"	/* CA certs change rarely */
 #define PROBE_EVERY_SECS 1	/* /healthz writes its probe row at most this
@@ -97,11 +99,62 @@ pub_add(const struct issuer *is, void *arg)
 	    (c->pem = pem_of(is->cert)) == NULL)
 		goto nomem;
 	memcpy(c->der, is->rec.cert, is->rec.cert_len);
+	/* /ca/chain.pem: an external root's parents follow its issuer. */
+	if (is->rec.chain != NULL) {
+		size_t a = strlen(c->pem), b = strlen(is->rec.chain);
+		char *pem = realloc(c->pem, a + b + 1);
+
+		if (pem == NULL)
+			goto nomem;
+		memcpy(pem + a, is->rec.chain, b + 1);
+		c->pem = pem;
+	}
 	c->der_len = is->rec.cert_len;
 	return 0;
 nomem:
 	l->rc = eseal_err(ESEAL_ENOMEM, "publish: out of memory");
 	return 1;
+}
+
+/*
+ * The link certificates (docs/key-rotation.md) at /ca/NEW.by-OLD.crt:
+ * issuer entries without PEM, so /ca/chain.pem leaves them out.
+ */
+static enum eseal_rc
+pub_links(struct app *a, struct pub_load *l)
+{
+	struct store_issuer_link *v = NULL;
+	struct issuer *sg = NULL, *sb = NULL;
+	struct pub_cert *c, *np;
+	size_t n = 0;
+	enum eseal_rc rc;
+
+	if ((rc = store_issuer_links(a->ca.store, &v, &n)) != ESEAL_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
+		if (issuer_by_id(&a->ca, v[i].signer_id, &sg) != ESEAL_OK ||
+		    issuer_by_id(&a->ca, v[i].subject_id, &sb) != ESEAL_OK)
+			goto next;
+		if ((np = realloc(l->p, (l->n + 1) * sizeof(*np))) == NULL) {
+			rc = eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+			goto next;
+		}
+		l->p = np;
+		l->cap = l->n + 1;
+		c = &l->p[l->n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s.by-%s", sb->rec.name,
+		    sg->rec.name);
+		c->der = v[i].cert;
+		c->der_len = v[i].cert_len;
+		v[i].cert = NULL;
+next:
+		issuer_free(sg);
+		issuer_free(sb);
+		sg = sb = NULL;
+	}
+	store_issuer_links_free(v, n);
+	return rc;
 }
 
 enum eseal_rc
@@ -114,6 +167,8 @@ publish_load(struct app *a)
 
 	if ((rc = issuer_each(&a->ca, pub_add, &l)) == ESEAL_OK)
 		rc = l.rc;
+	if (rc == ESEAL_OK)
+		rc = pub_links(a, &l);
 	if (rc != ESEAL_OK) {
 		pub_free_array(l.p, l.n);
 		return rc;
@@ -167,10 +222,10 @@ api_ca_chain(void *arg, const struct http_request *req,
 	(void)req;
 	pthread_rwlock_rdlock(&a->pub_lock);
 	for (size_t i = 0; i < a->npub; i++)
-		len += strlen(a->pub[i].pem);
+		len += a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
 	if ((all = malloc(len + 1)) != NULL) {
 		for (size_t i = 0; i < a->npub; i++) {
-			size_t l = strlen(a->pub[i].pem);
+			size_t l = a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
 
 			memcpy(all + off, a->pub[i].pem, l);
 			off += l;
@@ -203,17 +258,22 @@ add_reason(json_t *reasons, const char *fmt, ...)
 	json_array_append_new(reasons, json_string(buf));
 }
 
-/* "hsm": what the watcher last saw; a fault with its reason and age. */
+/* One token's health: what the watcher last saw, a fault with its age. */
 static json_t *
-hsm_json(struct app *a, int *up, json_t *reasons, time_t now)
+token_json(struct p11_token *tok, const char *name, const char *uri,
+    int *up, json_t *reasons, time_t now)
 {
 	struct p11_health h;
 	json_t *j;
 
-	*up = p11_alive(a->ca.token);
-	p11_health(a->ca.token, &h);
-	j = json_pack("{s:s, s:s}", "status", *up ? "ok" : "unavailable",
-	    "token", a->ca.conf->hsm_token);
+	*up = tok != NULL && p11_alive(tok);
+	memset(&h, 0, sizeof(h));
+	if (tok != NULL)
+		p11_health(tok, &h);
+	else
+		snprintf(h.reason, sizeof(h.reason), "not open");
+	j = json_pack("{s:s, s:s, s:s}", "status", *up ? "ok" : "unavailable",
+	    "name", name, "token", uri);
 	if (j == NULL)
 		return NULL;
 	if (!*up) {
@@ -222,10 +282,12 @@ hsm_json(struct app *a, int *up, json_t *reasons, time_t now)
 		json_object_set_new(j, "reason", json_string(h.reason));
 		json_object_set_new(j, "down_seconds", json_integer(
 		    h.down_since ? (json_int_t)(now - h.down_since) : 0));
-		add_reason(reasons, "hsm: %s for %lld s, so nothing can be "
-		    "issued or signed (%s)", p11_fault_name(h.fault),
-		    (long long)(h.down_since ? now - h.down_since : 0),
-		    h.reason);
+		add_reason(reasons, "hsm%s%s: %s for %lld s, so nothing can be "
+		    "issued or signed%s (%s)", name[0] && strcmp(name,
+		    "default") ? " " : "", strcmp(name, "default") ? name : "",
+		    p11_fault_name(h.fault), (long long)(h.down_since ? now -
+		    h.down_since : 0), strcmp(name, "default") ? " with its "
+		    "keys" : "", h.reason);
 	}
 	if (h.last_probe != 0)
 		json_object_set_new(j, "last_probe_seconds", json_integer(
@@ -233,6 +295,46 @@ hsm_json(struct app *a, int *up, json_t *reasons, time_t now)
 	json_object_set_new(j, "recoveries", json_integer(
 	    (json_int_t)h.recoveries));
 	return j;
+}
+
+/*
+ * "hsm": the default token; "tokens": every token, the [hsm "NAME"] ones
+ * after it.  *up: all of them usable.
+ */
+static json_t *
+hsm_json(struct app *a, int *up, json_t *reasons, time_t now, json_t **all)
+{
+	const struct conf *c = a->ca.conf;
+	json_t *j, *t;
+	int u;
+
+	j = token_json(a->ca.token, "default", c->hsm_token, up, reasons, now);
+	if ((*all = json_array()) == NULL)
+		return j;
+	json_array_append(*all, j);
+	for (int i = 0; i < c->hsm_nnamed; i++) {
+		t = token_json(a->ca.named[i], c->hsm_named[i].name,
+		    c->hsm_named[i].token, &u, reasons, now);
+		json_array_append_new(*all, t);
+		*up = *up && u;
+	}
+	return j;
+}
+
+/* "warnings": ahead of trouble (rotate_warnings), logged as well. */
+static json_t *
+warnings_json(struct app *a, time_t now)
+{
+	char w[ROTATE_WARN_MAX][ROTATE_WARN_LEN];
+	json_t *arr;
+	int n;
+
+	if ((n = rotate_warnings(&a->ca, now, w)) == 0 ||
+	    (arr = json_array()) == NULL)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(w[i]));
+	return arr;
 }
 
 /* "crl": the shards whose CRL is owed, oldest revocation first. */
@@ -324,9 +426,43 @@ store_json(struct app *a, int *ok, int *writable, int *low, json_t *reasons,
 }
 
 /*
+ * "backup": the last good backup's age; *old when it is older than
+ * [backup] max_age (or there is none), which makes /healthz degraded.
+ * NULL (no "backup" member) when neither max_age nor interval is set.
+ */
+static json_t *
+backup_json(struct app *a, int *old, json_t *reasons, time_t now)
+{
+	int64_t last = 0, age;
+	int max = a->ca.conf->backup_max_age;
+
+	*old = 0;
+	if (max <= 0 && a->ca.conf->backup_interval <= 0)
+		return NULL;
+	if (store_backup_last_ok(a->ca.store, &last) != ESEAL_OK) {
+		add_reason(reasons, "backup: %s", eseal_errmsg());
+		return NULL;
+	}
+	age = last ? (int64_t)now - last : -1;
+	if (max > 0 && (last == 0 || age > max)) {
+		*old = 1;
+		if (last == 0)
+			add_reason(reasons, "backup: no good backup yet "
+			    "([backup] max_age = %d s; docs/disaster-recovery.md)",
+			    max);
+		else
+			add_reason(reasons, "backup: the last good backup is "
+			    "%lld s old, older than [backup] max_age = %d s",
+			    (long long)age, max);
+	}
+	return json_pack("{s:s, s:I, s:I}", "status", *old ? "old" : "ok",
+	    "last_ok", (json_int_t)last, "age_seconds", (json_int_t)age);
+}
+
+/*
  * GET /healthz: "ok"; "degraded" with its reasons (the HSM down, a CRL
  * owed too long, an HSM module not Active, the store unable to write or
- * short of space); "unavailable" when the store cannot be read.  HTTP 503
+ * short of space, the last good backup older than [backup] max_age); "unavailable" when the store cannot be read.  HTTP 503
  * when the CA can neither issue nor sign status (the store is down or
  * cannot write, the HSM is down), so that load balancers notice; 200
  * otherwise.
@@ -338,16 +474,21 @@ api_healthz(void *arg, const struct http_request *req,
 	struct app *a = arg;
 	struct fips_verdict v;
 	json_t *j, *mod = NULL, *hsm, *crl, *st, *reasons = json_array();
+	json_t *tokens = NULL, *warn;
 	time_t now = time(NULL);
 	char *s;
-	int store_ok, wr, low, hsm_ok, late, up, degraded = 0;
+	json_t *bk;
+	int store_ok, wr, low, hsm_ok, late, up, degraded = 0, bold;
 
 	(void)req;
 	st = store_json(a, &store_ok, &wr, &low, reasons, now);
-	hsm = hsm_json(a, &hsm_ok, reasons, now);
+	bk = backup_json(a, &bold, reasons, now);
+	hsm = hsm_json(a, &hsm_ok, reasons, now, &tokens);
 	crl = crl_json(a, &late, reasons, now);
+	warn = warnings_json(a, now);
 	ca_rdlock(&a->ca);
-	if (hsm_ok && ca_fips_verdict(&a->ca, now, &v) == ESEAL_OK) {
+	if (a->ca.token != NULL && ca_fips_verdict(&a->ca, now, &v)
+	    == ESEAL_OK) {
 		degraded = v.degraded;
 		mod = json_pack("{s:s, s:s, s:s}", "status",
 		    fips_status_name(v.status), "reason", v.reason, "module",
@@ -355,22 +496,30 @@ api_healthz(void *arg, const struct http_request *req,
 		if (mod != NULL && (v.status == FIPS_HISTORICAL ||
 		    v.status == FIPS_REVOKED))
 			json_object_set_new(mod, "action", json_string(
-			    "rotate issuer keys to an Active module"));
+			    "rotate issuer keys to an Active module: esealctl "
+			    "issuer rotate --token (docs/key-rotation.md)"));
 		if (v.degraded)
 			add_reason(reasons, "hsm_module: %s: %s",
 			    fips_status_name(v.status), v.reason);
 	}
-	j = json_pack("{s:s, s:o*, s:o?, s:o?, s:o?, s:o?, s:I}",
+	j = json_pack("{s:s, s:o*, s:o*, s:o?, s:o?, s:o?, s:o?, s:o?, s:I}",
 	    "status", !store_ok ? "unavailable" :
-	    !hsm_ok || !wr || low || degraded || late ? "degraded" : "ok",
+	    !hsm_ok || !wr || low || degraded || late || bold ? "degraded" :
+	    "ok",
 	    "reasons", json_array_size(reasons) > 0 ? json_incref(reasons) :
 	    NULL,
+	    "warnings", warn,
 	    "store", st,
 	    "hsm", hsm,
+	    "tokens", tokens,
 	    "hsm_module", mod,
 	    "crl", crl,
 	    "uptime_seconds", (json_int_t)(now - a->started));
 	ca_unlock(&a->ca);
+	if (j != NULL && bk != NULL)
+		json_object_set_new(j, "backup", bk);
+	else
+		json_decref(bk);
 	json_decref(reasons);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

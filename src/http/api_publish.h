@@ -30,4 +30,8 @@ void	api_ocsp_post(void *app, const struct http_request *,
 void	api_ocsp_get(void *app, const struct http_request *,
 	    struct http_response *);
 
+/* GET /metrics (api_metrics.c): the metrics listener's one route. */
+void	api_metrics(void *app, const struct http_request *,
+	    struct http_response *);
+
 #endif

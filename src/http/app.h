@@ -15,10 +15,11 @@
 #include "publish.h"
 
 struct pub_cert {
-	char		 name[64];	/* issuer name */
+	char		 name[2 * 64 + 4];	/* issuer name, or NEW.by-OLD
+					   for a link certificate */
 	unsigned char	*der;
 	size_t		 der_len;
-	char		*pem;
+	char		*pem;		/* NULL for a link certificate */
 };
 
 struct app {

@@ -20,16 +20,13 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 #define HTTP_PEM_MAX	(256 * 1024)	/* TLS certificate or key file */
-#define HTTP_PEER_CERT_MAX (64 * 1024)	/* a client certificate, DER: far
-					   more than any sane one */
 #define HTTP_RETRY_UNAVAILABLE 30	/* Retry-After of a 503, s: the HSM or
 					   the store is expected back soon */
 #define HTTP_RETRY_LIMIT_MAX 3600	/* longest rate-limit Retry-After, s */
@@ -53,6 +50,7 @@ struct http_server {
 	pthread_mutex_t		 rate_mu;
 	struct rate_slot	*slots;		/* HTTP_RATE_SLOTS */
 	char			*cert, *key, *trust;	/* PEM, kept for MHD */
+	const char		*name;		/* listener, in metrics */
 };
 
 struct conn_ctx {
@@ -465,56 +463,21 @@ peer_status(struct http_server *srv, struct MHD_Connection *c, char *cn,
 	return http_peer_der_cn(certs[0].data, certs[0].size, cn, cnlen);
 }
 
-enum http_peer
-http_peer_der_cn(const unsigned char *der, size_t len, char *cn, size_t cnlen)
+/* eseal_http_requests_total and the duration: route as its pattern. */
+static void
+count_request(struct http_server *srv, const struct http_route *r,
+    int status, double secs)
 {
-	const unsigned char *p = der;
-	const X509_NAME *name;
-	unsigned char *utf8 = NULL;
-	int i, n;
-	X509 *x;
+	char lab[METRICS_LABELS_MAX], route[128], code[8];
 
-	cn[0] = '\0';
-	/* The CN logs an operator in: the DER must be one certificate and
-	 * nothing more (X.690 8.1.1), or OpenSSL and GnuTLS may each read
-	 * another one out of the same bytes. */
-	if (len == 0 || len > HTTP_PEER_CERT_MAX)
-		return HTTP_PEER_UNTRUSTED;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		ERR_clear_error();
-		return HTTP_PEER_UNTRUSTED;
-	}
-	if (p != der + len) {
-		log_warn("msg=\"mTLS: X.690 8.1.1: %ld trailing bytes after "
-		    "the client certificate; refused\"", (long)(der + len - p));
-		X509_free(x);
-		return HTTP_PEER_UNTRUSTED;
-	}
-	/* Exactly one CN, as UTF-8 without NUL or control bytes: "admin\0x"
-	 * or two CNs must not pass for "admin" (RFC 5280 4.1.2.6). */
-	name = X509_get_subject_name(x);
-	i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0 ||
-	    (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-	    X509_NAME_get_entry(name, i)))) <= 0 || (size_t)n >= cnlen) {
-		OPENSSL_free(utf8);
-		X509_free(x);
-		ERR_clear_error();
-		return HTTP_PEER_UNTRUSTED;
-	}
-	for (int k = 0; k < n; k++)
-		if (utf8[k] < ' ' || utf8[k] == 0x7f) {
-			log_warn("msg=\"mTLS: RFC 5280 4.1.2.6: a control "
-			    "byte in the client certificate's CN; refused\"");
-			OPENSSL_free(utf8);
-			X509_free(x);
-			return HTTP_PEER_UNTRUSTED;
-		}
-	memcpy(cn, utf8, (size_t)n);
-	cn[n] = '\0';
-	OPENSSL_free(utf8);
-	X509_free(x);
-	return HTTP_PEER_VERIFIED;
+	snprintf(route, sizeof(route), "%s%s%s", r ? r->prefix : "unmatched",
+	    r && (r->suffix || (r->flags & HTTP_R_REST)) ? "{}" : "",
+	    r && r->suffix ? r->suffix : "");
+	snprintf(code, sizeof(code), "%d", status);
+	metrics_inc(M_HTTP, metrics_labels(lab, sizeof(lab), "listener",
+	    srv->name, "route", route, "code", code, NULL));
+	metrics_observe(M_HTTP_DURATION, metrics_labels(lab, sizeof(lab),
+	    "listener", srv->name, NULL), secs);
 }
 
 static enum MHD_Result
@@ -531,6 +494,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	enum MHD_Result ret;
 	enum eseal_rc rc = ESEAL_OK;
 	unsigned wait = 1;
+	double t0 = metrics_now();
 
 	(void)version;
 	if (ctx == NULL) {
@@ -596,7 +560,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		http_add_header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
 	} else {
 		eseal_errclear();
+		log_set_request_id(ctx->rid);	/* its log lines, its audit */
 		r->fn(srv->app, &req, &resp);
+		log_set_request_id(NULL);
 	}
 	if (resp.status == 0)
 		http_error(&resp, ESEAL_EINTERNAL, "the handler gave no "
@@ -605,6 +571,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	log_info("msg=request rid=%s client=%s method=%s path=\"%.200s\" "
 	    "status=%d bytes=%zu", ctx->rid, req.client_addr, method, url,
 	    resp.status, resp.body_len);
+	count_request(srv, r, resp.status, metrics_now() - t0);
 	ret = send_response(c, &resp, ctx->rid);
 	response_clear(&resp);
 	return ret;
@@ -661,25 +628,21 @@ slurp(const char *path)
 	return b;
 }
 
-enum eseal_rc
-http_start(const struct http_config *cfg, const struct http_route *routes,
-    void *app, struct http_server **out)
+/* "host:port", "[v6]:port", numeric only, to an address to bind. */
+static enum eseal_rc
+listen_addr(const char *listen, struct addrinfo **ai)
 {
-	struct addrinfo hints, *ai = NULL;
-	struct http_server *srv;
-	char host[256];
+	struct addrinfo hints;
 	const char *colon;
-	unsigned int flags;
-	enum eseal_rc rc;
-	int tls = cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
+	char host[256];
 
-	*out = NULL;
-	colon = strrchr(cfg->listen, ':');
-	if (colon == NULL || (size_t)(colon - cfg->listen) >= sizeof(host))
+	*ai = NULL;
+	colon = strrchr(listen, ':');
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
 		return eseal_err(ESEAL_ECONF, "http: listen \"%s\" is not "
-		    "host:port", cfg->listen);
-	memcpy(host, cfg->listen, (size_t)(colon - cfg->listen));
-	host[colon - cfg->listen] = '\0';
+		    "host:port", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
@@ -687,16 +650,34 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+	if (getaddrinfo(host, colon + 1, &hints, ai) != 0 || *ai == NULL)
 		return eseal_err(ESEAL_ECONF, "http: listen \"%s\": not a "
-		    "numeric address and port", cfg->listen);
+		    "numeric address and port", listen);
+	return ESEAL_OK;
+}
 
+enum eseal_rc
+http_start(const struct http_config *cfg, const struct http_route *routes,
+    void *app, struct http_server **out)
+{
+	struct addrinfo *ai = NULL;
+	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
+	    { MHD_OPTION_END, 0, NULL } };
+	struct http_server *srv;
+	unsigned int flags;
+	enum eseal_rc rc;
+	int tls = cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
+
+	*out = NULL;
+	if ((rc = listen_addr(cfg->listen, &ai)) != ESEAL_OK)
+		return rc;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		freeaddrinfo(ai);
 		return eseal_err(ESEAL_ENOMEM, "http: out of memory");
 	}
 	srv->routes = routes;
 	srv->app = app;
+	srv->name = cfg->name != NULL ? cfg->name : "api";
 	srv->body_max = cfg->body_max ? cfg->body_max : HTTP_BODY_MAX;
 	srv->tls = tls;
 	srv->mtls = tls ? cfg->mtls : HTTP_MTLS_OFF;
@@ -722,12 +703,17 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 		    "none given");
 		goto fail;
 	}
+	/* A socket passed by systemd (sd_listen_fds) or bound here. */
+	where[0] = cfg->fd > 0 ? (struct MHD_OptionItem){
+	    MHD_OPTION_LISTEN_SOCKET, cfg->fd, NULL } : (struct MHD_OptionItem){
+	    MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr };
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 && cfg->fd <= 0 ?
+	    MHD_USE_IPv6 : 0) |
 	    (tls ? MHD_USE_TLS : 0);
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    cfg->timeout ? cfg->timeout : (unsigned int)HTTP_CONN_TIMEOUT,
@@ -751,8 +737,13 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 		goto fail;
 	}
 	freeaddrinfo(ai);
-	log_info("msg=listening addr=%s tls=%s", cfg->listen,
-	    tls ? cfg->tls_priorities : "off");
+	if (cfg->fd > 0)
+		log_info("msg=listening listener=%s fd=%d activation=systemd "
+		    "tls=%s", srv->name, cfg->fd, tls ? cfg->tls_priorities :
+		    "off");
+	else
+		log_info("msg=listening listener=%s addr=%s tls=%s", srv->name,
+		    cfg->listen, tls ? cfg->tls_priorities : "off");
 	*out = srv;
 	return ESEAL_OK;
 fail:

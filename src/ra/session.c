@@ -20,6 +20,7 @@
 
 #include "account_int.h"
 #include "audit.h"
+#include "metrics.h"
 #include "session.h"
 #include "store_account.h"
 
@@ -258,6 +259,7 @@ login_failed(struct store *s, const struct account_params *p, int64_t id,
 	int locked;
 
 	locked = throttle_fail(p, t, now);
+	metrics_inc(M_LOGIN_FAIL, "");
 	rc = id != 0 ? store_account_set_throttle(s, id, t, now) :
 	    store_login_failure_put(s, name_hash, t, now,
 	    now - SESSION_FORGET_SECS, LOGIN_FAILURES_MAX);

@@ -39,6 +39,9 @@
 struct store {
 	sqlite3		*db;
 	pthread_mutex_t	 mu;
+	int		 held;		/* times mu is held by its owner */
+	pthread_t	 owner;
+	struct store_sync *sync;	/* group commit; NULL: synchronous=FULL */
 	int		 version;	/* applied schema version */
 	int		 depth;		/* nesting of store_begin */
 	int		 doomed;	/* an inner transaction rolled back */
@@ -50,6 +53,10 @@ struct store {
 	enum eseal_rc	 first_rc;	/* ESEAL_OK: none yet */
 	char		 first_err[STORE_ERR_MAX];
 };
+
+/* The commit of this thread's transaction waiting for its flush. */
+static __thread struct store *tl_store;
+static __thread uint64_t tl_seq;
 
 /* "SQLITE_FULL" and the like for the primary result code of rc. */
 static const char *
@@ -203,6 +210,68 @@ store_file_mode(const char *path)
 	return ESEAL_OK;
 }
 
+/*
+ * After each commit (SQLite's WAL hook, on the committing thread): the
+ * commit of an explicit transaction is flushed when store_commit() lets the
+ * mutex go, together with whatever else was written by then; a statement
+ * on its own is flushed here.  Also checkpoints, which the default hook
+ * (replaced by this one) did.  An error says the commit happened but is
+ * not known to be on disk.
+ */
+static int
+wal_written(void *arg, sqlite3 *db, const char *zdb, int pages)
+{
+	struct store *s = arg;
+	uint64_t seq = store_sync_written(s->sync);
+
+	if (pages >= STORE_WAL_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(db, zdb,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (s->depth > 0 && s->held > 0 &&
+	    pthread_equal(s->owner, pthread_self())) {
+		tl_store = s;
+		tl_seq = seq;
+		return SQLITE_OK;
+	}
+	return store_sync_wait(s->sync, seq) == ESEAL_OK ? SQLITE_OK :
+	    SQLITE_IOERR_FSYNC;
+}
+
+/* Group commit (store_sync.c) where the WAL file can be flushed by us. */
+static enum eseal_rc
+group_commit(struct store *s, const char *path)
+{
+	if (store_sync_open(path, &s->sync) != ESEAL_OK) {
+		log_warn("msg=\"store: no group commit, every commit flushes "
+		    "on its own\" error=\"%s\"", eseal_errmsg());
+		return ESEAL_OK;
+	}
+	sqlite3_wal_hook(s->db, wal_written, s);
+	return store_exec(s, "PRAGMA synchronous=NORMAL", "synchronous");
+}
+
+static void
+hold(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->held++ == 0)
+		s->owner = pthread_self();
+}
+
+/* Lets the mutex go; the last release flushes this thread's commit. */
+static enum eseal_rc
+release(struct store *s)
+{
+	uint64_t want = 0;
+
+	if (--s->held == 0 && tl_store == s) {
+		want = tl_seq;
+		tl_store = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return want != 0 ? store_sync_wait(s->sync, want) : ESEAL_OK;
+}
+
 enum eseal_rc
 store_open(const char *path, struct store **out)
 {
@@ -233,7 +302,8 @@ store_open(const char *path, struct store **out)
 	    != ESEAL_OK ||
 	    (rc = store_exec(s, "PRAGMA foreign_keys=ON", "foreign keys"))
 	    != ESEAL_OK || (rc = store_bound_wal(s)) != ESEAL_OK ||
-	    (rc = store_migrate(s, &s->version)) != ESEAL_OK) {
+	    (rc = store_migrate(s, &s->version)) != ESEAL_OK ||
+	    (rc = group_commit(s, path)) != ESEAL_OK) {
 		store_close(s);
 		return rc;
 	}
@@ -246,7 +316,10 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->sync != NULL)
+		sqlite3_wal_hook(s->db, NULL, NULL);
 	sqlite3_close_v2(s->db);
+	store_sync_close(s->sync);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -268,16 +341,22 @@ store_db(struct store *s)
  * rollback, so the calls inside it take it again (it is recursive) and no
  * other thread's statement slips into the transaction.
  */
+unsigned long
+store_flushes(struct store *s)
+{
+	return s->sync != NULL ? store_sync_flushes(s->sync) : 0;
+}
+
 void
 store_lock(struct store *s)
 {
-	pthread_mutex_lock(&s->mu);
+	hold(s);
 }
 
 void
 store_unlock(struct store *s)
 {
-	pthread_mutex_unlock(&s->mu);
+	(void)release(s);
 }
 
 /*
@@ -294,7 +373,7 @@ store_begin(struct store *s)
 {
 	enum eseal_rc rc;
 
-	pthread_mutex_lock(&s->mu);	/* held until commit or rollback */
+	hold(s);	/* held until commit or rollback */
 	if (s->depth++ > 0)
 		return ESEAL_OK;
 	s->doomed = 0;
@@ -304,7 +383,7 @@ store_begin(struct store *s)
 		log_error("msg=\"store transaction not begun\" error=\"%s\"",
 		    eseal_errmsg());
 		s->depth = 0;
-		pthread_mutex_unlock(&s->mu);
+		(void)release(s);
 	}
 	return rc;
 }
@@ -343,10 +422,10 @@ end_failed(struct store *s, enum eseal_rc fallback)
 enum eseal_rc
 store_commit(struct store *s)
 {
-	enum eseal_rc rc;
+	enum eseal_rc rc, flushed;
 
 	if (--s->depth > 0) {
-		pthread_mutex_unlock(&s->mu);
+		(void)release(s);
 		return ESEAL_OK;
 	}
 	if (s->doomed) {
@@ -361,8 +440,9 @@ store_commit(struct store *s)
 		if (rc != ESEAL_OK)
 			rc = end_failed(s, rc);
 	}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
+	/* Durable before the caller hears "committed" (store_sync.c). */
+	flushed = release(s);
+	return rc != ESEAL_OK ? rc : flushed;
 }
 
 void
@@ -372,7 +452,7 @@ store_rollback(struct store *s)
 		s->doomed = 1;
 	else
 		(void)end_failed(s, ESEAL_ESTORE);
-	pthread_mutex_unlock(&s->mu);
+	(void)release(s);
 }
 
 /* --- reading columns ------------------------------------------------- */

@@ -78,6 +78,10 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 	else if (r == SQLITE_CONSTRAINT_PRIMARYKEY)
 		rc = eseal_err(ESEAL_EEXIST, "store: serial %s already used",
 		    c->serial);
+	else if (r == SQLITE_CONSTRAINT_TRIGGER)	/* 013_backup.sql */
+		rc = eseal_err(ESEAL_EEXIST, "store: serial %s was revoked on "
+		    "a published CRL after the backup this store was restored "
+		    "from", c->serial);
 	else
 		rc = store_dberr(s, "insert pending certificate");
 	sqlite3_finalize(st);

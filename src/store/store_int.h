@@ -24,6 +24,22 @@ sqlite3		*store_db(struct store *);
 void		 store_lock(struct store *);
 void		 store_unlock(struct store *);
 
+/*
+ * Group commit (store_sync.c): the flush of the WAL that makes commits
+ * durable, shared by every commit written before it started.
+ * store_sync_written() counts one more commit written (its sequence
+ * number); store_sync_wait() returns once commit seq is on disk, flushing
+ * if no one else is.  store_sync_flushes() counts the flushes (tests).
+ */
+struct store_sync;
+enum eseal_rc	 store_sync_open(const char *db_path, struct store_sync **out);
+void		 store_sync_close(struct store_sync *);
+uint64_t	 store_sync_written(struct store_sync *);
+enum eseal_rc	 store_sync_wait(struct store_sync *, uint64_t seq);
+unsigned long	 store_sync_flushes(struct store_sync *);
+/* The flushes of this connection's group commit so far (0: none). */
+unsigned long	 store_flushes(struct store *);
+
 /* ESEAL_ESTORE with "store: what: <SQLite's message>". */
 enum eseal_rc	 store_dberr(struct store *, const char *what);
 /* Runs SQL text with no parameters and no rows ("BEGIN", a migration). */

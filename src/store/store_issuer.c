@@ -13,7 +13,7 @@
 #include "store_int.h"
 
 #define ISSUER_COLS "id, name, key_id, key_type, cert, not_before, " \
-	"not_after, crl_shards, status"
+	"not_after, crl_shards, status, token, chain, changed"
 
 enum eseal_rc
 store_issuer_insert(struct store *s, const struct store_issuer *is,
@@ -25,19 +25,29 @@ store_issuer_insert(struct store *s, const struct store_issuer *is,
 
 	store_lock(s);
 	if ((rc = store_prepare(s, "INSERT INTO issuers (name, key_id, key_type, "
-	    "cert, not_before, not_after, crl_shards, status, created) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)", &st)) != ESEAL_OK) {
+	    "cert, not_before, not_after, crl_shards, status, created, token, "
+	    "chain, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st))
+	    != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, is->name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, is->key_id, (int)is->key_id_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, is->key_type, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, is->cert, (int)is->cert_len, SQLITE_STATIC);
+	if (is->cert != NULL)
+		sqlite3_bind_blob(st, 4, is->cert, (int)is->cert_len,
+		    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, is->not_before);
 	sqlite3_bind_int64(st, 6, is->not_after);
 	sqlite3_bind_int(st, 7, is->crl_shards);
-	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_text(st, 8, is->status[0] != '\0' ? is->status : "active",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_text(st, 10, is->token, -1, SQLITE_STATIC);
+	if (is->chain != NULL)
+		sqlite3_bind_blob(st, 11, is->chain, (int)strlen(is->chain),
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, now);
 	r = sqlite3_step(st);
 	if (r == SQLITE_DONE) {
 		*id = sqlite3_last_insert_rowid(store_db(s));
@@ -68,7 +78,22 @@ issuer_fill(sqlite3_stmt *st, void *elem)
 	is->not_after = sqlite3_column_int64(st, 6);
 	is->crl_shards = sqlite3_column_int(st, 7);
 	store_col_text(st, 8, is->status, sizeof(is->status));
-	return is->cert != NULL;
+	store_col_text(st, 9, is->token, sizeof(is->token));
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		size_t len;
+		unsigned char *b = store_col_blobdup(st, 10, &len);
+		char *c;
+
+		if (b == NULL || (c = realloc(b, len + 1)) == NULL) {
+			free(b);
+			return 0;
+		}
+		c[len] = '\0';
+		is->chain = c;
+	}
+	is->changed = sqlite3_column_int64(st, 11);
+	/* A pending issuer has no certificate yet. */
+	return is->cert != NULL || sqlite3_column_type(st, 4) == SQLITE_NULL;
 }
 
 static void
@@ -153,6 +178,19 @@ store_issuer_list(struct store *s, struct store_issuer **out, size_t *n)
 	void *v;
 	enum eseal_rc rc;
 
+	rc = store_list(s, "SELECT " ISSUER_COLS " FROM issuers WHERE status "
+	    "<> 'pending' ORDER BY id",
+	    "list issuers", NULL, NULL, &issuer_rows, &v, n);
+	*out = v;
+	return rc;
+}
+
+enum eseal_rc
+store_issuer_list_all(struct store *s, struct store_issuer **out, size_t *n)
+{
+	void *v;
+	enum eseal_rc rc;
+
 	rc = store_list(s, "SELECT " ISSUER_COLS " FROM issuers ORDER BY id",
 	    "list issuers", NULL, NULL, &issuer_rows, &v, n);
 	*out = v;
@@ -173,7 +211,9 @@ store_issuer_clear(struct store_issuer *is)
 	if (is == NULL)
 		return;
 	free(is->cert);
+	free(is->chain);
 	is->cert = NULL;
+	is->chain = NULL;
 	is->cert_len = 0;
 }
 
@@ -203,7 +243,9 @@ store_issuer_generation(struct store *s, char *buf, size_t len)
 	    "COALESCE(MAX(id), 0) || '/' || COALESCE(SUM(length(cert)), 0) || "
 	    "'/' || COALESCE(MAX(created), 0) || '/' || COALESCE(SUM(status = "
 	    "'active'), 0) || '/' || COALESCE(hex(MAX(key_id)), '') || '/' || "
-	    "COALESCE(hex(MIN(key_id)), '') FROM issuers", "read issuers",
+	    "COALESCE(hex(MIN(key_id)), '') || '/' || COALESCE(MAX(changed), 0) "
+	    "|| '/' || COALESCE(SUM(id * length(status)), 0) || '/' || "
+	    "COALESCE(SUM(status = 'retiring'), 0) FROM issuers", "read issuers",
 	    NULL, text_row, &t, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = store_dberr(s, "read issuers");
@@ -214,4 +256,185 @@ int
 store_issuer_count(struct store *s)
 {
 	return (int)store_count(s, "SELECT COUNT(*) FROM issuers", NULL);
+}
+
+enum eseal_rc
+store_issuer_set_status(struct store *s, int64_t id, const char *from,
+    const char *to, int64_t now, const struct store_issuer *w)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int r;
+
+	store_lock(s);
+	if ((rc = store_prepare(s, "UPDATE issuers SET status = ?, changed = ?, "
+	    "cert = COALESCE(?, cert), chain = COALESCE(?, chain), "
+	    "not_before = COALESCE(?, not_before), not_after = COALESCE(?, "
+	    "not_after) WHERE id = ? AND status = ?", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (w != NULL) {
+		sqlite3_bind_blob(st, 3, w->cert, (int)w->cert_len,
+		    SQLITE_STATIC);
+		if (w->chain != NULL)
+			sqlite3_bind_blob(st, 4, w->chain,
+			    (int)strlen(w->chain), SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, w->not_before);
+		sqlite3_bind_int64(st, 6, w->not_after);
+	}
+	sqlite3_bind_int64(st, 7, id);
+	sqlite3_bind_text(st, 8, from, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE && sqlite3_changes(store_db(s)) == 1)
+		rc = ESEAL_OK;
+	else if (r == SQLITE_DONE)
+		rc = eseal_err(ESEAL_EINVAL, "store: issuer %lld is not %s, so "
+		    "it cannot become %s", (long long)id, from, to);
+	else if ((r & 0xff) == SQLITE_CONSTRAINT)
+		rc = eseal_err(ESEAL_EEXIST, "store: issuer %lld cannot become "
+		    "%s: another issuer is %s (only one may be)", (long long)id,
+		    to, to);
+	else
+		rc = store_dberr(s, "change issuer status");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+enum eseal_rc
+store_issuer_delete_pending(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = store_prepare(s, "DELETE FROM issuers WHERE id = ? AND "
+	    "status = 'pending'", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? ESEAL_OK :
+	    store_dberr(s, "delete pending issuer");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+struct cover_q {
+	int64_t			 id, now;
+	struct store_issuer_cover *out;
+};
+
+static void
+cover_bind(sqlite3_stmt *st, void *arg)
+{
+	struct cover_q *q = arg;
+
+	sqlite3_bind_int64(st, 1, q->now);
+	sqlite3_bind_int64(st, 2, q->now);
+	sqlite3_bind_int64(st, 3, q->id);
+}
+
+static int
+cover_row(sqlite3_stmt *st, void *arg)
+{
+	struct cover_q *q = arg;
+
+	q->out->unexpired = sqlite3_column_int64(st, 0);
+	q->out->unexpired_unrevoked = sqlite3_column_int64(st, 1);
+	q->out->last_not_after = sqlite3_column_int64(st, 2);
+	return STORE_STOP;
+}
+
+enum eseal_rc
+store_issuer_covers(struct store *s, int64_t id, int64_t now,
+    struct store_issuer_cover *out)
+{
+	struct cover_q q = { id, now, out };
+
+	memset(out, 0, sizeof(*out));
+	return store_rows(s, "SELECT COALESCE(SUM(c.not_after > ?), 0), "
+	    "COALESCE(SUM(c.not_after > ? AND r.serial IS NULL), 0), "
+	    "COALESCE(MAX(c.not_after), 0) FROM certificates c LEFT JOIN "
+	    "revocations r ON r.serial = c.serial WHERE c.issuer_id = ? AND "
+	    "c.status <> 'failed'", "count issuer certificates", cover_bind,
+	    cover_row, &q, NULL);
+}
+
+enum eseal_rc
+store_issuer_link_insert(struct store *s, const struct store_issuer_link *l,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+
+	store_lock(s);
+	if ((rc = store_prepare(s, "INSERT INTO issuer_links (signer_id, "
+	    "subject_id, serial, cert, not_before, not_after, created) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, l->signer_id);
+	sqlite3_bind_int64(st, 2, l->subject_id);
+	sqlite3_bind_text(st, 3, l->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, l->cert, (int)l->cert_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->not_before);
+	sqlite3_bind_int64(st, 6, l->not_after);
+	sqlite3_bind_int64(st, 7, now);
+	rc = sqlite3_step(st) == SQLITE_DONE ? ESEAL_OK :
+	    store_dberr(s, "insert link certificate");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}
+
+static int
+link_fill(sqlite3_stmt *st, void *elem)
+{
+	struct store_issuer_link *l = elem;
+
+	l->id = sqlite3_column_int64(st, 0);
+	l->signer_id = sqlite3_column_int64(st, 1);
+	l->subject_id = sqlite3_column_int64(st, 2);
+	store_col_text(st, 3, l->serial, sizeof(l->serial));
+	l->cert = store_col_blobdup(st, 4, &l->cert_len);
+	l->not_before = sqlite3_column_int64(st, 5);
+	l->not_after = sqlite3_column_int64(st, 6);
+	return l->cert != NULL;
+}
+
+static void
+link_clear(void *elem)
+{
+	free(((struct store_issuer_link *)elem)->cert);
+}
+
+static const struct store_rowtype link_rows = {
+	sizeof(struct store_issuer_link), link_fill, link_clear
+};
+
+enum eseal_rc
+store_issuer_links(struct store *s, struct store_issuer_link **out, size_t *n)
+{
+	void *v;
+	enum eseal_rc rc;
+
+	rc = store_list(s, "SELECT id, signer_id, subject_id, serial, cert, "
+	    "not_before, not_after FROM issuer_links ORDER BY id",
+	    "list link certificates", NULL, NULL, &link_rows, &v, n);
+	*out = v;
+	return rc;
+}
+
+void
+store_issuer_links_free(struct store_issuer_link *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].cert);
+	free(v);
 }

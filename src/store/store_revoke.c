@@ -161,10 +161,13 @@ store_revocation_list(struct store *s, int64_t issuer_id,
 	void *v;
 	enum eseal_rc rc;
 
+	/* With the serials a restore took from published CRLs (013). */
 	rc = store_list(s, "SELECT " REV_COLS " FROM revocations r JOIN "
-	    "certificates c ON c.serial = r.serial WHERE c.issuer_id = ? "
-	    "ORDER BY r.serial", "list revocations", rev_bind, &k, &rev_rows,
-	    &v, n);
+	    "certificates c ON c.serial = r.serial WHERE c.issuer_id = ?1 "
+	    "UNION ALL SELECT u.serial, u.reason, u.revoked_at, "
+	    "COALESCE(u.invalidity_date, 0), 'published CRL', "
+	    "9223372036854775807 FROM revoked_unknown u WHERE u.issuer_id = ?1 "
+	    "ORDER BY 1", "list revocations", rev_bind, &k, &rev_rows, &v, n);
 	*out = v;
 	return rc;
 }
@@ -185,9 +188,11 @@ store_crl_next_number(struct store *s, int64_t issuer_id, int shard,
 	size_t n;
 
 	*number = 0;
-	rc = store_rows(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM crls "
-	    "WHERE issuer_id = ? AND shard = ?", "read CRL number", rev_bind,
-	    number_row, &k, &n);
+	/* Above the floor a restore set from the published CRLs (013). */
+	rc = store_rows(s, "SELECT MAX(COALESCE((SELECT MAX(number) FROM crls "
+	    "WHERE issuer_id = ?1 AND shard = ?2), 0), COALESCE((SELECT number "
+	    "FROM crl_number_floor WHERE issuer_id = ?1 AND shard = ?2), 0)) + 1",
+	    "read CRL number", rev_bind, number_row, &k, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = store_dberr(s, "read CRL number");
 	return rc;

@@ -65,7 +65,10 @@ expect_match "hsm status: says what it may sign, no audit checkpoints" "$out" \
 if printf '%s' "$out" | grep -qi "audit"; then
 	not_ok "hsm status: no audit signature claimed (checkpoints are planned, issue 14)"
 else ok "hsm status: no audit signature claimed (checkpoints are planned, issue 14)"; fi
-expect_match "hsm status: the action says issuer rotate is planned and where to read today" \
-    "$out" "^action: .*esealctl issuer rotate: planned, issue 13; today: docs/hsm-modules\.md"
+expect_match "hsm status: the action names the command that moves issuing (issuer rotate)" \
+    "$out" "^action: .*esealctl issuer rotate --name NEW --token TOKEN \(docs/key-rotation\.md\)"
+if printf '%s' "$out" | grep -q "planned, issue 13"; then
+	not_ok "hsm status: issuer rotation is no longer called planned"
+else ok "hsm status: issuer rotation is no longer called planned"; fi
 
 done_testing

@@ -1,6 +1,7 @@
 /*
  * test_conf.c: eseald.conf parsing, bad keys and values, lines the INI
- * reader refuses, conf_ini_parse() for the profiles, the PIN file.
+ * reader refuses, conf_ini_parse() for the profiles, the PIN file, the
+ * named tokens [hsm "NAME"].
  */
 #include <check.h>
 #include <dirent.h>
@@ -131,7 +132,28 @@ static const struct {
 	{ "missing-required.conf", ": [hsm] module: required key missing" },
 	{ "nul-byte.conf", ":13: [log] level: NUL byte in the line" },
 	/* Found by fuzz_conf: the tab reached the terminal. */
-	{ "tab-in-key.conf", ":13: [store] pa?th: unknown key" },
+	{ "tab-in-key.conf", ":13: [store] pa?th: unknown key" },	/* [hsm "NAME"] and [ca] of docs/key-rotation.md. */
+	{ "ca-warn-days.conf", ":14: [ca] expiry_warn_days: \"0\" is not an integer from 1 to 3650" },
+	{ "hsm-default.conf", ":13: [hsm \"default\"]: \"default\" is the plain [hsm]" },
+	{ "hsm-empty-name.conf", ":13: [hsm \"\"]: token name \"\" must be 1-32 characters" },
+	{ "hsm-leading-dash.conf", ":13: [hsm \"-x\"]: token name \"-x\" must be" },
+	{ "hsm-long-entry.conf", ":14: [hsm \"osaka-1\"] registry_entry: value longer than 32 bytes" },
+	{ "hsm-missing-module.conf", ":13: [hsm \"osaka-1\"] module: required key missing" },
+	{ "hsm-missing-pin.conf", ":13: [hsm \"osaka-1\"] pin_file: required key missing" },
+	{ "hsm-no-quotes.conf", ":13: [hsm osaka-1]: a named token is written [hsm \"NAME\"], NAME in double quotes" },
+	{ "hsm-one-quote.conf", ":13: [hsm \"osaka-1]: a named token is written [hsm \"NAME\"]" },
+	{ "hsm-prefix.conf", ":14: [hsmx] module: unknown key" },
+	{ "hsm-same-as-default.conf", ":13: [hsm \"osaka-1\"] token: the same token as [hsm]" },
+	{ "hsm-same-as-other.conf", ":17: [hsm \"osaka-2\"] token: the same token as [hsm \"osaka-1\"] (line 13)" },
+	{ "hsm-slash.conf", ":13: [hsm \"../etc\"]: token name \"../etc\" must be" },
+	{ "hsm-space.conf", ":13: [hsm \"a b\"]: token name \"a b\" must be" },
+	{ "hsm-too-long.conf", ":13: [hsm \"abcdefghijklmnopqrstuvwxyz0123456\"]: token name" },
+	{ "hsm-too-many.conf", ":45: [hsm \"t9\"]: more than 8 [hsm \"NAME\"] tokens" },
+	{ "hsm-twice-sections.conf", ":18: [hsm \"osaka-1\"] token: given twice (first at line 15)" },
+	{ "hsm-twice.conf", ":17: [hsm \"osaka-1\"] module: given twice (first at line 14)" },
+	{ "hsm-unknown-key.conf", ":14: [hsm \"osaka-1\"] registry: unknown key (a named token takes module, token, pin_file, registry_entry)" },
+	{ "hsm-upper.conf", ":13: [hsm \"Osaka\"]: token name \"Osaka\" must be 1-32 characters of a-z, 0-9" },
+	{ "hsm-value-comment.conf", ":14: " },
 };
 
 static int
@@ -330,6 +352,70 @@ START_TEST(test_pin_file)
 }
 END_TEST
 
+/* [hsm "NAME"]: each named token read beside the plain [hsm]. */
+START_TEST(test_hsm_named)
+{
+	const char *dir = tu_tmpdir();
+	char *p = conf_with(dir, "[hsm \"osaka-1\"]\nmodule = /m2.so\n"
+	    "token = pkcs11:token=o1\npin_file = /x/pin-o1\n"
+	    "registry_entry = softhsm-2\n"
+	    "[ca]\nexpiry_warn_days = 30\nroot_cert = /x/root.pem\n"
+	    "[hsm \"tokyo-2\"]\nmodule = /m.so\ntoken = pkcs11:token=t2\n"
+	    "pin_file = /x/pin-t2\n");
+	const struct conf_hsm *h;
+	struct conf *c;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_str_eq(c->hsm_token, "pkcs11:token=t");	/* the default */
+	ck_assert_int_eq(c->hsm_nnamed, 2);
+	ck_assert_ptr_nonnull(h = conf_hsm_find(c, "osaka-1"));
+	ck_assert_str_eq(h->module, "/m2.so");
+	ck_assert_str_eq(h->token, "pkcs11:token=o1");
+	ck_assert_str_eq(h->pin_file, "/x/pin-o1");
+	ck_assert_str_eq(h->registry_entry, "softhsm-2");
+	ck_assert_int_eq(h->line, 12);
+	ck_assert_ptr_nonnull(h = conf_hsm_find(c, "tokyo-2"));
+	ck_assert_str_eq(h->token, "pkcs11:token=t2");
+	ck_assert_str_eq(h->registry_entry, "");
+	ck_assert_ptr_null(conf_hsm_find(c, "default"));
+	ck_assert_ptr_null(conf_hsm_find(c, ""));
+	ck_assert_ptr_null(conf_hsm_find(c, "osaka"));
+	ck_assert_int_eq(c->ca_expiry_warn_days, 30);
+	ck_assert_str_eq(c->ca_root_cert, "/x/root.pem");
+	conf_free(c);
+	free(p);
+	/* Without them: none, and the default margin. */
+	p = conf_with(dir, "");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->hsm_nnamed, 0);
+	ck_assert_int_eq(c->ca_expiry_warn_days, CONF_EXPIRY_WARN_DAYS);
+	ck_assert_str_eq(c->ca_root_cert, "");
+	conf_free(c);
+	free(p);
+}
+END_TEST
+
+/* A named token's PIN file: refusals name its section. */
+START_TEST(test_hsm_named_pin)
+{
+	const char *dir = tu_tmpdir();
+	char buf[CONF_PIN_MAX], *pin;
+
+	pin = tu_write(dir, "pin2", "5678\n", 0644);
+	ck_assert_int_eq(conf_read_pin_file("[hsm \"osaka-1\"]", pin, buf,
+	    sizeof(buf)), ESEAL_ECONF);
+	ck_assert_msg(strstr(eseal_errmsg(), "[hsm \"osaka-1\"] pin_file ") ==
+	    eseal_errmsg(), "%s", eseal_errmsg());
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "chmod 600"));
+	free(pin);
+	pin = tu_write(dir, "pin2", "5678\n", 0600);
+	ck_assert_int_eq(conf_read_pin_file("[hsm \"osaka-1\"]", pin, buf,
+	    sizeof(buf)), ESEAL_OK);
+	ck_assert_str_eq(buf, "5678");
+	free(pin);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -347,6 +433,8 @@ main(void)
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_bad_issuer_name);
 	tcase_add_test(tc, test_pin_file);
+	tcase_add_test(tc, test_hsm_named);
+	tcase_add_test(tc, test_hsm_named_pin);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +542,70 @@ START_TEST(test_audit_each_stops)
 }
 END_TEST
 
+/*
+ * Group commit (store_sync.c): a commit returns only after a flush of the
+ * WAL covered it; alone, each commit is one flush; a statement outside a
+ * transaction is flushed too; threads committing together share flushes
+ * and every row of every thread is there.
+ */
+#define GC_THREADS	4
+#define GC_EACH		100
+
+static void *
+gc_worker(void *arg)
+{
+	struct store *s = arg;
+
+	for (int i = 0; i < GC_EACH; i++) {
+		if (store_begin(s) != ESEAL_OK ||
+		    store_exec(s, "INSERT INTO gc(x) VALUES (1)", "gc") !=
+		    ESEAL_OK || store_commit(s) != ESEAL_OK)
+			return NULL;
+	}
+	return s;
+}
+
+START_TEST(test_group_commit)
+{
+	const char *dir = tu_tmpdir();
+	pthread_t th[GC_THREADS];
+	struct store *s;
+	unsigned long f0, f1;
+	char path[512];
+	int64_t n;
+
+	snprintf(path, sizeof(path), "%s/gc.db", dir);
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_exec(s, "CREATE TABLE gc(x)", "gc"), ESEAL_OK);
+	ck_assert_uint_gt(f0 = store_flushes(s), 0);	/* CREATE: flushed */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(store_begin(s), ESEAL_OK);
+		ck_assert_int_eq(store_exec(s, "INSERT INTO gc(x) VALUES (0)",
+		    "gc"), ESEAL_OK);
+		ck_assert_uint_eq(store_flushes(s), f0 + (unsigned long)i);
+		ck_assert_int_eq(store_commit(s), ESEAL_OK);
+		ck_assert_uint_eq(store_flushes(s), f0 + (unsigned long)i + 1);
+	}
+	f0 = store_flushes(s);
+	for (int i = 0; i < GC_THREADS; i++)
+		pthread_create(&th[i], NULL, gc_worker, s);
+	for (int i = 0; i < GC_THREADS; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		ck_assert_ptr_eq(r, s);
+	}
+	f1 = store_flushes(s);
+	ck_assert_uint_gt(f1, f0);
+	ck_assert_uint_le(f1 - f0, GC_THREADS * GC_EACH);
+	n = store_count(s, "SELECT count(*) FROM gc WHERE x = 1", NULL);
+	ck_assert_int_eq(n, GC_THREADS * GC_EACH);
+	fprintf(stderr, "group commit: %d commits from %d threads, %lu "
+	    "flushes\n", GC_THREADS * GC_EACH, GC_THREADS, f1 - f0);
+	store_close(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -561,6 +626,7 @@ main(void)
 	tcase_add_test(tc, test_list_grows_in_order);
 	tcase_add_test(tc, test_rows_stop_fail_and_clear);
 	tcase_add_test(tc, test_audit_each_stops);
+	tcase_add_test(tc, test_group_commit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

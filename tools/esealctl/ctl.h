@@ -46,6 +46,14 @@ void	ctl_actor(char *buf, size_t sz);
 int	ctl_load(int with_token, struct conf **c, struct ca *ca);
 void	ctl_unload(struct conf *c, struct ca *ca);
 
+/*
+ * Reads at most max + 1 bytes of path into *buf (malloc'd, NUL after the
+ * bytes read) and their number into *len: max + 1 means too big.  0 after
+ * printing one line if it cannot be opened.
+ */
+int	ctl_read_file(const char *path, size_t max, unsigned char **buf,
+	    size_t *len);
+
 /* What ctl_next_opt returns for the options every command takes. */
 #define CTL_OPT_CONFIG	0x100	/* --config FILE: handled, never returned */
 #define CTL_OPT_HELP	0x101	/* --help (main answers it when spelled out) */

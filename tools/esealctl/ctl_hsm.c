@@ -40,14 +40,14 @@ print_date(const char *label, time_t t)
 
 /* The matched registry entry and the effective status now. */
 static void
-print_fips(struct ca *ca)
+print_fips(struct ca *ca, struct p11_token *tok)
 {
 	struct fips_verdict v;
 	const struct fips_entry *e;
 	char fw[64];
 
 	ca_rdlock(ca);
-	if (ca_fips_verdict(ca, time(NULL), &v) != ESEAL_OK) {
+	if (ca_fips_verdict_on(ca, tok, time(NULL), &v) != ESEAL_OK) {
 		ca_unlock(ca);
 		printf("fips:          unknown (%s)\n", eseal_errmsg());
 		return;
@@ -78,10 +78,40 @@ print_fips(struct ca *ca)
 	    v.allowed[FIPS_USE_ISSUE] ? "yes" : "NO",
 	    v.allowed[FIPS_USE_STATUS_SIGN] ? "yes" : "NO");
 	if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
-		printf("action:        move issuing to an Active module "
-		    "(esealctl issuer rotate: planned, issue 13; today: "
-		    "docs/hsm-modules.md, \"plan the rotation\")\n");
+		printf("action:        move issuing to an Active module: "
+		    "esealctl issuer rotate --name NEW --token TOKEN "
+		    "(docs/key-rotation.md)\n");
 	ca_unlock(ca);
+}
+
+/* --token NAME, the one option of status and readiness. */
+static const struct option token_opts[] = {
+	{ "token", required_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Reads --token; 0, or 2 on a usage error. */
+static int
+token_opt(int argc, char **argv, const char **name)
+{
+	int ch;
+
+	*name = "";
+	while ((ch = ctl_next_opt(argc, argv, token_opts)) != -1) {
+		if (ch != 't')
+			return 2;
+		*name = optarg;
+	}
+	return 0;
+}
+
+/* The module path of the token called name. */
+static const char *
+module_of(const struct conf *c, const char *name)
+{
+	const struct conf_hsm *h = conf_hsm_find(c, name);
+
+	return h != NULL ? h->module : c->hsm_module;
 }
 
 static int
@@ -90,22 +120,26 @@ cmd_hsm_status(int argc, char **argv)
 	struct p11_identity id;
 	struct p11_mech *m = NULL;
 	struct p11_key_info *k = NULL;
+	struct p11_token *tok;
+	const char *tname;
 	struct conf *c;
 	struct ca ca;
 	size_t nm = 0, nk = 0;
-	int ch, ret = 1;
+	int ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
+	if (token_opt(argc, argv, &tname) != 0)
 		return 2;
 	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
-	if (p11_identity(ca.token, &id) != ESEAL_OK ||
-	    p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK ||
-	    p11_keys(ca.token, &k, &nk) != ESEAL_OK) {
+	if (ca_token(&ca, tname, &tok) != ESEAL_OK ||
+	    p11_identity(tok, &id) != ESEAL_OK ||
+	    p11_mechanisms(tok, &m, &nm) != ESEAL_OK ||
+	    p11_keys(tok, &k, &nk) != ESEAL_OK) {
 		ctl_fail("hsm status");
 		goto out;
 	}
-	printf("module:        %s\n", c->hsm_module);
+	printf("name:          %s\n", ca_token_label(tname));
+	printf("module:        %s\n", module_of(c, tname));
 	printf("library:       %s %s %d.%d\n", id.lib_manufacturer,
 	    id.lib_description, id.lib_major, id.lib_minor);
 	printf("token:         %s\n", id.label);
@@ -121,7 +155,7 @@ cmd_hsm_status(int argc, char **argv)
 			    (m[i].flags & CKF_GENERATE_KEY_PAIR) ? "(gen)" :
 			    (m[i].flags & CKF_SIGN) ? "(sign)" : "");
 	printf("\n               (%zu in all)\n", nm);
-	print_fips(&ca);
+	print_fips(&ca, tok);
 	printf("keys:          %zu\n", nk);
 	for (size_t i = 0; i < nk; i++) {
 		printf("  %-7s %-3s id=", k[i].is_private ? "private" : "public",
@@ -254,17 +288,20 @@ cmd_hsm_readiness(int argc, char **argv)
 {
 	struct p11_mech *m = NULL;
 	const struct policy_rule *r;
+	struct p11_token *tok;
+	const char *tname;
 	struct conf *c;
 	struct ca ca;
 	size_t nm = 0;
 	time_t now = time(NULL);
-	int ch, ret = 1;
+	int ret = 1;
 
-	while ((ch = ctl_next_opt(argc, argv, NULL)) != -1)
+	if (token_opt(argc, argv, &tname) != 0)
 		return 2;
 	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
-	if (p11_mechanisms(ca.token, &m, &nm) != ESEAL_OK) {
+	if (ca_token(&ca, tname, &tok) != ESEAL_OK ||
+	    p11_mechanisms(tok, &m, &nm) != ESEAL_OK) {
 		ctl_fail("hsm readiness");
 		goto out;
 	}
@@ -315,10 +352,11 @@ out:
 /* The group's commands, in the order `esealctl --help` lists them. */
 const struct ctl_cmd ctl_hsm_cmds[] = {
 	{ "hsm status", cmd_hsm_status,
-	  "",
-	  "token identity, FIPS 140 status, mechanisms and keys" },
+	  "[--token NAME]",
+	  "token identity, FIPS 140 status, mechanisms and keys (the default "
+	  "token, or an [hsm \"NAME\"])" },
 	{ "hsm readiness", cmd_hsm_readiness,
-	  "",
+	  "[--token NAME]",
 	  "which crypto-policy algorithms the token can generate and sign" },
 	{ "hsm import-cmvp", cmd_hsm_import_cmvp,
 	  "FILE.csv [--dry-run]",

@@ -19,28 +19,6 @@
 #include "profile.h"
 #include "ctl.h"
 
-static int
-read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
-{
-	FILE *f;
-	unsigned char *b;
-	size_t n;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "esealctl: %s: %s\n", path, strerror(errno));
-		return 0;
-	}
-	if ((b = malloc(max + 1)) == NULL) {
-		fclose(f);
-		return 0;
-	}
-	n = fread(b, 1, max + 1, f);
-	fclose(f);
-	*buf = b;
-	*len = n;	/* max + 1 means too big: csr_parse says so */
-	return 1;
-}
-
 static const struct option issue_opts[] = {
 	{ "csr", required_argument, NULL, 'r' },
 	{ "org", required_argument, NULL, 'o' },
@@ -227,7 +205,7 @@ issue_read_csr(const char *path, struct csr **csr)
 	unsigned char *buf = NULL;
 	size_t len;
 
-	if (!read_file(path, MAX_CSR_BYTES, &buf, &len))
+	if (!ctl_read_file(path, MAX_CSR_BYTES, &buf, &len))
 		return 1;
 	if (csr_parse(buf, len, csr) != ESEAL_OK) {
 		free(buf);

@@ -79,6 +79,29 @@ ctl_unload(struct conf *c, struct ca *ca)
 	conf_free(c);
 }
 
+int
+ctl_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	FILE *f;
+	unsigned char *b;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "esealctl: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	if ((b = malloc(max + 2)) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	n = fread(b, 1, max + 1, f);
+	fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 1;
+}
+
 /*
  * The options every command takes, after its own.  Their values are beyond
  * any character, so a command's own options cannot shadow them.
@@ -146,6 +169,8 @@ ctl_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 	ROW(ocsp) \
 	ROW(account) \
 	ROW(audit) \
+	ROW(backup) \
+	ROW(issuer) \
 	/* one row per group above this line */
 
 #define CTL_DECLARE(x)	extern const struct ctl_cmd ctl_##x##_cmds[];

@@ -1,0 +1,133 @@
+/*
+ * issue-inproc.c: durable issuances per second through the whole pipeline
+ * (issue_cert: policy and key checks, profile, lint, pending row, HSM
+ * signature, verification, issued row and audit record), in one process,
+ * THREADS at a time, with no HTTP in front: what the CA core can do.
+ *
+ *   issue-inproc KEYTYPE THREADS N [PREFILL]
+ *
+ * Sets up a CA as the unit suites do (tests/unit/testutil.c: a SoftHSM
+ * token, store, issuer and vetted organisation in a temporary directory),
+ * makes N EC P-256 requests in memory first (each certificate its own
+ * key), optionally inserts PREFILL issued rows straight into the store
+ * (to see the rate with a large store), then issues all N and prints
+ * "issued/s", "peak RSS kB".
+ */
+#include <sys/resource.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "csr.h"
+#include "issue.h"
+#include "../tests/unit/testutil.h"
+
+static struct tu_ca f;
+static struct csr **csrs;
+static int n_total, next;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct csr *
+make_csr(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509_REQ *r = X509_REQ_new();
+	unsigned char *der = NULL;
+	struct csr *c = NULL;
+	int len;
+
+	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(r), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"bench", -1, -1, 0);
+	X509_REQ_set_pubkey(r, k);
+	X509_REQ_sign(r, k, EVP_sha256());
+	if ((len = i2d_X509_REQ(r, &der)) > 0 &&
+	    csr_parse(der, (size_t)len, &c) != ESEAL_OK)
+		c = NULL;
+	OPENSSL_free(der);
+	X509_REQ_free(r);
+	EVP_PKEY_free(k);
+	return c;
+}
+
+static void *
+worker(void *arg)
+{
+	struct issue_request req;
+	struct issue_result res;
+	int i;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&mu);
+		i = next < n_total ? next++ : -1;
+		pthread_mutex_unlock(&mu);
+		if (i < 0)
+			return &f;
+		memset(&req, 0, sizeof(req));
+		memset(&res, 0, sizeof(res));
+		req.profile = f.profile;
+		req.org = &f.org;
+		req.csr = csrs[i];
+		req.validity_days = 365;
+		req.actor = "bench";
+		if (issue_cert(&f.ca, &req, time(NULL), &res) != ESEAL_OK) {
+			fprintf(stderr, "issue-inproc: %s\n", eseal_errmsg());
+			return NULL;
+		}
+		issue_result_clear(&res);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t th[64];
+	struct rusage ru;
+	int nth;
+	double t0, t1;
+
+	if (argc < 4 || (nth = atoi(argv[2])) < 1 || nth > 64 ||
+	    (n_total = atoi(argv[3])) < 1) {
+		fprintf(stderr, "usage: issue-inproc KEYTYPE THREADS N\n");
+		return 2;
+	}
+	tu_ca_setup(&f, "bench", argv[1], 1);
+	if ((csrs = calloc((size_t)n_total, sizeof(*csrs))) == NULL)
+		return 1;
+	for (int i = 0; i < n_total; i++)
+		if ((csrs[i] = make_csr()) == NULL)
+			return 1;
+	t0 = now();
+	for (int i = 0; i < nth; i++)
+		pthread_create(&th[i], NULL, worker, NULL);
+	for (int i = 0; i < nth; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		if (r == NULL)
+			return 1;
+	}
+	t1 = now();
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%.0f %ld\n", n_total / (t1 - t0), ru.ru_maxrss);
+	for (int i = 0; i < n_total; i++)
+		csr_free(csrs[i]);
+	free(csrs);
+	tu_ca_teardown(&f);
+	return 0;
+}
