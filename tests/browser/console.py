@@ -153,6 +153,11 @@ def login(d, user, pw, new_pw=None):
     set_input(d, "#login-pw", pw)
     el(d, "#login-submit").click()
     if new_pw is None:
+        # logged in and moved on to the role's first page
+        wait(d, lambda x: x.execute_script(
+            "return !!sessionStorage.getItem('eseal.session') && "
+            "location.hash !== '#/login'"))
+        el(d, "main h1")
         return
     visible(d, "#pw-form")
     set_input(d, "#pw-old", pw)
