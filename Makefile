@@ -143,7 +143,8 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	rotate
+	rotate \
+	report
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
