@@ -377,6 +377,21 @@ def subscriber_revokes(d, serial):
           text_in(d, "#banner", "Revoked: " + serial + " (keyCompromise)"))
 
 
+def standalone_revoke(d, serial, tok):
+    go(d, "revoke")
+    set_input(d, "#rv-serial", serial)
+    set_input(d, "#rv-cred", "wrong-credential")
+    el(d, "#rv-form button").click()
+    check("revoke page: a wrong credential gets the server's 401",
+          text_in(d, "#banner", "401"))
+    set_input(d, "#rv-cred", tok)
+    Select(el(d, "#rv-reason")).select_by_value("superseded")
+    el(d, "#rv-form button").click()
+    check("revoke page: revoked already: the server's 409 shown",
+          text_in(d, "#banner", "409"))
+    shot(d, "revoke")
+
+
 def subscriber_rejected(d, rid, tok):
     go(d, "request?id=" + rid)
     set_input(d, "#req-token", tok)
@@ -540,6 +555,7 @@ def main():
         ra_decide(d)
         serial = subscriber_gets(d, rid1, tok1)
         subscriber_revokes(d, serial)
+        standalone_revoke(d, serial, tok1)
         subscriber_rejected(d, rid2, tok2)
         ra_certs(d, serial)
         auditor(d)
