@@ -11,6 +11,12 @@ BUILD    := build
 CC       ?= cc
 PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
             jansson inih libsodium
+# make WITH_SYSTEMD=0: no libsystemd (no notifications, no socket
+# activation; svc.h).
+WITH_SYSTEMD ?= 1
+ifeq ($(WITH_SYSTEMD),1)
+PKGS     += libsystemd
+endif
 # Lazy (=) so that pkg-config runs only after install-deps in check/run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -21,7 +27,7 @@ WARN     := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
             $(WARN) $(if $(WERROR),-Werror) -Iinclude -Isrc \
-            -MMD -MP -pthread
+            -MMD -MP -pthread -DWITH_SYSTEMD=$(WITH_SYSTEMD)
 LDLIBS   = $(PKG_LIBS) -ldl -pthread
 ifdef SANITIZE
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -47,6 +53,7 @@ LIB_SRCS := \
 	src/store/store_ocsp.c \
 	src/store/store_enrol.c \
 	src/store/store_publish.c \
+	src/store/store_login.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
 	src/hsm/p11_names.c \
@@ -65,6 +72,7 @@ LIB_SRCS := \
 	src/audit/audit.c \
 	src/ra/account.c \
 	src/ra/session.c \
+	src/ra/throttle.c \
 	src/ra/org.c \
 	src/ra/enrol.c \
 	src/ra/disclosure.c \
@@ -96,6 +104,11 @@ LIB_SRCS := \
 	src/ca/backup_restore.c \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
+	src/base/svc.c \
+	src/hsm/p11_mac.c \
+	src/audit/audit_verify.c \
+	src/audit/audit_bundle.c \
+	src/ca/checkpoint.c \
 	$(BUILD)/gen/schema.c \
 	src/store/store_report.c \
 	src/http/api_status.c \
@@ -143,6 +156,7 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
+	bundle \
 	rotate \
 	report
 
@@ -162,6 +176,7 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
+	bundle \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

@@ -14,6 +14,7 @@
 #define CONF_PATH_MAX	1024	/* longest path accepted in the config */
 #define CONF_STR_MAX	256	/* longest other string value */
 #define CONF_PIN_MAX	128	/* longest HSM PIN */
+#define CONF_PIN_CREDENTIAL "hsm-pin" /* its systemd credential's name */
 #define CONF_STORE_MIN_FREE_MB 64 /* [store] min_free_mb: room for a day of
 				     issuance, the WAL and a checkpoint */
 #define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
@@ -131,6 +132,14 @@ struct conf {
 	/* [ca] key lifecycle (docs/key-rotation.md) */
 	int	ca_expiry_warn_days;		/* /healthz warns this early */
 	char	ca_root_cert[CONF_PATH_MAX];	/* external root (PEM), "" none */
+
+	/* [audit] signed checkpoints (checkpoint.h) */
+	int	audit_cp_records;		/* every N records ... */
+	int	audit_cp_minutes;		/* ... or T minutes */
+
+	/* [approval] dual control (approval.h) */
+	int	approval_quorum;		/* M distinct operators */
+	int	approval_expiry_hours;		/* a proposal lives this long */
 };
 
 /*
@@ -157,7 +166,8 @@ void		conf_free(struct conf *);
 
 /*
  * Reads the HSM PIN from c->hsm_pin_file into buf (NUL-terminated, without
- * the trailing newline).  Refuses a file that is not a regular file or is
+ * the trailing newline); from $CREDENTIALS_DIRECTORY/hsm-pin instead when
+ * systemd passed that credential (LoadCredential=).  Refuses a file that is not a regular file or is
  * readable or writable by group or others.
  */
 enum eseal_rc	conf_read_pin(const struct conf *c, char *buf, size_t bufsz);

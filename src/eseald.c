@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "checkpoint.h"
 #include "backup.h"
 #include "enrol_issue.h"
 #include "http/api.h"
@@ -22,12 +24,14 @@
 #include "ocsp_cache.h"
 #include "profile.h"
 #include "publish.h"
+#include "svc.h"
 #include "store_backup.h"
 #include "rotate.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
 #define TICK_SECS	1	/* the main loop's upkeep round */
 #define CHECKPOINT_SECS	60	/* PRAGMA wal_checkpoint(TRUNCATE) this often */
+#define STATUS_SECS	30	/* systemd STATUS= refreshed this often */
 
 #define PUBLIC_ROUTES \
 	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
@@ -99,6 +103,20 @@ warn_fips(struct ca *ca)
 	rotate_log_warnings(ca, time(NULL));
 }
 
+/* 1 if a and b name the same [hsm "NAME"] tokens, in the same order. */
+static int
+same_tokens(const struct conf *a, const struct conf *b)
+{
+	if (a->hsm_nnamed != b->hsm_nnamed)
+		return 0;
+	for (int i = 0; i < a->hsm_nnamed; i++)
+		if (strcmp(a->hsm_named[i].name, b->hsm_named[i].name) != 0 ||
+		    strcmp(a->hsm_named[i].module, b->hsm_named[i].module) != 0 ||
+		    strcmp(a->hsm_named[i].token, b->hsm_named[i].token) != 0)
+			return 0;
+	return 1;
+}
+
 /* Start-up: say loudly which profile values are still examples. */
 static void
 warn_example(const char *line)
@@ -142,7 +160,8 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
 	    strcmp(c->store_path, cur->store_path) != 0 ||
 	    strcmp(c->hsm_module, cur->hsm_module) != 0 ||
-	    strcmp(c->hsm_token, cur->hsm_token) != 0)
+	    strcmp(c->hsm_token, cur->hsm_token) != 0 ||
+	    !same_tokens(c, cur))
 		log_warn("msg=\"listener, TLS, store or token settings changed: "
 		    "they take effect at restart\"");
 	if (publish_load(a) != ESEAL_OK)
@@ -160,13 +179,17 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: eseald [--config FILE]\n");
+	fprintf(stderr, "usage: eseald [--config FILE] [--user NAME]\n");
 	exit(2);
 }
 
 /* What the daemon holds from start-up to exit. */
 struct daemon {
 	const char		*config;	/* --config FILE */
+	const char		*user_name;	/* --user NAME, or NULL */
+	struct svc_user		 user;		/* whom to become after
+						   binding and opening */
+	int			 fds[SVC_LISTENER_MAX];	/* systemd's */
 	struct conf		*conf;		/* as loaded at start-up */
 	struct conf		**old;		/* replaced by SIGHUP, kept */
 	size_t			 nold;
@@ -189,6 +212,9 @@ daemon_args(int argc, char **argv, struct daemon *d)
 		if ((strcmp(argv[i], "--config") == 0 ||
 		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
 			d->config = argv[++i];
+		else if ((strcmp(argv[i], "--user") == 0 ||
+		    strcmp(argv[i], "-u") == 0) && i + 1 < argc)
+			d->user_name = argv[++i];
 		else
 			usage();
 	}
@@ -233,6 +259,21 @@ daemon_resume(struct ca *ca, time_t now, int64_t grace)
 }
 
 /*
+ * Start-up: seal the audit records an earlier run wrote while the HSM was
+ * away (docs/security.md, "Records written while the HSM is away").
+ */
+static void
+daemon_seal_audit(struct ca *ca)
+{
+	int64_t n;
+
+	if (audit_seal_owed(ca->store, time(NULL), 1, &n) != ESEAL_OK)
+		log_warn("msg=\"audit: cannot seal earlier unsealed records "
+		    "now; the next start tries again\" error=\"%s\"",
+		    eseal_errmsg());
+}
+
+/*
  * Opens the store and the token, then finishes the issuances a crash left
  * pending and the approved enrolment requests it left without a
  * certificate.  Returns 0, or 1 logged; daemon_stop undoes it either way.
@@ -264,6 +305,7 @@ daemon_open(struct daemon *d)
 			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
 			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
+	daemon_seal_audit(&a->ca);
 	return 0;
 }
 
@@ -332,6 +374,7 @@ daemon_listen(struct daemon *d)
 	hc.burst = c->http_burst;
 	hc.retry_locked = (unsigned)c->acct_lock_secs;
 	hc.name = "api";
+	hc.fd = d->fds[SVC_API];
 	if (hc.tls_cert[0] == '\0' || hc.tls_key[0] == '\0') {
 		log_error("msg=\"cannot start\" error=\"[http] tls_cert and "
 		    "tls_key are required: the API listener is HTTPS only\"");
@@ -341,9 +384,10 @@ daemon_listen(struct daemon *d)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
-	if (c->publish_listen[0] == '\0')
+	if (c->publish_listen[0] == '\0' && d->fds[SVC_PUBLISH] < 0)
 		return 0;
 	pc = hc;
+	pc.fd = d->fds[SVC_PUBLISH];
 	pc.listen = c->publish_listen;
 	pc.tls_cert = pc.tls_key = pc.client_ca = NULL;
 	pc.mtls = HTTP_MTLS_OFF;
@@ -370,9 +414,10 @@ daemon_listen_metrics(struct daemon *d)
 	const struct conf *c = d->conf;
 	struct http_config mc;
 
-	if (c->metrics_listen[0] == '\0')
+	if (c->metrics_listen[0] == '\0' && d->fds[SVC_METRICS] < 0)
 		return 0;
 	memset(&mc, 0, sizeof(mc));
+	mc.fd = d->fds[SVC_METRICS];
 	mc.listen = c->metrics_listen;
 	mc.timeout = (unsigned)c->http_timeout;
 	mc.conn_max = 16;
@@ -385,11 +430,85 @@ daemon_listen_metrics(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Under a service manager, before anything is opened: the user of --user
+ * looked up, the sockets systemd passed taken.  Root without --user is
+ * warned, not refused (docs/operations.md says why).  0, or 1 logged.
+ */
+static int
+daemon_service(struct daemon *d)
+{
+	if (d->user_name != NULL &&
+	    svc_user_lookup(d->user_name, &d->user) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	if (d->user_name == NULL && geteuid() == 0)
+		log_warn("msg=\"running as root: start eseald with --user NAME "
+		    "(it drops to that user after binding its sockets and "
+		    "opening the HSM and the store) or as the systemd service, "
+		    "which runs it as eseal (docs/operations.md)\"");
+	if (svc_listen_fds(d->fds) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * systemd's STATUS= line: issuers, the HSM module's CMVP status, CRLs
+ * owed; with READY=1 when ready (start-up, the end of a reload).
+ */
+static void
+daemon_notify(struct daemon *d, int ready)
+{
+	struct app *a = &d->app;
+	struct publish_owed *o = NULL;
+	struct fips_verdict v;
+	char status[256];
+	size_t nowed = 0;
+	const char *mod = "unknown";
+
+	ca_rdlock(&a->ca);
+	if (ca_fips_verdict(&a->ca, time(NULL), &v) == ESEAL_OK)
+		mod = fips_status_name(v.status);
+	ca_unlock(&a->ca);
+	if (publish_owed(a->publisher, &o, &nowed) != ESEAL_OK)
+		nowed = 0;
+	free(o);
+	pthread_rwlock_rdlock(&a->pub_lock);
+	snprintf(status, sizeof(status), "serving: %zu issuer(s), HSM module "
+	    "%s, CRLs %s%zu owed", a->npub, mod, nowed ? "" : "fresh, ",
+	    nowed);
+	pthread_rwlock_unlock(&a->pub_lock);
+	if (ready)
+		svc_notify_ready(status);
+	else
+		svc_notify_status(status);
+}
+
+/*
+ * Everything is open and every listener serves: drop root's privileges
+ * for --user, then tell systemd.  0, or 1 logged.
+ */
+static int
+daemon_ready(struct daemon *d)
+{
+	if (svc_drop(&d->user) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	daemon_notify(d, 1);
+	return 0;
+}
+
 /* When daemon_tick last did each of its jobs. */
 struct upkeep {
 	time_t	checkpoint;
 	time_t	resume;
+	time_t	status;		/* systemd STATUS= */
 	struct backup_schedule backup;	/* [backup] interval, retry */
+	struct checkpoint_sched audit;	/* signed audit checkpoints */
 };
 
 /*
@@ -456,6 +575,9 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 {
 	if (due_now(&u->resume, now, ENROL_RESUME_EVERY_SECS))
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
+	if (due_now(&u->status, now, STATUS_SECS))
+		daemon_notify(d, 0);
+	checkpoint_tick(&d->app.ca, now, &u->audit);
 	daemon_backup(d, now, &u->backup);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
@@ -470,9 +592,16 @@ daemon_loop(struct daemon *d)
 {
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
-	struct upkeep u = { time(NULL), time(NULL), { 0, 0, 0, 0, 0 } };
+	struct upkeep u = { time(NULL), time(NULL), time(NULL),
+	    { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+	uint64_t wd = svc_watchdog_usec();
 	int sig;
 
+	/* WATCHDOG=1 every half WatchdogSec: the tick is at most that. */
+	if (wd > 0 && wd / 2 < (uint64_t)TICK_SECS * 1000000) {
+		tick.tv_sec = 0;
+		tick.tv_nsec = (long)(wd / 2) * 1000;
+	}
 	/* The schedule goes on from the last good backup in the store. */
 	if (store_backup_last_ok(d->app.ca.store, &u.backup.last_ok) == ESEAL_OK)
 		u.backup.last_try = u.backup.last_ok;
@@ -481,16 +610,20 @@ daemon_loop(struct daemon *d)
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
 	    c->ocsp_validity_secs);
 	for (;;) {
+		svc_watchdog();
 		if ((sig = sigtimedwait(&d->signals, NULL, &tick)) == -1) {
 			daemon_tick(d, time(NULL), &u);
 			continue;
 		}
 		if (sig == SIGHUP) {
+			svc_notify_reloading();
 			reload(&d->app, d->config, &d->old, &d->nold);
+			daemon_notify(d, 1);
 			continue;
 		}
 		log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ?
 		    "SIGTERM" : "SIGINT");
+		svc_notify_stopping();
 		break;
 	}
 }
@@ -526,10 +659,15 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.config = DEFAULT_CONFIG;
 	daemon_args(argc, argv, &d);
-	if (daemon_load_config(&d) != 0)
+	for (int i = 0; i < SVC_LISTENER_MAX; i++)
+		d.fds[i] = -1;
+	if (daemon_load_config(&d) != 0 || daemon_service(&d) != 0) {
+		conf_free(d.conf);
 		return 1;
+	}
 	if (daemon_open(&d) == 0 && daemon_publish(&d) == 0 &&
-	    daemon_listen(&d) == 0 && daemon_listen_metrics(&d) == 0) {
+	    daemon_listen(&d) == 0 && daemon_listen_metrics(&d) == 0 &&
+	    daemon_ready(&d) == 0) {
 		daemon_loop(&d);
 		ret = 0;
 	}

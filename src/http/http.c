@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
+#include "audit.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -561,7 +562,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	} else {
 		eseal_errclear();
 		log_set_request_id(ctx->rid);	/* its log lines, its audit */
+		audit_set_source(req.client_addr);
 		r->fn(srv->app, &req, &resp);
+		audit_set_source(NULL);
 		log_set_request_id(NULL);
 	}
 	if (resp.status == 0)
@@ -669,9 +672,10 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	int tls = cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
 
 	*out = NULL;
-	if ((rc = listen_addr(cfg->listen, &ai)) != ESEAL_OK)
+	if (cfg->fd <= 0 && (rc = listen_addr(cfg->listen, &ai)) != ESEAL_OK)
 		return rc;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		if (ai != NULL)
 		freeaddrinfo(ai);
 		return eseal_err(ESEAL_ENOMEM, "http: out of memory");
 	}
@@ -708,7 +712,7 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	    MHD_OPTION_LISTEN_SOCKET, cfg->fd, NULL } : (struct MHD_OptionItem){
 	    MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr };
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 && cfg->fd <= 0 ?
+	    MHD_USE_ERROR_LOG | (cfg->fd <= 0 && ai->ai_family == AF_INET6 ?
 	    MHD_USE_IPv6 : 0) |
 	    (tls ? MHD_USE_TLS : 0);
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
@@ -736,7 +740,8 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 		    cfg->listen);
 		goto fail;
 	}
-	freeaddrinfo(ai);
+	if (ai != NULL)
+		freeaddrinfo(ai);
 	if (cfg->fd > 0)
 		log_info("msg=listening listener=%s fd=%d activation=systemd "
 		    "tls=%s", srv->name, cfg->fd, tls ? cfg->tls_priorities :
@@ -747,7 +752,8 @@ http_start(const struct http_config *cfg, const struct http_route *routes,
 	*out = srv;
 	return ESEAL_OK;
 fail:
-	freeaddrinfo(ai);
+	if (ai != NULL)
+		freeaddrinfo(ai);
 	free(srv->cert);
 	free(srv->key);
 	free(srv->trust);

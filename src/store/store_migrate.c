@@ -1,9 +1,12 @@
 /*
  * store_migrate.c: brings a store to the schema the program was built
  * with.  The numbered migrations of schema/ are embedded at build time
- * (schema.h); each one not yet applied runs in its own transaction, with
- * the row that records it in schema_version.
+ * (schema.h); each one not yet recorded in schema_version runs in its own
+ * transaction, with the row that records it.
  */
+#include <stdint.h>
+#include <stdio.h>
+
 #include <sqlite3.h>
 
 #include "schema.h"
@@ -60,14 +63,26 @@ store_migrate(struct store *s, int *version)
 	    "schema_version", "read schema version", NULL, version_row,
 	    version, NULL)) != ESEAL_OK)
 		return rc;
+	/*
+	 * Every migration not recorded yet, not only those above the highest
+	 * recorded: numbers are handed out ahead of time, so a lower one may
+	 * land after a higher one was applied (each touches its own tables).
+	 */
 	for (size_t i = 0; i < schema_nmigrations; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
+		char v[16];
+		int64_t done;
 
-		if (m->version <= *version)
+		snprintf(v, sizeof(v), "%d", m->version);
+		if ((done = store_count(s, "SELECT count(*) FROM schema_version "
+		    "WHERE version = CAST(? AS INTEGER)", v)) < 0)
+			return store_dberr(s, "read schema version");
+		if (done > 0)
 			continue;
 		if ((rc = apply(s, m)) != ESEAL_OK)
 			return rc;
-		*version = m->version;
+		if (m->version > *version)
+			*version = m->version;
 	}
 	return ESEAL_OK;
 }

@@ -91,6 +91,10 @@ expect_eq "the published CRL is the newest" "$((${got:-0}))" "$want"
 stop_daemon
 PUBNUM=$want
 sql "SELECT serial FROM revocations ORDER BY 1" > "$T/live.revoked"
+# The live chain's head, as an audit checkpoint kept off the store would
+# hold it.
+HEAD_SEQ=$(sql "SELECT MAX(seq) FROM audit")
+HEAD_HASH=$(sql "SELECT lower(hex(hash)) FROM audit WHERE seq = $HEAD_SEQ")
 
 # --- backup verify, and openssl alone -----------------------------------
 out=$(ctl backup verify "$F" --key "$T/rcpt.key" 2>&1); rc=$?
@@ -98,6 +102,16 @@ expect_eq "backup verify: exit 0" "$rc" 0
 expect_match "backup verify: ok" "$out" "backup verify: $F: ok"
 expect_match "backup verify: the audit chain" "$out" "audit chain: intact"
 expect_match "backup verify: the signer" "$out" "signed by it-ca"
+out=$(ctl backup verify "$F" --key "$T/rcpt.key" --cert "$T/rcpt.pem" --trust "$T/ca.pem" 2>&1)
+expect_match "backup verify --cert --trust: ok" "$out" "backup verify: $F: ok"
+out=$(ctl backup verify 2>&1); rc=$?
+expect_eq "backup verify without FILE: usage, exit 2" "$rc" 2
+out=$(ctl restore "$F" --key "$T/rcpt.key" 2>&1); rc=$?
+expect_eq "restore without --to: usage, exit 2" "$rc" 2
+expect_match "restore without --to: says what is missing" "$out" "give one FILE and --to PATH"
+out=$(ctl backup verify "$F" 2>&1); rc=$?
+expect_eq "backup verify without --key: exit 1" "$rc" 1
+expect_match "backup verify without --key: says so" "$out" "--key FILE"
 mkdir "$T/open"
 openssl cms -decrypt -inform DER -binary -in "$F" -recip "$T/rcpt.pem" \
     -inkey "$T/rcpt.key" -out "$T/open/backup.tar" 2>/dev/null
@@ -131,6 +145,8 @@ expect_match "restore: CRL numbers continue above the published" "$out" \
     "CRL number continues above: it-ca/0: published number $PUBNUM, the next is $((PUBNUM + 1))"
 expect_match "restore: says it is written" "$out" "restore: $T/restored.db written, reconciled"
 expect_eq "restored store is mode 0600" "$(stat -c %a "$T/restored.db")" 600
+expect_match "restore: how far the audit chain reaches" "$out" \
+    "audit chain: reaches seq [0-9]+; no checkpoint to compare with"
 R() { sqlite3 "$T/restored.db" "$1"; }
 sqlite3 "$T/open/store.db" "SELECT serial FROM certificates ORDER BY 1" > "$T/backup.serials"
 R "SELECT serial FROM certificates ORDER BY 1" > "$T/restored.serials"
@@ -149,8 +165,26 @@ expect_eq "the CRL number floor is the published number" \
 sed "s|^path = .*/eseal.db|path = $T/restored.db|" "$CONF" > "$T/restored.conf"
 out=$("$ESEALCTL" --config "$T/restored.conf" audit verify 2>&1)
 expect_match "the restored audit chain verifies" "$out" "intact|ok|OK"
-out=$("$ESEALCTL" --config "$T/restored.conf" backup reconcile --published "$T/pub" 2>&1)
+out=$("$ESEALCTL" --config "$T/restored.conf" backup reconcile --published "$T/pub" \
+    --checkpoint "$HEAD_SEQ:$HEAD_HASH" 2>&1); rc=$?
 expect_match "reconcile twice: nothing more to do" "$out" "backup reconcile: 0 item\(s\)"
+restored_head=$(R "SELECT MAX(seq) FROM audit")
+# After the backup the live chain grew by several records per issuance and
+# revocation, the restored one by one per reconciled item.
+expect_eq "reconcile with an off-store checkpoint: exit 0" "$rc" 0
+expect_match "the audit records lost since the backup are counted" "$out" \
+    "audit chain: reaches seq $restored_head; the checkpoint is at seq $HEAD_SEQ: $((HEAD_SEQ - restored_head)) audit records made after the backup are not in the restored store"
+bseq=$(sqlite3 "$T/open/store.db" "SELECT MAX(seq) FROM audit")
+bhash=$(sqlite3 "$T/open/store.db" "SELECT lower(hex(hash)) FROM audit WHERE seq = $bseq")
+out=$("$ESEALCTL" --config "$T/restored.conf" backup reconcile --published "$T/pub" \
+    --checkpoint "$bseq:$bhash" 2>&1)
+expect_match "a checkpoint of the backup's head: in the restored chain" "$out" \
+    "checkpoint seq $bseq is in it"
+out=$("$ESEALCTL" --config "$T/restored.conf" backup reconcile --published "$T/pub" \
+    --checkpoint "$bseq:$(printf '%064d' 0)" 2>&1); rc=$?
+expect_eq "a checkpoint the chain contradicts: exit 1" "$rc" 1
+expect_match "a checkpoint the chain contradicts: says so" "$out" \
+    "record $bseq differs from the checkpoint .*: not the same history"
 
 # --- eseald refuses an older store that was not reconciled ---------------
 out=$(ctl restore "$F" --to "$T/stale.db" --key "$T/rcpt.key" 2>&1)

@@ -22,6 +22,7 @@
 #include <openssl/cms.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "backup.h"
 #include "crl.h"
@@ -635,6 +636,62 @@ START_TEST(test_reconcile_hostile)
 }
 END_TEST
 
+/*
+ * The newest audit checkpoint (h14b's audit_checkpoints, 012) goes into the
+ * manifest and is checked against the chain.  Until that migration is in
+ * the tree, the table is made here as 012 makes it; once it is, the
+ * store's own checkpoints are signed, and none is faked.
+ */
+START_TEST(test_checkpoint)
+{
+	struct fx x;
+	struct backup_report r;
+	struct backup_keys k;
+	struct store_stats st;
+	char file[1024], sql[512];
+	sqlite3 *db;
+	int found, match, made = 0;
+
+	fx_setup(&x);
+	ck_assert_int_eq(store_stats_get(x.f.ca.store, &st), ESEAL_OK);
+	ck_assert_int_gt(st.audit_seq, 0);
+	if (!st.has_checkpoints) {
+		ck_assert_int_eq(sqlite3_open(x.f.conf->store_path, &db),
+		    SQLITE_OK);
+		snprintf(sql, sizeof(sql), "CREATE TABLE audit_checkpoints (id "
+		    "INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT "
+		    "NULL, created INTEGER NOT NULL, signature BLOB NOT NULL, "
+		    "issuer_id INTEGER NOT NULL, message TEXT NOT NULL); "
+		    "INSERT INTO audit_checkpoints (seq, hash, created, "
+		    "signature, issuer_id, message) VALUES (%lld, '%s', 1, "
+		    "x'00', 1, '')", (long long)st.audit_seq, st.audit_hash);
+		ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+		made = 1;
+	}
+	ck_assert_int_eq(store_stats_get(x.f.ca.store, &st), ESEAL_OK);
+	ck_assert_int_eq(st.has_checkpoints, 1);
+	ck_assert_int_eq(store_audit_has(x.f.ca.store, st.ckpt_seq,
+	    st.ckpt_hash, &found, &match), ESEAL_OK);
+	ck_assert(!made || (found && match));
+	ck_assert_int_eq(store_audit_has(x.f.ca.store, st.audit_seq,
+	    "00", &found, &match), ESEAL_OK);
+	ck_assert(found && !match);
+	ck_assert_int_eq(store_audit_has(x.f.ca.store, st.audit_seq + 100,
+	    st.audit_hash, &found, &match), ESEAL_OK);
+	ck_assert(!found && !match);
+	make_backup(&x, x.rcpt, file, sizeof(file));
+	k = keys(&x);
+	ck_assert_msg(backup_verify(file, &k, &r) == ESEAL_OK, "%s",
+	    eseal_errmsg());
+	ck_assert_int_eq(r.m.stats.ckpt_seq, st.ckpt_seq);
+	ck_assert_str_eq(r.m.stats.ckpt_hash, st.ckpt_hash);
+	backup_report_clear(&r);
+	fx_teardown(&x);
+}
+END_TEST
+
 START_TEST(test_schedule)
 {
 	struct backup_schedule s = { 3600, 300, 0, 0, 0 };
@@ -687,6 +744,7 @@ main(void)
 	tcase_add_test(tc, test_hostile_files);
 	tcase_add_test(tc, test_reconcile);
 	tcase_add_test(tc, test_reconcile_hostile);
+	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_schedule);
 	tcase_add_test(tc, test_split);
 	suite_add_tcase(s, tc);

@@ -108,6 +108,35 @@ START_TEST(test_migrations_from_empty_and_again)
 }
 END_TEST
 
+/*
+ * A migration numbered below one already applied (numbers are handed out
+ * ahead, so 010 may land after 013) is applied when the store next opens.
+ */
+START_TEST(test_migration_below_the_highest)
+{
+	char *path = db_path();
+	struct store *s;
+	sqlite3 *db;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	store_close(s);
+	/* As if 009 had landed after the newest. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE store_probe; DELETE FROM "
+	    "schema_version WHERE version = 9", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	ck_assert_int_eq(store_schema_version(s),
+	    schema_migrations[schema_nmigrations - 1].version);
+	store_close(s);
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name = 'store_probe'"), 1);
+	ck_assert_int_eq(q(path, "SELECT COUNT(*) FROM schema_version"),
+	    (long long)schema_nmigrations);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_open_refuses_garbage)
 {
 	char *path = tu_write(tu_tmpdir(), "eseal.db",
@@ -615,6 +644,7 @@ main(void)
 	int nf;
 
 	tcase_add_test(tc, test_migrations_from_empty_and_again);
+	tcase_add_test(tc, test_migration_below_the_highest);
 	tcase_add_test(tc, test_open_refuses_garbage);
 	tcase_add_test(tc, test_new_store_is_0600);
 	tcase_add_test(tc, test_open_refuses_world_readable);

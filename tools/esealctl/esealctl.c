@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "issue.h"
 #include "log.h"
 #include "ctl.h"
@@ -229,6 +230,7 @@ main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	int i = 1, words;
 
+	audit_set_source("local");
 	if (getenv("ESEAL_CONFIG") != NULL)
 		ctl_config_path = getenv("ESEAL_CONFIG");
 	while (i < argc && strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
