@@ -102,6 +102,7 @@ LIB_SRCS := \
 	src/ca/backup.c \
 	src/ca/backup_open.c \
 	src/ca/backup_restore.c \
+	src/ca/backup_sched.c \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
 	src/base/svc.c \
