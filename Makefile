@@ -102,6 +102,7 @@ LIB_SRCS := \
 	src/ca/backup.c \
 	src/ca/backup_open.c \
 	src/ca/backup_restore.c \
+	src/ca/backup_sched.c \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
 	src/base/svc.c \
@@ -109,7 +110,11 @@ LIB_SRCS := \
 	src/audit/audit_verify.c \
 	src/audit/audit_bundle.c \
 	src/ca/checkpoint.c \
-	$(BUILD)/gen/schema.c
+	$(BUILD)/gen/schema.c \
+	src/store/store_report.c \
+	src/http/api_status.c \
+	src/http/api_console.c \
+	$(BUILD)/gen/console.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -154,7 +159,8 @@ UNIT_TESTS := \
 	metrics \
 	backup \
 	bundle \
-	rotate
+	rotate \
+	report
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -176,6 +182,7 @@ FUZZERS    := \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
+CONSOLE  := $(shell find console -type f 2>/dev/null)
 
 .PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall
 # Keep the objects of tests and fuzz harnesses between runs.
@@ -193,6 +200,10 @@ $(BUILD)/.flags: FORCE
 $(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema
 	@mkdir -p $(@D)
 	tools/embed-schema $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/console.c: $(CONSOLE) tools/embed-console
+	@mkdir -p $(@D)
+	tools/embed-console console > $@.tmp && mv $@.tmp $@
 
 # Objects mirror their sources: src/ca/crl.c -> build/obj/src/ca/crl.o.
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
