@@ -196,4 +196,20 @@ struct backup_schedule {
  */
 int		backup_due(const struct backup_schedule *, int64_t now);
 
+/*
+ * --- backup_sched.c ---------------------------------------------------
+ * eseald's scheduled backups, on a thread of their own so that a long
+ * backup never holds up the main loop (its upkeep, the systemd watchdog):
+ * every BACKUP_SCHED_TICK_SECS the thread reads [backup] from ca's current
+ * configuration (SIGHUP applies) and, when backup_due() says so, runs
+ * backup_create() to [backup] destinations as "eseald:schedule", logging
+ * the result.  The schedule goes on from the newest good backup in the
+ * store.  Stop joins the thread (a backup under way finishes first).
+ */
+#define BACKUP_SCHED_TICK_SECS	1
+
+struct backup_sched;
+enum eseal_rc	backup_sched_start(struct ca *, struct backup_sched **out);
+void		backup_sched_stop(struct backup_sched *);
+
 #endif

@@ -163,8 +163,6 @@ expect_eq "the re-import is audited" \
 expect_eq "the CRL number floor is the published number" \
     "$(R "SELECT number FROM crl_number_floor")" "$PUBNUM"
 sed "s|^path = .*/eseal.db|path = $T/restored.db|" "$CONF" > "$T/restored.conf"
-out=$("$ESEALCTL" --config "$T/restored.conf" audit verify 2>&1)
-expect_match "the restored audit chain verifies" "$out" "intact|ok|OK"
 out=$("$ESEALCTL" --config "$T/restored.conf" backup reconcile --published "$T/pub" \
     --checkpoint "$HEAD_SEQ:$HEAD_HASH" 2>&1); rc=$?
 expect_match "reconcile twice: nothing more to do" "$out" "backup reconcile: 0 item\(s\)"
@@ -219,6 +217,11 @@ done
 v=$(openssl verify -crl_check -CAfile "$T/ca.pem" -CRLfile "$T/new.crl" "$T/post.pem" 2>&1)
 expect_match "openssl verify -crl_check: post revoked" "$v" "certificate revoked"
 stop_daemon
+# The reconciliation wrote its audit records without the HSM (restore
+# needs none); eseald sealed them at its start.
+out=$(ctl audit verify 2>&1); rc=$?
+expect_eq "the restored audit trail verifies: exit 0" "$rc" 0
+expect_match "the restored audit trail verifies" "$out" "intact"
 CONF=$T/eseald.conf
 
 # --- where a backup may go -----------------------------------------------

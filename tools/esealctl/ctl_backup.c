@@ -341,8 +341,23 @@ cmd_backup_reconcile(int argc, char **argv)
 		    "\"%s\"\n", argv[optind]);
 		return 2;
 	}
-	if (ctl_load(0, &c, &ca) != 0)
-		return 1;
+	/*
+	 * With the token if it can be had, so that the reconciliation's
+	 * audit records are sealed by the HSM (audit.h); without it they
+	 * wait for eseald's start to seal them.
+	 */
+	if (conf_load(ctl_config_path, &c) != ESEAL_OK)
+		return ctl_fail("config");
+	if (ca_open(c, 1, &ca) != ESEAL_OK) {
+		fprintf(stderr, "esealctl: backup reconcile: warning: no HSM "
+		    "(%s): the audit records are sealed when eseald starts\n",
+		    eseal_errmsg());
+		if (ca_open(c, 0, &ca) != ESEAL_OK) {
+			ctl_fail("open");
+			conf_free(c);
+			return 1;
+		}
+	}
 	if (dir == NULL)
 		dir = c->publish_dir;
 	if (dir[0] == '\0') {
