@@ -61,6 +61,12 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/certificates/", "", api_cert_get, HTTP_R_PUBLIC },
 	{ "POST", "/api/v1/certificates/", "/revoke", api_cert_revoke,
 	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
+	{ "GET", "/api/v1/organizations", NULL, api_orgs_list, 0 },
+	{ "GET", "/api/v1/certificates", NULL, api_certs_search, 0 },
+	{ "GET", "/api/v1/status", NULL, api_status, 0 },
+	{ "GET", "/console", NULL, api_console_redirect, 0 },
+	{ "GET", "/console/", NULL, api_console_index, 0 },
+	{ "GET", "/console/", NULL, api_console_file, HTTP_R_REST },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
