@@ -114,7 +114,8 @@ LIB_SRCS := \
 	src/store/store_report.c \
 	src/http/api_status.c \
 	src/http/api_console.c \
-	$(BUILD)/gen/console.c
+	$(BUILD)/gen/console.c \
+	src/base/cidr.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -160,7 +161,8 @@ UNIT_TESTS := \
 	backup \
 	bundle \
 	rotate \
-	report
+	report \
+	cidr
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -179,6 +181,7 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
+	cidr
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
