@@ -109,6 +109,10 @@ LIB_SRCS := \
 	src/audit/audit_verify.c \
 	src/audit/audit_bundle.c \
 	src/ca/checkpoint.c \
+	src/store/store_approval.c \
+	src/ra/approval.c \
+	src/ca/operation.c \
+	src/http/api_operations.c \
 	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -153,6 +157,7 @@ UNIT_TESTS := \
 	metrics \
 	backup \
 	bundle \
+	operations \
 	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -172,6 +177,7 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
+	operations \
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

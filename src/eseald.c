@@ -62,6 +62,10 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/certificates/", "", api_cert_get, HTTP_R_PUBLIC },
 	{ "POST", "/api/v1/certificates/", "/revoke", api_cert_revoke,
 	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
+	{ "POST", "/api/v1/operations", NULL, api_op_propose, 0 },
+	{ "GET", "/api/v1/operations", NULL, api_op_list, 0 },
+	{ "POST", "/api/v1/operations/", "/approve", api_op_approve, 0 },
+	{ "POST", "/api/v1/operations/", "/reject", api_op_reject, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
