@@ -138,14 +138,21 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	if (conf_load(path, &c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		return;
 	}
 	if (ca_reload(&a->ca, c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		conf_free(c);
 		return;
 	}
+	(void)audit_append(a->ca.store, time(NULL), "system", "config.reload",
+	    path, "registry=%s policy=%s", c->hsm_registry,
+	    c->issue_crypto_policy);
 	if ((v = realloc(*old, (*nold + 1) * sizeof(*v))) != NULL) {
 		*old = v;
 		v[(*nold)++] = c;

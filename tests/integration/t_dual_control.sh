@@ -126,6 +126,8 @@ expect_match "Historical: operation.fail names proposer and approvers" \
     "kind=key.generate proposer=adm1 approvers=adm1,adm2 reason=.*Historical"
 registry active
 kill -HUP "$ESEALD_PID"; sleep 0.7
+expect_eq "SIGHUP reloads are audit records" \
+    "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'config.reload' AND actor = 'system'")" 2
 
 # --- an approver compromised before execution -------------------------------
 r=$(post /api/v1/operations '{"kind":"account.create_admin","parameters":{"username":"adm4"}}' "$A1")
