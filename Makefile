@@ -156,8 +156,6 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	bundle \
-	operations \
 	rotate
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -177,7 +175,8 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
-	operations \
+	operations
+
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
