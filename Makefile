@@ -156,7 +156,8 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	rotate
+	rotate \
+	approval
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
