@@ -49,10 +49,11 @@ struct account_params {
 	size_t		 memlimit;	/* crypto_pwhash_MEMLIMIT_INTERACTIVE */
 	int		 idle_secs;	/* session idle expiry, default 900 */
 	int		 absolute_secs;	/* session absolute expiry, default 28800 */
-	int		 lock_after;	/* failed logins before a temporary
-					   lock, default 5 */
-	int		 lock_secs;	/* lock duration, default 300; doubles on
-					   each further lock (cap 1 h) */
+	int		 lock_after;	/* failed logins in a row before a
+					   backoff, default 5 (throttle_int.h) */
+	int		 lock_secs;	/* longest backoff and first address
+					   lock, default 300; a lock doubles
+					   (cap 1 h) */
 };
 
 struct account_info {
@@ -62,7 +63,8 @@ struct account_info {
 	int		 must_change;
 	int		 compromised;
 	int		 disabled;	/* account_set_disabled */
-	int64_t		 locked_until;	/* 0: not locked (may be past) */
+	int64_t		 locked_until;	/* name's backoff: no attempt from a
+					   new address before; 0: none */
 	int64_t		 created;
 	int64_t		 updated;
 };

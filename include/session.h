@@ -28,6 +28,8 @@ struct session_info {
 	enum role	 role;
 	int		 must_change;
 	int64_t		 expires;	/* absolute expiry of the session */
+	int64_t		 retry_after;	/* on ESEAL_ETOOMANY: seconds until
+					   an attempt may pass (Retry-After) */
 };
 
 /*
@@ -35,11 +37,15 @@ struct session_info {
  * a new bearer token and *si the session; the token is shown only here.
  * A wrong password, an unknown user and a malformed name all give
  * ESEAL_EAUTH "...: invalid username or password", after the same argon2id
- * work.  After lock_after failures in a row the name is locked for
- * lock_secs (doubling for each further lock, up to an hour) and any attempt
- * gives ESEAL_ETOOMANY "...: too many failed logins; try again later";
- * unknown names are counted and locked the same way, so a lock reveals
- * nothing.  A disabled account (account_set_disabled) is refused with
+ * work.  Failures are counted per name and per client address
+ * (throttle_int.h): after lock_after in a row, attempts on the name, or
+ * from the address, slow down (1 s, doubling, up to lock_secs) and one
+ * too early gives ESEAL_ETOOMANY "...: try again in N s" with
+ * si->retry_after = N; only an address is locked outright (after 4 x
+ * lock_after in a row).  A name's backoff does not apply from an address
+ * the account logged in from before, so guessing elsewhere cannot lock the
+ * operator out.  Unknown names are counted the same way, so a refusal
+ * reveals nothing.  A disabled account (account_set_disabled) is refused with
  * ESEAL_EFORBIDDEN "...: this account is disabled ..." only once its
  * password verifies; a wrong one gets the answer above.  Every
  * attempt is an audit record (actor = the user name, or "unknown"; detail =

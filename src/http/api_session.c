@@ -2,6 +2,7 @@
  * api_session.c: operator login, password change, logout, and the one
  * authentication helper every operator route uses.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -43,6 +44,18 @@ str(json_t *j, const char *key)
 	return json_string_value(json_object_get(j, key));
 }
 
+/* A throttled login's 429 says when an attempt may pass (RFC 6585 4). */
+static void
+retry_after(struct http_response *resp, const struct session_info *si)
+{
+	char v[24];
+
+	if (si->retry_after <= 0)
+		return;
+	snprintf(v, sizeof(v), "%lld", (long long)si->retry_after);
+	http_add_header(resp, "Retry-After", v);
+}
+
 void
 api_session_login(void *arg, const struct http_request *req,
     struct http_response *resp)
@@ -69,11 +82,13 @@ api_session_login(void *arg, const struct http_request *req,
 	json_decref(j);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
+		retry_after(resp, &si);
 		return;
 	}
-	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b}", "token", token,
-	    "username", si.username, "role", role_name(si.role),
-	    "must_change_password", si.must_change));
+	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:i}", "token",
+	    token, "username", si.username, "role", role_name(si.role),
+	    "must_change_password", si.must_change, "idle_timeout_seconds",
+	    a->acct.idle_secs));
 	sodium_memzero(token, sizeof(token));
 }
 
@@ -105,13 +120,14 @@ api_session_password(void *arg, const struct http_request *req,
 	json_decref(j);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
+		retry_after(resp, &si);
 		return;
 	}
 	/* Every session ended, the caller's too: this token replaces it. */
-	http_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:b}", "status",
-	    "password changed", "token", token, "username", si.username,
-	    "role", role_name(si.role), "must_change_password",
-	    si.must_change));
+	http_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}",
+	    "status", "password changed", "token", token, "username",
+	    si.username, "role", role_name(si.role), "must_change_password",
+	    si.must_change, "idle_timeout_seconds", a->acct.idle_secs));
 	sodium_memzero(token, sizeof(token));
 }
 

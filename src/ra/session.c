@@ -6,8 +6,9 @@
  * and written inside a transaction, with the audit record, so concurrent
  * attempts are all counted.  A name with no account goes through the same
  * steps against a dummy hash and its own counters (login_failures, keyed by
- * SHA-256 of the name), so neither the answer, the time taken nor a lock
- * tells whether an account exists.
+ * SHA-256 of the name), so neither the answer, the time taken nor a
+ * backoff tells whether an account exists.  The counting, per name and per
+ * client address, is throttle.c's.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -23,20 +24,24 @@
 #include "metrics.h"
 #include "session.h"
 #include "store_account.h"
+#include "throttle_int.h"
 
-#define SESSION_LOCK_CAP_SECS	3600	/* a lock never doubles past an hour */
-#define SESSION_FORGET_SECS	86400	/* a day with no failure forgets the
-					   earlier ones and the lock count */
-#define LOGIN_FAILURES_MAX	10000	/* unknown names remembered at most */
 #define TOKEN_BYTES		32	/* random bytes in a bearer token */
 
 /* The refusals, each naming its rule; the first two are the same for every
  * name, so that they tell nothing about which accounts exist. */
 #define MSG_BAD_LOGIN		"session: panel point 6: invalid username or " \
 				    "password"
-#define MSG_LOCKED		"session: SP 800-63B 5.2.2, [accounts] " \
-				    "lock_after: too many failed logins; try " \
-				    "again later"
+#define MSG_NAME_SLOW		"session: SP 800-63B 5.2.2, [accounts] " \
+				    "lock_after: too many failed logins for " \
+				    "this name; try again in %lld s"
+#define MSG_ADDR_SLOW		"session: SP 800-63B 5.2.2, [accounts] " \
+				    "lock_after: too many failed logins from " \
+				    "this address; try again in %lld s"
+#define MSG_ADDR_LOCKED		"session: SP 800-63B 5.2.2, [accounts] " \
+				    "lock_after, lock_secs: too many failed " \
+				    "logins from this address: it is locked " \
+				    "for %lld s"
 #define MSG_NO_SESSION		"session: SP 800-63B 7.1: not logged in, or " \
 				    "the session ended"
 #define MSG_EXPIRED		"session: SP 800-63B 7.2, [accounts] " \
@@ -176,47 +181,6 @@ token_new(char *out, unsigned char hash[STORE_TOKEN_HASH_LEN])
 	token_hash(out, hash);
 }
 
-/* How long the lock_count-th lock lasts: lock_secs, doubling, capped. */
-static int64_t
-lock_duration(const struct account_params *p, int lock_count)
-{
-	int64_t d = p->lock_secs, cap;
-
-	cap = p->lock_secs > SESSION_LOCK_CAP_SECS ? p->lock_secs :
-	    SESSION_LOCK_CAP_SECS;
-	for (int i = 1; i < lock_count && d < cap; i++)
-		d *= 2;
-	return d < cap ? d : cap;
-}
-
-static int
-throttle_locked(const struct store_throttle *t, int64_t now)
-{
-	return t->locked_until > now;
-}
-
-/* Counts one more failure at now; 1 if it starts a lock. */
-static int
-throttle_fail(const struct account_params *p, struct store_throttle *t,
-    int64_t now)
-{
-	if (t->last_failed != 0 &&
-	    now - t->last_failed >= SESSION_FORGET_SECS &&
-	    !throttle_locked(t, now)) {
-		t->failed_count = 0;
-		t->lock_count = 0;
-	}
-	if (!throttle_locked(t, now))
-		t->locked_until = 0;
-	t->last_failed = now;
-	if (++t->failed_count < p->lock_after)
-		return 0;
-	t->failed_count = 0;
-	t->lock_count++;
-	t->locked_until = now + lock_duration(p, t->lock_count);
-	return 1;
-}
-
 static void
 session_from(const struct store_account *a, int64_t expires,
     struct session_info *si)
@@ -248,77 +212,65 @@ throttle_get(struct store *s, int64_t id, const unsigned char *name_hash,
 	return rc;
 }
 
-/* Records one failed attempt, its audit records and, if due, a lock. */
-static enum eseal_rc
-login_failed(struct store *s, const struct account_params *p, int64_t id,
-    const unsigned char *name_hash, struct store_throttle *t, int64_t now,
-    const char *actor, const char *object, const char *action,
-    const char *addr)
-{
-	enum eseal_rc rc;
-	int locked;
-
-	locked = throttle_fail(p, t, now);
-	metrics_inc(M_LOGIN_FAIL, "");
-	rc = id != 0 ? store_account_set_throttle(s, id, t, now) :
-	    store_login_failure_put(s, name_hash, t, now,
-	    now - SESSION_FORGET_SECS, LOGIN_FAILURES_MAX);
-	if (rc == ESEAL_OK)
-		rc = audit_append(s, now, actor, action, object, "%s", addr);
-	if (rc == ESEAL_OK && locked)
-		rc = audit_append(s, now, actor, "account.lock", object,
-		    "%d failed attempts; locked for %lld s", p->lock_after,
-		    (long long)(t->locked_until - now));
-	return rc;
-}
-
 /* One login attempt, as it goes from the slow check to the record. */
 struct attempt {
-	int64_t		 id;		/* the account, 0 for an unknown name */
-	const char	*actor;		/* for the audit: user name or "unknown" */
-	const char	*object;	/* user name or "" */
-	const char	*addr;		/* client address */
+	struct throttle_who who;	/* account, audit names, address */
 	unsigned char	 name_hash[32];	/* key in login_failures */
 	char		 hash[crypto_pwhash_STRBYTES];	 /* verified against */
 	char		 rehash[crypto_pwhash_STRBYTES]; /* new limits, or "" */
 	int		 ok;		/* the password verified */
+	enum throttle_why why;		/* a throttle's refusal, or PASS */
+	int64_t		 wait;		/* its seconds to wait */
 	struct store_account account;	/* as read inside the transaction */
 	struct store_session session;	/* the new session on success */
 };
 
+/* The refusal of a throttle, naming its rule and the wait. */
+static enum eseal_rc
+throttle_err(enum throttle_why why, int64_t wait)
+{
+	if (why == THROTTLE_ADDR_LOCKED)
+		return eseal_err(ESEAL_ETOOMANY, MSG_ADDR_LOCKED, (long long)wait);
+	if (why == THROTTLE_ADDR)
+		return eseal_err(ESEAL_ETOOMANY, MSG_ADDR_SLOW, (long long)wait);
+	return eseal_err(ESEAL_ETOOMANY, MSG_NAME_SLOW, (long long)wait);
+}
+
 /*
  * The second half of a login: in one transaction, reads the counters again
- * (a concurrent attempt may have locked the name), then records a refusal
- * or the new session, with the audit records.  On ESEAL_OK *refuse says
- * whether the attempt was refused (ESEAL_ETOOMANY, ESEAL_EAUTH) or let in.
+ * (a concurrent attempt may have slowed the name or locked the address),
+ * then records a refusal or the new session, with the audit records.  On
+ * ESEAL_OK *refuse says whether the attempt was refused (ESEAL_ETOOMANY,
+ * ESEAL_EAUTH, ESEAL_EFORBIDDEN) or let in.
  */
 static enum eseal_rc
 login_record(struct store *s, const struct account_params *p,
     struct attempt *at, int64_t now, char *token_out, enum eseal_rc *refuse)
 {
-	struct store_throttle t, zero;
+	struct throttle_who *w = &at->who;
 	struct store_session *se = &at->session;
+	struct store_throttle t;
 	enum eseal_rc rc;
+	int known, clear;
 
 	*refuse = ESEAL_OK;
-	memset(&zero, 0, sizeof(zero));
 	if ((rc = store_begin(s)) != ESEAL_OK)
 		return rc;
-	rc = throttle_get(s, at->id, at->name_hash, &at->account, &t);
+	rc = throttle_get(s, w->id, at->name_hash, &at->account, &t);
 	if (rc == ESEAL_ENOTFOUND) {
 		/* The account went away meanwhile: refuse as unknown. */
 		at->ok = 0;
-		at->id = 0;
-		at->actor = ACCOUNT_UNKNOWN_ACTOR;
-		at->object = "";
+		w->id = 0;
+		w->actor = ACCOUNT_UNKNOWN_ACTOR;
+		w->object = "";
 		rc = store_login_failure_get(s, at->name_hash, &t);
 	}
-	if (rc != ESEAL_OK)
+	if (rc != ESEAL_OK ||
+	    (rc = throttle_check(s, w, &t, now, &at->why, &at->wait, &known))
+	    != ESEAL_OK)
 		goto out;
-	if (throttle_locked(&t, now)) {
+	if (at->why != THROTTLE_PASS) {
 		*refuse = ESEAL_ETOOMANY;
-		rc = audit_append(s, now, at->actor, "account.login_locked",
-		    at->object, "%s", at->addr);
 		goto out;
 	}
 	/* A password set meanwhile (reset, change) was not the one verified. */
@@ -326,36 +278,39 @@ login_record(struct store *s, const struct account_params *p,
 		at->ok = 0;
 	if (!at->ok) {
 		*refuse = ESEAL_EAUTH;
-		rc = login_failed(s, p, at->id, at->name_hash, &t, now,
-		    at->actor, at->object, "account.login_fail", at->addr);
+		metrics_inc(M_LOGIN_FAIL, "");
+		if ((rc = throttle_failed(s, p, w, &t, now)) == ESEAL_OK)
+			rc = audit_append(s, now, w->actor, "account.login_fail",
+			    w->object, "%s", w->client_addr);
 		goto out;
 	}
 	/* Only now, the password verified, may the answer say disabled. */
 	if (at->account.disabled) {
 		*refuse = ESEAL_EFORBIDDEN;
-		rc = audit_append(s, now, at->actor, "account.login_disabled",
-		    at->object, "%s", at->addr);
+		rc = audit_append(s, now, w->actor, "account.login_disabled",
+		    w->object, "%s", w->client_addr);
 		goto out;
 	}
 
 	memset(se, 0, sizeof(*se));
 	token_new(token_out, se->token_hash);
-	se->account_id = at->id;
+	se->account_id = w->id;
 	se->created = se->last_used = now;
 	se->expires = now + p->absolute_secs;
-	snprintf(se->client_addr, sizeof(se->client_addr), "%s", at->addr);
-	if ((t.failed_count != 0 || t.lock_count != 0 || t.locked_until != 0 ||
-	    t.last_failed != 0) &&
-	    (rc = store_account_set_throttle(s, at->id, &zero, now)) != ESEAL_OK)
+	snprintf(se->client_addr, sizeof(se->client_addr), "%s",
+	    w->client_addr);
+	if ((rc = throttle_success(s, w, known, now, &t, &clear)) != ESEAL_OK ||
+	    (clear && (rc = store_account_set_throttle(s, w->id, &t, now)) !=
+	    ESEAL_OK))
 		goto out;
-	if (at->rehash[0] != '\0' && (rc = store_account_rehash(s, at->id,
+	if (at->rehash[0] != '\0' && (rc = store_account_rehash(s, w->id,
 	    at->rehash, now)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_session_prune(s, now, now - p->idle_secs)) != ESEAL_OK ||
 	    (rc = store_session_insert(s, se)) != ESEAL_OK)
 		goto out;
-	rc = audit_append(s, now, at->actor, "account.login", at->object, "%s",
-	    at->addr);
+	rc = audit_append(s, now, w->actor, "account.login", w->object, "%s",
+	    w->client_addr);
 out:
 	if (rc != ESEAL_OK) {
 		store_rollback(s);
@@ -373,7 +328,9 @@ session_login(struct store *s, const struct account_params *p,
 	struct store_account a;
 	struct store_throttle t;
 	struct attempt att, *at = &att;
+	struct throttle_who *w = &at->who;
 	enum eseal_rc rc, refuse;
+	int known;
 
 	memset(si, 0, sizeof(*si));
 	memset(&a, 0, sizeof(a));
@@ -386,9 +343,11 @@ session_login(struct store *s, const struct account_params *p,
 	if (password == NULL)
 		password = "";
 	snprintf(addr, sizeof(addr), "%s", client_addr ? client_addr : "");
-	at->addr = addr;
-	at->actor = ACCOUNT_UNKNOWN_ACTOR;
-	at->object = "";
+	w->client_addr = addr;
+	w->actor = ACCOUNT_UNKNOWN_ACTOR;
+	w->object = "";
+	w->name_hash = at->name_hash;
+	throttle_addr_key(w);
 
 	/* Who: an account, or a name counted in login_failures. */
 	crypto_hash_sha256(at->name_hash, (const unsigned char *)username,
@@ -396,30 +355,32 @@ session_login(struct store *s, const struct account_params *p,
 	if (valid_username(username)) {
 		rc = store_account_by_name(s, username, &a);
 		if (rc == ESEAL_OK) {
-			at->id = a.id;
-			at->actor = at->object = username;
+			w->id = a.id;
+			w->actor = w->object = username;
 		} else if (rc != ESEAL_ENOTFOUND)
 			goto out;
 		rc = ESEAL_OK;
 	}
-	if (at->id != 0)
+	if (w->id != 0)
 		t = a.throttle;
 	else if ((rc = store_login_failure_get(s, at->name_hash, &t))
 	    != ESEAL_OK)
 		goto out;
-	if (throttle_locked(&t, now)) {
-		if ((rc = audit_append(s, now, at->actor,
-		    "account.login_locked", at->object, "%s", addr)) == ESEAL_OK)
-			rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	/* Refused before the slow part: a throttled attempt costs nothing. */
+	if ((rc = throttle_check(s, w, &t, now, &at->why, &at->wait, &known))
+	    != ESEAL_OK)
+		goto out;
+	if (at->why != THROTTLE_PASS) {
+		rc = throttle_err(at->why, at->wait);
 		goto out;
 	}
 
 	/* The slow part, outside any transaction. */
-	if (at->id != 0)
+	if (w->id != 0)
 		memcpy(at->hash, a.password_hash, sizeof(at->hash));
 	else if ((rc = dummy_get(p, at->hash)) != ESEAL_OK)
 		goto out;
-	at->ok = pw_verify(at->hash, password) && at->id != 0;
+	at->ok = pw_verify(at->hash, password) && w->id != 0;
 	if (at->ok && crypto_pwhash_str_needs_rehash(at->hash, p->opslimit,
 	    p->memlimit) != 0 &&
 	    (rc = account_pw_hash(p, password, at->rehash)) != ESEAL_OK)
@@ -428,7 +389,7 @@ session_login(struct store *s, const struct account_params *p,
 	if ((rc = login_record(s, p, at, now, token_out, &refuse)) != ESEAL_OK)
 		goto out;
 	if (refuse == ESEAL_ETOOMANY)
-		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+		rc = throttle_err(at->why, at->wait);
 	else if (refuse == ESEAL_EFORBIDDEN)
 		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
 	else if (refuse != ESEAL_OK)
@@ -439,6 +400,7 @@ out:
 	if (rc != ESEAL_OK) {
 		sodium_memzero(token_out, SESSION_TOKEN_LEN + 1);
 		memset(si, 0, sizeof(*si));
+		si->retry_after = at->wait;
 	}
 	sodium_memzero(at, sizeof(*at));
 	sodium_memzero(&a, sizeof(a));
@@ -585,13 +547,15 @@ pw_acceptable(const char *username, const char *old_pw, const char *new_pw)
 static enum eseal_rc
 change_record(struct store *s, const struct account_params *p,
     const struct store_account *a, const struct store_session *se, int ok,
-    const char *newhash, int64_t now, char *token_out, enum eseal_rc *refuse)
+    const char *newhash, int64_t now, char *token_out, struct attempt *at,
+    enum eseal_rc *refuse)
 {
 	struct store_session ns;
 	struct store_account cur;
 	struct store_throttle t;
 	enum eseal_rc rc;
 	int64_t ended;
+	int known;
 
 	*refuse = ESEAL_OK;
 	if ((rc = store_begin(s)) != ESEAL_OK)
@@ -599,7 +563,10 @@ change_record(struct store *s, const struct account_params *p,
 	if ((rc = store_account_by_id(s, a->id, &cur)) != ESEAL_OK)
 		goto out;
 	t = cur.throttle;
-	if (throttle_locked(&t, now)) {
+	if ((rc = throttle_check(s, &at->who, &t, now, &at->why, &at->wait,
+	    &known)) != ESEAL_OK)
+		goto out;
+	if (at->why != THROTTLE_PASS) {
 		*refuse = ESEAL_ETOOMANY;
 		goto out;
 	}
@@ -608,8 +575,12 @@ change_record(struct store *s, const struct account_params *p,
 		ok = 0;
 	if (!ok) {
 		*refuse = ESEAL_EAUTH;
-		rc = login_failed(s, p, a->id, NULL, &t, now, a->username,
-		    a->username, "account.password_fail", se->client_addr);
+		metrics_inc(M_LOGIN_FAIL, "");
+		if ((rc = throttle_failed(s, p, &at->who, &t, now)) ==
+		    ESEAL_OK)
+			rc = audit_append(s, now, a->username,
+			    "account.password_fail", a->username, "%s",
+			    se->client_addr);
 		goto out;
 	}
 	/* Every session ends, this one too: a new one, on the new password,
@@ -647,10 +618,12 @@ session_change_password(struct store *s, const struct account_params *p,
 	char newhash[crypto_pwhash_STRBYTES];
 	struct store_session se;
 	struct store_account a;
+	struct attempt att, *at = &att;
 	enum eseal_rc rc, refuse;
-	int ok;
+	int ok, known;
 
 	memset(&a, 0, sizeof(a));
+	memset(at, 0, sizeof(*at));
 	memset(si, 0, sizeof(*si));
 	token_out[0] = '\0';
 	newhash[0] = '\0';
@@ -662,8 +635,15 @@ session_change_password(struct store *s, const struct account_params *p,
 		new_pw = "";
 	if ((rc = session_lookup(s, p, token, now, &se, &a)) != ESEAL_OK)
 		goto out;
-	if (throttle_locked(&a.throttle, now)) {
-		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+	at->who.id = a.id;
+	at->who.actor = at->who.object = a.username;
+	at->who.client_addr = se.client_addr;
+	throttle_addr_key(&at->who);
+	if ((rc = throttle_check(s, &at->who, &a.throttle, now, &at->why,
+	    &at->wait, &known)) != ESEAL_OK)
+		goto out;
+	if (at->why != THROTTLE_PASS) {
+		rc = throttle_err(at->why, at->wait);
 		goto out;
 	}
 	if ((rc = pw_acceptable(a.username, old_pw, new_pw)) != ESEAL_OK)
@@ -675,10 +655,10 @@ session_change_password(struct store *s, const struct account_params *p,
 		goto out;
 
 	if ((rc = change_record(s, p, &a, &se, ok, newhash, now, token_out,
-	    &refuse)) != ESEAL_OK)
+	    at, &refuse)) != ESEAL_OK)
 		goto out;
 	if (refuse == ESEAL_ETOOMANY)
-		rc = eseal_err(ESEAL_ETOOMANY, MSG_LOCKED);
+		rc = throttle_err(at->why, at->wait);
 	else if (refuse != ESEAL_OK)
 		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: the "
 		    "current password is wrong");
@@ -690,6 +670,7 @@ out:
 	if (rc != ESEAL_OK) {
 		sodium_memzero(token_out, SESSION_TOKEN_LEN + 1);
 		memset(si, 0, sizeof(*si));
+		si->retry_after = at->wait;
 	}
 	sodium_memzero(newhash, sizeof(newhash));
 	sodium_memzero(&a, sizeof(a));

@@ -117,7 +117,7 @@ expect_eq "its own credential: 200" "$(code_of "$r")" 200
 for p in a b c; do post /api/v1/session '{"username":"ra2","password":"wrong wrong wrong"}' >/dev/null; done
 h=$($C -D - -o /dev/null -X POST -H "$J" -d "{\"username\":\"ra2\",\"password\":\"$pw2\"}" "$URL/api/v1/session")
 expect_eq "login lockout: 429" "$(status_line "$h")" 429
-expect_eq "login lockout: Retry-After is [accounts] lock_secs" "$(retry_after "$h")" 120
+expect_match "login backoff: Retry-After is the backoff's wait, at most [accounts] lock_secs" "$(retry_after "$h")" '^([1-9]|[1-9][0-9]|1[01][0-9]|120)$'
 sql "ALTER TABLE enrolment_requests RENAME TO enrolment_requests_away"
 h=$($C -D - -o /dev/null -H "Authorization: Bearer $tok" "$URL/api/v1/requests")
 expect_eq "store failure: 503" "$(status_line "$h")" 503
@@ -131,7 +131,8 @@ sql "ALTER TABLE issuers_away RENAME TO issuers"
 h429=""
 for i in $(seq 1 80); do
 	h=$($C -D - -X POST -H "$J" -d '{"username":"x","password":"y"}' "$URL/api/v1/session")
-	if [ "$(status_line "$h")" = 429 ] && [ "$(retry_after "$h")" != 120 ]; then h429=$h; break; fi
+	# The rate limiter's 429, not the login backoff's.
+	if [ "$(status_line "$h")" = 429 ] && printf '%s' "$h" | grep -q 'rate: too many'; then h429=$h; break; fi
 done
 expect_eq "rate limit: 429" "$(status_line "$h429")" 429
 expect_match "rate limit: Retry-After the next token" "$(retry_after "$h429")" '^[1-9][0-9]*$'

@@ -304,7 +304,7 @@ START_TEST(test_wrong_and_unknown_look_alike)
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
 		ck_assert_int_eq(session_login(f.s, &f.p, "alice", big,
-		    "192.0.2.7", T0 + 1, tok, &si), ESEAL_EAUTH);
+		    "192.0.2.8", T0 + 1, tok, &si), ESEAL_EAUTH);
 		ck_assert_str_eq(eseal_errmsg(), m1);
 	}
 	/* Audited with the client address; the unknown name is not kept. */
@@ -326,61 +326,119 @@ START_TEST(test_lockout)
 	char tok[SESSION_TOKEN_LEN + 1];
 	struct session_info si;
 	struct account_info ai;
-	int64_t t = T0 + 100;
+	int64_t t = T0 + 100, tt;
+	const char *bad = "wrong guess here", *evil = "203.0.113.9";
+	const char *evil2 = "203.0.113.77";
 
 	fx_open(&f);
 	add_ready(&f, "alice", ROLE_ADMIN);
-	/* lock_after = 3: three failures, then even the right password is
-	 * refused. */
+	/* 192.0.2.1 becomes a known-good address of alice. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    t, tok, &si), ESEAL_OK);
+	/* lock_after = 3: three failures, then the name and the address
+	 * slow down: the next attempt waits 1 s. */
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
-		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t, tok, &si), ESEAL_ETOOMANY);
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", bad, evil, t,
+		    tok, &si), ESEAL_EAUTH);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, evil, t,
+	    tok, &si), ESEAL_ETOOMANY);
 	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
-	    "[accounts] lock_after: too many failed logins; try again later");
+	    "[accounts] lock_after: too many failed logins from this address; "
+	    "try again in 1 s");
+	ck_assert_int_eq(si.retry_after, 1);
+	/* The right password from another, new address: the name's backoff. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW,
+	    "198.51.100.7", t, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins for this name; try "
+	    "again in 1 s");
+	/* From the known-good address it passes, and the backoff stays. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    t, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(audits(f.path, "account.backoff_passed", "alice"), 1);
 	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
-	ck_assert_int_eq(ai.locked_until, t + 60);
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t + 59, tok, &si), ESEAL_ETOOMANY);
-	/* lock_secs later it opens again. */
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t + 60, tok, &si), ESEAL_OK);
-	ck_assert_int_eq(audits(f.path, "account.lock", "alice"), 1);
-	ck_assert_int_eq(audits(f.path, "account.login_locked", "alice"), 2);
+	ck_assert_int_eq(ai.locked_until, t + 1);
 
-	/* Each further lock without a success in between doubles. */
-	t += 1000;
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
-		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	t += 60;
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "wrong guess "
-		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t + 119, tok, &si), ESEAL_ETOOMANY);
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t + 120, tok, &si), ESEAL_OK);
+	/* A distributed guess: every attempt from a new address, each when
+	 * the name's wait is over.  The wait doubles up to lock_secs and the
+	 * name is never locked: the known address still passes. */
+	tt = t;
+	for (int i = 0; i < 12; i++) {
+		char a[32];
 
-	/* An unknown name locks the same way, so a lock says nothing. */
-	t += 1000;
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess "
-		    "here", "192.0.2.9", t, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
-	    "192.0.2.9", t + 59, tok, &si), ESEAL_ETOOMANY);
+		ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
+		tt = ai.locked_until;
+		ck_assert_int_le(tt - ai.updated, 60);
+		snprintf(a, sizeof(a), "198.18.0.%d", i + 1);
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", bad, a, tt,
+		    tok, &si), ESEAL_EAUTH);
+	}
+	ck_assert_int_eq(account_get(f.s, "alice", &ai), ESEAL_OK);
+	ck_assert_int_eq(ai.locked_until, tt + 60);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    tt, tok, &si), ESEAL_OK);
+	ck_assert_int_eq(audits(f.path, "account.lock", "alice"), 0);
+
+	/* One address only is locked outright: 4 x lock_after failures in a
+	 * row from it (each after its wait), then even the right password
+	 * from it is refused, for lock_secs; the known address passes. */
+	tt += 1000;
+	for (int i = 0; i < 12; i++, tt += 61)
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", bad, evil2, tt,
+		    tok, &si), ESEAL_EAUTH);
+	tt -= 61;
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, evil2, tt + 1,
+	    tok, &si), ESEAL_ETOOMANY);
 	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
-	    "[accounts] lock_after: too many failed logins; try again later");
-	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", "wrong guess here",
-	    "192.0.2.9", t + 60, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(audits(f.path, "account.lock", "unknown"), 1);
+	    "[accounts] lock_after, lock_secs: too many failed logins from this "
+	    "address: it is locked for 59 s");
+	ck_assert_int_eq(si.retry_after, 59);
+	ck_assert_int_eq(audits(f.path, "account.addr_lock", "alice"), 1);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
+	    tt + 1, tok, &si), ESEAL_OK);
+	/* Another name from the locked address: refused too. */
+	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", bad, evil2, tt + 2,
+	    tok, &si), ESEAL_ETOOMANY);
+	ck_assert_int_eq(audits(f.path, "account.login_addr_locked", "alice"),
+	    1);
+	ck_assert_int_eq(audits(f.path, "account.login_addr_locked", "unknown"),
+	    1);
+	/* lock_secs later it opens; the next lock doubles. */
+	tt += 60;
+	for (int i = 0; i < 12; i++, tt += 61)
+		ck_assert_int_eq(session_login(f.s, &f.p, "alice", bad, evil2, tt,
+		    tok, &si), ESEAL_EAUTH);
+	tt -= 61;
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, evil2, tt,
+	    tok, &si), ESEAL_ETOOMANY);
+	ck_assert_int_eq(si.retry_after, 120);
+	/* Counted under the address itself. */
+	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM login_addr_failures "
+	    "WHERE addr = ?", evil2, NULL), 1);
+
+	/* An unknown name slows down the same way, so it says nothing. */
+	tt += 1000;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(session_login(f.s, &f.p, "nobody", bad,
+		    "2001:db8:1:2::7", tt, tok, &si), ESEAL_EAUTH);
+	ck_assert_int_eq(session_login(f.s, &f.p, "nobody", bad,
+	    "2001:db8:5::1", tt, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins for this name; try "
+	    "again in 1 s");
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW,
+	    "2001:db8:1:2:ffff::1", tt, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_str_eq(eseal_errmsg(), "session: SP 800-63B 5.2.2, "
+	    "[accounts] lock_after: too many failed logins from this address; "
+	    "try again in 1 s");
+	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM login_addr_failures "
+	    "WHERE addr = '2001:db8:1:2::/64'", NULL, NULL), 1);
 	/* Kept by a hash of the name, never the name. */
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM login_failures",
 	    NULL, NULL), 1);
-	/* Another name is not locked by it. */
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.9",
-	    t + 1, tok, &si), ESEAL_OK);
+	ck_assert_int_ge(audits(f.path, "account.backoff", "unknown"), 1);
+	ck_assert_int_ge(audits(f.path, "account.login_throttled", "unknown"),
+	    1);
 	fx_close(&f);
 }
 END_TEST
@@ -602,12 +660,12 @@ START_TEST(test_reset)
 	add_ready(&f, "alice", ROLE_ADMIN);
 	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
 	    T0, old, &si), ESEAL_OK);
-	/* Locked out by guessing... */
+	/* Slowed down by guessing (from a new address)... */
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(session_login(f.s, &f.p, "alice", "guess guess "
 		    "guess", "203.0.113.5", T0 + 1, tok, &si), ESEAL_EAUTH);
-	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW, "192.0.2.1",
-	    T0 + 2, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_int_eq(session_login(f.s, &f.p, "alice", NEWPW,
+	    "198.51.100.1", T0 + 1, tok, &si), ESEAL_ETOOMANY);
 	/* ...and reset: a new initial password that works at once. */
 	ck_assert_int_eq(account_reset(f.s, &f.p, "alice", T0 + 3, "admin1", pw,
 	    sizeof(pw)), ESEAL_OK);

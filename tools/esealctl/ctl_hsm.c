@@ -187,6 +187,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmvp_rows *rows = NULL;
+	struct ctl_progress p;
 	struct conf *c = NULL;
 	struct ca ca;
 	char who[ACTOR_MAX], *rep = NULL, *detail = NULL;
@@ -209,7 +210,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		if (conf_load(ctl_config_path, &c) != ESEAL_OK)
 			return ctl_fail("config");
 	} else {
-		if (ctl_load(0, &c, &ca) != 0)
+		if (ctl_load(1, &c, &ca) != 0)
 			return 1;
 		opened = 1;
 	}
@@ -217,11 +218,15 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		fprintf(stderr, "esealctl: hsm import-cmvp: out of memory\n");
 		goto out;
 	}
+	ctl_progress_start(&p, "hsm import-cmvp: registry entries");
 	if (cmvp_load(argv[optind], &rows) != ESEAL_OK ||
-	    cmvp_apply(c->hsm_registry, rows, now, f, dry_run) != ESEAL_OK) {
+	    cmvp_apply_progress(c->hsm_registry, rows, now, f, dry_run,
+	    ctl_progress, &p) != ESEAL_OK) {
+		ctl_progress_end(&p);
 		ctl_fail("hsm import-cmvp");
 		goto out;
 	}
+	ctl_progress_end(&p);
 	fclose(f);
 	f = NULL;
 	fputs(rep, stdout);
@@ -283,6 +288,28 @@ has_mech(const struct p11_mech *m, size_t n, unsigned long type,
 	return 0;
 }
 
+/* What to do with what the table says: rotate away from or onto it. */
+static void
+readiness_action(struct ca *ca, struct p11_token *tok, const char *tname,
+    time_t now)
+{
+	struct fips_verdict v;
+
+	ca_rdlock(ca);
+	if (ca_fips_verdict_on(ca, tok, now, &v) == ESEAL_OK) {
+		if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
+			printf("action: the module is %s: move issuing to an "
+			    "Active module: esealctl issuer rotate --name NEW "
+			    "--token TOKEN (docs/key-rotation.md)\n",
+			    fips_status_name(v.status));
+		else
+			printf("rotate onto this token: esealctl issuer rotate "
+			    "--name NEW --token %s --key-type T "
+			    "(docs/key-rotation.md)\n", ca_token_label(tname));
+	}
+	ca_unlock(ca);
+}
+
 static int
 cmd_hsm_readiness(int argc, char **argv)
 {
@@ -342,6 +369,7 @@ cmd_hsm_readiness(int argc, char **argv)
 		    sign < 0 ? "-" : sign ? "yes" : "NO", note);
 	}
 	ca_unlock(&ca);
+	readiness_action(&ca, tok, tname, now);
 	ret = 0;
 out:
 	free(m);
