@@ -178,7 +178,7 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
-	bundle \
+	bundle
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
