@@ -74,4 +74,21 @@ void	api_cert_get(void *, const struct http_request *,
 void	api_cert_revoke(void *, const struct http_request *,
 	    struct http_response *);
 
+/* Read-only views for the console (api_status.c): organisations, a
+ * certificate search by serial or organisation, the admin status page. */
+void	api_orgs_list(void *, const struct http_request *,
+	    struct http_response *);
+void	api_certs_search(void *, const struct http_request *,
+	    struct http_response *);
+void	api_status(void *, const struct http_request *,
+	    struct http_response *);
+
+/* The web console's static files (api_console.c), HTTPS only. */
+void	api_console_index(void *, const struct http_request *,
+	    struct http_response *);
+void	api_console_file(void *, const struct http_request *,
+	    struct http_response *);
+void	api_console_redirect(void *, const struct http_request *,
+	    struct http_response *);
+
 #endif
