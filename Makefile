@@ -110,11 +110,15 @@ LIB_SRCS := \
 	src/audit/audit_verify.c \
 	src/audit/audit_bundle.c \
 	src/ca/checkpoint.c \
-	$(BUILD)/gen/schema.c \
+	src/store/store_approval.c \
+	src/ra/approval.c \
+	src/ca/operation.c \
+	src/http/api_operations.c \
 	src/store/store_report.c \
 	src/http/api_status.c \
 	src/http/api_console.c \
 	$(BUILD)/gen/console.c \
+	$(BUILD)/gen/schema.c \
 	src/base/cidr.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
@@ -159,9 +163,9 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	bundle \
 	rotate \
 	report \
+	approval \
 	cidr
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -181,7 +185,9 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
+	operations \
 	cidr
+
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))

@@ -152,13 +152,14 @@ cidr_list_parse(const char *text, const char *what, struct cidr_list *out)
 	for (item = strtok_r(buf, ", \t", &save); item != NULL;
 	    item = strtok_r(NULL, ", \t", &save)) {
 		if (out->n == CIDR_LIST_MAX)
-			return eseal_err(ESEAL_EINVAL, "%s: more than %d "
+			rc = eseal_err(ESEAL_EINVAL, "%s: more than %d "
 			    "networks", what, CIDR_LIST_MAX);
-		if (strlen(item) >= CIDR_ADDR_MAX)
-			return eseal_err(ESEAL_EINVAL, "%s: an item longer "
+		else if (strlen(item) >= CIDR_ADDR_MAX)
+			rc = eseal_err(ESEAL_EINVAL, "%s: an item longer "
 			    "than %d bytes", what, CIDR_ADDR_MAX - 1);
-		if ((rc = item_parse(item, what, &out->net[out->n])) !=
-		    ESEAL_OK) {
+		else
+			rc = item_parse(item, what, &out->net[out->n]);
+		if (rc != ESEAL_OK) {
 			out->n = 0;
 			return rc;
 		}
