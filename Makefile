@@ -119,7 +119,9 @@ LIB_SRCS := \
 	src/http/api_console.c \
 	$(BUILD)/gen/console.c \
 	$(BUILD)/gen/schema.c \
-	src/base/cidr.c
+	src/base/cidr.c \
+	src/store/store_crlscan.c \
+	src/ca/crl_stream.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -166,7 +168,8 @@ UNIT_TESTS := \
 	rotate \
 	report \
 	approval \
-	cidr
+	cidr \
+	crl_stream
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
