@@ -179,6 +179,8 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
+	logjson
+
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
