@@ -110,11 +110,15 @@ LIB_SRCS := \
 	src/audit/audit_verify.c \
 	src/audit/audit_bundle.c \
 	src/ca/checkpoint.c \
-	$(BUILD)/gen/schema.c \
+	src/store/store_approval.c \
+	src/ra/approval.c \
+	src/ca/operation.c \
+	src/http/api_operations.c \
 	src/store/store_report.c \
 	src/http/api_status.c \
 	src/http/api_console.c \
-	$(BUILD)/gen/console.c
+	$(BUILD)/gen/console.c \
+	$(BUILD)/gen/schema.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -158,9 +162,9 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	bundle \
 	rotate \
-	report
+	report \
+	approval
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -179,6 +183,7 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
+	operations \
 	logjson
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
