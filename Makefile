@@ -157,7 +157,6 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	bundle \
 	rotate \
 	report
 
@@ -177,7 +176,8 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
-	bundle \
+	bundle
+
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
