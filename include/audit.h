@@ -93,6 +93,15 @@ struct audit_report {
  */
 enum eseal_rc	audit_verify_full(struct store *, const char *cp_dir,
 		    struct audit_report *out);
+/*
+ * audit_verify_full, calling progress(arg, records checked, records in
+ * all) every AUDIT_PROGRESS_EVERY records and once at the end of the walk.
+ */
+#define AUDIT_PROGRESS_EVERY	1000
+enum eseal_rc	audit_verify_full_progress(struct store *, const char *cp_dir,
+		    struct audit_report *out,
+		    void (*progress)(void *, int64_t done, int64_t total),
+		    void *arg);
 /* audit_verify_full without files; *n = number of records. */
 enum eseal_rc	audit_verify(struct store *, int64_t *n);
 

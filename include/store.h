@@ -179,7 +179,7 @@ enum eseal_rc	store_issuer_by_name(struct store *, const char *name,
 		    struct store_issuer *);
 enum eseal_rc	store_issuer_by_id(struct store *, int64_t id,
 		    struct store_issuer *);
-/* The newest active issuer: the one that issues now. */
+/* The active issuer (one at most, migration 010): the one that issues now. */
 enum eseal_rc	store_issuer_current(struct store *, struct store_issuer *);
 /* All issuers but pending ones, oldest first: *out is an array of *n to
  * free with store_issuer_list_free. */

@@ -67,6 +67,10 @@ static const struct http_route routes[] = {
 	{ "GET", "/console", NULL, api_console_redirect, 0 },
 	{ "GET", "/console/", NULL, api_console_index, 0 },
 	{ "GET", "/console/", NULL, api_console_file, HTTP_R_REST },
+	{ "POST", "/api/v1/operations", NULL, api_op_propose, 0 },
+	{ "GET", "/api/v1/operations", NULL, api_op_list, 0 },
+	{ "POST", "/api/v1/operations/", "/approve", api_op_approve, 0 },
+	{ "POST", "/api/v1/operations/", "/reject", api_op_reject, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -139,14 +143,21 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	if (conf_load(path, &c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		return;
 	}
 	if (ca_reload(&a->ca, c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		conf_free(c);
 		return;
 	}
+	(void)audit_append(a->ca.store, time(NULL), "system", "config.reload",
+	    path, "registry=%s policy=%s", c->hsm_registry,
+	    c->issue_crypto_policy);
 	if ((v = realloc(*old, (*nold + 1) * sizeof(*v))) != NULL) {
 		*old = v;
 		v[(*nold)++] = c;

@@ -306,6 +306,9 @@ struct verify_state {
 	int64_t		 bad;		/* first broken seq, 0 if none */
 	const char	*why;
 	struct cps	*cps;
+	void		(*progress)(void *, int64_t, int64_t);
+	void		*parg;
+	int64_t		 total;		/* the last seq, for progress */
 };
 
 static const char *
@@ -368,12 +371,23 @@ verify_one(const struct store_audit *a, void *arg)
 		}
 	memcpy(v->prev, a->hash, 32);
 	v->n++;
+	if (v->progress != NULL && v->n % AUDIT_PROGRESS_EVERY == 0)
+		v->progress(v->parg, v->n, v->total);
 	return 0;
 }
 
 enum eseal_rc
 audit_verify_full(struct store *s, const char *cp_dir, struct audit_report *out)
 {
+	return audit_verify_full_progress(s, cp_dir, out, NULL, NULL);
+}
+
+enum eseal_rc
+audit_verify_full_progress(struct store *s, const char *cp_dir,
+    struct audit_report *out, void (*progress)(void *, int64_t, int64_t),
+    void *arg)
+{
+	unsigned char head[32];
 	struct cps c;
 	struct verify_state v;
 	enum eseal_rc rc;
@@ -381,6 +395,11 @@ audit_verify_full(struct store *s, const char *cp_dir, struct audit_report *out)
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	memset(&v, 0, sizeof(v));
+	v.progress = progress;
+	v.parg = arg;
+	if (progress != NULL &&
+	    (rc = store_audit_last(s, &v.total, head)) != ESEAL_OK)
+		return rc;
 	c.store = s;
 	v.cps = &c;
 	v.mac = audit_mac_attached();
@@ -393,6 +412,8 @@ audit_verify_full(struct store *s, const char *cp_dir, struct audit_report *out)
 		goto out;
 	if ((rc = store_audit_each(s, verify_one, &v)) != ESEAL_OK)
 		goto out;
+	if (progress != NULL)
+		progress(arg, v.n, v.total);
 	if (v.why != NULL) {
 		rc = eseal_err(ESEAL_EINVAL, "audit: record %" PRId64 ": %s",
 		    v.bad, v.why);

@@ -40,6 +40,16 @@ void	api_request_approve(void *, const struct http_request *,
 void	api_request_reject(void *, const struct http_request *,
 	    struct http_response *);
 
+/* Dual control (api_operations.c). */
+void	api_op_propose(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_approve(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_reject(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_list(void *, const struct http_request *,
+	    struct http_response *);
+
 /* Subscribers and anyone. */
 void	api_disclosure(void *, const struct http_request *,
 	    struct http_response *);

@@ -36,10 +36,12 @@ cmd_audit_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_report r;
+	struct ctl_progress p;
 	struct conf *c;
 	struct ca ca;
 	char dir[CONF_PATH_MAX + 16];
 	const char *bundle = NULL;
+	enum eseal_rc rc;
 	int ch, ret = 1;
 
 	while ((ch = ctl_next_opt(argc, argv, opts)) != -1) {
@@ -53,7 +55,11 @@ cmd_audit_verify(int argc, char **argv)
 	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	checkpoint_dir(c, dir, sizeof(dir));
-	if (audit_verify_full(ca.store, dir[0] ? dir : NULL, &r) != ESEAL_OK)
+	ctl_progress_start(&p, "audit verify: records");
+	rc = audit_verify_full_progress(ca.store, dir[0] ? dir : NULL, &r,
+	    ctl_progress, &p);
+	ctl_progress_end(&p);
+	if (rc != ESEAL_OK)
 		ctl_fail("audit verify");
 	else {
 		printf("audit: %" PRId64 " records, hash chain intact, %" PRId64
