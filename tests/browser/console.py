@@ -521,6 +521,24 @@ def admin(d, serial):
     check("status: sunset timeline in SVG",
           len(d.find_elements(By.CSS_SELECTOR, "#chart-sunset circle")) >= 1)
     shot(d, "status")
+    st, body = api(d, "GET", "/api/v1/operations")
+    if st == 200:
+        st, body = api(d, "POST", "/api/v1/operations", {
+            "kind": "key.generate", "parameters": {"type": "ec-p384"}})
+        check("admin proposes an operation (dual control): 201 pending",
+              st == 201 and '"pending"' in body, (st, body))
+        go(d, "operations")
+        check("operations page: the proposal with its kind and status",
+              text_in(d, "#ops-table", "key.generate") and
+              text_in(d, "#ops-table", "pending"))
+        set_input(d, "#ops-f-status", "executed")
+        el(d, "#ops-filters button").click()
+        check("operations page: filtered by status",
+              text_in(d, "#ops-box", "Nothing to show"))
+        set_input(d, "#ops-f-status", "")
+        el(d, "#ops-filters button").click()
+        text_in(d, "#ops-table", "key.generate")
+        shot(d, "operations")
     logout(d)
 
 
