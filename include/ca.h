@@ -22,8 +22,13 @@ struct ca {
 	const struct conf	*conf;	/* borrowed */
 	struct store		*store;
 	struct p11_token	*token;	/* the default token, [hsm] */
-	/* [hsm "NAME"]: named[i] is conf->hsm_named[i] (NULL: not open) */
+	/*
+	 * [hsm "NAME"]: named[i] is the token of conf->hsm_named[i] as at
+	 * ca_open, called named_name[i] (a reload does not move them).
+	 */
 	struct p11_token	*named[CONF_HSM_MAX];
+	char			 named_name[CONF_HSM_MAX][CONF_HSM_NAME_MAX + 1];
+	int			 nnamed;
 	/*
 	 * Read-held while conf, policy or fips are used, write-held by
 	 * ca_reload() to swap them (SIGHUP).

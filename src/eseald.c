@@ -95,6 +95,20 @@ warn_fips(struct ca *ca)
 	rotate_log_warnings(ca, time(NULL));
 }
 
+/* 1 if a and b name the same [hsm "NAME"] tokens, in the same order. */
+static int
+same_tokens(const struct conf *a, const struct conf *b)
+{
+	if (a->hsm_nnamed != b->hsm_nnamed)
+		return 0;
+	for (int i = 0; i < a->hsm_nnamed; i++)
+		if (strcmp(a->hsm_named[i].name, b->hsm_named[i].name) != 0 ||
+		    strcmp(a->hsm_named[i].module, b->hsm_named[i].module) != 0 ||
+		    strcmp(a->hsm_named[i].token, b->hsm_named[i].token) != 0)
+			return 0;
+	return 1;
+}
+
 /* Start-up: say loudly which profile values are still examples. */
 static void
 warn_example(const char *line)
@@ -138,7 +152,8 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	    strcmp(c->http_tls_key, cur->http_tls_key) != 0 ||
 	    strcmp(c->store_path, cur->store_path) != 0 ||
 	    strcmp(c->hsm_module, cur->hsm_module) != 0 ||
-	    strcmp(c->hsm_token, cur->hsm_token) != 0)
+	    strcmp(c->hsm_token, cur->hsm_token) != 0 ||
+	    !same_tokens(c, cur))
 		log_warn("msg=\"listener, TLS, store or token settings changed: "
 		    "they take effect at restart\"");
 	if (publish_load(a) != ESEAL_OK)

@@ -38,6 +38,9 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 		char sec[CONF_HSM_NAME_MAX + 8];
 
 		snprintf(sec, sizeof(sec), "[hsm \"%s\"]", h->name);
+		snprintf(ca->named_name[i], sizeof(ca->named_name[i]), "%s",
+		    h->name);
+		ca->nnamed = i + 1;
 		if ((rc = conf_read_pin_file(sec, h->pin_file, pin,
 		    sizeof(pin))) == ESEAL_OK &&
 		    (rc = p11_open(h->module, h->token, pin, &ca->named[i]))
@@ -123,8 +126,8 @@ ca_token(struct ca *ca, const char *name, struct p11_token **out)
 			    "([hsm]) is not open");
 		return ESEAL_OK;
 	}
-	for (int i = 0; ca->conf != NULL && i < ca->conf->hsm_nnamed; i++) {
-		if (strcmp(ca->conf->hsm_named[i].name, name) != 0)
+	for (int i = 0; i < ca->nnamed; i++) {
+		if (strcmp(ca->named_name[i], name) != 0)
 			continue;
 		if ((*out = ca->named[i]) == NULL)
 			return eseal_err(ESEAL_EHSM, "hsm: the token [hsm "

@@ -559,7 +559,7 @@ issuer_key_token(struct ca *ca, const unsigned char *key_id,
 	struct p11_token *tok;
 
 	/* One token only: nothing to look up. */
-	if (ca->conf == NULL || ca->conf->hsm_nnamed == 0)
+	if (ca->nnamed == 0)
 		return ca->token;
 	if (with_cache(ca, each, &e) != ESEAL_OK || !k.found)
 		return ca->token;

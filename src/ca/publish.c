@@ -32,6 +32,8 @@
 #include "store_publish.h"
 
 #define PUBLISH_GEN_MAX	128	/* store_issuer_generation() text */
+#define PUBLISH_RETIRE_SECS 300	/* how often retiring issuers are looked at
+				   (counting their certificates scans them) */
 
 struct entry {
 	int64_t			 issuer_id;
@@ -63,6 +65,7 @@ struct publisher {
 	size_t			 n;
 	int			 wake;		/* a revocation was accepted */
 	char			 gen[PUBLISH_GEN_MAX];	/* of the entries */
+	time_t			 retire_at;	/* last look at retiring issuers */
 };
 
 void
@@ -490,13 +493,17 @@ follow_issuers(struct publisher *p, time_t now)
 	char gen[PUBLISH_GEN_MAX], tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
 	int n = 0;
 
-	ca_rdlock(p->ca);
-	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
-	ca_unlock(p->ca);
-	cp.actor = "eseald";
-	if (rotate_retire_expired(p->ca, &cp, now, &n) != ESEAL_OK)
-		log_error("msg=\"cannot retire an expired issuer\" "
-		    "error=\"%s\"", eseal_errmsg());
+	if (p->retire_at == 0 || now - p->retire_at >= PUBLISH_RETIRE_SECS ||
+	    now < p->retire_at) {
+		p->retire_at = now;
+		ca_rdlock(p->ca);
+		params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
+		ca_unlock(p->ca);
+		cp.actor = "eseald";
+		if (rotate_retire_expired(p->ca, &cp, now, &n) != ESEAL_OK)
+			log_error("msg=\"cannot retire an expired issuer\" "
+			    "error=\"%s\"", eseal_errmsg());
+	}
 	if (store_issuer_generation(p->ca->store, gen, sizeof(gen)) !=
 	    ESEAL_OK || strcmp(gen, p->gen) == 0)
 		return;

@@ -15,6 +15,7 @@
 
 #include "api_publish.h"
 #include "issuer.h"
+#include "log.h"
 #include "rotate.h"
 #include "publish.h"
 #include "store_backup.h"
@@ -162,9 +163,13 @@ publish_load(struct app *a)
 {
 	struct pub_load l = { NULL, 0, 0, ESEAL_OK };
 	struct pub_cert *old;
+	char gen[sizeof(a->pub_gen)];
 	size_t oldn;
 	enum eseal_rc rc;
 
+	if ((rc = store_issuer_generation(a->ca.store, gen, sizeof(gen)))
+	    != ESEAL_OK)
+		return rc;
 	if ((rc = issuer_each(&a->ca, pub_add, &l)) == ESEAL_OK)
 		rc = l.rc;
 	if (rc == ESEAL_OK)
@@ -178,6 +183,7 @@ publish_load(struct app *a)
 	oldn = a->npub;
 	a->pub = l.p;
 	a->npub = l.n;
+	snprintf(a->pub_gen, sizeof(a->pub_gen), "%s", gen);
 	pthread_rwlock_unlock(&a->pub_lock);
 	pub_free_array(old, oldn);
 	return ESEAL_OK;
@@ -191,11 +197,34 @@ publish_free(struct app *a)
 	a->npub = 0;
 }
 
+/*
+ * An issuer added or changed since the certificates were loaded (a
+ * rotation by esealctl): load them again, so that /ca/ follows without a
+ * restart.  A failure keeps what was served, logged.
+ */
+static void
+pub_fresh(struct app *a)
+{
+	char gen[sizeof(a->pub_gen)];
+	int same;
+
+	if (store_issuer_generation(a->ca.store, gen, sizeof(gen)) != ESEAL_OK)
+		return;
+	pthread_rwlock_rdlock(&a->pub_lock);
+	same = strcmp(gen, a->pub_gen) == 0;
+	pthread_rwlock_unlock(&a->pub_lock);
+	if (!same && publish_load(a) != ESEAL_OK)
+		log_error("msg=\"reload of published objects failed\" "
+		    "error=\"%s\"", eseal_errmsg());
+}
+
 void
 api_ca_cert(void *arg, const struct http_request *req,
     struct http_response *resp)
 {
 	struct app *a = arg;
+
+	pub_fresh(a);
 
 	pthread_rwlock_rdlock(&a->pub_lock);
 	for (size_t i = 0; i < a->npub; i++) {
@@ -220,13 +249,17 @@ api_ca_chain(void *arg, const struct http_request *req,
 	char *all;
 
 	(void)req;
+	pub_fresh(a);
 	pthread_rwlock_rdlock(&a->pub_lock);
 	for (size_t i = 0; i < a->npub; i++)
 		len += a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
 	if ((all = malloc(len + 1)) != NULL) {
 		for (size_t i = 0; i < a->npub; i++) {
-			size_t l = a->pub[i].pem ? strlen(a->pub[i].pem) : 0;
+			size_t l;
 
+			if (a->pub[i].pem == NULL)
+				continue;	/* a link certificate */
+			l = strlen(a->pub[i].pem);
 			memcpy(all + off, a->pub[i].pem, l);
 			off += l;
 		}
@@ -312,9 +345,9 @@ hsm_json(struct app *a, int *up, json_t *reasons, time_t now, json_t **all)
 	if ((*all = json_array()) == NULL)
 		return j;
 	json_array_append(*all, j);
-	for (int i = 0; i < c->hsm_nnamed; i++) {
-		t = token_json(a->ca.named[i], c->hsm_named[i].name,
-		    c->hsm_named[i].token, &u, reasons, now);
+	for (int i = 0; i < a->ca.nnamed; i++) {
+		t = token_json(a->ca.named[i], a->ca.named_name[i],
+		    ca_token_uri(&a->ca, a->ca.named_name[i]), &u, reasons, now);
 		json_array_append_new(*all, t);
 		*up = *up && u;
 	}

@@ -29,6 +29,8 @@ struct app {
 	pthread_rwlock_t	 pub_lock;	/* guards pub, npub */
 	struct pub_cert		*pub;
 	size_t			 npub;
+	char			 pub_gen[128];	/* store_issuer_generation() of
+						   pub, under pub_lock */
 	struct publisher	*publisher;	/* CRLs */
 	struct account_params	 acct;		/* argon2id limits, sessions */
 	struct disclosure	*disclosure;	/* the current version */

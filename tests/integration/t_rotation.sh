@@ -86,6 +86,15 @@ expect_eq "rotate to a Historical module: exit 1" "$rc" 1
 expect_match "refusal names the module's status and its certificate number" \
     "$out" "Historical.*CMVP #9999|CMVP #9999.*Historical"
 expect_match "refusal: nothing changed" "$out" "nothing changed"
+out=$("$ESEALCTL" --config "$T/h.conf" hsm readiness --token osaka-2 2>&1)
+expect_match "hsm readiness on a Historical module names the real command" "$out" \
+    "^action: the module is Historical: move issuing to an Active module: esealctl issuer rotate --name NEW --token TOKEN"
+out=$("$ESEALCTL" --config "$T/h.conf" hsm status --token osaka-2 2>&1)
+expect_match "hsm status --token: the second token, Historical" "$out" "fips status: +Historical"
+if printf '%s' "$out" | grep -q "planned"; then not_ok "hsm status: nothing called planned"
+else ok "hsm status: nothing called planned"; fi
+expect_match "hsm readiness --token: how to rotate onto it" "$(ctl hsm readiness --token osaka-2 2>&1)" \
+    "^rotate onto this token: esealctl issuer rotate --name NEW --token osaka-2 --key-type T"
 sed 's/^status = historical/status = revoked/' "$T/historical.conf" > "$T/revoked.conf"
 sed "s#^registry = .*#registry = $T/revoked.conf#" "$CONF" > "$T/r.conf"
 out=$("$ESEALCTL" --config "$T/r.conf" issuer rotate --name ca-x 2>&1); rc=$?
@@ -237,6 +246,12 @@ else ok "/healthz: no warnings when all is well"; fi
 out=$(ctl issuer rotate --name ca-3 --validity-days 30 2>&1); rc=$?
 expect_eq "rotate to a short-lived CA: exit 0" "$rc" 0
 expect_eq "ca-3 on ca-2's token (the default)" "$(row ca-3)" "active ec-p384 osaka-2"
+# The running eseald follows the rotation: certificate, links and CRL.
+check "without a restart: /ca/ca-3.crt served" fetch ca-3
+check "without a restart: /ca/ca-3.by-ca-2.crt served" fetch ca-3.by-ca-2
+for _ in $(seq 1 50); do curl -sf -o "$T/crl3.der" "$PUB/crl/ca-3/0.crl" && break; sleep 0.1; done
+expect_match "without a restart: ca-3's CRL signed and served, verifying with ca-3" \
+    "$(openssl crl -inform DER -in "$T/crl3.der" -CAfile "$T/ca-3.pem" -noout 2>&1)" "verify OK"
 restart
 issue ee-d
 ca3_na=$(sql "SELECT not_after FROM issuers WHERE name = 'ca-3'")

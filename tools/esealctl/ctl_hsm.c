@@ -283,6 +283,28 @@ has_mech(const struct p11_mech *m, size_t n, unsigned long type,
 	return 0;
 }
 
+/* What to do with what the table says: rotate away from or onto it. */
+static void
+readiness_action(struct ca *ca, struct p11_token *tok, const char *tname,
+    time_t now)
+{
+	struct fips_verdict v;
+
+	ca_rdlock(ca);
+	if (ca_fips_verdict_on(ca, tok, now, &v) == ESEAL_OK) {
+		if (v.status == FIPS_HISTORICAL || v.status == FIPS_REVOKED)
+			printf("action: the module is %s: move issuing to an "
+			    "Active module: esealctl issuer rotate --name NEW "
+			    "--token TOKEN (docs/key-rotation.md)\n",
+			    fips_status_name(v.status));
+		else
+			printf("rotate onto this token: esealctl issuer rotate "
+			    "--name NEW --token %s --key-type T "
+			    "(docs/key-rotation.md)\n", ca_token_label(tname));
+	}
+	ca_unlock(ca);
+}
+
 static int
 cmd_hsm_readiness(int argc, char **argv)
 {
@@ -342,6 +364,7 @@ cmd_hsm_readiness(int argc, char **argv)
 		    sign < 0 ? "-" : sign ? "yes" : "NO", note);
 	}
 	ca_unlock(&ca);
+	readiness_action(&ca, tok, tname, now);
 	ret = 0;
 out:
 	free(m);
