@@ -102,10 +102,24 @@ LIB_SRCS := \
 	src/ca/backup.c \
 	src/ca/backup_open.c \
 	src/ca/backup_restore.c \
+	src/ca/backup_sched.c \
 	src/ca/rotate.c \
 	src/ca/rotate_state.c \
 	src/base/svc.c \
-	$(BUILD)/gen/schema.c
+	src/hsm/p11_mac.c \
+	src/audit/audit_verify.c \
+	src/audit/audit_bundle.c \
+	src/ca/checkpoint.c \
+	src/store/store_approval.c \
+	src/ra/approval.c \
+	src/ca/operation.c \
+	src/http/api_operations.c \
+	src/store/store_report.c \
+	src/http/api_status.c \
+	src/http/api_console.c \
+	$(BUILD)/gen/console.c \
+	$(BUILD)/gen/schema.c \
+	src/base/cidr.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -122,7 +136,8 @@ CTL_SRCS := \
 	tools/esealctl/ctl_account.c \
 	tools/esealctl/ctl_audit.c \
 	tools/esealctl/ctl_backup.c \
-	tools/esealctl/ctl_issuer.c
+	tools/esealctl/ctl_issuer.c \
+	tools/esealctl/ctl_progress.c
 LIB      := $(BUILD)/libeseal.a
 
 # Check suites, one per module.
@@ -148,7 +163,10 @@ UNIT_TESTS := \
 	httpin \
 	metrics \
 	backup \
-	rotate
+	rotate \
+	report \
+	approval \
+	cidr
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -166,11 +184,16 @@ FUZZERS    := \
 	peercert \
 	enrol \
 	backup \
+	bundle \
+	operations \
+	cidr
+
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
 SCHEMA   := $(sort $(wildcard schema/*.sql))
+CONSOLE  := $(shell find console -type f 2>/dev/null)
 
-.PHONY: all check run fuzz bench clean deps _check _test FORCE
+.PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall
 # Keep the objects of tests and fuzz harnesses between runs.
 .SECONDARY:
 all: $(BUILD)/eseald $(BUILD)/esealctl
@@ -186,6 +209,10 @@ $(BUILD)/.flags: FORCE
 $(BUILD)/gen/schema.c: $(SCHEMA) tools/embed-schema
 	@mkdir -p $(@D)
 	tools/embed-schema $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/console.c: $(CONSOLE) tools/embed-console
+	@mkdir -p $(@D)
+	tools/embed-console console > $@.tmp && mv $@.tmp $@
 
 # Objects mirror their sources: src/ca/crl.c -> build/obj/src/ca/crl.o.
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
@@ -253,6 +280,20 @@ _fuzz: $(LIB)
 
 bench: all $(BUILD)/bench/p11-sign $(BUILD)/bench/issue-inproc
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=$(PREFIX)/etc]
+#   [localstatedir=$(PREFIX)/var]: tools/install-files says what goes where.
+#   It installs what `make` built (and refuses if nothing is), so that a
+#   root `make install` never rebuilds.
+PREFIX        ?= /usr/local
+sysconfdir    ?= $(PREFIX)/etc
+localstatedir ?= $(PREFIX)/var
+INSTALL_ENV = BUILD=$(BUILD) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+    sysconfdir=$(sysconfdir) localstatedir=$(localstatedir)
+install:
+	@$(INSTALL_ENV) tools/install-files install
+uninstall:
+	@$(INSTALL_ENV) tools/install-files uninstall
 
 clean:
 	rm -rf $(BUILD)

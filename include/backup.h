@@ -180,6 +180,32 @@ enum eseal_rc	backup_check_published(struct store *, const char *dir);
  */
 int		backup_split(char *list, const char **v, size_t max);
 
+/* The newest audit checkpoint kept off the store, as found and checked. */
+struct backup_ckpt {
+	int64_t	 seq;
+	char	 hash[STORE_HASH_HEX_MAX];
+	char	 path[BACKUP_PATH_MAX];	/* its .txt file */
+};
+
+/*
+ * The newest of the signed audit checkpoints published under
+ * DIR/audit/checkpoint-SEQ.txt (and .sig; checkpoint.h), its message
+ * parsed and its signature checked with the issuer certificate of store
+ * that it names (audit_cp_check).  ESEAL_ENOTFOUND if dir has none;
+ * ESEAL_EINVAL naming the file and why for one that does not parse or
+ * verify.
+ */
+enum eseal_rc	backup_offstore_checkpoint(struct store *, const char *dir,
+		    struct backup_ckpt *out);
+
+/*
+ * How many checkpoints DIR/audit/checkpoint-SEQ.txt have a SEQ above
+ * base: after a restore, the evidence of the records lost with the
+ * backup's age, to be archived before eseald writes checkpoints of the
+ * restored history under the same names.
+ */
+int		backup_checkpoints_above(const char *dir, int64_t base);
+
 /* When a scheduled backup is due ([backup] interval, retry). */
 struct backup_schedule {
 	int64_t	 interval;	/* seconds between good backups; 0: off */
@@ -195,5 +221,21 @@ struct backup_schedule {
  * last good one.  0 otherwise, and always 0 when interval is 0.
  */
 int		backup_due(const struct backup_schedule *, int64_t now);
+
+/*
+ * --- backup_sched.c ---------------------------------------------------
+ * eseald's scheduled backups, on a thread of their own so that a long
+ * backup never holds up the main loop (its upkeep, the systemd watchdog):
+ * every BACKUP_SCHED_TICK_SECS the thread reads [backup] from ca's current
+ * configuration (SIGHUP applies) and, when backup_due() says so, runs
+ * backup_create() to [backup] destinations as "eseald:schedule", logging
+ * the result.  The schedule goes on from the newest good backup in the
+ * store.  Stop joins the thread (a backup under way finishes first).
+ */
+#define BACKUP_SCHED_TICK_SECS	1
+
+struct backup_sched;
+enum eseal_rc	backup_sched_start(struct ca *, struct backup_sched **out);
+void		backup_sched_stop(struct backup_sched *);
 
 #endif

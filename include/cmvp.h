@@ -11,6 +11,7 @@
 #define ESEAL_CMVP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -104,5 +105,13 @@ int		 cmvp_row_line(const struct cmvp_row *);	/* its first */
 enum eseal_rc	 cmvp_apply(const char *registry_path,
 		    const struct cmvp_rows *rows, time_t now, FILE *report,
 		    int dry_run);
+/*
+ * cmvp_apply, calling progress(arg, entries matched, entries in all) for
+ * each registry entry as it is matched against the CSV.
+ */
+enum eseal_rc	 cmvp_apply_progress(const char *registry_path,
+		    const struct cmvp_rows *rows, time_t now, FILE *report,
+		    int dry_run, void (*progress)(void *, int64_t, int64_t),
+		    void *arg);
 
 #endif

@@ -132,6 +132,14 @@ struct conf {
 	/* [ca] key lifecycle (docs/key-rotation.md) */
 	int	ca_expiry_warn_days;		/* /healthz warns this early */
 	char	ca_root_cert[CONF_PATH_MAX];	/* external root (PEM), "" none */
+
+	/* [audit] signed checkpoints (checkpoint.h) */
+	int	audit_cp_records;		/* every N records ... */
+	int	audit_cp_minutes;		/* ... or T minutes */
+
+	/* [approval] dual control (approval.h) */
+	int	approval_quorum;		/* M distinct operators */
+	int	approval_expiry_hours;		/* a proposal lives this long */
 };
 
 /*

@@ -1,6 +1,7 @@
 /*
  * issuer.h: issuer keys and CA certificates.  An issuer is a key on the
- * token (found by CKA_ID) with its CA certificate; the newest active issuer
+ * token (found by CKA_ID, on the token its row names) with its CA
+ * certificate; the one active issuer (rotate.h: the lifecycle)
  * is the one that issues now.  Every certificate the CA makes is signed by
  * issuer_sign(): the HSM signs exactly the TBS bytes given (through the one
  * signing path, sign.h), and the result is checked against the issuer's
@@ -58,7 +59,7 @@ enum eseal_rc	issuer_cache_new(struct issuer_cache **out);
 void		issuer_cache_free(struct issuer_cache *);
 
 /*
- * The issuer that issues now (the newest active one), or the one with that
+ * The issuer that issues now (the one active), or the one with that
  * store id / name: *out is the caller's (issuer_free); its certificate and
  * public key are shared with the cache (reference counted) and must not be
  * changed.  ESEAL_ENOTFOUND if there is none.

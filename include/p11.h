@@ -169,6 +169,27 @@ enum eseal_rc	p11_watch(struct p11_token *, int up_ms, int down_ms);
  */
 unsigned long	p11_key_uses(struct p11_token *);
 
+#define P11_MAC_LEN	32	/* HMAC-SHA-256 */
+
+/*
+ * The generic secret key with that CKA_ID (p11_mac.c): finds it, or if
+ * create and there is none, generates one (CKM_GENERIC_SECRET_KEY_GEN,
+ * 256 bits, CKA_TOKEN, CKA_SENSITIVE, not extractable, CKA_SIGN and
+ * CKA_VERIFY only).  ESEAL_ENOTFOUND without create if there is none,
+ * ESEAL_EHSM if the token cannot be reached or refuses.
+ */
+enum eseal_rc	p11_secret_ensure(struct p11_token *, const unsigned char *id,
+		    size_t id_len, const char *label, int create);
+
+/*
+ * HMAC-SHA-256 (CKM_SHA256_HMAC) of data under the secret key with that
+ * CKA_ID, computed inside the token, into out.  ESEAL_EHSM if the token
+ * cannot be reached, ESEAL_ENOTFOUND if there is no such key.
+ */
+enum eseal_rc	p11_hmac(struct p11_token *, const unsigned char *id,
+		    size_t id_len, const unsigned char *data, size_t len,
+		    unsigned char out[P11_MAC_LEN]);
+
 /* Name of a CKM_* value we know, or NULL. */
 const char	*p11_mech_name(unsigned long type);
 

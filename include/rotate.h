@@ -87,11 +87,14 @@ struct rotate_result {
 enum eseal_rc	rotate_issuer(struct ca *, const struct rotate_req *,
 		    const char *actor, time_t now, struct rotate_result *out);
 
+#define ROTATE_CERT_MAX	(256 * 1024)	/* a certificate or a chain */
+
 /*
  * External-root shape, second step: installs the certificate (PEM or DER,
  * cert_len bytes) the parent CA signed for pending issuer name, with
  * chain_pem (NULL: none) holding the certificates between it and the
- * root.  Refused (ESEAL_EPOLICY naming the rule) unless it is for the key
+ * root (each at most ROTATE_CERT_MAX bytes, else ESEAL_ETOOLARGE).
+ * Refused (ESEAL_EPOLICY naming the rule) unless it is for the key
  * made for name, is a CA certificate (basicConstraints cA) with keyUsage
  * keyCertSign and cRLSign, is valid at now, and chains to [ca] root_cert.
  * Then, in one transaction: the active issuer becomes retiring, name

@@ -85,6 +85,22 @@ struct store_audit {
 	char		*actor, *action, *object, *detail;	/* owned */
 	unsigned char	 prev_hash[32];
 	unsigned char	 hash[32];
+	int		 fmt;		/* record format (audit.h) */
+	char		*source;	/* client address, "" for none */
+	unsigned char	 mac[32];	/* HMAC of hash by the HSM key */
+	int		 has_mac;	/* 0: not sealed (yet) */
+};
+
+/* A signed audit checkpoint (schema/012_dual_control.sql). */
+struct store_audit_cp {
+	int64_t		 id;
+	int64_t		 seq;		/* the chain head signed */
+	char		 hash[65];	/* its hash, hex */
+	int64_t		 created;
+	unsigned char	*signature;	/* owned */
+	size_t		 sig_len;
+	int64_t		 issuer_id;
+	char		*message;	/* the signed text, owned */
 };
 
 const char	*cert_status_name(enum cert_status);
@@ -163,7 +179,7 @@ enum eseal_rc	store_issuer_by_name(struct store *, const char *name,
 		    struct store_issuer *);
 enum eseal_rc	store_issuer_by_id(struct store *, int64_t id,
 		    struct store_issuer *);
-/* The newest active issuer: the one that issues now. */
+/* The active issuer (one at most, migration 010): the one that issues now. */
 enum eseal_rc	store_issuer_current(struct store *, struct store_issuer *);
 /* All issuers but pending ones, oldest first: *out is an array of *n to
  * free with store_issuer_list_free. */
@@ -235,5 +251,21 @@ enum eseal_rc	store_audit_insert(struct store *, const struct store_audit *);
 /* Calls fn for each record in order; stops early if fn returns non-zero. */
 enum eseal_rc	store_audit_each(struct store *,
 		    int (*fn)(const struct store_audit *, void *), void *arg);
+/* As store_audit_each, for the records from seq from to seq to. */
+enum eseal_rc	store_audit_range(struct store *, int64_t from, int64_t to,
+		    int (*fn)(const struct store_audit *, void *), void *arg);
+/* Seals record seq (one that has no MAC yet) with mac. */
+enum eseal_rc	store_audit_set_mac(struct store *, int64_t seq,
+		    const unsigned char mac[32]);
+/*
+ * Checkpoints, oldest first, or (newest) the last one: ENOTFOUND if none.
+ * store_audit_cp_clear frees what a row owns.
+ */
+enum eseal_rc	store_audit_cp_insert(struct store *,
+		    const struct store_audit_cp *, int64_t *id);
+enum eseal_rc	store_audit_cp_each(struct store *,
+		    int (*fn)(const struct store_audit_cp *, void *), void *arg);
+enum eseal_rc	store_audit_cp_last(struct store *, struct store_audit_cp *);
+void		store_audit_cp_clear(struct store_audit_cp *);
 
 #endif

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "checkpoint.h"
 #include "backup.h"
 #include "enrol_issue.h"
 #include "http/api.h"
@@ -23,7 +25,6 @@
 #include "profile.h"
 #include "publish.h"
 #include "svc.h"
-#include "store_backup.h"
 #include "rotate.h"
 
 #define DEFAULT_CONFIG	"/etc/eseal/eseald.conf"
@@ -60,6 +61,16 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/certificates/", "", api_cert_get, HTTP_R_PUBLIC },
 	{ "POST", "/api/v1/certificates/", "/revoke", api_cert_revoke,
 	  HTTP_R_LIMITED | HTTP_R_PUBLIC },
+	{ "GET", "/api/v1/organizations", NULL, api_orgs_list, 0 },
+	{ "GET", "/api/v1/certificates", NULL, api_certs_search, 0 },
+	{ "GET", "/api/v1/status", NULL, api_status, 0 },
+	{ "GET", "/console", NULL, api_console_redirect, 0 },
+	{ "GET", "/console/", NULL, api_console_index, 0 },
+	{ "GET", "/console/", NULL, api_console_file, HTTP_R_REST },
+	{ "POST", "/api/v1/operations", NULL, api_op_propose, 0 },
+	{ "GET", "/api/v1/operations", NULL, api_op_list, 0 },
+	{ "POST", "/api/v1/operations/", "/approve", api_op_approve, 0 },
+	{ "POST", "/api/v1/operations/", "/reject", api_op_reject, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -132,14 +143,21 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 	if (conf_load(path, &c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		return;
 	}
 	if (ca_reload(&a->ca, c) != ESEAL_OK) {
 		log_error("msg=\"reload refused, keeping the old config\" "
 		    "error=\"%s\"", eseal_errmsg());
+		(void)audit_append(a->ca.store, time(NULL), "system",
+		    "config.reload.refuse", path, "error=\"%s\"", eseal_errmsg());
 		conf_free(c);
 		return;
 	}
+	(void)audit_append(a->ca.store, time(NULL), "system", "config.reload",
+	    path, "registry=%s policy=%s", c->hsm_registry,
+	    c->issue_crypto_policy);
 	if ((v = realloc(*old, (*nold + 1) * sizeof(*v))) != NULL) {
 		*old = v;
 		v[(*nold)++] = c;
@@ -189,6 +207,7 @@ struct daemon {
 	struct http_server	*api;		/* the API listener (HTTPS) */
 	struct http_server	*pub;		/* the publication listener */
 	struct http_server	*met;		/* the metrics listener */
+	struct backup_sched	*backup;	/* [backup] interval */
 	sigset_t		 signals;	/* taken by sigwait() only */
 };
 
@@ -251,6 +270,21 @@ daemon_resume(struct ca *ca, time_t now, int64_t grace)
 }
 
 /*
+ * Start-up: seal the audit records an earlier run wrote while the HSM was
+ * away (docs/security.md, "Records written while the HSM is away").
+ */
+static void
+daemon_seal_audit(struct ca *ca)
+{
+	int64_t n;
+
+	if (audit_seal_owed(ca->store, time(NULL), 1, &n) != ESEAL_OK)
+		log_warn("msg=\"audit: cannot seal earlier unsealed records "
+		    "now; the next start tries again\" error=\"%s\"",
+		    eseal_errmsg());
+}
+
+/*
  * Opens the store and the token, then finishes the issuances a crash left
  * pending and the approved enrolment requests it left without a
  * certificate.  Returns 0, or 1 logged; daemon_stop undoes it either way.
@@ -282,6 +316,7 @@ daemon_open(struct daemon *d)
 			log_warn("msg=\"HSM not watched\" token=%s error=\"%s\"",
 			    d->conf->hsm_named[i].name, eseal_errmsg());
 	daemon_resume(&a->ca, time(NULL), 0);
+	daemon_seal_audit(&a->ca);
 	return 0;
 }
 
@@ -318,6 +353,11 @@ daemon_publish(struct daemon *d)
 	pc.crl_validity = (int64_t)c->publish_crl_hours * 3600;
 	pc.drop_expired = !c->publish_expired_on_crl;
 	if (publish_start(&a->ca, &pc, &a->publisher) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	/* Scheduled backups on a thread of their own (backup.h). */
+	if (backup_sched_start(&a->ca, &d->backup) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
@@ -483,52 +523,8 @@ struct upkeep {
 	time_t	checkpoint;
 	time_t	resume;
 	time_t	status;		/* systemd STATUS= */
-	struct backup_schedule backup;	/* [backup] interval, retry */
+	struct checkpoint_sched audit;	/* signed audit checkpoints */
 };
-
-/*
- * A scheduled backup ([backup] interval) to [backup] destinations, when
- * backup_due() says so: every interval seconds after the last good one,
- * retry seconds after a failed one.  Logged; each destination leaves its
- * store row and audit record (backup_create).
- */
-static void
-daemon_backup(struct daemon *d, time_t now, struct backup_schedule *s)
-{
-	const struct conf *c = d->app.ca.conf;
-	struct backup_dest_result res[BACKUP_DESTS_MAX];
-	struct backup_params p;
-	const char *dests[BACKUP_DESTS_MAX];
-	char list[CONF_PATH_MAX];
-	int n;
-
-	s->interval = c->backup_interval;
-	s->retry = c->backup_retry;
-	if (!backup_due(s, (int64_t)now))
-		return;
-	s->last_try = (int64_t)now;
-	s->last_failed = 1;
-	snprintf(list, sizeof(list), "%s", c->backup_destinations);
-	if ((n = backup_split(list, dests, BACKUP_DESTS_MAX)) < 0) {
-		log_error("msg=\"scheduled backup not made\" error=\"%s\"",
-		    eseal_errmsg());
-		return;
-	}
-	memset(&p, 0, sizeof(p));
-	p.dests = dests;
-	p.ndests = (size_t)n;
-	p.label = c->backup_label[0] ? c->backup_label : "scheduled";
-	p.recipients = c->backup_recipients;
-	p.allow_same_device = c->backup_allow_same_device;
-	p.actor = "eseald:schedule";
-	if (backup_create(&d->app.ca, &p, (int64_t)now, res, NULL) != ESEAL_OK) {
-		log_error("msg=\"scheduled backup failed\" retry_secs=%d "
-		    "error=\"%s\"", c->backup_retry, eseal_errmsg());
-		return;
-	}
-	s->last_failed = 0;
-	s->last_ok = (int64_t)now;
-}
 
 /* 1 (and *last set to now) if every seconds have passed since *last. */
 static int
@@ -552,7 +548,7 @@ daemon_tick(struct daemon *d, time_t now, struct upkeep *u)
 		daemon_resume(&d->app.ca, now, ENROL_RESUME_GRACE_SECS);
 	if (due_now(&u->status, now, STATUS_SECS))
 		daemon_notify(d, 0);
-	daemon_backup(d, now, &u->backup);
+	checkpoint_tick(&d->app.ca, now, &u->audit);
 	if (!due_now(&u->checkpoint, now, CHECKPOINT_SECS))
 		return;
 	if (store_checkpoint(d->app.ca.store) != ESEAL_OK)
@@ -567,7 +563,7 @@ daemon_loop(struct daemon *d)
 	const struct conf *c = d->conf;
 	struct timespec tick = { TICK_SECS, 0 };
 	struct upkeep u = { time(NULL), time(NULL), time(NULL),
-	    { 0, 0, 0, 0, 0 } };
+	    { 0, 0, 0, 0 } };
 	uint64_t wd = svc_watchdog_usec();
 	int sig;
 
@@ -576,9 +572,6 @@ daemon_loop(struct daemon *d)
 		tick.tv_sec = 0;
 		tick.tv_nsec = (long)(wd / 2) * 1000;
 	}
-	/* The schedule goes on from the last good backup in the store. */
-	if (store_backup_last_ok(d->app.ca.store, &u.backup.last_ok) == ESEAL_OK)
-		u.backup.last_try = u.backup.last_ok;
 
 	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
 	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
@@ -612,6 +605,7 @@ daemon_stop(struct daemon *d)
 	http_stop(d->met);
 	http_stop(d->pub);
 	http_stop(d->api);
+	backup_sched_stop(d->backup);
 	publish_stop(d->app.publisher);
 	ocsp_cache_clear();
 	disclosure_free(d->app.disclosure);

@@ -111,6 +111,10 @@ static const struct conf_key keys[] = {
 	STR("hsm", "registry_entry", hsm_registry_entry, 0),
 	INT("ca", "expiry_warn_days", ca_expiry_warn_days, 1, 3650),
 	STR("ca", "root_cert", ca_root_cert, 0),
+	INT("audit", "checkpoint_records", audit_cp_records, 1, 1000000),
+	INT("audit", "checkpoint_minutes", audit_cp_minutes, 1, 24 * 60),
+	INT("approval", "quorum", approval_quorum, 2, 16),
+	INT("approval", "expiry_hours", approval_expiry_hours, 1, 30 * 24),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -523,7 +527,10 @@ defaults(struct conf *c)
 	    "/etc/eseal/hsm-modules.conf");
 	snprintf(c->publish_base_url, sizeof(c->publish_base_url),
 	    "http://127.0.0.1:8080");
-
+	c->audit_cp_records = 100;
+	c->audit_cp_minutes = 10;
+	c->approval_quorum = 2;
+	c->approval_expiry_hours = 24;
 }
 
 /* After the file: each named token complete, and none the same as another. */

@@ -9,7 +9,10 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 
 #include "audit.h"
 #include "backup.h"
+#include "checkpoint.h"
 #include "backup_int.h"
 #include "log.h"
 #include "revoke.h"
@@ -398,3 +402,95 @@ fail:
 	unlink_sides(tmp);
 	return rc;
 }
+
+/*
+ * The highest SEQ of DIR/checkpoint-SEQ.txt (0 if none); *above (if not
+ * NULL) counts those above base.
+ */
+static int64_t
+newest_checkpoint(const char *dir, int64_t base, int *above)
+{
+	struct dirent *e;
+	int64_t best = 0, v;
+	char tail[8];
+	DIR *d;
+
+	if (above != NULL)
+		*above = 0;
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "checkpoint-%" SCNd64 "%7s", &v, tail)
+		    != 2 || strcmp(tail, ".txt") != 0)
+			continue;
+		if (v > best)
+			best = v;
+		if (above != NULL && v > base)
+			(*above)++;
+	}
+	closedir(d);
+	return best;
+}
+
+int
+backup_checkpoints_above(const char *dir, int64_t base)
+{
+	char cdir[BACKUP_PATH_MAX];
+	int n;
+
+	snprintf(cdir, sizeof(cdir), "%s/%s", dir, CHECKPOINT_SUBDIR);
+	(void)newest_checkpoint(cdir, base, &n);
+	return n;
+}
+
+enum eseal_rc
+backup_offstore_checkpoint(struct store *s, const char *dir,
+    struct backup_ckpt *out)
+{
+	struct store_issuer is;
+	struct audit_cp_msg m;
+	char cdir[BACKUP_PATH_MAX - 64], sig[BACKUP_PATH_MAX], why[256];
+	unsigned char *text = NULL, *sg = NULL;
+	size_t tlen, slen;
+	int64_t seq;
+	enum eseal_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&is, 0, sizeof(is));
+	if ((size_t)snprintf(cdir, sizeof(cdir), "%s/%s", dir,
+	    CHECKPOINT_SUBDIR) >= sizeof(cdir))
+		return eseal_err(ESEAL_EINVAL, "reconcile: %.200s: path too "
+		    "long", dir);
+	if ((seq = newest_checkpoint(cdir, 0, NULL)) == 0)
+		return eseal_err(ESEAL_ENOTFOUND, "reconcile: no checkpoint "
+		    "under %s", cdir);
+	snprintf(out->path, sizeof(out->path), "%s/checkpoint-%" PRId64 ".txt",
+	    cdir, seq);
+	snprintf(sig, sizeof(sig), "%s/checkpoint-%" PRId64 ".sig", cdir, seq);
+	if ((rc = backup_read_file(out->path, AUDIT_CP_MSG_MAX, &text, &tlen))
+	    != ESEAL_OK || (rc = backup_read_file(sig, BACKUP_SIG_MAX, &sg,
+	    &slen)) != ESEAL_OK)
+		goto out;
+	if ((rc = audit_cp_parse((const char *)text, tlen, &m)) != ESEAL_OK ||
+	    (rc = store_issuer_by_id(s, m.issuer_id, &is)) != ESEAL_OK)
+		goto bad;
+	if (m.seq != seq || audit_cp_check((const char *)text, tlen, &m, sg,
+	    slen, is.cert, is.cert_len, why, sizeof(why)) != 1) {
+		rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: not the signed "
+		    "checkpoint of seq %" PRId64 " (%s)", out->path, seq,
+		    m.seq != seq ? "another seq inside" : why);
+		goto out;
+	}
+	out->seq = m.seq;
+	snprintf(out->hash, sizeof(out->hash), "%s", m.hash);
+	goto out;
+bad:
+	rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: %s", out->path,
+	    eseal_errmsg());
+out:
+	store_issuer_clear(&is);
+	free(text);
+	free(sg);
+	return rc;
+}
+

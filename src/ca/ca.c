@@ -48,6 +48,9 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 			eseal_err(rc, "%s: %s", sec, eseal_errmsg());
 	}
 	OPENSSL_cleanse(pin, sizeof(pin));
+	/* Every audit record from now on is sealed by the HSM (audit.h). */
+	if (rc == ESEAL_OK)
+		rc = audit_mac_attach(ca->token);
 	if (rc != ESEAL_OK) {
 		char msg[512];
 
@@ -61,6 +64,7 @@ ca_open(const struct conf *c, int with_token, struct ca *ca)
 void
 ca_close(struct ca *ca)
 {
+	audit_mac_detach(ca->token);
 	p11_close(ca->token);
 	for (int i = 0; i < CONF_HSM_MAX; i++)
 		p11_close(ca->named[i]);

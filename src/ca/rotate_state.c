@@ -200,6 +200,10 @@ rotate_import_cert(struct ca *ca, const char *name, const unsigned char *cert,
 	enum eseal_rc rc;
 	int len;
 
+	if (cert_len > ROTATE_CERT_MAX || (chain != NULL &&
+	    strlen(chain) > ROTATE_CERT_MAX))
+		return eseal_err(ESEAL_ETOOLARGE, "rotate: a certificate or "
+		    "chain larger than %d bytes", ROTATE_CERT_MAX);
 	if ((rc = store_issuer_by_name(ca->store, name, &rec)) != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "rotate: no issuer "
 		    "named \"%s\"", name) : rc;

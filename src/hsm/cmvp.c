@@ -111,6 +111,8 @@ struct apply {
 	size_t			 olen;
 	char			 tmp[PATH_MAX + 16];	/* beside real */
 	int			 tmp_made;
+	void			(*progress)(void *, int64_t, int64_t);
+	void			*parg;
 };
 
 /* "YYYY-MM-DD" of t (UTC), or "none" for 0. */
@@ -517,9 +519,12 @@ plan_all(struct apply *a)
 	if ((a->pl = calloc(a->n == 0 ? 1 : a->n, sizeof(*a->pl))) == NULL ||
 	    (a->rf = open_memstream(&a->rep, &a->rlen)) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "cmvp: out of memory");
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		if ((rc = plan_entry(a, i)) != ESEAL_OK)
 			return rc;
+		if (a->progress != NULL)
+			a->progress(a->parg, (int64_t)i + 1, (int64_t)a->n);
+	}
 	fprintf(a->rf, "cmvp: %zu of %zu registry entries with a CMVP "
 	    "certificate are in the CSV (%zu certificates); ", a->nfound,
 	    a->ncert, cmvp_count(a->rows));
@@ -607,10 +612,21 @@ enum eseal_rc
 cmvp_apply(const char *registry_path, const struct cmvp_rows *rows,
     time_t now, FILE *report, int dry_run)
 {
+	return cmvp_apply_progress(registry_path, rows, now, report, dry_run,
+	    NULL, NULL);
+}
+
+enum eseal_rc
+cmvp_apply_progress(const char *registry_path, const struct cmvp_rows *rows,
+    time_t now, FILE *report, int dry_run,
+    void (*progress)(void *, int64_t, int64_t), void *arg)
+{
 	struct apply a;
 	enum eseal_rc rc;
 
 	memset(&a, 0, sizeof(a));
+	a.progress = progress;
+	a.parg = arg;
 	if (rows == NULL)
 		return eseal_err(ESEAL_EINVAL, "cmvp: cmvp_apply() needs the "
 		    "rows of a CSV that cmvp_parse() accepted");

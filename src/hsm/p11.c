@@ -305,6 +305,13 @@ acquire(struct p11_token *t, unsigned long *gen)
 	return p11_unavailable(t);
 }
 
+/* acquire() for the other files of this module (p11_int.h). */
+enum eseal_rc
+p11_acquire(struct p11_token *t, unsigned long *gen)
+{
+	return acquire(t, gen);
+}
+
 int
 p11_alive(struct p11_token *t)
 {

@@ -80,6 +80,13 @@ struct p11_token {
 void		p11_unload_locked(struct p11_token *);
 enum eseal_rc	p11_load_locked(struct p11_token *);
 
+/*
+ * p11.c: takes the read lock on a loaded token (reloading it if needed);
+ * *gen is the load it saw.  ESEAL_OK with the read lock held, or
+ * ESEAL_EHSM naming the fault with no lock held.
+ */
+enum eseal_rc	p11_acquire(struct p11_token *, unsigned long *gen);
+
 /* The CKR value libp11 left in this thread's OpenSSL error queue, or 0. */
 unsigned long	p11_queued_rv(void);
 

@@ -40,6 +40,16 @@ void	api_request_approve(void *, const struct http_request *,
 void	api_request_reject(void *, const struct http_request *,
 	    struct http_response *);
 
+/* Dual control (api_operations.c). */
+void	api_op_propose(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_approve(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_reject(void *, const struct http_request *,
+	    struct http_response *);
+void	api_op_list(void *, const struct http_request *,
+	    struct http_response *);
+
 /* Subscribers and anyone. */
 void	api_disclosure(void *, const struct http_request *,
 	    struct http_response *);
@@ -62,6 +72,23 @@ void	api_cert_get(void *, const struct http_request *,
 /* POST /api/v1/certificates/{serial}/revoke: an RA officer, or the
  * subscriber with its enrolment's request token or code. */
 void	api_cert_revoke(void *, const struct http_request *,
+	    struct http_response *);
+
+/* Read-only views for the console (api_status.c): organisations, a
+ * certificate search by serial or organisation, the admin status page. */
+void	api_orgs_list(void *, const struct http_request *,
+	    struct http_response *);
+void	api_certs_search(void *, const struct http_request *,
+	    struct http_response *);
+void	api_status(void *, const struct http_request *,
+	    struct http_response *);
+
+/* The web console's static files (api_console.c), HTTPS only. */
+void	api_console_index(void *, const struct http_request *,
+	    struct http_response *);
+void	api_console_file(void *, const struct http_request *,
+	    struct http_response *);
+void	api_console_redirect(void *, const struct http_request *,
 	    struct http_response *);
 
 #endif

@@ -305,8 +305,8 @@ token_json(struct p11_token *tok, const char *name, const char *uri,
 		p11_health(tok, &h);
 	else
 		snprintf(h.reason, sizeof(h.reason), "not open");
-	j = json_pack("{s:s, s:s, s:s}", "status", *up ? "ok" : "unavailable",
-	    "name", name, "token", uri);
+	j = json_pack("{s:s, s:s}", "status", *up ? "ok" : "unavailable",
+	    "token", uri);
 	if (j == NULL)
 		return NULL;
 	if (!*up) {
@@ -327,6 +327,7 @@ token_json(struct p11_token *tok, const char *name, const char *uri,
 		    (json_int_t)(now - h.last_probe)));
 	json_object_set_new(j, "recoveries", json_integer(
 	    (json_int_t)h.recoveries));
+	json_object_set_new(j, "name", json_string(name));
 	return j;
 }
 

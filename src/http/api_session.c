@@ -85,9 +85,10 @@ api_session_login(void *arg, const struct http_request *req,
 		retry_after(resp, &si);
 		return;
 	}
-	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b}", "token", token,
-	    "username", si.username, "role", role_name(si.role),
-	    "must_change_password", si.must_change));
+	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:i}", "token",
+	    token, "username", si.username, "role", role_name(si.role),
+	    "must_change_password", si.must_change, "idle_timeout_seconds",
+	    a->acct.idle_secs));
 	sodium_memzero(token, sizeof(token));
 }
 
@@ -123,10 +124,10 @@ api_session_password(void *arg, const struct http_request *req,
 		return;
 	}
 	/* Every session ended, the caller's too: this token replaces it. */
-	http_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:b}", "status",
-	    "password changed", "token", token, "username", si.username,
-	    "role", role_name(si.role), "must_change_password",
-	    si.must_change));
+	http_json(resp, 200, json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}",
+	    "status", "password changed", "token", token, "username",
+	    si.username, "role", role_name(si.role), "must_change_password",
+	    si.must_change, "idle_timeout_seconds", a->acct.idle_secs));
 	sodium_memzero(token, sizeof(token));
 }
 

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
+#include "audit.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -561,7 +562,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	} else {
 		eseal_errclear();
 		log_set_request_id(ctx->rid);	/* its log lines, its audit */
+		audit_set_source(req.client_addr);
 		r->fn(srv->app, &req, &resp);
+		audit_set_source(NULL);
 		log_set_request_id(NULL);
 	}
 	if (resp.status == 0)

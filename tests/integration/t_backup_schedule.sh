@@ -4,7 +4,8 @@
 # good backup is older than [backup] max_age.  The destination is missing
 # at first: the backup fails (a failed row and audit record, /healthz
 # warns), is retried after [backup] retry seconds, succeeds once the
-# directory exists, and repeats every interval; each good one verifies.
+# directory exists, and repeats every interval; SIGHUP applies a new
+# [backup]; each good one verifies.
 . "$(dirname "$0")/lib.sh"
 
 SHM=$(mktemp -d /dev/shm/eseal-bk-XXXXXX) || exit 1
@@ -64,6 +65,19 @@ expect_match "it repeats" "$second" "^[0-9]+$"
 expect_eq "every [backup] interval seconds" "$((${second:-0} - first >= 4 && ${second:-0} - first <= 6))" 1
 expect_eq "no failure once the place exists" \
     "$(sql "SELECT count(*) FROM backups WHERE result = 'failed' AND created >= $first")" 0
+# SIGHUP applies [backup]: interval 0 stops the schedule, and max_age
+# passes with no new backup.
+sed -i 's/^interval = 4$/interval = 0/' "$CONF"
+kill -HUP "$ESEALD_PID"
+sleep 1
+made=$(sql "SELECT count(*) FROM backups")
+sleep 7
+expect_eq "SIGHUP with interval 0: no more scheduled backups" \
+    "$(sql "SELECT count(*) FROM backups")" "$made"
+h=$($C "$URL/healthz")
+expect_match "/healthz: warns when the last good backup is older than max_age" "$h" \
+    'backup: the last good backup is [0-9]+ s old, older than \[backup\] max_age = 6 s'
+expect_match "/healthz: backup status old" "$h" '"backup":\{"status":"old"'
 stop_daemon
 expect_eq "eseald stopped cleanly" "$DAEMON_RC" 0
 for f in "$D"/eseal-backup-*.p7m; do
@@ -71,15 +85,5 @@ for f in "$D"/eseal-backup-*.p7m; do
 	expect_match "scheduled backup verifies: ${f##*/}" "$out" "backup verify: .*: ok"
 	expect_match "labelled as scheduled" "$out" 'label "scheduled"'
 done
-
-# Too old: max_age passes with no new backup (the schedule off).
-sed -i 's/^interval = 4$/interval = 0/' "$CONF"
-start_daemon || exit 1
-sleep 7
-h=$($C "$URL/healthz")
-expect_match "/healthz: warns when the last good backup is older than max_age" "$h" \
-    'backup: the last good backup is [0-9]+ s old, older than \[backup\] max_age = 6 s'
-expect_match "/healthz: backup status old" "$h" '"backup":\{"status":"old"'
-stop_daemon
 
 done_testing

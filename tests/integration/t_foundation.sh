@@ -44,7 +44,7 @@ expect_eq "no pending rows" "$(sql "SELECT COUNT(*) FROM certificates WHERE stat
 # init, the organisation's registration and the two issuances
 expect_eq "four audit records" "$(sql 'SELECT COUNT(*) FROM audit')" 4
 out=$(ctl audit verify 2>&1)
-expect_eq "audit chain intact" "$out" "audit: 4 records, hash chain intact"
+expect_match "audit chain intact" "$out" "^audit: 4 records, hash chain intact"
 
 # The issuer key is on the token and cannot be exported.
 keyid=$(sql "SELECT lower(hex(key_id)) FROM issuers")

@@ -21,7 +21,11 @@ routes = [("POST","/api/v1/session"),("POST","/api/v1/session/password"),("DELET
  ("POST","/api/v1/enrolments"),("GET","/api/v1/enrolments/1"),("GET","/api/v1/requests?status=pending"),
  ("POST","/api/v1/requests/1/approve"),("POST","/api/v1/requests/1/reject"),("GET","/api/v1/certificates/abcd"),
  ("POST","/api/v1/certificates/abcd/revoke"),("GET","/crl/it-ca/0.crl"),("POST","/ocsp"),("GET","/ocsp/AAAA"),
- ("GET","/disclosure/current"),("GET","/healthz")]
+ ("GET","/disclosure/current"),("GET","/healthz"),
+ ("GET","/api/v1/organizations"),("GET","/api/v1/certificates?serial=%00zz&organization=%25_"),("GET","/api/v1/status"),
+ ("GET","/console/"),("GET","/console/js/app.js"),("GET","/console"),
+ ("POST","/api/v1/operations"),("GET","/api/v1/operations?status=pending"),
+ ("POST","/api/v1/operations/1/approve"),("POST","/api/v1/operations/1/reject")]
 def junk():
     k = random.randint(0, 6)
     if k == 0: return bytes(random.getrandbits(8) for _ in range(random.randint(0, 3000)))

@@ -139,6 +139,26 @@ expect_match "rotation audited, naming the operator" \
 restart
 expect_eq "after restart: it-ca still retiring" "$(row it-ca)" "retiring ec-p256 default"
 expect_eq "after restart: ca-2 still active" "$(row ca-2)" "active ec-p384 osaka-2"
+# The watcher covers the second token: its files go away and come back.
+tok2=$(dirname "$(grep -l it2 "$T"/hsm/tokens/*/token.object)")
+mv "$tok2" "$T/hsm/tok2.away"
+h=""
+for _ in $(seq 1 50); do
+	h=$(curl -s --cacert "$T/tls.crt" -w ' %{http_code}' "$URL/healthz")
+	printf '%s' "$h" | grep -q '"name":"osaka-2"}' && printf '%s' "$h" | grep -q '"status":"unavailable"[^}]*"name":"osaka-2"' && break
+	sleep 0.1
+done
+expect_match "second token gone: /healthz says so for osaka-2" "$h" '"status":"unavailable","token":"pkcs11:token=it2"[^}]*"name":"osaka-2"'
+expect_match "second token gone: the reason names it" "$h" 'hsm osaka-2: [a-z_]+ for [0-9]+ s, so nothing can be issued or signed with its keys'
+expect_match "second token gone: 503" "$h" ' 503$'
+expect_match "the default token still ok" "$h" '"hsm":\{"status":"ok","token":"pkcs11:token=it"'
+mv "$T/hsm/tok2.away" "$tok2"
+for _ in $(seq 1 100); do
+	h=$(curl -s --cacert "$T/tls.crt" -w ' %{http_code}' "$URL/healthz")
+	printf '%s' "$h" | grep -q ' 200$' && break
+	sleep 0.1
+done
+expect_match "second token back: /healthz 200 within 10 s, without a restart" "$h" '"status":"ok".* 200$'
 issue ee-c
 fetch ca-2 && cp "$T/ca-2.pem" "$T/ca2.pem"
 fetch it-ca
@@ -288,6 +308,11 @@ basicConstraints = critical, CA:TRUE, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[inter_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [not_ca]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -386,8 +411,32 @@ expect_eq "after restart: it-ca retired" "$(row it-ca)" "retired ec-p256 default
 curl -sf -o "$T/crl-final.der" "$PUB/crl/it-ca/0.crl"
 expect_eq "the final CRL stays served" "$(( $(openssl crl -inform DER -in "$T/crl-final.der" -noout -crlnumber | cut -d= -f2) ))" "$n1"
 check "/ca/it-ca.crt still served" fetch it-ca
+
+# --- under an intermediate of the parent: --chain ---------------------------
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes \
+    -keyout "$T/root/inter.key" -out "$T/root/inter.csr" \
+    -subj "/C=JP/O=Parent Root/CN=Parent Intermediate CA" 2>/dev/null
+sign inter_ca "$T/root/inter.csr" "$T/root/inter.pem"
+sed "s#^certificate = .*#certificate = \$dir/inter.pem#; s#^private_key = .*#private_key = \$dir/inter.key#" \
+    "$T/root/ca.cnf" > "$T/root/inter.cnf"
+out=$(ctl issuer rotate --name ext-2 --csr-out "$T/ext-2.csr" 2>&1); rc=$?
+expect_eq "rotate --csr-out ext-2: exit 0" "$rc" 0
+openssl ca -batch -config "$T/root/inter.cnf" -extensions sub_ca -in "$T/ext-2.csr" -out "$T/ext-2.pem" >/dev/null 2>&1
+out=$(ctl issuer import-cert ext-2 "$T/ext-2.pem" 2>&1); rc=$?
+expect_eq "import-cert under an intermediate, without --chain: exit 1" "$rc" 1
+expect_match "refusal: unable to get the issuer" "$out" "does not chain to \[ca\] root_cert .*issuer certificate"
+out=$(ctl issuer import-cert ext-2 "$T/ext-2.pem" --chain "$T/root/inter.pem" 2>&1); rc=$?
+expect_eq "import-cert --chain: exit 0" "$rc" 0
+expect_eq "issuer list: ext-2 active" "$(row ext-2)" "active ec-p256 default"
+expect_eq "issuer list: ext-1 retiring" "$(row ext-1)" "retiring ec-p256 default"
+restart
+curl -sf "$PUB/ca/chain.pem" > "$T/chain2.pem"
+expect_match "/ca/chain.pem holds the intermediate after ext-2" "$(openssl crl2pkcs7 -nocrl -certfile "$T/chain2.pem" | openssl pkcs7 -print_certs -noout)" "Parent Intermediate CA"
+issue ee-f
+expect_eq "openssl verify: a certificate of ext-2 through the stored chain" \
+    "$(verify -CAfile "$T/root/root.pem" -untrusted "$T/chain2.pem" "$T/ee-f.pem")" "$T/ee-f.pem: OK"
 expect_eq "issuer list after every step" "$(ctl issuer list | awk 'NR > 1 { print $1, $2 }' | tr '\n' ' ')" \
-    "it-ca retired ca-2 retiring ca-3 retiring ext-1 active "
+    "it-ca retired ca-2 retiring ca-3 retiring ext-1 retiring ext-2 active "
 stop_daemon
 expect_eq "eseald exits 0" "$DAEMON_RC" 0
 

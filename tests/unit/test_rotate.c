@@ -277,6 +277,33 @@ START_TEST(test_pending)
 	ck_assert_int_eq(rotate_import_cert(&f.ca, "ext-1", f.issuer->rec.cert,
 	    f.issuer->rec.cert_len, NULL, "t", time(NULL)), ESEAL_EPOLICY);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "for another key"));
+	/* Hostile files: a byte after the DER, cut short, empty, PEM junk. */
+	{
+		size_t len = f.issuer->rec.cert_len;
+		unsigned char *b = malloc(len + 1);
+		static const char pem[] = "-----BEGIN CERTIFICATE-----\n"
+		    "!!!!\n-----END CERTIFICATE-----\n";
+
+		memcpy(b, f.issuer->rec.cert, len);
+		b[len] = 0;
+		ck_assert_int_eq(rotate_import_cert(&f.ca, "ext-1", b, len + 1,
+		    NULL, "t", time(NULL)), ESEAL_EINVAL);
+		ck_assert_int_eq(rotate_import_cert(&f.ca, "ext-1", b, len / 2,
+		    NULL, "t", time(NULL)), ESEAL_EINVAL);
+		ck_assert_int_eq(rotate_import_cert(&f.ca, "ext-1", b, 0, NULL,
+		    "t", time(NULL)), ESEAL_EINVAL);
+		ck_assert_int_eq(rotate_import_cert(&f.ca, "ext-1",
+		    (const unsigned char *)pem, sizeof(pem) - 1, NULL, "t",
+		    time(NULL)), ESEAL_EINVAL);
+		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "RFC 5280 4.1"));
+		free(b);
+	}
+	/* Only a pending issuer takes a certificate. */
+	ck_assert_int_eq(rotate_import_cert(&f.ca, "test-ca", f.issuer->rec.cert,
+	    f.issuer->rec.cert_len, NULL, "t", time(NULL)), ESEAL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "is active, not pending"));
+	ck_assert_int_eq(rotate_import_cert(&f.ca, "nobody", f.issuer->rec.cert,
+	    f.issuer->rec.cert_len, NULL, "t", time(NULL)), ESEAL_ENOTFOUND);
 	ck_assert_str_eq(status_of(&f, "ext-1", st), "pending");
 	/* A failed --csr-out: nothing recorded, no file. */
 	req_init(&f, &rq, "ext-2");

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ca.h"
 #include "conf.h"
@@ -56,6 +57,7 @@ int	ctl_read_file(const char *path, size_t max, unsigned char **buf,
 
 /* What ctl_next_opt returns for the options every command takes. */
 #define CTL_OPT_CONFIG	0x100	/* --config FILE: handled, never returned */
+#define CTL_OPT_QUIET	0x102	/* --quiet: sets ctl_quiet, never returned */
 #define CTL_OPT_HELP	0x101	/* --help (main answers it when spelled out) */
 
 /*
@@ -73,5 +75,30 @@ int	ctl_next_opt(int argc, char **argv, const struct option *own);
  */
 int	ctl_parse_int(const char *s, int lo, int hi, const char *what,
 	    int *out);
+
+/* --quiet: no progress line (ctl_progress.c). */
+extern int ctl_quiet;
+
+/*
+ * The progress line of a long command (count, rate, ETA) on standard
+ * error, drawn only when standard output and standard error are
+ * terminals and not --quiet.  ctl_progress() has the shape of the
+ * library's progress callbacks (arg: the struct ctl_progress);
+ * ctl_progress_end() ends the line with the count and the time taken.
+ */
+struct ctl_progress {
+	const char	*what;
+	int		 on, drawn;
+	double		 t0, last;
+	int64_t		 done, total;
+};
+void	ctl_progress_start(struct ctl_progress *, const char *what);
+void	ctl_progress(void *p, int64_t done, int64_t total);
+void	ctl_progress_end(struct ctl_progress *);
+/* Clears the progress line (before other output: a log line). */
+void	ctl_progress_clear(struct ctl_progress *);
+/* printf to standard output, the progress line cleared first. */
+void	ctl_progress_print(struct ctl_progress *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -49,7 +49,7 @@ cmd_account(int argc, char **argv, const char *what)
 		    "ra or auditor\n");
 		return 2;
 	}
-	if (ctl_load(0, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	account_params_conf(&ap, c);
 	ctl_actor(who, sizeof(who));
@@ -105,7 +105,7 @@ account_state(int argc, char **argv, int disabled)
 		fprintf(stderr, "esealctl: %s: one USER is required\n", what);
 		return 2;
 	}
-	if (ctl_load(0, &c, &ca) != 0)
+	if (ctl_load(1, &c, &ca) != 0)
 		return 1;
 	ctl_actor(who, sizeof(who));
 	if (account_set_disabled(ca.store, argv[optind], disabled, time(NULL),

@@ -230,53 +230,112 @@ print_item(const struct reconcile_item *it, void *arg)
 }
 
 /*
- * How far the store's audit chain reaches against the last checkpoint
- * kept elsewhere (--checkpoint SEQ:HASH) or, without one, the newest row
- * of audit_checkpoints (h14b's table, when the store has it).  Returns 0,
- * or 1 when the chain contradicts the checkpoint.
+ * The checkpoint to measure the chain against, into seq, hash and what
+ * (its name in the output): --checkpoint SEQ:HASH; else the newest signed
+ * checkpoint published under DIR/audit/ (backup_offstore_checkpoint);
+ * else the store's own newest audit_checkpoints row.  Returns 1 found, 0
+ * none, -1 after printing why one is refused.
  */
 static int
-print_reach(struct store *s, const char *checkpoint)
+find_checkpoint(struct store *s, const struct store_stats *st,
+    const char *checkpoint, const char *published, long long *seq,
+    char *hash, char *what, size_t wlen)
+{
+	struct backup_ckpt ck;
+	enum eseal_rc rc;
+	int end = 0;
+
+	if (checkpoint != NULL) {
+		if (sscanf(checkpoint, "%lld:%64[0-9a-f]%n", seq, hash, &end)
+		    != 2 || checkpoint[end] != '\0' || strlen(hash) != 64 ||
+		    *seq < 1) {
+			fprintf(stderr, "esealctl: --checkpoint: \"%s\" is not "
+			    "SEQ:HASH (64 lower-case hex digits)\n", checkpoint);
+			return -1;
+		}
+		snprintf(what, wlen, "the checkpoint");
+		return 1;
+	}
+	if (published != NULL && published[0] != '\0') {
+		rc = backup_offstore_checkpoint(s, published, &ck);
+		if (rc == ESEAL_OK) {
+			*seq = ck.seq;
+			snprintf(hash, STORE_HASH_HEX_MAX, "%s", ck.hash);
+			snprintf(what, wlen, "the last off-store checkpoint "
+			    "(%s)", ck.path);
+			return 1;
+		}
+		if (rc != ESEAL_ENOTFOUND)
+			return ctl_fail("audit checkpoint"), -1;
+	}
+	if (!st->has_checkpoints || st->ckpt_seq == 0)
+		return 0;
+	*seq = st->ckpt_seq;
+	snprintf(hash, STORE_HASH_HEX_MAX, "%s", st->ckpt_hash);
+	snprintf(what, wlen, "the store's newest checkpoint");
+	return 1;
+}
+
+/*
+ * How far the store's audit chain reaches against the last checkpoint
+ * kept elsewhere (find_checkpoint).  base is the head of the history the
+ * store shares with the live CA (the backup's head; what a
+ * reconciliation wrote after it is the store's own): a checkpoint at or
+ * below it must be in the chain, one above counts the records lost.
+ * Returns 0, or 1 when the chain contradicts the checkpoint or one is
+ * refused.
+ */
+static int
+print_reach(struct store *s, const char *checkpoint, const char *published,
+    int64_t base)
 {
 	struct store_stats st;
-	char hash[STORE_HASH_HEX_MAX];
+	char hash[STORE_HASH_HEX_MAX], what[BACKUP_PATH_MAX + 64];
 	long long seq;
-	int found, match, end = 0;
+	int found, match, r;
 
 	if (store_stats_get(s, &st) != ESEAL_OK)
 		return ctl_fail("audit");
-	if (checkpoint == NULL) {
-		if (!st.has_checkpoints || st.ckpt_seq == 0) {
-			printf("audit chain: reaches seq %lld; no checkpoint "
-			    "to compare with (--checkpoint SEQ:HASH)\n",
-			    (long long)st.audit_seq);
-			return 0;
-		}
-		seq = st.ckpt_seq;
-		snprintf(hash, sizeof(hash), "%s", st.ckpt_hash);
-	} else if (sscanf(checkpoint, "%lld:%64[0-9a-f]%n", &seq, hash, &end)
-	    != 2 || checkpoint[end] != '\0' || strlen(hash) != 64 || seq < 1) {
-		fprintf(stderr, "esealctl: --checkpoint: \"%s\" is not SEQ:HASH "
-		    "(64 lower-case hex digits)\n", checkpoint);
+	if ((r = find_checkpoint(s, &st, checkpoint, published, &seq, hash,
+	    what, sizeof(what))) < 0)
+		return 1;
+	if (r == 0) {
+		printf("audit chain: reaches seq %lld; no checkpoint to compare "
+		    "with (--checkpoint SEQ:HASH)\n", (long long)st.audit_seq);
+		return 0;
+	}
+	if (seq > base)
+		found = match = 0;
+	else if (store_audit_has(s, seq, hash, &found, &match) != ESEAL_OK)
+		return ctl_fail("audit");
+	if (!found && seq <= base) {
+		fprintf(stderr, "esealctl: audit chain: record %lld of %s is "
+		    "missing: not the same history\n", seq, what);
 		return 1;
 	}
-	if (store_audit_has(s, seq, hash, &found, &match) != ESEAL_OK)
-		return ctl_fail("audit");
 	if (found && !match) {
 		fprintf(stderr, "esealctl: audit chain: record %lld differs from "
-		    "the checkpoint %s: not the same history\n", seq, hash);
+		    "%s %s: not the same history\n", seq, what, hash);
 		return 1;
 	}
 	if (found)
-		printf("audit chain: reaches seq %lld; checkpoint seq %lld is "
-		    "in it (%lld records after it)\n", (long long)st.audit_seq,
+		printf("audit chain: reaches seq %lld; %s, seq %lld, is in it "
+		    "(%lld records after it)\n", (long long)st.audit_seq, what,
 		    seq, (long long)st.audit_seq - seq);
 	else
-		printf("audit chain: reaches seq %lld; the checkpoint is at seq "
-		    "%lld: %lld audit records made after the backup are not "
-		    "in the restored store (the checkpoint keeps their head "
-		    "hash %s)\n", (long long)st.audit_seq, seq,
-		    seq - (long long)st.audit_seq, hash);
+		printf("audit chain: reaches seq %lld, seq %lld of them shared "
+		    "with the CA's; %s is at seq %lld: %lld audit records made "
+		    "after the backup are not in the restored store (the "
+		    "checkpoint keeps their head hash %s)\n",
+		    (long long)st.audit_seq, (long long)base, what, seq,
+		    seq - (long long)base, hash);
+	if (published != NULL && published[0] != '\0' &&
+	    (r = backup_checkpoints_above(published, base)) > 0)
+		printf("audit checkpoints: %d under %s/audit are above seq "
+		    "%lld: the evidence of the records lost; move them to an "
+		    "archive before eseald serves this store (it would write "
+		    "its own under the same names)\n", r, published,
+		    (long long)base);
 	return 0;
 }
 
@@ -302,12 +361,13 @@ cmd_restore(int argc, char **argv)
 		return ret;
 	}
 	print_report(&r);
-	backup_report_clear(&r);
 	ret = 0;
 	if (store_open(o.to, &s) == ESEAL_OK) {
-		ret = print_reach(s, o.checkpoint);
+		ret = print_reach(s, o.checkpoint, o.published,
+		    r.m.stats.audit_seq);
 		store_close(s);
 	}
+	backup_report_clear(&r);
 	printf("restore: %s written%s\n", o.to, o.published ? ", reconciled "
 	    "with the published CRLs" : "; not reconciled: run `esealctl "
 	    "backup reconcile --published DIR` on it before eseald serves it");
@@ -324,6 +384,7 @@ cmd_backup_reconcile(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *ckpt = NULL;
+	struct store_stats before;
 	char who[ACTOR_MAX];
 	struct conf *c;
 	struct ca ca;
@@ -341,8 +402,23 @@ cmd_backup_reconcile(int argc, char **argv)
 		    "\"%s\"\n", argv[optind]);
 		return 2;
 	}
-	if (ctl_load(0, &c, &ca) != 0)
-		return 1;
+	/*
+	 * With the token if it can be had, so that the reconciliation's
+	 * audit records are sealed by the HSM (audit.h); without it they
+	 * wait for eseald's start to seal them.
+	 */
+	if (conf_load(ctl_config_path, &c) != ESEAL_OK)
+		return ctl_fail("config");
+	if (ca_open(c, 1, &ca) != ESEAL_OK) {
+		fprintf(stderr, "esealctl: backup reconcile: warning: no HSM "
+		    "(%s): the audit records are sealed when eseald starts\n",
+		    eseal_errmsg());
+		if (ca_open(c, 0, &ca) != ESEAL_OK) {
+			ctl_fail("open");
+			conf_free(c);
+			return 1;
+		}
+	}
 	if (dir == NULL)
 		dir = c->publish_dir;
 	if (dir[0] == '\0') {
@@ -351,13 +427,17 @@ cmd_backup_reconcile(int argc, char **argv)
 		goto out;
 	}
 	ctl_actor(who, sizeof(who));
+	if (store_stats_get(ca.store, &before) != ESEAL_OK) {
+		ctl_fail("backup reconcile");
+		goto out;
+	}
 	if (backup_reconcile(ca.store, dir, time(NULL), who, print_item, NULL,
 	    &n) != ESEAL_OK) {
 		ctl_fail("backup reconcile");
 		goto out;
 	}
 	printf("backup reconcile: %d item(s) from %s\n", n, dir);
-	ret = print_reach(ca.store, ckpt);
+	ret = print_reach(ca.store, ckpt, dir, before.audit_seq);
 out:
 	ctl_unload(c, &ca);
 	return ret;

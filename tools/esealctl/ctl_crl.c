@@ -60,6 +60,7 @@ cmd_crl(int argc, char **argv, int show)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct issuer *is = NULL;
+	struct ctl_progress p;
 	struct crl_params cp;
 	struct profile *prof = NULL;
 	struct conf *c;
@@ -93,6 +94,8 @@ cmd_crl(int argc, char **argv, int show)
 		    is->rec.name, is->rec.crl_shards);
 		goto out;
 	}
+	ctl_progress_start(&p, "crl generate: shards");
+	p.on = p.on && !show && shard < 0 && is->rec.crl_shards > 1;
 	for (int s = shard < 0 ? 0 : shard; s < (shard < 0 ?
 	    is->rec.crl_shards : shard + 1); s++) {
 		if (show) {
@@ -111,6 +114,7 @@ cmd_crl(int argc, char **argv, int show)
 		if (profile_load(c->issue_profiles_dir, c->issue_profile,
 		    &prof) == ESEAL_OK)
 			cp.url_template = prof->crl_url;
+		ctl_progress_clear(&p);
 		if (crl_generate(&ca, is, s, now, &cp, &der, &len, &number)
 		    != ESEAL_OK) {
 			ctl_fail("crl generate");
@@ -118,9 +122,11 @@ cmd_crl(int argc, char **argv, int show)
 		}
 		OPENSSL_free(der);
 		der = NULL;
-		printf("CRL %s/%d number %lld signed\n", is->rec.name, s,
-		    (long long)number);
+		ctl_progress_print(&p, "CRL %s/%d number %lld signed\n",
+		    is->rec.name, s, (long long)number);
+		ctl_progress(&p, s + 1, is->rec.crl_shards);
 	}
+	ctl_progress_end(&p);
 	ret = 0;
 out:
 	profile_free(prof);

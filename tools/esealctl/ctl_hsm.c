@@ -187,6 +187,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmvp_rows *rows = NULL;
+	struct ctl_progress p;
 	struct conf *c = NULL;
 	struct ca ca;
 	char who[ACTOR_MAX], *rep = NULL, *detail = NULL;
@@ -209,7 +210,7 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		if (conf_load(ctl_config_path, &c) != ESEAL_OK)
 			return ctl_fail("config");
 	} else {
-		if (ctl_load(0, &c, &ca) != 0)
+		if (ctl_load(1, &c, &ca) != 0)
 			return 1;
 		opened = 1;
 	}
@@ -217,11 +218,15 @@ cmd_hsm_import_cmvp(int argc, char **argv)
 		fprintf(stderr, "esealctl: hsm import-cmvp: out of memory\n");
 		goto out;
 	}
+	ctl_progress_start(&p, "hsm import-cmvp: registry entries");
 	if (cmvp_load(argv[optind], &rows) != ESEAL_OK ||
-	    cmvp_apply(c->hsm_registry, rows, now, f, dry_run) != ESEAL_OK) {
+	    cmvp_apply_progress(c->hsm_registry, rows, now, f, dry_run,
+	    ctl_progress, &p) != ESEAL_OK) {
+		ctl_progress_end(&p);
 		ctl_fail("hsm import-cmvp");
 		goto out;
 	}
+	ctl_progress_end(&p);
 	fclose(f);
 	f = NULL;
 	fputs(rep, stdout);

@@ -15,7 +15,7 @@
 #include "store_revoke.h"
 #include "ctl.h"
 
-#define CTL_CERT_MAX	(256 * 1024)	/* a certificate or a chain file */
+#define CTL_CERT_MAX	ROTATE_CERT_MAX	/* a certificate or a chain file */
 
 /* "Active, sunset 2030-01-01" of the module the token is on. */
 static void

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "issue.h"
 #include "log.h"
 #include "ctl.h"
@@ -109,6 +110,7 @@ ctl_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 static const struct option common_opts[] = {
 	{ "config", required_argument, NULL, CTL_OPT_CONFIG },
 	{ "help", no_argument, NULL, CTL_OPT_HELP },
+	{ "quiet", no_argument, NULL, CTL_OPT_QUIET },
 	{ NULL, 0, NULL, 0 },
 };
 #define NCOMMON	(sizeof(common_opts) / sizeof(common_opts[0]))
@@ -130,8 +132,13 @@ ctl_next_opt(int argc, char **argv, const struct option *own)
 	if (n > 0)
 		memcpy(all, own, n * sizeof(*all));
 	memcpy(all + n, common_opts, sizeof(common_opts));
-	while ((ch = getopt_long(argc, argv, "", all, NULL)) == CTL_OPT_CONFIG)
-		ctl_config_path = optarg;
+	while ((ch = getopt_long(argc, argv, "", all, NULL)) == CTL_OPT_CONFIG ||
+	    ch == CTL_OPT_QUIET) {
+		if (ch == CTL_OPT_CONFIG)
+			ctl_config_path = optarg;
+		else
+			ctl_quiet = 1;
+	}
 	free(all);
 	return ch;
 }
@@ -208,8 +215,8 @@ usage(FILE *f)
 		for (const struct ctl_cmd *c = groups[g]; c->name; c++)
 			fprintf(f, "  %-13s %s\n      %s\n", c->name, c->help,
 			    c->usage);
-	fprintf(f, "every command takes --config FILE (default %s) and "
-	    "--help\n", DEFAULT_CONFIG);
+	fprintf(f, "every command takes --config FILE (default %s), "
+	    "--quiet (no progress line) and --help\n", DEFAULT_CONFIG);
 }
 
 /* The command argv spells out from i, and how many words it took. */
@@ -229,6 +236,7 @@ main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	int i = 1, words;
 
+	audit_set_source("local");
 	if (getenv("ESEAL_CONFIG") != NULL)
 		ctl_config_path = getenv("ESEAL_CONFIG");
 	while (i < argc && strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
