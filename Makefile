@@ -118,7 +118,8 @@ LIB_SRCS := \
 	src/http/api_status.c \
 	src/http/api_console.c \
 	$(BUILD)/gen/console.c \
-	$(BUILD)/gen/schema.c
+	$(BUILD)/gen/schema.c \
+	src/base/cidr.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -164,7 +165,8 @@ UNIT_TESTS := \
 	backup \
 	rotate \
 	report \
-	approval
+	approval \
+	cidr
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -184,6 +186,7 @@ FUZZERS    := \
 	backup \
 	bundle \
 	operations \
+	cidr \
 	logjson
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
