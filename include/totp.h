@@ -49,7 +49,7 @@ struct totp_enrolment {
 
 /*
  * A new, unconfirmed secret for account id (replacing an unconfirmed
- * one) into *out.  ESEAL_ECONF if no key is configured; ESEAL_EEXIST if
+ * one) into *out.  ESEAL_EPOLICY if no key is configured; ESEAL_EEXIST if
  * the account has a confirmed secret (totp_reset first).  Audit
  * "account.totp_enrol" by username.
  */
@@ -63,7 +63,7 @@ enum eseal_rc	totp_enrol(struct store *, const struct totp_key *,
  * inside the caller's transaction; writes no audit record.
  * ESEAL_ENOTFOUND: the account has no secret (or only an unconfirmed one
  * and !allow_pending); ESEAL_EAUTH "...: wrong code" or "...: code already
- * used (replay)"; ESEAL_ECONF with no key; ESEAL_EINTERNAL if the secret
+ * used (replay)"; ESEAL_EPOLICY with no key; ESEAL_EINTERNAL if the secret
  * does not decrypt under the key (another key, or a tampered row).
  */
 enum eseal_rc	totp_verify(struct store *, const struct totp_key *,

@@ -189,7 +189,7 @@ totp_enrol(struct store *s, const struct totp_key *k, int64_t id,
 	memset(out, 0, sizeof(*out));
 	pthread_once(&oath_once, oath_start);
 	if (!k->set)
-		return eseal_err(ESEAL_ECONF, MSG_NO_KEY);
+		return eseal_err(ESEAL_EPOLICY, MSG_NO_KEY);
 	if (!oath_ok)
 		return eseal_err(ESEAL_EINTERNAL, "totp: liboath did not start");
 	randombytes_buf(secret, sizeof(secret));
@@ -247,7 +247,7 @@ totp_verify(struct store *s, const struct totp_key *k, int64_t id,
 
 	pthread_once(&oath_once, oath_start);
 	if (!k->set)
-		return eseal_err(ESEAL_ECONF, MSG_NO_KEY);
+		return eseal_err(ESEAL_EPOLICY, MSG_NO_KEY);
 	if ((rc = store_totp_get(s, id, &t)) != ESEAL_OK)
 		return rc;
 	if (t.blob_len == 0 || (!t.confirmed && !allow_pending))
