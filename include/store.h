@@ -260,6 +260,7 @@ struct store_audit_filter {
 	int64_t		 from, to;	/* ts bounds, 0: none */
 	const char	*actor, *action, *object;	/* exact, NULL: any */
 	int64_t		 limit;
+	int64_t		 offset;	/* rows skipped first */
 };
 enum eseal_rc	store_audit_search(struct store *,
 		    const struct store_audit_filter *f,

@@ -3,7 +3,7 @@
  * (panel point 7, issue 14 item 4): records by sequence number, filtered
  * by time (from, to: seconds since the epoch, inclusive), actor, action
  * and object (exact), a page at a time (after: the last seq of the
- * previous page; limit).
+ * previous page, or offset: records skipped, as the console pages; limit).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -102,6 +102,7 @@ api_audit_list(void *arg, const struct http_request *req,
 	if (!arg_int(req, resp, "after", 0, INT64_MAX, 0, &f.after) ||
 	    !arg_int(req, resp, "from", 0, INT64_MAX, 0, &f.from) ||
 	    !arg_int(req, resp, "to", 0, INT64_MAX, 0, &f.to) ||
+	    !arg_int(req, resp, "offset", 0, INT64_MAX, 0, &f.offset) ||
 	    !arg_int(req, resp, "limit", 1, AUDIT_PAGE_MAX,
 	    AUDIT_PAGE_DEFAULT, &limit) ||
 	    !arg_text(req, resp, "actor", &f.actor) ||

@@ -286,6 +286,7 @@ bind_search(sqlite3_stmt *st, void *arg)
 	if (f->object != NULL)
 		sqlite3_bind_text(st, 6, f->object, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, f->limit);
+	sqlite3_bind_int64(st, 8, f->offset);
 }
 
 static int
@@ -303,6 +304,6 @@ store_audit_search(struct store *s, const struct store_audit_filter *f,
 	return store_rows(s, AUDIT_COLS "WHERE seq > ?1 AND (?2 = 0 OR ts >= "
 	    "?2) AND (?3 = 0 OR ts <= ?3) AND (?4 IS NULL OR actor = ?4) AND "
 	    "(?5 IS NULL OR action = ?5) AND (?6 IS NULL OR object = ?6) "
-	    "ORDER BY seq LIMIT ?7", "search audit", bind_search, search_row,
+	    "ORDER BY seq LIMIT ?7 OFFSET ?8", "search audit", bind_search, search_row,
 	    &c, NULL);
 }

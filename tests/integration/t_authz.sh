@@ -120,6 +120,8 @@ expect_eq "audit: the next page starts after it and ends the list" \
 expect_eq "audit: all pages together are the store's rows" \
     "$(( $(printf '%s' "$r" | jget '["records"]' | python3 -c 'import sys,ast; print(len(ast.literal_eval(sys.stdin.read())))') + 2 ))" \
     "$(sql "SELECT count(*) FROM audit WHERE action='account.login'")"
+r=$(aget "?action=account.login&offset=1&limit=1")
+expect_eq "audit: offset 1 is the second record" "$(printf '%s' "$r" | jget '["records"][0]["seq"]')" "$last"
 r=$(aget "?actor=aud1&object=aud1")
 expect_eq "audit: actor and object filters" \
     "$(printf '%s' "$r" | jget '["records"]' | python3 -c 'import sys,ast; v=ast.literal_eval(sys.stdin.read()); print(len(v) > 0 and all(x["actor"] == "aud1" and x["object"] == "aud1" for x in v))')" True
