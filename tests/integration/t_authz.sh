@@ -9,7 +9,7 @@
 # Set AUTHZ_PRINT=1 to print the statuses seen, in the matrix's format.
 . "$(dirname "$0")/lib.sh"
 
-MATRIX=$ESEAL_TOP/tests/data/authz/matrix
+MATRIX=${AUTHZ_MATRIX:-$ESEAL_TOP/tests/data/authz/matrix}
 setup_ca ec-p256 "[http]
 rate = 10000
 burst = 10000
