@@ -190,7 +190,8 @@ FUZZERS    := \
 	backup \
 	bundle \
 	operations \
-	cidr
+	cidr \
+	logjson
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 
