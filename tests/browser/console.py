@@ -501,7 +501,7 @@ def auditor(d):
         time.sleep(0.3)
     for page, key in (("audit", "audit"), ("operations", "ops")):
         go(d, page)
-        el(d, "#%s-box p, #%s-box dl" % (key, key))
+        el(d, "#%s-box > *" % key)
         time.sleep(0.5)
         st, _ = api(d, "GET", "/api/v1/" + page + "?limit=1")
         if st == 404:
