@@ -489,6 +489,7 @@ def auditor(d):
         visible(d, "#audit-table")
         check("audit: the records, with the RA's approval",
               text_in(d, "#audit-table", "ra1"))
+        hostile_is_text(d, "audit trail")
         set_input(d, "#audit-f-actor", "ra1")
         el(d, "#audit-filters button").click()
         time.sleep(0.5)
