@@ -170,7 +170,8 @@ UNIT_TESTS := \
 	rotate \
 	report \
 	approval \
-	cidr
+	cidr \
+	totp
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
