@@ -173,6 +173,7 @@ UNIT_TESTS := \
 	report \
 	approval \
 	cidr \
+	totp \
 	crl_stream
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
