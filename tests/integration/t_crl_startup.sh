@@ -17,7 +17,8 @@ csr ee ec:P-256
 ctl issue --csr "$T/ee.csr" --register --name "株式会社サンプル" \
     --corporate-number 7123456789012 --evidence "registry extract" \
     --out "$T/ee.pem" >/dev/null 2>&1 || { echo "issue failed"; exit 1; }
-serial=$(openssl x509 -in "$T/ee.pem" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
+# The serial as stored (the only certificate yet).
+serial=$(sql "SELECT serial FROM certificates")
 crl_url=$(openssl x509 -in "$T/ee.pem" -noout -ext crlDistributionPoints | sed -n 's/.*URI://p' | tr -d ' ')
 
 sqlite3 "$T/eseal.db" <<SQL
@@ -44,6 +45,7 @@ sql "INSERT INTO revocations (serial, reason, revoked_at, requested_by)
     VALUES ('$serial', 1, unixepoch(), 't');
     INSERT INTO crl_owed (issuer_id, shard, serial, since)
     VALUES (1, 0, '$serial', unixepoch())"
+expect_eq "the owed revocation is in the store" "$(sql "SELECT COUNT(*) FROM crl_owed o JOIN revocations r ON r.serial = o.serial")" 1
 
 t0=$(date +%s.%N)
 "$ESEALD" --config "$CONF" > "$T/eseald.log" 2>&1 &
