@@ -123,7 +123,9 @@ LIB_SRCS := \
 	src/store/store_totp.c \
 	src/ra/totp.c \
 	src/http/http_zone.c \
-	src/http/api_audit.c
+	src/http/api_audit.c \
+	src/store/store_crlscan.c \
+	src/ca/crl_stream.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -170,7 +172,9 @@ UNIT_TESTS := \
 	rotate \
 	report \
 	approval \
-	cidr
+	cidr \
+	totp \
+	crl_stream
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
