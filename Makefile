@@ -10,7 +10,7 @@
 BUILD    := build
 CC       ?= cc
 PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
-            jansson inih libsodium
+            jansson inih libsodium liboath
 # make WITH_SYSTEMD=0: no libsystemd (no notifications, no socket
 # activation; svc.h).
 WITH_SYSTEMD ?= 1
@@ -119,7 +119,13 @@ LIB_SRCS := \
 	src/http/api_console.c \
 	$(BUILD)/gen/console.c \
 	$(BUILD)/gen/schema.c \
-	src/base/cidr.c
+	src/base/cidr.c \
+	src/store/store_totp.c \
+	src/ra/totp.c \
+	src/http/http_zone.c \
+	src/http/api_audit.c \
+	src/store/store_crlscan.c \
+	src/ca/crl_stream.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -166,7 +172,9 @@ UNIT_TESTS := \
 	rotate \
 	report \
 	approval \
-	cidr
+	cidr \
+	totp \
+	crl_stream
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -186,7 +194,8 @@ FUZZERS    := \
 	backup \
 	bundle \
 	operations \
-	cidr
+	cidr \
+	logjson
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 

@@ -56,4 +56,19 @@ int		 cidr_list_match(const struct cidr_list *, int family,
 int		 cidr_list_match_text(const struct cidr_list *,
 		    const char *addr);
 
+#define CIDR_XFF_MAX	1024	/* bytes of an X-Forwarded-For header */
+#define CIDR_XFF_HOPS	32	/* hops in it */
+
+/*
+ * The client's address of a request from peer (its socket's address) with
+ * the X-Forwarded-For header xff (NULL: none), into out (canonical text,
+ * IPv4-mapped written as IPv4): peer itself unless peer lies in trusted;
+ * then the last hop of xff, read from the right, that is not in trusted
+ * (the leftmost if all are).  ESEAL_EINVAL naming the hop and rule if a
+ * trusted proxy sent a header that is not a list of addresses.  A peer
+ * that is not an address is copied as is (and matches no list).
+ */
+enum eseal_rc	 cidr_client_addr(const struct cidr_list *trusted,
+		    const char *peer, const char *xff, char *out, size_t len);
+
 #endif

@@ -192,3 +192,66 @@ cidr_list_match_text(const struct cidr_list *l, const char *addr)
 	}
 	return cidr_list_match(l, family, a);
 }
+
+/* The canonical text of an address (inet_ntop) into out. */
+static void
+addr_text(int family, const unsigned char *a, char *out, size_t len)
+{
+	if (inet_ntop(family, a, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "unknown");
+}
+
+enum eseal_rc
+cidr_client_addr(const struct cidr_list *trusted, const char *peer,
+    const char *xff, char *out, size_t len)
+{
+	unsigned char a[16], best[16];
+	char buf[CIDR_XFF_MAX + 1], *hop[CIDR_XFF_HOPS];
+	size_t n = 0, xl;
+	int family, bfam;
+
+	snprintf(out, len, "%s", peer);
+	if (cidr_addr_parse(peer, &bfam, best) != ESEAL_OK) {
+		eseal_errclear();
+		return ESEAL_OK;	/* "unknown": never inside */
+	}
+	addr_text(bfam, best, out, len);
+	if (!cidr_list_match(trusted, bfam, best) || xff == NULL)
+		return ESEAL_OK;
+	if ((xl = strlen(xff)) > CIDR_XFF_MAX)
+		return eseal_err(ESEAL_EINVAL, "X-Forwarded-For: longer than "
+		    "%d bytes", CIDR_XFF_MAX);
+	memcpy(buf, xff, xl + 1);
+	for (char *p = buf, *e; ; p = e + 1) {
+		e = p + strcspn(p, ",");
+		if (n == CIDR_XFF_HOPS)
+			return eseal_err(ESEAL_EINVAL, "X-Forwarded-For: more "
+			    "than %d hops", CIDR_XFF_HOPS);
+		hop[n++] = p;
+		if (*e == '\0')
+			break;
+		*e = '\0';
+	}
+	/* From the right: the proxies we trust appended; the first hop we
+	 * do not trust is the client (RFC 7239 5.2's reading of the list). */
+	for (size_t i = n; i-- > 0; ) {
+		char *h = hop[i] + strspn(hop[i], " \t");
+		size_t hl = strcspn(h, " \t");
+
+		if (h[hl] != '\0' && h[hl + strspn(h + hl, " \t")] != '\0')
+			return eseal_err(ESEAL_EINVAL, "X-Forwarded-For: hop "
+			    "%zu holds a blank inside", i + 1);
+		h[hl] = '\0';
+		if (hl == 0 || hl >= CIDR_ADDR_MAX ||
+		    cidr_addr_parse(h, &family, a) != ESEAL_OK)
+			return eseal_err(ESEAL_EINVAL, "X-Forwarded-For: hop "
+			    "%zu is not an IPv4 or IPv6 address (RFC 7239 "
+			    "5.2: no ports, no names, no brackets)", i + 1);
+		bfam = family;
+		memcpy(best, a, sizeof(best));
+		if (!cidr_list_match(trusted, family, a))
+			break;
+	}
+	addr_text(bfam, best, out, len);
+	return ESEAL_OK;
+}

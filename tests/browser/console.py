@@ -11,6 +11,8 @@ import json
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
 import sys
 import time
 from urllib.parse import urlparse
@@ -422,11 +424,35 @@ def ra_certs(d, serial):
     el(d, "#cs-submit").click()
     check("search by a piece of the hostile name: nothing issued",
           text_in(d, "#certs", "No certificate"))
+    # A second certificate for the same organisation, issued at the CA
+    # with esealctl: the RA revokes it from this page.
+    out = subprocess.run([os.environ["ESEALCTL"], "--config",
+                          os.environ["CONF"], "issue", "--csr",
+                          T + "/sub3.csr", "--org", "NTRJP-7123456789012",
+                          "--out", T + "/sub3.pem"], capture_output=True,
+                         text=True)
+    check("esealctl issue for the organisation", out.returncode == 0,
+          out.stderr)
+    db = sqlite3.connect(T + "/eseal.db")
+    serial3 = db.execute("SELECT serial FROM certificates WHERE serial != ? "
+                         "AND status = 'issued'", (serial,)).fetchone()[0]
+    db.close()
     set_input(d, "#cs-org", "サンプル")
     el(d, "#cs-submit").click()
-    check("certificate search by organisation name",
-          text_in(d, "#certs-table", serial))
+    time.sleep(0.5)
+    rows = d.find_elements(By.CSS_SELECTOR, "#certs-table tbody tr")
+    check("certificate search by organisation name: both",
+          len(rows) == 2 and text_in(d, "#certs-table", serial) and
+          text_in(d, "#certs-table", serial3), (len(rows), serial3))
     shot(d, "certificates")
+    Select(el(d, "#cr-reason-" + serial3)).select_by_value("superseded")
+    el(d, "#cr-revoke-" + serial3).click()
+    check("RA revokes from the certificates page",
+          text_in(d, "#banner", "Revoked: " + serial3))
+    time.sleep(0.5)
+    check("certificates page: no revoke button left",
+          not d.find_elements(By.CSS_SELECTOR, "[id^=cr-revoke-]") and
+          text_in(d, "#certs-table", "superseded"))
     logout(d)
 
 
@@ -453,9 +479,30 @@ def auditor(d):
     check("auditor: no registration form, no code button",
           not d.find_elements(By.CSS_SELECTOR, "#org-form, #code-1"))
     hostile_is_text(d, "auditor's organisations")
+    go(d, "audit")
+    el(d, "#audit-verify").click()
+    check("audit: the whole chain verified from the page: intact",
+          text_in(d, "#audit-verify-out", "Intact"),
+          el(d, "#audit-verify-out").text)
+    st, _ = api(d, "GET", "/api/v1/audit?limit=1")
+    if st == 200:
+        visible(d, "#audit-table")
+        check("audit: the records, with the RA's approval",
+              text_in(d, "#audit-table", "ra1"))
+        hostile_is_text(d, "audit trail")
+        set_input(d, "#audit-f-actor", "ra1")
+        el(d, "#audit-filters button").click()
+        time.sleep(0.5)
+        actors = [e.text for e in d.find_elements(
+            By.CSS_SELECTOR, "#audit-table tbody tr td:nth-child(3)")]
+        check("audit: filtered by actor", actors and
+              all(a == "ra1" for a in actors), actors)
+        set_input(d, "#audit-f-actor", "")
+        el(d, "#audit-filters button").click()
+        time.sleep(0.3)
     for page, key in (("audit", "audit"), ("operations", "ops")):
         go(d, page)
-        el(d, "#%s-box p, #%s-box dl" % (key, key))
+        el(d, "#%s-box > *" % key)
         time.sleep(0.5)
         st, _ = api(d, "GET", "/api/v1/" + page + "?limit=1")
         if st == 404:
@@ -466,7 +513,27 @@ def auditor(d):
                   "shows its rows, not an error",
                   st == 200 and not d.find_elements(
                       By.CSS_SELECTOR, "#%s-box .error" % key), st)
+        if page == "audit":
+            el(d, "#audit-verify").click()
+            text_in(d, "#audit-verify-out", "Intact")
         shot(d, page)
+    logout(d)
+
+
+def tampered(d):
+    """A record edited behind the CA's back: the audit page says so."""
+    db = sqlite3.connect(T + "/eseal.db")
+    db.execute("UPDATE audit SET detail = detail || ' edited' WHERE seq = 3")
+    db.commit()
+    db.close()
+    login(d, "aud1", AUD_NEW)
+    go(d, "audit")
+    el(d, "#audit-verify").click()
+    check("audit: an edited record: NOT intact, naming it",
+          text_in(d, "#audit-verify-out", "NOT intact") and
+          text_in(d, "#audit-verify-out", "record 3"),
+          el(d, "#audit-verify-out").text)
+    shot(d, "audit-tampered")
     logout(d)
 
 
@@ -476,9 +543,9 @@ def admin(d, serial):
     visible(d, "#issuers-table")
     check("status: the issuer, active", text_in(d, "#issuers-table", "it-ca")
           and text_in(d, "#issuers-table", "active"))
-    check("status: counts (0 valid, 1 revoked, 2 organisations)",
+    check("status: counts (0 valid, 2 revoked, 2 organisations)",
           el(d, "#count-issued strong").text == "0" and
-          el(d, "#count-revoked strong").text == "1" and
+          el(d, "#count-revoked strong").text == "2" and
           el(d, "#count-organizations strong").text == "2")
     check("status: the HSM token's CMVP status", text_in(d, "#hsm-token",
                                                           "SoftHSM"))
@@ -490,11 +557,29 @@ def admin(d, serial):
     check("status: issuance per day, one SVG bar per day (30)",
           len(bars) == 30, len(bars))
     today = [b for b in bars if b.find_element(By.TAG_NAME, "title")
-             .get_attribute("textContent").endswith(": 1")]
-    check("status: today's bar counts the one issued", len(today) == 1)
+             .get_attribute("textContent").endswith(": 2")]
+    check("status: today's bar counts the two issued", len(today) == 1)
     check("status: sunset timeline in SVG",
           len(d.find_elements(By.CSS_SELECTOR, "#chart-sunset circle")) >= 1)
     shot(d, "status")
+    st, body = api(d, "GET", "/api/v1/operations")
+    if st == 200:
+        st, body = api(d, "POST", "/api/v1/operations", {
+            "kind": "key.generate", "parameters": {"type": "ec-p384"}})
+        check("admin proposes an operation (dual control): 201 pending",
+              st == 201 and '"pending"' in body, (st, body))
+        go(d, "operations")
+        check("operations page: the proposal with its kind and status",
+              text_in(d, "#ops-table", "key.generate") and
+              text_in(d, "#ops-table", "pending"))
+        set_input(d, "#ops-f-status", "executed")
+        el(d, "#ops-filters button").click()
+        check("operations page: filtered by status",
+              text_in(d, "#ops-box", "Nothing to show"))
+        set_input(d, "#ops-f-status", "")
+        el(d, "#ops-filters button").click()
+        text_in(d, "#ops-table", "key.generate")
+        shot(d, "operations")
     logout(d)
 
 
@@ -561,6 +646,7 @@ def main():
         auditor(d)
         admin(d, serial)
         origin_only(d)
+        tampered(d)
     except Exception as e:  # a step that could not run is a failure
         check("browser steps ran to the end", False, repr(e))
         try:

@@ -4,7 +4,8 @@
  * cidr.h's contract (at most CIDR_LIST_MAX networks, prefixes in range,
  * no host bit set, every network containing its own address and, below
  * a full prefix, its last address) or a refusal's message does not name
- * the list or holds a control byte.
+ * the list or holds a control byte; and the same bytes read as an
+ * X-Forwarded-For header give one canonical address or a refusal.
  */
 #include <sys/socket.h>
 
@@ -16,11 +17,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* A refusal names the list and holds no control byte. */
+/* A refusal starts with prefix and holds no control byte. */
 static void
-check_msg(const char *msg)
+check_msg_prefix(const char *msg, const char *prefix)
 {
-	if (strncmp(msg, "fuzz: ", 6) != 0)
+	if (strncmp(msg, prefix, strlen(prefix)) != 0)
 		abort();
 	for (; *msg != '\0'; msg++)
 		if ((unsigned char)*msg < ' ' || *msg == 0x7f)
@@ -68,11 +69,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < l->n; i++)
 			check_net(l, &l->net[i]);
 	} else {
-		check_msg(eseal_errmsg());
+		check_msg_prefix(eseal_errmsg(), "fuzz: ");
 		if (l->n != 0)
 			abort();
 	}
 	(void)cidr_list_match_text(l, s);
+	/* The same bytes as an X-Forwarded-For header from a trusted proxy:
+	 * refused, or one canonical address. */
+	{
+		static struct cidr_list proxies;
+		char out[CIDR_ADDR_MAX];
+		int family;
+		unsigned char a[16];
+
+		if (proxies.n == 0 && cidr_list_parse("127.0.0.0/8, ::1",
+		    "p", &proxies) != ESEAL_OK)
+			abort();
+		if (cidr_client_addr(&proxies, "127.0.0.1", s, out,
+		    sizeof(out)) == ESEAL_OK) {
+			if (cidr_addr_parse(out, &family, a) != ESEAL_OK)
+				abort();
+		} else
+			check_msg_prefix(eseal_errmsg(), "X-Forwarded-For: ");
+	}
 	free(l);
 	free(s);
 	return 0;

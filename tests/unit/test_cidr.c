@@ -100,6 +100,51 @@ START_TEST(test_messages)
 }
 END_TEST
 
+START_TEST(test_forwarded)
+{
+	struct cidr_list t;
+	char out[CIDR_ADDR_MAX];
+
+	ck_assert_int_eq(cidr_list_parse("127.0.0.1, 10.9.0.0/16", "t", &t),
+	    ESEAL_OK);
+	/* Not from a trusted proxy: the header is the client's word only. */
+	ck_assert_int_eq(cidr_client_addr(&t, "192.0.2.1", "10.1.1.1", out,
+	    sizeof(out)), ESEAL_OK);
+	ck_assert_str_eq(out, "192.0.2.1");
+	/* From one: the last hop not trusted, read from the right. */
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "203.0.113.5, "
+	    "192.0.2.9,10.9.1.1", out, sizeof(out)), ESEAL_OK);
+	ck_assert_str_eq(out, "192.0.2.9");
+	ck_assert_int_eq(cidr_client_addr(&t, "::ffff:127.0.0.1",
+	    "2001:DB8::1", out, sizeof(out)), ESEAL_OK);
+	ck_assert_str_eq(out, "2001:db8::1");
+	/* Every hop trusted: the leftmost. */
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "10.9.0.7, "
+	    "127.0.0.1", out, sizeof(out)), ESEAL_OK);
+	ck_assert_str_eq(out, "10.9.0.7");
+	/* No header: the proxy itself. */
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", NULL, out,
+	    sizeof(out)), ESEAL_OK);
+	ck_assert_str_eq(out, "127.0.0.1");
+	/* Malformed from a trusted proxy: refused, naming the hop. */
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "1.2.3.4, nope",
+	    out, sizeof(out)), ESEAL_EINVAL);
+	ck_assert_str_eq(eseal_errmsg(), "X-Forwarded-For: hop 2 is not an "
+	    "IPv4 or IPv6 address (RFC 7239 5.2: no ports, no names, no "
+	    "brackets)");
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "1.2.3.4:80", out,
+	    sizeof(out)), ESEAL_EINVAL);
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "[2001:db8::1]",
+	    out, sizeof(out)), ESEAL_EINVAL);
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "1.2.3.4,,", out,
+	    sizeof(out)), ESEAL_EINVAL);
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "1.2.3.4 5.6.7.8",
+	    out, sizeof(out)), ESEAL_EINVAL);
+	ck_assert_int_eq(cidr_client_addr(&t, "127.0.0.1", "", out,
+	    sizeof(out)), ESEAL_EINVAL);
+}
+END_TEST
+
 /* Parses every file of tests/data/cidr/WHICH; returns how many. */
 static int
 data_dir(const char *which, int want_ok)
@@ -162,6 +207,7 @@ main(void)
 	tcase_add_test(tc, test_mixed);
 	tcase_add_test(tc, test_edges);
 	tcase_add_test(tc, test_messages);
+	tcase_add_test(tc, test_forwarded);
 	tcase_add_test(tc, test_data_good);
 	tcase_add_test(tc, test_data_bad);
 	suite_add_tcase(s, tc);
