@@ -125,7 +125,8 @@ LIB_SRCS := \
 	src/http/http_zone.c \
 	src/http/api_audit.c \
 	src/store/store_crlscan.c \
-	src/ca/crl_stream.c
+	src/ca/crl_stream.c \
+	src/store/store_crlkeep.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
