@@ -164,7 +164,8 @@ UNIT_TESTS := \
 	backup \
 	rotate \
 	report \
-	approval
+	approval \
+	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
