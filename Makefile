@@ -10,7 +10,7 @@
 BUILD    := build
 CC       ?= cc
 PKGS     := libp11 libcrypto libssl p11-kit-1 libmicrohttpd gnutls sqlite3 \
-            jansson inih libsodium
+            jansson inih libsodium liboath
 # make WITH_SYSTEMD=0: no libsystemd (no notifications, no socket
 # activation; svc.h).
 WITH_SYSTEMD ?= 1
@@ -118,7 +118,12 @@ LIB_SRCS := \
 	src/http/api_status.c \
 	src/http/api_console.c \
 	$(BUILD)/gen/console.c \
-	$(BUILD)/gen/schema.c
+	$(BUILD)/gen/schema.c \
+	src/base/cidr.c \
+	src/store/store_totp.c \
+	src/ra/totp.c \
+	src/http/http_zone.c \
+	src/http/api_audit.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -165,6 +170,7 @@ UNIT_TESTS := \
 	rotate \
 	report \
 	approval \
+	cidr \
 	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
@@ -184,7 +190,9 @@ FUZZERS    := \
 	enrol \
 	backup \
 	bundle \
-	operations
+	operations \
+	cidr \
+	logjson
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 

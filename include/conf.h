@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "cidr.h"
 #include "err.h"
 #include "keytype.h"
 
@@ -21,6 +22,8 @@
 #define CONF_HSM_MAX	8	/* [hsm "NAME"] sections besides [hsm] */
 #define CONF_HSM_NAME_MAX 32	/* NAME: [a-z0-9-], 1..32, not "default" */
 #define CONF_EXPIRY_WARN_DAYS 90 /* [ca] expiry_warn_days by default */
+#define CONF_SECURE_ZONE_DEFAULT "127.0.0.0/8, ::1" /* [security] secure_zone
+				     by default: only this host is inside */
 
 /*
  * One more token an issuer key may be on: [hsm "NAME"] with module,
@@ -140,6 +143,13 @@ struct conf {
 	/* [approval] dual control (approval.h) */
 	int	approval_quorum;		/* M distinct operators */
 	int	approval_expiry_hours;		/* a proposal lives this long */
+
+	/* [security] zone and second factors (docs/security.md) */
+	char	sec_secure_zone[CIDR_TEXT_MAX + 1];	/* CIDR list, cidr.h */
+	char	sec_trusted_proxies[CIDR_TEXT_MAX + 1];	/* CIDR list, "" none */
+	int	sec_require_roles;		/* bit per role (ROLE_BIT): a
+						   second factor even inside */
+	char	sec_totp_key_file[CONF_PATH_MAX];	/* AES-256 key, 0600 */
 };
 
 /*

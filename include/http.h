@@ -51,6 +51,8 @@ struct http_request {
 	const char	*request_id;
 	char		 client_addr[HTTP_ADDR_MAX];
 	enum http_peer	 peer;		/* client certificate status */
+	int		 in_zone;	/* client_addr lies in [security]
+					   secure_zone (http_zone_set) */
 	char		 peer_cn[HTTP_CN_MAX];	/* its CN when verified */
 	void		*conn;		/* for http_header() */
 };
@@ -181,6 +183,23 @@ const struct http_route *http_route_find(const struct http_route *routes,
  */
 enum http_peer	http_peer_der_cn(const unsigned char *der, size_t len,
 		    char *cn, size_t cnlen);
+
+/*
+ * The secure zone and the trusted proxies of this process's listeners
+ * (cidr.h lists, as [security] secure_zone and trusted_proxies write them),
+ * replacing the previous ones at once; before the first call, the zone is
+ * CONF_SECURE_ZONE_DEFAULT and no proxy is trusted.  ESEAL_EINVAL naming
+ * the key if a list does not parse (nothing replaced).
+ */
+enum eseal_rc	http_zone_set(const char *secure_zone,
+		    const char *trusted_proxies);
+/*
+ * A request's client address from its peer and X-Forwarded-For header
+ * (cidr_client_addr with the trusted proxies) into out, and *in_zone.
+ * ESEAL_EINVAL if a trusted proxy sent a malformed header (*in_zone 0).
+ */
+enum eseal_rc	http_zone_client(const char *peer, const char *xff, char *out,
+		    size_t len, int *in_zone);
 
 /* The HTTP status for a core error: the only such table. */
 int		http_status_for(enum eseal_rc);

@@ -10,6 +10,8 @@
 #ifndef ESEAL_LOG_H
 #define ESEAL_LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_LEVEL_DEBUG,
 	LOG_LEVEL_INFO,
@@ -34,6 +36,15 @@ void	 log_set_format(enum log_format);
 void	 log_set_request_id(const char *);
 /* This thread's request id, "" when it serves none. */
 const char *log_request_id(void);
+
+/*
+ * A logfmt line (ts=... level=... key=value key="quoted \\" value") as one
+ * JSON object in out (max bytes, at least 64; no NUL written), whatever
+ * in holds: a value a client chose (a path) may hold quotes, backslashes
+ * and control bytes.  Returns its length.  Text that is not key=value
+ * goes into a "text" member; what does not fit is cut, the object closed.
+ */
+size_t	 log_to_json(const char *in, char *out, size_t max);
 
 /* Parses "debug", "info", "warn", "error"; returns -1 if unknown. */
 int	 log_level_parse(const char *);

@@ -17,6 +17,7 @@
 #include "account.h"
 #include "err.h"
 #include "store.h"
+#include "totp.h"
 
 #define SESSION_TOKEN_LEN	43	/* bearer token: 32 random bytes,
 					   base64url without padding */
@@ -30,6 +31,10 @@ struct session_info {
 	int64_t		 expires;	/* absolute expiry of the session */
 	int64_t		 retry_after;	/* on ESEAL_ETOOMANY: seconds until
 					   an attempt may pass (Retry-After) */
+	int		 in_zone;	/* opened inside the secure zone */
+	char		 factors[TOTP_FACTORS_MAX];	/* "password",
+					   "password+totp", "password+cert"; "cert"
+					   for a certificate alone */
 };
 
 /*
@@ -52,6 +57,21 @@ struct session_info {
  * client_addr, which may be NULL).
  */
 enum eseal_rc	session_login(struct store *, const struct account_params *,
+		    const char *username, const char *password,
+		    const char *client_addr, int64_t now, char *token_out,
+		    struct session_info *si);
+
+/*
+ * session_login with what the login brings besides its password (totp.h,
+ * totp_login): once the password verifies, a second factor is asked for
+ * outside the secure zone or where the account or its role requires one
+ * (ESEAL_EAUTH saying so; a wrong or replayed code counts as a failed
+ * login).  session_login is this with lf in the zone, no certificate and
+ * no code.  The session records lf->in_zone and the factors used; audit
+ * "account.login" names them, "account.login_2fa_fail" a refusal.
+ */
+enum eseal_rc	session_login_factors(struct store *,
+		    const struct account_params *, const struct login_factors *lf,
 		    const char *username, const char *password,
 		    const char *client_addr, int64_t now, char *token_out,
 		    struct session_info *si);

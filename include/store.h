@@ -254,6 +254,17 @@ enum eseal_rc	store_audit_each(struct store *,
 /* As store_audit_each, for the records from seq from to seq to. */
 enum eseal_rc	store_audit_range(struct store *, int64_t from, int64_t to,
 		    int (*fn)(const struct store_audit *, void *), void *arg);
+/* The records matching f, by seq, at most f->limit (GET /api/v1/audit). */
+struct store_audit_filter {
+	int64_t		 after;		/* seq > after (paging) */
+	int64_t		 from, to;	/* ts bounds, 0: none */
+	const char	*actor, *action, *object;	/* exact, NULL: any */
+	int64_t		 limit;
+	int64_t		 offset;	/* rows skipped first */
+};
+enum eseal_rc	store_audit_search(struct store *,
+		    const struct store_audit_filter *f,
+		    int (*fn)(const struct store_audit *, void *), void *arg);
 /* Seals record seq (one that has no MAC yet) with mac. */
 enum eseal_rc	store_audit_set_mac(struct store *, int64_t seq,
 		    const unsigned char mac[32]);

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "checkpoint.h"
 #include "backup.h"
@@ -71,6 +73,9 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/operations", NULL, api_op_list, 0 },
 	{ "POST", "/api/v1/operations/", "/approve", api_op_approve, 0 },
 	{ "POST", "/api/v1/operations/", "/reject", api_op_reject, 0 },
+	{ "POST", "/api/v1/session/totp", NULL, api_session_totp,
+	  HTTP_R_LIMITED },
+	{ "GET", "/api/v1/audit", NULL, api_audit_list, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -85,6 +90,8 @@ static const struct http_route publish_routes[] = {
 	PUBLIC_ROUTES,
 	{ NULL, NULL, NULL, NULL, 0 },
 };
+
+static int	security_apply(struct app *, const struct conf *);
 
 /* Start-up and reload: say loudly when the HSM module is not Active. */
 static void
@@ -156,8 +163,10 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 		return;
 	}
 	(void)audit_append(a->ca.store, time(NULL), "system", "config.reload",
-	    path, "registry=%s policy=%s", c->hsm_registry,
-	    c->issue_crypto_policy);
+	    path, "registry=%s policy=%s secure_zone=\"%s\" "
+	    "trusted_proxies=\"%s\"", c->hsm_registry, c->issue_crypto_policy,
+	    c->sec_secure_zone, c->sec_trusted_proxies);
+	(void)security_apply(a, c);
 	if ((v = realloc(*old, (*nold + 1) * sizeof(*v))) != NULL) {
 		*old = v;
 		v[(*nold)++] = c;
@@ -189,8 +198,60 @@ reload(struct app *a, const char *path, struct conf ***old, size_t *nold)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: eseald [--config FILE] [--user NAME]\n");
+	fprintf(stderr, "usage: eseald [--config FILE] [--user NAME]\n"
+	    "       eseald --print-routes\n");
 	exit(2);
+}
+
+/*
+ * --print-routes: the API listener's route table, one "METHOD PATTERN" a
+ * line ({} one path segment, {rest} any), for the authorization matrix
+ * test (tests/integration/t_authz.sh) and for operators.
+ */
+static void
+print_routes(void)
+{
+	for (const struct http_route *r = routes; r->method != NULL; r++)
+		printf("%s %s%s%s\n", r->method, r->prefix,
+		    r->flags & HTTP_R_REST ? "{rest}" : r->suffix != NULL ?
+		    "{}" : "", r->suffix != NULL ? r->suffix : "");
+	exit(0);
+}
+
+/*
+ * [security]: the secure zone and trusted proxies (http_zone_set), the
+ * roles that need a second factor inside the zone too, and the key of
+ * the TOTP secrets.  At start-up and on SIGHUP; a key file that cannot
+ * be read leaves everything as it was.  Returns 0, or 1 logged.
+ */
+static int
+security_apply(struct app *a, const struct conf *c)
+{
+	struct totp_key key;
+
+	memset(&key, 0, sizeof(key));
+	if (c->sec_totp_key_file[0] != '\0' &&
+	    totp_key_load(c->sec_totp_key_file, &key) != ESEAL_OK) {
+		log_error("msg=\"[security] not applied\" error=\"%s\"",
+		    eseal_errmsg());
+		return 1;
+	}
+	if (http_zone_set(c->sec_secure_zone, c->sec_trusted_proxies) !=
+	    ESEAL_OK) {
+		log_error("msg=\"[security] not applied\" error=\"%s\"",
+		    eseal_errmsg());
+		sodium_memzero(&key, sizeof(key));
+		return 1;
+	}
+	pthread_mutex_lock(&a->sec_mu);
+	a->totp = key;
+	a->require_roles = (unsigned)c->sec_require_roles;
+	pthread_mutex_unlock(&a->sec_mu);
+	sodium_memzero(&key, sizeof(key));
+	log_info("msg=\"secure zone\" secure_zone=\"%s\" trusted_proxies=\"%s\" "
+	    "totp=%s", c->sec_secure_zone, c->sec_trusted_proxies,
+	    c->sec_totp_key_file[0] != '\0' ? "on" : "off");
+	return 0;
 }
 
 /* What the daemon holds from start-up to exit. */
@@ -223,6 +284,8 @@ daemon_args(int argc, char **argv, struct daemon *d)
 		if ((strcmp(argv[i], "--config") == 0 ||
 		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
 			d->config = argv[++i];
+		else if (strcmp(argv[i], "--print-routes") == 0)
+			print_routes();
 		else if ((strcmp(argv[i], "--user") == 0 ||
 		    strcmp(argv[i], "-u") == 0) && i + 1 < argc)
 			d->user_name = argv[++i];
@@ -298,6 +361,7 @@ daemon_open(struct daemon *d)
 	a->conf = d->conf;
 	a->started = time(NULL);
 	pthread_rwlock_init(&a->pub_lock, NULL);
+	pthread_mutex_init(&a->sec_mu, NULL);
 	if (ca_open(d->conf, 1, &a->ca) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
@@ -343,6 +407,8 @@ daemon_publish(struct daemon *d)
 	    warn_example);
 	account_params_conf(&a->acct, c);
 	a->code_ttl = c->enrol_code_ttl;
+	if (security_apply(a, c) != 0)
+		return 1;
 	if (disclosure_load(c->enrol_disclosure_dir, &a->disclosure)
 	    != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());

@@ -8,6 +8,8 @@ import {t} from './i18n.js';
 import {call} from './api.js';
 
 const PAGE = 50;
+// Members holding seconds since 1970: shown as RFC 3339.
+const TIME_KEYS = /^(ts|time|at|created|expires|decided|decided_at|executed_at)$/;
 
 function scalar(v) {
 	if (v === null || v === undefined)
@@ -42,8 +44,9 @@ function genericTable(rows, id) {
 		for (const k of Object.keys(r))
 			if (!cols.includes(k))
 				cols.push(k);
-	return table(cols.map(k => [k, r => k === 'ts' || k === 'created' ?
-	    fmtTime(r[k]) + '' : scalar(r[k])]), rows, {id, class: 'wide'});
+	return table(cols.map(k => [k, r => TIME_KEYS.test(k) &&
+	    typeof r[k] === 'number' && r[k] > 0 ? fmtTime(r[k]) : scalar(r[k])]),
+	    rows, {id, class: 'wide'});
 }
 
 // A list page over a route that may not exist on this CA yet.

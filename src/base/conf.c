@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "ini.h"
 #include "log.h"
@@ -31,6 +32,8 @@ enum conf_type {
 	CT_ARGON2,	/* min, interactive, moderate, sensitive */
 	CT_OCSP_SIGNER,	/* issuer, delegated */
 	CT_LOGFORMAT,	/* logfmt, json */
+	CT_CIDR,	/* a CIDR list, cidr.h (kept as text) */
+	CT_ROLES,	/* admin, ra, auditor, comma separated: a bit mask */
 	CT_TYPE_MAX
 };
 
@@ -115,6 +118,11 @@ static const struct conf_key keys[] = {
 	INT("audit", "checkpoint_minutes", audit_cp_minutes, 1, 24 * 60),
 	INT("approval", "quorum", approval_quorum, 2, 16),
 	INT("approval", "expiry_hours", approval_expiry_hours, 1, 30 * 24),
+	OTHER("security", "secure_zone", CT_CIDR, sec_secure_zone, 0),
+	OTHER("security", "trusted_proxies", CT_CIDR, sec_trusted_proxies, 0),
+	OTHER("security", "require_second_factor", CT_ROLES, sec_require_roles,
+	    0),
+	STR("security", "totp_key_file", sec_totp_key_file, 0),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -144,6 +152,10 @@ static int	set_hostport(const struct conf_key *, const char *, char *,
 		    char *, size_t);
 static int	set_word(const struct conf_key *, const char *, char *,
 		    char *, size_t);
+static int	set_cidr(const struct conf_key *, const char *, char *,
+		    char *, size_t);
+static int	set_roles(const struct conf_key *, const char *, char *,
+		    char *, size_t);
 
 static const char *const mtls_words[] = { "off", "optional", "required",
     NULL };
@@ -172,6 +184,8 @@ static const struct {
 	[CT_OCSP_SIGNER] = { set_word, ocsp_signer_words,
 	    "issuer, delegated" },
 	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
+	[CT_CIDR] = { set_cidr, NULL, NULL },
+	[CT_ROLES] = { set_roles, NULL, "admin, ra, auditor" },
 };
 
 int
@@ -302,6 +316,54 @@ set_word(const struct conf_key *k, const char *v, char *field, char *why,
 		}
 	snprintf(why, whysz, "\"%s\" is not one of %s", v, types[k->type].list);
 	return 0;
+}
+
+/* A CIDR list (cidr.h), checked here and kept as written. */
+static int
+set_cidr(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	struct cidr_list l;
+
+	if (cidr_list_parse(v, k->name, &l) != ESEAL_OK) {
+		snprintf(why, whysz, "%s", eseal_errmsg());
+		eseal_errclear();
+		return 0;
+	}
+	snprintf(field, k->size, "%s", v);
+	return 1;
+}
+
+/* Role names, comma separated, into a bit mask: admin 1, ra 2, auditor 4
+ * (the order of account.h's enum role). */
+static int
+set_roles(const struct conf_key *k, const char *v, char *field, char *why,
+    size_t whysz)
+{
+	static const char *const roles[] = { "admin", "ra", "auditor" };
+	int mask = 0;
+
+	while (*v != '\0') {
+		size_t n;
+		int i;
+
+		v += strspn(v, " \t,");
+		if ((n = strcspn(v, " \t,")) == 0)
+			break;
+		for (i = 0; i < 3; i++)
+			if (strlen(roles[i]) == n && strncmp(v, roles[i], n) == 0)
+				break;
+		if (i == 3) {
+			snprintf(why, whysz, "\"%.*s\" is not a role; one of "
+			    "%s", (int)(n > 32 ? 32 : n), v,
+			    types[k->type].list);
+			return 0;
+		}
+		mask |= 1 << i;
+		v += n;
+	}
+	*(int *)(void *)field = mask;
+	return 1;
 }
 
 /* The line where [section] name was given, 0 if it was not. */
@@ -531,6 +593,8 @@ defaults(struct conf *c)
 	c->audit_cp_minutes = 10;
 	c->approval_quorum = 2;
 	c->approval_expiry_hours = 24;
+	snprintf(c->sec_secure_zone, sizeof(c->sec_secure_zone),
+	    CONF_SECURE_ZONE_DEFAULT);
 }
 
 /* After the file: each named token complete, and none the same as another. */

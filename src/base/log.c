@@ -60,34 +60,70 @@ log_request_id(void)
 	return cur_rid;
 }
 
-/* Appends c to out (JSON string escaping), keeping room for the end. */
-static void
-json_put(char *out, size_t *n, size_t max, char c)
+/* The length of the valid UTF-8 sequence at p (RFC 3629 4), 0 if none. */
+static size_t
+utf8_len(const unsigned char *p)
 {
-	if (*n + 8 >= max)
-		return;
-	if (c == '"' || c == '\\') {
-		out[(*n)++] = '\\';
-		out[(*n)++] = c;
-	} else if ((unsigned char)c < ' ')
-		*n += (size_t)snprintf(out + *n, max - *n, "\\u%04x",
-		    (unsigned char)c);
-	else
-		out[(*n)++] = c;
+	unsigned char c = p[0];
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
 }
 
-/* n after an snprintf at out + n: never past the buffer's end. */
-static size_t
-clamp(size_t n, size_t max)
+/*
+ * Appends the character at p to out as JSON string content (escaped; a
+ * byte that is not UTF-8 becomes '?'), keeping room to close the object;
+ * returns the next character.
+ */
+static const char *
+json_put(char *out, size_t *n, size_t max, const char *p)
 {
-	return n < max - 16 ? n : max - 16;
+	unsigned char c = (unsigned char)*p;
+	size_t len = 1;
+
+	if (c >= 0x80 && (len = utf8_len((const unsigned char *)p)) == 0) {
+		c = '?';
+		len = 1;
+	}
+	if (*n + 16 >= max)
+		return p + len;
+	if (c == '"' || c == '\\') {
+		out[(*n)++] = '\\';
+		out[(*n)++] = (char)c;
+	} else if (c < ' ')
+		*n += (size_t)snprintf(out + *n, max - *n, "\\u%04x", c);
+	else if (c < 0x80)
+		out[(*n)++] = (char)c;
+	else {
+		memcpy(out + *n, p, len);
+		*n += len;
+	}
+	return p + len;
 }
 
 /* 1 if s[0..len) is a decimal integer JSON may carry as a number. */
 static int
 is_number(const char *s, size_t len)
 {
-	size_t i = s[0] == '-' ? 1 : 0;
+	size_t i = len > 0 && s[0] == '-' ? 1 : 0;
 
 	if (len == i || len > 15 || (s[i] == '0' && len > i + 1))
 		return 0;
@@ -97,62 +133,67 @@ is_number(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * The logfmt line in (ts=... level=... key=value key="quoted \" value")
- * as one JSON object in out.  Text that is not key=value is kept in a
- * "text" member, never dropped.
- */
-static size_t
-to_json(const char *in, char *out, size_t max)
+/* A value after key=: "quoted \" text", a number, or a bare word. */
+static const char *
+json_value(const char *p, char *out, size_t *n, size_t max)
 {
-	size_t n = 0, k, v;
-	const char *p = in;
+	size_t v;
+	const char *e;
+
+	if (*p == '"') {
+		out[(*n)++] = '"';
+		for (p++; *p != '\0' && *p != '"';)
+			p = json_put(out, n, max, *p == '\\' && p[1] != '\0' ?
+			    p + 1 : p);
+		out[(*n)++] = '"';
+		return *p == '"' ? p + 1 : p;
+	}
+	for (v = 0; p[v] != '\0' && p[v] != ' '; v++)
+		;
+	if (is_number(p, v) && *n + v + 16 < max) {
+		memcpy(out + *n, p, v);
+		*n += v;
+		return p + v;
+	}
+	out[(*n)++] = '"';
+	for (e = p + v; p < e;)
+		p = json_put(out, n, max, p);
+	out[(*n)++] = '"';
+	return e;
+}
+
+size_t
+log_to_json(const char *in, char *out, size_t max)
+{
+	size_t n = 0, k;
+	const char *p = in, *e;
 
 	out[n++] = '{';
-	while (*p != '\0' && n + 16 < max) {
+	for (;;) {
 		while (*p == ' ')
 			p++;
+		if (*p == '\0' || n + 32 >= max)
+			break;
 		for (k = 0; p[k] != '\0' && p[k] != '=' && p[k] != ' ' &&
 		    p[k] != '"'; k++)
 			;
+		if (n > 1)
+			out[n++] = ',';
+		out[n++] = '"';
 		if (k == 0 || p[k] != '=') {
-			n = clamp(n + (size_t)snprintf(out + n, max - n,
-			    "%s\"text\":\"", n > 1 ? "," : ""), max);
-			for (; *p != '\0'; p++)
-				json_put(out, &n, max, *p);
+			memcpy(out + n, "text\":\"", 7);
+			n += 7;
+			while (*p != '\0')
+				p = json_put(out, &n, max, p);
 			out[n++] = '"';
 			break;
 		}
-		n = clamp(n + (size_t)snprintf(out + n, max - n,
-		    "%s\"%.*s\":", n > 1 ? "," : "", (int)k, p), max);
-		p += k + 1;
-		if (*p == '"') {
-			out[n++] = '"';
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				json_put(out, &n, max, *p);
-			}
-			out[n++] = '"';
-			if (*p == '"')
-				p++;
-			continue;
-		}
-		for (v = 0; p[v] != '\0' && p[v] != ' '; v++)
-			;
-		if (is_number(p, v))
-			n = clamp(n + (size_t)snprintf(out + n, max - n,
-			    "%.*s", (int)v, p), max);
-		else {
-			out[n++] = '"';
-			for (size_t i = 0; i < v; i++)
-				json_put(out, &n, max, p[i]);
-			out[n++] = '"';
-		}
-		p += v;
+		for (e = p + k; p < e;)
+			p = json_put(out, &n, max, p);
+		out[n++] = '"';
+		out[n++] = ':';
+		p = json_value(p + 1, out, &n, max);
 	}
-	if (n + 2 > max)
-		n = max - 2;
 	out[n++] = '}';
 	return n;
 }
@@ -189,7 +230,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n] = '\0';
 	if (cur_format == LOG_FORMAT_JSON) {
-		n = to_json(line, js, sizeof(js) - 1);
+		n = log_to_json(line, js, sizeof(js) - 1);
 		js[n++] = '\n';
 		(void)!write(STDERR_FILENO, js, n);
 		return;

@@ -25,6 +25,10 @@ void	api_session_login(void *, const struct http_request *,
 	    struct http_response *);
 void	api_session_password(void *, const struct http_request *,
 	    struct http_response *);
+void	api_session_totp(void *, const struct http_request *,
+	    struct http_response *);
+void	api_audit_list(void *, const struct http_request *,
+	    struct http_response *);
 void	api_session_logout(void *, const struct http_request *,
 	    struct http_response *);
 

@@ -529,9 +529,9 @@ api_healthz(void *arg, const struct http_request *req,
 		    v.module);
 		if (mod != NULL && (v.status == FIPS_HISTORICAL ||
 		    v.status == FIPS_REVOKED))
+			/* The command is in "warnings" (rotate_warnings). */
 			json_object_set_new(mod, "action", json_string(
-			    "rotate issuer keys to an Active module: esealctl "
-			    "issuer rotate --token (docs/key-rotation.md)"));
+			    "rotate issuer keys to an Active module"));
 		if (v.degraded)
 			add_reason(reasons, "hsm_module: %s: %s",
 			    fips_status_name(v.status), v.reason);

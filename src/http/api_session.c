@@ -2,6 +2,7 @@
  * api_session.c: operator login, password change, logout, and the one
  * authentication helper every operator route uses.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,17 @@ api_auth(struct app *a, const struct http_request *req,
 	else
 		rc = eseal_err(ESEAL_EAUTH, "log in first: no session token "
 		    "or client certificate");
+	if (rc == ESEAL_OK && tok == NULL)
+		snprintf(si->factors, sizeof(si->factors), "cert");
+	/* From outside the zone, one factor is not enough (panel point 6):
+	 * a certificate alone, or a session opened with a password alone
+	 * inside the zone and now used from outside. */
+	if (rc == ESEAL_OK && !req->in_zone && (strcmp(si->factors,
+	    "password") == 0 || strcmp(si->factors, "cert") == 0))
+		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: a second "
+		    "factor is needed from outside [security] secure_zone: "
+		    "log in with password and TOTP code (or password and "
+		    "client certificate)");
 	if (rc == ESEAL_OK)
 		rc = session_authorize(si, roles_mask);
 	if (rc != ESEAL_OK) {
@@ -62,6 +74,8 @@ api_session_login(void *arg, const struct http_request *req,
 {
 	struct app *a = arg;
 	struct session_info si;
+	struct login_factors lf;
+	struct totp_key key;
 	char token[SESSION_TOKEN_LEN + 1];
 	const char *user, *pw;
 	enum eseal_rc rc;
@@ -71,24 +85,36 @@ api_session_login(void *arg, const struct http_request *req,
 		return;
 	user = str(j, "username");
 	pw = str(j, "password");
-	if (user == NULL || pw == NULL) {
+	lf.code = str(j, "totp");
+	if (user == NULL || pw == NULL || (json_object_get(j, "totp") != NULL &&
+	    lf.code == NULL)) {
 		http_error(resp, ESEAL_EINVAL, "username and password are "
-		    "required strings");
+		    "required strings, totp an optional string");
 		json_decref(j);
 		return;
 	}
-	rc = session_login(a->ca.store, &a->acct, user, pw, req->client_addr,
-	    time(NULL), token, &si);
+	lf.in_zone = req->in_zone;
+	lf.cert = req->peer == HTTP_PEER_VERIFIED &&
+	    strcmp(req->peer_cn, user) == 0;
+	pthread_mutex_lock(&a->sec_mu);
+	key = a->totp;
+	lf.require_roles = a->require_roles;
+	pthread_mutex_unlock(&a->sec_mu);
+	lf.key = &key;
+	rc = session_login_factors(a->ca.store, &a->acct, &lf, user, pw,
+	    req->client_addr, time(NULL), token, &si);
+	sodium_memzero(&key, sizeof(key));
 	json_decref(j);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		retry_after(resp, &si);
 		return;
 	}
-	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:i}", "token",
-	    token, "username", si.username, "role", role_name(si.role),
-	    "must_change_password", si.must_change, "idle_timeout_seconds",
-	    a->acct.idle_secs));
+	http_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:s}",
+	    "token", token, "username", si.username, "role",
+	    role_name(si.role), "must_change_password", si.must_change,
+	    "idle_timeout_seconds", a->acct.idle_secs, "in_zone", si.in_zone,
+	    "factors", si.factors));
 	sodium_memzero(token, sizeof(token));
 }
 
@@ -144,4 +170,55 @@ api_session_logout(void *arg, const struct http_request *req,
 	}
 	(void)session_logout(a->ca.store, tok);
 	http_set_body(resp, 204, NULL, NULL, 0);
+}
+
+/*
+ * POST /api/v1/session/totp: {} enrols a new secret for the caller's own
+ * account and shows it once; {"code": "123456"} confirms it.  Any role,
+ * each for itself (totp.h).
+ */
+void
+api_session_totp(void *arg, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct app *a = arg;
+	struct totp_enrolment en;
+	struct session_info si;
+	struct totp_key key;
+	const char *code;
+	enum eseal_rc rc;
+	json_t *j;
+
+	if (api_auth(a, req, resp, ROLE_ANY, &si))
+		return;
+	if ((j = http_json_body(req, resp)) == NULL)
+		return;
+	code = str(j, "code");
+	if (json_object_get(j, "code") != NULL && code == NULL) {
+		http_error(resp, ESEAL_EINVAL, "code is an optional string");
+		json_decref(j);
+		return;
+	}
+	pthread_mutex_lock(&a->sec_mu);
+	key = a->totp;
+	pthread_mutex_unlock(&a->sec_mu);
+	if (code == NULL)
+		rc = totp_enrol(a->ca.store, &key, si.account_id, si.username,
+		    time(NULL), &en);
+	else
+		rc = totp_confirm(a->ca.store, &key, si.account_id, si.username,
+		    code, time(NULL));
+	json_decref(j);
+	sodium_memzero(&key, sizeof(key));
+	if (rc != ESEAL_OK)
+		http_error(resp, rc, NULL);
+	else if (code == NULL)
+		http_json(resp, 201, json_pack("{s:s, s:s, s:b, s:s}", "secret",
+		    en.secret_b32, "otpauth_uri", en.uri, "confirmed", 0, "next",
+		    "POST the first code as {\"code\": \"NNNNNN\"} to put it in "
+		    "force"));
+	else
+		http_json(resp, 200, json_pack("{s:s, s:b}", "status",
+		    "second factor confirmed", "confirmed", 1));
+	sodium_memzero(&en, sizeof(en));
 }

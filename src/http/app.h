@@ -13,6 +13,7 @@
 #include "ca.h"
 #include "disclosure.h"
 #include "publish.h"
+#include "totp.h"
 
 struct pub_cert {
 	char		 name[2 * 64 + 4];	/* issuer name, or NEW.by-OLD
@@ -35,6 +36,11 @@ struct app {
 	struct account_params	 acct;		/* argon2id limits, sessions */
 	struct disclosure	*disclosure;	/* the current version */
 	int			 code_ttl;	/* enrolment codes, seconds */
+	pthread_mutex_t		 sec_mu;	/* guards totp, require_roles
+						   (replaced on SIGHUP) */
+	struct totp_key		 totp;		/* [security] totp_key_file */
+	unsigned		 require_roles;	/* [security]
+						   require_second_factor */
 };
 
 #endif

@@ -493,7 +493,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	const struct http_route *r;
 	unsigned char rnd[8];
 	enum MHD_Result ret;
-	enum eseal_rc rc = ESEAL_OK;
+	enum eseal_rc rc = ESEAL_OK, zrc;
+	char peer[HTTP_ADDR_MAX];
 	unsigned wait = 1;
 	double t0 = metrics_now();
 
@@ -533,10 +534,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.body_len = ctx->len;
 	req.request_id = ctx->rid;
 	req.conn = c;
-	client_addr(c, req.client_addr, sizeof(req.client_addr));
+	client_addr(c, peer, sizeof(peer));
+	zrc = http_zone_client(peer, http_header(&req, "X-Forwarded-For"),
+	    req.client_addr, sizeof(req.client_addr), &req.in_zone);
 	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
 	r = http_route_find(srv->routes, method, url, req.param, &rc);
-	if (ctx->too_big) {
+	if (zrc != ESEAL_OK)
+		http_error(&resp, zrc, NULL);
+	else if (ctx->too_big) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "[http] body_max: the request body "

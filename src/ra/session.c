@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "session.h"
 #include "store_account.h"
+#include "store_totp.h"
 #include "throttle_int.h"
 
 #define TOKEN_BYTES		32	/* random bytes in a bearer token */
@@ -223,6 +224,9 @@ struct attempt {
 	int64_t		 wait;		/* its seconds to wait */
 	struct store_account account;	/* as read inside the transaction */
 	struct store_session session;	/* the new session on success */
+	const struct login_factors *lf;	/* besides the password */
+	char		 factors[TOTP_FACTORS_MAX];	/* those used */
+	char		 msg[320];	/* a second factor's refusal */
 };
 
 /* The refusal of a throttle, naming its rule and the wait. */
@@ -234,6 +238,36 @@ throttle_err(enum throttle_why why, int64_t wait)
 	if (why == THROTTLE_ADDR)
 		return eseal_err(ESEAL_ETOOMANY, MSG_ADDR_SLOW, (long long)wait);
 	return eseal_err(ESEAL_ETOOMANY, MSG_NAME_SLOW, (long long)wait);
+}
+
+/*
+ * The second factor of a login whose password verified (totp_login), in
+ * login_record's transaction: a refusal sets *refuse = ESEAL_EAUTH with
+ * at->msg, counted as a failed login when a code was wrong or replayed.
+ */
+static enum eseal_rc
+second_factor(struct store *s, const struct account_params *p,
+    struct attempt *at, struct store_throttle *t, int64_t now,
+    enum eseal_rc *refuse)
+{
+	struct throttle_who *w = &at->who;
+	int r = role_parse(at->account.role), counts;
+	enum eseal_rc rc;
+
+	rc = totp_login(s, at->lf, w->id, r < 0 ? 0 : ROLE_BIT(r), now,
+	    at->factors, sizeof(at->factors), &counts);
+	if (rc != ESEAL_EAUTH)
+		return rc;
+	*refuse = ESEAL_EAUTH;
+	snprintf(at->msg, sizeof(at->msg), "%s", eseal_errmsg());
+	if (counts) {
+		metrics_inc(M_LOGIN_FAIL, "");
+		if ((rc = throttle_failed(s, p, w, t, now)) != ESEAL_OK)
+			return rc;
+	}
+	return audit_append(s, now, w->actor, "account.login_2fa_fail",
+	    w->object, "%s zone=%s: %s", w->client_addr, at->lf->in_zone ?
+	    "inside" : "outside", at->msg);
 }
 
 /*
@@ -292,6 +326,10 @@ login_record(struct store *s, const struct account_params *p,
 		goto out;
 	}
 
+	if ((rc = second_factor(s, p, at, &t, now, refuse)) != ESEAL_OK ||
+	    *refuse != ESEAL_OK)
+		goto out;
+
 	memset(se, 0, sizeof(*se));
 	token_new(token_out, se->token_hash);
 	se->account_id = w->id;
@@ -307,10 +345,13 @@ login_record(struct store *s, const struct account_params *p,
 	    at->rehash, now)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_session_prune(s, now, now - p->idle_secs)) != ESEAL_OK ||
-	    (rc = store_session_insert(s, se)) != ESEAL_OK)
+	    (rc = store_session_insert(s, se)) != ESEAL_OK ||
+	    (rc = store_session_set_factors(s, se->token_hash,
+	    at->lf->in_zone, at->factors)) != ESEAL_OK)
 		goto out;
-	rc = audit_append(s, now, w->actor, "account.login", w->object, "%s",
-	    w->client_addr);
+	rc = audit_append(s, now, w->actor, "account.login", w->object,
+	    "%s zone=%s factors=%s", w->client_addr, at->lf->in_zone ?
+	    "inside" : "outside", at->factors);
 out:
 	if (rc != ESEAL_OK) {
 		store_rollback(s);
@@ -324,6 +365,18 @@ session_login(struct store *s, const struct account_params *p,
     const char *username, const char *password, const char *client_addr,
     int64_t now, char *token_out, struct session_info *si)
 {
+	static const struct login_factors inside = { 1, 0, NULL, 0, NULL };
+
+	return session_login_factors(s, p, &inside, username, password,
+	    client_addr, now, token_out, si);
+}
+
+enum eseal_rc
+session_login_factors(struct store *s, const struct account_params *p,
+    const struct login_factors *lf, const char *username,
+    const char *password, const char *client_addr, int64_t now,
+    char *token_out, struct session_info *si)
+{
 	char addr[SESSION_ADDR_MAX];
 	struct store_account a;
 	struct store_throttle t;
@@ -336,6 +389,7 @@ session_login(struct store *s, const struct account_params *p,
 	memset(&a, 0, sizeof(a));
 	memset(at, 0, sizeof(*at));
 	token_out[0] = '\0';
+	at->lf = lf;
 	if ((rc = account_ready(p)) != ESEAL_OK)
 		return rc;
 	if (username == NULL)
@@ -392,10 +446,16 @@ session_login(struct store *s, const struct account_params *p,
 		rc = throttle_err(at->why, at->wait);
 	else if (refuse == ESEAL_EFORBIDDEN)
 		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);
+	else if (refuse != ESEAL_OK && at->msg[0] != '\0')
+		rc = eseal_err(ESEAL_EAUTH, "%s", at->msg);
 	else if (refuse != ESEAL_OK)
 		rc = eseal_err(ESEAL_EAUTH, MSG_BAD_LOGIN);
-	else
+	else {
 		session_from(&at->account, at->session.expires, si);
+		si->in_zone = lf->in_zone;
+		memcpy(si->factors, at->factors, sizeof(si->factors));
+		si->factors[sizeof(si->factors) - 1] = '\0';
+	}
 out:
 	if (rc != ESEAL_OK) {
 		sodium_memzero(token_out, SESSION_TOKEN_LEN + 1);
@@ -458,6 +518,9 @@ session_get(struct store *s, const struct account_params *p,
 	    (rc = store_session_touch(s, se.token_hash, now)) != ESEAL_OK)
 		goto out;
 	session_from(&a, se.expires, si);
+	if ((rc = store_session_factors(s, se.token_hash, &si->in_zone,
+	    si->factors, sizeof(si->factors))) != ESEAL_OK)
+		goto out;
 out:
 	sodium_memzero(&a, sizeof(a));
 	return rc;
@@ -550,12 +613,13 @@ change_record(struct store *s, const struct account_params *p,
     const char *newhash, int64_t now, char *token_out, struct attempt *at,
     enum eseal_rc *refuse)
 {
+	char factors[TOTP_FACTORS_MAX];
 	struct store_session ns;
 	struct store_account cur;
 	struct store_throttle t;
 	enum eseal_rc rc;
 	int64_t ended;
-	int known;
+	int known, in_zone;
 
 	*refuse = ESEAL_OK;
 	if ((rc = store_begin(s)) != ESEAL_OK)
@@ -591,11 +655,16 @@ change_record(struct store *s, const struct account_params *p,
 	ns.created = ns.last_used = now;
 	ns.expires = now + p->absolute_secs;
 	memcpy(ns.client_addr, se->client_addr, sizeof(ns.client_addr));
-	if ((rc = store_account_set_password(s, a->id, newhash, 0, 0, now))
+	/* The new session has what the old one was opened with. */
+	if ((rc = store_session_factors(s, se->token_hash, &in_zone, factors,
+	    sizeof(factors))) != ESEAL_OK ||
+	    (rc = store_account_set_password(s, a->id, newhash, 0, 0, now))
 	    != ESEAL_OK ||
 	    (rc = store_session_delete_account(s, a->id, NULL, &ended))
 	    != ESEAL_OK ||
-	    (rc = store_session_insert(s, &ns)) != ESEAL_OK)
+	    (rc = store_session_insert(s, &ns)) != ESEAL_OK ||
+	    (rc = store_session_set_factors(s, ns.token_hash, in_zone,
+	    factors)) != ESEAL_OK)
 		goto out;
 	rc = audit_append(s, now, a->username, "account.password", a->username,
 	    "%s; %lld sessions ended; new session", se->client_addr,

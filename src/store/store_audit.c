@@ -263,3 +263,47 @@ store_audit_cp_clear(struct store_audit_cp *cp)
 	free(cp->message);
 	memset(cp, 0, sizeof(*cp));
 }
+
+/* --- the auditors' query (GET /api/v1/audit) -------------------------- */
+
+struct search_ctx {
+	struct each_ctx			 e;
+	const struct store_audit_filter	*f;
+};
+
+static void
+bind_search(sqlite3_stmt *st, void *arg)
+{
+	const struct store_audit_filter *f = ((struct search_ctx *)arg)->f;
+
+	sqlite3_bind_int64(st, 1, f->after);
+	sqlite3_bind_int64(st, 2, f->from);
+	sqlite3_bind_int64(st, 3, f->to);
+	if (f->actor != NULL)
+		sqlite3_bind_text(st, 4, f->actor, -1, SQLITE_STATIC);
+	if (f->action != NULL)
+		sqlite3_bind_text(st, 5, f->action, -1, SQLITE_STATIC);
+	if (f->object != NULL)
+		sqlite3_bind_text(st, 6, f->object, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, f->limit);
+	sqlite3_bind_int64(st, 8, f->offset);
+}
+
+static int
+search_row(sqlite3_stmt *st, void *arg)
+{
+	return each_row(st, &((struct search_ctx *)arg)->e);
+}
+
+enum eseal_rc
+store_audit_search(struct store *s, const struct store_audit_filter *f,
+    int (*fn)(const struct store_audit *, void *), void *arg)
+{
+	struct search_ctx c = { { fn, arg, 0, 0 }, f };
+
+	return store_rows(s, AUDIT_COLS "WHERE seq > ?1 AND (?2 = 0 OR ts >= "
+	    "?2) AND (?3 = 0 OR ts <= ?3) AND (?4 IS NULL OR actor = ?4) AND "
+	    "(?5 IS NULL OR action = ?5) AND (?6 IS NULL OR object = ?6) "
+	    "ORDER BY seq LIMIT ?7 OFFSET ?8", "search audit", bind_search, search_row,
+	    &c, NULL);
+}

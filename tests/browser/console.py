@@ -11,6 +11,8 @@ import json
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
 import sys
 import time
 from urllib.parse import urlparse
@@ -422,11 +424,35 @@ def ra_certs(d, serial):
     el(d, "#cs-submit").click()
     check("search by a piece of the hostile name: nothing issued",
           text_in(d, "#certs", "No certificate"))
+    # A second certificate for the same organisation, issued at the CA
+    # with esealctl: the RA revokes it from this page.
+    out = subprocess.run([os.environ["ESEALCTL"], "--config",
+                          os.environ["CONF"], "issue", "--csr",
+                          T + "/sub3.csr", "--org", "NTRJP-7123456789012",
+                          "--out", T + "/sub3.pem"], capture_output=True,
+                         text=True)
+    check("esealctl issue for the organisation", out.returncode == 0,
+          out.stderr)
+    db = sqlite3.connect(T + "/eseal.db")
+    serial3 = db.execute("SELECT serial FROM certificates WHERE serial != ? "
+                         "AND status = 'issued'", (serial,)).fetchone()[0]
+    db.close()
     set_input(d, "#cs-org", "サンプル")
     el(d, "#cs-submit").click()
-    check("certificate search by organisation name",
-          text_in(d, "#certs-table", serial))
+    time.sleep(0.5)
+    rows = d.find_elements(By.CSS_SELECTOR, "#certs-table tbody tr")
+    check("certificate search by organisation name: both",
+          len(rows) == 2 and text_in(d, "#certs-table", serial) and
+          text_in(d, "#certs-table", serial3), (len(rows), serial3))
     shot(d, "certificates")
+    Select(el(d, "#cr-reason-" + serial3)).select_by_value("superseded")
+    el(d, "#cr-revoke-" + serial3).click()
+    check("RA revokes from the certificates page",
+          text_in(d, "#banner", "Revoked: " + serial3))
+    time.sleep(0.5)
+    check("certificates page: no revoke button left",
+          not d.find_elements(By.CSS_SELECTOR, "[id^=cr-revoke-]") and
+          text_in(d, "#certs-table", "superseded"))
     logout(d)
 
 
@@ -476,9 +502,9 @@ def admin(d, serial):
     visible(d, "#issuers-table")
     check("status: the issuer, active", text_in(d, "#issuers-table", "it-ca")
           and text_in(d, "#issuers-table", "active"))
-    check("status: counts (0 valid, 1 revoked, 2 organisations)",
+    check("status: counts (0 valid, 2 revoked, 2 organisations)",
           el(d, "#count-issued strong").text == "0" and
-          el(d, "#count-revoked strong").text == "1" and
+          el(d, "#count-revoked strong").text == "2" and
           el(d, "#count-organizations strong").text == "2")
     check("status: the HSM token's CMVP status", text_in(d, "#hsm-token",
                                                           "SoftHSM"))
@@ -490,11 +516,29 @@ def admin(d, serial):
     check("status: issuance per day, one SVG bar per day (30)",
           len(bars) == 30, len(bars))
     today = [b for b in bars if b.find_element(By.TAG_NAME, "title")
-             .get_attribute("textContent").endswith(": 1")]
-    check("status: today's bar counts the one issued", len(today) == 1)
+             .get_attribute("textContent").endswith(": 2")]
+    check("status: today's bar counts the two issued", len(today) == 1)
     check("status: sunset timeline in SVG",
           len(d.find_elements(By.CSS_SELECTOR, "#chart-sunset circle")) >= 1)
     shot(d, "status")
+    st, body = api(d, "GET", "/api/v1/operations")
+    if st == 200:
+        st, body = api(d, "POST", "/api/v1/operations", {
+            "kind": "key.generate", "parameters": {"type": "ec-p384"}})
+        check("admin proposes an operation (dual control): 201 pending",
+              st == 201 and '"pending"' in body, (st, body))
+        go(d, "operations")
+        check("operations page: the proposal with its kind and status",
+              text_in(d, "#ops-table", "key.generate") and
+              text_in(d, "#ops-table", "pending"))
+        set_input(d, "#ops-f-status", "executed")
+        el(d, "#ops-filters button").click()
+        check("operations page: filtered by status",
+              text_in(d, "#ops-box", "Nothing to show"))
+        set_input(d, "#ops-f-status", "")
+        el(d, "#ops-filters button").click()
+        text_in(d, "#ops-table", "key.generate")
+        shot(d, "operations")
     logout(d)
 
 

@@ -72,6 +72,7 @@ expect_match "GET /api/v1/certificates without a session: 401" "$r" ' 401$'
 # --- the browser -----------------------------------------------------
 csr sub1 ec:P-256
 csr sub2 ec:P-256
+csr sub3 ec:P-256
 openssl req -in "$T/sub2.csr" -outform DER -out "$T/sub2.der"
 for n in sub1 sub2; do
 	openssl req -in "$T/$n.csr" -pubkey -noout | openssl pkey -pubin -outform DER |
@@ -80,7 +81,7 @@ done
 SHOTS=$ESEAL_BUILD/console-shots
 rm -rf "$SHOTS"; mkdir -p "$SHOTS" "$T/dl"
 $C "$URL/disclosure/current" > "$T/disclosure.json"
-export URL T SHOTS RA_PW AUD_PW ADM_PW
+export URL T SHOTS RA_PW AUD_PW ADM_PW ESEALCTL CONF
 timeout 600 /usr/bin/python3 "$ESEAL_TOP/tests/browser/console.py" > "$T/browser.out" 2>&1
 brc=$?
 cat "$T/browser.out"
@@ -123,7 +124,9 @@ expect_eq "hostile organisation name stored as typed" \
 expect_eq "acknowledgement recorded with the name and title typed" \
     "$(sql "SELECT signer_name||'/'||signer_title FROM disclosure_acks WHERE org_id=1")" "山田太郎/代表取締役"
 expect_eq "the subscriber's revocation from its page is recorded" \
-    "$(sql "SELECT reason||'/'||requested_by FROM revocations")" "1/subscriber:enrolment-1"
+    "$(sql "SELECT reason||'/'||requested_by FROM revocations WHERE requested_by LIKE 'subscriber:%'")" "1/subscriber:enrolment-1"
+expect_eq "the RA's revocation from the certificates page is recorded" \
+    "$(sql "SELECT reason||'/'||requested_by FROM revocations WHERE requested_by NOT LIKE 'subscriber:%'")" "4/ra1"
 expect_eq "the auditor's forged approve changed nothing" \
     "$(sql "SELECT COUNT(*) FROM audit WHERE actor='aud1' AND action LIKE '%approve%'")" 0
 
@@ -147,4 +150,5 @@ r=$(g "/api/v1/organizations")
 expect_match "organizations: the hostile name as a JSON string" "$r" '"name":"<img src=x onerror=alert\(1\)>\\"><script>"'
 r=$(g "/api/v1/status")
 expect_match "status: RA officers are not shown it: 403" "$r" ' 403$'
+
 done_testing

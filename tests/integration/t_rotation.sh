@@ -435,8 +435,22 @@ expect_match "/ca/chain.pem holds the intermediate after ext-2" "$(openssl crl2p
 issue ee-f
 expect_eq "openssl verify: a certificate of ext-2 through the stored chain" \
     "$(verify -CAfile "$T/root/root.pem" -untrusted "$T/chain2.pem" "$T/ee-f.pem")" "$T/ee-f.pem: OK"
+
+# --- retiring -> retired by itself, in the daemon ---------------------------
+# ca-3's certificates as if their time had passed (the store's own record).
+stop_daemon
+n3=$(sql "SELECT COUNT(*) FROM crls c JOIN issuers i ON i.id = c.issuer_id WHERE i.name = 'ca-3'")
+sql "UPDATE certificates SET not_after = strftime('%s', 'now') - 60 WHERE issuer_id = (SELECT id FROM issuers WHERE name = 'ca-3')"
+start_daemon || exit 1
+for _ in $(seq 1 50); do [ "$(sql "SELECT status FROM issuers WHERE name = 'ca-3'")" = retired ] && break; sleep 0.1; done
+expect_eq "eseald retires ca-3 once its last certificate has expired" "$(row ca-3)" "retired ec-p384 osaka-2"
+expect_eq "ca-2 (certificates still valid) stays retiring" "$(row ca-2)" "retiring ec-p384 osaka-2"
+expect_match "retired by eseald, audited" "$(sql "SELECT actor || ' ' || detail FROM audit WHERE action = 'issuer.retire' AND object = 'ca-3'")" \
+    "^eseald forced=0 unexpired_unrevoked=0 .*reason=\"its last certificate expired\""
+expect_eq "after its final CRL" "$(sql "SELECT COUNT(*) FROM crls c JOIN issuers i ON i.id = c.issuer_id WHERE i.name = 'ca-3'")" "$((n3 + 1))"
+restart
 expect_eq "issuer list after every step" "$(ctl issuer list | awk 'NR > 1 { print $1, $2 }' | tr '\n' ' ')" \
-    "it-ca retired ca-2 retiring ca-3 retiring ext-1 retiring ext-2 active "
+    "it-ca retired ca-2 retiring ca-3 retired ext-1 retiring ext-2 active "
 stop_daemon
 expect_eq "eseald exits 0" "$DAEMON_RC" 0
 

@@ -61,7 +61,7 @@ for i in $(seq 1 12); do
 	case $r in
 	401*) n=$((n + 1)) ;;
 	429*locked*) locked=1; break ;;
-	429*) sleep "$(echo "$r" | awk '{print $2}')" ;;
+	429*) w=$(echo "$r" | awk '{print $2}'); [ "$w" = - ] && echo "  429 without Retry-After: [$r]"; sleep "${w#-}" ;;
 	*) not_ok "attacker: unexpected answer [$r]" ;;
 	esac
 done

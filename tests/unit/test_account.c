@@ -803,7 +803,7 @@ START_TEST(test_audit_trail)
 	ck_assert_int_eq(audits(f.path, "account.add", "esealctl"), 1);
 	ck_assert_int_eq(q(f.path, "SELECT COUNT(*) FROM audit WHERE action = "
 	    "'account.login' AND actor = 'carol' AND object = 'carol' AND "
-	    "detail = '198.51.100.4' AND ts = ?1", "1767225600", NULL), 1);
+	    "detail = '198.51.100.4 zone=inside factors=password' AND ts = ?1", "1767225600", NULL), 1);
 	ck_assert_int_eq(audits(f.path, "account.password", "carol"), 1);
 	ck_assert_int_eq(audits(f.path, "account.logout", "carol"), 1);
 	ck_assert_int_eq(audits(f.path, "account.compromise", "admin1"), 1);

@@ -76,6 +76,12 @@ static const struct {
 	{ "[http]\nlisten = localhost\n", "[http] listen: \"localhost\" is not host:port" },
 	{ "[http]\nlisten = 127.0.0.1:70000\n", "port must be 1 to 65535" },
 	{ "[log]\nlevel = loud\n", "[log] level" },
+	{ "[log]\nformat = xml\n", "eseald.conf:13: [log] format: \"xml\" is "
+	  "not one of logfmt, json" },
+	{ "[metrics]\nlisten = 9464\n", "[metrics] listen: \"9464\" is not "
+	  "host:port" },
+	{ "[metrics]\nlisten = 127.0.0.1:0\n", "[metrics] listen: "
+	  "\"127.0.0.1:0\": port must be 1 to 65535" },
 	{ "[store]\npath = /again\n", "eseald.conf:13: [store] path: given "
 	  "twice (first at line 2)" },
 	{ "this is not ini\n", "syntax error" },

@@ -204,6 +204,27 @@ START_TEST(log_json)
 }
 END_TEST
 
+/* Values a client chose: quotes, backslashes, control and non-UTF-8 bytes. */
+START_TEST(log_json_hostile)
+{
+	char out[256];
+	size_t n;
+
+	n = log_to_json("path=\"/a\\\"b\001\300\257\342\202\254\" x=1",
+	    out, sizeof(out));
+	out[n] = '\0';
+	ck_assert_str_eq(out, "{\"path\":\"/a\\\"b\\u0001??\342\202\254\","
+	    "\"x\":1}");
+	/* Cut to the size given, and still one object. */
+	n = log_to_json("msg=\"a very long message that does not fit in "
+	    "sixty-four bytes at all, not even close\" k=v", out, 64);
+	ck_assert_uint_le(n, 64);
+	ck_assert_int_eq(out[0], '{');
+	ck_assert_int_eq(out[n - 1], '}');
+	ck_assert_int_eq(out[n - 2], '"');
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +238,7 @@ main(void)
 	tcase_add_test(tc, threads_count_all);
 	tcase_add_test(tc, table_full);
 	tcase_add_test(tc, log_json);
+	tcase_add_test(tc, log_json_hostile);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

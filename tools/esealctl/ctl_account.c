@@ -1,6 +1,6 @@
 /*
  * ctl_account.c: `esealctl account add | reset | compromise | disable |
- * enable | list`:
+ * enable | list | totp-reset | require-2fa`:
  * operator accounts.
  */
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "account.h"
 #include "ctl.h"
+#include "totp.h"
 
 /* --- account add | reset | compromise | list ---------------------------- */
 
@@ -156,6 +157,66 @@ cmd_account_list(int argc, char **argv)
 	return cmd_account(argc, argv, "list");
 }
 
+/* account totp-reset USER: a lost device (totp.h). */
+static int
+cmd_account_totp_reset(int argc, char **argv)
+{
+	char who[ACTOR_MAX];
+	struct conf *c;
+	struct ca ca;
+	int ret = 0;
+
+	if (ctl_next_opt(argc, argv, NULL) != -1)
+		return 2;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "esealctl: account totp-reset: one USER is "
+		    "required\n");
+		return 2;
+	}
+	if (ctl_load(1, &c, &ca) != 0)
+		return 1;
+	ctl_actor(who, sizeof(who));
+	if (totp_reset(ca.store, argv[optind], time(NULL), who) != ESEAL_OK)
+		ret = ctl_fail("account totp-reset");
+	else
+		printf("%s: second factor removed; enrol a new one from inside "
+		    "the secure zone (POST /api/v1/session/totp)\n",
+		    argv[optind]);
+	ctl_unload(c, &ca);
+	return ret;
+}
+
+/* account require-2fa USER on|off (totp.h, totp_require). */
+static int
+cmd_account_require_2fa(int argc, char **argv)
+{
+	char who[ACTOR_MAX];
+	struct conf *c;
+	struct ca ca;
+	int ret = 0, on;
+
+	if (ctl_next_opt(argc, argv, NULL) != -1)
+		return 2;
+	if (optind + 2 != argc || (strcmp(argv[optind + 1], "on") != 0 &&
+	    strcmp(argv[optind + 1], "off") != 0)) {
+		fprintf(stderr, "esealctl: account require-2fa: USER on|off\n");
+		return 2;
+	}
+	on = strcmp(argv[optind + 1], "on") == 0;
+	if (ctl_load(1, &c, &ca) != 0)
+		return 1;
+	ctl_actor(who, sizeof(who));
+	if (totp_require(ca.store, argv[optind], on, time(NULL), who) !=
+	    ESEAL_OK)
+		ret = ctl_fail("account require-2fa");
+	else
+		printf("%s: second factor %s\n", argv[optind], on ?
+		    "required even inside the secure zone" :
+		    "required outside the secure zone only");
+	ctl_unload(c, &ca);
+	return ret;
+}
+
 /* The group's commands, in the order `esealctl --help` lists them. */
 const struct ctl_cmd ctl_account_cmds[] = {
 	{ "account add", cmd_account_add,
@@ -177,5 +238,11 @@ const struct ctl_cmd ctl_account_cmds[] = {
 	{ "account list", cmd_account_list,
 	  "",
 	  "list operator accounts and their state" },
+	{ "account totp-reset", cmd_account_totp_reset,
+	  "USER",
+	  "remove the account's TOTP second factor (a lost device)" },
+	{ "account require-2fa", cmd_account_require_2fa,
+	  "USER on|off",
+	  "require a second factor for the account even inside the zone" },
 	{ NULL, NULL, NULL, NULL },
 };
