@@ -123,7 +123,9 @@ LIB_SRCS := \
 	src/store/store_totp.c \
 	src/ra/totp.c \
 	src/http/http_zone.c \
-	src/http/api_audit.c
+	src/http/api_audit.c \
+	src/store/store_crlscan.c \
+	src/ca/crl_stream.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -171,6 +173,8 @@ UNIT_TESTS := \
 	report \
 	approval \
 	cidr \
+	totp \
+	crl_stream \
 	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))

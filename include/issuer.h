@@ -101,6 +101,13 @@ int		issuer_key_in_use(struct ca *, EVP_PKEY *key);
 enum eseal_rc	issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x);
 
 /*
+ * The AlgorithmIdentifier this issuer's key signs with (issuer_md's
+ * digest; RFC 4055 NULL parameters for RSA, absent for ECDSA) into alg.
+ * ESEAL_EINVAL for a key type that cannot sign here.
+ */
+enum eseal_rc	issuer_sigalg(EVP_PKEY *issuer_pub, X509_ALGOR *alg);
+
+/*
  * The digest the CA signs with for an issuer key, matched to its strength
  * (TS 119 312): P-256 SHA-256, P-384 SHA-384, P-521 SHA-512, RSA-3072
  * SHA-256, RSA-4096 SHA-384.

@@ -1,9 +1,10 @@
 /*
- * crl.c: one CRL for one issuer key and shard.  The revocations are read
- * from the store, the CRL is built with OpenSSL's X509_CRL API (and its
- * ASN.1 for the one extension OpenSSL does not know, expiredCertsOnCRL),
- * the HSM signs it, and it is parsed back and verified with the issuer's
- * public key before it is recorded with its number.
+ * crl.c: one CRL for one issuer key and shard.  Its extensions are made
+ * with OpenSSL's X509V3 API (and its ASN.1 for the one extension OpenSSL
+ * does not know, expiredCertsOnCRL); the entries are streamed from the
+ * store into the DER by crl_stream.c, which has the HSM sign it and checks
+ * the signature with the issuer's public key before it is recorded with
+ * its number.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "audit.h"
 #include "crl.h"
+#include "crl_stream.h"
 #include "log.h"
 #include "profile.h"
 #include "revoke.h"
@@ -62,54 +64,6 @@ crl_url(const char *tmpl, const char *base, const char *issuer, int shard,
 		    "every {placeholder} known and {base} given");
 	}
 	return ESEAL_OK;
-}
-
-/* One revoked certificate: serial, date, reasonCode, invalidityDate. */
-static enum eseal_rc
-add_entry(X509_CRL *crl, const struct store_revocation *r)
-{
-	X509_REVOKED *rev = NULL;
-	ASN1_INTEGER *sn = NULL;
-	ASN1_TIME *t = NULL;
-	ASN1_ENUMERATED *code = NULL;
-	ASN1_GENERALIZEDTIME *inv = NULL;
-	BIGNUM *bn = NULL;
-	int ok;
-
-	if (r->reason < 0 || r->reason >= REVOKE_REASON_MAX || r->reason == 7)
-		return eseal_err(ESEAL_ESTORE, "crl: RFC 5280 5.3.1: revocation "
-		    "of %s has reason code %d, which is not a CRLReason",
-		    r->serial, r->reason);
-	ok = (rev = X509_REVOKED_new()) != NULL &&
-	    BN_hex2bn(&bn, r->serial) > 0 &&
-	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
-	    X509_REVOKED_set_serialNumber(rev, sn) &&
-	    (t = ASN1_TIME_set(NULL, (time_t)r->revoked_at)) != NULL &&
-	    X509_REVOKED_set_revocationDate(rev, t);
-	/* RFC 5280 5.3.1: reasonCode absent rather than unspecified. */
-	if (ok && r->reason != REVOKE_UNSPECIFIED)
-		ok = (code = ASN1_ENUMERATED_new()) != NULL &&
-		    ASN1_ENUMERATED_set(code, r->reason) &&
-		    X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0,
-		    0) == 1;
-	/* RFC 5280 5.3.2: invalidityDate is always a GeneralizedTime. */
-	if (ok && r->invalidity_date != 0)
-		ok = (inv = ASN1_GENERALIZEDTIME_set(NULL,
-		    (time_t)r->invalidity_date)) != NULL &&
-		    X509_REVOKED_add1_ext_i2d(rev, NID_invalidity_date, inv, 0,
-		    0) == 1;
-	if (ok && X509_CRL_add0_revoked(crl, rev))
-		rev = NULL;		/* the CRL's now */
-	else
-		ok = 0;
-	X509_REVOKED_free(rev);
-	ASN1_INTEGER_free(sn);
-	ASN1_TIME_free(t);
-	ASN1_ENUMERATED_free(code);
-	ASN1_GENERALIZEDTIME_free(inv);
-	BN_free(bn);
-	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: cannot add the "
-	    "entry of %s", r->serial);
 }
 
 /* RFC 5280 5.2.1: authorityKeyIdentifier = the CA certificate's SKI. */
@@ -219,116 +173,54 @@ add_expired_on_crl(X509_CRL *crl, int64_t since)
 	    "expiredCertsOnCRL");
 }
 
-/* The unsigned CRL: header, this shard's entries, extensions. */
+/*
+ * The crlExtensions of a CRL, in the order they are encoded, on an
+ * X509_CRL that carries nothing else: its extension list is handed to the
+ * streaming writer (crl_stream.h).
+ */
 static enum eseal_rc
-build(const struct issuer *is, int shard, int64_t now, int64_t next,
-    int64_t number, const char *url, int drop_expired,
-    const struct store_revocation *revs, size_t nrev, X509_CRL **out)
+extensions(const struct issuer *is, int64_t number, const char *url,
+    int drop_expired, X509_CRL **out)
 {
 	X509_CRL *crl;
-	ASN1_TIME *t1 = NULL, *t2 = NULL;
 	enum eseal_rc rc;
 
 	*out = NULL;
 	if ((crl = X509_CRL_new()) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
-	if (!X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(is->cert)) ||
-	    (t1 = ASN1_TIME_set(NULL, (time_t)now)) == NULL ||
-	    (t2 = ASN1_TIME_set(NULL, (time_t)next)) == NULL ||
-	    !X509_CRL_set1_lastUpdate(crl, t1) ||
-	    !X509_CRL_set1_nextUpdate(crl, t2)) {
-		rc = eseal_err(ESEAL_ENOMEM, "crl: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < nrev; i++) {
-		if (serial_shard(revs[i].serial, is->rec.crl_shards) != shard)
-			continue;
-		if (drop_expired && revs[i].not_after <= now)
-			continue;	/* RFC 5280 3.3: may leave after expiry */
-		if ((rc = add_entry(crl, &revs[i])) != ESEAL_OK)
-			goto out;
-	}
-	if (!X509_CRL_sort(crl)) {
-		rc = eseal_err(ESEAL_ENOMEM, "crl: out of memory");
-		goto out;
-	}
 	if ((rc = add_aki(crl, is)) != ESEAL_OK ||
 	    (rc = add_number(crl, number)) != ESEAL_OK ||
 	    (url != NULL && (rc = add_idp(crl, url)) != ESEAL_OK) ||
 	    (!drop_expired &&
-	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK))
-		goto out;
-	*out = crl;
-	crl = NULL;
-out:
-	X509_CRL_free(crl);
-	ASN1_TIME_free(t1);
-	ASN1_TIME_free(t2);
-	return rc;
-}
-
-/* A CRL being signed, and its DER once checked. */
-struct crl_sign {
-	X509_CRL	*crl;
-	unsigned char	*der;		/* OPENSSL_malloc */
-	int		 len;
-};
-
-static int
-crl_sign(EVP_MD_CTX *mctx, void *arg)
-{
-	return X509_CRL_sign_ctx(((struct crl_sign *)arg)->crl, mctx) > 0;
-}
-
-/* What a relying party will parse: one DER CRL, verifying with pub. */
-static int
-crl_verify(EVP_PKEY *pub, void *arg)
-{
-	struct crl_sign *c = arg;
-	const unsigned char *p;
-	X509_CRL *back;
-	int v;
-
-	OPENSSL_free(c->der);
-	c->der = NULL;
-	if ((c->len = i2d_X509_CRL(c->crl, &c->der)) <= 0) {
-		eseal_err(ESEAL_EINTERNAL, "crl: cannot encode the CRL");
-		return -1;
-	}
-	p = c->der;
-	if ((back = d2i_X509_CRL(NULL, &p, c->len)) == NULL ||
-	    p != c->der + c->len) {
-		X509_CRL_free(back);
-		eseal_err(ESEAL_EINTERNAL, "crl: RFC 5280 5.1: the signed CRL "
-		    "is not one DER CertificateList");
-		return -1;
-	}
-	v = X509_CRL_verify(back, pub) == 1;
-	X509_CRL_free(back);
-	return v;
-}
-
-/* Signs crl and returns its DER after parsing it back and verifying it. */
-static enum eseal_rc
-sign(struct ca *ca, const struct issuer *is, X509_CRL *crl,
-    unsigned char **der, size_t *len)
-{
-	struct crl_sign c = { crl, NULL, 0 };
-	struct sign_op op = { crl_sign, crl_verify, &c, "crl",
-	    "RFC 5280 6.3.3", "issuer" };
-	enum eseal_rc rc;
-
-	*der = NULL;
-	*len = 0;
-	if ((rc = sign_verified(ca, is->rec.key_id, is->rec.key_id_len,
-	    is->pub, &op)) != ESEAL_OK) {
-		OPENSSL_free(c.der);
+	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK)) {
+		X509_CRL_free(crl);
 		return rc;
 	}
-	*der = c.der;
-	*len = (size_t)c.len;
+	*out = crl;
 	return ESEAL_OK;
+}
+
+/* The CRL of (is, shard), streamed from the store and signed. */
+static enum eseal_rc
+build_signed(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    int64_t next, const char *url, int drop_expired, struct store_crl *c)
+{
+	struct crl_stream_params sp;
+	X509_CRL *ext = NULL;
+	enum eseal_rc rc;
+
+	if ((rc = extensions(is, c->number, url, drop_expired, &ext))
+	    != ESEAL_OK)
+		return rc;
+	memset(&sp, 0, sizeof(sp));
+	sp.shard = shard;
+	sp.this_update = now;
+	sp.next_update = next;
+	sp.drop_expired = drop_expired;
+	sp.exts = X509_CRL_get0_extensions(ext);
+	rc = crl_stream_write(ca, is, &sp, &c->der, &c->der_len, NULL);
+	X509_CRL_free(ext);
+	return rc;
 }
 
 /* Records the CRL and its audit record in one transaction. */
@@ -360,11 +252,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
     const struct crl_params *p, unsigned char **der, size_t *len,
     int64_t *number)
 {
-	struct store_revocation *revs = NULL;
 	struct store_crl c;
 	char url[CRL_URL_MAX];
-	X509_CRL *crl = NULL;
-	size_t nrev = 0;
 	enum eseal_rc rc;
 	int64_t validity_secs = p->validity_secs, owed = 0;
 	int sharded = is->rec.crl_shards > 1;
@@ -399,10 +288,6 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 
 	/* A concurrent CRL may take the number: rebuild with the next one. */
 	for (int tries = 0; tries < CRL_NUMBER_TRIES; tries++) {
-		free(revs);
-		revs = NULL;
-		X509_CRL_free(crl);
-		crl = NULL;
 		OPENSSL_free(c.der);
 		c.der = NULL;
 		/* The owed marks first: the list then has their revocations. */
@@ -410,12 +295,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    &c.number)) != ESEAL_OK ||
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
-		    (rc = store_revocation_list(ca->store, is->rec.id, &revs,
-		    &nrev)) != ESEAL_OK ||
-		    (rc = build(is, shard, now, now + validity_secs, c.number,
-		    sharded ? url : NULL, p->drop_expired, revs, nrev, &crl))
-		    != ESEAL_OK ||
-		    (rc = sign(ca, is, crl, &c.der, &c.der_len)) != ESEAL_OK)
+		    (rc = build_signed(ca, is, shard, now, now + validity_secs,
+		    sharded ? url : NULL, p->drop_expired, &c)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -434,8 +315,6 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		c.der = NULL;
 	}
 	OPENSSL_free(c.der);
-	X509_CRL_free(crl);
-	free(revs);
 	ERR_clear_error();
 	return rc;
 }

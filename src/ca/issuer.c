@@ -46,9 +46,8 @@ issuer_md(EVP_PKEY *pub)
 	return bits >= 4096 ? EVP_sha384() : EVP_sha256();
 }
 
-/* Builds the AlgorithmIdentifier for pub and its digest into alg. */
-static enum eseal_rc
-sigalg(EVP_PKEY *pub, X509_ALGOR *alg)
+enum eseal_rc
+issuer_sigalg(EVP_PKEY *pub, X509_ALGOR *alg)
 {
 	int base = EVP_PKEY_get_base_id(pub), signid;
 	const EVP_MD *md = issuer_md(pub);
@@ -72,7 +71,7 @@ issuer_set_sigalg(EVP_PKEY *issuer_pub, X509 *x)
 	X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
 	enum eseal_rc rc;
 
-	if ((rc = sigalg(issuer_pub, alg)) != ESEAL_OK)
+	if ((rc = issuer_sigalg(issuer_pub, alg)) != ESEAL_OK)
 		return rc;
 	/* The signed encoding is cached: re-encode from the fields. */
 	if (i2d_re_X509_tbs(x, NULL) <= 0)
@@ -198,7 +197,7 @@ issuer_sign_on(struct ca *ca, struct p11_token *tok,
 		    "not a SEQUENCE");
 	if (rc != ESEAL_OK)
 		goto out;
-	if ((rc = sigalg(issuer_pub, c.parts->alg)) != ESEAL_OK ||
+	if ((rc = issuer_sigalg(issuer_pub, c.parts->alg)) != ESEAL_OK ||
 	    (rc = sign_verified_on(ca, tok, key_id, key_id_len, issuer_pub,
 	    &op)) != ESEAL_OK)
 		goto out;

@@ -41,7 +41,11 @@ issue() {
 	    --out "$T/$1.pem" >/dev/null 2>&1
 }
 serial() { openssl x509 -in "$T/$1.pem" -noout -serial | cut -d= -f2 | tr A-F a-f; }
-revoke() { ctl revoke --serial "$(serial "$1")" --reason "$2" >/dev/null 2>&1; }
+# A failure shows esealctl's own line in the test output.
+revoke() {
+	ctl revoke --serial "$(serial "$1")" --reason "$2" > "$T/revoke.$1" 2>&1 ||
+	    { echo "  (revoke $1: $(tail -1 "$T/revoke.$1"))"; return 1; }
+}
 
 csr pre0 ec:P-256
 ctl issue --csr "$T/pre0.csr" --register --name "株式会社サンプル" \
@@ -77,12 +81,18 @@ F=$(ls "$SHM"/eseal-backup-*.p7m | head -1)
 expect_eq "the backup file is mode 0600" "$(stat -c %a "$F")" 600
 AT_BACKUP=$(sql "SELECT MAX(seq) FROM audit")
 at=$(cat "$T/stream.n")
-wait_stream $((at + 2))
-# After the backup: one certificate it holds, and one it never saw.
+# After the backup, while the stream goes on: a certificate it holds.
 revoke pre3 keyCompromise
-issue post && revoke post keyCompromise
+expect_eq "a revocation after the backup, mid-stream: exit 0" "$?" 0
+wait_stream $((at + 2))
 touch "$T/stop"
 wait "$STREAM"
+expect_eq "the stream went on after the backup" "$(($(cat "$T/stream.n") >= at + 2))" 1
+# And one it never saw, issued and revoked after it.
+issue post
+expect_eq "issued after the backup: exit 0" "$?" 0
+revoke post keyCompromise
+expect_eq "revoked after the backup: exit 0" "$?" 0
 # The publisher writes the newest CRL within a tick.
 want=$(sql "SELECT MAX(number) FROM crls")
 for _ in $(seq 1 50); do

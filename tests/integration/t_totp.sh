@@ -184,4 +184,31 @@ out=$(ctl account totp-reset admin1 2>&1)
 expect_eq "totp-reset twice: exit 1" "$?" 1
 expect_match "totp-reset twice: says there is none" "$out" 'has no second factor to reset'
 
+# A verified operator client certificate is the second factor.
+stop_daemon
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/cca.key" \
+    -out "$T/cca.pem" -days 2 -subj /CN=client-ca 2>/dev/null
+for u in ra1 aud1; do
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$u.key" \
+	    -out "$T/$u.csr" -subj "/CN=$u" 2>/dev/null
+	openssl x509 -req -in "$T/$u.csr" -CA "$T/cca.pem" -CAkey "$T/cca.key" -CAcreateserial \
+	    -days 2 -out "$T/$u.pem" 2>/dev/null
+done
+printf '%s\n' "$BASE" | sed '/^\[security\]/,$d' > "$CONF"
+sec 10.0.0.0/8 >> "$CONF"
+printf '[http]\nmtls = optional\nclient_ca = %s\n' "$T/cca.pem" >> "$CONF"
+start_daemon || exit 1
+clogin() { # CERT-USER LOGIN-USER
+	$C --cert "$T/$1.pem" --key "$T/$1.key" -X POST -H "$J" \
+	    -d "{\"username\":\"$2\",\"password\":\"$APW\"}" -w ' %{http_code}' "$URL/api/v1/session"
+}
+r=$(clogin ra1 ra1)
+expect_eq "outside, password + ra1's client certificate: 201" "$(code_of "$r")" 201
+expect_eq "... factors password+cert" "$(printf '%s' "$r" | jget '["factors"]')" password+cert
+r=$(clogin aud1 ra1)
+expect_eq "outside, password + another operator's certificate: 401" "$(code_of "$r")" 401
+r=$($C --cert "$T/ra1.pem" --key "$T/ra1.key" -w ' %{http_code}' "$URL/api/v1/requests")
+expect_eq "outside, a client certificate alone: 401" "$(code_of "$r")" 401
+expect_match "... saying a second factor is needed" "$(msg_of "$r")" 'second factor is needed from outside'
+
 done_testing

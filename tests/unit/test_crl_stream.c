@@ -1,0 +1,321 @@
+/*
+ * test_crl_stream.c: the streaming CRL writer against the way CRLs were
+ * built before it (OpenSSL's X509_REVOKED and X509_CRL_sort, rebuilt here
+ * as the referee): every entry byte for byte and in the same order, for
+ * serials of every length and leading digit, every reason, dates on both
+ * sides of 2050; a CRL of a store with hundreds of revocations parses to
+ * the last byte, verifies with the CA key and lists exactly the revoked
+ * serials of its shard; rows that cannot be encoded are refused naming
+ * the rule and no CRL is recorded.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sqlite3.h>
+
+#include "crl.h"
+#include "crl_stream.h"
+#include "revoke.h"
+#include "serial.h"
+#include "store_publish.h"
+#include "store_revoke.h"
+#include "testutil.h"
+
+#define NUNKNOWN	400	/* revoked_unknown rows of the store tests */
+
+/* The old builder's entry (crl.c before crl_stream.c), as the referee. */
+static X509_REVOKED *
+old_entry(const struct store_revocation *r)
+{
+	X509_REVOKED *rev = X509_REVOKED_new();
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *sn;
+	ASN1_TIME *t;
+
+	ck_assert_int_gt(BN_hex2bn(&bn, r->serial), 0);
+	ck_assert_ptr_nonnull(sn = BN_to_ASN1_INTEGER(bn, NULL));
+	ck_assert_int_eq(X509_REVOKED_set_serialNumber(rev, sn), 1);
+	ck_assert_ptr_nonnull(t = ASN1_TIME_set(NULL, (time_t)r->revoked_at));
+	ck_assert_int_eq(X509_REVOKED_set_revocationDate(rev, t), 1);
+	if (r->reason != REVOKE_UNSPECIFIED) {
+		ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
+
+		ASN1_ENUMERATED_set(code, r->reason);
+		ck_assert_int_eq(X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason,
+		    code, 0, 0), 1);
+		ASN1_ENUMERATED_free(code);
+	}
+	if (r->invalidity_date != 0) {
+		ASN1_GENERALIZEDTIME *inv = ASN1_GENERALIZEDTIME_set(NULL,
+		    (time_t)r->invalidity_date);
+
+		ck_assert_int_eq(X509_REVOKED_add1_ext_i2d(rev,
+		    NID_invalidity_date, inv, 0, 0), 1);
+		ASN1_GENERALIZEDTIME_free(inv);
+	}
+	ASN1_INTEGER_free(sn);
+	ASN1_TIME_free(t);
+	BN_free(bn);
+	return rev;
+}
+
+static void
+same_entry(const struct store_revocation *r)
+{
+	unsigned char out[CRL_ENTRY_DER_MAX], *ref = NULL;
+	X509_REVOKED *rev = old_entry(r);
+	size_t n;
+	int rn;
+
+	ck_assert_msg(crl_stream_entry(r, out, &n) == ESEAL_OK, "%s: %s",
+	    r->serial, eseal_errmsg());
+	rn = i2d_X509_REVOKED(rev, &ref);
+	ck_assert_int_gt(rn, 0);
+	ck_assert_msg((size_t)rn == n && memcmp(out, ref, n) == 0,
+	    "entry of %s (reason %d, at %lld, inv %lld) differs from "
+	    "OpenSSL's", r->serial, r->reason, (long long)r->revoked_at,
+	    (long long)r->invalidity_date);
+	OPENSSL_free(ref);
+	X509_REVOKED_free(rev);
+}
+
+START_TEST(test_entry_bytes)
+{
+	static const char *serials[] = { "1", "7f", "80", "ff", "100", "0",
+	    "00ff", "000000abc", "abc", "ABCDEF", "7fffffffffffffffffffffffffffff"
+	    "ffffffffff", "8000000000000000000000000000000000000000",
+	    "213c0c681bc11c17fea4ba4388316a81" };
+	static const int64_t dates[] = { 0, 1, 946684799, 2524607999,
+	    2524608000, 4102444800, 1767225600 };
+	struct store_revocation r;
+	unsigned int seed = 17;
+
+	memset(&r, 0, sizeof(r));
+	for (size_t i = 0; i < sizeof(serials) / sizeof(serials[0]); i++)
+		for (int reason = 0; reason < REVOKE_REASON_MAX; reason++)
+			for (size_t d = 0; d < sizeof(dates) / sizeof(dates[0]);
+			    d++) {
+				if (reason == 7)
+					continue;
+				snprintf(r.serial, sizeof(r.serial), "%s",
+				    serials[i]);
+				r.reason = reason;
+				r.revoked_at = dates[d];
+				r.invalidity_date = d % 2 ? dates[(d + 3) %
+				    (sizeof(dates) / sizeof(dates[0]))] : 0;
+				same_entry(&r);
+			}
+	/* Random serials of every length from 1 to 40 hex digits. */
+	for (int i = 0; i < 4000; i++) {
+		int len = 1 + rand_r(&seed) % 40;
+
+		for (int j = 0; j < len; j++)
+			r.serial[j] = "0123456789abcdef"[rand_r(&seed) % 16];
+		r.serial[len] = '\0';
+		r.reason = rand_r(&seed) % REVOKE_REASON_MAX;
+		if (r.reason == 7)
+			r.reason = 1;
+		r.revoked_at = rand_r(&seed) % 4102444800LL;
+		r.invalidity_date = i % 3 ? 0 : 1 + rand_r(&seed) % 2524607999LL;
+		same_entry(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_entry_refusals)
+{
+	static const struct {
+		const char	*serial;
+		int		 reason;
+		const char	*words;
+	} bad[] = {
+		{ "abc", 7, "not a CRLReason" },
+		{ "abc", REVOKE_REASON_MAX, "not a CRLReason" },
+		{ "abc", -1, "not a CRLReason" },
+		{ "12zz", 1, "not hex" },
+		{ "", 1, "not hex" },
+		{ "0x12", 1, "not hex" },
+	};
+	unsigned char out[CRL_ENTRY_DER_MAX];
+	struct store_revocation r;
+	size_t n = 99;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.serial, sizeof(r.serial), "%s", bad[i].serial);
+		r.reason = bad[i].reason;
+		r.revoked_at = 1767225600;
+		ck_assert_int_eq(crl_stream_entry(&r, out, &n), ESEAL_ESTORE);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_msg(strstr(eseal_errmsg(), bad[i].words) != NULL &&
+		    tu_cites_rule(eseal_errmsg()), "%s", eseal_errmsg());
+	}
+}
+END_TEST
+
+/* A store of NUNKNOWN revocations of odd serials (013's revoked_unknown). */
+static void
+fill(struct tu_ca *f, int bad_row)
+{
+	sqlite3 *db;
+	char sql[512];
+	unsigned int seed = 5;
+
+	ck_assert_int_eq(sqlite3_open(f->conf->store_path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), 0);
+	for (int i = 0; i < NUNKNOWN; i++) {
+		char hex[STORE_SERIAL_HEX_MAX];
+		int len = 1 + rand_r(&seed) % 32, reason;
+
+		hex[0] = "123456789abcdef"[rand_r(&seed) % 15];
+		for (int j = 1; j < len; j++)
+			hex[j] = "0123456789abcdef"[rand_r(&seed) % 16];
+		hex[len] = '\0';
+		reason = rand_r(&seed) % REVOKE_REASON_MAX;
+		if (reason == 7)
+			reason = 0;
+		if (bad_row && i == NUNKNOWN / 2)
+			reason = 7;	/* no CRLReason: RFC 5280 5.3.1 */
+		snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO "
+		    "revoked_unknown (serial, issuer_id, reason, revoked_at, "
+		    "invalidity_date, source, recorded) VALUES ('%s', %lld, %d, "
+		    "%d, %s, 'test', 0)", hex, (long long)f->issuer->rec.id,
+		    reason, 1700000000 + i, i % 4 ? "NULL" : "1690000000");
+		ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), 0);
+	}
+	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), 0);
+	sqlite3_close(db);
+}
+
+static X509_CRL *
+stream_crl(struct tu_ca *f, int shard, int64_t now)
+{
+	struct crl_params cp;
+	unsigned char *der;
+	const unsigned char *p;
+	size_t len;
+	int64_t number;
+	X509_CRL *crl;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.url_template = f->profile->crl_url;
+	cp.base_url = f->conf->publish_base_url;
+	cp.actor = "crl-stream-test";
+	ck_assert_msg(crl_generate(&f->ca, f->issuer, shard, now, &cp, &der,
+	    &len, &number) == ESEAL_OK, "%s", eseal_errmsg());
+	p = der;
+	ck_assert_ptr_nonnull(crl = d2i_X509_CRL(NULL, &p, (long)len));
+	ck_assert_ptr_eq(p, der + len);		/* to the last byte */
+	ck_assert_int_eq(X509_CRL_verify(crl, f->issuer->pub), 1);
+	OPENSSL_free(der);
+	return crl;
+}
+
+/* The streamed CRL of each shard against the old builder, entry by entry. */
+static void
+compare_shards(struct tu_ca *f, int shards, int64_t now)
+{
+	struct store_revocation *revs = NULL;
+	size_t nrev = 0, total = 0;
+
+	ck_assert_int_eq(store_revocation_list(f->ca.store,
+	    f->issuer->rec.id, &revs, &nrev), ESEAL_OK);
+	ck_assert_uint_ge(nrev, NUNKNOWN / 2);
+	for (int s = 0; s < shards; s++) {
+		X509_CRL *crl = stream_crl(f, s, now), *old = X509_CRL_new();
+		STACK_OF(X509_REVOKED) *got, *want;
+
+		for (size_t i = 0; i < nrev; i++)
+			if (serial_shard(revs[i].serial, shards) == s)
+				X509_CRL_add0_revoked(old, old_entry(&revs[i]));
+		ck_assert_int_eq(X509_CRL_sort(old), 1);
+		got = X509_CRL_get_REVOKED(crl);
+		want = X509_CRL_get_REVOKED(old);
+		ck_assert_int_eq(sk_X509_REVOKED_num(got),
+		    sk_X509_REVOKED_num(want));
+		for (int i = 0; i < sk_X509_REVOKED_num(want); i++) {
+			unsigned char *a = NULL, *b = NULL;
+			int la = i2d_X509_REVOKED(sk_X509_REVOKED_value(got, i),
+			    &a);
+			int lb = i2d_X509_REVOKED(sk_X509_REVOKED_value(want,
+			    i), &b);
+
+			ck_assert_msg(la == lb && memcmp(a, b, (size_t)la) == 0,
+			    "shard %d entry %d differs from the old builder's",
+			    s, i);
+			OPENSSL_free(a);
+			OPENSSL_free(b);
+		}
+		total += (size_t)sk_X509_REVOKED_num(got);
+		X509_CRL_free(old);
+		X509_CRL_free(crl);
+	}
+	ck_assert_uint_eq(total, nrev);	/* every revoked serial, once */
+	free(revs);
+}
+
+START_TEST(test_store_crl_matches_old_builder)
+{
+	static const int shards[] = { 1, 3 };
+	struct tu_ca f;
+
+	tu_ca_setup(&f, "crlstream", "ec-p256", shards[_i]);
+	fill(&f, 0);
+	compare_shards(&f, shards[_i], time(NULL));
+	tu_ca_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_bad_row_records_nothing)
+{
+	struct tu_ca f;
+	struct crl_params cp;
+	struct store_crl latest;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	int64_t number = 0;
+
+	tu_ca_setup(&f, "crlstream", "rsa-3072", 1);
+	fill(&f, 1);
+	memset(&cp, 0, sizeof(cp));
+	cp.url_template = f.profile->crl_url;
+	cp.base_url = f.conf->publish_base_url;
+	cp.actor = "crl-stream-test";
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, time(NULL), &cp,
+	    &der, &len, &number), ESEAL_ESTORE);
+	ck_assert_ptr_null(der);
+	ck_assert_msg(strstr(eseal_errmsg(), "RFC 5280 5.3.1") != NULL, "%s",
+	    eseal_errmsg());
+	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id, 0, &latest),
+	    ESEAL_ENOTFOUND);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("crl_stream");
+	TCase *tc = tcase_create("crl_stream");
+	SRunner *sr;
+	int nf;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_entry_bytes);
+	tcase_add_test(tc, test_entry_refusals);
+	tcase_add_loop_test(tc, test_store_crl_matches_old_builder, 0, 2);
+	tcase_add_test(tc, test_bad_row_records_nothing);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
