@@ -175,7 +175,8 @@ UNIT_TESTS := \
 	approval \
 	cidr \
 	totp \
-	crl_stream
+	crl_stream \
+	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
