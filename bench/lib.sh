@@ -24,6 +24,7 @@ mkdir -p "$T/bin"
 cp "$ESEAL_BUILD/esealctl" "$ESEAL_BUILD/eseald" "$T/bin/"
 ESEALCTL=$T/bin/esealctl
 ESEALD=$T/bin/eseald
+export ESEAL_DEV_ROOT=1	# eseald as root in $T (docs/operations.md)
 cd "$T" || exit 1	# whatever a tool writes beside itself lands in $T
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
 ESEALD_PID=""

@@ -515,7 +515,8 @@ daemon_listen_metrics(struct daemon *d)
 /*
  * Under a service manager, before anything is opened: the user of --user
  * looked up, the sockets systemd passed taken.  Root without --user is
- * warned, not refused (docs/operations.md says why).  0, or 1 logged.
+ * refused, unless ESEAL_DEV_ROOT=1 says this is a development or test run
+ * in a directory of its own (docs/operations.md).  0, or 1 logged.
  */
 static int
 daemon_service(struct daemon *d)
@@ -525,11 +526,23 @@ daemon_service(struct daemon *d)
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
-	if (d->user_name == NULL && geteuid() == 0)
-		log_warn("msg=\"running as root: start eseald with --user NAME "
-		    "(it drops to that user after binding its sockets and "
-		    "opening the HSM and the store) or as the systemd service, "
-		    "which runs it as eseal (docs/operations.md)\"");
+	if (d->user_name == NULL && geteuid() == 0) {
+		const char *dev = getenv("ESEAL_DEV_ROOT");
+
+		if (dev == NULL || strcmp(dev, "1") != 0) {
+			log_error("msg=\"cannot start\" error=\"running as "
+			    "root: start eseald with --user NAME (it drops to "
+			    "that user after binding its sockets and opening "
+			    "the HSM and the store) or as the systemd service, "
+			    "which runs it as eseal (docs/operations.md); "
+			    "ESEAL_DEV_ROOT=1 keeps root for a development or "
+			    "test run\"");
+			return 1;
+		}
+		log_warn("msg=\"running as root (ESEAL_DEV_ROOT=1): a "
+		    "development or test run; production uses --user NAME or "
+		    "the systemd service (docs/operations.md)\"");
+	}
 	if (svc_listen_fds(d->fds) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;

@@ -7,6 +7,9 @@ set -u
 : "${ESEAL_BUILD:=$ESEAL_TOP/build}"
 ESEALCTL=$ESEAL_BUILD/esealctl
 ESEALD=$ESEAL_BUILD/eseald
+# Tests run eseald as root in a directory of their own; eseald refuses
+# root without --user otherwise (docs/operations.md).
+export ESEAL_DEV_ROOT=1
 T=$(mktemp -d "${TMPDIR:-/tmp}/eseal-it-XXXXXX")
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
 ESEALD_PID=""
