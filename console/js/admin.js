@@ -104,9 +104,101 @@ async function listPage(main, key, path, filters) {
 	await load();
 }
 
-export function audit(main) {
-	return listPage(main, 'audit', '/api/v1/audit', ['actor', 'action',
-	    'object']);
+// The chain's verification, as `esealctl audit verify` does it.
+function verifyBox() {
+	const out = h('p', {id: 'audit-verify-out'});
+	const b = h('button', {type: 'button', id: 'audit-verify'},
+	    t('audit.verify'));
+	b.addEventListener('click', async () => {
+		out.replaceChildren(t('loading'));
+		try {
+			const v = (await call('GET', '/api/v1/status?verify=audit')).audit;
+			out.className = v.intact ? 'ok' : 'error';
+			out.replaceChildren(v.intact ? t('audit.intact') + ': ' +
+			    v.records + ' ' + t('audit.records') + ', ' + v.sealed + ' ' +
+			    t('audit.sealed') + ', ' + v.checkpoints + ' ' +
+			    t('audit.checkpoints') + ' (' + t('audit.newest') + ' ' +
+			    v.checkpoint_seq + ')' : t('audit.broken') + ': ' + v.error);
+		} catch (e) {
+			out.className = 'error';
+			out.replaceChildren(failure(e));
+		}
+	});
+	return h('div', {class: 'verify'}, b, out);
+}
+
+// The trail a page at a time: after = the last seq of the page before.
+export async function audit(main) {
+	main.append(h('h1', null, t('audit.title')), h('p', null,
+	    t('audit.intro')), verifyBox());
+	const inp = n => h('input', {id: 'audit-f-' + n, name: n,
+	    type: n === 'from' || n === 'to' ? 'date' : 'text'});
+	const names = ['actor', 'action', 'object', 'from', 'to'];
+	const inputs = names.map(inp);
+	const box = h('div', {id: 'audit-box'});
+	const pos = h('span', {id: 'audit-pos'});
+	const prev = h('button', {type: 'button', id: 'audit-prev',
+	    class: 'small'}, t('page.prev'));
+	const next = h('button', {type: 'button', id: 'audit-next',
+	    class: 'small'}, t('page.next'));
+	let cursors = [0], nextAfter = null;
+	const load = async () => {
+		const p = new URLSearchParams({limit: PAGE});
+		if (cursors[cursors.length - 1])
+			p.set('after', cursors[cursors.length - 1]);
+		for (const i of inputs) {
+			const v = i.value.trim();
+			if (!v)
+				continue;
+			if (i.type === 'date')
+				p.set(i.name, Date.parse(v + 'T00:00:00Z') / 1000 +
+				    (i.name === 'to' ? 86399 : 0));
+			else
+				p.set(i.name, v);
+		}
+		try {
+			const b = await call('GET', '/api/v1/audit?' + p);
+			const rows = b.records || [];
+			nextAfter = b.next_after;
+			box.replaceChildren(rows.length === 0 ?
+			    h('p', {class: 'empty'}, t('list.empty')) : table([
+				['seq', r => String(r.seq)], [t('audit.time'), r => fmtTime(r.ts)],
+				[t('audit.f.actor'), r => r.actor],
+				[t('audit.f.action'), r => r.action],
+				[t('audit.f.object'), r => r.object],
+				[t('audit.detail'), r => r.detail],
+				[t('audit.source'), r => r.source || '']], rows,
+				{id: 'audit-table', class: 'wide'}));
+			pos.textContent = rows.length ? rows[0].seq + '–' +
+			    rows[rows.length - 1].seq : '';
+			next.disabled = !nextAfter;
+			prev.disabled = cursors.length < 2;
+		} catch (e) {
+			box.replaceChildren(e.status === 404 ?
+			    h('p', {class: 'unavailable', id: 'audit-unavailable'},
+				t('unavailable') + ' (/api/v1/audit: 404)') :
+			    h('p', {class: 'error'}, failure(e)));
+			next.disabled = prev.disabled = true;
+		}
+	};
+	next.addEventListener('click', () => {
+		cursors.push(nextAfter);
+		load();
+	});
+	prev.addEventListener('click', () => {
+		cursors.pop();
+		load();
+	});
+	const f = h('form', {class: 'inline', id: 'audit-filters'},
+	    names.map((n, i) => field(t('audit.f.' + n), inputs[i])),
+	    h('button', {type: 'submit'}, t('list.filter')));
+	f.addEventListener('submit', e => {
+		e.preventDefault();
+		cursors = [0];
+		load();
+	});
+	main.append(f, box, h('div', {class: 'pager'}, prev, pos, next));
+	await load();
 }
 
 export function operations(main) {

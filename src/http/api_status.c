@@ -13,6 +13,9 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "audit.h"
+#include "checkpoint.h"
+#include "conf.h"
 #include "fips.h"
 #include "revoke.h"
 #include "store_report.h"
@@ -207,6 +210,31 @@ per_day_json(struct app *a, time_t now)
 	return arr;
 }
 
+/*
+ * "audit": the whole trail walked as `esealctl audit verify` does (links,
+ * hashes, seals, the store's checkpoints and the checkpoint files), asked
+ * for with ?verify=audit since it reads every record.
+ */
+static json_t *
+audit_json(struct app *a)
+{
+	struct audit_report r;
+	char dir[CONF_PATH_MAX + 16];
+	enum eseal_rc rc;
+
+	memset(&r, 0, sizeof(r));
+	ca_rdlock(&a->ca);
+	checkpoint_dir(a->ca.conf, dir, sizeof(dir));
+	ca_unlock(&a->ca);
+	rc = audit_verify_full(a->ca.store, dir[0] ? dir : NULL, &r);
+	return json_pack("{s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I}", "intact",
+	    rc == ESEAL_OK, "error", rc == ESEAL_OK ? NULL : eseal_errmsg(),
+	    "records", (json_int_t)r.records, "sealed", (json_int_t)r.sealed,
+	    "checkpoints", (json_int_t)r.checkpoints, "checkpoint_files",
+	    (json_int_t)r.files, "head_seq", (json_int_t)r.head_seq,
+	    "checkpoint_seq", (json_int_t)r.cp_seq);
+}
+
 void
 api_status(void *arg, const struct http_request *req,
     struct http_response *resp)
@@ -214,12 +242,18 @@ api_status(void *arg, const struct http_request *req,
 	struct app *a = arg;
 	struct session_info si;
 	struct report_counts c;
+	const char *verify = http_query(req, "verify");
 	time_t now = time(NULL);
 	json_t *is, *hsm, *crls, *days;
 	enum eseal_rc rc;
 
 	if (api_auth(a, req, resp, STATUS_READERS, &si))
 		return;
+	if (verify != NULL && strcmp(verify, "audit") != 0) {
+		http_error(resp, ESEAL_EINVAL, "verify is audit (walk the whole "
+		    "audit trail) or absent");
+		return;
+	}
 	if ((rc = store_report_counts(a->ca.store, &c)) != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		return;
@@ -239,11 +273,12 @@ api_status(void *arg, const struct http_request *req,
 		return;
 	}
 	http_json(resp, 200, json_pack("{s:I, s:o, s:o*, s:o, s:{s:I, s:I, s:I, "
-	    "s:I, s:I}, s:i, s:o}", "now", (json_int_t)now, "issuers", is,
+	    "s:I, s:I}, s:i, s:o, s:o*}", "now", (json_int_t)now, "issuers", is,
 	    "hsm", hsm, "crls", crls, "counts", "issued", (json_int_t)c.issued,
 	    "revoked", (json_int_t)c.revoked, "pending", (json_int_t)c.pending,
 	    "requests_pending", (json_int_t)c.requests_pending,
 	    "organizations", (json_int_t)c.organizations, "days", STATUS_DAYS,
-	    "issued_per_day", days));
+	    "issued_per_day", days, "audit", verify != NULL &&
+	    strcmp(verify, "audit") == 0 ? audit_json(a) : NULL));
 	http_add_header(resp, "Cache-Control", "no-store");
 }

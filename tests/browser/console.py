@@ -479,9 +479,30 @@ def auditor(d):
     check("auditor: no registration form, no code button",
           not d.find_elements(By.CSS_SELECTOR, "#org-form, #code-1"))
     hostile_is_text(d, "auditor's organisations")
+    go(d, "audit")
+    el(d, "#audit-verify").click()
+    check("audit: the whole chain verified from the page: intact",
+          text_in(d, "#audit-verify-out", "Intact"),
+          el(d, "#audit-verify-out").text)
+    st, _ = api(d, "GET", "/api/v1/audit?limit=1")
+    if st == 200:
+        visible(d, "#audit-table")
+        check("audit: the records, with the RA's approval",
+              text_in(d, "#audit-table", "ra1"))
+        hostile_is_text(d, "audit trail")
+        set_input(d, "#audit-f-actor", "ra1")
+        el(d, "#audit-filters button").click()
+        time.sleep(0.5)
+        actors = [e.text for e in d.find_elements(
+            By.CSS_SELECTOR, "#audit-table tbody tr td:nth-child(3)")]
+        check("audit: filtered by actor", actors and
+              all(a == "ra1" for a in actors), actors)
+        set_input(d, "#audit-f-actor", "")
+        el(d, "#audit-filters button").click()
+        time.sleep(0.3)
     for page, key in (("audit", "audit"), ("operations", "ops")):
         go(d, page)
-        el(d, "#%s-box p, #%s-box dl" % (key, key))
+        el(d, "#%s-box > *" % key)
         time.sleep(0.5)
         st, _ = api(d, "GET", "/api/v1/" + page + "?limit=1")
         if st == 404:
@@ -492,7 +513,27 @@ def auditor(d):
                   "shows its rows, not an error",
                   st == 200 and not d.find_elements(
                       By.CSS_SELECTOR, "#%s-box .error" % key), st)
+        if page == "audit":
+            el(d, "#audit-verify").click()
+            text_in(d, "#audit-verify-out", "Intact")
         shot(d, page)
+    logout(d)
+
+
+def tampered(d):
+    """A record edited behind the CA's back: the audit page says so."""
+    db = sqlite3.connect(T + "/eseal.db")
+    db.execute("UPDATE audit SET detail = detail || ' edited' WHERE seq = 3")
+    db.commit()
+    db.close()
+    login(d, "aud1", AUD_NEW)
+    go(d, "audit")
+    el(d, "#audit-verify").click()
+    check("audit: an edited record: NOT intact, naming it",
+          text_in(d, "#audit-verify-out", "NOT intact") and
+          text_in(d, "#audit-verify-out", "record 3"),
+          el(d, "#audit-verify-out").text)
+    shot(d, "audit-tampered")
     logout(d)
 
 
@@ -605,6 +646,7 @@ def main():
         auditor(d)
         admin(d, serial)
         origin_only(d)
+        tampered(d)
     except Exception as e:  # a step that could not run is a failure
         check("browser steps ran to the end", False, repr(e))
         try:
