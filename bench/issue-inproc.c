@@ -10,8 +10,10 @@
  * token, store, issuer and vetted organisation in a temporary directory),
  * makes N EC P-256 requests in memory first (each certificate its own
  * key), optionally inserts PREFILL issued rows straight into the store
- * (to see the rate with a large store), then issues all N and prints
- * "issued/s", "peak RSS kB".
+ * (to see the rate with a large store: one transaction of INSERTs through
+ * a connection of its own, as bench/lib.sh insert_revoked does; random
+ * serials and key hashes, so the indexes are as large as real ones), then
+ * issues all N and prints "issued/s", "peak RSS kB".
  */
 #include <sys/resource.h>
 
@@ -23,6 +25,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "csr.h"
 #include "issue.h"
@@ -64,6 +67,39 @@ make_csr(void)
 	return c;
 }
 
+/* PREFILL issued rows of the issuer straight into the store. */
+static int
+prefill(long n)
+{
+	char path[512], *sql;
+	sqlite3 *db;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/eseal.db", f.dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(db, 10000);
+	sql = sqlite3_mprintf(
+	    "PRAGMA synchronous=OFF; BEGIN;"
+	    "INSERT INTO certificates (serial, issuer_id, status, tbs, cert,"
+	    " subject, spki_sha256, not_before, not_after, shard, created,"
+	    " updated, org_identifier)"
+	    " WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c"
+	    "  WHERE i < %ld)"
+	    " SELECT '7' || substr(lower(hex(randomblob(16))), 2), %lld,"
+	    "  'issued', x'3003020100', x'300a3003020100300003010000',"
+	    "  'CN=bench', randomblob(32), unixepoch() - 86400,"
+	    "  unixepoch() + 300 * 86400, 0, unixepoch() - 86400, unixepoch(),"
+	    "  'NTRJP-7123456789012' FROM c;"
+	    "COMMIT;", n, (long long)f.issuer->rec.id);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "issue-inproc: prefill: %s\n", sqlite3_errmsg(db));
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 static void *
 worker(void *arg)
 {
@@ -103,10 +139,13 @@ main(int argc, char **argv)
 
 	if (argc < 4 || (nth = atoi(argv[2])) < 1 || nth > 64 ||
 	    (n_total = atoi(argv[3])) < 1) {
-		fprintf(stderr, "usage: issue-inproc KEYTYPE THREADS N\n");
+		fprintf(stderr,
+		    "usage: issue-inproc KEYTYPE THREADS N [PREFILL]\n");
 		return 2;
 	}
 	tu_ca_setup(&f, "bench", argv[1], 1);
+	if (argc > 4 && atol(argv[4]) > 0 && prefill(atol(argv[4])) != 0)
+		return 1;
 	if ((csrs = calloc((size_t)n_total, sizeof(*csrs))) == NULL)
 		return 1;
 	for (int i = 0; i < n_total; i++)
