@@ -3,7 +3,8 @@
  * on the metrics listener only ([metrics] listen; docs/monitoring.md).
  * The counters kept in memory (metrics.h), then gauges read now: the CRL
  * of every shard as published, each issuer's notAfter, the HSM module's
- * CMVP status, pending enrolment requests and the audit log's length.
+ * CMVP status, pending enrolment requests, the audit log's length and
+ * the OCSP response cache's own counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "http/api.h"
 #include "http/api_publish.h"
 #include "metrics.h"
+#include "ocsp_cache.h"
 #include "p11.h"
 #include "store_enrol.h"
 
@@ -122,6 +124,26 @@ write_module(FILE *f, struct app *a)
 	    OPENSSL_VERSION_STRING), "softhsm", lib, NULL), 1);
 }
 
+/* The OCSP response cache (ocsp_cache_stats): counted since start-up. */
+static void
+write_ocsp_cache(FILE *f)
+{
+	struct ocsp_cache_stats st;
+
+	ocsp_cache_stats(&st);
+	metrics_family(f, "eseal_ocsp_cache_evictions_total", "counter",
+	    "OCSP responses dropped from the cache to make room.");
+	fprintf(f, "eseal_ocsp_cache_evictions_total %llu\n",
+	    (unsigned long long)st.evictions);
+	metrics_family(f, "eseal_ocsp_cache_invalidations_total", "counter",
+	    "OCSP responses dropped because their certificate was revoked.");
+	fprintf(f, "eseal_ocsp_cache_invalidations_total %llu\n",
+	    (unsigned long long)st.invalidations);
+	metrics_family(f, "eseal_ocsp_cache_entries", "gauge",
+	    "OCSP responses in the cache now.");
+	fprintf(f, "eseal_ocsp_cache_entries %zu\n", st.entries);
+}
+
 /* Pending enrolment requests, the oldest one's age, the audit log. */
 static void
 write_queue(FILE *f, struct app *a)
@@ -171,6 +193,7 @@ api_metrics(void *arg, const struct http_request *req,
 	write_issuers(f, a);
 	write_module(f, a);
 	write_queue(f, a);
+	write_ocsp_cache(f);
 	if (fclose(f) != 0) {
 		free(buf);
 		http_error(resp, ESEAL_ENOMEM, "metrics: out of memory");

@@ -131,6 +131,10 @@ expect_eq "OCSP: the garbage request is malformedrequest" \
 n=$(val "$T/m2" 'eseal_hsm_sign_duration_seconds_count{}')
 expect_match "HSM signatures timed (certificate, OCSP, CRL)" "$n" '^([3-9]|[1-9][0-9]+)\.0$'
 expect_eq "HSM: no errors" "$(val "$T/m2" 'eseal_hsm_errors_total{}')" "0.0"
+expect_eq "OCSP cache: the revocation dropped the cached answer" \
+    "$(val "$T/m2" 'eseal_ocsp_cache_invalidations_total{}')" "1.0"
+check "OCSP cache: entries and evictions reported" sh -c \
+    "grep -q '^eseal_ocsp_cache_entries gauge' '$T/m2' && grep -q '^eseal_ocsp_cache_evictions counter' '$T/m2'"
 expect_eq "no enrolment request pending" "$(val "$T/m2" 'eseal_enrolment_requests_pending{}')" "0.0"
 expect_eq "CRL entries of shard 0 after the revocation" \
     "$(val "$T/m2" 'eseal_crl_entries{issuer=it-ca,shard=0}')" "1.0"
