@@ -72,6 +72,14 @@ struct publish_owed {
 enum eseal_rc	publish_owed(struct publisher *, struct publish_owed **out,
 		    size_t *n);
 
+/*
+ * The shards whose CRL is being made right now (at start-up: rebuilt in
+ * the background while the last stored one is served): *out is an array
+ * of *n with issuer and shard set (NULL if none), freed with free().
+ */
+enum eseal_rc	publish_building(struct publisher *,
+		    struct publish_owed **out, size_t *n);
+
 struct published_crl {
 	unsigned char	*der;		/* malloc'd copy */
 	size_t		 len;

@@ -50,6 +50,7 @@ struct entry {
 	int			 hsm_failed;	/* the last failure was the HSM */
 	unsigned long		 recoveries;	/* the HSM's, at that failure */
 	char			 error[PUBLISH_ERROR_MAX];
+	int			 building;	/* its CRL is being made */
 };
 
 struct publisher {
@@ -516,27 +517,51 @@ follow_issuers(struct publisher *p, time_t now)
 		load_entry(p, i);
 }
 
+/* Entry i's round: signs its CRL if owed or stale and its turn is due. */
 static void
-tick(struct publisher *p, time_t now)
+tick_one(struct publisher *p, size_t i, time_t now)
 {
 	struct p11_health h;
 	int owed;
 
+	load_entry(p, i);	/* esealctl may have signed one */
+	pthread_mutex_lock(&p->mu);
+	owed = p->e[i].owed_since != 0;
+	pthread_mutex_unlock(&p->mu);
+	/* A retired issuer's final CRL stays as it is. */
+	if (p->e[i].retired && p->e[i].crl.der != NULL && !owed)
+		return;
+	entry_health(p, i, &h);
+	if ((!owed && !stale(p, i, now)) || !due(p, i, &h, now))
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->e[i].building = 1;
+	pthread_mutex_unlock(&p->mu);
+	signed_entry(p, i, sign_entry(p, i, now), &h, now);
+	pthread_mutex_lock(&p->mu);
+	p->e[i].building = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+tick(struct publisher *p, time_t now)
+{
 	follow_issuers(p, now);
 	read_owed(p);
-	for (size_t i = 0; i < p->n; i++) {
-		load_entry(p, i);	/* esealctl may have signed one */
-		pthread_mutex_lock(&p->mu);
-		owed = p->e[i].owed_since != 0;
-		pthread_mutex_unlock(&p->mu);
-		/* A retired issuer's final CRL stays as it is. */
-		if (p->e[i].retired && p->e[i].crl.der != NULL && !owed)
-			continue;
-		entry_health(p, i, &h);
-		if ((!owed && !stale(p, i, now)) || !due(p, i, &h, now))
-			continue;
-		signed_entry(p, i, sign_entry(p, i, now), &h, now);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		tick_one(p, i, now);
+}
+
+/* 1 if entry i has a stored CRL a relying party still accepts at now. */
+static int
+servable(struct publisher *p, size_t i, time_t now)
+{
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	r = p->e[i].crl.der != NULL && now < p->e[i].crl.next_update;
+	pthread_mutex_unlock(&p->mu);
+	return r;
 }
 
 /* Before the thread starts only: it owns the entry list afterwards. */
@@ -549,8 +574,17 @@ publish_refresh(struct publisher *p)
 		return rc;
 	for (size_t i = 0; i < p->n; i++)
 		load_entry(p, i);
-	/* What a crash or a failed signing left owed goes out first. */
-	tick(p, time(NULL));
+	/*
+	 * No start-up block (issue 17): a shard whose last stored CRL is
+	 * still valid is served as it is while the thread makes the owed
+	 * and stale ones; only a shard with nothing valid to serve (none
+	 * yet, expired, below a restore's floor) is signed before eseald
+	 * listens.
+	 */
+	read_owed(p);
+	for (size_t i = 0; i < p->n; i++)
+		if (!servable(p, i, time(NULL)))
+			tick_one(p, i, time(NULL));
 	return ESEAL_OK;
 }
 
@@ -562,6 +596,8 @@ run(void *arg)
 	time_t last = time(NULL);
 	int wake;
 
+	/* What a crash or a failed signing left owed goes out first. */
+	tick(p, last);
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -624,6 +660,39 @@ publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
 		v[k].attempts = p->e[i].attempts;
 		v[k].next_try = p->e[i].next_try;
 		snprintf(v[k].error, sizeof(v[k].error), "%s", p->e[i].error);
+		k++;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (k == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = k;
+	return ESEAL_OK;
+}
+
+enum eseal_rc
+publish_building(struct publisher *p, struct publish_owed **out, size_t *n)
+{
+	struct publish_owed *v;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (p == NULL)
+		return ESEAL_OK;
+	pthread_mutex_lock(&p->mu);
+	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
+		pthread_mutex_unlock(&p->mu);
+		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->e[i].building)
+			continue;
+		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
+		    p->e[i].issuer);
+		v[k].shard = p->e[i].shard;
 		k++;
 	}
 	pthread_mutex_unlock(&p->mu);

@@ -371,6 +371,31 @@ warnings_json(struct app *a, time_t now)
 	return arr;
 }
 
+/*
+ * "rebuilding": the shards whose CRL is being made while the last one is
+ * served (after a start, the owed and stale ones), "issuer/shard".
+ */
+static json_t *
+building_json(struct app *a)
+{
+	struct publish_owed *o = NULL;
+	char name[STORE_NAME_MAX + 16];
+	json_t *arr;
+	size_t n = 0;
+
+	if (publish_building(a->publisher, &o, &n) != ESEAL_OK ||
+	    (arr = json_array()) == NULL) {
+		free(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s/%d", o[i].issuer, o[i].shard);
+		json_array_append_new(arr, json_string(name));
+	}
+	free(o);
+	return arr;
+}
+
 /* "crl": the shards whose CRL is owed, oldest revocation first. */
 static json_t *
 crl_json(struct app *a, int *late, json_t *reasons, time_t now)
@@ -405,7 +430,8 @@ crl_json(struct app *a, int *late, json_t *reasons, time_t now)
 		}
 	}
 	free(o);
-	return json_pack("{s:o}", "owed", arr);
+	return json_pack("{s:o, s:o*}", "owed", arr, "rebuilding",
+	    building_json(a));
 }
 
 /* The store's health, probed at most every PROBE_EVERY_SECS. */
