@@ -125,7 +125,8 @@ LIB_SRCS := \
 	src/http/http_zone.c \
 	src/http/api_audit.c \
 	src/store/store_crlscan.c \
-	src/ca/crl_stream.c
+	src/ca/crl_stream.c \
+	src/store/store_crlkeep.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -174,7 +175,8 @@ UNIT_TESTS := \
 	approval \
 	cidr \
 	totp \
-	crl_stream
+	crl_stream \
+	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -91,6 +91,7 @@ struct conf {
 	char	publish_dir[CONF_PATH_MAX];	/* files for web servers, "" none */
 	int	publish_crl_hours;		/* CRL validity */
 	int	publish_expired_on_crl;		/* keep expired revoked entries */
+	int	publish_crl_keep_days;		/* CRL bodies kept; 0: all */
 
 	/* [accounts] */
 	int	acct_argon2;			/* 0 min (tests), 1 interactive,

@@ -38,6 +38,9 @@ struct crl_params {
 					   expiredCertsOnCRL is sent; 0
 					   (default): they stay, for long-term
 					   validation of seals */
+	int64_t		 keep_secs;	/* [publish] crl_keep_days: bodies of
+					   older CRLs are pruned after each
+					   new one; 0: every body is kept */
 };
 
 /*
@@ -89,6 +92,17 @@ enum eseal_rc	crl_generate_all(struct ca *, int64_t now,
  */
 enum eseal_rc	crl_generate_for(struct ca *, const char *serial, int64_t now,
 		    const struct crl_params *p, int64_t *number);
+
+#define CRL_PRUNE_MAX	64	/* CRL bodies pruned after one new CRL */
+
+/*
+ * Bounded storage: drops the bodies of the CRLs of (is, shard) made before
+ * now - keep_secs, except the newest, keeping number, dates, SHA-256 and
+ * entry count (store_crlkeep.h); one CRL per transaction, at most
+ * CRL_PRUNE_MAX per call.  *pruned (if not NULL) counts them.
+ */
+enum eseal_rc	crl_prune(struct ca *, const struct issuer *is, int shard,
+		    int64_t now, int64_t keep_secs, size_t *pruned);
 
 /*
  * The newest recorded CRL of (issuer_id, shard) into *out (free with

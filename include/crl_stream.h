@@ -60,4 +60,12 @@ enum eseal_rc	crl_stream_write(struct ca *, const struct issuer *is,
 		    const struct crl_stream_params *p, unsigned char **der,
 		    size_t *len, size_t *nentries);
 
+/*
+ * The number of revokedCertificates entries of the DER CRL der, counted by
+ * walking the encoding (no entry is decoded).  ESEAL_EINVAL if der is not
+ * a CertificateList.
+ */
+enum eseal_rc	crl_stream_count(const unsigned char *der, size_t len,
+		    int64_t *entries);
+
 #endif

@@ -92,6 +92,7 @@ static const struct conf_key keys[] = {
 	STR("publish", "dir", publish_dir, 0),
 	INT("publish", "crl_validity_hours", publish_crl_hours, 1, 240),
 	INT("publish", "expired_on_crl", publish_expired_on_crl, 0, 1),
+	INT("publish", "crl_keep_days", publish_crl_keep_days, 0, 36500),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
 	INT("accounts", "idle_timeout", acct_idle, 60, 86400),
@@ -561,6 +562,7 @@ defaults(struct conf *c)
 	c->store_min_free_mb = CONF_STORE_MIN_FREE_MB;
 	c->publish_crl_hours = 24;
 	c->publish_expired_on_crl = 1;
+	c->publish_crl_keep_days = 30;
 	c->acct_argon2 = 1;
 	c->acct_idle = 900;
 	c->acct_absolute = 8 * 3600;

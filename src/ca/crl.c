@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -23,6 +24,7 @@
 #include "revoke.h"
 #include "serial.h"
 #include "sign.h"
+#include "store_crlkeep.h"
 #include "store_publish.h"
 
 /* Characters a URL may carry into a CRL and a certificate unchanged. */
@@ -313,6 +315,12 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		*len = c.der_len;
 		*number = c.number;
 		c.der = NULL;
+		/* Bounded storage: a failure leaves bodies, never the CRL. */
+		if (crl_prune(ca, is, shard, now, p->keep_secs, NULL)
+		    != ESEAL_OK)
+			log_warn("msg=\"CRL pruning failed\" issuer=%s "
+			    "shard=%d error=\"%s\"", is->rec.name, shard,
+			    eseal_errmsg());
 	}
 	OPENSSL_free(c.der);
 	ERR_clear_error();
@@ -379,6 +387,47 @@ crl_generate_for(struct ca *ca, const char *serial, int64_t now,
 	issuer_free(is);
 	if (rc == ESEAL_OK && number != NULL)
 		*number = n;
+	return rc;
+}
+
+enum eseal_rc
+crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    int64_t keep_secs, size_t *pruned)
+{
+	struct store_crl c;
+	unsigned char digest[32];
+	int64_t entries;
+	enum eseal_rc rc = ESEAL_OK;
+	size_t k = 0;
+
+	if (pruned != NULL)
+		*pruned = 0;
+	if (keep_secs <= 0)
+		return ESEAL_OK;
+	while (k < CRL_PRUNE_MAX) {
+		if ((rc = store_crl_prunable(ca->store, is->rec.id, shard,
+		    now - keep_secs, &c)) == ESEAL_ENOTFOUND) {
+			rc = ESEAL_OK;
+			break;
+		}
+		if (rc != ESEAL_OK)
+			break;
+		if (crl_stream_count(c.der, c.der_len, &entries) != ESEAL_OK)
+			entries = -1;	/* what was stored is kept as known */
+		SHA256(c.der, c.der_len, digest);
+		rc = store_crl_prune(ca->store, is->rec.id, shard, c.number,
+		    digest, entries, now);
+		store_crl_clear(&c);
+		if (rc != ESEAL_OK)
+			break;
+		k++;
+	}
+	if (k > 0)
+		log_info("msg=\"CRL bodies pruned\" issuer=%s shard=%d "
+		    "count=%zu keep_days=%lld", is->rec.name, shard, k,
+		    (long long)(keep_secs / 86400));
+	if (pruned != NULL)
+		*pruned = k;
 	return rc;
 }
 

@@ -496,3 +496,40 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+enum eseal_rc
+crl_stream_count(const unsigned char *der, size_t len, int64_t *entries)
+{
+	const unsigned char *p = der, *end = der + len, *c, *q, *e;
+	long n;
+	int64_t k = 0;
+
+	*entries = 0;
+	/* CertificateList { TBSCertList { version, signature, issuer, ... */
+	if (!walk(&p, end, V_ASN1_SEQUENCE, &c, &n) ||
+	    !walk(&c, c + n, V_ASN1_SEQUENCE, &q, &n))
+		goto bad;
+	e = q + n;
+	if (!walk(&q, e, V_ASN1_INTEGER, &c, &n) ||
+	    !walk(&q, e, V_ASN1_SEQUENCE, &c, &n) ||
+	    !walk(&q, e, V_ASN1_SEQUENCE, &c, &n))
+		goto bad;
+	/* thisUpdate, then nextUpdate if present: UTCTime or GeneralizedTime. */
+	for (int i = 0; i < 2 && q < e && (*q == 0x17 || *q == 0x18); i++)
+		if (!walk(&q, e, *q, &c, &n))
+			goto bad;
+	if (q < e && *q == 0x30) {
+		const unsigned char *r, *re;
+
+		if (!walk(&q, e, V_ASN1_SEQUENCE, &r, &n))
+			goto bad;
+		for (re = r + n; r < re; k++)
+			if (!walk(&r, re, V_ASN1_SEQUENCE, &c, &n))
+				goto bad;
+	}
+	*entries = k;
+	return ESEAL_OK;
+bad:
+	return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.1: not a DER "
+	    "CertificateList");
+}

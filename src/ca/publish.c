@@ -166,6 +166,7 @@ params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
 	snprintf(base, blen, "%s", p->ca->conf->publish_base_url);
 	cp->validity_secs = p->validity;
 	cp->drop_expired = p->drop_expired;
+	cp->keep_secs = (int64_t)p->ca->conf->publish_crl_keep_days * 86400;
 	cp->url_template = tmpl;
 	cp->base_url = base;
 	cp->actor = "publisher";

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <openssl/bn.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sqlite3.h>
@@ -23,6 +24,7 @@
 #include "crl_stream.h"
 #include "revoke.h"
 #include "serial.h"
+#include "store_crlkeep.h"
 #include "store_publish.h"
 #include "store_revoke.h"
 #include "testutil.h"
@@ -299,6 +301,62 @@ START_TEST(test_bad_row_records_nothing)
 }
 END_TEST
 
+/* Bounded storage: bodies older than keep_secs go, the newest stays. */
+START_TEST(test_retention)
+{
+	struct tu_ca f;
+	struct crl_params cp;
+	struct store_crl_info info;
+	unsigned char *der[3], want[32];
+	size_t len[3], pruned = 9;
+	int64_t number, now = time(NULL), day = 86400, entries;
+
+	tu_ca_setup(&f, "crlstream", "ec-p256", 1);
+	fill(&f, 0);
+	memset(&cp, 0, sizeof(cp));
+	cp.url_template = f.profile->crl_url;
+	cp.base_url = f.conf->publish_base_url;
+	cp.actor = "crl-stream-test";
+	cp.keep_secs = 30 * day;
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(crl_generate(&f.ca, f.issuer, 0, now + i * 20 * day,
+		    &cp, &der[i], &len[i], &number) == ESEAL_OK, "%s",
+		    eseal_errmsg());
+	/* CRL 1 (40 days before CRL 3) pruned by the third; 2 and 3 kept. */
+	ck_assert_int_eq(store_crl_get(f.ca.store, f.issuer->rec.id, 0, 1,
+	    &info), ESEAL_OK);
+	ck_assert_int_eq(info.pruned, now + 40 * day);
+	ck_assert_ptr_null(info.c.der);
+	SHA256(der[0], len[0], want);
+	ck_assert_mem_eq(info.digest, want, 32);
+	ck_assert_int_eq(crl_stream_count(der[0], len[0], &entries), ESEAL_OK);
+	ck_assert_int_ge(entries, NUNKNOWN / 2);
+	ck_assert_int_eq(info.entries, entries);
+	ck_assert_int_eq(info.c.this_update, now);
+	for (int64_t n = 2; n <= 3; n++) {
+		ck_assert_int_eq(store_crl_get(f.ca.store, f.issuer->rec.id, 0,
+		    n, &info), ESEAL_OK);
+		ck_assert_int_eq(info.pruned, 0);
+		ck_assert_uint_eq(info.c.der_len, len[n - 1]);
+		ck_assert_mem_eq(info.c.der, der[n - 1], len[n - 1]);
+		store_crl_clear(&info.c);
+	}
+	/* Nothing more to prune; the newest is never pruned. */
+	ck_assert_int_eq(crl_prune(&f.ca, f.issuer, 0, now + 400 * day,
+	    30 * day, &pruned), ESEAL_OK);
+	ck_assert_uint_eq(pruned, 1);	/* CRL 2 */
+	ck_assert_int_eq(store_crl_get(f.ca.store, f.issuer->rec.id, 0, 3,
+	    &info), ESEAL_OK);
+	ck_assert_int_eq(info.pruned, 0);
+	store_crl_clear(&info.c);
+	ck_assert_int_eq(store_crl_get(f.ca.store, f.issuer->rec.id, 0, 9,
+	    &info), ESEAL_ENOTFOUND);
+	for (int i = 0; i < 3; i++)
+		OPENSSL_free(der[i]);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -312,6 +370,7 @@ main(void)
 	tcase_add_test(tc, test_entry_refusals);
 	tcase_add_loop_test(tc, test_store_crl_matches_old_builder, 0, 2);
 	tcase_add_test(tc, test_bad_row_records_nothing);
+	tcase_add_test(tc, test_retention);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -109,6 +109,7 @@ cmd_crl(int argc, char **argv, int show)
 		cp.base_url = c->publish_base_url;
 		cp.actor = who;
 		cp.drop_expired = !c->publish_expired_on_crl;
+		cp.keep_secs = (int64_t)c->publish_crl_keep_days * 86400;
 		profile_free(prof);
 		prof = NULL;
 		if (profile_load(c->issue_profiles_dir, c->issue_profile,
