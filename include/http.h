@@ -200,6 +200,11 @@ enum eseal_rc	http_zone_set(const char *secure_zone,
  */
 enum eseal_rc	http_zone_client(const char *peer, const char *xff, char *out,
 		    size_t len, int *in_zone);
+/*
+ * http_zone_client for a request from peer, its X-Forwarded-For fields
+ * joined in order (RFC 7230 3.2.2), into req->client_addr and in_zone.
+ */
+enum eseal_rc	http_zone_request(struct http_request *req, const char *peer);
 
 /* The HTTP status for a core error: the only such table. */
 int		http_status_for(enum eseal_rc);

@@ -535,8 +535,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	req.request_id = ctx->rid;
 	req.conn = c;
 	client_addr(c, peer, sizeof(peer));
-	zrc = http_zone_client(peer, http_header(&req, "X-Forwarded-For"),
-	    req.client_addr, sizeof(req.client_addr), &req.in_zone);
+	zrc = http_zone_request(&req, peer);
 	req.peer = peer_status(srv, c, req.peer_cn, sizeof(req.peer_cn));
 	r = http_route_find(srv->routes, method, url, req.param, &rc);
 	if (zrc != ESEAL_OK)

@@ -147,6 +147,8 @@ r=$(xlogin "10.1.2.3, 192.0.2.7")
 expect_eq "proxy: last untrusted hop 192.0.2.7 is outside: 401" "$(code_of "$r")" 401
 r=$(xlogin "192.0.2.7, 10.1.2.3")
 expect_eq "proxy: a forged left hop does not matter: 201" "$(code_of "$r")" 201
+r=$($C -X POST -H "$J" -H "X-Forwarded-For: 10.1.2.3" -H "X-Forwarded-For: 192.0.2.7" -d "{\"username\":\"ra1\",\"password\":\"$APW\"}" -w ' %{http_code}' "$URL/api/v1/session")
+expect_eq "proxy: a second X-Forwarded-For field (the proxy's) counts: 401" "$(code_of "$r")" 401
 r=$(xlogin "not-an-address")
 expect_eq "proxy: malformed X-Forwarded-For: 400" "$(code_of "$r")" 400
 expect_match "proxy: malformed: names the hop and rule" "$(msg_of "$r")" 'X-Forwarded-For: hop 1 is not an IPv4 or IPv6 address'
