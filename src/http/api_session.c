@@ -10,7 +10,34 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "audit.h"
 #include "log.h"
+
+/*
+ * A known operator refused a route (wrong role, or one factor from outside
+ * the zone): one audit record naming who, what and why (panel point 7).
+ * Requests without valid credentials are not recorded: anyone could fill
+ * the trail with them; they are rate-limited and logged.  Returns rc.
+ */
+static enum eseal_rc
+auth_refused(struct app *a, const struct http_request *req,
+    const struct session_info *si, const char *action, enum eseal_rc rc)
+{
+	char msg[256], why[256], object[300];
+
+	snprintf(msg, sizeof(msg), "%s", eseal_errmsg());
+	snprintf(why, sizeof(why), "%s", msg);
+	snprintf(object, sizeof(object), "%s %.280s", req->method, req->path);
+	for (char *p = why; *p != '\0'; p++)	/* one quoted field */
+		if (*p == '"')
+			*p = '\'';
+	if (audit_append(a->ca.store, time(NULL), si->username, action,
+	    object, "role=%s factors=%s reason=\"%s\"", role_name(si->role),
+	    si->factors, why) != ESEAL_OK)
+		log_error("msg=\"refusal not audited\" error=\"%s\"",
+		    eseal_errmsg());
+	return eseal_err(rc, "%s", msg);
+}
 
 int
 api_auth(struct app *a, const struct http_request *req,
@@ -34,12 +61,14 @@ api_auth(struct app *a, const struct http_request *req,
 	 * inside the zone and now used from outside. */
 	if (rc == ESEAL_OK && !req->in_zone && (strcmp(si->factors,
 	    "password") == 0 || strcmp(si->factors, "cert") == 0))
-		rc = eseal_err(ESEAL_EAUTH, "session: panel point 6: a second "
+		rc = auth_refused(a, req, si, "authz.second_factor_needed",
+		    eseal_err(ESEAL_EAUTH, "session: panel point 6: a second "
 		    "factor is needed from outside [security] secure_zone: "
 		    "log in with password and TOTP code (or password and "
-		    "client certificate)");
-	if (rc == ESEAL_OK)
-		rc = session_authorize(si, roles_mask);
+		    "client certificate)"));
+	else if (rc == ESEAL_OK && (rc = session_authorize(si, roles_mask)) !=
+	    ESEAL_OK)
+		rc = auth_refused(a, req, si, "authz.refused", rc);
 	if (rc != ESEAL_OK) {
 		http_error(resp, rc, NULL);
 		if (rc == ESEAL_EAUTH)

@@ -104,6 +104,17 @@ while read -r m p path none aud ra adm sub; do
 	esac
 done < "$T/matrix"
 
+# Every 403 a known operator got above is one audit record naming who,
+# the route and the rule (panel point 7); none for requests without
+# credentials.
+n403=$(sql "SELECT count(*) FROM audit WHERE action = 'authz.refused' AND actor = 'aud1'")
+check "the auditor's refusals are audited" test "${n403:-0}" -gt 0
+expect_match "an auditor's refusal: route, role and reason" \
+    "$(sql "SELECT object || ' ' || detail FROM audit WHERE action = 'authz.refused' AND actor = 'aud1' ORDER BY seq LIMIT 1")" \
+    '^(POST|PUT|DELETE) /[^ ]+ role=auditor factors=[a-z+]+ reason="[^"]+"( rid=[0-9a-f]+)?$'
+expect_eq "no audit record for requests without credentials" \
+    "$(sql "SELECT count(*) FROM audit WHERE action LIKE 'authz.%' AND actor = ''")" 0
+
 # GET /api/v1/audit: filters and paging, for an auditor.
 aget() { $C -H "Authorization: Bearer $TU" -w ' %{http_code}' "$URL/api/v1/audit$1"; }
 r=$(aget "?action=account.login&limit=2")
