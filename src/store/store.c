@@ -137,6 +137,20 @@ store_exec(struct store *s, const char *sql, const char *what)
 }
 
 enum eseal_rc
+store_finish(struct store *s, sqlite3_stmt *st, const char *what,
+    int want_change)
+{
+	enum eseal_rc rc = ESEAL_OK;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_dberr(s, what);
+	else if (want_change && sqlite3_changes(s->db) == 0)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: %s: no such row", what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum eseal_rc
 store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)

@@ -14,23 +14,6 @@
 #include "store_account.h"
 #include "store_int.h"
 
-/*
- * Steps a prepared statement that returns no rows and finalizes it.  With
- * want_change, ENOTFOUND (naming what) if it changed no row.
- */
-static enum eseal_rc
-finish(struct store *s, sqlite3_stmt *st, const char *what, int want_change)
-{
-	enum eseal_rc rc = ESEAL_OK;
-
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_dberr(s, what);
-	else if (want_change && sqlite3_changes(store_db(s)) == 0)
-		rc = eseal_err(ESEAL_ENOTFOUND, "store: %s: no such row", what);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 enum eseal_rc
 store_account_insert(struct store *s, const struct store_account *a,
     int64_t now, int64_t *id)
@@ -188,7 +171,7 @@ store_account_set_password(struct store *s, int64_t id,
 		sqlite3_bind_int(st, 3, compromised ? 1 : 0);
 		sqlite3_bind_int64(st, 4, now);
 		sqlite3_bind_int64(st, 5, id);
-		rc = finish(s, st, "set account password", 1);
+		rc = store_finish(s, st, "set account password", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -207,7 +190,7 @@ store_account_rehash(struct store *s, int64_t id, const char *password_hash,
 		sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, id);
-		rc = finish(s, st, "rehash account password", 1);
+		rc = store_finish(s, st, "rehash account password", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -224,7 +207,7 @@ store_account_set_compromised(struct store *s, int64_t id, int64_t now)
 	    "must_change = 1, updated = ? WHERE id = ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
-		rc = finish(s, st, "mark account compromised", 1);
+		rc = store_finish(s, st, "mark account compromised", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -243,7 +226,7 @@ store_account_set_disabled(struct store *s, int64_t id, int disabled,
 		sqlite3_bind_int(st, 1, disabled ? 1 : 0);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, id);
-		rc = finish(s, st, "disable or enable account", 1);
+		rc = store_finish(s, st, "disable or enable account", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -266,7 +249,7 @@ store_account_set_throttle(struct store *s, int64_t id,
 		sqlite3_bind_int64(st, 4, t->last_failed);
 		sqlite3_bind_int64(st, 5, now);
 		sqlite3_bind_int64(st, 6, id);
-		rc = finish(s, st, "set account login counters", 1);
+		rc = store_finish(s, st, "set account login counters", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -314,21 +297,22 @@ store_login_failure_put(struct store *s, const unsigned char name_hash[32],
 	sqlite3_bind_int(st, 3, t->lock_count);
 	sqlite3_bind_int64(st, 4, t->locked_until);
 	sqlite3_bind_int64(st, 5, t->last_failed);
-	if ((rc = finish(s, st, "record login failure", 0)) != ESEAL_OK)
+	if ((rc = store_finish(s, st, "record login failure", 0)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_prepare(s, "DELETE FROM login_failures WHERE last_failed < ? "
 	    "AND locked_until <= ?", &st)) != ESEAL_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, forget_before);
 	sqlite3_bind_int64(st, 2, now);
-	if ((rc = finish(s, st, "forget old login failures", 0)) != ESEAL_OK)
+	if ((rc = store_finish(s, st, "forget old login failures", 0)) !=
+	    ESEAL_OK)
 		goto out;
 	if ((rc = store_prepare(s, "DELETE FROM login_failures WHERE name_hash IN "
 	    "(SELECT name_hash FROM login_failures ORDER BY last_failed DESC "
 	    "LIMIT -1 OFFSET ?)", &st)) != ESEAL_OK)
 		goto out;
 	sqlite3_bind_int(st, 1, max_rows);
-	rc = finish(s, st, "cap login failures", 0);
+	rc = store_finish(s, st, "cap login failures", 0);
 out:
 	store_unlock(s);
 	return rc;
@@ -414,7 +398,7 @@ store_session_touch(struct store *s, const unsigned char token_hash[32],
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_blob(st, 2, token_hash, STORE_TOKEN_HASH_LEN,
 		    SQLITE_STATIC);
-		rc = finish(s, st, "touch session", 0);
+		rc = store_finish(s, st, "touch session", 0);
 	}
 	store_unlock(s);
 	return rc;
@@ -431,7 +415,7 @@ store_session_delete(struct store *s, const unsigned char token_hash[32])
 	    == ESEAL_OK) {
 		sqlite3_bind_blob(st, 1, token_hash, STORE_TOKEN_HASH_LEN,
 		    SQLITE_STATIC);
-		rc = finish(s, st, "delete session", 1);
+		rc = store_finish(s, st, "delete session", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -454,7 +438,7 @@ store_session_delete_account(struct store *s, int64_t account_id,
 		/* No real token hashes to 32 zero bytes. */
 		sqlite3_bind_blob(st, 2, keep != NULL ? keep : none,
 		    STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
-		if ((rc = finish(s, st, "end account sessions", 0)) == ESEAL_OK &&
+		if ((rc = store_finish(s, st, "end account sessions", 0)) == ESEAL_OK &&
 		    n != NULL)
 			*n = sqlite3_changes(store_db(s));
 	}
@@ -473,7 +457,7 @@ store_session_prune(struct store *s, int64_t now, int64_t idle_before)
 	    "last_used <= ?", &st)) == ESEAL_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, idle_before);
-		rc = finish(s, st, "prune sessions", 0);
+		rc = store_finish(s, st, "prune sessions", 0);
 	}
 	store_unlock(s);
 	return rc;

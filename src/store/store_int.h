@@ -42,6 +42,12 @@ unsigned long	 store_flushes(struct store *);
 
 /* ESEAL_ESTORE with "store: what: <SQLite's message>". */
 enum eseal_rc	 store_dberr(struct store *, const char *what);
+/*
+ * Steps a prepared statement that returns no rows and finalizes it.  With
+ * want_change, ESEAL_ENOTFOUND (naming what) if it changed no row.
+ */
+enum eseal_rc	 store_finish(struct store *, sqlite3_stmt *, const char *what,
+		    int want_change);
 /* Runs SQL text with no parameters and no rows ("BEGIN", a migration). */
 enum eseal_rc	 store_exec(struct store *, const char *sql, const char *what);
 /* Prepares sql on the connection (the caller holds the store lock). */

@@ -10,18 +10,6 @@
 #include "store_int.h"
 #include "store_login.h"
 
-/* Steps a statement that returns no rows and finalizes it. */
-static enum eseal_rc
-finish(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	enum eseal_rc rc = ESEAL_OK;
-
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_dberr(s, what);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 struct addr_key {
 	const char	*addr;
 	int64_t		 id;
@@ -85,23 +73,23 @@ store_login_addr_put(struct store *s, const char *addr,
 	sqlite3_bind_int(st, 3, t->lock_count);
 	sqlite3_bind_int64(st, 4, t->locked_until);
 	sqlite3_bind_int64(st, 5, t->last_failed);
-	if ((rc = finish(s, st, "record login failure of an address")) !=
-	    ESEAL_OK)
+	if ((rc = store_finish(s, st, "record login failure of an address",
+	    0)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_prepare(s, "DELETE FROM login_addr_failures WHERE "
 	    "last_failed < ? AND locked_until <= ?", &st)) != ESEAL_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, forget_before);
 	sqlite3_bind_int64(st, 2, now);
-	if ((rc = finish(s, st, "forget old login failures of addresses")) !=
-	    ESEAL_OK)
+	if ((rc = store_finish(s, st, "forget old login failures of "
+	    "addresses", 0)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_prepare(s, "DELETE FROM login_addr_failures WHERE addr "
 	    "IN (SELECT addr FROM login_addr_failures ORDER BY last_failed "
 	    "DESC LIMIT -1 OFFSET ?)", &st)) != ESEAL_OK)
 		goto out;
 	sqlite3_bind_int(st, 1, max_rows);
-	rc = finish(s, st, "cap login failures of addresses");
+	rc = store_finish(s, st, "cap login failures of addresses", 0);
 out:
 	store_unlock(s);
 	return rc;
@@ -144,7 +132,7 @@ store_account_addr_put(struct store *s, int64_t id, const char *addr,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	if ((rc = finish(s, st, "record a known address")) != ESEAL_OK)
+	if ((rc = store_finish(s, st, "record a known address", 0)) != ESEAL_OK)
 		goto out;
 	if ((rc = store_prepare(s, "DELETE FROM account_addrs WHERE account_id "
 	    "= ? AND addr IN (SELECT addr FROM account_addrs WHERE account_id "
@@ -154,7 +142,7 @@ store_account_addr_put(struct store *s, int64_t id, const char *addr,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int(st, 3, max_rows);
-	rc = finish(s, st, "cap known addresses");
+	rc = store_finish(s, st, "cap known addresses", 0);
 out:
 	store_unlock(s);
 	return rc;

@@ -9,20 +9,6 @@
 #include "store_int.h"
 #include "store_totp.h"
 
-/* Steps st; ESEAL_ENOTFOUND if want_change and no row changed. */
-static enum eseal_rc
-finish(struct store *s, sqlite3_stmt *st, const char *what, int want_change)
-{
-	enum eseal_rc rc = ESEAL_OK;
-
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_dberr(s, what);
-	else if (want_change && sqlite3_changes(store_db(s)) == 0)
-		rc = ESEAL_ENOTFOUND;
-	sqlite3_finalize(st);
-	return rc;
-}
-
 enum eseal_rc
 store_totp_get(struct store *s, int64_t id, struct store_totp *t)
 {
@@ -77,7 +63,7 @@ store_totp_set(struct store *s, int64_t id, const unsigned char *blob,
 			sqlite3_bind_null(st, 1);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, id);
-		rc = finish(s, st, "set TOTP secret", 1);
+		rc = store_finish(s, st, "set TOTP secret", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -97,7 +83,7 @@ store_totp_use(struct store *s, int64_t id, int64_t step, int64_t now)
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, id);
 		sqlite3_bind_int64(st, 4, step);
-		if ((rc = finish(s, st, "record TOTP step", 1)) ==
+		if ((rc = store_finish(s, st, "record TOTP step", 1)) ==
 		    ESEAL_ENOTFOUND)
 			rc = ESEAL_EEXIST;
 	}
@@ -117,7 +103,7 @@ store_totp_require(struct store *s, int64_t id, int on, int64_t now)
 		sqlite3_bind_int(st, 1, on ? 1 : 0);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, id);
-		rc = finish(s, st, "set require-second-factor", 1);
+		rc = store_finish(s, st, "set require-second-factor", 1);
 	}
 	store_unlock(s);
 	return rc;
@@ -136,7 +122,7 @@ store_session_set_factors(struct store *s, const unsigned char *th,
 		sqlite3_bind_int(st, 1, in_zone ? 1 : 0);
 		sqlite3_bind_text(st, 2, factors, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, th, 32, SQLITE_STATIC);
-		rc = finish(s, st, "record session factors", 1);
+		rc = store_finish(s, st, "record session factors", 1);
 	}
 	store_unlock(s);
 	return rc;
