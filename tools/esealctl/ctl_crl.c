@@ -201,8 +201,16 @@ show_number(struct ca *ca, const struct conf *c, const struct issuer *is,
 	return CTL_CRL_PRUNED;
 }
 
+/* The options of crl generate and crl show. */
+struct crl_args {
+	const char	*iname;		/* --issuer; NULL: the current one */
+	int		 shard;		/* --shard; -1: every shard */
+	struct show_out	 so;		/* crl show --number, --out, --pem */
+};
+
+/* Parses argv into *a.  Returns 0, or 2 after one line (usage error). */
 static int
-cmd_crl(int argc, char **argv, int show)
+crl_args(int argc, char **argv, int show, struct crl_args *a)
 {
 	static const struct option gen_opts[] = {
 		{ "issuer", required_argument, NULL, 'i' },
@@ -217,28 +225,19 @@ cmd_crl(int argc, char **argv, int show)
 		{ "pem", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct show_out so = { 0, NULL, 0 };
 	long long ll;
 	char *end;
-	struct issuer *is = NULL;
-	struct ctl_progress p;
-	struct crl_params cp;
-	struct profile *prof = NULL;
-	struct conf *c;
-	struct ca ca;
-	char who[ACTOR_MAX];
-	const char *iname = NULL;
-	unsigned char *der = NULL;
-	size_t len;
-	int64_t number, now = time(NULL);
-	int ch, shard = -1, ret = 1;
+	int ch;
 
+	memset(a, 0, sizeof(*a));
+	a->shard = -1;
 	while ((ch = ctl_next_opt(argc, argv, show ? show_opts : gen_opts))
 	    != -1) {
 		switch (ch) {
-		case 'i': iname = optarg; break;
+		case 'i': a->iname = optarg; break;
 		case 's':
-			if (!ctl_parse_int(optarg, 0, 255, "--shard", &shard))
+			if (!ctl_parse_int(optarg, 0, 255, "--shard",
+			    &a->shard))
 				return 2;
 			break;
 		case 'n':
@@ -250,21 +249,44 @@ cmd_crl(int argc, char **argv, int show)
 				    "positive integer)\n", optarg);
 				return 2;
 			}
-			so.number = ll;
+			a->so.number = ll;
 			break;
-		case 'o': so.out = optarg; break;
-		case 'p': so.pem = 1; break;
+		case 'o': a->so.out = optarg; break;
+		case 'p': a->so.pem = 1; break;
 		default: return 2;
 		}
 	}
-	if ((so.out != NULL || so.pem) && so.number == 0) {
+	if ((a->so.out != NULL || a->so.pem) && a->so.number == 0) {
 		fprintf(stderr, "esealctl: crl show: --out and --pem need "
 		    "--number\n");
 		return 2;
 	}
+	return 0;
+}
+
+static int
+cmd_crl(int argc, char **argv, int show)
+{
+	struct crl_args a;
+	struct issuer *is = NULL;
+	struct ctl_progress p;
+	struct crl_params cp;
+	struct profile *prof = NULL;
+	struct conf *c;
+	struct ca ca;
+	char who[ACTOR_MAX];
+	unsigned char *der = NULL;
+	size_t len;
+	int64_t number, now = time(NULL);
+	int shard, ret = 1;
+
+	if (crl_args(argc, argv, show, &a) != 0)
+		return 2;
+	shard = a.shard;
 	if (ctl_load(!show, &c, &ca) != 0)
 		return 1;
-	if ((iname ? issuer_by_name(&ca, iname, &is) : issuer_current(&ca, &is))
+	if ((a.iname ? issuer_by_name(&ca, a.iname, &is) :
+	    issuer_current(&ca, &is))
 	    != ESEAL_OK) {
 		ctl_fail(show ? "crl show" : "crl generate");
 		goto out;
@@ -274,7 +296,7 @@ cmd_crl(int argc, char **argv, int show)
 		    is->rec.name, is->rec.crl_shards);
 		goto out;
 	}
-	if (so.number != 0) {
+	if (a.so.number != 0) {
 		/* Each shard numbers its own CRLs: one shard is meant. */
 		if (shard < 0 && is->rec.crl_shards > 1) {
 			fprintf(stderr, "esealctl: crl show: --number needs "
@@ -284,7 +306,7 @@ cmd_crl(int argc, char **argv, int show)
 			ret = 2;
 		} else
 			ret = show_number(&ca, c, is, shard < 0 ? 0 : shard,
-			    &so);
+			    &a.so);
 		goto out;
 	}
 	ctl_progress_start(&p, "crl generate: shards");
