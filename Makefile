@@ -126,7 +126,10 @@ LIB_SRCS := \
 	src/http/api_audit.c \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
-	src/store/store_crlkeep.c
+	src/store/store_crlkeep.c \
+	src/store/store_crldelta.c \
+	src/ca/publish_file.c \
+	src/ca/publish_delta.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -176,7 +179,8 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
-	checkpoint
+	checkpoint \
+	crl_delta
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -34,6 +34,7 @@ enum conf_type {
 	CT_LOGFORMAT,	/* logfmt, json */
 	CT_CIDR,	/* a CIDR list, cidr.h (kept as text) */
 	CT_ROLES,	/* admin, ra, auditor, comma separated: a bit mask */
+	CT_ONOFF,	/* off, on: 0, 1 */
 	CT_TYPE_MAX
 };
 
@@ -93,6 +94,7 @@ static const struct conf_key keys[] = {
 	INT("publish", "crl_validity_hours", publish_crl_hours, 1, 240),
 	INT("publish", "expired_on_crl", publish_expired_on_crl, 0, 1),
 	INT("publish", "crl_keep_days", publish_crl_keep_days, 0, 36500),
+	OTHER("publish", "delta_crl", CT_ONOFF, publish_delta_crl, 0),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
 	INT("accounts", "idle_timeout", acct_idle, 60, 86400),
@@ -165,6 +167,7 @@ static const char *const argon2_words[] = { "min", "interactive",
 static const char *const ocsp_signer_words[] = { "issuer", "delegated",
     NULL };
 static const char *const log_format_words[] = { "logfmt", "json", NULL };
+static const char *const onoff_words[] = { "off", "on", NULL };
 
 /* How each type of value is read, and what a refusal lists. */
 static const struct {
@@ -187,6 +190,7 @@ static const struct {
 	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
 	[CT_CIDR] = { set_cidr, NULL, NULL },
 	[CT_ROLES] = { set_roles, NULL, "admin, ra, auditor" },
+	[CT_ONOFF] = { set_word, onoff_words, "off, on" },
 };
 
 int
