@@ -165,6 +165,7 @@ UNIT_TESTS := \
 	crl \
 	ocsp \
 	ocsp_signer \
+	ocsp_presign \
 	account \
 	lint \
 	csrpolicy \

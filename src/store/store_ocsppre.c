@@ -7,6 +7,7 @@
  * number of rows, so its cost does not grow with the number of
  * certificates.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
