@@ -103,8 +103,9 @@ struct ocsp_presign_stats {
 	uint64_t	signed_n;	/* answers signed and recorded */
 	uint64_t	failed;		/* answers that could not be signed */
 	int64_t		last_sweep;	/* when a walk last reached the end */
-	size_t		covered;	/* certificates with an answer, then */
-	size_t		missing;	/* and without one, then */
+	size_t		covered;	/* certificates with an answer, then
+					   (found without and signed: with) */
+	size_t		missing;	/* and still without one, then */
 };
 void		ocsp_presign_stats(struct ocsp_presign_stats *out);
 

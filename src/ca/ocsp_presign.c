@@ -222,7 +222,11 @@ take(struct store_ocsppre_todo *v, size_t *n, size_t max,
 	free(add);
 }
 
-/* The walk reached the last certificate: where it goes on from. */
+/*
+ * The walk reached the last certificate: its counts go to the stats and
+ * it goes on from OCSP_PRESIGN_LAG_SECS before where it stopped (or, every
+ * OCSP_PRESIGN_SWEEP_SECS, from the first certificate).
+ */
 static void
 walk_end(struct ocsp_presign_state *s, int64_t now)
 {
@@ -249,27 +253,27 @@ walk_end(struct ocsp_presign_state *s, int64_t now)
 
 /*
  * The walk's share of a batch: certificates without an answer, into v
- * after *n, at most max.  At the walk's end it goes back
- * OCSP_PRESIGN_LAG_SECS (or, every OCSP_PRESIGN_SWEEP_SECS, to the first
- * certificate) and stops for this batch.
+ * after *n, at most max.  *end is 1 when it reached the last certificate
+ * (the batch then calls walk_end once it has signed them).
  */
 static enum eseal_rc
 walk(struct ca *ca, struct ocsp_presign_state *s, int64_t now,
-    struct store_ocsppre_todo *v, size_t *n, size_t max)
+    struct store_ocsppre_todo *v, size_t *n, size_t max, int *end)
 {
 	struct store_ocsppre_todo *add;
 	size_t nadd, covered;
 	enum eseal_rc rc;
-	int end = 0;
 
+	*end = 0;
 	if (s->sweep_started == 0) {
 		s->sweep_started = now;
 		s->sweeping = 1;
 	}
-	for (int i = 0; i < OCSP_PRESIGN_WALK_STEPS && *n < max && !end; i++) {
+	for (int i = 0; i < OCSP_PRESIGN_WALK_STEPS && *n < max && !*end;
+	    i++) {
 		if ((rc = store_ocsppre_unseen(ca->store, OCSP_PRESIGN_HASH,
 		    now, &s->cur, OCSP_PRESIGN_SCAN_ROWS, max - *n, &add,
-		    &nadd, &covered, &end)) != ESEAL_OK)
+		    &nadd, &covered, end)) != ESEAL_OK)
 			return rc;
 		if (s->sweeping) {
 			s->swept_covered += covered;
@@ -277,20 +281,23 @@ walk(struct ca *ca, struct ocsp_presign_state *s, int64_t now,
 		}
 		take(v, n, max, add, nadd);
 	}
-	if (end)
-		walk_end(s, now);
 	return ESEAL_OK;
 }
 
-/* Signs the answers for the n certificates of v into rows; counts in rep. */
+/*
+ * Signs the answers for the n certificates of v into rows; counts in rep,
+ * and in *from_walk those signed of v[first_walk..] (found by the walk).
+ */
 static size_t
 sign_all(struct ca *ca, const struct ocsp_presign_params *p,
-    const struct store_ocsppre_todo *v, size_t n, int64_t now,
-    struct store_ocsppre *rows, struct ocsp_presign_report *rep)
+    const struct store_ocsppre_todo *v, size_t n, size_t first_walk,
+    int64_t now, struct store_ocsppre *rows, struct ocsp_presign_report *rep,
+    size_t *from_walk)
 {
 	size_t k = 0;
 	int rc;
 
+	*from_walk = 0;
 	for (size_t i = 0; i < n && !rep->hsm_down; i++) {
 		if (!v[i].issued || v[i].not_after <= now) {
 			if (store_ocsppre_delete(ca->store, v[i].serial) ==
@@ -299,8 +306,10 @@ sign_all(struct ca *ca, const struct ocsp_presign_params *p,
 			continue;
 		}
 		rc = sign_one(ca, p, &v[i], now, &rows[k]);
-		if (rc == 0)
+		if (rc == 0) {
 			k++;
+			*from_walk += i >= first_walk;
+		}
 		else if (rc == ESEAL_EHSM)
 			rep->hsm_down = 1;
 		else if (rc != 1) {
@@ -319,8 +328,9 @@ ocsp_presign_batch(struct ca *ca, const struct ocsp_presign_params *p,
 	struct ocsp_presign_state before = *s;
 	struct store_ocsppre *rows;
 	size_t max = p->batch ? p->batch : CONF_PRESIGN_BATCH, n = 0, ndue;
-	size_t k = 0, kept = 0;
+	size_t k = 0, kept = 0, first_walk = 0, from_walk = 0;
 	enum eseal_rc rc;
+	int end = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	if ((v = calloc(max, sizeof(*v))) == NULL ||
@@ -332,15 +342,26 @@ ocsp_presign_batch(struct ca *ca, const struct ocsp_presign_params *p,
 	if ((rc = store_ocsppre_due(ca->store, OCSP_PRESIGN_HASH, now,
 	    max - max / 4, &due, &ndue)) == ESEAL_OK) {
 		take(v, &n, max, due, ndue);
-		rc = walk(ca, s, now, v, &n, max);
+		first_walk = n;
+		rc = walk(ca, s, now, v, &n, max, &end);
 	}
 	if (rc == ESEAL_OK) {
-		k = sign_all(ca, p, v, n, now, rows, rep);
+		k = sign_all(ca, p, v, n, first_walk, now, rows, rep,
+		    &from_walk);
 		rc = store_ocsppre_put_batch(ca->store, rows, k, &kept);
 	}
 	/* Not signed for: the walk finds them again next time. */
 	if (rc != ESEAL_OK || rep->hsm_down)
 		*s = before;
+	else {
+		/* Found without an answer, and now with one. */
+		if (s->sweeping && from_walk <= s->swept_missing) {
+			s->swept_missing -= from_walk;
+			s->swept_covered += from_walk;
+		}
+		if (end)
+			walk_end(s, now);
+	}
 	if (rc == ESEAL_OK) {
 		rep->signed_n = kept;
 		rep->raced = k - kept;

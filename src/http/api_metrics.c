@@ -180,7 +180,8 @@ write_ocsp_presign(FILE *f, struct app *a)
 	    earliest > 0 && earliest < now ? now - earliest : 0));
 	metrics_family(f, "eseal_ocsp_presign_certificates", "gauge",
 	    "Unexpired issued certificates with and without a presigned "
-	    "answer, as the presigner's last full walk found them.");
+	    "answer at the end of the presigner's last full walk (those it "
+	    "found without one and signed count as with one).");
 	fprintf(f, "eseal_ocsp_presign_certificates{answer=\"yes\"} %zu\n",
 	    st.covered);
 	fprintf(f, "eseal_ocsp_presign_certificates{answer=\"no\"} %zu\n",

@@ -519,6 +519,11 @@ START_TEST(test_batches)
 		total += rep.signed_n;
 	}
 	ck_assert_uint_eq(total, 5);
+	/* The first walk found them all without one and signed them. */
+	ocsp_presign_stats(&st);
+	ck_assert_uint_eq(st.covered, 5);
+	ck_assert_uint_eq(st.missing, 0);
+	ck_assert_int_eq(st.last_sweep, t + 1);
 	batch(&f, &p, &s, t + 2, &rep);
 	ck_assert_uint_eq(rep.signed_n, 0);
 	/* A walk from the first certificate counts them all covered. */
