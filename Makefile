@@ -129,7 +129,9 @@ LIB_SRCS := \
 	src/store/store_crlkeep.c \
 	src/store/store_crldelta.c \
 	src/ca/publish_file.c \
-	src/ca/publish_delta.c
+	src/ca/publish_delta.c \
+	src/store/store_ocsppre.c \
+	src/ca/ocsp_presign.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -166,6 +168,7 @@ UNIT_TESTS := \
 	crl \
 	ocsp \
 	ocsp_signer \
+	ocsp_presign \
 	account \
 	lint \
 	csrpolicy \
