@@ -510,6 +510,12 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		    d.c.der_len);
 		*out = d;
 		memset(&d, 0, sizeof(d));
+		/* Bounded storage: older delta bodies go, as base ones do. */
+		if (p->keep_secs > 0 && store_crl_delta_prune(ca->store,
+		    is->rec.id, shard, now - p->keep_secs, NULL) != ESEAL_OK)
+			log_warn("msg=\"delta CRL pruning failed\" issuer=%s "
+			    "shard=%d error=\"%s\"", is->rec.name, shard,
+			    eseal_errmsg());
 	}
 	store_crl_delta_clear(&d);
 	ERR_clear_error();
