@@ -126,7 +126,8 @@ LIB_SRCS := \
 	src/http/api_audit.c \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
-	src/store/store_crlkeep.c
+	src/store/store_crlkeep.c \
+	src/ca/crl_splice.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -176,6 +177,7 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
+	crl_splice \
 	checkpoint
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "crl.h"
+#include "crl_splice.h"
 #include "crl_stream.h"
 #include "log.h"
 #include "profile.h"
@@ -202,10 +203,15 @@ extensions(const struct issuer *is, int64_t number, const char *url,
 	return ESEAL_OK;
 }
 
-/* The CRL of (is, shard), streamed from the store and signed. */
+/*
+ * The CRL of (is, shard), signed: spliced from the previous one where that
+ * is exact (crl_splice.h), else streamed from the store.  *spliced says
+ * which.
+ */
 static enum eseal_rc
 build_signed(struct ca *ca, const struct issuer *is, int shard, int64_t now,
-    int64_t next, const char *url, int drop_expired, struct store_crl *c)
+    int64_t next, const char *url, int drop_expired, struct store_crl *c,
+    int *spliced)
 {
 	struct crl_stream_params sp;
 	X509_CRL *ext = NULL;
@@ -220,7 +226,14 @@ build_signed(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	sp.next_update = next;
 	sp.drop_expired = drop_expired;
 	sp.exts = X509_CRL_get0_extensions(ext);
-	rc = crl_stream_write(ca, is, &sp, &c->der, &c->der_len, NULL);
+	rc = crl_splice_next(ca, is, &sp, c->number, &c->der, &c->der_len,
+	    NULL);
+	*spliced = rc == ESEAL_OK;
+	if (rc == ESEAL_ENOTFOUND) {
+		log_debug("msg=\"CRL built in full\" issuer=%s shard=%d "
+		    "why=\"%s\"", is->rec.name, shard, eseal_errmsg());
+		rc = crl_stream_write(ca, is, &sp, &c->der, &c->der_len, NULL);
+	}
 	X509_CRL_free(ext);
 	return rc;
 }
@@ -258,7 +271,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	char url[CRL_URL_MAX];
 	enum eseal_rc rc;
 	int64_t validity_secs = p->validity_secs, owed = 0;
-	int sharded = is->rec.crl_shards > 1;
+	int sharded = is->rec.crl_shards > 1, spliced = 0;
 
 	*der = NULL;
 	*len = 0;
@@ -298,7 +311,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (rc = build_signed(ca, is, shard, now, now + validity_secs,
-		    sharded ? url : NULL, p->drop_expired, &c)) != ESEAL_OK)
+		    sharded ? url : NULL, p->drop_expired, &c, &spliced))
+		    != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -309,8 +323,9 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	}
 	if (rc == ESEAL_OK) {
 		log_info("msg=\"CRL generated\" issuer=%s shard=%d number=%lld "
-		    "bytes=%zu", is->rec.name, shard, (long long)c.number,
-		    c.der_len);
+		    "bytes=%zu how=%s", is->rec.name, shard,
+		    (long long)c.number, c.der_len, spliced ? "spliced" :
+		    "full");
 		*der = c.der;
 		*len = c.der_len;
 		*number = c.number;
