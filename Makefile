@@ -127,7 +127,9 @@ LIB_SRCS := \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
 	src/store/store_crlkeep.c \
-	src/ca/crl_splice.c
+	src/ca/crl_splice.c \
+	src/store/store_ocsppre.c \
+	src/ca/ocsp_presign.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS:$(BUILD)/%=%))
 
@@ -164,6 +166,7 @@ UNIT_TESTS := \
 	crl \
 	ocsp \
 	ocsp_signer \
+	ocsp_presign \
 	account \
 	lint \
 	csrpolicy \

@@ -22,6 +22,11 @@
 #define CONF_HSM_MAX	8	/* [hsm "NAME"] sections besides [hsm] */
 #define CONF_HSM_NAME_MAX 32	/* NAME: [a-z0-9-], 1..32, not "default" */
 #define CONF_EXPIRY_WARN_DAYS 90 /* [ca] expiry_warn_days by default */
+#define CONF_PRESIGN_BATCH 100	/* [ocsp] presign_batch by default: answers
+				   signed, then recorded in one transaction */
+#define CONF_PRESIGN_BATCH_MAX 10000	/* its limit: at most ~80 MiB held */
+#define CONF_PRESIGN_RATE 200	/* [ocsp] presign_rate by default:
+				   signatures per second at most */
 #define CONF_SECURE_ZONE_DEFAULT "127.0.0.0/8, ::1" /* [security] secure_zone
 				     by default: only this host is inside */
 
@@ -108,6 +113,11 @@ struct conf {
 	/* [ocsp] */
 	int	ocsp_delegated;			/* signer: 0 issuer, 1 delegated */
 	int	ocsp_validity_secs;		/* nextUpdate - thisUpdate */
+	int	ocsp_presign;			/* 1: presign every answer */
+	int	ocsp_presign_margin;		/* sign again this long before
+						   nextUpdate; 0: half validity */
+	int	ocsp_presign_batch;		/* answers per batch */
+	int	ocsp_presign_rate;		/* signatures per second at most */
 
 	/* [log] */
 	int	log_level;

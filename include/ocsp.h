@@ -79,6 +79,7 @@ struct ocsp_options {
 				   OCSP signer; the issuer key if it has none */
 	int	cache;		/* 1: serve from, and keep answers in, the
 				   response cache */
+	int	presign;	/* 1: serve presigned answers (ocsp_presign.h) */
 };
 
 /*
@@ -99,6 +100,12 @@ struct ocsp_options {
  * even if ocsp_cache_invalidate() was not called (another process
  * revoked).  Only good and revoked answers are kept.  A request with a
  * nonce is always signed afresh and never kept.
+ *
+ * presign: a request with exactly one SHA-1 CertID and no nonce is
+ * answered with the presigned answer for it (ocsp_presign.h) while that
+ * is valid at now and the store still says what it states; a request
+ * with a nonce gets a fresh signature, and the presigned answer (without
+ * a nonce) only when none can be signed (tryLater otherwise).
  *
  * *next_update (if not NULL) gets the answer's nextUpdate, 0 when it is
  * not successful, so that HTTP caching never outlives it.

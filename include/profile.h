@@ -112,6 +112,9 @@ struct profile_input {
 	const char	*base_url;	/* publication base, for the URLs */
 	int		 shard;		/* CRL shard of the serial */
 	EVP_PKEY	*subject_key;	/* from the CSR */
+	const X509_PUBKEY *subject_spki;	/* the CSR's, copied as
+						   encoded; NULL: encoded
+						   from subject_key */
 	const BIGNUM	*serial;
 	int64_t		 not_before, not_after;
 	int		 qscd;		/* the request declares a QSCD key */

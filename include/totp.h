@@ -118,14 +118,16 @@ struct login_factors {
 /*
  * The second-factor step of a login whose password verified, inside the
  * caller's transaction.  A second factor is needed outside the zone, or
- * when the account or its role (role_bit) requires one; a verified client
- * certificate or a confirmed TOTP code gives it.  ESEAL_OK with factors
- * "password", "password+cert" or "password+totp"; ESEAL_EAUTH with a
- * message saying what is missing, *counts = 1 when the refusal counts
- * toward the lockout (a wrong or replayed code).
+ * when the account or its role (role_bit) requires one, or when slowed
+ * (the name is in its failed-login backoff, which only a second factor
+ * passes: session.c); a verified client certificate or a confirmed TOTP
+ * code gives it.  ESEAL_OK with factors "password", "password+cert" or
+ * "password+totp"; ESEAL_EAUTH with a message saying what is missing,
+ * *counts = 1 when the refusal counts toward the lockout (a wrong or
+ * replayed code).
  */
 enum eseal_rc	totp_login(struct store *, const struct login_factors *,
-		    int64_t id, unsigned role_bit, int64_t now, char *factors,
-		    size_t len, int *counts);
+		    int64_t id, unsigned role_bit, int slowed, int64_t now,
+		    char *factors, size_t len, int *counts);
 
 #endif

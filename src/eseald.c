@@ -24,6 +24,7 @@
 #include "issue.h"
 #include "log.h"
 #include "ocsp_cache.h"
+#include "ocsp_presign.h"
 #include "profile.h"
 #include "publish.h"
 #include "svc.h"
@@ -269,6 +270,7 @@ struct daemon {
 	struct http_server	*pub;		/* the publication listener */
 	struct http_server	*met;		/* the metrics listener */
 	struct backup_sched	*backup;	/* [backup] interval */
+	struct ocsp_presigner	*presign;	/* [ocsp] presign */
 	sigset_t		 signals;	/* taken by sigwait() only */
 };
 
@@ -419,6 +421,11 @@ daemon_publish(struct daemon *d)
 	pc.crl_validity = (int64_t)c->publish_crl_hours * 3600;
 	pc.drop_expired = !c->publish_expired_on_crl;
 	if (publish_start(&a->ca, &pc, &a->publisher) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	/* Presigned OCSP answers, while [ocsp] presign = on (ocsp_presign.h). */
+	if (ocsp_presign_start(&a->ca, &d->presign) != ESEAL_OK) {
 		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
 		return 1;
 	}
@@ -652,9 +659,10 @@ daemon_loop(struct daemon *d)
 		tick.tv_nsec = (long)(wd / 2) * 1000;
 	}
 
-	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d",
-	    (long)getpid(), c->ocsp_delegated ? "delegated" : "issuer",
-	    c->ocsp_validity_secs);
+	log_info("msg=started pid=%ld ocsp_signer=%s ocsp_validity_secs=%d "
+	    "ocsp_presign=%s", (long)getpid(), c->ocsp_delegated ?
+	    "delegated" : "issuer", c->ocsp_validity_secs, c->ocsp_presign ?
+	    "on" : "off");
 	for (;;) {
 		svc_watchdog();
 		if ((sig = sigtimedwait(&d->signals, NULL, &tick)) == -1) {
@@ -685,6 +693,7 @@ daemon_stop(struct daemon *d)
 	http_stop(d->pub);
 	http_stop(d->api);
 	backup_sched_stop(d->backup);
+	ocsp_presign_stop(d->presign);
 	publish_stop(d->app.publisher);
 	ocsp_cache_clear();
 	disclosure_free(d->app.disclosure);

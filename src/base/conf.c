@@ -34,6 +34,7 @@ enum conf_type {
 	CT_LOGFORMAT,	/* logfmt, json */
 	CT_CIDR,	/* a CIDR list, cidr.h (kept as text) */
 	CT_ROLES,	/* admin, ra, auditor, comma separated: a bit mask */
+	CT_ONOFF,	/* off, on */
 	CT_TYPE_MAX
 };
 
@@ -103,6 +104,11 @@ static const struct conf_key keys[] = {
 	INT("enrol", "code_ttl", enrol_code_ttl, 60, 90 * 86400),
 	OTHER("ocsp", "signer", CT_OCSP_SIGNER, ocsp_delegated, 0),
 	INT("ocsp", "validity_secs", ocsp_validity_secs, 60, 10 * 86400),
+	OTHER("ocsp", "presign", CT_ONOFF, ocsp_presign, 0),
+	INT("ocsp", "presign_margin_secs", ocsp_presign_margin, 0, 10 * 86400),
+	INT("ocsp", "presign_batch", ocsp_presign_batch, 1,
+	    CONF_PRESIGN_BATCH_MAX),
+	INT("ocsp", "presign_rate", ocsp_presign_rate, 1, 100000),
 	OTHER("metrics", "listen", CT_HOSTPORT, metrics_listen, 0),
 	OTHER("log", "format", CT_LOGFORMAT, log_format, 0),
 	STR("backup", "destinations", backup_destinations, 0),
@@ -165,6 +171,7 @@ static const char *const argon2_words[] = { "min", "interactive",
 static const char *const ocsp_signer_words[] = { "issuer", "delegated",
     NULL };
 static const char *const log_format_words[] = { "logfmt", "json", NULL };
+static const char *const onoff_words[] = { "off", "on", NULL };
 
 /* How each type of value is read, and what a refusal lists. */
 static const struct {
@@ -187,6 +194,7 @@ static const struct {
 	[CT_LOGFORMAT] = { set_word, log_format_words, "logfmt, json" },
 	[CT_CIDR] = { set_cidr, NULL, NULL },
 	[CT_ROLES] = { set_roles, NULL, "admin, ra, auditor" },
+	[CT_ONOFF] = { set_word, onoff_words, "off, on" },
 };
 
 int
@@ -573,6 +581,10 @@ defaults(struct conf *c)
 	c->enrol_code_ttl = 14 * 86400;
 	c->ocsp_delegated = 0;
 	c->ocsp_validity_secs = 60 * 60;
+	c->ocsp_presign = 0;
+	c->ocsp_presign_margin = 0;	/* half of validity_secs */
+	c->ocsp_presign_batch = CONF_PRESIGN_BATCH;
+	c->ocsp_presign_rate = CONF_PRESIGN_RATE;
 	c->backup_retry = 300;
 	c->http_body_max = 64 * 1024;
 	c->http_header_max = 16 * 1024;
@@ -673,6 +685,12 @@ conf_load(const char *path, struct conf **out)
 		ini_fail(&err, seen_line(&st, "backup", "interval"), "backup",
 		    "interval", "scheduled backups need [backup] destinations "
 		    "and recipients");
+	if (!err.failed && c->ocsp_presign_margin >= c->ocsp_validity_secs)
+		ini_fail(&err, seen_line(&st, "ocsp", "presign_margin_secs"),
+		    "ocsp", "presign_margin_secs", "%d must be less than "
+		    "[ocsp] validity_secs (%d): an answer is signed again that "
+		    "long before its nextUpdate", c->ocsp_presign_margin,
+		    c->ocsp_validity_secs);
 	if (!err.failed)
 		hsm_check(c, &hs, &err);
 	if (err.failed) {

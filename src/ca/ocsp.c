@@ -24,7 +24,8 @@
 #include "metrics.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
-#include "ocsp_req.h"
+#include "ocsp_int.h"
+#include "ocsp_presign.h"
 #include "ocsp_signer.h"
 #include "sign.h"
 #include "store_backup.h"
@@ -95,16 +96,9 @@ find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 	return issuer_by_id(ca, m.ids[0], out);
 }
 
-struct status {
-	int	 status;	/* V_OCSP_CERTSTATUS_* */
-	int	 reason;	/* CRLReason, or OCSP_REVOKED_STATUS_NOSTATUS */
-	int64_t	 revoked_at;
-	int64_t	 invalidity_date;	/* 0: none */
-};
-
 /* Good or revoked, for a serial the issuer issued. */
 static enum eseal_rc
-revocation(struct ca *ca, const char *serial, struct status *st)
+revocation(struct ca *ca, const char *serial, struct ocsp_status *st)
 {
 	struct store_revocation rv;
 	enum eseal_rc rc;
@@ -132,7 +126,7 @@ revocation(struct ca *ca, const char *serial, struct status *st)
  */
 static enum eseal_rc
 unknown_revoked(struct ca *ca, const struct issuer *is, const char *serial,
-    struct status *st)
+    struct ocsp_status *st)
 {
 	struct store_revocation rv;
 	int64_t issuer_id;
@@ -152,10 +146,9 @@ unknown_revoked(struct ca *ca, const struct issuer *is, const char *serial,
 	return ESEAL_OK;
 }
 
-/* Good only for a certificate this issuer issued and did not revoke. */
-static enum eseal_rc
-lookup(struct ca *ca, const struct issuer *is, const char *serial,
-    struct status *st)
+enum eseal_rc
+ocsp_status_of(struct ca *ca, const struct issuer *is, const char *serial,
+    struct ocsp_status *st)
 {
 	struct store_cert c;
 	enum eseal_rc rc;
@@ -197,13 +190,13 @@ archive_cutoff(int64_t t)
  */
 static enum eseal_rc
 fill(struct ca *ca, const struct ocsp_req *r, const struct issuer *is,
-    int64_t now, int64_t validity, OCSP_BASICRESP *bs, struct status *first)
+    int64_t now, int64_t validity, OCSP_BASICRESP *bs, struct ocsp_status *first)
 {
 	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
 	ASN1_GENERALIZEDTIME *inv = NULL;
 	X509_EXTENSION *cutoff = NULL;
 	OCSP_SINGLERESP *single;
-	struct status st;
+	struct ocsp_status st;
 	enum eseal_rc rc = ESEAL_OK;
 
 	if ((thisupd = ASN1_GENERALIZEDTIME_set(NULL, (time_t)now)) == NULL ||
@@ -214,7 +207,8 @@ fill(struct ca *ca, const struct ocsp_req *r, const struct issuer *is,
 		goto out;
 	}
 	for (int i = 0; i < r->n; i++) {
-		if ((rc = lookup(ca, is, r->ids[i].serial, &st)) != ESEAL_OK)
+		if ((rc = ocsp_status_of(ca, is, r->ids[i].serial, &st)) !=
+		    ESEAL_OK)
 			goto out;
 		if (i == 0)
 			*first = st;
@@ -440,7 +434,7 @@ from_cache(struct ca *ca, const unsigned char *key, size_t klen, int64_t now,
     int any_valid, unsigned char **der, size_t *len, int64_t *next_update)
 {
 	struct ocsp_cache_meta m;
-	struct status st;
+	struct ocsp_status st;
 	int hit;
 
 	if ((hit = (any_valid ? ocsp_cache_get_valid : ocsp_cache_get)(key,
@@ -463,7 +457,7 @@ from_cache(struct ca *ca, const unsigned char *key, size_t klen, int64_t now,
 /* Keeps a good or revoked answer (unknown ones: a client can ask forever). */
 static void
 keep(const unsigned char *key, size_t klen, const struct ocsp_req *r,
-    const struct status *st, int64_t now, int64_t next_update,
+    const struct ocsp_status *st, int64_t now, int64_t next_update,
     const unsigned char *der, size_t len)
 {
 	struct ocsp_cache_meta m;
@@ -502,15 +496,70 @@ sign_any(struct ca *ca, const struct issuer *is, const struct ocsp_signer *sg,
 	return sign(ca, is, NULL, bs, der, len);
 }
 
-/* eseal_ocsp_responses_total; hit 1: from the cache, 2: a stale fallback. */
+/*
+ * eseal_ocsp_responses_total; hit 1: from the cache, 2: a stale fallback,
+ * 3: presigned, 4: presigned to a request with a nonce (HSM away).
+ */
 static void
 count_response(int st, int hit)
 {
+	static const char *const names[] = { "miss", "hit", "stale-fallback",
+	    "presigned", "presigned-fallback" };
 	char lab[METRICS_LABELS_MAX];
 
 	metrics_inc(M_OCSP, metrics_labels(lab, sizeof(lab), "status",
-	    OCSP_response_status_str(st), "cache", hit == 1 ? "hit" :
-	    hit == 2 ? "stale-fallback" : "miss", NULL));
+	    OCSP_response_status_str(st), "cache", hit >= 0 && hit <= 4 ?
+	    names[hit] : "miss", NULL));
+}
+
+enum eseal_rc
+ocsp_sign_answer(struct ca *ca, const struct issuer *is,
+    const struct ocsp_req *r, int delegated, int64_t now, int64_t validity,
+    unsigned char **der, size_t *len, struct ocsp_status *first,
+    int64_t *next_update)
+{
+	struct ocsp_signer *sg = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	enum eseal_rc rc;
+
+	*der = NULL;
+	*len = 0;
+	*next_update = 0;
+	if ((rc = choose_signer(ca, is, delegated, now, &sg)) != ESEAL_OK)
+		return rc;
+	/* A delegated answer must not outlive its signer's certificate. */
+	if (sg != NULL && sg->rec.not_after - now < validity)
+		validity = sg->rec.not_after - now;
+	if ((bs = OCSP_BASICRESP_new()) == NULL)
+		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
+	else if ((rc = fill(ca, r, is, now, validity, bs, first)) == ESEAL_OK &&
+	    (rc = sign_any(ca, is, sg, bs, der, len, now)) == ESEAL_OK)
+		*next_update = now + validity;
+	OCSP_BASICRESP_free(bs);
+	ocsp_signer_free(sg);
+	return rc;
+}
+
+/* The answer for a request the responder could not parse or sign. */
+static enum eseal_rc
+error_response(int st, unsigned char **resp, size_t *resp_len)
+{
+	OCSP_RESPONSE *er;
+	unsigned char *out = NULL;
+	enum eseal_rc rc = ESEAL_OK;
+	int n;
+
+	/* An error response has no body (RFC 6960 4.2.1). */
+	if ((er = OCSP_response_create(st, NULL)) == NULL ||
+	    (n = i2d_OCSP_RESPONSE(er, &out)) <= 0)
+		rc = eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode an error "
+		    "response");
+	else {
+		*resp = out;
+		*resp_len = (size_t)n;
+	}
+	OCSP_RESPONSE_free(er);
+	return rc;
 }
 
 enum eseal_rc
@@ -520,15 +569,12 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 {
 	struct ocsp_req *r = NULL;
 	struct issuer *is = NULL;
-	struct ocsp_signer *sg = NULL;
-	struct status first;
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *er = NULL;
-	unsigned char *out = NULL, key[OCSP_CACHE_KEY_MAX];
+	struct ocsp_status first;
+	unsigned char key[OCSP_CACHE_KEY_MAX];
 	enum eseal_rc rc;
 	int64_t validity = opts->validity_secs, nu = 0;
 	size_t klen = 0;
-	int st = OCSP_RESPONSE_STATUS_SUCCESSFUL, n, hit = 0;
+	int st = OCSP_RESPONSE_STATUS_SUCCESSFUL, hit = 0;
 
 	*resp = NULL;
 	*resp_len = 0;
@@ -557,60 +603,47 @@ ocsp_respond_opts(struct ca *ca, const unsigned char *req, size_t len,
 		}
 		goto answer;
 	}
+	/* Presigned: served instead of a signature, to nonce-less requests. */
+	if (opts->presign && !r->nonce && ocsp_presigned_get(ca, r, now, resp,
+	    resp_len, &nu) == 1) {
+		hit = 3;
+		goto answer;
+	}
 	if ((rc = find_issuer(ca, r, &is)) != ESEAL_OK) {
 		st = rc == ESEAL_ENOTFOUND ? OCSP_RESPONSE_STATUS_UNAUTHORIZED :
 		    error_status(rc);
 		goto answer;
 	}
-	if ((rc = choose_signer(ca, is, opts->delegated, now, &sg))
-	    != ESEAL_OK) {
+	if ((rc = ocsp_sign_answer(ca, is, r, opts->delegated, now, validity,
+	    resp, resp_len, &first, &nu)) != ESEAL_OK)
 		st = error_status(rc);
-		goto answer;
-	}
-	/* A delegated answer must not outlive its signer's certificate. */
-	if (sg != NULL && sg->rec.not_after - now < validity)
-		validity = sg->rec.not_after - now;
-	if ((bs = OCSP_BASICRESP_new()) == NULL) {
-		rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
-		st = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	} else if ((rc = fill(ca, r, is, now, validity, bs, &first))
-	    != ESEAL_OK ||
-	    (rc = sign_any(ca, is, sg, bs, resp, resp_len, now)) != ESEAL_OK)
-		st = error_status(rc);
-	else {
-		nu = now + validity;
+	else
 		keep(key, klen, r, &first, now, nu, *resp, *resp_len);
-	}
 	/* HSM away: an answer signed before, if still valid and still true. */
 	if (st == OCSP_RESPONSE_STATUS_TRYLATER && klen > 0 && from_cache(ca,
-	    key, klen, now, 1, resp, resp_len, &nu) == 1) {
+	    key, klen, now, 1, resp, resp_len, &nu) == 1)
+		hit = 2;
+	else if (st == OCSP_RESPONSE_STATUS_TRYLATER && opts->presign &&
+	    ocsp_presigned_get(ca, r, now, resp, resp_len, &nu) == 1)
+		hit = 4;	/* a nonce asked for, none can be signed now */
+	if (hit != 0) {
 		st = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 		rc = ESEAL_OK;
-		hit = 2;
 	}
 
 answer:
 	if (st != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		/* An error response has no body (RFC 6960 4.2.1). */
 		nu = 0;
-		if ((er = OCSP_response_create(st, NULL)) == NULL ||
-		    (n = i2d_OCSP_RESPONSE(er, &out)) <= 0)
-			rc = eseal_err(ESEAL_ENOMEM, "ocsp: cannot encode an "
-			    "error response");
-		else {
-			*resp = out;
-			*resp_len = (size_t)n;
-			rc = ESEAL_OK;
-		}
+		OPENSSL_free(*resp);
+		*resp = NULL;
+		*resp_len = 0;
+		rc = error_response(st, resp, resp_len);
 	}
 	if (status != NULL)
 		*status = st;
 	count_response(st, hit);
 	if (next_update != NULL)
 		*next_update = nu;
-	OCSP_RESPONSE_free(er);
-	OCSP_BASICRESP_free(bs);
-	ocsp_signer_free(sg);
 	issuer_free(is);
 	ocsp_req_free(r);
 	ERR_clear_error();

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "revoke.h"
 #include "serial.h"
+#include "store_ocsppre.h"
 #include "store_publish.h"
 
 static const char *const reason_names[REVOKE_REASON_MAX] = {
@@ -157,6 +158,9 @@ record(struct ca *ca, const struct revoke_request *req, int64_t now,
 	/* Its shard's CRL is owed from this transaction on (publish.c). */
 	if ((rc = store_crl_owe(ca->store, issuer_id, shard, serial, now))
 	    != ESEAL_OK)
+		return rc;
+	/* A presigned "good" (or the old reason) is never served again. */
+	if ((rc = store_ocsppre_invalidate(ca->store, serial)) != ESEAL_OK)
 		return rc;
 
 	rc = store_revocation_get(ca->store, serial, &old);

@@ -18,8 +18,10 @@
 #include "http/api_publish.h"
 #include "metrics.h"
 #include "ocsp_cache.h"
+#include "ocsp_presign.h"
 #include "p11.h"
 #include "store_enrol.h"
+#include "store_ocsppre.h"
 
 #ifndef ESEAL_VERSION
 #define ESEAL_VERSION	"unknown"
@@ -144,6 +146,53 @@ write_ocsp_cache(FILE *f)
 	fprintf(f, "eseal_ocsp_cache_entries %zu\n", st.entries);
 }
 
+/*
+ * Presigned OCSP answers ([ocsp] presign): the presigner's counts since
+ * start-up and, through the store's refresh_at index only, the answers
+ * due now and how far behind the earliest is.
+ */
+static void
+write_ocsp_presign(FILE *f, struct app *a)
+{
+	struct ocsp_presign_stats st;
+	int64_t due = 0, earliest = 0, now = (int64_t)time(NULL);
+
+	ocsp_presign_stats(&st);
+	if (store_ocsppre_backlog(a->ca.store, now, &due, &earliest) !=
+	    ESEAL_OK)
+		due = earliest = 0;
+	metrics_family(f, "eseal_ocsp_presign_signed_total", "counter",
+	    "OCSP answers presigned and recorded.");
+	fprintf(f, "eseal_ocsp_presign_signed_total %llu\n",
+	    (unsigned long long)st.signed_n);
+	metrics_family(f, "eseal_ocsp_presign_failures_total", "counter",
+	    "OCSP answers that could not be presigned (see the log).");
+	fprintf(f, "eseal_ocsp_presign_failures_total %llu\n",
+	    (unsigned long long)st.failed);
+	metrics_family(f, "eseal_ocsp_presign_due", "gauge",
+	    "Presigned OCSP answers to be signed again now (invalidated by a "
+	    "revocation, or past their refresh time).");
+	fprintf(f, "eseal_ocsp_presign_due %lld\n", (long long)due);
+	metrics_family(f, "eseal_ocsp_presign_lag_seconds", "gauge",
+	    "How long the earliest presigned answer has been due (0: none "
+	    "due).");
+	fprintf(f, "eseal_ocsp_presign_lag_seconds %lld\n", (long long)(
+	    earliest > 0 && earliest < now ? now - earliest : 0));
+	metrics_family(f, "eseal_ocsp_presign_certificates", "gauge",
+	    "Unexpired issued certificates with and without a presigned "
+	    "answer at the end of the presigner's last full walk (those it "
+	    "found without one and signed count as with one).");
+	fprintf(f, "eseal_ocsp_presign_certificates{answer=\"yes\"} %zu\n",
+	    st.covered);
+	fprintf(f, "eseal_ocsp_presign_certificates{answer=\"no\"} %zu\n",
+	    st.missing);
+	metrics_family(f, "eseal_ocsp_presign_last_walk_timestamp_seconds",
+	    "gauge", "When the presigner's walk last reached the last "
+	    "certificate (0: not yet).");
+	fprintf(f, "eseal_ocsp_presign_last_walk_timestamp_seconds %lld\n",
+	    (long long)st.last_sweep);
+}
+
 /* Pending enrolment requests, the oldest one's age, the audit log. */
 static void
 write_queue(FILE *f, struct app *a)
@@ -194,6 +243,7 @@ api_metrics(void *arg, const struct http_request *req,
 	write_module(f, a);
 	write_queue(f, a);
 	write_ocsp_cache(f);
+	write_ocsp_presign(f, a);
 	if (fclose(f) != 0) {
 		free(buf);
 		http_error(resp, ESEAL_ENOMEM, "metrics: out of memory");

@@ -4,7 +4,8 @@
  * answer that reaches the responder is HTTP 200 with an OCSPResponse, its
  * own status saying malformedRequest, unauthorized, tryLater or successful.
  * [ocsp] in the config says who signs and for how long; nonce-less
- * questions about one certificate are answered from the response cache.
+ * questions about one certificate are answered from the response cache,
+ * or with the answer presigned for it ([ocsp] presign = on).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ respond(struct app *a, const unsigned char *der, size_t len,
 	ca_rdlock(&a->ca);
 	o.validity_secs = a->ca.conf->ocsp_validity_secs;
 	o.delegated = a->ca.conf->ocsp_delegated;
+	o.presign = a->ca.conf->ocsp_presign;
 	ca_unlock(&a->ca);
 	o.cache = 1;
 	if (ocsp_respond_opts(&a->ca, der, len, now, &o, &out, &outlen,

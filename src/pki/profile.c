@@ -671,6 +671,50 @@ add_extensions(X509 *x, const struct profile_input *in)
 	return add_qcstatements(x, in, sscd);
 }
 
+/*
+ * The certificate's SubjectPublicKeyInfo, copied field by field from the
+ * request's as encoded.  X509_set_pubkey() would encode the EVP_PKEY and
+ * decode the result again through the OpenSSL 3 encoders and decoders,
+ * the largest single cost of building a certificate (issue 16).
+ */
+static int
+copy_spki(X509 *x, const X509_PUBKEY *from)
+{
+	const ASN1_OBJECT *obj;
+	const X509_ALGOR *alg;
+	const unsigned char *pk;
+	const void *pval;
+	ASN1_OBJECT *o2 = NULL;
+	void *pv2 = NULL;
+	unsigned char *pk2 = NULL;
+	int ptype, pklen;
+
+	if (!X509_PUBKEY_get0_param(NULL, &pk, &pklen, (X509_ALGOR **)&alg,
+	    from) || alg == NULL || pklen <= 0)
+		return 0;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if ((o2 = OBJ_dup(obj)) == NULL)
+		goto fail;
+	if (ptype == V_ASN1_OBJECT)
+		pv2 = OBJ_dup(pval);
+	else if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL)
+		pv2 = ASN1_STRING_dup(pval);
+	if ((pval != NULL && ptype != V_ASN1_NULL && pv2 == NULL) ||
+	    (pk2 = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
+		goto fail;
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), o2, ptype, pv2,
+	    pk2, pklen))
+		return 1;
+fail:
+	ASN1_OBJECT_free(o2);
+	if (ptype == V_ASN1_OBJECT)
+		ASN1_OBJECT_free(pv2);
+	else
+		ASN1_STRING_free(pv2);
+	OPENSSL_free(pk2);
+	return 0;
+}
+
 enum eseal_rc
 profile_build(const struct profile_input *in, X509 **out)
 {
@@ -694,7 +738,8 @@ profile_build(const struct profile_input *in, X509 **out)
 	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)in->not_before) == NULL ||
 	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)in->not_after) == NULL ||
 	    !X509_set_subject_name(x, subj) ||
-	    !X509_set_pubkey(x, in->subject_key))
+	    !(in->subject_spki != NULL ? copy_spki(x, in->subject_spki) :
+	    X509_set_pubkey(x, in->subject_key)))
 		goto nomem;
 	if ((rc = add_extensions(x, in)) != ESEAL_OK)
 		goto out;

@@ -254,15 +254,17 @@ second_factor(struct store *s, const struct account_params *p,
 	int r = role_parse(at->account.role), counts;
 	enum eseal_rc rc;
 
-	rc = totp_login(s, at->lf, w->id, r < 0 ? 0 : ROLE_BIT(r), now,
-	    at->factors, sizeof(at->factors), &counts);
+	rc = totp_login(s, at->lf, w->id, r < 0 ? 0 : ROLE_BIT(r),
+	    at->why == THROTTLE_NAME_FACTOR, now, at->factors,
+	    sizeof(at->factors), &counts);
 	if (rc != ESEAL_EAUTH)
 		return rc;
 	*refuse = ESEAL_EAUTH;
 	snprintf(at->msg, sizeof(at->msg), "%s", eseal_errmsg());
 	if (counts) {
 		metrics_inc(M_LOGIN_FAIL, "");
-		if ((rc = throttle_failed(s, p, w, t, now)) != ESEAL_OK)
+		if ((rc = throttle_failed(s, p, w, t, now)) != ESEAL_OK ||
+		    (rc = throttle_factor_failed(s, p, w, now)) != ESEAL_OK)
 			return rc;
 	}
 	return audit_append(s, now, w->actor, "account.login_2fa_fail",
@@ -275,7 +277,8 @@ second_factor(struct store *s, const struct account_params *p,
  * (a concurrent attempt may have slowed the name or locked the address),
  * then records a refusal or the new session, with the audit records.  On
  * ESEAL_OK *refuse says whether the attempt was refused (ESEAL_ETOOMANY,
- * ESEAL_EAUTH, ESEAL_EFORBIDDEN) or let in.
+ * ESEAL_EAUTH, ESEAL_EFORBIDDEN) or let in; with at->why
+ * THROTTLE_NAME_FACTOR any refusal is the name's backoff to the caller.
  */
 static enum eseal_rc
 login_record(struct store *s, const struct account_params *p,
@@ -303,7 +306,7 @@ login_record(struct store *s, const struct account_params *p,
 	    (rc = throttle_check(s, w, &t, now, &at->why, &at->wait, &known))
 	    != ESEAL_OK)
 		goto out;
-	if (at->why != THROTTLE_PASS) {
+	if (at->why != THROTTLE_PASS && at->why != THROTTLE_NAME_FACTOR) {
 		*refuse = ESEAL_ETOOMANY;
 		goto out;
 	}
@@ -401,6 +404,7 @@ session_login_factors(struct store *s, const struct account_params *p,
 	w->actor = ACCOUNT_UNKNOWN_ACTOR;
 	w->object = "";
 	w->name_hash = at->name_hash;
+	w->factor = (lf->code != NULL && lf->code[0] != '\0') || lf->cert;
 	throttle_addr_key(w);
 
 	/* Who: an account, or a name counted in login_failures. */
@@ -424,7 +428,7 @@ session_login_factors(struct store *s, const struct account_params *p,
 	if ((rc = throttle_check(s, w, &t, now, &at->why, &at->wait, &known))
 	    != ESEAL_OK)
 		goto out;
-	if (at->why != THROTTLE_PASS) {
+	if (at->why != THROTTLE_PASS && at->why != THROTTLE_NAME_FACTOR) {
 		rc = throttle_err(at->why, at->wait);
 		goto out;
 	}
@@ -442,7 +446,10 @@ session_login_factors(struct store *s, const struct account_params *p,
 
 	if ((rc = login_record(s, p, at, now, token_out, &refuse)) != ESEAL_OK)
 		goto out;
-	if (refuse == ESEAL_ETOOMANY)
+	/* Past the name's backoff on a second factor, any refusal is that
+	 * backoff: it tells nothing about the password. */
+	if (refuse == ESEAL_ETOOMANY || (refuse != ESEAL_OK &&
+	    at->why == THROTTLE_NAME_FACTOR))
 		rc = throttle_err(at->why, at->wait);
 	else if (refuse == ESEAL_EFORBIDDEN)
 		rc = eseal_err(ESEAL_EFORBIDDEN, MSG_DISABLED);

@@ -1,7 +1,8 @@
 /*
  * throttle.c: login throttling per name and per client address (see
  * throttle_int.h for the rules): backoff for both, a lock only for an
- * address, and a name's backoff passed by the account's known addresses.
+ * address, and a name's backoff passed by the account's known addresses
+ * or by a second factor.
  * The counters live in the store (store_account.h, store_login.h); every
  * decision is an audit record.
  */
@@ -9,11 +10,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "store_login.h"
 #include "throttle_int.h"
 
 #define BACKOFF_SHIFT_MAX	20	/* 2^20 s is far past any cap */
+
+/* Leads the hashed key of a name's second-factor counter: a login name is
+ * hashed up to its first NUL, so no name hashes to a key that starts so. */
+static const char factor_tag[] = "\0eseal second factor";
+
+/* The login_failures key of who's second-factor counter. */
+static void
+factor_key(const struct throttle_who *who, unsigned char key[32])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)factor_tag,
+	    sizeof(factor_tag) - 1);
+	crypto_hash_sha256_update(&st, who->name_hash, 32);
+	crypto_hash_sha256_final(&st, key);
+}
 
 void
 throttle_addr_key(struct throttle_who *who)
@@ -142,6 +162,25 @@ throttle_check(struct store *s, const struct throttle_who *who,
 		return ESEAL_OK;
 	*why = THROTTLE_NAME;
 	*wait = name->locked_until - now;
+	if (who->factor && who->id != 0 && who->name_hash != NULL) {
+		unsigned char key[32];
+
+		factor_key(who, key);
+		if ((rc = store_login_failure_get(s, key, &a)) != ESEAL_OK)
+			return rc;
+		if (a.locked_until <= now) {
+			*why = THROTTLE_NAME_FACTOR;
+			*known = THROTTLE_PASSED_FACTOR;
+			return ESEAL_OK;
+		}
+		return audit_append(s, now, who->actor,
+		    "account.login_throttled", who->object, "%s; name: backoff "
+		    "after %d failures in a row; %lld s to wait; a second "
+		    "factor does not pass it for %lld s (%d wrong after the "
+		    "right password)", who->client_addr, name->failed_count,
+		    (long long)*wait, (long long)(a.locked_until - now),
+		    a.failed_count);
+	}
 	return audit_append(s, now, who->actor, "account.login_throttled",
 	    who->object, "%s; name: backoff after %d failures in a row; %lld s "
 	    "to wait", who->client_addr, name->failed_count, (long long)*wait);
@@ -190,6 +229,32 @@ throttle_failed(struct store *s, const struct account_params *p,
 }
 
 enum eseal_rc
+throttle_factor_failed(struct store *s, const struct account_params *p,
+    const struct throttle_who *who, int64_t now)
+{
+	unsigned char key[32];
+	struct store_throttle f;
+	enum eseal_rc rc;
+	int64_t wait;
+	int locked;
+
+	if (who->id == 0 || who->name_hash == NULL)
+		return ESEAL_OK;
+	factor_key(who, key);
+	if ((rc = store_login_failure_get(s, key, &f)) != ESEAL_OK)
+		return rc;
+	count_fail(p, &f, now, 0, &locked, &wait);
+	if ((rc = store_login_failure_put(s, key, &f, now,
+	    now - THROTTLE_FORGET_SECS, THROTTLE_ADDRS_MAX)) != ESEAL_OK ||
+	    wait == 0)
+		return rc;
+	return audit_append(s, now, who->actor, "account.backoff", who->object,
+	    "second factor: %d wrong in a row after the right password; for "
+	    "%lld s a second factor does not pass the name's backoff",
+	    f.failed_count, (long long)wait);
+}
+
+enum eseal_rc
 throttle_success(struct store *s, const struct throttle_who *who, int known,
     int64_t now, struct store_throttle *t, int *clear)
 {
@@ -209,6 +274,11 @@ throttle_success(struct store *s, const struct throttle_who *who, int known,
 		    now - THROTTLE_FORGET_SECS, THROTTLE_ADDRS_MAX)) != ESEAL_OK)
 			return rc;
 	}
+	if (known == THROTTLE_PASSED_FACTOR)
+		return audit_append(s, now, who->actor, "account.backoff_passed",
+		    who->object, "%s: the right password and a second factor; "
+		    "the name's backoff (%d failures in a row) stays for other "
+		    "attempts", who->client_addr, t->failed_count);
 	if (known)
 		return audit_append(s, now, who->actor, "account.backoff_passed",
 		    who->object, "%s: a known address of the account; the "

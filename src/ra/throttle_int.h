@@ -11,8 +11,20 @@
  * for lock_secs, doubling per further lock up to an hour.  A name is never
  * locked, and its backoff does not apply to an address the account logged
  * in from successfully within THROTTLE_KNOWN_SECS: the operator at a
- * known-good source logs in while someone elsewhere guesses.  Every
- * refusal and every step of a backoff or a lock is an audit record.
+ * known-good source logs in while someone elsewhere guesses.  Nor does it
+ * apply to an attempt that brings a second factor (a TOTP code, or a
+ * verified operator certificate): that attempt goes on to the password
+ * and must then pass the second factor whatever the zone; if either is
+ * wrong it is refused with the name's backoff like any other attempt (so
+ * it tells nothing about the password) and counted.  A right password
+ * followed by a wrong second factor is counted once more, on the name's
+ * second-factor counter (kept in login_failures under a key no login
+ * name can hash to): in backoff, it stops second factors from passing the
+ * name's backoff, so that someone who has the password cannot guess codes
+ * faster than the backoff allows.  Only attempts that knew the password
+ * move that counter.  The address's backoff and lock always apply: they
+ * count only what came from that address.  Every refusal and every step
+ * of a backoff or a lock is an audit record.
  */
 #ifndef ESEAL_THROTTLE_INT_H
 #define ESEAL_THROTTLE_INT_H
@@ -41,6 +53,8 @@ struct throttle_who {
 	const char	*object;	/* user name or "" */
 	const char	*client_addr;	/* as the connection gave it */
 	char		 addr[STORE_ADDR_MAX];	/* the address's key */
+	int		 factor;	/* the attempt brings a second factor
+					   (TOTP code or certificate) */
 };
 
 /* The reasons for a refusal, for the caller's message. */
@@ -49,7 +63,17 @@ enum throttle_why {
 	THROTTLE_NAME,		/* the name's backoff */
 	THROTTLE_ADDR,		/* the address's backoff */
 	THROTTLE_ADDR_LOCKED,	/* the address is locked */
+	THROTTLE_NAME_FACTOR,	/* the name's backoff, which only the right
+				   password and a second factor pass */
 	THROTTLE_WHY_MAX
+};
+
+/* How an attempt got past the name's backoff (throttle_check's *known). */
+enum throttle_passed {
+	THROTTLE_PASSED_NONE,	/* there was none, or it was not passed */
+	THROTTLE_PASSED_KNOWN,	/* from a known address of the account */
+	THROTTLE_PASSED_FACTOR,	/* with a second factor (who->factor) */
+	THROTTLE_PASSED_MAX
 };
 
 /* Sets who->addr: IPv4 as is, IPv6 as its /64, "unknown" when empty. */
@@ -60,10 +84,13 @@ void		throttle_addr_key(struct throttle_who *who);
  * the name's counters *name (read by the caller).  Reads the address's
  * counters and whether the address is known for the account.  *why says
  * which rule refused (THROTTLE_PASS: none), *wait the seconds until an
- * attempt may pass, *known whether the name's backoff was passed by a
- * known address.  A refusal, and a known address passing a backoff, are
- * audited here (account.login_throttled, account.login_addr_locked,
- * account.backoff_passed).
+ * attempt may pass, *known (enum throttle_passed) whether the name's
+ * backoff was passed by a known address.  THROTTLE_NAME_FACTOR: the name
+ * is slowed but who->factor may pass it; the caller goes on, asks for the
+ * second factor whatever the zone, and answers any refusal with the
+ * name's backoff (*wait); *known is THROTTLE_PASSED_FACTOR.  A refusal is
+ * audited here (account.login_throttled, account.login_addr_locked),
+ * passing a backoff by throttle_success (account.backoff_passed).
  */
 enum eseal_rc	throttle_check(struct store *, const struct throttle_who *who,
 		    const struct store_throttle *name, int64_t now,
@@ -80,10 +107,21 @@ enum eseal_rc	throttle_failed(struct store *, const struct account_params *,
 		    int64_t now);
 
 /*
+ * A right password followed by a wrong or replayed second factor: counted
+ * on the name's second-factor counter (which, in backoff, keeps second
+ * factors from passing the name's backoff); audits a backoff step
+ * (account.backoff).  Besides throttle_failed, not instead.
+ */
+enum eseal_rc	throttle_factor_failed(struct store *,
+		    const struct account_params *,
+		    const struct throttle_who *who, int64_t now);
+
+/*
  * After a successful login: the address becomes known for the account and
  * its run of failures ends; the name's counters are cleared in *t (1
- * returned: write them) unless its backoff was passed by a known address
- * (known), so that someone guessing from elsewhere stays slowed.
+ * returned: write them) unless its backoff was passed (known, enum
+ * throttle_passed, audited as account.backoff_passed), so that someone
+ * guessing from elsewhere stays slowed.
  */
 enum eseal_rc	throttle_success(struct store *, const struct throttle_who *who,
 		    int known, int64_t now, struct store_throttle *t,

@@ -391,7 +391,8 @@ fail:
 
 enum eseal_rc
 totp_login(struct store *s, const struct login_factors *lf, int64_t id,
-    unsigned role_bit, int64_t now, char *factors, size_t len, int *counts)
+    unsigned role_bit, int slowed, int64_t now, char *factors, size_t len,
+    int *counts)
 {
 	static const struct totp_key none;
 	struct store_totp t;
@@ -402,12 +403,14 @@ totp_login(struct store *s, const struct login_factors *lf, int64_t id,
 	snprintf(factors, len, "password");
 	if ((rc = store_totp_get(s, id, &t)) != ESEAL_OK)
 		return rc;
-	if (lf->in_zone && !t.require_2fa && !(lf->require_roles & role_bit))
+	if (lf->in_zone && !t.require_2fa && !(lf->require_roles & role_bit) &&
+	    !slowed)
 		return ESEAL_OK;
 	why = !lf->in_zone ? "from outside [security] secure_zone" :
 	    t.require_2fa ? "for this account (esealctl account "
-	    "require-2fa)" : "for this role ([security] "
-	    "require_second_factor)";
+	    "require-2fa)" : (lf->require_roles & role_bit) ? "for this role "
+	    "([security] require_second_factor)" : "to pass this name's "
+	    "failed-login backoff";
 	if (lf->cert) {
 		snprintf(factors, len, "password+cert");
 		return ESEAL_OK;

@@ -5,22 +5,46 @@
 # backoff), and only the attacker's address is locked outright, while the
 # real operator's right password from its known-good address (127.0.0.1,
 # where it logged in before) still logs in, and from a new address
-# (127.0.0.3) it passes once the short backoff is over.  Every throttling
+# (127.0.0.3) it passes once the short backoff is over.  With its second
+# factor (a TOTP code from oathtool) the right password passes the name's
+# backoff at once from any address that is not itself slowed (127.0.0.5);
+# without the code, or with a wrong one, the backoff applies, with the
+# same answer whether the password was right or not.  Every throttling
 # decision is an audit record, and the chain verifies.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/rel.sh"
 
 # lock_after 2: the second failure in a row waits 1 s, 2, then 3 (lock_secs
 # caps the backoff); 4 x 2 = 8 in a row lock the address for 3 s.
+command -v oathtool >/dev/null || { echo "oathtool missing (tools/install-deps)"; exit 1; }
 setup_ca ec-p256 "[accounts]
 lock_after = 2
-lock_secs = 3"
+lock_secs = 3
+[security]
+secure_zone = 127.0.0.0/8
+totp_key_file = $T/totp.key"
+openssl rand -hex 32 > "$T/totp.key"
+chmod 600 "$T/totp.key"
 ctl init >/dev/null 2>&1 || { echo "init failed"; exit 1; }
 ra_account
 start_daemon || exit 1
 ra_login	# from 127.0.0.1: now a known-good address of ra1
 GOOD='{"username":"ra1","password":"reliability test password 1"}'
 BAD='{"username":"ra1","password":"not the password at all"}'
+
+# ra1's second factor: enrolled and confirmed with oathtool's code.
+r=$(post /api/v1/session/totp '{}' "$TOK")
+S=$(printf '%s' "$r" | jget '["secret"]')
+r=$(post /api/v1/session/totp "{\"code\":\"$(oathtool --totp -b "$S")\"}" "$TOK")
+expect_eq "ra1's TOTP confirmed: 200" "$(code_of "$r")" 200
+# totp CODE [PASSWORD]: a login body with a TOTP code.
+totp() {
+	printf '{"username":"ra1","password":"%s","totp":"%s"}' \
+	    "${2:-reliability test password 1}" "$1"
+}
+# A code the clock accepts that no earlier login spent: the next step's.
+next_code() { oathtool --totp -b "$S" -N "@$(($(date +%s) + 30))"; }
+wrong_code() { next_code | awk '{ printf "%06d", ($1 + 500000) % 1000000 }'; }
 
 # login FROM JSON: "STATUS RETRY-AFTER MESSAGE" of a login from address FROM.
 login() {
@@ -45,6 +69,24 @@ expect_match "the right password from the attacker's address: 429 with the backo
 # The real operator, at once, from its known-good address: logged in.
 r=$(login 127.0.0.1 "$GOOD")
 expect_match "the operator from its known-good address: 201" "$r" '^201 '
+# From a new address with the second factor: the right password and the
+# code pass the name's backoff at once.  Without the code the backoff
+# applies; a wrong code, or a wrong password with a code, gets the same
+# 429 (each from its own address, so that no address slows down).
+r=$(login 127.0.0.5 "$GOOD")
+expect_match "the operator from a new address, no code: 429, the name's backoff" "$r" '^429 [1-3] .*for this name; try again in [1-3] s'
+r=$(login 127.0.0.6 "$(totp "$(wrong_code)")")
+expect_match "the right password, a wrong code: 429, the name's backoff" "$r" '^429 [1-3] .*for this name; try again in [1-3] s'
+r=$(login 127.0.0.7 "$(totp "$(next_code)" "not the password at all")")
+expect_match "a wrong password with a right code: the same 429" "$r" '^429 [1-3] .*for this name; try again in [1-3] s'
+r=$(login 127.0.0.5 "$(totp "$(next_code)")")
+expect_match "the operator from a new address, password + TOTP: 201 at once" "$r" '^201 '
+expect_eq "... its session: password+totp from 127.0.0.5" \
+    "$(sql "SELECT client_addr || ' ' || factors FROM sessions WHERE client_addr = '127.0.0.5'")" "127.0.0.5 password+totp"
+expect_eq "... audited as passing the name's backoff with a second factor" \
+    "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'account.backoff_passed' AND detail LIKE '127.0.0.5: the right password and a second factor;%'")" 1
+expect_eq "the wrong code after the right password: audited" \
+    "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'account.login_2fa_fail' AND detail LIKE '127.0.0.6 %'")" 1
 # From a new address the name's backoff applies, but it is short.
 r=$(login 127.0.0.3 "$GOOD")
 expect_match "the operator from a new address: 429, the name's backoff" "$r" '^429 [1-3] .*for this name; try again in [1-3] s'

@@ -85,6 +85,13 @@ static const struct {
 	{ "[store]\npath = /again\n", "eseald.conf:13: [store] path: given "
 	  "twice (first at line 2)" },
 	{ "this is not ini\n", "syntax error" },
+	{ "[ocsp]\npresign = 1\n", "eseald.conf:13: [ocsp] presign: \"1\" is "
+	  "not one of off, on" },
+	{ "[ocsp]\npresign_rate = 0\n", "[ocsp] presign_rate: \"0\" is not an "
+	  "integer from 1 to 100000" },
+	{ "[ocsp]\npresign_margin_secs = 3600\n", "eseald.conf:13: [ocsp] "
+	  "presign_margin_secs: 3600 must be less than [ocsp] validity_secs "
+	  "(3600)" },
 	/* What inih would misread: a split long line, a continuation. */
 	{ "[store]\n; " "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -160,6 +167,14 @@ static const struct {
 	{ "hsm-unknown-key.conf", ":14: [hsm \"osaka-1\"] registry: unknown key (a named token takes module, token, pin_file, registry_entry)" },
 	{ "hsm-upper.conf", ":13: [hsm \"Osaka\"]: token name \"Osaka\" must be 1-32 characters of a-z, 0-9" },
 	{ "hsm-value-comment.conf", ":14: " },
+	/* [ocsp] presign (docs/revocation.md, "Presigned OCSP answers"). */
+	{ "presign-batch.conf", ":15: [ocsp] presign_batch: \"0\" is not an "
+	  "integer from 1 to 10000" },
+	{ "presign-margin.conf", ":15: [ocsp] presign_margin_secs: 600 must "
+	  "be less than [ocsp] validity_secs (300): an answer is signed again "
+	  "that long before its nextUpdate" },
+	{ "presign-word.conf", ":14: [ocsp] presign: \"yes\" is not one of "
+	  "off, on" },
 };
 
 static int
@@ -167,6 +182,38 @@ not_dot(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
 }
+
+/* [ocsp] presign and its knobs: off by default, read when given. */
+START_TEST(test_presign)
+{
+	const char *dir = tu_tmpdir();
+	char *p = conf_with(dir, "");
+	struct conf *c;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->ocsp_presign, 0);
+	ck_assert_int_eq(c->ocsp_presign_margin, 0);
+	ck_assert_int_eq(c->ocsp_presign_batch, CONF_PRESIGN_BATCH);
+	ck_assert_int_eq(c->ocsp_presign_rate, CONF_PRESIGN_RATE);
+	conf_free(c);
+	free(p);
+	p = conf_with(dir, "[ocsp]\nvalidity_secs = 86400\npresign = on\n"
+	    "presign_margin_secs = 43199\npresign_batch = 500\n"
+	    "presign_rate = 50\n");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->ocsp_presign, 1);
+	ck_assert_int_eq(c->ocsp_presign_margin, 43199);
+	ck_assert_int_eq(c->ocsp_presign_batch, 500);
+	ck_assert_int_eq(c->ocsp_presign_rate, 50);
+	conf_free(c);
+	free(p);
+	p = conf_with(dir, "[ocsp]\npresign = off\n");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->ocsp_presign, 0);
+	conf_free(c);
+	free(p);
+}
+END_TEST
 
 START_TEST(test_data_files)
 {
@@ -433,6 +480,7 @@ main(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_data_files);
+	tcase_add_test(tc, test_presign);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_not_a_file);
 	tcase_add_test(tc, test_ini_parse);

@@ -820,7 +820,7 @@ START_TEST(test_cache_hit)
 	    V_OCSP_CERTSTATUS_GOOD);
 	/* ocsp_respond() never uses the cache. */
 	OPENSSL_free(answer(&f, der, len, now + 10, &(struct ocsp_options){
-	    0, 0, 0 }, &clen, 0, NULL));
+	    0, 0, 0, 0 }, &clen, 0, NULL));
 	ck_assert_uint_eq(p11_key_uses(f.ca.token), uses + 2);
 	/* With the HSM gone, a cached answer is still served ... */
 	p11_close(f.ca.token);

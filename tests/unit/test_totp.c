@@ -4,7 +4,9 @@
  * enrolment shown once and in force only after its first code, +-1 step of
  * skew and no more, replays (a step used, or an earlier one), a secret
  * that does not open under another key or on another account, reset and
- * require, and what totp_login asks for inside and outside the zone.
+ * require, what totp_login asks for inside and outside the zone, and a
+ * second factor passing a name's failed-login backoff (session.h) unless
+ * codes were guessed after the right password.
  */
 #include <sys/stat.h>
 
@@ -17,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "account.h"
+#include "session.h"
 #include "store.h"
 #include "store_account.h"
 #include "totp.h"
@@ -242,18 +245,18 @@ START_TEST(test_login_reset_require)
 	fx_open(&f);
 	lf.key = &f.key;
 	/* Inside, nothing required: the password alone. */
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0,
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0,
 	    fac, sizeof(fac), &counts), ESEAL_OK);
 	ck_assert_str_eq(fac, "password");
 	/* Outside, nothing enrolled: says how to get one; a certificate
 	 * will do. */
 	lf.in_zone = 0;
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0,
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0,
 	    fac, sizeof(fac), &counts), ESEAL_EAUTH);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "this account has none"));
 	ck_assert_int_eq(counts, 0);
 	lf.cert = 1;
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0,
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0,
 	    fac, sizeof(fac), &counts), ESEAL_OK);
 	ck_assert_str_eq(fac, "password+cert");
 	lf.cert = 0;
@@ -262,29 +265,29 @@ START_TEST(test_login_reset_require)
 	snprintf(b32, sizeof(b32), "%s", en.secret_b32);
 	ck_assert_int_eq(totp_confirm(f.s, &f.key, f.id, "alice",
 	    code_at(b32, T0), T0), ESEAL_OK);
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0 +
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0 +
 	    30, fac, sizeof(fac), &counts), ESEAL_EAUTH);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "send the current TOTP "
 	    "code as \"totp\""));
 	ck_assert_int_eq(counts, 0);
 	lf.code = other(code_at(b32, T0 + 30));
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0 +
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0 +
 	    30, fac, sizeof(fac), &counts), ESEAL_EAUTH);
 	ck_assert_int_eq(counts, 1);
 	lf.code = code_at(b32, T0 + 30);
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0 +
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0 +
 	    30, fac, sizeof(fac), &counts), ESEAL_OK);
 	ck_assert_str_eq(fac, "password+totp");
 	/* Inside, required by role or by account. */
 	lf.in_zone = 1;
 	lf.code = NULL;
 	lf.require_roles = ROLE_BIT(ROLE_ADMIN);
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0 +
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0 +
 	    60, fac, sizeof(fac), &counts), ESEAL_EAUTH);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "for this role"));
 	lf.require_roles = 0;
 	ck_assert_int_eq(totp_require(f.s, "alice", 1, T0, "root"), ESEAL_OK);
-	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), T0 +
+	ck_assert_int_eq(totp_login(f.s, &lf, f.id, ROLE_BIT(ROLE_ADMIN), 0, T0 +
 	    60, fac, sizeof(fac), &counts), ESEAL_EAUTH);
 	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "for this account"));
 	ck_assert_int_eq(totp_require(f.s, "nobody", 1, T0, "root"),
@@ -295,6 +298,100 @@ START_TEST(test_login_reset_require)
 	ck_assert_int_eq(totp_reset(f.s, "alice", T0, "root"), ESEAL_EEXIST);
 	ck_assert_int_eq(totp_reset(f.s, "nobody", T0, "root"),
 	    ESEAL_ENOTFOUND);
+	fx_close(&f);
+}
+END_TEST
+
+/* Audit records of action whose detail contains what. */
+static int
+audits_like(const char *path, const char *action, const char *what)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit "
+	    "WHERE action = ?1 AND instr(detail, ?2) > 0", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, what, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+START_TEST(test_backoff_second_factor)
+{
+	struct fixture f;
+	struct login_factors lf = { 1, 0, NULL, 0, NULL };
+	char pw[ACCOUNT_INITIAL_PW_SIZE], b32[64];
+	char tok[SESSION_TOKEN_LEN + 1];
+	struct session_info si;
+	struct store_account a;
+	struct totp_enrolment en;
+	int64_t t = T0 + 300;
+	const char *name = "[accounts] lock_after: too many failed logins for "
+	    "this name; try again in ";
+
+	fx_open(&f);
+	f.p.lock_after = 2;
+	f.p.lock_secs = 60;
+	lf.key = &f.key;
+	ck_assert_int_eq(account_add(f.s, &f.p, "carol", ROLE_RA, T0, "t", pw,
+	    sizeof(pw)), ESEAL_OK);
+	ck_assert_int_eq(store_account_by_name(f.s, "carol", &a), ESEAL_OK);
+	ck_assert_int_eq(totp_enrol(f.s, &f.key, a.id, "carol", T0, &en),
+	    ESEAL_OK);
+	snprintf(b32, sizeof(b32), "%s", en.secret_b32);
+	ck_assert_int_eq(totp_confirm(f.s, &f.key, a.id, "carol",
+	    code_at(b32, T0), T0), ESEAL_OK);
+	/* Guesses from one address: the name slows down (1 s). */
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol",
+		    "a wrong guess", "203.0.113.9", t, tok, &si), ESEAL_EAUTH);
+	/* The right password alone, from a new address: the backoff. */
+	ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol", pw,
+	    "198.51.100.1", t, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), name));
+	/* With its code: in at once, even inside the zone, where a code is
+	 * not otherwise asked for; the backoff stays for others. */
+	lf.code = code_at(b32, t);
+	ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol", pw,
+	    "198.51.100.2", t, tok, &si), ESEAL_OK);
+	ck_assert_str_eq(si.factors, "password+totp");
+	ck_assert_int_eq(audits_like(f.path, "account.backoff_passed",
+	    "the right password and a second factor"), 1);
+	/* A wrong password with a code, a right one with a wrong code: the
+	 * name's backoff, the same answer either way. */
+	lf.code = code_at(b32, t + 30);
+	ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol",
+	    "a wrong guess", "198.51.100.3", t, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_ptr_nonnull(strstr(eseal_errmsg(), name));
+	for (int i = 0; i < 2; i++) {
+		lf.code = other(code_at(b32, t + 30));
+		ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol",
+		    pw, i ? "198.51.100.5" : "198.51.100.4", t, tok, &si),
+		    ESEAL_ETOOMANY);
+		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), name));
+	}
+	/* Two wrong codes after the right password: for a while a code no
+	 * longer passes the name's backoff (someone has the password). */
+	lf.code = code_at(b32, t + 30);
+	ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol", pw,
+	    "198.51.100.6", t, tok, &si), ESEAL_ETOOMANY);
+	ck_assert_int_eq(audits_like(f.path, "account.login_throttled",
+	    "a second factor does not pass it for 1 s (2 wrong after the "
+	    "right password)"), 1);
+	ck_assert_int_eq(audits_like(f.path, "account.backoff",
+	    "second factor: 2 wrong in a row after the right password"), 1);
+	/* The second factor's wait over (the name's is longer now): the
+	 * password and its code let carol in. */
+	ck_assert_int_eq(session_login_factors(f.s, &f.p, &lf, "carol", pw,
+	    "198.51.100.6", t + 1, tok, &si), ESEAL_OK);
+	ck_assert_str_eq(si.factors, "password+totp");
 	fx_close(&f);
 }
 END_TEST
@@ -312,6 +409,7 @@ main(void)
 	tcase_add_test(tc, test_enrol_confirm_replay);
 	tcase_add_test(tc, test_sealed);
 	tcase_add_test(tc, test_login_reset_require);
+	tcase_add_test(tc, test_backoff_second_factor);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

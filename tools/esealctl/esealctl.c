@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "enrol_issue.h"
 #include "issue.h"
 #include "log.h"
 #include "ctl.h"
@@ -51,6 +52,7 @@ int
 ctl_load(int with_token, struct conf **c, struct ca *ca)
 {
 	enum eseal_rc rc;
+	int64_t now;
 	int fin, fl;
 
 	if ((rc = conf_load(ctl_config_path, c)) != ESEAL_OK)
@@ -62,8 +64,15 @@ ctl_load(int with_token, struct conf **c, struct ca *ca)
 		return 1;
 	}
 	if (with_token) {
-		/* Pending rows left by a crash: finish or fail them first. */
-		if (issue_recover(ca, time(NULL), &fin, &fl) != ESEAL_OK)
+		/*
+		 * Pending rows left by a crash: finish or fail them first.
+		 * Only those older than the grace period: a younger one is an
+		 * issuance still under way in eseald or another esealctl,
+		 * which finishing here would make fail there.
+		 */
+		now = time(NULL);
+		if (issue_recover_before(ca, now, now - ENROL_RESUME_GRACE_SECS,
+		    &fin, &fl) != ESEAL_OK)
 			fprintf(stderr, "esealctl: warning: pending "
 			    "certificates not finished: %s\n", eseal_errmsg());
 		else if (fin + fl > 0)
