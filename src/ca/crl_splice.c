@@ -269,6 +269,9 @@ crl_splice_write(struct ca *ca, const struct issuer *is,
 	if (p->drop_expired)
 		return eseal_err(ESEAL_ENOTFOUND, "crl: splice: with "
 		    "drop_expired an entry leaves when it expires");
+	if (p->revoked_since != 0)
+		return eseal_err(ESEAL_ENOTFOUND, "crl: splice: a delta CRL "
+		    "is made from the store");
 	if (crl_stream_entries(base, base_len, &off, &s.elen, &ext)
 	    != ESEAL_OK || !full_with_expired(base, base_len, ext))
 		return eseal_err(ESEAL_ENOTFOUND, "crl: splice: the base is "
