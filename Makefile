@@ -127,13 +127,10 @@ LIB_SRCS := \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
 	src/store/store_crlkeep.c \
-<<<<<<< HEAD
 	src/ca/crl_splice.c \
-=======
 	src/store/store_crldelta.c \
 	src/ca/publish_file.c \
 	src/ca/publish_delta.c \
->>>>>>> main
 	src/store/store_ocsppre.c \
 	src/ca/ocsp_presign.c
 
@@ -186,13 +183,9 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
-<<<<<<< HEAD
 	crl_splice \
-	checkpoint
-=======
 	checkpoint \
 	crl_delta
->>>>>>> main
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
