@@ -592,14 +592,14 @@ crl_generate_for(struct ca *ca, const char *serial, int64_t now,
 		return rc;
 	shard = serial_shard(serial, is->rec.crl_shards);
 	/* RFC 5280 5.2.4: with deltas, a revocation goes into a delta. */
-	if (p->delta && crl_latest(ca, is->rec.id, shard, &base) == ESEAL_OK) {
+	if (p->delta && store_crl_delta_base(ca->store, is->rec.id, shard,
+	    &base) == ESEAL_OK) {
 		if (base.next_update > now && crl_generate_delta(ca, is, shard,
 		    now, p, &base, &d) == ESEAL_OK) {
 			n = d.c.number;
 			delta = 1;
 		}
 		store_crl_delta_clear(&d);
-		store_crl_clear(&base);
 	}
 	rc = delta ? ESEAL_OK : crl_generate(ca, is, shard, now, p, &der, &len,
 	    &n);
