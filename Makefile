@@ -127,6 +127,9 @@ LIB_SRCS := \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
 	src/store/store_crlkeep.c \
+	src/store/store_crldelta.c \
+	src/ca/publish_file.c \
+	src/ca/publish_delta.c \
 	src/store/store_ocsppre.c \
 	src/ca/ocsp_presign.c
 
@@ -179,7 +182,8 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
-	checkpoint
+	checkpoint \
+	crl_delta
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 
@@ -207,7 +211,8 @@ REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 CONSOLE  := $(shell find console -type f 2>/dev/null)
 
-.PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall
+.PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall \
+    valgrind
 # Keep the objects of tests and fuzz harnesses between runs.
 .SECONDARY:
 all: $(BUILD)/eseald $(BUILD)/esealctl
@@ -273,6 +278,19 @@ check: deps
 
 _check: all $(UNIT_BINS) $(REPLAY_BINS)
 	@tests/run-all $(BUILD) "$(UNIT_TESTS)" "$(FUZZERS)"
+
+# The integration tests with eseald under valgrind's memcheck
+# (tests/integration/lib.sh VALGRIND=1): any error, or a definite leak at
+# exit, fails the test.  VALGRIND_TESTS picks others (docs/hacking.md).
+VALGRIND_TESTS ?= t_enrolment t_revocation t_ocsp_signer t_authz t_totp \
+    t_hostile_http
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@fail=0; for t in $(VALGRIND_TESTS); do \
+	    echo "== valgrind: $$t"; \
+	    VALGRIND=1 ESEAL_TOP=$(CURDIR) ESEAL_BUILD=$(CURDIR)/$(BUILD) \
+	        sh tests/integration/$$t.sh || fail=1; \
+	done; exit $$fail
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -32,6 +32,8 @@ void		csr_free(struct csr *c);
 /* The subject public key, the only part of a CSR ever used.  Borrowed
  * from c: valid until csr_free(c), not to be freed. */
 EVP_PKEY	*csr_pubkey(const struct csr *c);
+/* The request's SubjectPublicKeyInfo as it was encoded (borrowed). */
+const X509_PUBKEY *csr_spki(const struct csr *c);
 
 /* SHA-256 of its DER SubjectPublicKeyInfo, CSR_SPKI_SHA256_LEN bytes.
  * Borrowed from c. */

@@ -27,6 +27,10 @@ struct lint_input {
 						   compared */
 	EVP_PKEY		*subject_key;	/* the request's key; NULL: not
 						   compared */
+	const X509_PUBKEY	*subject_spki;	/* the request's SPKI: compared
+						   byte for byte (subject_key
+						   then required); NULL: the
+						   keys are compared */
 };
 
 /*

@@ -31,10 +31,13 @@
 #include "store_ocsppre.h"
 
 #define OCSP_PRESIGN_HASH	"sha1"	/* the CertID hash presigned for */
-#define OCSP_PRESIGN_SCAN_ROWS	1000	/* certificates walked per query */
-#define OCSP_PRESIGN_WALK_STEPS	20	/* queries per batch at most: a
-					   walk of 1M certificates takes
-					   50 batches */
+#define OCSP_PRESIGN_SCAN_ROWS	250	/* certificates walked per query:
+					   at 1M certificates 1.6 ms of the
+					   store's lock (median), 29 ms at
+					   worst; 1000 took 15 ms */
+#define OCSP_PRESIGN_WALK_STEPS	40	/* queries per batch at most: a
+					   walk of 1M certificates already
+					   covered takes 100 batches */
 #define OCSP_PRESIGN_LAG_SECS	120	/* the walk looks again at
 					   certificates updated this long
 					   before the last it saw (an

@@ -33,6 +33,7 @@
 #include "revoke.h"
 #include "serial.h"
 #include "store_backup.h"
+#include "store_ocsppre.h"
 #include "store_publish.h"
 #include "store_revoke.h"
 
@@ -193,6 +194,9 @@ one_entry(struct store *s, const struct store_issuer *is,
 			    r->invalidity_date);
 		} else
 			return rc == ESEAL_OK ? ESEAL_EEXIST : rc;
+		/* The backup's presigned answer states the old status. */
+		if (rc == ESEAL_OK)
+			rc = store_ocsppre_invalidate(s, r->serial);
 		if (rc == ESEAL_OK)
 			rc = audit_append(s, now, actor, "cert.revoke.reconcile",
 			    r->serial, "issuer=%s reason=%d revoked_at=%lld "

@@ -164,8 +164,10 @@ build_ee(const BIGNUM *bn, int shard, X509 **out, void *arg)
 	in.issuer = b->is->cert;
 	in.issuer_name = b->is->rec.name;
 	in.base_url = b->ca->conf->publish_base_url;
+	in.delta_crl = b->ca->conf->publish_delta_crl;
 	in.shard = shard;
 	in.subject_key = csr_pubkey(req->csr);
+	in.subject_spki = csr_spki(req->csr);
 	in.serial = bn;
 	in.not_before = b->now;
 	in.not_after = b->not_after;
@@ -186,6 +188,7 @@ build_ee(const BIGNUM *bn, int shard, X509 **out, void *arg)
 	li.qscd = req->qscd;
 	li.org = req->org;
 	li.subject_key = csr_pubkey(req->csr);
+	li.subject_spki = csr_spki(req->csr);
 	return lint_cert(&li, *out);
 }
 

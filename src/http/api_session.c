@@ -158,6 +158,10 @@ api_session_password(void *arg, const struct http_request *req,
 	enum eseal_rc rc;
 	json_t *j;
 
+	/* A body without both passwords never reaches the session code, and
+	 * its 400 must not carry a Retry-After read from stack garbage
+	 * (valgrind, make valgrind). */
+	memset(&si, 0, sizeof(si));
 	if (tok == NULL) {
 		http_error(resp, ESEAL_EAUTH, "log in first");
 		return;

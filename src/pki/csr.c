@@ -179,6 +179,12 @@ csr_pubkey(const struct csr *c)
 	return c->pub;
 }
 
+const X509_PUBKEY *
+csr_spki(const struct csr *c)
+{
+	return X509_REQ_get_X509_PUBKEY(c->req);
+}
+
 const unsigned char *
 csr_pubkey_sha256(const struct csr *c)
 {

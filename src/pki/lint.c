@@ -364,6 +364,20 @@ lint_signature(const struct lint_input *in, X509 *x)
 	return ESEAL_OK;
 }
 
+/* 1 if a and b are the same SubjectPublicKeyInfo, byte for byte. */
+static int
+spki_same(const X509_PUBKEY *a, const X509_PUBKEY *b)
+{
+	const unsigned char *ka, *kb;
+	X509_ALGOR *aa, *ab;
+	int la, lb;
+
+	return X509_PUBKEY_get0_param(NULL, &ka, &la, &aa, a) &&
+	    X509_PUBKEY_get0_param(NULL, &kb, &lb, &ab, b) &&
+	    aa != NULL && ab != NULL && X509_ALGOR_cmp(aa, ab) == 0 &&
+	    la == lb && memcmp(ka, kb, (size_t)la) == 0;
+}
+
 enum eseal_rc
 lint_cert(const struct lint_input *in, X509 *x)
 {
@@ -376,10 +390,21 @@ lint_cert(const struct lint_input *in, X509 *x)
 	    X509_get_subject_name(in->issuer)) != 0)
 		return FAIL("RFC 5280 4.1.2.4: issuer name is not the CA's "
 		    "subject");
-	if ((k = X509_get0_pubkey(x)) == NULL ||
-	    EVP_PKEY_eq(k, X509_get0_pubkey(in->issuer)) == 1)
+	if (in->subject_spki != NULL) {
+		/* As encoded: no decoding of the certificate's key again. */
+		if (spki_same(X509_get_X509_PUBKEY(x),
+		    X509_get_X509_PUBKEY(in->issuer)))
+			return FAIL("the subject key is the issuer's key");
+		if (!spki_same(X509_get_X509_PUBKEY(x), in->subject_spki))
+			return FAIL("RFC 5280 4.1.2.7: the subject key is not "
+			    "the request's key");
+		k = in->subject_key;
+	} else
+		k = X509_get0_pubkey(x);
+	if (k == NULL || EVP_PKEY_eq(k, X509_get0_pubkey(in->issuer)) == 1)
 		return FAIL("the subject key is the issuer's key");
-	if (in->subject_key != NULL && EVP_PKEY_eq(k, in->subject_key) != 1)
+	if (in->subject_spki == NULL && in->subject_key != NULL &&
+	    EVP_PKEY_eq(k, in->subject_key) != 1)
 		return FAIL("RFC 5280 4.1.2.7: the subject key is not the "
 		    "request's key");
 	if ((rc = lint_serial(x)) != ESEAL_OK ||

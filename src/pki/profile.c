@@ -315,6 +315,18 @@ profile_free(struct profile *p)
 }
 
 int
+profile_delta_url(const char *url, char *buf, size_t len)
+{
+	size_t n = strlen(url);
+
+	if (n < 4 || strcmp(url + n - 4, ".crl") != 0 ||
+	    n - 4 + sizeof(PROFILE_DELTA_SUFFIX) > len)
+		return 0;
+	snprintf(buf, len, "%.*s%s", (int)(n - 4), url, PROFILE_DELTA_SUFFIX);
+	return 1;
+}
+
+int
 profile_url(const char *tmpl, const char *base, const char *issuer, int shard,
     char *buf, size_t len)
 {
@@ -644,6 +656,20 @@ add_extensions(X509 *x, const struct profile_input *in)
 	if ((rc = profile_add_ext(x, in->issuer, NID_crl_distribution_points,
 	    url)) != ESEAL_OK)
 		return rc;
+	/* RFC 5280 4.2.1.15: where the shard's delta CRLs are. */
+	if (in->delta_crl) {
+		char durl[PROFILE_URL_MAX];
+
+		if (!profile_delta_url(url2, durl, sizeof(durl)))
+			return eseal_err(ESEAL_ECONF, "profile %s: RFC 5280 "
+			    "5.2.4: [publish] delta_crl = on needs a crl_url "
+			    "ending in .crl (the delta is beside it)",
+			    p->name);
+		snprintf(url, sizeof(url), "URI:%s", durl);
+		if ((rc = profile_add_ext(x, in->issuer, NID_freshest_crl,
+		    url)) != ESEAL_OK)
+			return rc;
+	}
 	/* EN 319 412-2 4.4.1: AIA with caIssuers (and OCSP if we have it). */
 	if (!profile_url(p->ca_issuers_url, in->base_url, in->issuer_name, 0,
 	    url2, sizeof(url2)))
@@ -671,6 +697,50 @@ add_extensions(X509 *x, const struct profile_input *in)
 	return add_qcstatements(x, in, sscd);
 }
 
+/*
+ * The certificate's SubjectPublicKeyInfo, copied field by field from the
+ * request's as encoded.  X509_set_pubkey() would encode the EVP_PKEY and
+ * decode the result again through the OpenSSL 3 encoders and decoders,
+ * the largest single cost of building a certificate (issue 16).
+ */
+static int
+copy_spki(X509 *x, const X509_PUBKEY *from)
+{
+	const ASN1_OBJECT *obj;
+	const X509_ALGOR *alg;
+	const unsigned char *pk;
+	const void *pval;
+	ASN1_OBJECT *o2 = NULL;
+	void *pv2 = NULL;
+	unsigned char *pk2 = NULL;
+	int ptype, pklen;
+
+	if (!X509_PUBKEY_get0_param(NULL, &pk, &pklen, (X509_ALGOR **)&alg,
+	    from) || alg == NULL || pklen <= 0)
+		return 0;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if ((o2 = OBJ_dup(obj)) == NULL)
+		goto fail;
+	if (ptype == V_ASN1_OBJECT)
+		pv2 = OBJ_dup(pval);
+	else if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL)
+		pv2 = ASN1_STRING_dup(pval);
+	if ((pval != NULL && ptype != V_ASN1_NULL && pv2 == NULL) ||
+	    (pk2 = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
+		goto fail;
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), o2, ptype, pv2,
+	    pk2, pklen))
+		return 1;
+fail:
+	ASN1_OBJECT_free(o2);
+	if (ptype == V_ASN1_OBJECT)
+		ASN1_OBJECT_free(pv2);
+	else
+		ASN1_STRING_free(pv2);
+	OPENSSL_free(pk2);
+	return 0;
+}
+
 enum eseal_rc
 profile_build(const struct profile_input *in, X509 **out)
 {
@@ -694,7 +764,8 @@ profile_build(const struct profile_input *in, X509 **out)
 	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)in->not_before) == NULL ||
 	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)in->not_after) == NULL ||
 	    !X509_set_subject_name(x, subj) ||
-	    !X509_set_pubkey(x, in->subject_key))
+	    !(in->subject_spki != NULL ? copy_spki(x, in->subject_spki) :
+	    X509_set_pubkey(x, in->subject_key)))
 		goto nomem;
 	if ((rc = add_extensions(x, in)) != ESEAL_OK)
 		goto out;

@@ -16,10 +16,23 @@ ESEALD_PID=""
 FAILS=0
 TESTS=0
 
+# VALGRIND=1: start_daemon runs eseald under valgrind's memcheck (make
+# valgrind, docs/hacking.md); any error, or a definite leak at exit, fails
+# the test, reported by stop_daemon or, for a daemon still running at the
+# end, here.
+VALGRIND=${VALGRIND:-}
+VG_SUPP=$ESEAL_TOP/tests/valgrind.supp
 cleanup() {
 	[ -n "$ESEALD_PID" ] && kill "$ESEALD_PID" 2>/dev/null
 	wait 2>/dev/null
-	if [ "$FAILS" -eq 0 ]; then rm -rf "$T"; else echo "  (kept $T)"; fi
+	if [ -n "$VALGRIND" ]; then
+		for f in "$T"/valgrind.*.log; do
+			[ -s "$f" ] || continue
+			echo "  FAIL valgrind memcheck of eseald: $f"; head -80 "$f"
+			FAILS=$((FAILS + 1))
+		done
+	fi
+	if [ "$FAILS" -eq 0 ]; then rm -rf "$T"; else echo "  (kept $T)"; exit 1; fi
 }
 trap cleanup EXIT
 
@@ -91,9 +104,16 @@ ctl() { "$ESEALCTL" --config "$CONF" "$@"; }
 
 # start_daemon: runs eseald in the background, waits for /healthz.
 start_daemon() {
-	"$ESEALD" --config "$CONF" > "$T/eseald.log" 2>&1 &
+	if [ -n "$VALGRIND" ]; then
+		valgrind --quiet --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+		    --suppressions="$VG_SUPP" --log-file="$T/valgrind.%p.log" \
+		    "$ESEALD" --config "$CONF" > "$T/eseald.log" 2>&1 &
+	else
+		"$ESEALD" --config "$CONF" > "$T/eseald.log" 2>&1 &
+	fi
 	ESEALD_PID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 "$([ -n "$VALGRIND" ] && echo 1200 || echo 100)"); do
 		curl -s --cacert "$T/tls.crt" "$URL/healthz" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -105,6 +125,13 @@ stop_daemon() {
 	kill -TERM "$ESEALD_PID"
 	wait "$ESEALD_PID"
 	DAEMON_RC=$?
+	if [ -n "$VALGRIND" ]; then
+		vg=$T/valgrind.$ESEALD_PID.log
+		expect_eq "valgrind memcheck of eseald (pid $ESEALD_PID): no error, no definite leak" \
+		    "$(grep -c . "$vg" 2>/dev/null)/$DAEMON_RC" "0/0"
+		[ -s "$vg" ] && head -80 "$vg"
+		mv "$vg" "$vg.reported" 2>/dev/null
+	fi
 	ESEALD_PID=""
 }
 

@@ -3,7 +3,8 @@
  * RSA keys, the certificate verifies under the CA, the row and the audit
  * record land together, and a pending row left by a "crash" is finished at
  * the next open.  The one signing path (sign.h) refuses a signature the
- * issuer public key does not verify (an HSM fault).  The issuer cache
+ * issuer public key does not verify (an HSM fault), and issuer_sign one
+ * over the recorded TBS that the given key does not verify.  The issuer cache
  * parses a CA certificate once, reads them again when an issuer is added
  * (here or by another process), refuses one with trailing bytes, and holds
  * under threads.
@@ -384,6 +385,79 @@ START_TEST(test_pending_tbs_trailing_byte_failed)
 }
 END_TEST
 
+/*
+ * issuer_sign checks the signature over the recorded TBS bytes with the
+ * public key it is given: a signature the key does not verify (here: the
+ * HSM key is not the one given) is refused and nothing is handed out, as
+ * is a TBS whose signature algorithm is not the certificate's.
+ */
+START_TEST(test_issuer_sign_refuses_bad_signature)
+{
+	struct tu_ca f;
+	struct issue_request req;
+	struct store_cert row;
+	char serial[STORE_SERIAL_HEX_MAX];
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	EVP_PKEY *other;
+	X509 *x;
+
+	setup(&f, "ec-p256");
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = f.csr;
+	req.validity_days = 30;
+	req.actor = "test";
+	ck_assert_int_eq(issue_prepare(&f.ca, &req, time(NULL), serial),
+	    ESEAL_OK);
+	ck_assert_int_eq(store_cert_get(f.ca.store, serial, &row), ESEAL_OK);
+	ck_assert_ptr_nonnull(row.tbs);
+
+	/* Another P-256 key: the HSM's signature does not verify with it. */
+	other = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(issuer_sign(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, other, row.tbs, row.tbs_len, &der,
+	    &der_len), ESEAL_EINTERNAL);
+	ck_assert_str_eq(eseal_errmsg(), "issuer: RFC 5280 6.1.3: the HSM's "
+	    "signature does not verify with the issuer public key");
+	ck_assert_ptr_null(der);
+	ck_assert_uint_eq(der_len, 0);
+	EVP_PKEY_free(other);
+
+	/* An RSA key: the certificate's algorithm is not the TBS's. */
+	other = EVP_RSA_gen(2048);
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(issuer_sign(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, other, row.tbs, row.tbs_len, &der,
+	    &der_len), ESEAL_EINTERNAL);
+	ck_assert_str_eq(eseal_errmsg(), "issuer: RFC 5280 4.1.1.2: the "
+	    "TBS's signature algorithm is not the certificate's");
+	ck_assert_ptr_null(der);
+	EVP_PKEY_free(other);
+
+	/* The issuer's own key: a certificate whose TBS is the recorded one. */
+	ck_assert_int_eq(issuer_sign(&f.ca, f.issuer->rec.key_id,
+	    f.issuer->rec.key_id_len, f.issuer->pub, row.tbs, row.tbs_len,
+	    &der, &der_len), ESEAL_OK);
+	x = der_to_x509(der, der_len);
+	ck_assert_int_eq(X509_verify(x, f.issuer->pub), 1);
+	{
+		unsigned char *tbs = NULL;
+		int n = i2d_re_X509_tbs(x, &tbs);
+
+		ck_assert_int_eq(n, (int)row.tbs_len);
+		ck_assert_int_eq(memcmp(tbs, row.tbs, row.tbs_len), 0);
+		OPENSSL_free(tbs);
+	}
+	X509_free(x);
+	OPENSSL_free(der);
+	store_cert_clear(&row);
+	teardown(&f);
+}
+END_TEST
+
 /* Signs "message" on the HSM; corrupts the signature if arg->corrupt. */
 struct fault {
 	unsigned char	sig[1024];
@@ -647,6 +721,7 @@ main(void)
 	tcase_add_test(tc, test_validity_capped_by_ca);
 	tcase_add_test(tc, test_csr_with_issuer_key_refused);
 	tcase_add_loop_test(tc, test_sign_catches_hsm_fault, 0, 2);
+	tcase_add_test(tc, test_issuer_sign_refuses_bad_signature);
 	tcase_add_test(tc, test_issuer_cache_parses_once);
 	tcase_add_test(tc, test_issuer_cert_trailing_bytes_refused);
 	tcase_add_test(tc, test_issuer_cache_threads);

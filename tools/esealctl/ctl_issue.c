@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -18,6 +19,9 @@
 #include "org.h"
 #include "profile.h"
 #include "ctl.h"
+
+/* Test hook: set, `issue` stops after recording the pending row. */
+#define CTL_TEST_EXIT_PENDING	"ESEAL_TEST_EXIT_AFTER_PENDING"
 
 static const struct option issue_opts[] = {
 	{ "csr", required_argument, NULL, 'r' },
@@ -216,6 +220,26 @@ issue_read_csr(const char *path, struct csr **csr)
 }
 
 /*
+ * The test hook of CTL_TEST_EXIT_PENDING: records the pending row (steps
+ * 3-5 of the issuance) and ends at once, printing its serial, as an
+ * esealctl killed before the HSM signed would leave it (the running
+ * daemon is to finish it: tests/reliability/t_resume_pending.sh).
+ */
+static void
+exit_after_pending(struct ca *ca, const struct issue_request *req)
+{
+	char serial[STORE_SERIAL_HEX_MAX];
+
+	if (issue_prepare(ca, req, time(NULL), serial) != ESEAL_OK) {
+		ctl_fail("issue");
+		_exit(1);
+	}
+	printf("pending %s\n", serial);
+	fflush(stdout);
+	_exit(137);
+}
+
+/*
  * Writes the issued certificate as PEM to out (NULL: standard output) and
  * its serial to standard error.  Returns 0, or 1 after printing one line
  * (a failed write too: the certificate is issued all the same).
@@ -306,6 +330,8 @@ cmd_issue(int argc, char **argv)
 	req.validity_days = a.days > 0 ? a.days : c->issue_validity_days;
 	ctl_actor(who, sizeof(who));
 	req.actor = who;
+	if (getenv(CTL_TEST_EXIT_PENDING) != NULL)
+		exit_after_pending(&ca, &req);
 	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
 		ctl_fail("issue");
 		goto out;
