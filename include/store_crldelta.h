@@ -43,4 +43,12 @@ enum eseal_rc	store_crl_delta_latest(struct store *, int64_t issuer_id,
 		    int shard, struct store_crl_delta *out);
 void		store_crl_delta_clear(struct store_crl_delta *);
 
+/*
+ * The number and dates of the newest base CRL of (issuer_id, shard) into
+ * *out, without its body (der NULL): what a delta over it needs, read
+ * without loading megabytes.  ESEAL_ENOTFOUND if none.
+ */
+enum eseal_rc	store_crl_delta_base(struct store *, int64_t issuer_id,
+		    int shard, struct store_crl *out);
+
 #endif

@@ -140,3 +140,36 @@ store_crl_delta_clear(struct store_crl_delta *d)
 	free(d->c.der);
 	memset(d, 0, sizeof(*d));
 }
+
+/* number, this_update, next_update */
+static int
+head_row(sqlite3_stmt *st, void *arg)
+{
+	struct delta_key *k = arg;
+	struct store_crl *c = k->out;
+
+	c->issuer_id = k->issuer_id;
+	c->shard = k->shard;
+	c->number = sqlite3_column_int64(st, 0);
+	c->this_update = sqlite3_column_int64(st, 1);
+	c->next_update = sqlite3_column_int64(st, 2);
+	return STORE_STOP;
+}
+
+enum eseal_rc
+store_crl_delta_base(struct store *s, int64_t issuer_id, int shard,
+    struct store_crl *out)
+{
+	struct delta_key k = { issuer_id, shard, out };
+	enum eseal_rc rc;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_rows(s, "SELECT number, this_update, next_update FROM crls "
+	    "WHERE issuer_id = ?1 AND shard = ?2 ORDER BY number DESC LIMIT 1",
+	    "read CRL", delta_bind, head_row, &k, &n);
+	if (rc == ESEAL_OK && n == 0)
+		rc = eseal_err(ESEAL_ENOTFOUND, "store: no CRL yet for issuer "
+		    "%lld shard %d", (long long)issuer_id, shard);
+	return rc;
+}

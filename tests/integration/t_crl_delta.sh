@@ -114,6 +114,32 @@ expect_eq "every delta's number is above its base's" \
     "$(sql "SELECT COUNT(*) FROM crl_deltas WHERE number <= base_number")" 0
 stop_daemon
 
+# A store restored from before the published delta: eseald refuses to
+# start, and reconcile takes the delta's revocation and number back.
+D=$(printf '%d' "0x$(openssl crl -inform DER -in "$T/d1.der" -noout -crlnumber | sed 's/crlNumber=0x//')")
+sql "DELETE FROM crl_deltas; DELETE FROM revocations WHERE serial = '$s2'"
+timeout 30 "$ESEALD" --config "$CONF" > "$T/refused.log" 2>&1; rc=$?
+expect_eq "older store than the published delta: eseald does not start" \
+    "$([ "$rc" != 0 ] && [ "$rc" != 124 ] && echo refused)" refused
+expect_match "... naming the delta file and its number" "$(cat "$T/refused.log")" \
+    "0-delta.crl, already published, is number $D"
+out=$(ctl backup reconcile --published "$T/pub" 2>&1); rc=$?
+expect_eq "reconcile with the delta file: exit 0" "$rc" 0
+expect_match "reconcile re-imports the revocation only the delta lists" "$out" \
+    "$s2"
+expect_match "reconcile continues the numbers above the delta's" "$out" \
+    "published number $D, the next is $((D + 1))"
+start_daemon || exit 1
+for _ in $(seq 1 50); do
+	curl -s -o "$T/d2.der" "$DELTA_URL"
+	n2=$(printf '%d' "0x$(openssl crl -inform DER -in "$T/d2.der" -noout -crlnumber | sed 's/crlNumber=0x//')")
+	[ "$n2" -gt "$D" ] && break
+	sleep 0.1
+done
+expect_eq "after reconcile, the next CRL is numbered above the published delta" \
+    "$([ "$n2" -gt "$D" ] && echo above)" above
+stop_daemon
+
 # Off: no freshestCRL in new certificates or CRLs, and no delta route.
 sed -i 's/^delta_crl = on$/delta_crl = off/' "$CONF"
 ctl crl generate >/dev/null 2>&1 || { echo "crl generate failed"; exit 1; }

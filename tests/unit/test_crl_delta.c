@@ -7,7 +7,8 @@
  * sequence, the base's issuingDistributionPoint byte for byte, the base's
  * nextUpdate, no freshestCRL, and lists exactly the revocations of its
  * shard made since the base; OpenSSL's path validation with deltas finds
- * a certificate revoked after the base through it.  Off: no freshestCRL.
+ * a certificate revoked after the base through it; crl_generate_for()
+ * makes a delta once there is a base.  Off: no freshestCRL.
  */
 #include <check.h>
 #include <stdio.h>
@@ -329,6 +330,56 @@ START_TEST(test_delta_refusals)
 }
 END_TEST
 
+/*
+ * crl_generate_for() after a revocation: a base CRL when there is none, a
+ * delta over it once there is one (the base is not re-signed).
+ */
+START_TEST(test_generate_for)
+{
+	struct tu_ca f;
+	struct store_crl base;
+	struct store_crl_delta d;
+	char s1[STORE_SERIAL_HEX_MAX], s2[STORE_SERIAL_HEX_MAX];
+	X509 *x1, *x2;
+	X509_CRL *crl;
+	X509_REVOKED *r;
+	int64_t now = time(NULL), n1, n2;
+
+	setup(&f, 1, 1);
+	x1 = issue(&f, s1);
+	x2 = issue(&f, s2);
+	revoke(&f, s1, now);
+	ck_assert_int_eq(crl_generate_for(&f.ca, s1, now, &crlp, &n1),
+	    ESEAL_OK);
+	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id, 0, &base),
+	    ESEAL_OK);
+	ck_assert_int_eq(base.number, n1);		/* no base yet: a base */
+	store_crl_clear(&base);
+	ck_assert_int_eq(store_crl_delta_latest(f.ca.store, f.issuer->rec.id,
+	    0, &d), ESEAL_ENOTFOUND);
+	revoke(&f, s2, now);
+	ck_assert_int_eq(crl_generate_for(&f.ca, s2, now, &crlp, &n2),
+	    ESEAL_OK);
+	ck_assert_int_eq(n2, n1 + 1);
+	ck_assert_int_eq(crl_latest(&f.ca, f.issuer->rec.id, 0, &base),
+	    ESEAL_OK);
+	ck_assert_int_eq(base.number, n1);		/* not re-signed */
+	store_crl_clear(&base);
+	ck_assert_int_eq(store_crl_delta_latest(f.ca.store, f.issuer->rec.id,
+	    0, &d), ESEAL_OK);
+	ck_assert_int_eq(d.c.number, n2);
+	ck_assert_int_eq(d.base_number, n1);
+	crl = parse(&f, d.c.der, d.c.der_len);
+	ck_assert_int_eq(X509_CRL_get0_by_serial(crl, &r,
+	    (ASN1_INTEGER *)X509_get0_serialNumber(x2)), 1);
+	X509_CRL_free(crl);
+	store_crl_delta_clear(&d);
+	X509_free(x1);
+	X509_free(x2);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
 /* Off (the default): no freshestCRL in CRLs or certificates. */
 START_TEST(test_delta_off)
 {
@@ -368,6 +419,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_delta_encoding);
 	tcase_add_test(tc, test_delta_refusals);
+	tcase_add_test(tc, test_generate_for);
 	tcase_add_test(tc, test_delta_off);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
