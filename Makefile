@@ -127,6 +127,9 @@ LIB_SRCS := \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
 	src/store/store_crlkeep.c \
+	src/store/store_crldelta.c \
+	src/ca/publish_file.c \
+	src/ca/publish_delta.c \
 	src/store/store_ocsppre.c \
 	src/ca/ocsp_presign.c
 
@@ -179,7 +182,8 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
-	checkpoint
+	checkpoint \
+	crl_delta
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 

@@ -97,6 +97,8 @@ struct conf {
 	int	publish_crl_hours;		/* CRL validity */
 	int	publish_expired_on_crl;		/* keep expired revoked entries */
 	int	publish_crl_keep_days;		/* CRL bodies kept; 0: all */
+	int	publish_delta_crl;		/* 1: delta CRLs (RFC 5280
+						   5.2.4) beside the base */
 
 	/* [accounts] */
 	int	acct_argon2;			/* 0 min (tests), 1 interactive,

@@ -13,6 +13,7 @@
 
 #include "ca.h"
 #include "issuer.h"
+#include "store_crldelta.h"
 #include "store_revoke.h"
 
 #define CRL_VALIDITY_DEFAULT	(24 * 60 * 60)	/* nextUpdate - thisUpdate
@@ -41,6 +42,9 @@ struct crl_params {
 	int64_t		 keep_secs;	/* [publish] crl_keep_days: bodies of
 					   older CRLs are pruned after each
 					   new one; 0: every body is kept */
+	int		 delta;		/* [publish] delta_crl: base CRLs
+					   carry freshestCRL (RFC 5280
+					   5.2.6) naming the delta's URL */
 };
 
 /*
@@ -86,12 +90,48 @@ enum eseal_rc	crl_generate_all(struct ca *, int64_t now,
 /*
  * Regenerates the CRL of the issuer and shard that list serial (stored
  * form, as in struct store_revocation): what to call right after
- * revoke_cert(), so that the revocation shows within seconds.  *number
- * (if not NULL) gets the new CRL's number.  ESEAL_ENOTFOUND if there is
+ * revoke_cert(), so that the revocation shows within seconds.  With
+ * p->delta and a base CRL still valid, a delta CRL over it instead
+ * (crl_generate_delta; a base CRL if that fails).  *number (if not NULL)
+ * gets the new CRL's number.  ESEAL_ENOTFOUND if there is
  * no such certificate.
  */
 enum eseal_rc	crl_generate_for(struct ca *, const char *serial, int64_t now,
 		    const struct crl_params *p, int64_t *number);
+
+#define CRL_DELTA_OVERLAP_SECS	60	/* a delta CRL also lists the
+					   revocations of the last minute
+					   before its base: one committed
+					   while the base was scanned is
+					   never missed (listing one twice
+					   is harmless) */
+
+/*
+ * The URL of the delta CRL of issuer's shard: crl_url() with the final
+ * ".crl" made PROFILE_DELTA_SUFFIX (profile_delta_url), the URL the base
+ * CRL's freshestCRL and the certificates' name.  ESEAL_EINVAL as
+ * crl_url(), or if the URL does not end in ".crl".
+ */
+enum eseal_rc	crl_delta_url(const char *tmpl, const char *base,
+		    const char *issuer, int shard, char *buf, size_t len);
+
+/*
+ * Builds, signs (HSM) and records the delta CRL (RFC 5280 5.2.4) of
+ * issuer is for shard at time now that completes base (the newest base
+ * CRL of (is, shard): number, this_update and next_update are read): the
+ * base's extensions (AKI, a new cRLNumber from the same sequence, the
+ * same issuingDistributionPoint, expiredCertsOnCRL) and a critical
+ * deltaCRLIndicator with the base's number; no freshestCRL (5.2.6).  It
+ * lists the revocations of the shard made since the base's thisUpdate
+ * (less CRL_DELTA_OVERLAP_SECS); its nextUpdate is the base's.  Clears the
+ * shard's owed marks and writes the audit record "crl.delta" in the
+ * transaction that records it.  *out (store_crl_delta_clear) gets it.
+ * ESEAL_EINVAL as crl_generate(); ESEAL_EEXIST if a newer base CRL was
+ * recorded meanwhile (make a delta for that one).
+ */
+enum eseal_rc	crl_generate_delta(struct ca *, const struct issuer *is,
+		    int shard, int64_t now, const struct crl_params *p,
+		    const struct store_crl *base, struct store_crl_delta *out);
 
 #define CRL_PRUNE_MAX	64	/* CRL bodies pruned after one new CRL */
 

@@ -30,6 +30,8 @@ struct crl_stream_params {
 	int64_t		 this_update, next_update;
 	int		 drop_expired;	/* 1: skip entries with not_after <=
 					   this_update */
+	int64_t		 revoked_since;	/* a delta CRL: only revocations at
+					   or after; 0: every one */
 	/* The crlExtensions, encoded in this order (AKI, number, IDP...). */
 	const STACK_OF(X509_EXTENSION) *exts;
 };

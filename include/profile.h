@@ -87,6 +87,17 @@ void		profile_free(struct profile *);
 int		profile_url(const char *tmpl, const char *base,
 		    const char *issuer, int shard, char *buf, size_t len);
 
+#define PROFILE_DELTA_SUFFIX	"-delta.crl"	/* a shard's delta CRL
+						   beside its N.crl */
+
+/*
+ * The URL of the delta CRL (RFC 5280 5.2.4) published beside the CRL at
+ * url: its final ".crl" becomes PROFILE_DELTA_SUFFIX ("/crl/ca/0.crl" ->
+ * "/crl/ca/0-delta.crl").  0 if url does not end in ".crl" or the result
+ * does not fit in len bytes.
+ */
+int		profile_delta_url(const char *url, char *buf, size_t len);
+
 /*
  * Start-up check for values the shipped profiles carry only as examples,
  * which a production CA must replace (docs/profile.md, "Before
@@ -118,6 +129,9 @@ struct profile_input {
 	const BIGNUM	*serial;
 	int64_t		 not_before, not_after;
 	int		 qscd;		/* the request declares a QSCD key */
+	int		 delta_crl;	/* [publish] delta_crl: a freshestCRL
+					   (RFC 5280 4.2.1.15) beside the
+					   distribution point */
 	int		 test_second_qctype;	/* tests of lint only */
 };
 

@@ -91,7 +91,26 @@ struct published_crl {
 /* A copy of the current CRL of (issuer name, shard): 1 found, 0 not. */
 int		publish_crl(struct publisher *, const char *issuer, int shard,
 		    struct published_crl *out);
+/*
+ * A copy of the current delta CRL (RFC 5280 5.2.4) of (issuer name,
+ * shard): 1 found, 0 not (none made, or [publish] delta_crl is off).
+ */
+int		publish_delta_crl(struct publisher *, const char *issuer,
+		    int shard, struct published_crl *out);
 void		published_crl_clear(struct published_crl *);
+
+/* The ETag of a CRL: its SHA-256 in hex, quoted, into out. */
+void		publish_etag(const unsigned char *der, size_t len,
+		    char out[PUBLISH_ETAG_MAX]);
+
+struct store_issuer;
+
+/*
+ * The link certificates of the issuers v (n of them) beside their CA
+ * certificates under dir: ca/NEW.by-OLD.crt.  Failures are logged.
+ */
+void		publish_write_links(struct ca *, const char *dir,
+		    const struct store_issuer *v, size_t n);
 
 /* Writes data to path atomically (temp file, fsync, rename). */
 enum eseal_rc	publish_write_file(const char *path, const void *data,

@@ -94,6 +94,7 @@ static const struct conf_key keys[] = {
 	INT("publish", "crl_validity_hours", publish_crl_hours, 1, 240),
 	INT("publish", "expired_on_crl", publish_expired_on_crl, 0, 1),
 	INT("publish", "crl_keep_days", publish_crl_keep_days, 0, 36500),
+	OTHER("publish", "delta_crl", CT_ONOFF, publish_delta_crl, 0),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
 	INT("accounts", "idle_timeout", acct_idle, 60, 86400),

@@ -30,9 +30,12 @@
 #include "checkpoint.h"
 #include "backup_int.h"
 #include "log.h"
+#include "profile.h"
 #include "revoke.h"
 #include "serial.h"
 #include "store_backup.h"
+#include "store_crldelta.h"
+#include "store_ocsppre.h"
 #include "store_publish.h"
 #include "store_revoke.h"
 
@@ -62,12 +65,34 @@ asn1_time(const ASN1_TIME *t)
 }
 
 /*
- * Reads DIR/crl/ISSUER/SHARD.crl for is: ESEAL_ENOTFOUND if there is none,
- * ESEAL_EINVAL naming the rule if it is not one DER CRL of that issuer.
+ * The next CRL number of (issuer_id, shard), base or delta (RFC 5280
+ * 5.2.3: one sequence), above a restore's floor.
+ */
+static enum eseal_rc
+next_number(struct store *s, int64_t issuer_id, int shard, int64_t *next)
+{
+	int64_t delta = 0;
+	enum eseal_rc rc;
+
+	if ((rc = store_crl_next_number(s, issuer_id, shard, next)) ==
+	    ESEAL_OK && (rc = store_crl_delta_max(s, issuer_id, shard, &delta))
+	    == ESEAL_OK && delta >= *next)
+		*next = delta + 1;
+	return rc;
+}
+
+/* The published files of a shard: its CRL and its delta CRL. */
+static const char *const pub_suffix[] = { ".crl", PROFILE_DELTA_SUFFIX };
+#define NPUB	(sizeof(pub_suffix) / sizeof(pub_suffix[0]))
+
+/*
+ * Reads DIR/crl/ISSUER/SHARD.crl (or SHARD-delta.crl, sfx) for is:
+ * ESEAL_ENOTFOUND if there is none, ESEAL_EINVAL naming the rule if it is
+ * not one DER CRL of that issuer.
  */
 static enum eseal_rc
 read_published(const char *dir, const struct store_issuer *is, int shard,
-    struct pub_crl *pc)
+    const char *sfx, struct pub_crl *pc)
 {
 	const unsigned char *p, *cp = is->cert;
 	unsigned char *buf = NULL;
@@ -79,8 +104,8 @@ read_published(const char *dir, const struct store_issuer *is, int shard,
 
 	memset(pc, 0, sizeof(*pc));
 	pc->shard = shard;
-	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d.crl", dir, is->name,
-	    shard);
+	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
+	    shard, sfx);
 	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
 	    != ESEAL_OK)
 		return rc;
@@ -193,6 +218,9 @@ one_entry(struct store *s, const struct store_issuer *is,
 			    r->invalidity_date);
 		} else
 			return rc == ESEAL_OK ? ESEAL_EEXIST : rc;
+		/* The backup's presigned answer states the old status. */
+		if (rc == ESEAL_OK)
+			rc = store_ocsppre_invalidate(s, r->serial);
 		if (rc == ESEAL_OK)
 			rc = audit_append(s, now, actor, "cert.revoke.reconcile",
 			    r->serial, "issuer=%s reason=%d revoked_at=%lld "
@@ -239,7 +267,7 @@ one_shard(struct store *s, const struct store_issuer *is,
 			fn(&it, arg);
 		(*n)++;
 	}
-	if ((rc = store_crl_next_number(s, is->id, shard, &next)) != ESEAL_OK)
+	if ((rc = next_number(s, is->id, shard, &next)) != ESEAL_OK)
 		goto fail;
 	if (next <= pc->number) {
 		memset(&it, 0, sizeof(it));
@@ -278,9 +306,12 @@ backup_reconcile(struct store *s, const char *dir, int64_t now,
 	if ((rc = store_issuer_list(s, &is, &ni)) != ESEAL_OK)
 		return rc;
 	for (size_t i = 0; rc == ESEAL_OK && i < ni; i++)
-		for (int sh = 0; rc == ESEAL_OK && sh < is[i].crl_shards; sh++) {
-			if ((rc = read_published(dir, &is[i], sh, &pc)) ==
-			    ESEAL_ENOTFOUND) {
+		for (int k = 0; rc == ESEAL_OK && k < is[i].crl_shards *
+		    (int)NPUB; k++) {
+			int sh = k / (int)NPUB;
+
+			if ((rc = read_published(dir, &is[i], sh,
+			    pub_suffix[k % NPUB], &pc)) == ESEAL_ENOTFOUND) {
 				rc = ESEAL_OK;	/* never published */
 				continue;
 			}
@@ -312,12 +343,16 @@ backup_check_published(struct store *s, const char *dir)
 	if ((rc = store_issuer_list(s, &is, &ni)) != ESEAL_OK)
 		return rc;
 	for (size_t i = 0; rc == ESEAL_OK && i < ni; i++)
-		for (int sh = 0; rc == ESEAL_OK && sh < is[i].crl_shards; sh++) {
+		for (int k = 0; rc == ESEAL_OK && k < is[i].crl_shards *
+		    (int)NPUB; k++) {
+			int sh = k / (int)NPUB;
+
 			/* Not ours or not there: the publisher replaces it. */
-			if (read_published(dir, &is[i], sh, &pc) != ESEAL_OK)
+			if (read_published(dir, &is[i], sh, pub_suffix[k % NPUB],
+			    &pc) != ESEAL_OK)
 				continue;
-			if ((rc = store_crl_next_number(s, is[i].id, sh, &next))
-			    == ESEAL_OK && next <= pc.number)
+			if ((rc = next_number(s, is[i].id, sh, &next)) ==
+			    ESEAL_OK && next <= pc.number)
 				rc = eseal_err(ESEAL_ECONF, "RFC 5280 5.2.3: the "
 				    "store's CRL numbers of %s/%d end at %lld, "
 				    "but %s, already published, is number %lld: "

@@ -68,6 +68,26 @@ crl_url(const char *tmpl, const char *base, const char *issuer, int shard,
 	return ESEAL_OK;
 }
 
+enum eseal_rc
+crl_delta_url(const char *tmpl, const char *base, const char *issuer,
+    int shard, char *buf, size_t len)
+{
+	char url[CRL_URL_MAX];
+	enum eseal_rc rc;
+
+	buf[0] = '\0';
+	if ((rc = crl_url(tmpl, base, issuer, shard, url, sizeof(url)))
+	    != ESEAL_OK)
+		return rc;
+	if (!profile_delta_url(url, buf, len)) {
+		buf[0] = '\0';
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.4: [publish] "
+		    "delta_crl = on needs a CRL URL ending in .crl (the delta "
+		    "is published beside it), not %s", url);
+	}
+	return ESEAL_OK;
+}
+
 /* RFC 5280 5.2.1: authorityKeyIdentifier = the CA certificate's SKI. */
 static enum eseal_rc
 add_aki(X509_CRL *crl, const struct issuer *is)
@@ -89,9 +109,12 @@ add_aki(X509_CRL *crl, const struct issuer *is)
 	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: out of memory");
 }
 
-/* RFC 5280 5.2.3: cRLNumber, non-critical. */
+/*
+ * RFC 5280 5.2.3: cRLNumber, non-critical; with nid NID_delta_crl, 5.2.4:
+ * the deltaCRLIndicator (the base CRL's number), critical.
+ */
 static enum eseal_rc
-add_number(X509_CRL *crl, int64_t number)
+add_number(X509_CRL *crl, int nid, int64_t number)
 {
 	ASN1_INTEGER *n;
 	int ok;
@@ -99,7 +122,7 @@ add_number(X509_CRL *crl, int64_t number)
 	if ((n = ASN1_INTEGER_new()) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
 	ok = ASN1_INTEGER_set_int64(n, number) &&
-	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0) == 1;
+	    X509_CRL_add1_ext_i2d(crl, nid, n, nid == NID_delta_crl, 0) == 1;
 	ASN1_INTEGER_free(n);
 	return ok ? ESEAL_OK : eseal_err(ESEAL_ENOMEM, "crl: out of memory");
 }
@@ -175,14 +198,38 @@ add_expired_on_crl(X509_CRL *crl, int64_t since)
 	    "expiredCertsOnCRL");
 }
 
+/* RFC 5280 5.2.6: freshestCRL, non-critical: where the delta CRL is. */
+static enum eseal_rc
+add_freshest(X509_CRL *crl, const char *url)
+{
+	X509_EXTENSION *ext;
+	char v[CRL_URL_MAX + 8];
+	int ok;
+
+	snprintf(v, sizeof(v), "URI:%s", url);
+	ok = (ext = X509V3_EXT_nconf_nid(NULL, NULL, NID_freshest_crl, v))
+	    != NULL && X509_CRL_add_ext(crl, ext, -1) == 1;
+	X509_EXTENSION_free(ext);
+	return ok ? ESEAL_OK : eseal_err(ESEAL_EINTERNAL, "crl: cannot "
+	    "encode freshestCRL for %s", url);
+}
+
+/* What the crlExtensions of one CRL say. */
+struct crl_exts {
+	int64_t		 number;	/* cRLNumber */
+	const char	*idp;		/* issuingDistributionPoint; NULL none */
+	int		 drop_expired;	/* no expiredCertsOnCRL */
+	int64_t		 delta_base;	/* a delta CRL: its base's number */
+	const char	*freshest;	/* a base CRL: its delta's URL; NULL */
+};
+
 /*
  * The crlExtensions of a CRL, in the order they are encoded, on an
  * X509_CRL that carries nothing else: its extension list is handed to the
  * streaming writer (crl_stream.h).
  */
 static enum eseal_rc
-extensions(const struct issuer *is, int64_t number, const char *url,
-    int drop_expired, X509_CRL **out)
+extensions(const struct issuer *is, const struct crl_exts *e, X509_CRL **out)
 {
 	X509_CRL *crl;
 	enum eseal_rc rc;
@@ -191,10 +238,14 @@ extensions(const struct issuer *is, int64_t number, const char *url,
 	if ((crl = X509_CRL_new()) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "crl: out of memory");
 	if ((rc = add_aki(crl, is)) != ESEAL_OK ||
-	    (rc = add_number(crl, number)) != ESEAL_OK ||
-	    (url != NULL && (rc = add_idp(crl, url)) != ESEAL_OK) ||
-	    (!drop_expired &&
-	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK)) {
+	    (rc = add_number(crl, NID_crl_number, e->number)) != ESEAL_OK ||
+	    (e->delta_base > 0 && (rc = add_number(crl, NID_delta_crl,
+	    e->delta_base)) != ESEAL_OK) ||
+	    (e->idp != NULL && (rc = add_idp(crl, e->idp)) != ESEAL_OK) ||
+	    (!e->drop_expired &&
+	    (rc = add_expired_on_crl(crl, is->rec.not_before)) != ESEAL_OK) ||
+	    (e->freshest != NULL && (rc = add_freshest(crl, e->freshest))
+	    != ESEAL_OK)) {
 		X509_CRL_free(crl);
 		return rc;
 	}
@@ -202,27 +253,49 @@ extensions(const struct issuer *is, int64_t number, const char *url,
 	return ESEAL_OK;
 }
 
-/* The CRL of (is, shard), streamed from the store and signed. */
+/*
+ * The CRL with extensions e whose entries sp (shard, dates, filters)
+ * chooses, streamed from the store and signed into c.
+ */
 static enum eseal_rc
-build_signed(struct ca *ca, const struct issuer *is, int shard, int64_t now,
-    int64_t next, const char *url, int drop_expired, struct store_crl *c)
+build_signed(struct ca *ca, const struct issuer *is,
+    struct crl_stream_params *sp, const struct crl_exts *e,
+    struct store_crl *c)
 {
-	struct crl_stream_params sp;
 	X509_CRL *ext = NULL;
 	enum eseal_rc rc;
 
-	if ((rc = extensions(is, c->number, url, drop_expired, &ext))
-	    != ESEAL_OK)
+	if ((rc = extensions(is, e, &ext)) != ESEAL_OK)
 		return rc;
-	memset(&sp, 0, sizeof(sp));
-	sp.shard = shard;
-	sp.this_update = now;
-	sp.next_update = next;
-	sp.drop_expired = drop_expired;
-	sp.exts = X509_CRL_get0_extensions(ext);
-	rc = crl_stream_write(ca, is, &sp, &c->der, &c->der_len, NULL);
+	sp->drop_expired = e->drop_expired;
+	sp->exts = X509_CRL_get0_extensions(ext);
+	rc = crl_stream_write(ca, is, sp, &c->der, &c->der_len, NULL);
+	sp->exts = NULL;
 	X509_CRL_free(ext);
 	return rc;
+}
+
+/*
+ * The next number of (is, shard), base or delta (RFC 5280 5.2.3); *last
+ * (if not NULL) the newest base CRL's number (or a restore's floor).
+ */
+static enum eseal_rc
+next_number(struct ca *ca, const struct issuer *is, int shard,
+    int64_t *number, int64_t *last)
+{
+	int64_t delta = 0;
+	enum eseal_rc rc;
+
+	if ((rc = store_crl_next_number(ca->store, is->rec.id, shard, number))
+	    != ESEAL_OK ||
+	    (rc = store_crl_delta_max(ca->store, is->rec.id, shard, &delta))
+	    != ESEAL_OK)
+		return rc;
+	if (last != NULL)
+		*last = *number - 1;
+	if (delta >= *number)
+		*number = delta + 1;
+	return ESEAL_OK;
 }
 
 /* Records the CRL and its audit record in one transaction. */
@@ -249,56 +322,79 @@ record(struct ca *ca, const struct issuer *is, const struct store_crl *c,
 	return store_commit(ca->store);
 }
 
-enum eseal_rc
-crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
-    const struct crl_params *p, unsigned char **der, size_t *len,
-    int64_t *number)
+/*
+ * What crl_generate() and crl_generate_delta() check first: the shard,
+ * the validity (*validity, defaulted), the actor, and for a sharded issuer
+ * its URL (into url, else url is "").
+ */
+static enum eseal_rc
+check_params(const struct issuer *is, int shard, const struct crl_params *p,
+    int64_t *validity, char url[CRL_URL_MAX])
 {
-	struct store_crl c;
-	char url[CRL_URL_MAX];
-	enum eseal_rc rc;
-	int64_t validity_secs = p->validity_secs, owed = 0;
-	int sharded = is->rec.crl_shards > 1;
-
-	*der = NULL;
-	*len = 0;
-	*number = 0;
-	memset(&c, 0, sizeof(c));
+	url[0] = '\0';
+	*validity = p->validity_secs != 0 ? p->validity_secs :
+	    CRL_VALIDITY_DEFAULT;
 	if (shard < 0 || shard >= is->rec.crl_shards)
 		return eseal_err(ESEAL_EINVAL, "crl: [ca] crl_shards (fixed when "
 		    "the issuer was created): issuer %s has shards 0 to %d, not "
 		    "%d", is->rec.name, is->rec.crl_shards - 1, shard);
-	if (validity_secs == 0)
-		validity_secs = CRL_VALIDITY_DEFAULT;
-	if (validity_secs < 0 || validity_secs > CRL_VALIDITY_MAX)
+	if (*validity < 0 || *validity > CRL_VALIDITY_MAX)
 		return eseal_err(ESEAL_EINVAL, "crl: CA/B Forum BR 4.9.7 "
 		    "([publish] crl_validity_hours): nextUpdate must be 1 s to "
 		    "%d days after thisUpdate", CRL_VALIDITY_MAX / 86400);
 	if (p->actor == NULL || p->actor[0] == '\0')
 		return eseal_err(ESEAL_EINVAL, "crl: every action leaves an "
 		    "audit record: who generates the CRL must be named");
-	if (sharded) {
-		if (p->url_template == NULL ||
-		    strstr(p->url_template, "{shard}") == NULL)
-			return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.5: "
-			    "each shard needs its own URL: the template must "
-			    "contain {shard}");
-		if ((rc = crl_url(p->url_template, p->base_url, is->rec.name,
-		    shard, url, sizeof(url))) != ESEAL_OK)
-			return rc;
-	}
+	if (is->rec.crl_shards <= 1)
+		return ESEAL_OK;
+	if (p->url_template == NULL || strstr(p->url_template, "{shard}") ==
+	    NULL)
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.5: each shard "
+		    "needs its own URL: the template must contain {shard}");
+	return crl_url(p->url_template, p->base_url, is->rec.name, shard, url,
+	    CRL_URL_MAX);
+}
+
+enum eseal_rc
+crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    const struct crl_params *p, unsigned char **der, size_t *len,
+    int64_t *number)
+{
+	struct store_crl c;
+	struct crl_stream_params sp;
+	struct crl_exts e;
+	char url[CRL_URL_MAX], durl[CRL_URL_MAX];
+	enum eseal_rc rc;
+	int64_t validity_secs, owed = 0;
+
+	*der = NULL;
+	*len = 0;
+	*number = 0;
+	memset(&c, 0, sizeof(c));
+	if ((rc = check_params(is, shard, p, &validity_secs, url)) != ESEAL_OK ||
+	    (p->delta && (rc = crl_delta_url(p->url_template, p->base_url,
+	    is->rec.name, shard, durl, sizeof(durl))) != ESEAL_OK))
+		return rc;
+	memset(&e, 0, sizeof(e));
+	e.idp = url[0] != '\0' ? url : NULL;
+	e.drop_expired = p->drop_expired;
+	e.freshest = p->delta ? durl : NULL;
 
 	/* A concurrent CRL may take the number: rebuild with the next one. */
 	for (int tries = 0; tries < CRL_NUMBER_TRIES; tries++) {
 		OPENSSL_free(c.der);
 		c.der = NULL;
+		memset(&sp, 0, sizeof(sp));
+		sp.shard = shard;
+		sp.this_update = now;
+		sp.next_update = now + validity_secs;
 		/* The owed marks first: the list then has their revocations. */
-		if ((rc = store_crl_next_number(ca->store, is->rec.id, shard,
-		    &c.number)) != ESEAL_OK ||
+		if ((rc = next_number(ca, is, shard, &c.number, NULL)) !=
+		    ESEAL_OK ||
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
-		    (rc = build_signed(ca, is, shard, now, now + validity_secs,
-		    sharded ? url : NULL, p->drop_expired, &c)) != ESEAL_OK)
+		    (e.number = c.number, rc = build_signed(ca, is, &sp, &e,
+		    &c)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -323,6 +419,99 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 			    eseal_errmsg());
 	}
 	OPENSSL_free(c.der);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Records the delta CRL, clears the owed marks, audits: one transaction. */
+static enum eseal_rc
+record_delta(struct ca *ca, const struct issuer *is,
+    const struct store_crl_delta *d, const char *actor, int64_t owed)
+{
+	char object[STORE_NAME_MAX + 16];
+	enum eseal_rc rc;
+
+	snprintf(object, sizeof(object), "%s/%d", is->rec.name, d->c.shard);
+	if ((rc = store_begin(ca->store)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_crl_delta_insert(ca->store, d)) != ESEAL_OK ||
+	    (rc = store_crl_owed_clear(ca->store, d->c.issuer_id, d->c.shard,
+	    owed)) != ESEAL_OK ||
+	    (rc = audit_append(ca->store, d->c.this_update, actor,
+	    "crl.delta", object, "number=%lld base=%lld next_update=%lld "
+	    "bytes=%zu", (long long)d->c.number, (long long)d->base_number,
+	    (long long)d->c.next_update, d->c.der_len)) != ESEAL_OK) {
+		store_rollback(ca->store);
+		return rc;
+	}
+	return store_commit(ca->store);
+}
+
+enum eseal_rc
+crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
+    int64_t now, const struct crl_params *p, const struct store_crl *base,
+    struct store_crl_delta *out)
+{
+	struct store_crl_delta d;
+	struct crl_stream_params sp;
+	struct crl_exts e;
+	char url[CRL_URL_MAX];
+	enum eseal_rc rc;
+	int64_t validity_secs, owed = 0, last = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	if ((rc = check_params(is, shard, p, &validity_secs, url)) != ESEAL_OK)
+		return rc;
+	if (base->number <= 0 || base->next_update <= now)
+		return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.2.4: a delta "
+		    "CRL needs a base CRL that is still valid (issuer %s shard "
+		    "%d): make a new base CRL", is->rec.name, shard);
+	memset(&e, 0, sizeof(e));
+	e.idp = url[0] != '\0' ? url : NULL;	/* 5.2.4: the base's IDP */
+	e.drop_expired = p->drop_expired;
+	e.delta_base = base->number;
+	for (int tries = 0; tries < CRL_NUMBER_TRIES; tries++) {
+		store_crl_delta_clear(&d);
+		memset(&sp, 0, sizeof(sp));
+		sp.shard = shard;
+		sp.this_update = now;
+		sp.next_update = base->next_update;
+		sp.revoked_since = base->this_update - CRL_DELTA_OVERLAP_SECS;
+		if ((rc = next_number(ca, is, shard, &d.c.number, &last)) !=
+		    ESEAL_OK)
+			break;
+		if (last > base->number) {
+			rc = eseal_err(ESEAL_EEXIST, "crl: RFC 5280 5.2.4: "
+			    "base CRL %lld of %s shard %d is not the newest "
+			    "(%lld is): its delta would be of no use",
+			    (long long)base->number, is->rec.name, shard,
+			    (long long)last);
+			break;
+		}
+		if ((rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
+		    &owed)) != ESEAL_OK ||
+		    (e.number = d.c.number, rc = build_signed(ca, is, &sp, &e,
+		    &d.c)) != ESEAL_OK)
+			break;
+		d.c.issuer_id = is->rec.id;
+		d.c.shard = shard;
+		d.c.this_update = now;
+		d.c.next_update = base->next_update;
+		d.base_number = base->number;
+		if ((rc = record_delta(ca, is, &d, p->actor, owed)) !=
+		    ESEAL_EEXIST)
+			break;
+	}
+	if (rc == ESEAL_OK) {
+		log_info("msg=\"delta CRL generated\" issuer=%s shard=%d "
+		    "number=%lld base=%lld bytes=%zu", is->rec.name, shard,
+		    (long long)d.c.number, (long long)d.base_number,
+		    d.c.der_len);
+		*out = d;
+		memset(&d, 0, sizeof(d));
+	}
+	store_crl_delta_clear(&d);
 	ERR_clear_error();
 	return rc;
 }
@@ -367,22 +556,37 @@ crl_generate_for(struct ca *ca, const char *serial, int64_t now,
     const struct crl_params *p, int64_t *number)
 {
 	struct store_cert c;
+	struct store_crl base;
+	struct store_crl_delta d;
 	struct issuer *is = NULL;
 	unsigned char *der = NULL;
 	size_t len;
 	int64_t n = 0;
 	enum eseal_rc rc;
+	int shard, delta = 0;
 
 	if (number != NULL)
 		*number = 0;
+	memset(&d, 0, sizeof(d));
 	if ((rc = store_cert_get(ca->store, serial, &c)) != ESEAL_OK)
 		return rc;
 	rc = issuer_by_id(ca, c.issuer_id, &is);
 	store_cert_clear(&c);
 	if (rc != ESEAL_OK)
 		return rc;
-	rc = crl_generate(ca, is, serial_shard(serial, is->rec.crl_shards),
-	    now, p, &der, &len, &n);
+	shard = serial_shard(serial, is->rec.crl_shards);
+	/* RFC 5280 5.2.4: with deltas, a revocation goes into a delta. */
+	if (p->delta && store_crl_delta_base(ca->store, is->rec.id, shard,
+	    &base) == ESEAL_OK) {
+		if (base.next_update > now && crl_generate_delta(ca, is, shard,
+		    now, p, &base, &d) == ESEAL_OK) {
+			n = d.c.number;
+			delta = 1;
+		}
+		store_crl_delta_clear(&d);
+	}
+	rc = delta ? ESEAL_OK : crl_generate(ca, is, shard, now, p, &der, &len,
+	    &n);
 	OPENSSL_free(der);
 	issuer_free(is);
 	if (rc == ESEAL_OK && number != NULL)

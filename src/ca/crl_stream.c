@@ -235,6 +235,8 @@ scan_one(const struct store_revocation *r, void *arg)
 		return ESEAL_OK;
 	if (a->p->drop_expired && r->not_after <= a->p->this_update)
 		return ESEAL_OK;	/* RFC 5280 3.3: may leave after expiry */
+	if (r->revoked_at < a->p->revoked_since)
+		return ESEAL_OK;	/* RFC 5280 5.2.4: in the base CRL */
 	if ((rc = wb_reserve(a->b, CRL_ENTRY_DER_MAX)) != ESEAL_OK ||
 	    (rc = crl_stream_entry(r, a->b->p + a->b->len, &n)) != ESEAL_OK)
 		return rc;

@@ -164,6 +164,7 @@ build_ee(const BIGNUM *bn, int shard, X509 **out, void *arg)
 	in.issuer = b->is->cert;
 	in.issuer_name = b->is->rec.name;
 	in.base_url = b->ca->conf->publish_base_url;
+	in.delta_crl = b->ca->conf->publish_delta_crl;
 	in.shard = shard;
 	in.subject_key = csr_pubkey(req->csr);
 	in.subject_spki = csr_spki(req->csr);

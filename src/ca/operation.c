@@ -200,6 +200,7 @@ op_retire(struct operation_ctx *x, const struct store_op *op, json_t *p,
 	cp.base_url = c->publish_base_url;
 	cp.actor = who;
 	cp.drop_expired = !c->publish_expired_on_crl;
+	cp.delta = c->publish_delta_crl;
 	if (profile_load(c->issue_profiles_dir, c->issue_profile, &prof)
 	    == ESEAL_OK)
 		cp.url_template = prof->crl_url;

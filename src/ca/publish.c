@@ -28,6 +28,7 @@
 #include "log.h"
 #include "profile.h"
 #include "publish.h"
+#include "publish_delta.h"
 #include "rotate.h"
 #include "store_publish.h"
 
@@ -42,6 +43,7 @@ struct entry {
 	int			 retired;	/* its final CRL stays */
 	int			 shard;
 	struct published_crl	 crl;
+	struct publish_delta	 delta;		/* [publish] delta_crl */
 	/* Below: what is owed and how signing it went (guarded by mu). */
 	int64_t			 owed_since;	/* 0: nothing owed */
 	int64_t			 owed_count;
@@ -78,73 +80,6 @@ published_crl_clear(struct published_crl *c)
 	memset(c, 0, sizeof(*c));
 }
 
-enum eseal_rc
-publish_write_atomic(const char *who, const char *path, const void *data,
-    size_t len, mode_t mode)
-{
-	char tmp[1100], dir[1024], *slash;
-	ssize_t w;
-	size_t off = 0;
-	int fd;
-
-	/* Make the parent directories. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *p = dir + 1; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			return eseal_err(ESEAL_ESTORE, "%s: mkdir %s: %s", who,
-			    dir, strerror(errno));
-		*slash = '/';
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	/*
-	 * The temporary file is 0600 until it is complete, then gets mode
-	 * whatever the umask.
-	 */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
-	    == -1)
-		return eseal_err(ESEAL_ESTORE, "%s: %s: %s", who, tmp,
-		    strerror(errno));
-	while (off < len && (w = write(fd, (const char *)data + off,
-	    len - off)) > 0)
-		off += (size_t)w;
-	if (off != len || fsync(fd) == -1 || fchmod(fd, mode) == -1) {
-		close(fd);
-		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "%s: write %s: %s", who, tmp,
-		    off != len && errno == 0 ? "short write" : strerror(errno));
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		return eseal_err(ESEAL_ESTORE, "%s: rename to %s: %s", who,
-		    path, strerror(errno));
-	}
-	/* The rename itself is durable once the directory is synced. */
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), "%s", slash == dir ? "/" : ".");
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(fd) == -1) {
-		int e = errno;
-
-		if (fd != -1)
-			close(fd);
-		return eseal_err(ESEAL_ESTORE, "%s: fsync of directory %s: %s",
-		    who, dir, strerror(e));
-	}
-	close(fd);
-	return ESEAL_OK;
-}
-
-enum eseal_rc
-publish_write_file(const char *path, const void *data, size_t len)
-{
-	/* CRLs and CA certificates are public: a web server reads them. */
-	return publish_write_atomic("publish", path, data, len, 0644);
-}
-
 /* CRL parameters from the current configuration (ca read lock held). */
 static void
 params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
@@ -167,24 +102,10 @@ params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
 	cp->validity_secs = p->validity;
 	cp->drop_expired = p->drop_expired;
 	cp->keep_secs = (int64_t)p->ca->conf->publish_crl_keep_days * 86400;
+	cp->delta = p->ca->conf->publish_delta_crl;
 	cp->url_template = tmpl;
 	cp->base_url = base;
 	cp->actor = "publisher";
-}
-
-static void
-etag_of(const unsigned char *der, size_t len, char *out)
-{
-	unsigned char h[32];
-
-	out[0] = '\0';
-	if (!EVP_Digest(der, len, h, NULL, EVP_sha256(), NULL))
-		return;
-	out[0] = '"';
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
-	out[65] = '"';
-	out[66] = '\0';
 }
 
 /* Loads the newest stored CRL of entry i into the cache, writes its file. */
@@ -232,7 +153,7 @@ load_entry(struct publisher *p, size_t i)
 	c.this_update = (time_t)sc.this_update;
 	c.next_update = (time_t)sc.next_update;
 	c.number = sc.number;
-	etag_of(c.der, c.len, c.etag);
+	publish_etag(c.der, c.len, c.etag);
 	store_crl_clear(&sc);
 	if (p->dir != NULL) {
 		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
@@ -294,36 +215,63 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	return rc;
 }
 
-/* The link certificates beside the CA certificates: ca/NEW.by-OLD.crt. */
-static void
-write_links(struct publisher *p, const struct store_issuer *v, size_t n)
+/* [publish] delta_crl, as the configuration says now. */
+static int
+delta_on(struct publisher *p)
 {
-	struct store_issuer_link *l = NULL;
-	const char *sg, *sb;
-	char path[1024];
-	size_t nl = 0;
+	int on;
 
-	if (p->dir == NULL || store_issuer_links(p->ca->store, &l, &nl)
-	    != ESEAL_OK)
-		return;
-	for (size_t i = 0; i < nl; i++) {
-		sg = sb = NULL;
-		for (size_t j = 0; j < n; j++) {
-			if (v[j].id == l[i].signer_id)
-				sg = v[j].name;
-			if (v[j].id == l[i].subject_id)
-				sb = v[j].name;
-		}
-		if (sg == NULL || sb == NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/ca/%s.by-%s.crt", p->dir, sb,
-		    sg);
-		if (publish_write_file(path, l[i].cert, l[i].cert_len)
-		    != ESEAL_OK)
-			log_error("msg=\"cannot write CA file\" error=\"%s\"",
-			    eseal_errmsg());
+	ca_rdlock(p->ca);
+	on = p->ca->conf->publish_delta_crl;
+	ca_unlock(p->ca);
+	return on;
+}
+
+/* Entry i's delta CRL: the newest stored, or a new one over its base. */
+static enum eseal_rc
+delta_entry(struct publisher *p, size_t i, time_t now, int sign)
+{
+	struct publish_delta_where w = { p->dir, p->e[i].issuer_id,
+	    p->e[i].issuer, p->e[i].shard };
+	struct crl_params cp;
+	struct published_crl base;
+	char tmpl[PROFILE_URL_MAX], bu[CONF_STR_MAX];
+
+	if (!sign) {
+		publish_delta_load(p->ca, &w, &p->mu, &p->e[i].delta);
+		return ESEAL_OK;
 	}
-	store_issuer_links_free(l, nl);
+	pthread_mutex_lock(&p->mu);
+	base = p->e[i].crl;
+	base.der = NULL;
+	pthread_mutex_unlock(&p->mu);
+	ca_rdlock(p->ca);
+	params(p, &cp, tmpl, sizeof(tmpl), bu, sizeof(bu));
+	ca_unlock(p->ca);
+	return publish_delta_sign(p->ca, &cp, &w, &base, now, &p->mu,
+	    &p->e[i].delta);
+}
+
+/*
+ * With delta CRLs on, what entry i needs: 2 a base CRL (none, stale, or
+ * owed with no base to complete), 1 a delta CRL (owed, or its delta is
+ * not over the current base), 0 nothing.  Without: 2 if owed or stale.
+ */
+static int
+needs(struct publisher *p, size_t i, int owed, int stale_now, int delta)
+{
+	int have, cur;
+
+	pthread_mutex_lock(&p->mu);
+	have = p->e[i].crl.der != NULL;
+	cur = p->e[i].delta.crl.der != NULL &&
+	    p->e[i].delta.base == p->e[i].crl.number;
+	pthread_mutex_unlock(&p->mu);
+	if (stale_now || !have || (owed && !delta))
+		return 2;
+	if (delta && (owed || !cur))
+		return 1;
+	return 0;
 }
 
 /* (Re)builds the list of issuer/shard entries from the store. */
@@ -351,7 +299,7 @@ load_issuers(struct publisher *p)
 			log_error("msg=\"cannot write CA file\" error=\"%s\"",
 			    eseal_errmsg());
 	}
-	write_links(p, v, n);
+	publish_write_links(p->ca, p->dir, v, n);
 	if (total > 0 && (e = calloc(total, sizeof(*e))) == NULL) {
 		store_issuer_list_free(v, n);
 		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
@@ -368,8 +316,10 @@ load_issuers(struct publisher *p)
 		}
 	store_issuer_list_free(v, n);
 	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		published_crl_clear(&p->e[i].crl);
+		published_crl_clear(&p->e[i].delta.crl);
+	}
 	free(p->e);
 	p->e = e;
 	p->n = m;
@@ -523,9 +473,12 @@ static void
 tick_one(struct publisher *p, size_t i, time_t now)
 {
 	struct p11_health h;
-	int owed;
+	enum eseal_rc rc;
+	int owed, delta = delta_on(p), need;
 
 	load_entry(p, i);	/* esealctl may have signed one */
+	if (delta)
+		delta_entry(p, i, now, 0);
 	pthread_mutex_lock(&p->mu);
 	owed = p->e[i].owed_since != 0;
 	pthread_mutex_unlock(&p->mu);
@@ -533,12 +486,17 @@ tick_one(struct publisher *p, size_t i, time_t now)
 	if (p->e[i].retired && p->e[i].crl.der != NULL && !owed)
 		return;
 	entry_health(p, i, &h);
-	if ((!owed && !stale(p, i, now)) || !due(p, i, &h, now))
+	if ((need = needs(p, i, owed, stale(p, i, now), delta)) == 0 ||
+	    !due(p, i, &h, now))
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->e[i].building = 1;
 	pthread_mutex_unlock(&p->mu);
-	signed_entry(p, i, sign_entry(p, i, now), &h, now);
+	/* RFC 5280 5.2.4: a revocation goes out in a delta over the base. */
+	rc = need == 2 ? sign_entry(p, i, now) : ESEAL_OK;
+	if (rc == ESEAL_OK && delta)
+		rc = delta_entry(p, i, now, 1);
+	signed_entry(p, i, rc, &h, now);
 	pthread_mutex_lock(&p->mu);
 	p->e[i].building = 0;
 	pthread_mutex_unlock(&p->mu);
@@ -706,6 +664,39 @@ publish_building(struct publisher *p, struct publish_owed **out, size_t *n)
 	return ESEAL_OK;
 }
 
+/* A copy of entry i's CRL (or delta CRL) into *out: 1, or 0. */
+static int
+copy_crl(const struct published_crl *c, struct published_crl *out)
+{
+	if (c->der == NULL)
+		return 0;
+	*out = *c;
+	if ((out->der = malloc(out->len)) == NULL) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	memcpy(out->der, c->der, out->len);
+	return 1;
+}
+
+int
+publish_delta_crl(struct publisher *p, const char *issuer, int shard,
+    struct published_crl *out)
+{
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (p == NULL || !delta_on(p))
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->n && !found; i++)
+		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
+		    == 0)
+			found = copy_crl(&p->e[i].delta.crl, out);
+	pthread_mutex_unlock(&p->mu);
+	return found;
+}
+
 int
 publish_crl(struct publisher *p, const char *issuer, int shard,
     struct published_crl *out)
@@ -716,18 +707,10 @@ publish_crl(struct publisher *p, const char *issuer, int shard,
 	if (p == NULL)
 		return 0;
 	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n && !found; i++) {
-		if (p->e[i].shard != shard || strcmp(p->e[i].issuer, issuer) ||
-		    p->e[i].crl.der == NULL)
-			continue;
-		*out = p->e[i].crl;
-		if ((out->der = malloc(out->len)) == NULL) {
-			memset(out, 0, sizeof(*out));
-			break;
-		}
-		memcpy(out->der, p->e[i].crl.der, out->len);
-		found = 1;
-	}
+	for (size_t i = 0; i < p->n && !found; i++)
+		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
+		    == 0)
+			found = copy_crl(&p->e[i].crl, out);
 	pthread_mutex_unlock(&p->mu);
 	return found;
 }
@@ -776,8 +759,10 @@ publish_stop(struct publisher *p)
 	pthread_mutex_unlock(&p->mu);
 	if (p->thread)
 		pthread_join(p->thread, NULL);
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		published_crl_clear(&p->e[i].crl);
+		published_crl_clear(&p->e[i].delta.crl);
+	}
 	free(p->e);
 	free(p->dir);
 	pthread_cond_destroy(&p->cv);

@@ -16,6 +16,7 @@
 #include "api_publish.h"
 #include "issuer.h"
 #include "log.h"
+#include "profile.h"
 #include "rotate.h"
 #include "publish.h"
 #include "store_backup.h"
@@ -614,6 +615,7 @@ api_crl(void *arg, const struct http_request *req, struct http_response *resp)
 	size_t il = slash ? (size_t)(slash - req->param) : 0;
 	char *end;
 	long shard;
+	int delta;
 	time_t now = time(NULL);
 
 	/* {issuer}/{shard}.crl, both plain. */
@@ -626,9 +628,12 @@ api_crl(void *arg, const struct http_request *req, struct http_response *resp)
 	memcpy(issuer, req->param, il);
 	issuer[il] = '\0';
 	shard = strtol(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || strcmp(end, ".crl") != 0 ||
-	    shard < 0 || shard > 255 ||
-	    !publish_crl(a->publisher, issuer, (int)shard, &c)) {
+	/* {shard}-delta.crl: its delta CRL (RFC 5280 5.2.4), if made. */
+	delta = strcmp(end, PROFILE_DELTA_SUFFIX) == 0;
+	if (slash[1] < '0' || slash[1] > '9' || (strcmp(end, ".crl") != 0 &&
+	    !delta) || shard < 0 || shard > 255 ||
+	    !(delta ? publish_delta_crl : publish_crl)(a->publisher, issuer,
+	    (int)shard, &c)) {
 		http_error(resp, ESEAL_ENOTFOUND, "no such CRL");
 		return;
 	}

@@ -21,7 +21,11 @@ void	api_ca_cert(void *app, const struct http_request *,
 	    struct http_response *);
 void	api_ca_chain(void *app, const struct http_request *,
 	    struct http_response *);
-/* GET /crl/{issuer}/{shard}.crl: DER, application/pkix-crl, conditional. */
+/*
+ * GET /crl/{issuer}/{shard}.crl: DER, application/pkix-crl, conditional;
+ * GET /crl/{issuer}/{shard}-delta.crl the same for its delta CRL (404 when
+ * [publish] delta_crl is off).
+ */
 void	api_crl(void *app, const struct http_request *,
 	    struct http_response *);
 /* POST /ocsp (application/ocsp-request) and GET /ocsp/{base64}. */

@@ -315,6 +315,18 @@ profile_free(struct profile *p)
 }
 
 int
+profile_delta_url(const char *url, char *buf, size_t len)
+{
+	size_t n = strlen(url);
+
+	if (n < 4 || strcmp(url + n - 4, ".crl") != 0 ||
+	    n - 4 + sizeof(PROFILE_DELTA_SUFFIX) > len)
+		return 0;
+	snprintf(buf, len, "%.*s%s", (int)(n - 4), url, PROFILE_DELTA_SUFFIX);
+	return 1;
+}
+
+int
 profile_url(const char *tmpl, const char *base, const char *issuer, int shard,
     char *buf, size_t len)
 {
@@ -644,6 +656,20 @@ add_extensions(X509 *x, const struct profile_input *in)
 	if ((rc = profile_add_ext(x, in->issuer, NID_crl_distribution_points,
 	    url)) != ESEAL_OK)
 		return rc;
+	/* RFC 5280 4.2.1.15: where the shard's delta CRLs are. */
+	if (in->delta_crl) {
+		char durl[PROFILE_URL_MAX];
+
+		if (!profile_delta_url(url2, durl, sizeof(durl)))
+			return eseal_err(ESEAL_ECONF, "profile %s: RFC 5280 "
+			    "5.2.4: [publish] delta_crl = on needs a crl_url "
+			    "ending in .crl (the delta is beside it)",
+			    p->name);
+		snprintf(url, sizeof(url), "URI:%s", durl);
+		if ((rc = profile_add_ext(x, in->issuer, NID_freshest_crl,
+		    url)) != ESEAL_OK)
+			return rc;
+	}
 	/* EN 319 412-2 4.4.1: AIA with caIssuers (and OCSP if we have it). */
 	if (!profile_url(p->ca_issuers_url, in->base_url, in->issuer_name, 0,
 	    url2, sizeof(url2)))

@@ -206,9 +206,11 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 	int e;
 
 	store_lock(s);
+	/* One sequence with the delta CRLs (016, store_crldelta.h). */
 	if ((rc = store_prepare(s, "INSERT INTO crls (issuer_id, shard, number, "
-	    "this_update, next_update, der) VALUES (?, ?, ?, ?, ?, ?)", &st))
-	    != ESEAL_OK) {
+	    "this_update, next_update, der) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM crl_deltas WHERE issuer_id = ?1 "
+	    "AND shard = ?2 AND number >= ?3)", &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
 	}
@@ -219,9 +221,9 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 	sqlite3_bind_int64(st, 5, c->next_update);
 	sqlite3_bind_blob(st, 6, c->der, (int)c->der_len, SQLITE_STATIC);
 	e = sqlite3_step(st);
-	if (e == SQLITE_DONE)
+	if (e == SQLITE_DONE && sqlite3_changes(store_db(s)) == 1)
 		rc = ESEAL_OK;
-	else if (e == SQLITE_CONSTRAINT_PRIMARYKEY)
+	else if (e == SQLITE_DONE || e == SQLITE_CONSTRAINT_PRIMARYKEY)
 		rc = eseal_err(ESEAL_EEXIST, "store: CRL %lld of issuer %lld "
 		    "shard %d already recorded", (long long)c->number,
 		    (long long)c->issuer_id, c->shard);

@@ -27,8 +27,10 @@
 #include "backup.h"
 #include "crl.h"
 #include "issue.h"
+#include "ocsp_presign.h"
 #include "revoke.h"
 #include "store_backup.h"
+#include "store_ocsppre.h"
 #include "store_revoke.h"
 #include "testutil.h"
 
@@ -543,6 +545,10 @@ START_TEST(test_reconcile)
 	struct store_cert c;
 	char a[STORE_SERIAL_HEX_MAX], b[STORE_SERIAL_HEX_MAX];
 	char post[STORE_SERIAL_HEX_MAX], copy[700], pub[700];
+	struct ocsp_presign_params pp = { 3600, 0, 10, 0 };
+	struct ocsp_presign_state ps;
+	struct ocsp_presign_report rep;
+	struct store_ocsppre pre;
 	int64_t n0, n1, next, iid;
 	int n;
 
@@ -550,6 +556,11 @@ START_TEST(test_reconcile)
 	issue(&x.f, a);
 	issue(&x.f, b);
 	crl_now(&x, &n0);
+	/* Presigned "good" answers for a and b go into the copy. */
+	memset(&ps, 0, sizeof(ps));
+	ck_assert_int_eq(ocsp_presign_batch(&x.f.ca, &pp, &ps, time(NULL),
+	    &rep), ESEAL_OK);
+	ck_assert_uint_eq(rep.signed_n, 2);
 	snprintf(copy, sizeof(copy), "%s/copy.db", x.f.dir);
 	ck_assert_int_eq(store_backup_copy(x.f.ca.store, copy), ESEAL_OK);
 	/* After the copy: a revoked, post issued and revoked, a new CRL. */
@@ -574,6 +585,12 @@ START_TEST(test_reconcile)
 	ck_assert_int_eq(store_revocation_get(s, a, &rv), ESEAL_OK);
 	ck_assert_int_eq(rv.reason, REVOKE_KEY_COMPROMISE);
 	ck_assert_int_eq(store_revocation_get(s, b, &rv), ESEAL_ENOTFOUND);
+	/* a's presigned "good" from the backup is gone, b's kept. */
+	ck_assert_int_eq(store_ocsppre_get(s, a, "sha1", &pre),
+	    ESEAL_ENOTFOUND);
+	ck_assert_int_eq(store_ocsppre_get(s, b, "sha1", &pre), ESEAL_OK);
+	ck_assert_int_eq(pre.status, 0);
+	store_ocsppre_clear(&pre);
 	ck_assert_int_eq(store_revoked_unknown_get(s, post, &iid, &rv),
 	    ESEAL_OK);
 	ck_assert_int_eq(iid, x.f.issuer->rec.id);

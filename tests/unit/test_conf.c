@@ -56,8 +56,28 @@ START_TEST(test_good)
 	ck_assert_str_eq(c->ca_issuer, "dev-ca");
 	ck_assert_int_eq(c->ca_key_type, KEY_RSA_3072);
 	ck_assert_int_eq(c->ca_crl_shards, 1);		/* default */
+	ck_assert_int_eq(c->publish_delta_crl, 0);	/* default: off */
 	ck_assert_str_eq(c->http_listen, "0.0.0.0:9443");
 	ck_assert_ptr_nonnull(strstr(c->http_tls_priorities, "VERS-TLS1.3"));
+	conf_free(c);
+	free(p);
+}
+END_TEST
+
+/* [publish] delta_crl: off and on, the last word of each line. */
+START_TEST(test_delta_crl)
+{
+	const char *dir = tu_tmpdir();
+	char *p = conf_with(dir, "[publish]\ndelta_crl = on\n");
+	struct conf *c;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->publish_delta_crl, 1);
+	conf_free(c);
+	free(p);
+	p = conf_with(dir, "[publish]\ndelta_crl = off\n");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->publish_delta_crl, 0);
 	conf_free(c);
 	free(p);
 }
@@ -109,6 +129,13 @@ static const struct {
 	  "'#' after a blank in the value" },
 	{ "[publish] dir = /srv/www\n", "eseald.conf:12: [publish] dir = "
 	  "/srv/www: text after the ']'" },
+	/* RFC 5280 5.2.4 delta CRLs: a switch, spelt exactly. */
+	{ "[publish]\ndelta_crl = 1\n", "eseald.conf:13: [publish] delta_crl: "
+	  "\"1\" is not one of off, on" },
+	{ "[publish]\ndelta_crl = ON\n", "[publish] delta_crl: \"ON\" is not "
+	  "one of off, on" },
+	{ "[publish]\ndelta_crl =\n", "[publish] delta_crl: \"\" is not one "
+	  "of off, on" },
 };
 
 START_TEST(test_bad)
@@ -167,6 +194,8 @@ static const struct {
 	{ "hsm-unknown-key.conf", ":14: [hsm \"osaka-1\"] registry: unknown key (a named token takes module, token, pin_file, registry_entry)" },
 	{ "hsm-upper.conf", ":13: [hsm \"Osaka\"]: token name \"Osaka\" must be 1-32 characters of a-z, 0-9" },
 	{ "hsm-value-comment.conf", ":14: " },
+	{ "delta-crl-yes.conf", ":14: [publish] delta_crl: \"yes\" is not one of off, on" },
+	{ "delta-crl-twice.conf", ":15: [publish] delta_crl: given twice (first at line 14)" },
 	/* [ocsp] presign (docs/revocation.md, "Presigned OCSP answers"). */
 	{ "presign-batch.conf", ":15: [ocsp] presign_batch: \"0\" is not an "
 	  "integer from 1 to 10000" },
@@ -478,6 +507,7 @@ main(void)
 	int nf;
 
 	tcase_add_test(tc, test_good);
+	tcase_add_test(tc, test_delta_crl);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_data_files);
 	tcase_add_test(tc, test_presign);

@@ -325,6 +325,7 @@ cmd_crl(int argc, char **argv, int show)
 		cp.actor = who;
 		cp.drop_expired = !c->publish_expired_on_crl;
 		cp.keep_secs = (int64_t)c->publish_crl_keep_days * 86400;
+		cp.delta = c->publish_delta_crl;
 		profile_free(prof);
 		prof = NULL;
 		if (profile_load(c->issue_profiles_dir, c->issue_profile,
