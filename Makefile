@@ -127,6 +127,7 @@ LIB_SRCS := \
 	src/store/store_crlscan.c \
 	src/ca/crl_stream.c \
 	src/store/store_crlkeep.c \
+	src/ca/crl_splice.c \
 	src/store/store_crldelta.c \
 	src/ca/publish_file.c \
 	src/ca/publish_delta.c \
@@ -182,6 +183,7 @@ UNIT_TESTS := \
 	cidr \
 	totp \
 	crl_stream \
+	crl_splice \
 	checkpoint \
 	crl_delta
 

@@ -25,6 +25,9 @@
 #define CONF_PRESIGN_BATCH 100	/* [ocsp] presign_batch by default: answers
 				   signed, then recorded in one transaction */
 #define CONF_PRESIGN_BATCH_MAX 10000	/* its limit: at most ~80 MiB held */
+#define CONF_HTTP_THREADS 16	/* [http] threads by default: issuances
+				   waiting on the HSM or a flush each hold
+				   one (issue 16) */
 #define CONF_PRESIGN_RATE 200	/* [ocsp] presign_rate by default:
 				   signatures per second at most */
 #define CONF_SECURE_ZONE_DEFAULT "127.0.0.0/8, ::1" /* [security] secure_zone
@@ -88,6 +91,7 @@ struct conf {
 	int	http_timeout;			/* seconds */
 	int	http_conn_max;
 	int	http_conn_per_ip;
+	int	http_threads;			/* requests handled at once */
 	int	http_rate;			/* limited requests/s per address */
 	int	http_burst;			/* 0: no rate limit */
 

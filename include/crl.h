@@ -125,7 +125,9 @@ enum eseal_rc	crl_delta_url(const char *tmpl, const char *base,
  * lists the revocations of the shard made since the base's thisUpdate
  * (less CRL_DELTA_OVERLAP_SECS); its nextUpdate is the base's.  Clears the
  * shard's owed marks and writes the audit record "crl.delta" in the
- * transaction that records it.  *out (store_crl_delta_clear) gets it.
+ * transaction that records it, then empties the bodies of the shard's
+ * delta CRLs older than p->keep_secs (store_crl_delta_prune).  *out
+ * (store_crl_delta_clear) gets it.
  * ESEAL_EINVAL as crl_generate(); ESEAL_EEXIST if a newer base CRL was
  * recorded meanwhile (make a delta for that one).
  */

@@ -62,6 +62,39 @@ enum eseal_rc	crl_stream_write(struct ca *, const struct issuer *is,
 		    const struct crl_stream_params *p, unsigned char **der,
 		    size_t *len, size_t *nentries);
 
+/* What a fill function appends a CRL's entries to (crl_stream_write_with). */
+struct crl_stream_sink;
+
+/*
+ * Puts the revokedCertificates entries of a CRL into the sink, in order,
+ * through crl_stream_put; any other result than ESEAL_OK stops the CRL.
+ */
+typedef enum eseal_rc	(*crl_stream_fill_fn)(struct crl_stream_sink *,
+			    void *arg);
+
+/* Appends len bytes holding n whole encoded entries.  ESEAL_ENOMEM. */
+enum eseal_rc	crl_stream_put(struct crl_stream_sink *,
+		    const unsigned char *der, size_t len, size_t n);
+
+/*
+ * crl_stream_write() with the entries from fill instead of the store's
+ * scan: the same header, extensions, signature and checks, so the same
+ * entries give the same TBSCertList byte for byte (crl_splice.h).
+ */
+enum eseal_rc	crl_stream_write_with(struct ca *, const struct issuer *is,
+		    const struct crl_stream_params *p, crl_stream_fill_fn fill,
+		    void *arg, unsigned char **der, size_t *len,
+		    size_t *nentries);
+
+/*
+ * Where the entries of the DER CRL der lie, found by walking the encoding:
+ * the content of revokedCertificates at *off for *elen bytes (0 if it has
+ * none) and the crlExtensions (or the end of the TBSCertList) at
+ * *ext_off.  ESEAL_EINVAL if der is not a CertificateList.
+ */
+enum eseal_rc	crl_stream_entries(const unsigned char *der, size_t len,
+		    size_t *off, size_t *elen, size_t *ext_off);
+
 /*
  * The number of revokedCertificates entries of the DER CRL der, counted by
  * walking the encoding (no entry is decoded).  ESEAL_EINVAL if der is not

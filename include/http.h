@@ -101,6 +101,8 @@ struct http_config {
 	unsigned	 timeout;	/* seconds; 0: HTTP_CONN_TIMEOUT */
 	unsigned	 conn_max;	/* 0: HTTP_CONN_MAX */
 	unsigned	 conn_per_ip;	/* 0: HTTP_CONN_PER_IP */
+	unsigned	 threads;	/* requests handled at once; 0:
+					   HTTP_THREADS */
 	double		 rate;		/* limited requests/s per address */
 	double		 burst;		/* bucket size; 0: no rate limit */
 	unsigned	 retry_locked;	/* Retry-After of a handler's 429 (a

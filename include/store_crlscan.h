@@ -33,4 +33,24 @@ typedef enum eseal_rc	(*store_crlscan_fn)(const struct store_revocation *,
 enum eseal_rc	store_crlscan(struct store *, int64_t issuer_id,
 		    store_crlscan_fn fn, void *arg, size_t *n);
 
+/*
+ * Takes one serial marked owed (store_publish.h) and its revocation as
+ * store_crlscan() hands it (valid only during the call), r NULL if the
+ * store lists no revocation of it by this issuer; found counts the rows
+ * that do (2: both revocations and revoked_unknown).  Results as for
+ * store_crlscan_fn.
+ */
+typedef enum eseal_rc	(*store_crlowed_fn)(const char *serial,
+			    const struct store_revocation *r, int found,
+			    void *arg);
+
+/*
+ * Every serial owed to the CRL of (issuer_id, shard), once each, in
+ * store_crlscan()'s order, handed to fn: what changed since the last
+ * CRL of the shard was scanned (crl_splice.h).  *n (if not NULL) gets the
+ * number handed over.  One statement: one snapshot of the store.
+ */
+enum eseal_rc	store_crlscan_owed(struct store *, int64_t issuer_id,
+		    int shard, store_crlowed_fn fn, void *arg, size_t *n);
+
 #endif

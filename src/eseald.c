@@ -464,6 +464,7 @@ daemon_listen(struct daemon *d)
 	hc.timeout = (unsigned)c->http_timeout;
 	hc.conn_max = (unsigned)c->http_conn_max;
 	hc.conn_per_ip = (unsigned)c->http_conn_per_ip;
+	hc.threads = (unsigned)c->http_threads;
 	hc.rate = c->http_rate;
 	hc.burst = c->http_burst;
 	hc.retry_locked = (unsigned)c->acct_lock_secs;

@@ -87,6 +87,7 @@ static const struct conf_key keys[] = {
 	INT("http", "timeout", http_timeout, 1, 3600),
 	INT("http", "conn_max", http_conn_max, 1, 100000),
 	INT("http", "conn_per_ip", http_conn_per_ip, 1, 10000),
+	INT("http", "threads", http_threads, 1, 256),
 	INT("http", "rate", http_rate, 1, 100000),
 	INT("http", "burst", http_burst, 0, 100000),
 	OTHER("publish", "listen", CT_HOSTPORT, publish_listen, 0),
@@ -592,6 +593,7 @@ defaults(struct conf *c)
 	c->http_timeout = 10;
 	c->http_conn_max = 512;
 	c->http_conn_per_ip = 32;
+	c->http_threads = CONF_HTTP_THREADS;
 	c->http_rate = 5;
 	c->http_burst = 20;
 	c->ca_expiry_warn_days = CONF_EXPIRY_WARN_DAYS;

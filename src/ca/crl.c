@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "crl.h"
+#include "crl_splice.h"
 #include "crl_stream.h"
 #include "log.h"
 #include "profile.h"
@@ -255,12 +256,14 @@ extensions(const struct issuer *is, const struct crl_exts *e, X509_CRL **out)
 
 /*
  * The CRL with extensions e whose entries sp (shard, dates, filters)
- * chooses, streamed from the store and signed into c.
+ * chooses, signed into c: spliced from the previous CRL where that is
+ * exact (crl_splice.h; only if spliced is not NULL, with *spliced set to
+ * say which), else streamed from the store.
  */
 static enum eseal_rc
 build_signed(struct ca *ca, const struct issuer *is,
     struct crl_stream_params *sp, const struct crl_exts *e,
-    struct store_crl *c)
+    struct store_crl *c, int *spliced)
 {
 	X509_CRL *ext = NULL;
 	enum eseal_rc rc;
@@ -269,7 +272,18 @@ build_signed(struct ca *ca, const struct issuer *is,
 		return rc;
 	sp->drop_expired = e->drop_expired;
 	sp->exts = X509_CRL_get0_extensions(ext);
-	rc = crl_stream_write(ca, is, sp, &c->der, &c->der_len, NULL);
+	rc = ESEAL_ENOTFOUND;
+	if (spliced != NULL) {
+		rc = crl_splice_next(ca, is, sp, c->number, &c->der,
+		    &c->der_len, NULL);
+		*spliced = rc == ESEAL_OK;
+		if (rc == ESEAL_ENOTFOUND)
+			log_debug("msg=\"CRL built in full\" issuer=%s "
+			    "shard=%d why=\"%s\"", is->rec.name, sp->shard,
+			    eseal_errmsg());
+	}
+	if (rc == ESEAL_ENOTFOUND)
+		rc = crl_stream_write(ca, is, sp, &c->der, &c->der_len, NULL);
 	sp->exts = NULL;
 	X509_CRL_free(ext);
 	return rc;
@@ -366,6 +380,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	char url[CRL_URL_MAX], durl[CRL_URL_MAX];
 	enum eseal_rc rc;
 	int64_t validity_secs, owed = 0;
+	int spliced = 0;
 
 	*der = NULL;
 	*len = 0;
@@ -394,7 +409,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = c.number, rc = build_signed(ca, is, &sp, &e,
-		    &c)) != ESEAL_OK)
+		    &c, &spliced)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -405,8 +420,9 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	}
 	if (rc == ESEAL_OK) {
 		log_info("msg=\"CRL generated\" issuer=%s shard=%d number=%lld "
-		    "bytes=%zu", is->rec.name, shard, (long long)c.number,
-		    c.der_len);
+		    "bytes=%zu how=%s", is->rec.name, shard,
+		    (long long)c.number, c.der_len, spliced ? "spliced" :
+		    "full");
 		*der = c.der;
 		*len = c.der_len;
 		*number = c.number;
@@ -492,7 +508,7 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		if ((rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = d.c.number, rc = build_signed(ca, is, &sp, &e,
-		    &d.c)) != ESEAL_OK)
+		    &d.c, NULL)) != ESEAL_OK)
 			break;
 		d.c.issuer_id = is->rec.id;
 		d.c.shard = shard;
@@ -510,6 +526,12 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		    d.c.der_len);
 		*out = d;
 		memset(&d, 0, sizeof(d));
+		/* Bounded storage: older delta bodies go, as base ones do. */
+		if (p->keep_secs > 0 && store_crl_delta_prune(ca->store,
+		    is->rec.id, shard, now - p->keep_secs, NULL) != ESEAL_OK)
+			log_warn("msg=\"delta CRL pruning failed\" issuer=%s "
+			    "shard=%d error=\"%s\"", is->rec.name, shard,
+			    eseal_errmsg());
 	}
 	store_crl_delta_clear(&d);
 	ERR_clear_error();

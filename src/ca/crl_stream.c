@@ -222,6 +222,8 @@ struct scan_arg {
 	struct wbuf			*b;
 	const struct crl_stream_params	*p;
 	int				 nshards;
+	struct ca			*ca;
+	int64_t				 issuer_id;
 };
 
 static enum eseal_rc
@@ -450,13 +452,53 @@ stream_alg(const struct issuer *is, struct wbuf *b)
 	return rc;
 }
 
+/* What a fill function appends to: the CRL being written. */
+struct crl_stream_sink {
+	struct wbuf	*b;
+};
+
+enum eseal_rc
+crl_stream_put(struct crl_stream_sink *k, const unsigned char *der,
+    size_t len, size_t n)
+{
+	enum eseal_rc rc;
+
+	if ((rc = wb_reserve(k->b, len)) != ESEAL_OK)
+		return rc;
+	memcpy(k->b->p + k->b->len, der, len);
+	k->b->len += len;
+	k->b->nentries += n;
+	return ESEAL_OK;
+}
+
+/* The full path: every row of the shard from the store. */
+static enum eseal_rc
+scan_fill(struct crl_stream_sink *k, void *arg)
+{
+	struct scan_arg *a = arg;
+
+	a->b = k->b;
+	return store_crlscan(a->ca->store, a->issuer_id, scan_one, a, NULL);
+}
+
 enum eseal_rc
 crl_stream_write(struct ca *ca, const struct issuer *is,
     const struct crl_stream_params *p, unsigned char **der, size_t *len,
     size_t *nentries)
 {
+	struct scan_arg a = { NULL, p, is->rec.crl_shards, ca, is->rec.id };
+
+	return crl_stream_write_with(ca, is, p, scan_fill, &a, der, len,
+	    nentries);
+}
+
+enum eseal_rc
+crl_stream_write_with(struct ca *ca, const struct issuer *is,
+    const struct crl_stream_params *p, crl_stream_fill_fn fill, void *arg,
+    unsigned char **der, size_t *len, size_t *nentries)
+{
 	struct wbuf b;
-	struct scan_arg a = { &b, p, is->rec.crl_shards };
+	struct crl_stream_sink k = { &b };
 	struct sign_op op = { stream_sign, stream_verify, &b, "crl",
 	    "RFC 5280 6.3.3", "issuer" };
 	unsigned char *head = NULL;
@@ -475,8 +517,7 @@ crl_stream_write(struct ca *ca, const struct issuer *is,
 	if ((rc = wb_reserve(&b, b.room)) != ESEAL_OK)
 		goto out;
 	b.len = b.room;
-	if ((rc = store_crlscan(ca->store, is->rec.id, scan_one, &a, NULL))
-	    != ESEAL_OK)
+	if ((rc = fill(&k, arg)) != ESEAL_OK)
 		goto out;
 	ents_end = b.len;
 	if ((rc = tbs_tail(&b, p->exts)) != ESEAL_OK)
@@ -500,13 +541,13 @@ out:
 }
 
 enum eseal_rc
-crl_stream_count(const unsigned char *der, size_t len, int64_t *entries)
+crl_stream_entries(const unsigned char *der, size_t len, size_t *off,
+    size_t *elen, size_t *ext_off)
 {
 	const unsigned char *p = der, *end = der + len, *c, *q, *e;
 	long n;
-	int64_t k = 0;
 
-	*entries = 0;
+	*off = *elen = *ext_off = 0;
 	/* CertificateList { TBSCertList { version, signature, issuer, ... */
 	if (!walk(&p, end, V_ASN1_SEQUENCE, &c, &n) ||
 	    !walk(&c, c + n, V_ASN1_SEQUENCE, &q, &n))
@@ -520,18 +561,35 @@ crl_stream_count(const unsigned char *der, size_t len, int64_t *entries)
 	for (int i = 0; i < 2 && q < e && (*q == 0x17 || *q == 0x18); i++)
 		if (!walk(&q, e, *q, &c, &n))
 			goto bad;
+	*off = (size_t)(q - der);
 	if (q < e && *q == 0x30) {
-		const unsigned char *r, *re;
-
-		if (!walk(&q, e, V_ASN1_SEQUENCE, &r, &n))
+		if (!walk(&q, e, V_ASN1_SEQUENCE, &c, &n))
 			goto bad;
-		for (re = r + n; r < re; k++)
-			if (!walk(&r, re, V_ASN1_SEQUENCE, &c, &n))
-				goto bad;
+		*off = (size_t)(c - der);
+		*elen = (size_t)n;
 	}
-	*entries = k;
+	*ext_off = (size_t)(q - der);
 	return ESEAL_OK;
 bad:
 	return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.1: not a DER "
 	    "CertificateList");
+}
+
+enum eseal_rc
+crl_stream_count(const unsigned char *der, size_t len, int64_t *entries)
+{
+	const unsigned char *r, *re, *c;
+	size_t off, elen, ext;
+	long n;
+	int64_t k = 0;
+
+	*entries = 0;
+	if (crl_stream_entries(der, len, &off, &elen, &ext) != ESEAL_OK)
+		return ESEAL_EINVAL;
+	for (r = der + off, re = r + elen; r < re; k++)
+		if (!walk(&r, re, V_ASN1_SEQUENCE, &c, &n))
+			return eseal_err(ESEAL_EINVAL, "crl: RFC 5280 5.1: not "
+			    "a DER CertificateList");
+	*entries = k;
+	return ESEAL_OK;
 }

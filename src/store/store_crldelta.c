@@ -173,3 +173,39 @@ store_crl_delta_base(struct store *s, int64_t issuer_id, int shard,
 		    "%lld shard %d", (long long)issuer_id, shard);
 	return rc;
 }
+
+enum eseal_rc
+store_crl_delta_prune(struct store *s, int64_t issuer_id, int shard,
+    int64_t before, size_t *pruned)
+{
+	sqlite3_stmt *st;
+	enum eseal_rc rc;
+	int e;
+
+	if (pruned != NULL)
+		*pruned = 0;
+	store_lock(s);
+	if ((rc = store_prepare(s, "UPDATE crl_deltas SET der = x'' WHERE "
+	    "issuer_id = ?1 AND shard = ?2 AND number IN (SELECT number FROM "
+	    "crl_deltas WHERE issuer_id = ?1 AND shard = ?2 AND this_update < "
+	    "?3 AND length(der) > 0 AND number < (SELECT MAX(number) FROM "
+	    "crl_deltas WHERE issuer_id = ?1 AND shard = ?2) ORDER BY number "
+	    "LIMIT ?4)", &st)) != ESEAL_OK) {
+		store_unlock(s);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_int(st, 2, shard);
+	sqlite3_bind_int64(st, 3, before);
+	sqlite3_bind_int(st, 4, STORE_DELTA_PRUNE_MAX);
+	e = sqlite3_step(st);
+	if (e == SQLITE_DONE) {
+		rc = ESEAL_OK;
+		if (pruned != NULL)
+			*pruned = (size_t)sqlite3_changes(store_db(s));
+	} else
+		rc = store_dberr(s, "prune delta CRLs");
+	sqlite3_finalize(st);
+	store_unlock(s);
+	return rc;
+}

@@ -105,6 +105,10 @@ static const struct {
 	{ "[store]\npath = /again\n", "eseald.conf:13: [store] path: given "
 	  "twice (first at line 2)" },
 	{ "this is not ini\n", "syntax error" },
+	{ "[http]\nthreads = 0\n", "eseald.conf:13: [http] threads: \"0\" is "
+	  "not an integer from 1 to 256" },
+	{ "[http]\nthreads = 257\n", "[http] threads: \"257\" is not an "
+	  "integer from 1 to 256" },
 	{ "[ocsp]\npresign = 1\n", "eseald.conf:13: [ocsp] presign: \"1\" is "
 	  "not one of off, on" },
 	{ "[ocsp]\npresign_rate = 0\n", "[ocsp] presign_rate: \"0\" is not an "
@@ -211,6 +215,26 @@ not_dot(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
 }
+
+/* [http] threads: CONF_HTTP_THREADS by default, read when given. */
+START_TEST(test_http_threads)
+{
+	const char *dir = tu_tmpdir();
+	char *p = conf_with(dir, "");
+	struct conf *c;
+
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->http_threads, CONF_HTTP_THREADS);
+	ck_assert_int_eq(c->http_threads, 16);
+	conf_free(c);
+	free(p);
+	p = conf_with(dir, "[http]\nthreads = 64\n");
+	ck_assert_int_eq(conf_load(p, &c), ESEAL_OK);
+	ck_assert_int_eq(c->http_threads, 64);
+	conf_free(c);
+	free(p);
+}
+END_TEST
 
 /* [ocsp] presign and its knobs: off by default, read when given. */
 START_TEST(test_presign)
@@ -511,6 +535,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_data_files);
 	tcase_add_test(tc, test_presign);
+	tcase_add_test(tc, test_http_threads);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_not_a_file);
 	tcase_add_test(tc, test_ini_parse);
