@@ -5,6 +5,7 @@
  * start-up or on those signals.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@
 #define TICK_SECS	1	/* the main loop's upkeep round */
 #define CHECKPOINT_SECS	60	/* PRAGMA wal_checkpoint(TRUNCATE) this often */
 #define STATUS_SECS	30	/* systemd STATUS= refreshed this often */
+#define MALLOC_ARENAS	1	/* glibc arenas: one per HTTP thread let freed
+				   memory scatter and RSS creep (issue 12
+				   item 8, docs/operations.md); tcache keeps
+				   the threads from contending */
 
 #define PUBLIC_ROUTES \
 	{ "GET", "/ca/chain.pem", NULL, api_ca_chain, HTTP_R_PUBLIC }, \
@@ -713,6 +718,9 @@ main(int argc, char **argv)
 	struct daemon d;
 	int ret = 1;
 
+	/* Before any thread: an operator's MALLOC_ARENA_MAX wins. */
+	if (getenv("MALLOC_ARENA_MAX") == NULL)
+		mallopt(M_ARENA_MAX, MALLOC_ARENAS);
 	memset(&d, 0, sizeof(d));
 	d.config = DEFAULT_CONFIG;
 	daemon_args(argc, argv, &d);
