@@ -9,7 +9,8 @@
 # resume round (ENROL_RESUME_EVERY_SECS, 30 s): issued, with its audit
 # record, served by GET /api/v1/certificates/{serial}.  Before that, while
 # younger than the grace (its esealctl may still be signing), the row
-# stays pending through a whole round.
+# stays pending through a whole round, and another esealctl started
+# meanwhile leaves it alone as well.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/rel.sh"
 
@@ -35,6 +36,13 @@ expect_eq "the row: pending, no certificate" "$(row)" "pending 0"
 cert_get() { $C -o "$T/c.pem" -w '%{http_code}' "$URL/api/v1/certificates/$SER"; }
 expect_eq "GET /api/v1/certificates/{serial} while pending: not 200" \
     "$([ "$(cert_get)" = 200 ] && echo 200 || echo other)" other
+
+# Another esealctl started meanwhile must leave it alone too: within the
+# grace the row may be an issuance still under way in its own process.
+out=$(ctl crl generate 2>&1); rc=$?
+expect_eq "a second esealctl (crl generate) meanwhile: exit 0" "$rc" 0
+expect_eq "  it recovered nothing" "$(echo "$out" | grep -c 'recovered pending')" 0
+expect_eq "  the young row: still pending" "$(row)" "pending 0"
 
 # Within the grace its esealctl may still be signing: a whole resume
 # round later the row is still pending.
