@@ -428,8 +428,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		*number = c.number;
 		c.der = NULL;
 		/* Bounded storage: a failure leaves bodies, never the CRL. */
-		if (crl_prune(ca, is, shard, now, p->keep_secs, NULL)
-		    != ESEAL_OK)
+		if (crl_prune(ca, is, shard, now, p->keep_secs,
+		    p->keep_count, NULL) != ESEAL_OK)
 			log_warn("msg=\"CRL pruning failed\" issuer=%s "
 			    "shard=%d error=\"%s\"", is->rec.name, shard,
 			    eseal_errmsg());
@@ -527,8 +527,10 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		*out = d;
 		memset(&d, 0, sizeof(d));
 		/* Bounded storage: older delta bodies go, as base ones do. */
-		if (p->keep_secs > 0 && store_crl_delta_prune(ca->store,
-		    is->rec.id, shard, now - p->keep_secs, NULL) != ESEAL_OK)
+		if ((p->keep_secs > 0 || p->keep_count > 0) &&
+		    store_crl_delta_prune(ca->store, is->rec.id, shard,
+		    p->keep_secs > 0 ? now - p->keep_secs : INT64_MIN,
+		    p->keep_count, NULL) != ESEAL_OK)
 			log_warn("msg=\"delta CRL pruning failed\" issuer=%s "
 			    "shard=%d error=\"%s\"", is->rec.name, shard,
 			    eseal_errmsg());
@@ -618,7 +620,7 @@ crl_generate_for(struct ca *ca, const char *serial, int64_t now,
 
 enum eseal_rc
 crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
-    int64_t keep_secs, size_t *pruned)
+    int64_t keep_secs, int64_t keep_count, size_t *pruned)
 {
 	struct store_crl c;
 	unsigned char digest[32];
@@ -628,11 +630,12 @@ crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 
 	if (pruned != NULL)
 		*pruned = 0;
-	if (keep_secs <= 0)
+	if (keep_secs <= 0 && keep_count <= 0)
 		return ESEAL_OK;
 	while (k < CRL_PRUNE_MAX) {
 		if ((rc = store_crl_prunable(ca->store, is->rec.id, shard,
-		    now - keep_secs, &c)) == ESEAL_ENOTFOUND) {
+		    keep_secs > 0 ? now - keep_secs : INT64_MIN, keep_count,
+		    &c)) == ESEAL_ENOTFOUND) {
 			rc = ESEAL_OK;
 			break;
 		}
@@ -650,8 +653,9 @@ crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	}
 	if (k > 0)
 		log_info("msg=\"CRL bodies pruned\" issuer=%s shard=%d "
-		    "count=%zu keep_days=%lld", is->rec.name, shard, k,
-		    (long long)(keep_secs / 86400));
+		    "count=%zu keep_days=%lld keep_count=%lld", is->rec.name,
+		    shard, k, (long long)(keep_secs / 86400),
+		    (long long)keep_count);
 	if (pruned != NULL)
 		*pruned = k;
 	return rc;

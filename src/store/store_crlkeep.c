@@ -16,6 +16,7 @@ struct keep_key {
 	int	 shard;
 	int64_t	 number;	/* or before */
 	void	*out;
+	int64_t	 keep_count;	/* store_crl_prunable: 0 none */
 };
 
 static void
@@ -26,6 +27,8 @@ keep_bind(sqlite3_stmt *st, void *arg)
 	sqlite3_bind_int64(st, 1, k->issuer_id);
 	sqlite3_bind_int(st, 2, k->shard);
 	sqlite3_bind_int64(st, 3, k->number);
+	if (k->keep_count > 0)
+		sqlite3_bind_int64(st, 4, k->keep_count);
 }
 
 /* number, this_update, next_update, der, digest, entries, pruned */
@@ -63,7 +66,7 @@ enum eseal_rc
 store_crl_get(struct store *s, int64_t issuer_id, int shard, int64_t number,
     struct store_crl_info *out)
 {
-	struct keep_key k = { issuer_id, shard, number, out };
+	struct keep_key k = { issuer_id, shard, number, out, 0 };
 	enum eseal_rc rc;
 	size_t n;
 
@@ -84,19 +87,31 @@ store_crl_get(struct store *s, int64_t issuer_id, int shard, int64_t number,
 
 enum eseal_rc
 store_crl_prunable(struct store *s, int64_t issuer_id, int shard,
-    int64_t before, struct store_crl *out)
+    int64_t before, int64_t keep_count, struct store_crl *out)
 {
 	struct store_crl_info o;
-	struct keep_key k = { issuer_id, shard, before, &o };
+	struct keep_key k = { issuer_id, shard, before, &o, keep_count };
 	enum eseal_rc rc;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
 	memset(&o, 0, sizeof(o));
-	rc = store_rows(s, "SELECT " INFO_COLS " FROM crls WHERE issuer_id = ?1 "
-	    "AND shard = ?2 AND pruned IS NULL AND this_update < ?3 AND "
-	    "number < (SELECT MAX(number) FROM crls WHERE issuer_id = ?1 AND "
-	    "shard = ?2) ORDER BY number LIMIT 1", "read CRL to prune",
+	/*
+	 * With a count bound: the number with keep_count CRLs above it is
+	 * the newest that may go (NULL, nothing, while there are fewer).
+	 * pruned is tested last: it lies after der in the row, so reading
+	 * it walks the body's overflow pages, megabytes for a kept body.
+	 */
+	rc = store_rows(s, keep_count > 0 ? "SELECT " INFO_COLS " FROM crls "
+	    "WHERE issuer_id = ?1 AND shard = ?2 AND number < (SELECT "
+	    "MAX(number) FROM crls WHERE issuer_id = ?1 AND shard = ?2) AND "
+	    "(number <= (SELECT number FROM crls WHERE issuer_id = ?1 AND "
+	    "shard = ?2 ORDER BY number DESC LIMIT 1 OFFSET ?4) OR "
+	    "this_update < ?3) AND pruned IS NULL ORDER BY number LIMIT 1" :
+	    "SELECT " INFO_COLS " FROM crls WHERE issuer_id = ?1 "
+	    "AND shard = ?2 AND number < (SELECT MAX(number) FROM crls WHERE "
+	    "issuer_id = ?1 AND shard = ?2) AND this_update < ?3 AND pruned "
+	    "IS NULL ORDER BY number LIMIT 1", "read CRL to prune",
 	    keep_bind, info_row, &k, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = ESEAL_ENOTFOUND;	/* nothing to prune: no message */
