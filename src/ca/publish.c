@@ -30,6 +30,7 @@
 #include "publish.h"
 #include "publish_delta.h"
 #include "rotate.h"
+#include "store_crldelta.h"
 #include "store_publish.h"
 
 #define PUBLISH_GEN_MAX	128	/* store_issuer_generation() text */
@@ -102,10 +103,55 @@ params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
 	cp->validity_secs = p->validity;
 	cp->drop_expired = p->drop_expired;
 	cp->keep_secs = (int64_t)p->ca->conf->publish_crl_keep_days * 86400;
+	cp->keep_count = p->ca->conf->publish_crl_keep_count;
 	cp->delta = p->ca->conf->publish_delta_crl;
 	cp->url_template = tmpl;
 	cp->base_url = base;
 	cp->actor = "publisher";
+}
+
+/*
+ * Entry i serves sc (its der taken) from now on, then its file is written:
+ * the route first, a relying party's fetch need not wait for the disk.
+ */
+static void
+install(struct publisher *p, size_t i, struct store_crl *sc)
+{
+	struct published_crl c;
+	char path[1024];
+
+	pthread_mutex_lock(&p->mu);
+	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc->number) {
+		/* Nothing newer (esealctl may have signed one meanwhile). */
+		pthread_mutex_unlock(&p->mu);
+		store_crl_clear(sc);
+		return;
+	}
+	pthread_mutex_unlock(&p->mu);
+	memset(&c, 0, sizeof(c));
+	c.der = sc->der;
+	c.len = sc->der_len;
+	sc->der = NULL;
+	c.this_update = (time_t)sc->this_update;
+	c.next_update = (time_t)sc->next_update;
+	c.number = sc->number;
+	publish_etag(c.der, c.len, c.etag);
+	store_crl_clear(sc);
+	pthread_mutex_lock(&p->mu);
+	published_crl_clear(&p->e[i].crl);
+	p->e[i].crl = c;
+	pthread_mutex_unlock(&p->mu);
+	/*
+	 * Only this thread (or publish_refresh() before it starts) replaces
+	 * or frees an entry's CRL: c.der stays valid while it is written.
+	 */
+	if (p->dir != NULL) {
+		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
+		    p->e[i].issuer, p->e[i].shard);
+		if (publish_write_file(path, c.der, c.len) != ESEAL_OK)
+			log_error("msg=\"cannot write CRL file\" error=\"%s\"",
+			    eseal_errmsg());
+	}
 }
 
 /* Loads the newest stored CRL of entry i into the cache, writes its file. */
@@ -113,8 +159,6 @@ static void
 load_entry(struct publisher *p, size_t i)
 {
 	struct store_crl sc;
-	struct published_crl c;
-	char path[1024];
 	int64_t next = 0;
 
 	/* The number first: the CRL itself may be megabytes. */
@@ -138,34 +182,7 @@ load_entry(struct publisher *p, size_t i)
 		store_crl_clear(&sc);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc.number) {
-		/* Nothing newer (esealctl may have signed one meanwhile). */
-		pthread_mutex_unlock(&p->mu);
-		store_crl_clear(&sc);
-		return;
-	}
-	pthread_mutex_unlock(&p->mu);
-	memset(&c, 0, sizeof(c));
-	c.der = sc.der;
-	c.len = sc.der_len;
-	sc.der = NULL;
-	c.this_update = (time_t)sc.this_update;
-	c.next_update = (time_t)sc.next_update;
-	c.number = sc.number;
-	publish_etag(c.der, c.len, c.etag);
-	store_crl_clear(&sc);
-	if (p->dir != NULL) {
-		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
-		    p->e[i].issuer, p->e[i].shard);
-		if (publish_write_file(path, c.der, c.len) != ESEAL_OK)
-			log_error("msg=\"cannot write CRL file\" error=\"%s\"",
-			    eseal_errmsg());
-	}
-	pthread_mutex_lock(&p->mu);
-	published_crl_clear(&p->e[i].crl);
-	p->e[i].crl = c;
-	pthread_mutex_unlock(&p->mu);
+	install(p, i, &sc);
 }
 
 /* 1 if entry i has no CRL yet or is past half its validity. */
@@ -183,16 +200,21 @@ stale(struct publisher *p, size_t i, time_t now)
 	return r;
 }
 
-/* Signs, records and loads a new CRL for entry i. */
+/*
+ * Signs, records and serves a new CRL for entry i, the CRL just signed
+ * (not read back from the store: megabytes at a million entries); then
+ * the bodies retention drops, after it is served.
+ */
 static enum eseal_rc
 sign_entry(struct publisher *p, size_t i, time_t now)
 {
 	struct crl_params cp;
+	struct store_crl sc;
 	struct issuer *is = NULL;
 	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
 	unsigned char *der = NULL;
 	size_t len;
-	int64_t number;
+	int64_t number, keep_secs, keep_count;
 	enum eseal_rc rc;
 
 	if ((rc = issuer_by_id(p->ca, p->e[i].issuer_id, &is)) != ESEAL_OK)
@@ -200,17 +222,37 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	ca_rdlock(p->ca);
 	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
 	ca_unlock(p->ca);
+	keep_secs = cp.keep_secs;
+	keep_count = cp.keep_count;
+	cp.keep_secs = cp.keep_count = 0;	/* pruned below */
 	if ((rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
-	    &number)) != ESEAL_OK)
+	    &number)) != ESEAL_OK) {
 		log_error("msg=\"CRL generation failed\" issuer=%s shard=%d "
 		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
 		    eseal_errmsg());
-	else {
-		log_info("msg=\"CRL published\" issuer=%s shard=%d number=%lld",
-		    p->e[i].issuer, p->e[i].shard, (long long)number);
-		load_entry(p, i);
+		issuer_free(is);
+		return rc;
 	}
+	log_info("msg=\"CRL published\" issuer=%s shard=%d number=%lld",
+	    p->e[i].issuer, p->e[i].shard, (long long)number);
+	/*
+	 * Its dates as recorded, read without the body; install() frees
+	 * with free(), der is OpenSSL's: one copy.  Else from the store.
+	 */
+	if (store_crl_delta_base(p->ca->store, p->e[i].issuer_id,
+	    p->e[i].shard, &sc) == ESEAL_OK && sc.number == number &&
+	    (sc.der = malloc(len)) != NULL) {
+		memcpy(sc.der, der, len);
+		sc.der_len = len;
+		install(p, i, &sc);
+	} else
+		load_entry(p, i);
 	OPENSSL_free(der);
+	if (crl_prune(p->ca, is, p->e[i].shard, now, keep_secs, keep_count,
+	    NULL) != ESEAL_OK)
+		log_warn("msg=\"CRL pruning failed\" issuer=%s shard=%d "
+		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
+		    eseal_errmsg());
 	issuer_free(is);
 	return rc;
 }
