@@ -49,6 +49,15 @@ struct crl_params {
 	int		 delta;		/* [publish] delta_crl: base CRLs
 					   carry freshestCRL (RFC 5280
 					   5.2.6) naming the delta's URL */
+	/*
+	 * Optional: the caller's copy of the shard's CRL number
+	 * base_number, byte for byte as recorded (the publisher's served
+	 * CRL).  If it is the latest recorded, the incremental path splices
+	 * it rather than reading megabytes back from the store.
+	 */
+	const unsigned char *base_der;
+	size_t		 base_len;
+	int64_t		 base_number;
 };
 
 /*
@@ -153,6 +162,10 @@ enum eseal_rc	crl_generate_delta(struct ca *, const struct issuer *is,
 enum eseal_rc	crl_prune(struct ca *, const struct issuer *is, int shard,
 		    int64_t now, int64_t keep_secs, int64_t keep_count,
 		    size_t *pruned);
+/* The same, at most max bodies (1..CRL_PRUNE_MAX) in this call. */
+enum eseal_rc	crl_prune_n(struct ca *, const struct issuer *is, int shard,
+		    int64_t now, int64_t keep_secs, int64_t keep_count,
+		    size_t max, size_t *pruned);
 
 /*
  * The newest recorded CRL of (issuer_id, shard) into *out (free with

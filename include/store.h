@@ -129,6 +129,17 @@ void		store_rollback(struct store *);
  */
 enum eseal_rc	store_checkpoint(struct store *);
 
+/*
+ * on = 1: commits made by this thread skip the automatic checkpoint (a
+ * CRL of megabytes is otherwise copied into the database file before its
+ * commit returns); on = 0: they take it again, and a PASSIVE checkpoint
+ * is run now for what was left.  For a caller that has something more
+ * urgent to do between its commit and the copy (the publisher: serve the
+ * CRL).  The WAL file stays bounded as before: the next commit of any
+ * thread past the threshold checkpoints.
+ */
+void		store_checkpoint_defer(struct store *, int on);
+
 #define STORE_HEALTH_ERR_MAX	512
 
 /* What store_probe() saw. */

@@ -263,7 +263,7 @@ extensions(const struct issuer *is, const struct crl_exts *e, X509_CRL **out)
 static enum eseal_rc
 build_signed(struct ca *ca, const struct issuer *is,
     struct crl_stream_params *sp, const struct crl_exts *e,
-    struct store_crl *c, int *spliced)
+    const struct crl_params *p, struct store_crl *c, int *spliced)
 {
 	X509_CRL *ext = NULL;
 	enum eseal_rc rc;
@@ -274,8 +274,8 @@ build_signed(struct ca *ca, const struct issuer *is,
 	sp->exts = X509_CRL_get0_extensions(ext);
 	rc = ESEAL_ENOTFOUND;
 	if (spliced != NULL) {
-		rc = crl_splice_next(ca, is, sp, c->number, &c->der,
-		    &c->der_len, NULL);
+		rc = crl_splice_next(ca, is, sp, c->number, p->base_der,
+		    p->base_len, p->base_number, &c->der, &c->der_len, NULL);
 		*spliced = rc == ESEAL_OK;
 		if (rc == ESEAL_ENOTFOUND)
 			log_debug("msg=\"CRL built in full\" issuer=%s "
@@ -409,7 +409,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = c.number, rc = build_signed(ca, is, &sp, &e,
-		    &c, &spliced)) != ESEAL_OK)
+		    p, &c, &spliced)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -508,7 +508,7 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		if ((rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = d.c.number, rc = build_signed(ca, is, &sp, &e,
-		    &d.c, NULL)) != ESEAL_OK)
+		    p, &d.c, NULL)) != ESEAL_OK)
 			break;
 		d.c.issuer_id = is->rec.id;
 		d.c.shard = shard;
@@ -622,6 +622,14 @@ enum eseal_rc
 crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
     int64_t keep_secs, int64_t keep_count, size_t *pruned)
 {
+	return crl_prune_n(ca, is, shard, now, keep_secs, keep_count,
+	    CRL_PRUNE_MAX, pruned);
+}
+
+enum eseal_rc
+crl_prune_n(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    int64_t keep_secs, int64_t keep_count, size_t max, size_t *pruned)
+{
 	struct store_crl c;
 	unsigned char digest[32];
 	int64_t entries;
@@ -632,7 +640,9 @@ crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		*pruned = 0;
 	if (keep_secs <= 0 && keep_count <= 0)
 		return ESEAL_OK;
-	while (k < CRL_PRUNE_MAX) {
+	if (max > CRL_PRUNE_MAX)
+		max = CRL_PRUNE_MAX;
+	while (k < max) {
 		if ((rc = store_crl_prunable(ca->store, is->rec.id, shard,
 		    keep_secs > 0 ? now - keep_secs : INT64_MIN, keep_count,
 		    &c)) == ESEAL_ENOTFOUND) {
