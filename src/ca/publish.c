@@ -54,6 +54,7 @@ struct entry {
 	unsigned long		 recoveries;	/* the HSM's, at that failure */
 	char			 error[PUBLISH_ERROR_MAX];
 	int			 building;	/* its CRL is being made */
+	int			 prune;		/* a new CRL: bodies may go */
 };
 
 struct publisher {
@@ -70,6 +71,14 @@ struct publisher {
 	int			 wake;		/* a revocation was accepted */
 	char			 gen[PUBLISH_GEN_MAX];	/* of the entries */
 	time_t			 retire_at;	/* last look at retiring issuers */
+	/*
+	 * The pruner (retention): its own thread, so that reading an old
+	 * body from the disk never holds up the next CRL.  Guarded by mu.
+	 */
+	pthread_t		 pruner;
+	pthread_cond_t		 prune_cv;
+	int			 prune_wake;
+	int			 pruner_started;
 };
 
 void
@@ -214,7 +223,7 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
 	unsigned char *der = NULL;
 	size_t len;
-	int64_t number, keep_secs, keep_count;
+	int64_t number;
 	enum eseal_rc rc;
 
 	if ((rc = issuer_by_id(p->ca, p->e[i].issuer_id, &is)) != ESEAL_OK)
@@ -222,11 +231,23 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	ca_rdlock(p->ca);
 	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
 	ca_unlock(p->ca);
-	keep_secs = cp.keep_secs;
-	keep_count = cp.keep_count;
-	cp.keep_secs = cp.keep_count = 0;	/* pruned below */
-	if ((rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
-	    &number)) != ESEAL_OK) {
+	cp.keep_secs = cp.keep_count = 0;	/* the pruner's (prune_run) */
+	/*
+	 * The served CRL is the splice's base if it is the latest (only
+	 * this thread replaces it, so it stays while it is read).
+	 */
+	pthread_mutex_lock(&p->mu);
+	cp.base_der = p->e[i].crl.der;
+	cp.base_len = p->e[i].crl.len;
+	cp.base_number = p->e[i].crl.number;
+	pthread_mutex_unlock(&p->mu);
+	/* Its copy into the database file waits until it is served. */
+	store_checkpoint_defer(p->ca->store, 1);
+	rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
+	    &number);
+	cp.base_der = NULL;
+	if (rc != ESEAL_OK) {
+		store_checkpoint_defer(p->ca->store, 0);
 		log_error("msg=\"CRL generation failed\" issuer=%s shard=%d "
 		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
 		    eseal_errmsg());
@@ -248,13 +269,76 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	} else
 		load_entry(p, i);
 	OPENSSL_free(der);
-	if (crl_prune(p->ca, is, p->e[i].shard, now, keep_secs, keep_count,
-	    NULL) != ESEAL_OK)
-		log_warn("msg=\"CRL pruning failed\" issuer=%s shard=%d "
-		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
-		    eseal_errmsg());
+	store_checkpoint_defer(p->ca->store, 0);
+	/* Retention in the pruner's thread (prune_run()). */
+	pthread_mutex_lock(&p->mu);
+	p->e[i].prune = 1;
+	p->prune_wake = 1;
+	pthread_cond_signal(&p->prune_cv);
+	pthread_mutex_unlock(&p->mu);
 	issuer_free(is);
 	return rc;
+}
+
+/*
+ * The pruner: after each CRL the publisher signs, the bodies retention
+ * ([publish] crl_keep_days, crl_keep_count) drops, one per transaction
+ * (crl_prune()), the candidate read apart from the store's lock.
+ */
+static void *
+prune_run(void *arg)
+{
+	struct publisher *p = arg;
+	struct crl_params cp;
+	struct issuer *is;
+	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
+	enum eseal_rc rc;
+	int64_t id;
+	int shard, stop;
+	size_t i, k, one;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		if (!p->prune_wake) {
+			pthread_cond_wait(&p->prune_cv, &p->mu);
+			continue;
+		}
+		p->prune_wake = 0;
+		for (i = 0; i < p->n && !p->stop; i++) {
+			if (!p->e[i].prune)
+				continue;
+			p->e[i].prune = 0;
+			id = p->e[i].issuer_id;
+			shard = p->e[i].shard;
+			pthread_mutex_unlock(&p->mu);
+			ca_rdlock(p->ca);
+			params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
+			ca_unlock(p->ca);
+			is = NULL;
+			rc = issuer_by_id(p->ca, id, &is);
+			/* One body at a time, so that a stop need not wait. */
+			for (k = 0; rc == ESEAL_OK && k < CRL_PRUNE_MAX; k++) {
+				if ((rc = crl_prune_n(p->ca, is, shard,
+				    time(NULL), cp.keep_secs, cp.keep_count, 1,
+				    &one)) != ESEAL_OK || one == 0)
+					break;
+				pthread_mutex_lock(&p->mu);
+				stop = p->stop;
+				pthread_mutex_unlock(&p->mu);
+				if (stop)
+					break;
+			}
+			if (rc != ESEAL_OK)
+				log_warn("msg=\"CRL pruning failed\" issuer=%s "
+				    "shard=%d error=\"%s\"", is != NULL ?
+				    is->rec.name : "?", shard, eseal_errmsg());
+			issuer_free(is);
+			pthread_mutex_lock(&p->mu);
+			/* The entries may have been rebuilt meanwhile. */
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
 }
 
 /* [publish] delta_crl, as the configuration says now. */
@@ -777,6 +861,17 @@ publish_start(struct ca *ca, const struct publish_config *cfg,
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->prune_cv, NULL);
+	if (pthread_create(&p->pruner, NULL, prune_run, p) != 0) {
+		pthread_cond_destroy(&p->prune_cv);
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p->dir);
+		free(p);
+		return eseal_err(ESEAL_EINTERNAL, "publish: cannot start the "
+		    "pruning thread");
+	}
+	p->pruner_started = 1;
 	if ((rc = publish_refresh(p)) != ESEAL_OK) {
 		publish_stop(p);
 		return rc;
@@ -798,9 +893,12 @@ publish_stop(struct publisher *p)
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_signal(&p->cv);
+	pthread_cond_signal(&p->prune_cv);
 	pthread_mutex_unlock(&p->mu);
 	if (p->thread)
 		pthread_join(p->thread, NULL);
+	if (p->pruner_started)
+		pthread_join(p->pruner, NULL);
 	for (size_t i = 0; i < p->n; i++) {
 		published_crl_clear(&p->e[i].crl);
 		published_crl_clear(&p->e[i].delta.crl);
@@ -808,6 +906,7 @@ publish_stop(struct publisher *p)
 	free(p->e);
 	free(p->dir);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->prune_cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
