@@ -29,57 +29,10 @@
 #include "profile.h"
 #include "publish.h"
 #include "publish_delta.h"
+#include "publish_int.h"
 #include "rotate.h"
 #include "store_crldelta.h"
 #include "store_publish.h"
-
-#define PUBLISH_GEN_MAX	128	/* store_issuer_generation() text */
-#define PUBLISH_RETIRE_SECS 300	/* how often retiring issuers are looked at
-				   (counting their certificates scans them) */
-
-struct entry {
-	int64_t			 issuer_id;
-	char			 issuer[STORE_NAME_MAX];
-	char			 token[STORE_TOKEN_MAX];	/* its key's */
-	int			 retired;	/* its final CRL stays */
-	int			 shard;
-	struct published_crl	 crl;
-	struct publish_delta	 delta;		/* [publish] delta_crl */
-	/* Below: what is owed and how signing it went (guarded by mu). */
-	int64_t			 owed_since;	/* 0: nothing owed */
-	int64_t			 owed_count;
-	int			 attempts;	/* failures since the last CRL */
-	time_t			 next_try;	/* backoff: not before then */
-	int			 hsm_failed;	/* the last failure was the HSM */
-	unsigned long		 recoveries;	/* the HSM's, at that failure */
-	char			 error[PUBLISH_ERROR_MAX];
-	int			 building;	/* its CRL is being made */
-	int			 prune;		/* a new CRL: bodies may go */
-};
-
-struct publisher {
-	struct ca		*ca;
-	char			*dir;
-	int64_t			 validity;
-	int			 drop_expired;
-	pthread_t		 thread;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	int			 stop;
-	struct entry		*e;
-	size_t			 n;
-	int			 wake;		/* a revocation was accepted */
-	char			 gen[PUBLISH_GEN_MAX];	/* of the entries */
-	time_t			 retire_at;	/* last look at retiring issuers */
-	/*
-	 * The pruner (retention): its own thread, so that reading an old
-	 * body from the disk never holds up the next CRL.  Guarded by mu.
-	 */
-	pthread_t		 pruner;
-	pthread_cond_t		 prune_cv;
-	int			 prune_wake;
-	int			 pruner_started;
-};
 
 void
 published_crl_clear(struct published_crl *c)
@@ -341,9 +294,8 @@ prune_run(void *arg)
 	return NULL;
 }
 
-/* [publish] delta_crl, as the configuration says now. */
-static int
-delta_on(struct publisher *p)
+int
+publish_delta_on(struct publisher *p)
 {
 	int on;
 
@@ -600,7 +552,7 @@ tick_one(struct publisher *p, size_t i, time_t now)
 {
 	struct p11_health h;
 	enum eseal_rc rc;
-	int owed, delta = delta_on(p), need;
+	int owed, delta = publish_delta_on(p), need;
 
 	load_entry(p, i);	/* esealctl may have signed one */
 	if (delta)
@@ -705,140 +657,6 @@ run(void *arg)
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
-}
-
-void
-publish_revoked(struct publisher *p, const char *serial)
-{
-	(void)serial;	/* the store holds what is owed */
-	if (p == NULL)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->wake = 1;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-enum eseal_rc
-publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
-{
-	struct publish_owed *v;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (p == NULL)
-		return ESEAL_OK;
-	pthread_mutex_lock(&p->mu);
-	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
-		pthread_mutex_unlock(&p->mu);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->e[i].owed_since == 0 && p->e[i].attempts == 0)
-			continue;
-		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
-		    p->e[i].issuer);
-		v[k].shard = p->e[i].shard;
-		v[k].since = (time_t)p->e[i].owed_since;
-		v[k].count = p->e[i].owed_count;
-		v[k].attempts = p->e[i].attempts;
-		v[k].next_try = p->e[i].next_try;
-		snprintf(v[k].error, sizeof(v[k].error), "%s", p->e[i].error);
-		k++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return ESEAL_OK;
-}
-
-enum eseal_rc
-publish_building(struct publisher *p, struct publish_owed **out, size_t *n)
-{
-	struct publish_owed *v;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (p == NULL)
-		return ESEAL_OK;
-	pthread_mutex_lock(&p->mu);
-	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
-		pthread_mutex_unlock(&p->mu);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		if (!p->e[i].building)
-			continue;
-		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
-		    p->e[i].issuer);
-		v[k].shard = p->e[i].shard;
-		k++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return ESEAL_OK;
-}
-
-/* A copy of entry i's CRL (or delta CRL) into *out: 1, or 0. */
-static int
-copy_crl(const struct published_crl *c, struct published_crl *out)
-{
-	if (c->der == NULL)
-		return 0;
-	*out = *c;
-	if ((out->der = malloc(out->len)) == NULL) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	memcpy(out->der, c->der, out->len);
-	return 1;
-}
-
-int
-publish_delta_crl(struct publisher *p, const char *issuer, int shard,
-    struct published_crl *out)
-{
-	int found = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (p == NULL || !delta_on(p))
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n && !found; i++)
-		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
-		    == 0)
-			found = copy_crl(&p->e[i].delta.crl, out);
-	pthread_mutex_unlock(&p->mu);
-	return found;
-}
-
-int
-publish_crl(struct publisher *p, const char *issuer, int shard,
-    struct published_crl *out)
-{
-	int found = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (p == NULL)
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n && !found; i++)
-		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
-		    == 0)
-			found = copy_crl(&p->e[i].crl, out);
-	pthread_mutex_unlock(&p->mu);
-	return found;
 }
 
 enum eseal_rc
