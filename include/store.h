@@ -196,6 +196,15 @@ int		store_issuer_count(struct store *);
  * this process or another: for caches of parsed issuers.
  */
 enum eseal_rc	store_issuer_generation(struct store *, char *buf, size_t len);
+/*
+ * A stamp that moves whenever anything in the store may have changed:
+ * committed by another connection (PRAGMA data_version), written by this
+ * one (rows changed, transactions ended).  Equal stamps: nothing changed,
+ * so a generation read under the first still holds (the issuer cache asks
+ * this first: the generation query cost 6 % of an OCSP answer, issue 16).
+ */
+#define STORE_STAMP_N	3
+enum eseal_rc	store_stamp(struct store *, uint64_t stamp[STORE_STAMP_N]);
 
 /* Certificates.  EEXIST if the serial was ever used. */
 enum eseal_rc	store_cert_insert_pending(struct store *,
@@ -208,6 +217,12 @@ enum eseal_rc	store_cert_mark_failed(struct store *, const char *serial,
 		    const char *reason, int64_t now);
 enum eseal_rc	store_cert_get(struct store *, const char *serial,
 		    struct store_cert *);
+/*
+ * Only the status and issuer of the certificate with that serial, read
+ * without its blobs (an OCSP answer needs no more).  ENOTFOUND if none.
+ */
+enum eseal_rc	store_cert_owner(struct store *, const char *serial,
+		    enum cert_status *status, int64_t *issuer_id);
 /* All pending rows: *out is an array of *n, free with store_cert_list_free. */
 enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 		    size_t *n);

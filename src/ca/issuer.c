@@ -276,6 +276,7 @@ struct cached {
 struct issuer_cache {
 	pthread_rwlock_t lock;
 	int		 loaded;
+	uint64_t	 stamp[STORE_STAMP_N];	/* of the store when gen held */
 	char		 gen[ISSUER_GEN_MAX];
 	struct cached	*v;		/* oldest (lowest id) first */
 	size_t		 n;
@@ -381,18 +382,32 @@ cache_fresh(struct ca *ca, struct issuer_cache *c)
 	struct store_issuer *recs = NULL;
 	struct cached *v = NULL, *old;
 	char gen[ISSUER_GEN_MAX];
+	uint64_t stamp[STORE_STAMP_N];
 	size_t nrecs = 0, made = 0, oldn;
 	enum eseal_rc rc;
 	int same;
 
+	/* Nothing written anywhere since gen was read: gen holds. */
+	if ((rc = store_stamp(ca->store, stamp)) != ESEAL_OK)
+		return rc;
+	pthread_rwlock_rdlock(&c->lock);
+	same = c->loaded && memcmp(c->stamp, stamp, sizeof(stamp)) == 0;
+	pthread_rwlock_unlock(&c->lock);
+	if (same)
+		return ESEAL_OK;
 	if ((rc = store_issuer_generation(ca->store, gen, sizeof(gen)))
 	    != ESEAL_OK)
 		return rc;
 	pthread_rwlock_rdlock(&c->lock);
 	same = c->loaded && strcmp(c->gen, gen) == 0;
 	pthread_rwlock_unlock(&c->lock);
-	if (same)
+	if (same) {
+		pthread_rwlock_wrlock(&c->lock);
+		if (strcmp(c->gen, gen) == 0)
+			memcpy(c->stamp, stamp, sizeof(stamp));
+		pthread_rwlock_unlock(&c->lock);
 		return ESEAL_OK;
+	}
 	if ((rc = store_issuer_list(ca->store, &recs, &nrecs)) != ESEAL_OK)
 		return rc;
 	if (nrecs > 0 && (v = calloc(nrecs, sizeof(*v))) == NULL)
@@ -410,6 +425,7 @@ cache_fresh(struct ca *ca, struct issuer_cache *c)
 	c->v = v;
 	c->n = nrecs;
 	snprintf(c->gen, sizeof(c->gen), "%s", gen);
+	memcpy(c->stamp, stamp, sizeof(stamp));
 	c->loaded = 1;
 	pthread_rwlock_unlock(&c->lock);
 	entries_free(old, oldn);
@@ -441,35 +457,42 @@ with_cache(struct ca *ca, enum eseal_rc (*fn)(const struct cached *, size_t,
 	return rc;
 }
 
-/* A copy of a cached issuer for the caller: the parsed parts shared. */
-static enum eseal_rc
-issuer_copy(const struct cached *e, struct issuer **out)
+enum eseal_rc
+issuer_dup(const struct issuer *from, struct issuer **out)
 {
 	struct issuer *is;
 
 	*out = NULL;
-	if (e->is->cert == NULL)
-		return eseal_err(ESEAL_ESTORE, "%s", e->why);
 	if ((is = calloc(1, sizeof(*is))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-	is->rec = e->is->rec;
-	if ((is->rec.cert = malloc(e->is->rec.cert_len)) == NULL) {
+	is->rec = from->rec;
+	if ((is->rec.cert = malloc(from->rec.cert_len)) == NULL) {
 		free(is);
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
 	}
-	memcpy(is->rec.cert, e->is->rec.cert, e->is->rec.cert_len);
-	if (e->is->rec.chain != NULL &&
-	    (is->rec.chain = strdup(e->is->rec.chain)) == NULL) {
+	memcpy(is->rec.cert, from->rec.cert, from->rec.cert_len);
+	if (from->rec.chain != NULL &&
+	    (is->rec.chain = strdup(from->rec.chain)) == NULL) {
 		free(is->rec.cert);
 		free(is);
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
 	}
-	X509_up_ref(e->is->cert);
-	EVP_PKEY_up_ref(e->is->pub);
-	is->cert = e->is->cert;
-	is->pub = e->is->pub;
+	X509_up_ref(from->cert);
+	EVP_PKEY_up_ref(from->pub);
+	is->cert = from->cert;
+	is->pub = from->pub;
 	*out = is;
 	return ESEAL_OK;
+}
+
+/* A copy of a cached issuer for the caller: the parsed parts shared. */
+static enum eseal_rc
+issuer_copy(const struct cached *e, struct issuer **out)
+{
+	*out = NULL;
+	if (e->is->cert == NULL)
+		return eseal_err(ESEAL_ESTORE, "%s", e->why);
+	return issuer_dup(e->is, out);
 }
 
 /* Which issuer a lookup wants: by id, by name, or the current one. */
