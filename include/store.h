@@ -196,15 +196,6 @@ int		store_issuer_count(struct store *);
  * this process or another: for caches of parsed issuers.
  */
 enum eseal_rc	store_issuer_generation(struct store *, char *buf, size_t len);
-/*
- * A stamp that moves whenever anything in the store may have changed:
- * committed by another connection (PRAGMA data_version), written by this
- * one (rows changed, transactions ended).  Equal stamps: nothing changed,
- * so a generation read under the first still holds (the issuer cache asks
- * this first: the generation query cost 6 % of an OCSP answer, issue 16).
- */
-#define STORE_STAMP_N	3
-enum eseal_rc	store_stamp(struct store *, uint64_t stamp[STORE_STAMP_N]);
 
 /* Certificates.  EEXIST if the serial was ever used. */
 enum eseal_rc	store_cert_insert_pending(struct store *,

@@ -276,7 +276,6 @@ struct cached {
 struct issuer_cache {
 	pthread_rwlock_t lock;
 	int		 loaded;
-	uint64_t	 stamp[STORE_STAMP_N];	/* of the store when gen held */
 	char		 gen[ISSUER_GEN_MAX];
 	struct cached	*v;		/* oldest (lowest id) first */
 	size_t		 n;
@@ -382,32 +381,18 @@ cache_fresh(struct ca *ca, struct issuer_cache *c)
 	struct store_issuer *recs = NULL;
 	struct cached *v = NULL, *old;
 	char gen[ISSUER_GEN_MAX];
-	uint64_t stamp[STORE_STAMP_N];
 	size_t nrecs = 0, made = 0, oldn;
 	enum eseal_rc rc;
 	int same;
 
-	/* Nothing written anywhere since gen was read: gen holds. */
-	if ((rc = store_stamp(ca->store, stamp)) != ESEAL_OK)
-		return rc;
-	pthread_rwlock_rdlock(&c->lock);
-	same = c->loaded && memcmp(c->stamp, stamp, sizeof(stamp)) == 0;
-	pthread_rwlock_unlock(&c->lock);
-	if (same)
-		return ESEAL_OK;
 	if ((rc = store_issuer_generation(ca->store, gen, sizeof(gen)))
 	    != ESEAL_OK)
 		return rc;
 	pthread_rwlock_rdlock(&c->lock);
 	same = c->loaded && strcmp(c->gen, gen) == 0;
 	pthread_rwlock_unlock(&c->lock);
-	if (same) {
-		pthread_rwlock_wrlock(&c->lock);
-		if (strcmp(c->gen, gen) == 0)
-			memcpy(c->stamp, stamp, sizeof(stamp));
-		pthread_rwlock_unlock(&c->lock);
+	if (same)
 		return ESEAL_OK;
-	}
 	if ((rc = store_issuer_list(ca->store, &recs, &nrecs)) != ESEAL_OK)
 		return rc;
 	if (nrecs > 0 && (v = calloc(nrecs, sizeof(*v))) == NULL)
@@ -425,7 +410,6 @@ cache_fresh(struct ca *ca, struct issuer_cache *c)
 	c->v = v;
 	c->n = nrecs;
 	snprintf(c->gen, sizeof(c->gen), "%s", gen);
-	memcpy(c->stamp, stamp, sizeof(stamp));
 	c->loaded = 1;
 	pthread_rwlock_unlock(&c->lock);
 	entries_free(old, oldn);

@@ -35,18 +35,6 @@
 				   hashes and the audit trail.  SQLite gives
 				   its -wal and -shm files the same mode */
 #define STORE_MODE_OTHERS (S_IROTH | S_IWOTH | S_IXOTH)	/* refused */
-#define STORE_STMT_CACHE 48	/* read statements store_rows keeps prepared:
-				   more than the queries of one OCSP answer,
-				   one issuance or one CRL; parsing SQL anew
-				   was a quarter of an OCSP answer (issue 16) */
-
-/* One statement store_rows prepared and keeps for the next same SQL. */
-struct stmt_slot {
-	sqlite3_stmt	*st;		/* NULL: free */
-	uint64_t	 hash;		/* of its SQL text */
-	uint64_t	 used;		/* s->tick when last taken */
-	int		 busy;		/* taken now (a nested store_rows) */
-};
 
 struct store {
 	sqlite3		*db;
@@ -64,9 +52,6 @@ struct store {
 	 */
 	enum eseal_rc	 first_rc;	/* ESEAL_OK: none yet */
 	char		 first_err[STORE_ERR_MAX];
-	struct stmt_slot stmts[STORE_STMT_CACHE];	/* under mu */
-	uint64_t	 tick;
-	uint64_t	 ends;		/* outermost commits and rollbacks */
 };
 
 /* The commit of this thread's transaction waiting for its flush. */
@@ -347,8 +332,6 @@ store_close(struct store *s)
 		return;
 	if (s->sync != NULL)
 		sqlite3_wal_hook(s->db, NULL, NULL);
-	for (int i = 0; i < STORE_STMT_CACHE; i++)
-		sqlite3_finalize(s->stmts[i].st);
 	sqlite3_close_v2(s->db);
 	store_sync_close(s->sync);
 	pthread_mutex_destroy(&s->mu);
@@ -430,7 +413,6 @@ end_failed(struct store *s, enum eseal_rc fallback)
 	char msg[STORE_ERR_MAX];
 	enum eseal_rc rc;
 
-	s->ends++;
 	if (s->first_rc != ESEAL_OK) {
 		rc = s->first_rc;
 		snprintf(msg, sizeof(msg), "%s", s->first_err);
@@ -469,7 +451,6 @@ store_commit(struct store *s)
 		s->depth = 1;	/* a failing COMMIT is the first failure */
 		rc = store_exec(s, "COMMIT", "commit");
 		s->depth = 0;
-		s->ends++;
 		if (rc != ESEAL_OK)
 			rc = end_failed(s, rc);
 	}
@@ -540,86 +521,10 @@ store_col_blobcpy(sqlite3_stmt *st, int i, unsigned char *dst, size_t dstsz,
 
 /* --- the one row loop ------------------------------------------------ */
 
-/* FNV-1a, 64 bits: which slot may hold a statement of this SQL. */
-static uint64_t
-sql_hash(const char *sql)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *sql != '\0'; sql++)
-		h = (h ^ (unsigned char)*sql) * 0x100000001b3ULL;
-	return h;
-}
-
-/*
- * A statement of sql, s->mu held: the one kept from an earlier call if it
- * is not in use (sqlite3_sql() is compared, not only the hash), else a new
- * one, kept in a free or the least recently used idle slot (*slot; NULL:
- * not kept, all slots busy).  SQLite prepares a kept statement again by
- * itself if the schema changed.
- */
-static enum eseal_rc
-stmt_take(struct store *s, const char *sql, sqlite3_stmt **st,
-    struct stmt_slot **slot)
-{
-	struct stmt_slot *e, *lru = NULL;
-	uint64_t h = sql_hash(sql);
-	enum eseal_rc rc;
-
-	*slot = NULL;
-	for (int i = 0; i < STORE_STMT_CACHE; i++) {
-		e = &s->stmts[i];
-		if (e->st != NULL && !e->busy && e->hash == h &&
-		    strcmp(sqlite3_sql(e->st), sql) == 0) {
-			e->busy = 1;
-			e->used = ++s->tick;
-			*st = e->st;
-			*slot = e;
-			return ESEAL_OK;
-		}
-		if (!e->busy && (lru == NULL || (lru->st != NULL &&
-		    (e->st == NULL || e->used < lru->used))))
-			lru = e;
-	}
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-	    NULL) != SQLITE_OK) {
-		rc = store_dberr(s, "prepare");
-		sqlite3_finalize(*st);
-		*st = NULL;
-		return rc;
-	}
-	if (lru != NULL) {
-		sqlite3_finalize(lru->st);
-		lru->st = *st;
-		lru->hash = h;
-		lru->busy = 1;
-		lru->used = ++s->tick;
-		*slot = lru;
-	}
-	return ESEAL_OK;
-}
-
-/*
- * Done with st: reset (it holds no read transaction open, no bound text
- * of the caller's) for the next call, or finalized if it was not kept.
- */
-static void
-stmt_give(sqlite3_stmt *st, struct stmt_slot *slot)
-{
-	if (slot == NULL) {
-		sqlite3_finalize(st);
-		return;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	slot->busy = 0;
-}
-
 enum eseal_rc
 store_rows(struct store *s, const char *sql, const char *what,
     store_bind_fn bind, store_row_fn row, void *ctx, size_t *nrows)
 {
-	struct stmt_slot *slot;
 	sqlite3_stmt *st;
 	enum eseal_rc rc;
 	size_t cnt = 0;
@@ -628,7 +533,7 @@ store_rows(struct store *s, const char *sql, const char *what,
 	if (nrows != NULL)
 		*nrows = 0;
 	store_lock(s);
-	if ((rc = stmt_take(s, sql, &st, &slot)) != ESEAL_OK) {
+	if ((rc = store_prepare(s, sql, &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
 	}
@@ -644,34 +549,10 @@ store_rows(struct store *s, const char *sql, const char *what,
 	}
 	if (taken == 0 && r != SQLITE_DONE)
 		rc = store_dberr(s, what);
-	stmt_give(st, slot);
+	sqlite3_finalize(st);
 	store_unlock(s);
 	if (nrows != NULL)
 		*nrows = cnt;
-	return rc;
-}
-
-static int
-stamp_row(sqlite3_stmt *st, void *arg)
-{
-	*(uint64_t *)arg = (uint64_t)sqlite3_column_int64(st, 0);
-	return STORE_STOP;
-}
-
-enum eseal_rc
-store_stamp(struct store *s, uint64_t stamp[STORE_STAMP_N])
-{
-	enum eseal_rc rc;
-	size_t n;
-
-	store_lock(s);
-	rc = store_rows(s, "PRAGMA data_version", "data version", NULL,
-	    stamp_row, &stamp[0], &n);
-	if (rc == ESEAL_OK && n != 1)
-		rc = store_dberr(s, "data version");
-	stamp[1] = (uint64_t)sqlite3_total_changes64(s->db);
-	stamp[2] = s->ends;
-	store_unlock(s);
 	return rc;
 }
 

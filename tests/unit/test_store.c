@@ -447,101 +447,6 @@ START_TEST(test_list_grows_in_order)
 }
 END_TEST
 
-/* Inside a row of the same SQL: a second statement, not the busy one. */
-struct nest {
-	struct store	*s;
-	const char	*sql;
-	int		 depth, rows;
-};
-
-static int
-nest_row(sqlite3_stmt *st, void *arg)
-{
-	struct nest *n = arg;
-	size_t k;
-
-	n->rows += sqlite3_column_int(st, 0);
-	if (n->depth++ == 0)
-		ck_assert_int_eq(store_rows(n->s, n->sql, "nest", NULL,
-		    nest_row, n, &k), ESEAL_OK);
-	return 0;
-}
-
-static void
-int_bind(sqlite3_stmt *st, void *arg)
-{
-	sqlite3_bind_int(st, 1, *(int *)arg);
-}
-
-static int
-int_row(sqlite3_stmt *st, void *arg)
-{
-	*(int *)arg = sqlite3_column_int(st, 0);
-	return STORE_STOP;
-}
-
-/*
- * Kept statements (store_rows): the same SQL answers anew with its new
- * parameters, more distinct queries than the store keeps still answer, a
- * row may run the same SQL again; and the change stamp moves on a write
- * of this connection, a rollback, and a commit by another connection.
- */
-START_TEST(test_kept_statements_and_stamp)
-{
-	char *path = db_path(), sql[64];
-	uint64_t a[STORE_STAMP_N], b[STORE_STAMP_N];
-	struct nest ne;
-	struct store *s;
-	sqlite3 *db;
-	size_t n;
-	int v, p;
-
-	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
-	for (int round = 0; round < 3; round++)
-		for (int i = 0; i < 100; i++) {
-			/* 100 texts: more than the store keeps. */
-			snprintf(sql, sizeof(sql), "SELECT ? + %d", i);
-			v = round;	/* bound, then the answer */
-			ck_assert_int_eq(store_rows(s, sql, "add", int_bind,
-			    int_row, &v, &n), ESEAL_OK);
-			ck_assert_int_eq(v, round + i);
-		}
-	for (p = 0; p < 5; p++) {
-		v = p;
-		ck_assert_int_eq(store_rows(s, "SELECT ? * 2", "twice",
-		    int_bind, int_row, &v, &n), ESEAL_OK);
-		ck_assert_int_eq(v, 2 * p);
-	}
-	memset(&ne, 0, sizeof(ne));
-	ne.s = s;
-	ne.sql = "SELECT 1 UNION ALL SELECT 2";
-	ck_assert_int_eq(store_rows(s, ne.sql, "nest", NULL, nest_row, &ne,
-	    &n), ESEAL_OK);
-	ck_assert_int_eq(ne.rows, 6);	/* 1 + (1 + 2) + 2 */
-
-	ck_assert_int_eq(store_stamp(s, a), ESEAL_OK);
-	ck_assert_int_eq(store_stamp(s, b), ESEAL_OK);
-	ck_assert_mem_eq(a, b, sizeof(a));
-	add_issuer(s);
-	ck_assert_int_eq(store_stamp(s, b), ESEAL_OK);
-	ck_assert(memcmp(a, b, sizeof(a)) != 0);
-	memcpy(a, b, sizeof(a));
-	ck_assert_int_eq(store_begin(s), ESEAL_OK);
-	store_rollback(s);
-	ck_assert_int_eq(store_stamp(s, b), ESEAL_OK);
-	ck_assert(memcmp(a, b, sizeof(a)) != 0);
-	memcpy(a, b, sizeof(a));
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "UPDATE issuers SET changed = 7",
-	    NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	ck_assert_int_eq(store_stamp(s, b), ESEAL_OK);
-	ck_assert(memcmp(a, b, sizeof(a)) != 0);
-	store_close(s);
-	free(path);
-}
-END_TEST
-
 struct seen {
 	int	rows, stop_at, fail_at, cleared;
 };
@@ -750,7 +655,6 @@ main(void)
 	tcase_add_test(tc, test_probe_says_why);
 	tcase_add_test(tc, test_list_grows_in_order);
 	tcase_add_test(tc, test_rows_stop_fail_and_clear);
-	tcase_add_test(tc, test_kept_statements_and_stamp);
 	tcase_add_test(tc, test_audit_each_stops);
 	tcase_add_test(tc, test_group_commit);
 	suite_add_tcase(s, tc);
