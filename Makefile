@@ -5,6 +5,9 @@
 #   make fuzz         build the libFuzzer harnesses (clang)
 #   make bench        run the benchmarks in bench/
 #   make clean
+#   make tsan         ThreadSanitizer: the concurrent issuance suite (and
+#                     others) and t_kill_group.sh (concurrent approvals)
+#                     in build-tsan/
 #   SANITIZE=address,undefined  switches sanitizers on for any target
 
 BUILD    := build
@@ -45,6 +48,7 @@ LIB_SRCS := \
 	src/store/store.c \
 	src/store/store_migrate.c \
 	src/store/store_sync.c \
+	src/store/store_stmt.c \
 	src/store/store_issuer.c \
 	src/store/store_cert.c \
 	src/store/store_audit.c \
@@ -160,6 +164,7 @@ UNIT_TESTS := \
 	p11 \
 	store \
 	issue \
+	issue_mt \
 	csr \
 	orgid \
 	policy \
@@ -214,7 +219,7 @@ SCHEMA   := $(sort $(wildcard schema/*.sql))
 CONSOLE  := $(shell find console -type f 2>/dev/null)
 
 .PHONY: all check run fuzz bench clean deps _check _test FORCE install uninstall \
-    valgrind
+    valgrind tsan
 # Keep the objects of tests and fuzz harnesses between runs.
 .SECONDARY:
 all: $(BUILD)/eseald $(BUILD)/esealctl
@@ -293,6 +298,38 @@ valgrind: deps
 	    VALGRIND=1 ESEAL_TOP=$(CURDIR) ESEAL_BUILD=$(CURDIR)/$(BUILD) \
 	        sh tests/integration/$$t.sh || fail=1; \
 	done; exit $$fail
+
+# ThreadSanitizer (docs/hacking.md): TSAN_UNITS (the concurrent issuance
+# suite, the issuer cache's and group commit's threads) and TSAN_TESTS
+# (concurrent approvals through eseald) built with
+# SANITIZE=thread in TSAN_BUILD; every process (eseald, esealctl, the
+# suite) writes its reports to TSAN_BUILD/tsan/report.PID, and any report
+# fails.  tests/tsan.supp: third-party false positives only, with reasons.
+TSAN_BUILD ?= build-tsan
+TSAN_UNITS ?= issue_mt issue store
+TSAN_TESTS ?= tests/reliability/t_kill_group.sh
+tsan: deps
+	@$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
+	    WERROR=1 $(TSAN_BUILD)/eseald $(TSAN_BUILD)/esealctl \
+	    $(addprefix $(TSAN_BUILD)/tests/test_,$(TSAN_UNITS))
+	@rm -rf $(TSAN_BUILD)/tsan && mkdir -p $(TSAN_BUILD)/tsan
+	@TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_BUILD)/tsan/report \
+	    suppressions=$(CURDIR)/tests/tsan.supp second_deadlock_stack=1"; \
+	export TSAN_OPTIONS; fail=0; \
+	for u in $(TSAN_UNITS); do \
+	    echo "== tsan: test_$$u"; \
+	    CK_FORK=no $(TSAN_BUILD)/tests/test_$$u || fail=1; \
+	done; \
+	for t in $(TSAN_TESTS); do \
+	    echo "== tsan: $$t"; \
+	    ESEAL_TOP=$(CURDIR) ESEAL_BUILD=$(CURDIR)/$(TSAN_BUILD) sh $$t || \
+	        fail=1; \
+	done; \
+	for f in $(TSAN_BUILD)/tsan/report.*; do \
+	    [ -s "$$f" ] || continue; \
+	    echo "FAIL ThreadSanitizer: $$f"; head -60 "$$f"; fail=1; \
+	done; \
+	[ $$fail = 0 ] && echo "tsan: no report"; exit $$fail
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -193,7 +193,9 @@ void		store_issuer_clear(struct store_issuer *);
 int		store_issuer_count(struct store *);
 /*
  * A short text that changes whenever an issuer is added or changed, by
- * this process or another: for caches of parsed issuers.
+ * this process or another: for caches of parsed issuers.  Cheap while
+ * nothing was committed: the issuers are read again only after another
+ * connection's commit or this one's change to them.
  */
 enum eseal_rc	store_issuer_generation(struct store *, char *buf, size_t len);
 

@@ -442,9 +442,24 @@ daemon_publish(struct daemon *d)
 	return 0;
 }
 
+/* http_start() of one listener: 0, or 1 logged. */
+static int
+daemon_start(const struct http_config *hc, const struct http_route *rt,
+    struct daemon *d, struct http_server **out)
+{
+	if (http_start(hc, rt, &d->app, out) != ESEAL_OK) {
+		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+		return 1;
+	}
+	return 0;
+}
+
 /*
- * Starts the API listener (HTTPS) and, if [publish] listen is set, the
- * publication listener (plain HTTP).  Returns 0, or 1 logged.
+ * Starts the publication listener (plain HTTP), if [publish] listen is
+ * set, then the API listener (HTTPS): once the API's /healthz answers, the
+ * relying parties' routes are up too (a health check or a test that waits
+ * for /healthz and then fetches a CRL never finds the port closed).
+ * Returns 0, or 1 logged.
  */
 static int
 daemon_listen(struct daemon *d)
@@ -475,12 +490,8 @@ daemon_listen(struct daemon *d)
 		    "tls_key are required: the API listener is HTTPS only\"");
 		return 1;
 	}
-	if (http_start(&hc, routes, &d->app, &d->api) != ESEAL_OK) {
-		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
-		return 1;
-	}
 	if (c->publish_listen[0] == '\0' && d->fds[SVC_PUBLISH] < 0)
-		return 0;
+		return daemon_start(&hc, routes, d, &d->api);
 	pc = hc;
 	pc.fd = d->fds[SVC_PUBLISH];
 	pc.listen = c->publish_listen;
@@ -492,11 +503,9 @@ daemon_listen(struct daemon *d)
 	 */
 	pc.conn_per_ip = (unsigned)c->http_conn_max;
 	pc.name = "publish";
-	if (http_start(&pc, publish_routes, &d->app, &d->pub) != ESEAL_OK) {
-		log_error("msg=\"cannot start\" error=\"%s\"", eseal_errmsg());
+	if (daemon_start(&pc, publish_routes, d, &d->pub) != 0)
 		return 1;
-	}
-	return 0;
+	return daemon_start(&hc, routes, d, &d->api);
 }
 
 /*

@@ -271,6 +271,25 @@ audit_seal_owed(struct store *s, int64_t now, int earlier_runs, int64_t *n)
 	enum eseal_rc rc = ESEAL_OK;
 
 	*n = 0;
+	if (!earlier_runs) {		/* the common case: nothing owed */
+		int idle;
+
+		pthread_mutex_lock(&mac.mu);
+		idle = mac.token == NULL || mac.nowed == 0;
+		pthread_mutex_unlock(&mac.mu);
+		if (idle)
+			return ESEAL_OK;
+	}
+	/*
+	 * The store first, then mac.mu, in the order audit_append() takes
+	 * them (its transaction, then seal()): the other order deadlocks
+	 * with a thread appending meanwhile (checkpoint_tick calls this
+	 * while the API issues; ThreadSanitizer's lock-order-inversion).
+	 * One transaction for all the MACs; what was sealed before the HSM
+	 * went away again is kept.
+	 */
+	if ((rc = store_begin(s)) != ESEAL_OK)
+		return rc;
 	pthread_mutex_lock(&mac.mu);
 	if (mac.token == NULL)
 		goto out;
@@ -288,6 +307,16 @@ audit_seal_owed(struct store *s, int64_t now, int earlier_runs, int64_t *n)
 		mac.nowed = 0;
 out:
 	pthread_mutex_unlock(&mac.mu);
+	if (rc == ESEAL_ESTORE)
+		store_rollback(s);
+	else {
+		enum eseal_rc rc2 = store_commit(s);
+
+		if (rc2 != ESEAL_OK) {
+			*n = 0;
+			rc = rc2;
+		}
+	}
 	if (rc == ESEAL_OK && earlier_runs && *n > 0) {
 		log_warn("msg=\"audit: sealed records an earlier run wrote "
 		    "while the HSM was away\" count=%lld first=%lld last=%lld",

@@ -84,7 +84,7 @@ store_cert_insert_pending(struct store *s, const struct store_cert *c,
 		    "from", c->serial);
 	else
 		rc = store_dberr(s, "insert pending certificate");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -112,7 +112,7 @@ cert_transition(struct store *s, const char *sql, const char *serial,
 	else if (sqlite3_changes(store_db(s)) != 1)
 		rc = eseal_err(ESEAL_EEXIST, "store: certificate %s is not "
 		    "pending", serial);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
