@@ -48,6 +48,7 @@ LIB_SRCS := \
 	src/store/store.c \
 	src/store/store_migrate.c \
 	src/store/store_sync.c \
+	src/store/store_stmt.c \
 	src/store/store_issuer.c \
 	src/store/store_cert.c \
 	src/store/store_audit.c \

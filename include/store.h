@@ -204,7 +204,9 @@ void		store_issuer_clear(struct store_issuer *);
 int		store_issuer_count(struct store *);
 /*
  * A short text that changes whenever an issuer is added or changed, by
- * this process or another: for caches of parsed issuers.
+ * this process or another: for caches of parsed issuers.  Cheap while
+ * nothing was committed: the issuers are read again only after another
+ * connection's commit or this one's change to them.
  */
 enum eseal_rc	store_issuer_generation(struct store *, char *buf, size_t len);
 
@@ -219,6 +221,12 @@ enum eseal_rc	store_cert_mark_failed(struct store *, const char *serial,
 		    const char *reason, int64_t now);
 enum eseal_rc	store_cert_get(struct store *, const char *serial,
 		    struct store_cert *);
+/*
+ * Only the status and issuer of the certificate with that serial, read
+ * without its blobs (an OCSP answer needs no more).  ENOTFOUND if none.
+ */
+enum eseal_rc	store_cert_owner(struct store *, const char *serial,
+		    enum cert_status *status, int64_t *issuer_id);
 /* All pending rows: *out is an array of *n, free with store_cert_list_free. */
 enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 		    size_t *n);

@@ -1,9 +1,10 @@
 /*
  * store.c: the store's connection to SQLite, its transactions and the one
  * row loop every file of the store reads with (store_rows, store_list).
- * Every statement is prepared with bound parameters; every error names the
- * operation.  The connection is guarded by a recursive mutex so that a
- * store may be shared by the daemon's threads.  The migrations live in
+ * Every statement is prepared with bound parameters, and kept for the next
+ * call with the same SQL (store_stmt.c); every error names the operation.
+ * The connection is guarded by a recursive mutex so that a store may be
+ * shared by the daemon's threads.  The migrations live in
  * store_migrate.c, the rows of each domain in store_<domain>.c.
  */
 #include <sys/stat.h>
@@ -42,6 +43,10 @@ struct store {
 	int		 held;		/* times mu is held by its owner */
 	pthread_t	 owner;
 	struct store_sync *sync;	/* group commit; NULL: synchronous=FULL */
+	struct store_stmts *stmts;	/* prepared statements, under mu */
+	uint64_t	 issuer_writes;	/* rows of issuers this connection
+					   changed (row_changed), under mu */
+	struct store_gen gen;		/* store_issuer_generation()'s */
 	int		 version;	/* applied schema version */
 	int		 depth;		/* nesting of store_begin */
 	int		 doomed;	/* an inner transaction rolled back */
@@ -147,16 +152,75 @@ store_finish(struct store *s, sqlite3_stmt *st, const char *what,
 		rc = store_dberr(s, what);
 	else if (want_change && sqlite3_changes(s->db) == 0)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: %s: no such row", what);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return rc;
+}
+
+/* 1 if this thread holds the store's mutex (only it may look at held). */
+static int
+held_here(struct store *s)
+{
+	return s->held > 0 && pthread_equal(s->owner, pthread_self());
 }
 
 enum eseal_rc
 store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+	/*
+	 * The cache is guarded by the mutex: a caller without it is a bug
+	 * that would share a statement between threads.
+	 */
+	if (!held_here(s)) {
+		*st = NULL;
+		return eseal_err(ESEAL_EINTERNAL, "store: a statement prepared "
+		    "without the store's lock");
+	}
+	if (store_stmts_get(s->stmts, s->db, sql, st) != SQLITE_OK)
 		return store_dberr(s, "prepare");
 	return ESEAL_OK;
+}
+
+void
+store_done(struct store *s, sqlite3_stmt *st)
+{
+	store_stmts_put(s->stmts, st);
+}
+
+unsigned long
+store_prepares(struct store *s)
+{
+	return store_stmts_prepares(s->stmts);
+}
+
+uint64_t
+store_issuer_writes(struct store *s)
+{
+	return s->issuer_writes;
+}
+
+struct store_gen *
+store_gen(struct store *s)
+{
+	return &s->gen;
+}
+
+/*
+ * SQLite's update hook: every row this connection inserts, updates or
+ * deletes, on the thread holding the mutex.  A change to issuers, even one
+ * rolled back later, tells store_issuer_generation() to read them again
+ * (other connections' changes it sees through PRAGMA data_version).  The
+ * hook misses rows of WITHOUT ROWID tables, REPLACE's deletes and a
+ * DELETE with no WHERE: the store does none of these to issuers.
+ */
+static void
+row_changed(void *arg, int op, const char *db, const char *table,
+    sqlite3_int64 rowid)
+{
+	struct store *s = arg;
+
+	(void)op, (void)db, (void)rowid;
+	if (strcmp(table, "issuers") == 0)
+		s->issuer_writes++;
 }
 
 /* The WAL stays small: checkpointed early, truncated after a reset. */
@@ -303,6 +367,10 @@ store_open(const char *path, struct store **out)
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->mu, &ma);
 	pthread_mutexattr_destroy(&ma);
+	if ((rc = store_stmts_new(&s->stmts)) != ESEAL_OK) {
+		store_close(s);
+		return rc;
+	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = eseal_err(ESEAL_ESTORE, "store: %s: %s", path,
@@ -312,6 +380,7 @@ store_open(const char *path, struct store **out)
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_update_hook(s->db, row_changed, s);
 	if ((rc = store_exec(s, "PRAGMA journal_mode=WAL", "WAL")) != ESEAL_OK ||
 	    (rc = store_exec(s, "PRAGMA synchronous=FULL", "synchronous"))
 	    != ESEAL_OK ||
@@ -333,6 +402,7 @@ store_close(struct store *s)
 		return;
 	if (s->sync != NULL)
 		sqlite3_wal_hook(s->db, NULL, NULL);
+	store_stmts_free(s->stmts);	/* none is in use by now */
 	sqlite3_close_v2(s->db);
 	store_sync_close(s->sync);
 	pthread_mutex_destroy(&s->mu);
@@ -550,7 +620,7 @@ store_rows(struct store *s, const char *sql, const char *what,
 	}
 	if (taken == 0 && r != SQLITE_DONE)
 		rc = store_dberr(s, what);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	if (nrows != NULL)
 		*nrows = cnt;
@@ -706,7 +776,7 @@ store_probe(struct store *s, int64_t now, struct store_health *h)
 			sqlite3_bind_int64(st, 1, now);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				rc = store_dberr(s, "write probe");
-			sqlite3_finalize(st);
+			store_done(s, st);
 		}
 		if (rc == ESEAL_OK)
 			rc = store_commit(s);

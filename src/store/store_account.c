@@ -49,7 +49,7 @@ store_account_insert(struct store *s, const struct store_account *a,
 		    sqlite3_errmsg(store_db(s)));
 	else
 		rc = store_dberr(s, "insert account");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -348,7 +348,7 @@ store_session_insert(struct store *s, const struct store_session *se)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: no such account");
 	else
 		rc = store_dberr(s, "insert session");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

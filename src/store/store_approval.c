@@ -36,7 +36,7 @@ store_op_insert(struct store *s, const struct store_op *op, int64_t *id)
 		rc = store_dberr(s, "insert operation");
 	else
 		*id = sqlite3_last_insert_rowid(store_db(s));
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -189,7 +189,7 @@ store_op_vote(struct store *s, int64_t id, const struct store_vote *v)
 		    "on operation %lld", v->account, (long long)id);
 	else if (r != SQLITE_DONE)
 		rc = store_dberr(s, "insert vote");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -217,7 +217,7 @@ store_op_decide(struct store *s, int64_t id, const char *status,
 	else if (sqlite3_changes(store_db(s)) == 0)
 		rc = eseal_err(ESEAL_EEXIST, "approval: operation %lld is no "
 		    "longer pending", (long long)id);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

@@ -66,7 +66,7 @@ store_audit_insert(struct store *s, const struct store_audit *a)
 		sqlite3_bind_null(st, 11);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "insert audit record");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -87,7 +87,7 @@ store_audit_set_mac(struct store *s, int64_t seq, const unsigned char mac[32])
 	sqlite3_bind_int64(st, 2, seq);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "seal audit record");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -183,7 +183,7 @@ store_audit_cp_insert(struct store *s, const struct store_audit_cp *cp,
 		rc = store_dberr(s, "insert audit checkpoint");
 	else if (id != NULL)
 		*id = sqlite3_last_insert_rowid(store_db(s));
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

@@ -280,7 +280,7 @@ store_backup_insert(struct store *s, const struct store_backup_row *r)
 	sqlite3_bind_text(st, 9, r->actor, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "insert backup");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -364,7 +364,7 @@ store_revoked_unknown_insert(struct store *s, int64_t issuer_id,
 	else if (sqlite3_changes(store_db(s)) != 1)
 		rc = eseal_err(ESEAL_EEXIST, "store: %s is a certificate of "
 		    "the store", r->serial);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -439,7 +439,7 @@ store_crl_floor_raise(struct store *s, int64_t issuer_id, int shard,
 	sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "raise CRL number floor");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

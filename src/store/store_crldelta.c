@@ -84,7 +84,7 @@ store_crl_delta_insert(struct store *s, const struct store_crl_delta *d)
 		    (long long)d->base_number);
 	else
 		rc = store_dberr(s, "insert delta CRL");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -209,7 +209,7 @@ store_crl_delta_prune(struct store *s, int64_t issuer_id, int shard,
 			*pruned = (size_t)sqlite3_changes(store_db(s));
 	} else
 		rc = store_dberr(s, "prune delta CRLs");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

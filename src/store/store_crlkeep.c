@@ -207,7 +207,7 @@ store_crl_prune(struct store *s, int64_t issuer_id, int shard, int64_t number,
 	sqlite3_bind_int64(st, 6, number);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "prune CRL");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

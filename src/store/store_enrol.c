@@ -32,7 +32,7 @@ prepare_locked(struct store *s, const char *sql, sqlite3_stmt **st)
 static void
 done(struct store *s, sqlite3_stmt *st)
 {
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 }
 

@@ -43,16 +43,63 @@ unsigned long	 store_flushes(struct store *);
 /* ESEAL_ESTORE with "store: what: <SQLite's message>". */
 enum eseal_rc	 store_dberr(struct store *, const char *what);
 /*
- * Steps a prepared statement that returns no rows and finalizes it.  With
- * want_change, ESEAL_ENOTFOUND (naming what) if it changed no row.
+ * Steps a prepared statement that returns no rows and gives it back
+ * (store_done).  With want_change, ESEAL_ENOTFOUND (naming what) if it
+ * changed no row.
  */
 enum eseal_rc	 store_finish(struct store *, sqlite3_stmt *, const char *what,
 		    int want_change);
 /* Runs SQL text with no parameters and no rows ("BEGIN", a migration). */
 enum eseal_rc	 store_exec(struct store *, const char *sql, const char *what);
-/* Prepares sql on the connection (the caller holds the store lock). */
+/*
+ * A statement for sql on the connection; the caller holds the store lock
+ * from here to store_done() (ESEAL_EINTERNAL if it does not).  The
+ * statement is the one kept from an earlier call with the same text
+ * (reset, no parameters bound), or newly prepared; never one another
+ * caller still uses.  Give it back with store_done(), never
+ * sqlite3_finalize().
+ */
 enum eseal_rc	 store_prepare(struct store *, const char *sql,
 		    sqlite3_stmt **st);
+/*
+ * Gives back st from store_prepare() (NULL is fine), the lock still held:
+ * reset, its parameters cleared (nothing borrowed is kept) and kept for the
+ * next store_prepare() of its text, or finalized if it was not kept.
+ */
+void		 store_done(struct store *, sqlite3_stmt *st);
+/* The statements this connection actually prepared so far (tests). */
+unsigned long	 store_prepares(struct store *);
+
+/*
+ * The prepared statements of one connection (store_stmt.c), guarded by
+ * the store's lock.  store_stmts_get() returns SQLite's code of the
+ * prepare; a statement it hands out stays out until store_stmts_put().
+ * store_stmts_free() finalizes them all (none may be out).
+ */
+struct store_stmts;
+enum eseal_rc	 store_stmts_new(struct store_stmts **out);
+void		 store_stmts_free(struct store_stmts *);
+int		 store_stmts_get(struct store_stmts *, sqlite3 *,
+		    const char *sql, sqlite3_stmt **out);
+void		 store_stmts_put(struct store_stmts *, sqlite3_stmt *);
+unsigned long	 store_stmts_prepares(const struct store_stmts *);
+
+/*
+ * What store_issuer_generation() read last on this connection, and the
+ * two counters that say whether it may still be true: PRAGMA data_version
+ * (moves when another connection, of this process or another, commits)
+ * and store_issuer_writes() (rows of issuers this connection changed),
+ * both read before the text.  Under the store lock.
+ */
+#define STORE_GEN_MAX	512	/* the generation text, whole */
+struct store_gen {
+	int		 valid;
+	int64_t		 data_version;
+	uint64_t	 writes;
+	char		 text[STORE_GEN_MAX];
+};
+struct store_gen *store_gen(struct store *);
+uint64_t	 store_issuer_writes(struct store *);
 
 /*
  * Applies the embedded migrations newer than the connection's schema

@@ -57,7 +57,7 @@ store_issuer_insert(struct store *s, const struct store_issuer *is,
 		    "or with that key already exists", is->name);
 	else
 		rc = store_dberr(s, "insert issuer");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -231,8 +231,16 @@ text_row(sqlite3_stmt *st, void *arg)
 	return STORE_STOP;
 }
 
-enum eseal_rc
-store_issuer_generation(struct store *s, char *buf, size_t len)
+static int
+int_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return STORE_STOP;
+}
+
+/* The generation text, read from the issuers themselves. */
+static enum eseal_rc
+generation_read(struct store *s, char *buf, size_t len)
 {
 	struct text_out t = { buf, len };
 	enum eseal_rc rc;
@@ -249,6 +257,49 @@ store_issuer_generation(struct store *s, char *buf, size_t len)
 	    NULL, text_row, &t, &n);
 	if (rc == ESEAL_OK && n == 0)
 		rc = store_dberr(s, "read issuers");
+	return rc;
+}
+
+/*
+ * Read again only when it may have moved: when another connection (an
+ * esealctl rotating, another thread's connection) committed anything
+ * since (PRAGMA data_version), or this one changed a row of issuers
+ * (store_issuer_writes).  Both are read before the text, under the lock,
+ * so a commit racing with the read only makes the next call read again.
+ * A text read inside a transaction is not kept: a rollback would leave it
+ * naming rows that are gone.
+ */
+enum eseal_rc
+store_issuer_generation(struct store *s, char *buf, size_t len)
+{
+	struct store_gen *g;
+	char text[STORE_GEN_MAX];
+	int64_t dv = -1;
+	uint64_t w;
+	enum eseal_rc rc;
+
+	buf[0] = '\0';
+	store_lock(s);
+	g = store_gen(s);
+	w = store_issuer_writes(s);
+	if ((rc = store_rows(s, "PRAGMA data_version", "read data version",
+	    NULL, int_row, &dv, NULL)) != ESEAL_OK)
+		goto out;
+	if (dv >= 0 && g->valid && g->data_version == dv && g->writes == w) {
+		snprintf(buf, len, "%s", g->text);
+		goto out;
+	}
+	if ((rc = generation_read(s, text, sizeof(text))) != ESEAL_OK)
+		goto out;
+	if (dv >= 0 && sqlite3_get_autocommit(store_db(s))) {
+		memcpy(g->text, text, sizeof(g->text));
+		g->data_version = dv;
+		g->writes = w;
+		g->valid = 1;
+	}
+	snprintf(buf, len, "%s", text);
+out:
+	store_unlock(s);
 	return rc;
 }
 
@@ -299,7 +350,7 @@ store_issuer_set_status(struct store *s, int64_t id, const char *from,
 		    to, to);
 	else
 		rc = store_dberr(s, "change issuer status");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -319,7 +370,7 @@ store_issuer_delete_pending(struct store *s, int64_t id)
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? ESEAL_OK :
 	    store_dberr(s, "delete pending issuer");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -388,7 +439,7 @@ store_issuer_link_insert(struct store *s, const struct store_issuer_link *l,
 	sqlite3_bind_int64(st, 7, now);
 	rc = sqlite3_step(st) == SQLITE_DONE ? ESEAL_OK :
 	    store_dberr(s, "insert link certificate");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

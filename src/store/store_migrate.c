@@ -39,18 +39,19 @@ apply(struct store *s, const struct schema_migration *m)
 	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = store_dberr(s, m->name);
-		sqlite3_finalize(st);
+		store_done(s, st);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return store_exec(s, "COMMIT", "commit");
 fail:
 	(void)store_exec(s, "ROLLBACK", "rollback");
 	return rc;
 }
 
-enum eseal_rc
-store_migrate(struct store *s, int *version)
+/* store_migrate() with the store's lock held. */
+static enum eseal_rc
+migrate_locked(struct store *s, int *version)
 {
 	enum eseal_rc rc;
 
@@ -85,4 +86,15 @@ store_migrate(struct store *s, int *version)
 			*version = m->version;
 	}
 	return ESEAL_OK;
+}
+
+enum eseal_rc
+store_migrate(struct store *s, int *version)
+{
+	enum eseal_rc rc;
+
+	store_lock(s);	/* store_prepare() wants it, even at store_open() */
+	rc = migrate_locked(s, version);
+	store_unlock(s);
+	return rc;
 }

@@ -50,7 +50,7 @@ store_ocsp_signer_insert(struct store *s, const struct store_ocsp_signer *r,
 		    r->serial);
 	else
 		rc = store_dberr(s, "insert OCSP signer");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -78,7 +78,7 @@ store_ocsp_signer_retire(struct store *s, int64_t issuer_id, int64_t keep_id,
 		rc = store_dberr(s, "retire OCSP signers");
 	else if (n != NULL)
 		*n = sqlite3_changes(store_db(s));
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

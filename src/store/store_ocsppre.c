@@ -63,7 +63,7 @@ put_one(struct store *s, const struct store_ocsppre *r, int *kept)
 		rc = store_dberr(s, "record presigned OCSP answer");
 	else
 		*kept = sqlite3_changes(store_db(s)) > 0;
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return rc;
 }
 

@@ -30,7 +30,7 @@ store_crl_owe(struct store *s, int64_t issuer_id, int shard,
 	sqlite3_bind_int64(st, 4, now);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "mark CRL owed");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -68,7 +68,7 @@ store_crl_owed_list(struct store *s, struct store_crl_owed **out, size_t *n)
 	}
 	if (rc == ESEAL_OK && e != SQLITE_DONE)
 		rc = store_dberr(s, "list owed CRLs");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	if (rc != ESEAL_OK) {
 		free(v);
@@ -99,7 +99,7 @@ store_crl_owed_upto(struct store *s, int64_t issuer_id, int shard,
 		*upto = sqlite3_column_int64(st, 0);
 	else
 		rc = store_dberr(s, "read owed CRL");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -124,7 +124,7 @@ store_crl_owed_clear(struct store *s, int64_t issuer_id, int shard,
 	sqlite3_bind_int64(st, 3, upto);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, "clear owed CRL");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

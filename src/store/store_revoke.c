@@ -52,7 +52,7 @@ store_revocation_insert(struct store *s, const struct store_revocation *r)
 		    "serial %s", r->serial);
 	else
 		rc = store_dberr(s, "insert revocation");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -148,7 +148,7 @@ store_revocation_set_reason(struct store *s, const char *serial, int reason,
 	else if (sqlite3_changes(store_db(s)) != 1)
 		rc = eseal_err(ESEAL_ENOTFOUND, "store: certificate %s is not "
 		    "revoked", serial);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -229,7 +229,7 @@ store_crl_insert(struct store *s, const struct store_crl *c)
 		    (long long)c->issuer_id, c->shard);
 	else
 		rc = store_dberr(s, "insert CRL");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

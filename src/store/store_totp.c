@@ -40,7 +40,7 @@ store_totp_get(struct store *s, int64_t id, struct store_totp *t)
 		rc = ESEAL_ENOTFOUND;
 	else
 		rc = store_dberr(s, "read TOTP secret");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }
@@ -150,7 +150,7 @@ store_session_factors(struct store *s, const unsigned char *th, int *in_zone,
 		rc = ESEAL_ENOTFOUND;
 	else
 		rc = store_dberr(s, "read session factors");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	store_unlock(s);
 	return rc;
 }

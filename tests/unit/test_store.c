@@ -1,14 +1,18 @@
 /*
  * test_store.c: migrations, issuer and certificate rows, transactions, and
- * the one row loop (store_rows, store_list) every read goes through.
+ * the one row loop (store_rows, store_list) every read goes through, the
+ * statement cache behind it, and the issuer generation that is read from
+ * memory until another connection or process commits.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -635,6 +639,226 @@ START_TEST(test_group_commit)
 }
 END_TEST
 
+/* --- the statement cache (store_stmt.c) ------------------------------- */
+
+static int
+int_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return STORE_STOP;
+}
+
+/* A row loop over the same SQL as the loop it runs in. */
+struct nest {
+	struct store	*s;
+	const char	*sql;
+	int		 outer, inner_bad;
+};
+
+static int
+count_rows(sqlite3_stmt *st, void *arg)
+{
+	(void)st;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+nested_row(sqlite3_stmt *st, void *arg)
+{
+	struct nest *n = arg;
+	int inner = 0;
+
+	n->outer++;
+	if (sqlite3_column_int(st, 0) != n->outer)
+		n->inner_bad++;		/* the outer loop was reset under us */
+	if (store_rows(n->s, n->sql, "inner", NULL, count_rows, &inner,
+	    NULL) != ESEAL_OK || inner != 5)
+		n->inner_bad++;
+	return 0;
+}
+
+START_TEST(test_stmt_cache)
+{
+	static const char *const five = "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n";
+	char *path = db_path(), buf[64];
+	struct store *s;
+	struct nest n;
+	sqlite3_stmt *st;
+	unsigned long p0;
+	int64_t v;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	/* Prepared once, found after. */
+	ck_assert_int_eq(store_count(s, "SELECT 41 + 1", NULL), 42);
+	p0 = store_prepares(s);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(store_count(s, "SELECT 41 + 1", NULL), 42);
+	ck_assert_uint_eq(store_prepares(s), p0);
+	/* By the text, not the address: one buffer, two texts. */
+	snprintf(buf, sizeof(buf), "SELECT 7");
+	ck_assert_int_eq(store_count(s, buf, NULL), 7);
+	snprintf(buf, sizeof(buf), "SELECT 8");
+	ck_assert_int_eq(store_count(s, buf, NULL), 8);
+	/* A kept statement comes back with no parameter bound. */
+	ck_assert_int_eq(store_count(s, "SELECT ? IS NULL", "x"), 0);
+	ck_assert_int_eq(store_count(s, "SELECT ? IS NULL", NULL), 1);
+	/* The same SQL inside its own row loop: another statement. */
+	memset(&n, 0, sizeof(n));
+	n.s = s;
+	n.sql = five;
+	ck_assert_int_eq(store_rows(s, five, "outer", NULL, nested_row, &n,
+	    NULL), ESEAL_OK);
+	ck_assert_int_eq(n.outer, 5);
+	ck_assert_int_eq(n.inner_bad, 0);
+	/* More texts than slots: the oldest make room, answers stay right. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(buf, sizeof(buf), "SELECT %d", i);
+		v = -1;
+		ck_assert_int_eq(store_rows(s, buf, "many", NULL, int_row, &v,
+		    NULL), ESEAL_OK);
+		ck_assert_int_eq(v, i);
+	}
+	ck_assert_int_eq(store_count(s, five, NULL), 1);
+	/* Only with the lock: the cache is not for two threads at once. */
+	ck_assert_int_eq(store_prepare(s, "SELECT 1", &st), ESEAL_EINTERNAL);
+	ck_assert_ptr_null(st);
+	store_lock(s);
+	ck_assert_int_eq(store_prepare(s, "SELECT 1", &st), ESEAL_OK);
+	store_done(s, st);
+	store_unlock(s);
+	/* A statement left out (reset, never stepped to the end) closes. */
+	store_lock(s);
+	ck_assert_int_eq(store_prepare(s, five, &st), ESEAL_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	store_done(s, st);
+	store_unlock(s);
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);	/* no read left open */
+	ck_assert_int_eq(store_commit(s), ESEAL_OK);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+/* --- the issuer generation: cheap, never stale ------------------------ */
+
+static void
+gen(struct store *s, char *buf, size_t len)
+{
+	ck_assert_int_eq(store_issuer_generation(s, buf, len), ESEAL_OK);
+	ck_assert_int_gt(strlen(buf), 0);
+}
+
+/* An UPDATE of issuers through SQLite alone (no hook of ours on it). */
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+START_TEST(test_generation_never_stale)
+{
+	char *path = db_path(), g0[256], g1[256], g2[256], g3[256];
+	struct store_issuer is;
+	struct store *s, *s2;
+	int64_t id, id2;
+	pid_t pid;
+	int status;
+
+	ck_assert_int_eq(store_open(path, &s), ESEAL_OK);
+	id = add_issuer(s);
+	gen(s, g0, sizeof(g0));
+	gen(s, g1, sizeof(g1));
+	ck_assert_str_eq(g0, g1);
+	/* This connection's own change. */
+	ck_assert_int_eq(store_issuer_set_status(s, id, "active", "retiring",
+	    1100, NULL), ESEAL_OK);
+	gen(s, g1, sizeof(g1));
+	ck_assert_str_ne(g0, g1);
+	/* Another connection's (another thread's store, say). */
+	ck_assert_int_eq(store_open(path, &s2), ESEAL_OK);
+	ck_assert_int_eq(store_issuer_set_status(s2, id, "retiring", "active",
+	    1200, NULL), ESEAL_OK);
+	store_close(s2);
+	gen(s, g2, sizeof(g2));
+	ck_assert_str_ne(g2, g1);
+	/* Another process rotating, as esealctl issuer rotate does: a new
+	   issuer becomes active, the old one retiring. */
+	if ((pid = fork()) == 0) {
+		struct store *c;
+		unsigned char der[3] = { 0x30, 0x01, 0x01 };
+
+		if (store_open(path, &c) != ESEAL_OK)
+			_exit(1);
+		memset(&is, 0, sizeof(is));
+		snprintf(is.name, sizeof(is.name), "ca-2");
+		memcpy(is.key_id, "\x03\x04", 2);
+		is.key_id_len = 2;
+		snprintf(is.key_type, sizeof(is.key_type), "ec-p256");
+		snprintf(is.status, sizeof(is.status), "pending");
+		is.crl_shards = 1;
+		if (store_issuer_insert(c, &is, 1300, &id2) != ESEAL_OK)
+			_exit(3);
+		is.cert = der;		/* its CA certificate, made */
+		is.cert_len = sizeof(der);
+		is.not_before = 1300;
+		is.not_after = 3000;
+		if (
+		    store_begin(c) != ESEAL_OK ||
+		    store_issuer_set_status(c, id, "active", "retiring", 1300,
+		    NULL) != ESEAL_OK ||
+		    store_issuer_set_status(c, id2, "pending", "active", 1300,
+		    &is) != ESEAL_OK || store_commit(c) != ESEAL_OK) {
+			fprintf(stderr, "child: %s\n", eseal_errmsg());
+			_exit(2);
+		}
+		store_close(c);
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	gen(s, g3, sizeof(g3));
+	ck_assert_str_ne(g3, g2);
+	ck_assert_int_eq(store_issuer_current(s, &is), ESEAL_OK);
+	ck_assert_str_eq(is.name, "ca-2");
+	store_issuer_clear(&is);
+	/* Plain SQLite (no hook of ours): seen through PRAGMA data_version
+	   alone. */
+	raw_exec(path, "UPDATE issuers SET cert = x'3002ffff' WHERE name = "
+	    "'ca-1'");
+	gen(s, g2, sizeof(g2));
+	ck_assert_str_ne(g2, g3);
+	/* Read inside a transaction that rolls back: not kept. */
+	ck_assert_int_eq(store_begin(s), ESEAL_OK);
+	ck_assert_int_eq(store_issuer_delete_pending(s, id), ESEAL_OK);
+	memset(&is, 0, sizeof(is));
+	snprintf(is.name, sizeof(is.name), "ca-3");
+	memcpy(is.key_id, "\x05", 1);
+	is.key_id_len = 1;
+	snprintf(is.key_type, sizeof(is.key_type), "ec-p256");
+	snprintf(is.status, sizeof(is.status), "pending");
+	is.crl_shards = 1;
+	ck_assert_int_eq(store_issuer_insert(s, &is, 1400, &id2), ESEAL_OK);
+	gen(s, g3, sizeof(g3));
+	ck_assert_str_ne(g3, g2);
+	store_rollback(s);
+	gen(s, g1, sizeof(g1));
+	ck_assert_str_eq(g1, g2);
+	/* Nothing changed: the same text, from memory. */
+	gen(s, g3, sizeof(g3));
+	ck_assert_str_eq(g3, g2);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -657,6 +881,8 @@ main(void)
 	tcase_add_test(tc, test_rows_stop_fail_and_clear);
 	tcase_add_test(tc, test_audit_each_stops);
 	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_stmt_cache);
+	tcase_add_test(tc, test_generation_never_stale);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
