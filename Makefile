@@ -136,6 +136,7 @@ LIB_SRCS := \
 	src/store/store_crldelta.c \
 	src/ca/publish_file.c \
 	src/ca/publish_delta.c \
+	src/ca/publish_query.c \
 	src/store/store_ocsppre.c \
 	src/ca/ocsp_presign.c
 

@@ -178,6 +178,26 @@ COMMIT;
 SQL
 }
 
+# insert_issued N: N issued certificates of issuer 1, shard 0, straight
+# into the store in one transaction, as insert_revoked makes them (random
+# serials and key hashes, a dummy TBS and certificate, valid for 300 days
+# more) but not revoked: a store that has issued a lot.
+insert_issued() {
+	sqlite3 "$T/eseal.db" <<SQL
+PRAGMA synchronous=OFF;
+BEGIN;
+INSERT INTO certificates (serial, issuer_id, status, tbs, cert, subject,
+    spki_sha256, not_before, not_after, shard, created, updated,
+    org_identifier)
+  WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $1)
+  SELECT '7' || substr(lower(hex(randomblob(16))), 2), 1, 'issued',
+    x'3003020100', x'300a3003020100300003010000', 'CN=bench',
+    randomblob(32), unixepoch() - 86400, unixepoch() + 300 * 86400, 0,
+    unixepoch() - 86400, unixepoch(), 'NTRJP-7123456789012' FROM c;
+COMMIT;
+SQL
+}
+
 # wrk_run OUT ARGS...: runs wrk --latency ARGS, keeps its output in OUT and
 # sets RPS (requests/s), P50 and P99 (ms), REQS (requests done), ERRS
 # (socket errors: connect, read, write, timeout), NON2XX (responses not

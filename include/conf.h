@@ -21,6 +21,11 @@
 #define CONF_FILE_MAX	(64 * 1024) /* eseald.conf or a profile: a few KB */
 #define CONF_HSM_MAX	8	/* [hsm "NAME"] sections besides [hsm] */
 #define CONF_HSM_NAME_MAX 32	/* NAME: [a-z0-9-], 1..32, not "default" */
+#define CONF_CRL_KEEP_COUNT 64 /* [publish] crl_keep_count by default: the
+				  60 CRLs 30 days of re-signs at half the
+				  default validity make, and a little; then
+				  crl_keep_days decides unless revocations
+				  come in bursts (docs/revocation.md) */
 #define CONF_EXPIRY_WARN_DAYS 90 /* [ca] expiry_warn_days by default */
 #define CONF_PRESIGN_BATCH 100	/* [ocsp] presign_batch by default: answers
 				   signed, then recorded in one transaction */
@@ -101,6 +106,9 @@ struct conf {
 	int	publish_crl_hours;		/* CRL validity */
 	int	publish_expired_on_crl;		/* keep expired revoked entries */
 	int	publish_crl_keep_days;		/* CRL bodies kept; 0: all */
+	int	publish_crl_keep_count;		/* at most this many CRL
+						   bodies per shard; 0: no
+						   count bound */
 	int	publish_delta_crl;		/* 1: delta CRLs (RFC 5280
 						   5.2.4) beside the base */
 

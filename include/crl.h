@@ -41,10 +41,23 @@ struct crl_params {
 					   validation of seals */
 	int64_t		 keep_secs;	/* [publish] crl_keep_days: bodies of
 					   older CRLs are pruned after each
-					   new one; 0: every body is kept */
+					   new one; 0: no age bound */
+	int64_t		 keep_count;	/* [publish] crl_keep_count: bodies
+					   of CRLs with this many newer ones
+					   of their shard are pruned too; 0:
+					   no count bound */
 	int		 delta;		/* [publish] delta_crl: base CRLs
 					   carry freshestCRL (RFC 5280
 					   5.2.6) naming the delta's URL */
+	/*
+	 * Optional: the caller's copy of the shard's CRL number
+	 * base_number, byte for byte as recorded (the publisher's served
+	 * CRL).  If it is the latest recorded, the incremental path splices
+	 * it rather than reading megabytes back from the store.
+	 */
+	const unsigned char *base_der;
+	size_t		 base_len;
+	int64_t		 base_number;
 };
 
 /*
@@ -126,7 +139,8 @@ enum eseal_rc	crl_delta_url(const char *tmpl, const char *base,
  * (less CRL_DELTA_OVERLAP_SECS); its nextUpdate is the base's.  Clears the
  * shard's owed marks and writes the audit record "crl.delta" in the
  * transaction that records it, then empties the bodies of the shard's
- * delta CRLs older than p->keep_secs (store_crl_delta_prune).  *out
+ * delta CRLs older than p->keep_secs or with p->keep_count newer ones
+ * (store_crl_delta_prune).  *out
  * (store_crl_delta_clear) gets it.
  * ESEAL_EINVAL as crl_generate(); ESEAL_EEXIST if a newer base CRL was
  * recorded meanwhile (make a delta for that one).
@@ -139,12 +153,19 @@ enum eseal_rc	crl_generate_delta(struct ca *, const struct issuer *is,
 
 /*
  * Bounded storage: drops the bodies of the CRLs of (is, shard) made before
- * now - keep_secs, except the newest, keeping number, dates, SHA-256 and
- * entry count (store_crlkeep.h); one CRL per transaction, at most
- * CRL_PRUNE_MAX per call.  *pruned (if not NULL) counts them.
+ * now - keep_secs (keep_secs > 0) or with keep_count or more newer CRLs of
+ * the shard (keep_count > 0), never the newest's, keeping number, dates,
+ * SHA-256 and entry count (store_crlkeep.h); one CRL per transaction, at
+ * most CRL_PRUNE_MAX per call.  Both 0: nothing is pruned.  *pruned (if
+ * not NULL) counts them.
  */
 enum eseal_rc	crl_prune(struct ca *, const struct issuer *is, int shard,
-		    int64_t now, int64_t keep_secs, size_t *pruned);
+		    int64_t now, int64_t keep_secs, int64_t keep_count,
+		    size_t *pruned);
+/* The same, at most max bodies (1..CRL_PRUNE_MAX) in this call. */
+enum eseal_rc	crl_prune_n(struct ca *, const struct issuer *is, int shard,
+		    int64_t now, int64_t keep_secs, int64_t keep_count,
+		    size_t max, size_t *pruned);
 
 /*
  * The newest recorded CRL of (issuer_id, shard) into *out (free with

@@ -41,11 +41,15 @@ enum eseal_rc	crl_splice_write(struct ca *, const struct issuer *is,
 /*
  * crl_splice_write() over the latest recorded CRL of (is, p->shard), if it
  * is number - 1 and has its body: what crl_generate() tries before a full
- * build of CRL number.  ESEAL_ENOTFOUND as above, or if there is no such
- * CRL.
+ * build of CRL number.  hint (may be NULL) is the caller's copy of CRL
+ * hint_number of the shard, as recorded: used instead of reading the
+ * body back when hint_number is number - 1 and the latest recorded.
+ * ESEAL_ENOTFOUND as above, or if there is no such CRL.
  */
 enum eseal_rc	crl_splice_next(struct ca *, const struct issuer *is,
 		    const struct crl_stream_params *p, int64_t number,
-		    unsigned char **der, size_t *len, size_t *nentries);
+		    const unsigned char *hint, size_t hint_len,
+		    int64_t hint_number, unsigned char **der, size_t *len,
+		    size_t *nentries);
 
 #endif

@@ -81,6 +81,12 @@ enum eseal_rc	issuer_each(struct ca *,
 		    int (*fn)(const struct issuer *, void *), void *arg);
 
 /*
+ * A copy of is for the caller (issuer_free), its certificate and public
+ * key shared (reference counted): what fn of issuer_each may take away.
+ */
+enum eseal_rc	issuer_dup(const struct issuer *is, struct issuer **out);
+
+/*
  * Whether an issuer key of that type may be generated (or imported) on
  * the token now: the module's FIPS status (a refusal leaves an audit
  * record) and the crypto policy.

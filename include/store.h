@@ -129,6 +129,17 @@ void		store_rollback(struct store *);
  */
 enum eseal_rc	store_checkpoint(struct store *);
 
+/*
+ * on = 1: commits made by this thread skip the automatic checkpoint (a
+ * CRL of megabytes is otherwise copied into the database file before its
+ * commit returns); on = 0: they take it again, and a PASSIVE checkpoint
+ * is run now for what was left.  For a caller that has something more
+ * urgent to do between its commit and the copy (the publisher: serve the
+ * CRL).  The WAL file stays bounded as before: the next commit of any
+ * thread past the threshold checkpoints.
+ */
+void		store_checkpoint_defer(struct store *, int on);
+
 #define STORE_HEALTH_ERR_MAX	512
 
 /* What store_probe() saw. */
@@ -210,6 +221,12 @@ enum eseal_rc	store_cert_mark_failed(struct store *, const char *serial,
 		    const char *reason, int64_t now);
 enum eseal_rc	store_cert_get(struct store *, const char *serial,
 		    struct store_cert *);
+/*
+ * Only the status and issuer of the certificate with that serial, read
+ * without its blobs (an OCSP answer needs no more).  ENOTFOUND if none.
+ */
+enum eseal_rc	store_cert_owner(struct store *, const char *serial,
+		    enum cert_status *status, int64_t *issuer_id);
 /* All pending rows: *out is an array of *n, free with store_cert_list_free. */
 enum eseal_rc	store_cert_pending(struct store *, struct store_cert **out,
 		    size_t *n);

@@ -46,13 +46,16 @@ void		store_crl_delta_clear(struct store_crl_delta *);
 #define STORE_DELTA_PRUNE_MAX	64	/* delta bodies emptied per call */
 
 /*
- * Bounded storage ([publish] crl_keep_days): empties the DER of at most
- * STORE_DELTA_PRUNE_MAX delta CRLs of (issuer_id, shard) made before
- * before, never the newest; their number, base and dates stay.  One
- * statement.  *pruned (if not NULL) counts them.
+ * Bounded storage ([publish] crl_keep_days, crl_keep_count): empties the
+ * DER of at most STORE_DELTA_PRUNE_MAX delta CRLs of (issuer_id, shard)
+ * made before before (INT64_MIN: no age bound) or, keep_count > 0, with
+ * keep_count or more newer deltas of the shard, never the newest; their
+ * number, base and dates stay.  One statement.  *pruned (if not NULL)
+ * counts them.
  */
 enum eseal_rc	store_crl_delta_prune(struct store *, int64_t issuer_id,
-		    int shard, int64_t before, size_t *pruned);
+		    int shard, int64_t before, int64_t keep_count,
+		    size_t *pruned);
 
 /*
  * The number and dates of the newest base CRL of (issuer_id, shard) into

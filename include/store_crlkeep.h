@@ -24,10 +24,13 @@ struct store_crl_info {
 
 /*
  * The oldest CRL of (issuer_id, shard) whose body may go: not pruned, not
- * the newest, thisUpdate before before.  ESEAL_ENOTFOUND if none.
+ * the newest, and thisUpdate before before or (keep_count > 0) keep_count
+ * or more CRLs of the shard numbered above it, pruned or not.  before =
+ * INT64_MIN: no age bound.  ESEAL_ENOTFOUND if none.
  */
 enum eseal_rc	store_crl_prunable(struct store *, int64_t issuer_id,
-		    int shard, int64_t before, struct store_crl *out);
+		    int shard, int64_t before, int64_t keep_count,
+		    struct store_crl *out);
 
 /* Drops CRL number's body, keeping digest and entries; one transaction. */
 enum eseal_rc	store_crl_prune(struct store *, int64_t issuer_id, int shard,

@@ -95,6 +95,7 @@ static const struct conf_key keys[] = {
 	INT("publish", "crl_validity_hours", publish_crl_hours, 1, 240),
 	INT("publish", "expired_on_crl", publish_expired_on_crl, 0, 1),
 	INT("publish", "crl_keep_days", publish_crl_keep_days, 0, 36500),
+	INT("publish", "crl_keep_count", publish_crl_keep_count, 0, 1000000),
 	OTHER("publish", "delta_crl", CT_ONOFF, publish_delta_crl, 0),
 	OTHER("log", "level", CT_LOGLEVEL, log_level, 0),
 	OTHER("accounts", "argon2", CT_ARGON2, acct_argon2, 0),
@@ -573,6 +574,7 @@ defaults(struct conf *c)
 	c->publish_crl_hours = 24;
 	c->publish_expired_on_crl = 1;
 	c->publish_crl_keep_days = 30;
+	c->publish_crl_keep_count = CONF_CRL_KEEP_COUNT;
 	c->acct_argon2 = 1;
 	c->acct_idle = 900;
 	c->acct_absolute = 8 * 3600;

@@ -27,6 +27,8 @@
 
 #include "audit.h"
 #include "backup.h"
+#include "crl_stream.h"
+#include "issuer.h"
 #include "checkpoint.h"
 #include "backup_int.h"
 #include "log.h"
@@ -140,6 +142,118 @@ out:
 		X509_CRL_free(pc->crl);
 		pc->crl = NULL;
 	}
+	return rc;
+}
+
+/* One TLV at *p before end: its content; 0 if it is not tag (universal). */
+static int
+tlv(const unsigned char **p, const unsigned char *end, int tag, int cls,
+    const unsigned char **content, long *clen)
+{
+	const unsigned char *q = *p;
+	int t, c, r;
+
+	if (*p >= end)
+		return 0;
+	r = ASN1_get_object(&q, clen, &t, &c, end - *p);
+	if ((r & 0x80) || t != tag || c != cls || *clen > end - q)
+		return 0;
+	*content = q;
+	*p = q + *clen;
+	return 1;
+}
+
+/*
+ * The start check's read of a published CRL: its cRLNumber into *number
+ * without decoding its entries (a million of them take seconds to
+ * parse): the CertificateList walked, its signature checked over the TBS
+ * bytes with the issuer's key and the algorithm this CA signs with, the
+ * number taken from the crlExtensions alone.  ESEAL_ENOTFOUND if there is
+ * no file; ESEAL_EINVAL if it is no CRL of this issuer, with *undecided
+ * set if this read cannot tell (another signature algorithm):
+ * read_published() then decides.
+ */
+static enum eseal_rc
+published_number(const char *dir, const struct store_issuer *is, int shard,
+    const char *sfx, struct pub_crl *pc, int *undecided)
+{
+	const unsigned char *p, *end, *c, *tbs, *tbs_end, *sig, *e, *cp;
+	unsigned char *buf = NULL, *alg = NULL;
+	X509_EXTENSIONS *exts = NULL;
+	ASN1_INTEGER *num = NULL;
+	X509_ALGOR *a = NULL;
+	EVP_MD_CTX *v = NULL;
+	X509 *ca = NULL;
+	size_t len, off, elen, ext_off;
+	long n, sn;
+	int alen, crit;
+	enum eseal_rc rc;
+
+	*undecided = 0;
+	memset(pc, 0, sizeof(*pc));
+	pc->shard = shard;
+	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
+	    shard, sfx);
+	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
+	    != ESEAL_OK)
+		return rc;
+	rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 5.1 / X.690 "
+	    "DER: not one DER CertificateList", pc->path);
+	p = buf;
+	end = buf + len;
+	if (!tlv(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+	    p != end || (tbs = c, !tlv(&c, end, V_ASN1_SEQUENCE,
+	    V_ASN1_UNIVERSAL, &e, &n)))
+		goto out;
+	tbs_end = c;
+	if (crl_stream_entries(buf, len, &off, &elen, &ext_off) != ESEAL_OK ||
+	    buf + ext_off > tbs_end)
+		goto out;
+	/* The signature algorithm this CA writes, then the BIT STRING. */
+	if ((ca = d2i_X509(NULL, (cp = is->cert, &cp), (long)is->cert_len))
+	    == NULL || (a = X509_ALGOR_new()) == NULL ||
+	    issuer_sigalg(X509_get0_pubkey(ca), a) != ESEAL_OK ||
+	    (alen = i2d_X509_ALGOR(a, &alg)) <= 0 ||
+	    (size_t)(end - c) < (size_t)alen || memcmp(c, alg, (size_t)alen)
+	    != 0) {
+		*undecided = 1;
+		goto out;
+	}
+	c += alen;
+	if (!tlv(&c, end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, &sig, &sn) ||
+	    c != end || sn < 2 || sig[0] != 0)
+		goto out;
+	if ((v = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(v, NULL, issuer_md(X509_get0_pubkey(ca)),
+	    NULL, X509_get0_pubkey(ca)) != 1 ||
+	    EVP_DigestVerify(v, sig + 1, (size_t)sn - 1, tbs,
+	    (size_t)(tbs_end - tbs)) != 1) {
+		rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 6.3.3: "
+		    "its signature does not verify with the key of issuer %s",
+		    pc->path, is->name);
+		goto out;
+	}
+	/* crlExtensions [0] EXPLICIT Extensions, the last of the TBS. */
+	p = buf + ext_off;
+	if (p == tbs_end || !tlv(&p, tbs_end, 0, V_ASN1_CONTEXT_SPECIFIC, &e,
+	    &n) || p != tbs_end || (exts = d2i_X509_EXTENSIONS(NULL, &e, n))
+	    == NULL || e != tbs_end ||
+	    (num = X509V3_get_d2i(exts, NID_crl_number, &crit, NULL)) == NULL ||
+	    (pc->number = (int64_t)ASN1_INTEGER_get(num)) <= 0) {
+		rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 5.2.3: no "
+		    "usable cRLNumber", pc->path);
+		goto out;
+	}
+	rc = ESEAL_OK;
+out:
+	ASN1_INTEGER_free(num);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	EVP_MD_CTX_free(v);
+	OPENSSL_free(alg);
+	X509_ALGOR_free(a);
+	X509_free(ca);
+	free(buf);
+	ERR_clear_error();
 	return rc;
 }
 
@@ -345,12 +459,21 @@ backup_check_published(struct store *s, const char *dir)
 	for (size_t i = 0; rc == ESEAL_OK && i < ni; i++)
 		for (int k = 0; rc == ESEAL_OK && k < is[i].crl_shards *
 		    (int)NPUB; k++) {
-			int sh = k / (int)NPUB;
+			int sh = k / (int)NPUB, undecided;
 
-			/* Not ours or not there: the publisher replaces it. */
-			if (read_published(dir, &is[i], sh, pub_suffix[k % NPUB],
-			    &pc) != ESEAL_OK)
+			/*
+			 * Not ours or not there: the publisher replaces it.
+			 * Its number read without parsing its entries.
+			 */
+			if ((rc = published_number(dir, &is[i], sh,
+			    pub_suffix[k % NPUB], &pc, &undecided)) != ESEAL_OK
+			    && undecided)
+				rc = read_published(dir, &is[i], sh,
+				    pub_suffix[k % NPUB], &pc);
+			if (rc != ESEAL_OK) {
+				rc = ESEAL_OK;
 				continue;
+			}
 			if ((rc = next_number(s, is[i].id, sh, &next)) ==
 			    ESEAL_OK && next <= pc.number)
 				rc = eseal_err(ESEAL_ECONF, "RFC 5280 5.2.3: the "

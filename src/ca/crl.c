@@ -263,7 +263,7 @@ extensions(const struct issuer *is, const struct crl_exts *e, X509_CRL **out)
 static enum eseal_rc
 build_signed(struct ca *ca, const struct issuer *is,
     struct crl_stream_params *sp, const struct crl_exts *e,
-    struct store_crl *c, int *spliced)
+    const struct crl_params *p, struct store_crl *c, int *spliced)
 {
 	X509_CRL *ext = NULL;
 	enum eseal_rc rc;
@@ -274,8 +274,8 @@ build_signed(struct ca *ca, const struct issuer *is,
 	sp->exts = X509_CRL_get0_extensions(ext);
 	rc = ESEAL_ENOTFOUND;
 	if (spliced != NULL) {
-		rc = crl_splice_next(ca, is, sp, c->number, &c->der,
-		    &c->der_len, NULL);
+		rc = crl_splice_next(ca, is, sp, c->number, p->base_der,
+		    p->base_len, p->base_number, &c->der, &c->der_len, NULL);
 		*spliced = rc == ESEAL_OK;
 		if (rc == ESEAL_ENOTFOUND)
 			log_debug("msg=\"CRL built in full\" issuer=%s "
@@ -409,7 +409,7 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		    (rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = c.number, rc = build_signed(ca, is, &sp, &e,
-		    &c, &spliced)) != ESEAL_OK)
+		    p, &c, &spliced)) != ESEAL_OK)
 			break;
 		c.issuer_id = is->rec.id;
 		c.shard = shard;
@@ -428,8 +428,8 @@ crl_generate(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 		*number = c.number;
 		c.der = NULL;
 		/* Bounded storage: a failure leaves bodies, never the CRL. */
-		if (crl_prune(ca, is, shard, now, p->keep_secs, NULL)
-		    != ESEAL_OK)
+		if (crl_prune(ca, is, shard, now, p->keep_secs,
+		    p->keep_count, NULL) != ESEAL_OK)
 			log_warn("msg=\"CRL pruning failed\" issuer=%s "
 			    "shard=%d error=\"%s\"", is->rec.name, shard,
 			    eseal_errmsg());
@@ -508,7 +508,7 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		if ((rc = store_crl_owed_upto(ca->store, is->rec.id, shard,
 		    &owed)) != ESEAL_OK ||
 		    (e.number = d.c.number, rc = build_signed(ca, is, &sp, &e,
-		    &d.c, NULL)) != ESEAL_OK)
+		    p, &d.c, NULL)) != ESEAL_OK)
 			break;
 		d.c.issuer_id = is->rec.id;
 		d.c.shard = shard;
@@ -527,8 +527,10 @@ crl_generate_delta(struct ca *ca, const struct issuer *is, int shard,
 		*out = d;
 		memset(&d, 0, sizeof(d));
 		/* Bounded storage: older delta bodies go, as base ones do. */
-		if (p->keep_secs > 0 && store_crl_delta_prune(ca->store,
-		    is->rec.id, shard, now - p->keep_secs, NULL) != ESEAL_OK)
+		if ((p->keep_secs > 0 || p->keep_count > 0) &&
+		    store_crl_delta_prune(ca->store, is->rec.id, shard,
+		    p->keep_secs > 0 ? now - p->keep_secs : INT64_MIN,
+		    p->keep_count, NULL) != ESEAL_OK)
 			log_warn("msg=\"delta CRL pruning failed\" issuer=%s "
 			    "shard=%d error=\"%s\"", is->rec.name, shard,
 			    eseal_errmsg());
@@ -618,7 +620,15 @@ crl_generate_for(struct ca *ca, const char *serial, int64_t now,
 
 enum eseal_rc
 crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
-    int64_t keep_secs, size_t *pruned)
+    int64_t keep_secs, int64_t keep_count, size_t *pruned)
+{
+	return crl_prune_n(ca, is, shard, now, keep_secs, keep_count,
+	    CRL_PRUNE_MAX, pruned);
+}
+
+enum eseal_rc
+crl_prune_n(struct ca *ca, const struct issuer *is, int shard, int64_t now,
+    int64_t keep_secs, int64_t keep_count, size_t max, size_t *pruned)
 {
 	struct store_crl c;
 	unsigned char digest[32];
@@ -628,11 +638,14 @@ crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 
 	if (pruned != NULL)
 		*pruned = 0;
-	if (keep_secs <= 0)
+	if (keep_secs <= 0 && keep_count <= 0)
 		return ESEAL_OK;
-	while (k < CRL_PRUNE_MAX) {
+	if (max > CRL_PRUNE_MAX)
+		max = CRL_PRUNE_MAX;
+	while (k < max) {
 		if ((rc = store_crl_prunable(ca->store, is->rec.id, shard,
-		    now - keep_secs, &c)) == ESEAL_ENOTFOUND) {
+		    keep_secs > 0 ? now - keep_secs : INT64_MIN, keep_count,
+		    &c)) == ESEAL_ENOTFOUND) {
 			rc = ESEAL_OK;
 			break;
 		}
@@ -650,8 +663,9 @@ crl_prune(struct ca *ca, const struct issuer *is, int shard, int64_t now,
 	}
 	if (k > 0)
 		log_info("msg=\"CRL bodies pruned\" issuer=%s shard=%d "
-		    "count=%zu keep_days=%lld", is->rec.name, shard, k,
-		    (long long)(keep_secs / 86400));
+		    "count=%zu keep_days=%lld keep_count=%lld", is->rec.name,
+		    shard, k, (long long)(keep_secs / 86400),
+		    (long long)keep_count);
 	if (pruned != NULL)
 		*pruned = k;
 	return rc;

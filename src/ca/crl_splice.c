@@ -17,6 +17,7 @@
 #include "crl.h"
 #include "crl_splice.h"
 #include "serial.h"
+#include "store_crldelta.h"
 #include "store_crlscan.h"
 
 #define OID_EXPIRED_ON_CRL	"\x06\x03\x55\x1d\x3c"	/* 2.5.29.60 */
@@ -287,8 +288,9 @@ crl_splice_write(struct ca *ca, const struct issuer *is,
 
 enum eseal_rc
 crl_splice_next(struct ca *ca, const struct issuer *is,
-    const struct crl_stream_params *p, int64_t number, unsigned char **der,
-    size_t *len, size_t *nentries)
+    const struct crl_stream_params *p, int64_t number,
+    const unsigned char *hint, size_t hint_len, int64_t hint_number,
+    unsigned char **der, size_t *len, size_t *nentries)
 {
 	struct store_crl base;
 	enum eseal_rc rc;
@@ -298,6 +300,16 @@ crl_splice_next(struct ca *ca, const struct issuer *is,
 	if (p->drop_expired)
 		return eseal_err(ESEAL_ENOTFOUND, "crl: splice: with "
 		    "drop_expired an entry leaves when it expires");
+	/* The caller's copy, if it is the latest: its number, no body read. */
+	if (hint != NULL && hint_len > 0 && hint_number == number - 1 &&
+	    store_crl_delta_base(ca->store, is->rec.id, p->shard, &base) ==
+	    ESEAL_OK) {
+		rc = base.number == hint_number ? ESEAL_OK : ESEAL_ENOTFOUND;
+		store_crl_clear(&base);
+		if (rc == ESEAL_OK)
+			return crl_splice_write(ca, is, p, hint, hint_len, der,
+			    len, nentries);
+	}
 	if ((rc = crl_latest(ca, is->rec.id, p->shard, &base)) != ESEAL_OK)
 		return rc == ESEAL_ENOTFOUND ? eseal_err(rc, "crl: splice: no "
 		    "CRL of the shard yet") : rc;

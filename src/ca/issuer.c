@@ -441,35 +441,42 @@ with_cache(struct ca *ca, enum eseal_rc (*fn)(const struct cached *, size_t,
 	return rc;
 }
 
-/* A copy of a cached issuer for the caller: the parsed parts shared. */
-static enum eseal_rc
-issuer_copy(const struct cached *e, struct issuer **out)
+enum eseal_rc
+issuer_dup(const struct issuer *from, struct issuer **out)
 {
 	struct issuer *is;
 
 	*out = NULL;
-	if (e->is->cert == NULL)
-		return eseal_err(ESEAL_ESTORE, "%s", e->why);
 	if ((is = calloc(1, sizeof(*is))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
-	is->rec = e->is->rec;
-	if ((is->rec.cert = malloc(e->is->rec.cert_len)) == NULL) {
+	is->rec = from->rec;
+	if ((is->rec.cert = malloc(from->rec.cert_len)) == NULL) {
 		free(is);
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
 	}
-	memcpy(is->rec.cert, e->is->rec.cert, e->is->rec.cert_len);
-	if (e->is->rec.chain != NULL &&
-	    (is->rec.chain = strdup(e->is->rec.chain)) == NULL) {
+	memcpy(is->rec.cert, from->rec.cert, from->rec.cert_len);
+	if (from->rec.chain != NULL &&
+	    (is->rec.chain = strdup(from->rec.chain)) == NULL) {
 		free(is->rec.cert);
 		free(is);
 		return eseal_err(ESEAL_ENOMEM, "issuer: out of memory");
 	}
-	X509_up_ref(e->is->cert);
-	EVP_PKEY_up_ref(e->is->pub);
-	is->cert = e->is->cert;
-	is->pub = e->is->pub;
+	X509_up_ref(from->cert);
+	EVP_PKEY_up_ref(from->pub);
+	is->cert = from->cert;
+	is->pub = from->pub;
 	*out = is;
 	return ESEAL_OK;
+}
+
+/* A copy of a cached issuer for the caller: the parsed parts shared. */
+static enum eseal_rc
+issuer_copy(const struct cached *e, struct issuer **out)
+{
+	*out = NULL;
+	if (e->is->cert == NULL)
+		return eseal_err(ESEAL_ESTORE, "%s", e->why);
+	return issuer_dup(e->is, out);
 }
 
 /* Which issuer a lookup wants: by id, by name, or the current one. */

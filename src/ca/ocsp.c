@@ -35,6 +35,7 @@
 struct match {
 	const struct ocsp_req	*r;
 	int64_t			 ids[OCSP_CERTIDS_MAX];	/* 0: none yet */
+	struct issuer		*first;	/* a copy of the one CertID 0 names */
 	enum eseal_rc		 rc;
 };
 
@@ -55,8 +56,12 @@ match_issuer(const struct issuer *is, void *arg)
 			m->rc = eseal_err(ESEAL_ENOMEM, "ocsp: out of memory");
 			break;
 		}
-		if (OCSP_id_issuer_cmp(ours[k], m->r->ids[i].cid) == 0)
-			m->ids[i] = is->rec.id;
+		if (OCSP_id_issuer_cmp(ours[k], m->r->ids[i].cid) != 0)
+			continue;
+		m->ids[i] = is->rec.id;
+		/* Taken in the same look: no second one by id. */
+		if (i == 0 && (m->rc = issuer_dup(is, &m->first)) != ESEAL_OK)
+			break;
 	}
 	OCSP_CERTID_free(ours[0]);
 	OCSP_CERTID_free(ours[1]);
@@ -66,8 +71,8 @@ match_issuer(const struct issuer *is, void *arg)
 /*
  * The one issuer of ours that every CertID names, matched against the
  * cached CA certificates (issuer_each) by the hashes of their name and
- * key.  ESEAL_ENOTFOUND (to be answered unauthorized) if a CertID names
- * none, or they name several.
+ * key, and copied in the same look at the cache.  ESEAL_ENOTFOUND (to be
+ * answered unauthorized) if a CertID names none, or they name several.
  */
 static enum eseal_rc
 find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
@@ -78,22 +83,26 @@ find_issuer(struct ca *ca, const struct ocsp_req *r, struct issuer **out)
 	*out = NULL;
 	memset(&m, 0, sizeof(m));
 	m.r = r;
-	if ((rc = issuer_each(ca, match_issuer, &m)) != ESEAL_OK)
-		return rc;
-	if (m.rc != ESEAL_OK)
-		return m.rc;
-	for (int i = 0; i < r->n; i++) {
+	if ((rc = issuer_each(ca, match_issuer, &m)) == ESEAL_OK)
+		rc = m.rc;
+	for (int i = 0; rc == ESEAL_OK && i < r->n; i++) {
 		if (m.ids[i] == 0)
-			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
+			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 2.3: "
 			    "CertID %d names an issuer this responder does not "
 			    "serve", i);
-		if (m.ids[i] != m.ids[0])
-			return eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 "
+		else if (m.ids[i] != m.ids[0])
+			rc = eseal_err(ESEAL_ENOTFOUND, "ocsp: RFC 6960 "
 			    "4.2.2.2: the CertIDs name more than one of our "
 			    "issuers, and a response is signed by one issuer "
 			    "key: ask for each separately");
 	}
-	return issuer_by_id(ca, m.ids[0], out);
+	if (rc != ESEAL_OK || m.first == NULL) {
+		issuer_free(m.first);
+		return rc != ESEAL_OK ? rc : eseal_err(ESEAL_ENOTFOUND,
+		    "ocsp: RFC 6960 2.3: the request names no issuer");
+	}
+	*out = m.first;
+	return ESEAL_OK;
 }
 
 /* Good or revoked, for a serial the issuer issued. */
@@ -150,8 +159,9 @@ enum eseal_rc
 ocsp_status_of(struct ca *ca, const struct issuer *is, const char *serial,
     struct ocsp_status *st)
 {
-	struct store_cert c;
+	enum cert_status cs;
 	enum eseal_rc rc;
+	int64_t issuer_id;
 	int ours;
 
 	memset(st, 0, sizeof(*st));
@@ -159,12 +169,12 @@ ocsp_status_of(struct ca *ca, const struct issuer *is, const char *serial,
 	st->reason = OCSP_REVOKED_STATUS_NOSTATUS;
 	if (serial[0] == '\0')
 		return ESEAL_OK;
-	if ((rc = store_cert_get(ca->store, serial, &c)) == ESEAL_ENOTFOUND)
+	if ((rc = store_cert_owner(ca->store, serial, &cs, &issuer_id)) ==
+	    ESEAL_ENOTFOUND)
 		return unknown_revoked(ca, is, serial, st);
 	if (rc != ESEAL_OK)
 		return rc;
-	ours = c.status == CERT_ISSUED && c.issuer_id == is->rec.id;
-	store_cert_clear(&c);
+	ours = cs == CERT_ISSUED && issuer_id == is->rec.id;
 	if (!ours)
 		return ESEAL_OK;	/* pending, failed, or another issuer's */
 	return revocation(ca, serial, st);

@@ -29,47 +29,10 @@
 #include "profile.h"
 #include "publish.h"
 #include "publish_delta.h"
+#include "publish_int.h"
 #include "rotate.h"
+#include "store_crldelta.h"
 #include "store_publish.h"
-
-#define PUBLISH_GEN_MAX	128	/* store_issuer_generation() text */
-#define PUBLISH_RETIRE_SECS 300	/* how often retiring issuers are looked at
-				   (counting their certificates scans them) */
-
-struct entry {
-	int64_t			 issuer_id;
-	char			 issuer[STORE_NAME_MAX];
-	char			 token[STORE_TOKEN_MAX];	/* its key's */
-	int			 retired;	/* its final CRL stays */
-	int			 shard;
-	struct published_crl	 crl;
-	struct publish_delta	 delta;		/* [publish] delta_crl */
-	/* Below: what is owed and how signing it went (guarded by mu). */
-	int64_t			 owed_since;	/* 0: nothing owed */
-	int64_t			 owed_count;
-	int			 attempts;	/* failures since the last CRL */
-	time_t			 next_try;	/* backoff: not before then */
-	int			 hsm_failed;	/* the last failure was the HSM */
-	unsigned long		 recoveries;	/* the HSM's, at that failure */
-	char			 error[PUBLISH_ERROR_MAX];
-	int			 building;	/* its CRL is being made */
-};
-
-struct publisher {
-	struct ca		*ca;
-	char			*dir;
-	int64_t			 validity;
-	int			 drop_expired;
-	pthread_t		 thread;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	int			 stop;
-	struct entry		*e;
-	size_t			 n;
-	int			 wake;		/* a revocation was accepted */
-	char			 gen[PUBLISH_GEN_MAX];	/* of the entries */
-	time_t			 retire_at;	/* last look at retiring issuers */
-};
 
 void
 published_crl_clear(struct published_crl *c)
@@ -102,10 +65,55 @@ params(struct publisher *p, struct crl_params *cp, char *tmpl, size_t len,
 	cp->validity_secs = p->validity;
 	cp->drop_expired = p->drop_expired;
 	cp->keep_secs = (int64_t)p->ca->conf->publish_crl_keep_days * 86400;
+	cp->keep_count = p->ca->conf->publish_crl_keep_count;
 	cp->delta = p->ca->conf->publish_delta_crl;
 	cp->url_template = tmpl;
 	cp->base_url = base;
 	cp->actor = "publisher";
+}
+
+/*
+ * Entry i serves sc (its der taken) from now on, then its file is written:
+ * the route first, a relying party's fetch need not wait for the disk.
+ */
+static void
+install(struct publisher *p, size_t i, struct store_crl *sc)
+{
+	struct published_crl c;
+	char path[1024];
+
+	pthread_mutex_lock(&p->mu);
+	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc->number) {
+		/* Nothing newer (esealctl may have signed one meanwhile). */
+		pthread_mutex_unlock(&p->mu);
+		store_crl_clear(sc);
+		return;
+	}
+	pthread_mutex_unlock(&p->mu);
+	memset(&c, 0, sizeof(c));
+	c.der = sc->der;
+	c.len = sc->der_len;
+	sc->der = NULL;
+	c.this_update = (time_t)sc->this_update;
+	c.next_update = (time_t)sc->next_update;
+	c.number = sc->number;
+	publish_etag(c.der, c.len, c.etag);
+	store_crl_clear(sc);
+	pthread_mutex_lock(&p->mu);
+	published_crl_clear(&p->e[i].crl);
+	p->e[i].crl = c;
+	pthread_mutex_unlock(&p->mu);
+	/*
+	 * Only this thread (or publish_refresh() before it starts) replaces
+	 * or frees an entry's CRL: c.der stays valid while it is written.
+	 */
+	if (p->dir != NULL) {
+		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
+		    p->e[i].issuer, p->e[i].shard);
+		if (publish_write_file(path, c.der, c.len) != ESEAL_OK)
+			log_error("msg=\"cannot write CRL file\" error=\"%s\"",
+			    eseal_errmsg());
+	}
 }
 
 /* Loads the newest stored CRL of entry i into the cache, writes its file. */
@@ -113,8 +121,6 @@ static void
 load_entry(struct publisher *p, size_t i)
 {
 	struct store_crl sc;
-	struct published_crl c;
-	char path[1024];
 	int64_t next = 0;
 
 	/* The number first: the CRL itself may be megabytes. */
@@ -138,34 +144,7 @@ load_entry(struct publisher *p, size_t i)
 		store_crl_clear(&sc);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	if (p->e[i].crl.der != NULL && p->e[i].crl.number >= sc.number) {
-		/* Nothing newer (esealctl may have signed one meanwhile). */
-		pthread_mutex_unlock(&p->mu);
-		store_crl_clear(&sc);
-		return;
-	}
-	pthread_mutex_unlock(&p->mu);
-	memset(&c, 0, sizeof(c));
-	c.der = sc.der;
-	c.len = sc.der_len;
-	sc.der = NULL;
-	c.this_update = (time_t)sc.this_update;
-	c.next_update = (time_t)sc.next_update;
-	c.number = sc.number;
-	publish_etag(c.der, c.len, c.etag);
-	store_crl_clear(&sc);
-	if (p->dir != NULL) {
-		snprintf(path, sizeof(path), "%s/crl/%s/%d.crl", p->dir,
-		    p->e[i].issuer, p->e[i].shard);
-		if (publish_write_file(path, c.der, c.len) != ESEAL_OK)
-			log_error("msg=\"cannot write CRL file\" error=\"%s\"",
-			    eseal_errmsg());
-	}
-	pthread_mutex_lock(&p->mu);
-	published_crl_clear(&p->e[i].crl);
-	p->e[i].crl = c;
-	pthread_mutex_unlock(&p->mu);
+	install(p, i, &sc);
 }
 
 /* 1 if entry i has no CRL yet or is past half its validity. */
@@ -183,11 +162,16 @@ stale(struct publisher *p, size_t i, time_t now)
 	return r;
 }
 
-/* Signs, records and loads a new CRL for entry i. */
+/*
+ * Signs, records and serves a new CRL for entry i, the CRL just signed
+ * (not read back from the store: megabytes at a million entries); then
+ * the bodies retention drops, after it is served.
+ */
 static enum eseal_rc
 sign_entry(struct publisher *p, size_t i, time_t now)
 {
 	struct crl_params cp;
+	struct store_crl sc;
 	struct issuer *is = NULL;
 	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
 	unsigned char *der = NULL;
@@ -200,24 +184,118 @@ sign_entry(struct publisher *p, size_t i, time_t now)
 	ca_rdlock(p->ca);
 	params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
 	ca_unlock(p->ca);
-	if ((rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
-	    &number)) != ESEAL_OK)
+	cp.keep_secs = cp.keep_count = 0;	/* the pruner's (prune_run) */
+	/*
+	 * The served CRL is the splice's base if it is the latest (only
+	 * this thread replaces it, so it stays while it is read).
+	 */
+	pthread_mutex_lock(&p->mu);
+	cp.base_der = p->e[i].crl.der;
+	cp.base_len = p->e[i].crl.len;
+	cp.base_number = p->e[i].crl.number;
+	pthread_mutex_unlock(&p->mu);
+	/* Its copy into the database file waits until it is served. */
+	store_checkpoint_defer(p->ca->store, 1);
+	rc = crl_generate(p->ca, is, p->e[i].shard, now, &cp, &der, &len,
+	    &number);
+	cp.base_der = NULL;
+	if (rc != ESEAL_OK) {
+		store_checkpoint_defer(p->ca->store, 0);
 		log_error("msg=\"CRL generation failed\" issuer=%s shard=%d "
 		    "error=\"%s\"", p->e[i].issuer, p->e[i].shard,
 		    eseal_errmsg());
-	else {
-		log_info("msg=\"CRL published\" issuer=%s shard=%d number=%lld",
-		    p->e[i].issuer, p->e[i].shard, (long long)number);
-		load_entry(p, i);
+		issuer_free(is);
+		return rc;
 	}
+	log_info("msg=\"CRL published\" issuer=%s shard=%d number=%lld",
+	    p->e[i].issuer, p->e[i].shard, (long long)number);
+	/*
+	 * Its dates as recorded, read without the body; install() frees
+	 * with free(), der is OpenSSL's: one copy.  Else from the store.
+	 */
+	if (store_crl_delta_base(p->ca->store, p->e[i].issuer_id,
+	    p->e[i].shard, &sc) == ESEAL_OK && sc.number == number &&
+	    (sc.der = malloc(len)) != NULL) {
+		memcpy(sc.der, der, len);
+		sc.der_len = len;
+		install(p, i, &sc);
+	} else
+		load_entry(p, i);
 	OPENSSL_free(der);
+	store_checkpoint_defer(p->ca->store, 0);
+	/* Retention in the pruner's thread (prune_run()). */
+	pthread_mutex_lock(&p->mu);
+	p->e[i].prune = 1;
+	p->prune_wake = 1;
+	pthread_cond_signal(&p->prune_cv);
+	pthread_mutex_unlock(&p->mu);
 	issuer_free(is);
 	return rc;
 }
 
-/* [publish] delta_crl, as the configuration says now. */
-static int
-delta_on(struct publisher *p)
+/*
+ * The pruner: after each CRL the publisher signs, the bodies retention
+ * ([publish] crl_keep_days, crl_keep_count) drops, one per transaction
+ * (crl_prune()), the candidate read apart from the store's lock.
+ */
+static void *
+prune_run(void *arg)
+{
+	struct publisher *p = arg;
+	struct crl_params cp;
+	struct issuer *is;
+	char tmpl[PROFILE_URL_MAX], base[CONF_STR_MAX];
+	enum eseal_rc rc;
+	int64_t id;
+	int shard, stop;
+	size_t i, k, one;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		if (!p->prune_wake) {
+			pthread_cond_wait(&p->prune_cv, &p->mu);
+			continue;
+		}
+		p->prune_wake = 0;
+		for (i = 0; i < p->n && !p->stop; i++) {
+			if (!p->e[i].prune)
+				continue;
+			p->e[i].prune = 0;
+			id = p->e[i].issuer_id;
+			shard = p->e[i].shard;
+			pthread_mutex_unlock(&p->mu);
+			ca_rdlock(p->ca);
+			params(p, &cp, tmpl, sizeof(tmpl), base, sizeof(base));
+			ca_unlock(p->ca);
+			is = NULL;
+			rc = issuer_by_id(p->ca, id, &is);
+			/* One body at a time, so that a stop need not wait. */
+			for (k = 0; rc == ESEAL_OK && k < CRL_PRUNE_MAX; k++) {
+				if ((rc = crl_prune_n(p->ca, is, shard,
+				    time(NULL), cp.keep_secs, cp.keep_count, 1,
+				    &one)) != ESEAL_OK || one == 0)
+					break;
+				pthread_mutex_lock(&p->mu);
+				stop = p->stop;
+				pthread_mutex_unlock(&p->mu);
+				if (stop)
+					break;
+			}
+			if (rc != ESEAL_OK)
+				log_warn("msg=\"CRL pruning failed\" issuer=%s "
+				    "shard=%d error=\"%s\"", is != NULL ?
+				    is->rec.name : "?", shard, eseal_errmsg());
+			issuer_free(is);
+			pthread_mutex_lock(&p->mu);
+			/* The entries may have been rebuilt meanwhile. */
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+int
+publish_delta_on(struct publisher *p)
 {
 	int on;
 
@@ -474,7 +552,7 @@ tick_one(struct publisher *p, size_t i, time_t now)
 {
 	struct p11_health h;
 	enum eseal_rc rc;
-	int owed, delta = delta_on(p), need;
+	int owed, delta = publish_delta_on(p), need;
 
 	load_entry(p, i);	/* esealctl may have signed one */
 	if (delta)
@@ -581,140 +659,6 @@ run(void *arg)
 	return NULL;
 }
 
-void
-publish_revoked(struct publisher *p, const char *serial)
-{
-	(void)serial;	/* the store holds what is owed */
-	if (p == NULL)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->wake = 1;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-enum eseal_rc
-publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
-{
-	struct publish_owed *v;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (p == NULL)
-		return ESEAL_OK;
-	pthread_mutex_lock(&p->mu);
-	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
-		pthread_mutex_unlock(&p->mu);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->e[i].owed_since == 0 && p->e[i].attempts == 0)
-			continue;
-		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
-		    p->e[i].issuer);
-		v[k].shard = p->e[i].shard;
-		v[k].since = (time_t)p->e[i].owed_since;
-		v[k].count = p->e[i].owed_count;
-		v[k].attempts = p->e[i].attempts;
-		v[k].next_try = p->e[i].next_try;
-		snprintf(v[k].error, sizeof(v[k].error), "%s", p->e[i].error);
-		k++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return ESEAL_OK;
-}
-
-enum eseal_rc
-publish_building(struct publisher *p, struct publish_owed **out, size_t *n)
-{
-	struct publish_owed *v;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (p == NULL)
-		return ESEAL_OK;
-	pthread_mutex_lock(&p->mu);
-	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
-		pthread_mutex_unlock(&p->mu);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		if (!p->e[i].building)
-			continue;
-		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
-		    p->e[i].issuer);
-		v[k].shard = p->e[i].shard;
-		k++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return ESEAL_OK;
-}
-
-/* A copy of entry i's CRL (or delta CRL) into *out: 1, or 0. */
-static int
-copy_crl(const struct published_crl *c, struct published_crl *out)
-{
-	if (c->der == NULL)
-		return 0;
-	*out = *c;
-	if ((out->der = malloc(out->len)) == NULL) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	memcpy(out->der, c->der, out->len);
-	return 1;
-}
-
-int
-publish_delta_crl(struct publisher *p, const char *issuer, int shard,
-    struct published_crl *out)
-{
-	int found = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (p == NULL || !delta_on(p))
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n && !found; i++)
-		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
-		    == 0)
-			found = copy_crl(&p->e[i].delta.crl, out);
-	pthread_mutex_unlock(&p->mu);
-	return found;
-}
-
-int
-publish_crl(struct publisher *p, const char *issuer, int shard,
-    struct published_crl *out)
-{
-	int found = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (p == NULL)
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; i < p->n && !found; i++)
-		if (p->e[i].shard == shard && strcmp(p->e[i].issuer, issuer)
-		    == 0)
-			found = copy_crl(&p->e[i].crl, out);
-	pthread_mutex_unlock(&p->mu);
-	return found;
-}
-
 enum eseal_rc
 publish_start(struct ca *ca, const struct publish_config *cfg,
     struct publisher **out)
@@ -735,6 +679,17 @@ publish_start(struct ca *ca, const struct publish_config *cfg,
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->prune_cv, NULL);
+	if (pthread_create(&p->pruner, NULL, prune_run, p) != 0) {
+		pthread_cond_destroy(&p->prune_cv);
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p->dir);
+		free(p);
+		return eseal_err(ESEAL_EINTERNAL, "publish: cannot start the "
+		    "pruning thread");
+	}
+	p->pruner_started = 1;
 	if ((rc = publish_refresh(p)) != ESEAL_OK) {
 		publish_stop(p);
 		return rc;
@@ -756,9 +711,12 @@ publish_stop(struct publisher *p)
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_signal(&p->cv);
+	pthread_cond_signal(&p->prune_cv);
 	pthread_mutex_unlock(&p->mu);
 	if (p->thread)
 		pthread_join(p->thread, NULL);
+	if (p->pruner_started)
+		pthread_join(p->pruner, NULL);
 	for (size_t i = 0; i < p->n; i++) {
 		published_crl_clear(&p->e[i].crl);
 		published_crl_clear(&p->e[i].delta.crl);
@@ -766,6 +724,7 @@ publish_stop(struct publisher *p)
 	free(p->e);
 	free(p->dir);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->prune_cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }

@@ -62,6 +62,7 @@ struct store {
 /* The commit of this thread's transaction waiting for its flush. */
 static __thread struct store *tl_store;
 static __thread uint64_t tl_seq;
+static __thread int tl_defer;	/* store_checkpoint_defer() */
 
 /* "SQLITE_FULL" and the like for the primary result code of rc. */
 static const char *
@@ -302,7 +303,7 @@ wal_written(void *arg, sqlite3 *db, const char *zdb, int pages)
 	struct store *s = arg;
 	uint64_t seq = store_sync_written(s->sync);
 
-	if (pages >= STORE_WAL_PAGES)
+	if (pages >= STORE_WAL_PAGES && !tl_defer)
 		(void)sqlite3_wal_checkpoint_v2(db, zdb,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (s->depth > 0 && s->held > 0 &&
@@ -730,6 +731,18 @@ store_checkpoint(struct store *s)
 	rc = store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
 	store_unlock(s);
 	return rc;
+}
+
+void
+store_checkpoint_defer(struct store *s, int on)
+{
+	tl_defer = on;
+	if (on)
+		return;
+	store_lock(s);
+	(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	store_unlock(s);
 }
 
 /* Free bytes for an unprivileged writer on the store's filesystem. */

@@ -176,7 +176,7 @@ store_crl_delta_base(struct store *s, int64_t issuer_id, int shard,
 
 enum eseal_rc
 store_crl_delta_prune(struct store *s, int64_t issuer_id, int shard,
-    int64_t before, size_t *pruned)
+    int64_t before, int64_t keep_count, size_t *pruned)
 {
 	sqlite3_stmt *st;
 	enum eseal_rc rc;
@@ -185,12 +185,15 @@ store_crl_delta_prune(struct store *s, int64_t issuer_id, int shard,
 	if (pruned != NULL)
 		*pruned = 0;
 	store_lock(s);
+	/* ?5 <= 0: no count bound (OFFSET of a negative: no row, NULL). */
 	if ((rc = store_prepare(s, "UPDATE crl_deltas SET der = x'' WHERE "
 	    "issuer_id = ?1 AND shard = ?2 AND number IN (SELECT number FROM "
-	    "crl_deltas WHERE issuer_id = ?1 AND shard = ?2 AND this_update < "
-	    "?3 AND length(der) > 0 AND number < (SELECT MAX(number) FROM "
-	    "crl_deltas WHERE issuer_id = ?1 AND shard = ?2) ORDER BY number "
-	    "LIMIT ?4)", &st)) != ESEAL_OK) {
+	    "crl_deltas WHERE issuer_id = ?1 AND shard = ?2 AND (this_update "
+	    "< ?3 OR (?5 > 0 AND number <= (SELECT number FROM crl_deltas "
+	    "WHERE issuer_id = ?1 AND shard = ?2 ORDER BY number DESC LIMIT 1 "
+	    "OFFSET ?5))) AND length(der) > 0 AND number < (SELECT "
+	    "MAX(number) FROM crl_deltas WHERE issuer_id = ?1 AND shard = ?2) "
+	    "ORDER BY number LIMIT ?4)", &st)) != ESEAL_OK) {
 		store_unlock(s);
 		return rc;
 	}
@@ -198,6 +201,7 @@ store_crl_delta_prune(struct store *s, int64_t issuer_id, int shard,
 	sqlite3_bind_int(st, 2, shard);
 	sqlite3_bind_int64(st, 3, before);
 	sqlite3_bind_int(st, 4, STORE_DELTA_PRUNE_MAX);
+	sqlite3_bind_int64(st, 5, keep_count);
 	e = sqlite3_step(st);
 	if (e == SQLITE_DONE) {
 		rc = ESEAL_OK;

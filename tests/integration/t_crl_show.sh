@@ -95,7 +95,7 @@ expect_match "pruned: says so" "$out" "^body: +pruned\$"
 expect_match "pruned: when" "$out" "^pruned: +$pd\$"
 expect_eq "pruned: one line on stderr" "$(wc -l < "$T/a.err")" 1
 expect_match "pruned: the line names the date and the rule" "$(cat "$T/a.err")" \
-    "^esealctl: crl show: the body of CRL $A of it-ca/0 was pruned on $pd by \[publish\] crl_keep_days \(bodies of CRLs made more than 1 days before a newer one are dropped; number, dates, SHA-256 and entry count are kept\)\$"
+    "^esealctl: crl show: the body of CRL $A of it-ca/0 was pruned on $pd by \[publish\] crl_keep_days or crl_keep_count \(bodies of CRLs made more than 1 days before a newer one, or with 64 newer CRLs of their shard, are dropped; number, dates, SHA-256 and entry count are kept\)\$"
 check "pruned: --out writes nothing" test ! -e "$T/a.out.der"
 
 # Unknown number, other shard, usage errors.

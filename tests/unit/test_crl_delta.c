@@ -427,6 +427,46 @@ START_TEST(test_delta_retention)
 }
 END_TEST
 
+/* [publish] crl_keep_count: deltas keep the last K bodies, never fewer
+ * than the newest. */
+START_TEST(test_delta_retention_count)
+{
+	struct tu_ca f;
+	struct store_crl base;
+	struct store_crl_delta d;
+	unsigned char *der;
+	size_t len;
+	int64_t now = time(NULL), n;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	setup(&f, 1, 1);
+	crlp.keep_count = 2;
+	crlp.validity_secs = 10 * 86400;
+	/* A base (1), then four deltas over it (2..5), no age bound. */
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now, &crlp, &der,
+	    &len, &n), ESEAL_OK);
+	OPENSSL_free(der);
+	ck_assert_int_eq(store_crl_delta_base(f.ca.store, f.issuer->rec.id, 0,
+	    &base), ESEAL_OK);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(crl_generate_delta(&f.ca, f.issuer, 0, now + i,
+		    &crlp, &base, &d), ESEAL_OK);
+		store_crl_delta_clear(&d);
+	}
+	ck_assert_int_eq(sqlite3_open(f.conf->store_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT group_concat(number "
+	    "|| ':' || (length(der) > 0), ' ') FROM (SELECT * FROM crl_deltas "
+	    "ORDER BY number)", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+	    "2:0 3:0 4:1 5:1");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
 /* Off (the default): no freshestCRL in CRLs or certificates. */
 START_TEST(test_delta_off)
 {
@@ -468,6 +508,7 @@ main(void)
 	tcase_add_test(tc, test_delta_refusals);
 	tcase_add_test(tc, test_generate_for);
 	tcase_add_test(tc, test_delta_retention);
+	tcase_add_test(tc, test_delta_retention_count);
 	tcase_add_test(tc, test_delta_off);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

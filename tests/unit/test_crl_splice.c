@@ -147,8 +147,9 @@ check_round(struct tu_ca *f, int shard, int64_t now, int expect_splice)
 	ck_assert_ptr_nonnull(base = d2i_X509_CRL(NULL, &p,
 	    (long)latest.der_len));
 	params_from(base, shard, now, &sp);
-	rc = crl_splice_next(&f->ca, f->issuer, &sp, latest.number + 1, &a,
-	    &la, &na);
+	/* With the caller's copy (as the publisher passes its served CRL). */
+	rc = crl_splice_next(&f->ca, f->issuer, &sp, latest.number + 1,
+	    latest.der, latest.der_len, latest.number, &a, &la, &na);
 	if (expect_splice) {
 		ck_assert_msg(rc == ESEAL_OK, "%s", eseal_errmsg());
 		ck_assert_int_eq(crl_stream_write(&f->ca, f->issuer, &sp, &b,
@@ -335,12 +336,16 @@ START_TEST(test_splice_refusals)
 	params_from(base, 0, now + 60, &sp);
 	/* Not the latest: another CRL may have come between. */
 	ck_assert_int_eq(crl_splice_next(&f.ca, f.issuer, &sp, latest.number
-	    + 2, &der, &len, NULL), ESEAL_ENOTFOUND);
+	    + 2, latest.der, latest.der_len, latest.number, &der, &len, NULL),
+	    ESEAL_ENOTFOUND);
+	ck_assert_ptr_null(der);
+	ck_assert_int_eq(crl_splice_next(&f.ca, f.issuer, &sp, latest.number
+	    + 2, NULL, 0, 0, &der, &len, NULL), ESEAL_ENOTFOUND);
 	ck_assert_ptr_null(der);
 	/* drop_expired: an entry must leave when it expires. */
 	sp.drop_expired = 1;
 	ck_assert_int_eq(crl_splice_next(&f.ca, f.issuer, &sp, latest.number
-	    + 1, &der, &len, NULL), ESEAL_ENOTFOUND);
+	    + 1, NULL, 0, 0, &der, &len, NULL), ESEAL_ENOTFOUND);
 	ck_assert_msg(strstr(eseal_errmsg(), "drop_expired") != NULL, "%s",
 	    eseal_errmsg());
 	sp.drop_expired = 0;
@@ -350,7 +355,8 @@ START_TEST(test_splice_refusals)
 	    "'t', 0); INSERT INTO crl_owed (issuer_id, shard, serial, since) "
 	    "VALUES (1, 0, '000abc', 1)");
 	ck_assert_int_eq(crl_splice_next(&f.ca, f.issuer, &sp, latest.number
-	    + 1, &der, &len, NULL), ESEAL_ENOTFOUND);
+	    + 1, latest.der, latest.der_len, latest.number, &der, &len, NULL),
+	    ESEAL_ENOTFOUND);
 	ck_assert_msg(strstr(eseal_errmsg(), "stored form") != NULL, "%s",
 	    eseal_errmsg());
 	/* crl_generate() then builds in full, with the entry. */

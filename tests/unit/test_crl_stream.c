@@ -343,7 +343,7 @@ START_TEST(test_retention)
 	}
 	/* Nothing more to prune; the newest is never pruned. */
 	ck_assert_int_eq(crl_prune(&f.ca, f.issuer, 0, now + 400 * day,
-	    30 * day, &pruned), ESEAL_OK);
+	    30 * day, 0, &pruned), ESEAL_OK);
 	ck_assert_uint_eq(pruned, 1);	/* CRL 2 */
 	ck_assert_int_eq(store_crl_get(f.ca.store, f.issuer->rec.id, 0, 3,
 	    &info), ESEAL_OK);
@@ -353,6 +353,88 @@ START_TEST(test_retention)
 	    &info), ESEAL_ENOTFOUND);
 	for (int i = 0; i < 3; i++)
 		OPENSSL_free(der[i]);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
+/* 1 if CRL number of the shard keeps its body, 0 if pruned. */
+static int
+kept(struct tu_ca *f, int64_t number)
+{
+	struct store_crl_info info;
+	int k;
+
+	ck_assert_int_eq(store_crl_get(f->ca.store, f->issuer->rec.id, 0,
+	    number, &info), ESEAL_OK);
+	k = info.pruned == 0;
+	ck_assert_int_eq(info.c.der != NULL, k);
+	store_crl_clear(&info.c);
+	return k;
+}
+
+/*
+ * [publish] crl_keep_count: a body goes once keep_count newer CRLs of the
+ * shard exist, or (OR) once it is older than keep_secs; the newest never.
+ */
+START_TEST(test_retention_count)
+{
+	struct tu_ca f;
+	struct crl_params cp;
+	unsigned char *der;
+	size_t len, pruned = 9;
+	int64_t number, now = time(NULL), day = 86400;
+
+	tu_ca_setup(&f, "crlstream", "ec-p256", 1);
+	fill(&f, 0);
+	memset(&cp, 0, sizeof(cp));
+	cp.url_template = f.profile->crl_url;
+	cp.base_url = f.conf->publish_base_url;
+	cp.actor = "crl-stream-test";
+	/* No age bound, the last 2 kept: five CRLs in a burst. */
+	cp.keep_count = 2;
+	for (int i = 0; i < 5; i++) {
+		ck_assert_msg(crl_generate(&f.ca, f.issuer, 0, now + i, &cp,
+		    &der, &len, &number) == ESEAL_OK, "%s", eseal_errmsg());
+		OPENSSL_free(der);
+		ck_assert_int_eq(number, i + 1);
+		/* Never more than the last 2, from the third CRL on. */
+		for (int64_t n = 1; n <= number; n++)
+			ck_assert_msg(kept(&f, n) == (n > number - 2),
+			    "after CRL %lld: CRL %lld", (long long)number,
+			    (long long)n);
+	}
+	/* A lower bound later: pruned to it; the newest stays even at 1. */
+	ck_assert_int_eq(crl_prune(&f.ca, f.issuer, 0, now + 10, 0, 1,
+	    &pruned), ESEAL_OK);
+	ck_assert_uint_eq(pruned, 1);
+	ck_assert_int_eq(kept(&f, 4), 0);
+	ck_assert_int_eq(kept(&f, 5), 1);
+	/* Neither bound: nothing is pruned. */
+	ck_assert_int_eq(crl_prune(&f.ca, f.issuer, 0, now + 400 * day, 0, 0,
+	    &pruned), ESEAL_OK);
+	ck_assert_uint_eq(pruned, 0);
+	ck_assert_int_eq(kept(&f, 5), 1);
+	/*
+	 * Both, either prunes: with 3 kept by count, CRL 5 (one newer CRL)
+	 * goes by age when CRL 6 is made 40 days later; 6 stays.
+	 */
+	cp.keep_count = 3;
+	cp.keep_secs = 30 * day;
+	ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now + 40 * day, &cp,
+	    &der, &len, &number), ESEAL_OK);
+	OPENSSL_free(der);
+	ck_assert_int_eq(number, 6);
+	ck_assert_int_eq(kept(&f, 5), 0);
+	ck_assert_int_eq(kept(&f, 6), 1);
+	/* And count alone within the age: 7, 8, 9 at once keep 7..9 only. */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(crl_generate(&f.ca, f.issuer, 0, now + 40 * day
+		    + 1 + i, &cp, &der, &len, &number), ESEAL_OK);
+		OPENSSL_free(der);
+	}
+	ck_assert_int_eq(number, 9);
+	for (int64_t n = 1; n <= 9; n++)
+		ck_assert_msg(kept(&f, n) == (n >= 7), "CRL %lld", (long long)n);
 	tu_ca_teardown(&f);
 }
 END_TEST
@@ -371,6 +453,7 @@ main(void)
 	tcase_add_loop_test(tc, test_store_crl_matches_old_builder, 0, 2);
 	tcase_add_test(tc, test_bad_row_records_nothing);
 	tcase_add_test(tc, test_retention);
+	tcase_add_test(tc, test_retention_count);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

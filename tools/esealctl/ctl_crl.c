@@ -191,12 +191,22 @@ show_number(struct ca *ca, const struct conf *c, const struct issuer *is,
 	printf("%-12s pruned\n", "body:");
 	show_time("pruned:", ci.pruned);
 	fflush(stdout);
-	fprintf(stderr, "esealctl: crl show: the body of CRL %lld of %s/%d was "
-	    "pruned on %s by [publish] crl_keep_days (bodies of CRLs made more "
-	    "than %d days before a newer one are dropped; number, dates, "
-	    "SHA-256 and entry count are kept)\n", (long long)ci.c.number,
-	    is->rec.name, shard, show_fmt_time(ci.pruned, when),
-	    c->publish_crl_keep_days);
+	if (c->publish_crl_keep_count > 0)
+		fprintf(stderr, "esealctl: crl show: the body of CRL %lld of "
+		    "%s/%d was pruned on %s by [publish] crl_keep_days or "
+		    "crl_keep_count (bodies of CRLs made more than %d days "
+		    "before a newer one, or with %d newer CRLs of their shard, "
+		    "are dropped; number, dates, SHA-256 and entry count are "
+		    "kept)\n", (long long)ci.c.number, is->rec.name, shard,
+		    show_fmt_time(ci.pruned, when), c->publish_crl_keep_days,
+		    c->publish_crl_keep_count);
+	else
+		fprintf(stderr, "esealctl: crl show: the body of CRL %lld of "
+		    "%s/%d was pruned on %s by [publish] crl_keep_days (bodies "
+		    "of CRLs made more than %d days before a newer one are "
+		    "dropped; number, dates, SHA-256 and entry count are "
+		    "kept)\n", (long long)ci.c.number, is->rec.name, shard,
+		    show_fmt_time(ci.pruned, when), c->publish_crl_keep_days);
 	store_crl_clear(&ci.c);
 	return CTL_CRL_PRUNED;
 }
@@ -325,6 +335,7 @@ cmd_crl(int argc, char **argv, int show)
 		cp.actor = who;
 		cp.drop_expired = !c->publish_expired_on_crl;
 		cp.keep_secs = (int64_t)c->publish_crl_keep_days * 86400;
+	cp.keep_count = c->publish_crl_keep_count;
 		cp.delta = c->publish_delta_crl;
 		profile_free(prof);
 		prof = NULL;

@@ -88,6 +88,7 @@ cmd_revoke(int argc, char **argv)
 	cp.actor = who;
 	cp.drop_expired = !c->publish_expired_on_crl;
 	cp.keep_secs = (int64_t)c->publish_crl_keep_days * 86400;
+	cp.keep_count = c->publish_crl_keep_count;
 	cp.delta = c->publish_delta_crl;
 	if (profile_load(c->issue_profiles_dir, c->issue_profile, &prof) ==
 	    ESEAL_OK)
