@@ -60,6 +60,7 @@ LIB_SRCS := \
 	src/store/store_login.c \
 	src/hsm/p11.c \
 	src/hsm/p11_watch.c \
+	src/hsm/p11_ident.c \
 	src/hsm/p11_names.c \
 	src/hsm/fips.c \
 	src/hsm/cmvp_csv.c \

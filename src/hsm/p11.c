@@ -69,20 +69,6 @@ match_error(const struct p11_token *t, unsigned int matches)
 		    : "");
 }
 
-/* Copies a blank-padded PKCS#11 string into a NUL-terminated one. */
-static void
-padcpy(char *dst, size_t dstsz, const unsigned char *src, size_t srclen)
-{
-	size_t n = srclen;
-
-	while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\0'))
-		n--;
-	if (n >= dstsz)
-		n = dstsz - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 void
 p11_unload_locked(struct p11_token *t)
 {
@@ -635,53 +621,6 @@ p11_generate(struct p11_token *t, enum key_type type, const unsigned char *id,
 		rc = eseal_err(rc, "%s", msg);
 	}
 	return rc;
-}
-
-enum eseal_rc
-p11_identity(struct p11_token *t, struct p11_identity *out)
-{
-	CK_TOKEN_INFO ti;
-	CK_INFO ci;
-	enum eseal_rc rc;
-	CK_RV rv;
-
-	unsigned long gen;
-	int r = 1;
-
-	memset(out, 0, sizeof(*out));
-	for (int tries = 0; r > 0 && tries < 2; tries++) {
-		if ((rc = acquire(t, &gen)) != ESEAL_OK)
-			return rc;
-		rv = t->fl->C_GetTokenInfo(t->slot_id, &ti);
-		if (rv == CKR_OK)
-			rv = t->fl->C_GetInfo(&ci);
-		pthread_rwlock_unlock(&t->lock);
-		if (rv == CKR_OK)
-			break;
-		/* CKR_GENERAL_ERROR here is SoftHSM's token files gone. */
-		if ((r = p11_fault_seen(t, gen, rv, "C_GetTokenInfo")) < 0)
-			return p11_unavailable(t);
-	}
-	if (rv != CKR_OK)
-		return eseal_err(ESEAL_EHSM, "p11: C_GetTokenInfo: %s",
-		    p11_rv_str(rv));
-	padcpy(out->label, sizeof(out->label), ti.label, sizeof(ti.label));
-	padcpy(out->manufacturer, sizeof(out->manufacturer), ti.manufacturerID,
-	    sizeof(ti.manufacturerID));
-	padcpy(out->model, sizeof(out->model), ti.model, sizeof(ti.model));
-	padcpy(out->serial, sizeof(out->serial), ti.serialNumber,
-	    sizeof(ti.serialNumber));
-	out->hw_major = ti.hardwareVersion.major;
-	out->hw_minor = ti.hardwareVersion.minor;
-	out->fw_major = ti.firmwareVersion.major;
-	out->fw_minor = ti.firmwareVersion.minor;
-	padcpy(out->lib_manufacturer, sizeof(out->lib_manufacturer),
-	    ci.manufacturerID, sizeof(ci.manufacturerID));
-	padcpy(out->lib_description, sizeof(out->lib_description),
-	    ci.libraryDescription, sizeof(ci.libraryDescription));
-	out->lib_major = ci.libraryVersion.major;
-	out->lib_minor = ci.libraryVersion.minor;
-	return ESEAL_OK;
 }
 
 enum eseal_rc

@@ -1,7 +1,8 @@
 /*
  * p11_int.h: the insides of struct p11_token, shared by p11.c (loading,
- * keys, signing) and p11_watch.c (fault classification, liveness probe,
- * recovery, the watcher thread).  Not for anyone else.
+ * keys, signing), p11_ident.c (the token's identity), p11_mac.c (HMAC)
+ * and p11_watch.c (fault classification, liveness probe, recovery, the
+ * watcher thread).  Not for anyone else.
  *
  * Locks, always taken in this order:
  *   lock     read: the module is used; write: it is unloaded or reloaded.
@@ -12,6 +13,7 @@
 #define ESEAL_P11_INT_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <libp11.h>
@@ -57,8 +59,21 @@ struct p11_token {
 	unsigned char		 probe_id[P11_ID_MAX];	/* key of the sign
 						   test: the last one used */
 	size_t			 probe_id_len;
+	/* The MAC key p11_hmac() found last, under load secret_gen (0:
+	 * none), with raw_mu: found once per load, not per audit record
+	 * (SoftHSM's C_FindObjects reads every object file; 8 % of an
+	 * issuance). */
+	unsigned char		 secret_id[P11_ID_MAX];
+	size_t			 secret_id_len;
+	CK_OBJECT_HANDLE	 secret_h;
+	unsigned long		 secret_gen;
 
 	pthread_mutex_t		 hmu;		/* the fields below */
+	struct p11_identity	 ident;		/* p11_identity() of load
+						   ident_gen (0: none), read
+						   at ident_at (monotonic ms) */
+	unsigned long		 ident_gen;
+	int64_t			 ident_at;
 	int			 down;		/* a fault is unresolved */
 	enum p11_fault		 fault;
 	char			 reason[P11_REASON_MAX];

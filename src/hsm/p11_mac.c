@@ -110,6 +110,32 @@ p11_secret_ensure(struct p11_token *t, const unsigned char *id,
 	return ESEAL_OK;
 }
 
+/*
+ * The MAC key's handle for id, under raw_mu: the one found before under
+ * this load gen (*cached 1), or found now and kept.
+ */
+static CK_RV
+secret_handle(struct p11_token *t, unsigned long gen, const unsigned char *id,
+    size_t id_len, CK_OBJECT_HANDLE *h, int *cached)
+{
+	CK_RV rv;
+
+	*cached = t->secret_gen == gen && t->secret_id_len == id_len &&
+	    memcmp(t->secret_id, id, id_len) == 0;
+	if (*cached) {
+		*h = t->secret_h;
+		return CKR_OK;
+	}
+	if ((rv = find_secret(t, id, id_len, h)) == CKR_OK && *h != 0 &&
+	    id_len <= sizeof(t->secret_id)) {
+		memcpy(t->secret_id, id, id_len);
+		t->secret_id_len = id_len;
+		t->secret_h = *h;
+		t->secret_gen = gen;
+	}
+	return rv;
+}
+
 enum eseal_rc
 p11_hmac(struct p11_token *t, const unsigned char *id, size_t id_len,
     const unsigned char *data, size_t len, unsigned char out[P11_MAC_LEN])
@@ -121,20 +147,34 @@ p11_hmac(struct p11_token *t, const unsigned char *id, size_t id_len,
 	unsigned long gen;
 	enum eseal_rc rc;
 	CK_RV rv;
+	int cached;
 
 	if ((rc = p11_acquire(t, &gen)) != ESEAL_OK)
 		return rc;
 	pthread_mutex_lock(&t->raw_mu);
-	rv = find_secret(t, id, id_len, &h);
+	rv = secret_handle(t, gen, id, id_len, &h, &cached);
 	if (rv == CKR_OK && h != 0) {
 		what = "C_SignInit (CKM_SHA256_HMAC)";
 		rv = t->fl->C_SignInit(t->session, &mech, h);
+		if (cached && (rv == CKR_KEY_HANDLE_INVALID ||
+		    rv == CKR_OBJECT_HANDLE_INVALID)) {
+			/* The key was destroyed (or made again) since. */
+			t->secret_gen = 0;
+			what = "C_FindObjects";
+			if ((rv = secret_handle(t, gen, id, id_len, &h,
+			    &cached)) == CKR_OK && h != 0) {
+				what = "C_SignInit (CKM_SHA256_HMAC)";
+				rv = t->fl->C_SignInit(t->session, &mech, h);
+			}
+		}
 	}
 	if (rv == CKR_OK && h != 0) {
 		what = "C_Sign (CKM_SHA256_HMAC)";
 		rv = t->fl->C_Sign(t->session, (CK_BYTE_PTR)data, len, out,
 		    &outlen);
 	}
+	if (rv != CKR_OK)
+		t->secret_gen = 0;	/* found again next time */
 	pthread_mutex_unlock(&t->raw_mu);
 	pthread_rwlock_unlock(&t->lock);
 	if (rv != CKR_OK)

@@ -572,6 +572,42 @@ START_TEST(test_reloads_do_not_leak)
 }
 END_TEST
 
+START_TEST(test_hmac_key_found_again)
+{
+	static const unsigned char MID[] = { 0xe5, 0xea, 0x03 };
+	const char *dir = tu_tmpdir();
+	char *pin = tu_softhsm(dir, "unit"), cmd[1024];
+	struct p11_token *t = NULL;
+	unsigned char m1[P11_MAC_LEN], m2[P11_MAC_LEN], m3[P11_MAC_LEN];
+
+	ck_assert_int_eq(p11_open(SOFTHSM_MODULE, "pkcs11:token=unit", pin,
+	    &t), ESEAL_OK);
+	ck_assert_int_eq(p11_secret_ensure(t, MID, sizeof(MID), "mac", 1),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_hmac(t, MID, sizeof(MID), (const unsigned char *)
+	    "rec", 3, m1), ESEAL_OK);
+	/* The handle kept from the first: the same key, the same MAC. */
+	ck_assert_int_eq(p11_hmac(t, MID, sizeof(MID), (const unsigned char *)
+	    "rec", 3, m2), ESEAL_OK);
+	ck_assert_int_eq(memcmp(m1, m2, sizeof(m1)), 0);
+	/* Destroyed by another process: never the gone key's handle. */
+	snprintf(cmd, sizeof(cmd), "pkcs11-tool --module %s --token-label "
+	    "unit --login --pin %s --delete-object --type secrkey --id e5ea03 "
+	    ">/dev/null 2>&1", SOFTHSM_MODULE, pin);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(p11_hmac(t, MID, sizeof(MID), (const unsigned char *)
+	    "rec", 3, m3), ESEAL_ENOTFOUND);
+	/* Made again: found again, a new key, another MAC. */
+	ck_assert_int_eq(p11_secret_ensure(t, MID, sizeof(MID), "mac", 1),
+	    ESEAL_OK);
+	ck_assert_int_eq(p11_hmac(t, MID, sizeof(MID), (const unsigned char *)
+	    "rec", 3, m3), ESEAL_OK);
+	ck_assert_int_ne(memcmp(m1, m3, sizeof(m1)), 0);
+	p11_close(t);
+	free(pin);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -585,6 +621,7 @@ main(void)
 	    sizeof(types) / sizeof(types[0]));
 	tcase_add_test(tc, test_find_by_id);
 	tcase_add_test(tc, test_identity_and_mechanisms);
+	tcase_add_test(tc, test_hmac_key_found_again);
 	tcase_add_test(tc, test_not_extractable);
 	tcase_add_test(tc, test_lost_session_recovered);
 	tcase_add_test(tc, test_token_files_moved_away_and_back);
