@@ -39,7 +39,7 @@ struct store_ocsppre {
 };
 
 /* A certificate the presigner is to sign an answer for. */
-struct store_ocsppre_todo {
+struct store_ocsppre_due {
 	char		 serial[STORE_SERIAL_HEX_MAX];
 	int64_t		 issuer_id;
 	int64_t		 not_after;
@@ -84,7 +84,7 @@ enum eseal_rc	store_ocsppre_delete(struct store *, const char *serial);
  * earliest first, as certificates to sign for: *out (free()) of *n.
  */
 enum eseal_rc	store_ocsppre_due(struct store *, const char *hash,
-		    int64_t now, size_t max, struct store_ocsppre_todo **out,
+		    int64_t now, size_t max, struct store_ocsppre_due **out,
 		    size_t *n);
 
 /*
@@ -99,7 +99,7 @@ enum eseal_rc	store_ocsppre_due(struct store *, const char *hash,
 enum eseal_rc	store_ocsppre_unseen(struct store *, const char *hash,
 		    int64_t now, struct store_ocsppre_cursor *cur,
 		    size_t scan_max, size_t max,
-		    struct store_ocsppre_todo **out, size_t *n,
+		    struct store_ocsppre_due **out, size_t *n,
 		    size_t *covered, int *end);
 
 /*

@@ -172,7 +172,7 @@ refresh_at(const struct ocsp_presign_params *p, int64_t validity, int64_t now,
  */
 static int
 sign_one(struct ca *ca, const struct ocsp_presign_params *p,
-    const struct store_ocsppre_todo *t, int64_t now, struct store_ocsppre *row)
+    const struct store_ocsppre_due *t, int64_t now, struct store_ocsppre *row)
 {
 	struct issuer *is = NULL;
 	struct ocsp_req r;
@@ -214,8 +214,8 @@ sign_one(struct ca *ca, const struct ocsp_presign_params *p,
 
 /* Appends the certificates of add (freed) to *v, at most max in all. */
 static void
-take(struct store_ocsppre_todo *v, size_t *n, size_t max,
-    struct store_ocsppre_todo *add, size_t nadd)
+take(struct store_ocsppre_due *v, size_t *n, size_t max,
+    struct store_ocsppre_due *add, size_t nadd)
 {
 	for (size_t i = 0; i < nadd && *n < max; i++)
 		v[(*n)++] = add[i];
@@ -258,9 +258,9 @@ walk_end(struct ocsp_presign_state *s, int64_t now)
  */
 static enum eseal_rc
 walk(struct ca *ca, struct ocsp_presign_state *s, int64_t now,
-    struct store_ocsppre_todo *v, size_t *n, size_t max, int *end)
+    struct store_ocsppre_due *v, size_t *n, size_t max, int *end)
 {
-	struct store_ocsppre_todo *add;
+	struct store_ocsppre_due *add;
 	size_t nadd, covered;
 	enum eseal_rc rc;
 
@@ -290,7 +290,7 @@ walk(struct ca *ca, struct ocsp_presign_state *s, int64_t now,
  */
 static size_t
 sign_all(struct ca *ca, const struct ocsp_presign_params *p,
-    const struct store_ocsppre_todo *v, size_t n, size_t first_walk,
+    const struct store_ocsppre_due *v, size_t n, size_t first_walk,
     int64_t now, struct store_ocsppre *rows, struct ocsp_presign_report *rep,
     size_t *from_walk)
 {
@@ -324,7 +324,7 @@ enum eseal_rc
 ocsp_presign_batch(struct ca *ca, const struct ocsp_presign_params *p,
     struct ocsp_presign_state *s, int64_t now, struct ocsp_presign_report *rep)
 {
-	struct store_ocsppre_todo *v, *due = NULL;
+	struct store_ocsppre_due *v, *due = NULL;
 	struct ocsp_presign_state before = *s;
 	struct store_ocsppre *rows;
 	size_t max = p->batch ? p->batch : CONF_PRESIGN_BATCH, n = 0, ndue;

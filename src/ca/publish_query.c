@@ -22,8 +22,13 @@ publish_revoked(struct publisher *p, const char *serial)
 	pthread_mutex_unlock(&p->mu);
 }
 
-enum eseal_rc
-publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
+/*
+ * The shards owed a CRL (owed) or being rebuilt (!owed), copied under the
+ * mutex: issuer and shard always, the owed figures when owed.
+ */
+static enum eseal_rc
+shards_where(struct publisher *p, int owed, struct publish_owed **out,
+    size_t *n)
 {
 	struct publish_owed *v;
 	size_t k = 0;
@@ -38,16 +43,20 @@ publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
 		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		if (p->e[i].owed_since == 0 && p->e[i].attempts == 0)
+		if (owed ? p->e[i].owed_since == 0 && p->e[i].attempts == 0 :
+		    !p->e[i].building)
 			continue;
 		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
 		    p->e[i].issuer);
 		v[k].shard = p->e[i].shard;
-		v[k].since = (time_t)p->e[i].owed_since;
-		v[k].count = p->e[i].owed_count;
-		v[k].attempts = p->e[i].attempts;
-		v[k].next_try = p->e[i].next_try;
-		snprintf(v[k].error, sizeof(v[k].error), "%s", p->e[i].error);
+		if (owed) {
+			v[k].since = (time_t)p->e[i].owed_since;
+			v[k].count = p->e[i].owed_count;
+			v[k].attempts = p->e[i].attempts;
+			v[k].next_try = p->e[i].next_try;
+			snprintf(v[k].error, sizeof(v[k].error), "%s",
+			    p->e[i].error);
+		}
 		k++;
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -61,36 +70,15 @@ publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
 }
 
 enum eseal_rc
+publish_owed(struct publisher *p, struct publish_owed **out, size_t *n)
+{
+	return shards_where(p, 1, out, n);
+}
+
+enum eseal_rc
 publish_building(struct publisher *p, struct publish_owed **out, size_t *n)
 {
-	struct publish_owed *v;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (p == NULL)
-		return ESEAL_OK;
-	pthread_mutex_lock(&p->mu);
-	if ((v = calloc(p->n ? p->n : 1, sizeof(*v))) == NULL) {
-		pthread_mutex_unlock(&p->mu);
-		return eseal_err(ESEAL_ENOMEM, "publish: out of memory");
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		if (!p->e[i].building)
-			continue;
-		snprintf(v[k].issuer, sizeof(v[k].issuer), "%s",
-		    p->e[i].issuer);
-		v[k].shard = p->e[i].shard;
-		k++;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (k == 0) {
-		free(v);
-		v = NULL;
-	}
-	*out = v;
-	*n = k;
-	return ESEAL_OK;
+	return shards_where(p, 0, out, n);
 }
 
 /* A copy of entry i's CRL (or delta CRL) into *out: 1, or 0. */

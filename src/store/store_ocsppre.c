@@ -186,21 +186,21 @@ store_ocsppre_delete(struct store *s, const char *serial)
 }
 
 /* What the walks collect: a growing array of certificates to sign for. */
-struct todo_list {
+struct due_list {
 	const char			*hash;
 	int64_t				 now;
 	size_t				 max;
 	struct store_ocsppre_cursor	*cur;
 	size_t				 scan_max;	/* rows walked */
-	struct store_ocsppre_todo	*v;
+	struct store_ocsppre_due	*v;
 	size_t				 n, scanned, covered;
 	int				 full;	/* stopped: v is full */
 };
 
 static int
-todo_add(struct todo_list *l, sqlite3_stmt *st)
+due_add(struct due_list *l, sqlite3_stmt *st)
 {
-	struct store_ocsppre_todo *t;
+	struct store_ocsppre_due *t;
 
 	if (l->v == NULL && (l->v = calloc(l->max, sizeof(*l->v))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "store: out of memory");
@@ -217,7 +217,7 @@ todo_add(struct todo_list *l, sqlite3_stmt *st)
 static void
 due_bind(sqlite3_stmt *st, void *arg)
 {
-	struct todo_list *l = arg;
+	struct due_list *l = arg;
 
 	sqlite3_bind_text(st, 1, l->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, l->now);
@@ -227,14 +227,14 @@ due_bind(sqlite3_stmt *st, void *arg)
 static int
 due_row(sqlite3_stmt *st, void *arg)
 {
-	return todo_add(arg, st);
+	return due_add(arg, st);
 }
 
 enum eseal_rc
 store_ocsppre_due(struct store *s, const char *hash, int64_t now, size_t max,
-    struct store_ocsppre_todo **out, size_t *n)
+    struct store_ocsppre_due **out, size_t *n)
 {
-	struct todo_list l;
+	struct due_list l;
 	enum eseal_rc rc;
 
 	memset(&l, 0, sizeof(l));
@@ -262,7 +262,7 @@ store_ocsppre_due(struct store *s, const char *hash, int64_t now, size_t max,
 static void
 unseen_bind(sqlite3_stmt *st, void *arg)
 {
-	const struct todo_list *l = arg;
+	const struct due_list *l = arg;
 
 	sqlite3_bind_text(st, 1, l->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, l->cur->updated);
@@ -274,7 +274,7 @@ unseen_bind(sqlite3_stmt *st, void *arg)
 static int
 unseen_row(sqlite3_stmt *st, void *arg)
 {
-	struct todo_list *l = arg;
+	struct due_list *l = arg;
 	int live, rc = 0;
 
 	live = sqlite3_column_int(st, 3) && sqlite3_column_int64(st, 2) >
@@ -284,7 +284,7 @@ unseen_row(sqlite3_stmt *st, void *arg)
 			l->full = 1;	/* the cursor stays before this row */
 			return STORE_STOP;
 		}
-		if ((rc = todo_add(l, st)) != 0)
+		if ((rc = due_add(l, st)) != 0)
 			return rc;
 	} else if (live)
 		l->covered++;
@@ -297,9 +297,9 @@ unseen_row(sqlite3_stmt *st, void *arg)
 enum eseal_rc
 store_ocsppre_unseen(struct store *s, const char *hash, int64_t now,
     struct store_ocsppre_cursor *cur, size_t scan_max, size_t max,
-    struct store_ocsppre_todo **out, size_t *n, size_t *covered, int *end)
+    struct store_ocsppre_due **out, size_t *n, size_t *covered, int *end)
 {
-	struct todo_list l;
+	struct due_list l;
 	enum eseal_rc rc;
 
 	memset(&l, 0, sizeof(l));
