@@ -23,6 +23,10 @@
 
 struct issuer;
 
+/* A caller's records in an issuance's transaction (issue_request). */
+typedef enum eseal_rc (*issue_hook_fn)(struct store *, const char *serial,
+		    int64_t now, void *arg);
+
 struct issue_request {
 	const struct profile	*profile;
 	const struct org	*org;		/* vetted subject */
@@ -31,6 +35,19 @@ struct issue_request {
 	int			 qscd;		/* key declared to be in a QSCD */
 	int			 validity_days;	/* 0: the profile's maximum */
 	const char		*actor;		/* who asked: for the audit */
+	/*
+	 * What the caller records of the same issuance (an enrolment
+	 * request approved, then finished), each in the transaction of one
+	 * step, so that it commits with that step, in one durable flush, or
+	 * not at all.  on_pending runs after the pending row is inserted: on
+	 * any failure nothing of the issuance is recorded.  on_issued runs
+	 * after the row is marked issued and its audit record written: on
+	 * ESEAL_ESTORE the row stays pending (recovery finishes it), on any
+	 * other failure it is failed with that reason and never issued.
+	 * Both get the serial and hook_arg; NULL: nothing more.
+	 */
+	issue_hook_fn		 on_pending, on_issued;
+	void			*hook_arg;
 	/*
 	 * Tests only: alters the built certificate before lint, to show that
 	 * lint stops what the profile code would never build.  NULL always in
@@ -103,13 +120,16 @@ typedef enum eseal_rc (*issue_build_fn)(const BIGNUM *bn, int shard,
  * the CA's own OCSP signers'): draws a serial (again on a collision, up to
  * ISSUE_SERIAL_TRIES), lets build make the certificate, and records its
  * TBS pending, committed, with tmpl's spki_sha256, not_before, not_after
- * and org_identifier.  serial gets the serial; *tbs (if tbs is not NULL;
- * OPENSSL_free) the recorded TBS of *tbs_len bytes.
+ * and org_identifier; also (if not NULL) runs in the same transaction,
+ * after the insert, with also_arg, and its failure undoes the insert.
+ * serial gets the serial; *tbs (if tbs is not NULL; OPENSSL_free) the
+ * recorded TBS of *tbs_len bytes.
  */
 enum eseal_rc	issue_record_pending(struct ca *, const struct issuer *is,
 		    const struct store_cert *tmpl, issue_build_fn build,
-		    void *arg, int64_t now, char serial[STORE_SERIAL_HEX_MAX],
-		    unsigned char **tbs, size_t *tbs_len);
+		    void *arg, issue_hook_fn also, void *also_arg, int64_t now,
+		    char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs,
+		    size_t *tbs_len);
 
 /*
  * The final ending of a pending row (its TBS does not parse, the HSM's

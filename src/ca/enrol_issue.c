@@ -122,18 +122,76 @@ reuse_signed(struct ca *ca, const struct csr *csr, const char *org,
 	return ESEAL_ENOTFOUND;	/* failed for good: a new one may be issued */
 }
 
-/* enrol_issue() with id claimed. */
+/* What the hooks of an enrolment's issuance (issue_request) record. */
+struct hook_arg {
+	int64_t		 id;
+	const char	*actor;
+};
+
+/* on_pending of a fresh approval: the request approved with its row. */
+static enum eseal_rc
+approve_request(struct store *s, const char *serial, int64_t now, void *arg)
+{
+	const struct hook_arg *h = arg;
+
+	(void)serial;
+	return enrol_request_decide(s, h->id, 1, h->actor, NULL, now);
+}
+
+/* on_issued: the request finished with its certificate. */
+static enum eseal_rc
+finish_request(struct store *s, const char *serial, int64_t now, void *arg)
+{
+	const struct hook_arg *h = arg;
+
+	return enrol_request_finish(s, h->id, serial, NULL, now);
+}
+
+/*
+ * After a fresh approval's issuance failed (rc): if the request was not
+ * approved with a pending row (the failure came first), it is approved now
+ * on its own, so that it ends as it would have: failed with the reason when
+ * rc is final, left approved for the resume rounds on HSM or store trouble.
+ * Not if someone else decided it meanwhile.
+ */
+static void
+approve_after_failure(struct ca *ca, int64_t id, const char *actor,
+    int64_t now, enum eseal_rc rc)
+{
+	struct enrol_request er;
+	char why[512];
+	int pending;
+
+	snprintf(why, sizeof(why), "%s", eseal_errmsg());
+	if (enrol_request_get(ca->store, id, &er) != ESEAL_OK)
+		goto out;
+	pending = strcmp(er.status, enrol_status_name(ENROL_PENDING)) == 0;
+	enrol_request_clear(&er);
+	if (pending && enrol_request_decide(ca->store, id, 1, actor, NULL, now)
+	    == ESEAL_OK && rc != ESEAL_EHSM && rc != ESEAL_ESTORE)
+		(void)enrol_request_finish(ca->store, id, NULL, why, now);
+out:
+	eseal_err(rc, "%s", why);
+}
+
+/*
+ * enrol_issue() with id claimed; with fresh, request id is pending and is
+ * approved by actor in the pending row's transaction.
+ */
 static enum eseal_rc
 issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
-    char serial[STORE_SERIAL_HEX_MAX])
+    int fresh, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct enrol_request er;
 	struct issue_request req;
 	struct issue_result res;
+	struct hook_arg h = { id, actor };
 	struct org_rec rec;
 	struct profile *p = NULL;
 	struct csr *csr = NULL;
 	struct org o;
+	const char *want = enrol_status_name(fresh ? ENROL_PENDING :
+	    ENROL_APPROVED);
 	char why[512];
 	enum eseal_rc rc;
 	int days;
@@ -142,8 +200,11 @@ issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	memset(&res, 0, sizeof(res));
 	if ((rc = enrol_request_get(ca->store, id, &er)) != ESEAL_OK)
 		return rc;
-	if (strcmp(er.status, "approved") != 0) {
+	if (strcmp(er.status, want) != 0) {
 		enrol_request_clear(&er);
+		if (fresh)	/* its own error: decided once, or not found */
+			return enrol_request_decide(ca->store, id, 1, actor,
+			    NULL, now);
 		return eseal_err(ESEAL_EEXIST, "enrolment %lld is %s, not "
 		    "approved", (long long)id, er.status);
 	}
@@ -160,10 +221,11 @@ issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
 		/*
 		 * A crash (or the HSM) left it approved with its certificate
 		 * already issued, or recorded pending: finish it with that one
-		 * rather than certify the key twice.
+		 * rather than certify the key twice.  (Nothing is signed yet
+		 * for a request approved only now.)
 		 */
-		rc = reuse_signed(ca, csr, o.identifier, er.decided_at, actor,
-		    now, res.serial);
+		rc = fresh ? ESEAL_ENOTFOUND : reuse_signed(ca, csr,
+		    o.identifier, er.decided_at, actor, now, res.serial);
 		if (rc == ESEAL_OK) {
 			snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
 			rc = enrol_request_finish(ca->store, id, res.serial, NULL,
@@ -173,12 +235,20 @@ issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
 		if (rc != ESEAL_ENOTFOUND)
 			goto out;	/* HSM or store trouble: retry later */
 		request_init(&req, p, &o, csr, er.holder, er.qscd, days, actor);
+		/*
+		 * The approval goes with the pending row, the request's end
+		 * with the issued one: two durable flushes, not four.
+		 */
+		req.on_pending = fresh ? approve_request : NULL;
+		req.on_issued = finish_request;
+		req.hook_arg = &h;
 		rc = issue_cert(ca, &req, now, &res);
 	}
-	if (rc == ESEAL_OK) {
+	if (rc == ESEAL_OK)
 		snprintf(serial, STORE_SERIAL_HEX_MAX, "%s", res.serial);
-		(void)enrol_request_finish(ca->store, id, res.serial, NULL, now);
-	} else if (rc != ESEAL_EHSM && rc != ESEAL_ESTORE) {
+	else if (fresh)
+		approve_after_failure(ca, id, actor, now, rc);
+	else if (rc != ESEAL_EHSM && rc != ESEAL_ESTORE) {
 		/* Final: the request fails.  HSM or store trouble: retry. */
 		snprintf(why, sizeof(why), "%s", eseal_errmsg());
 		(void)enrol_request_finish(ca->store, id, NULL, why, now);
@@ -192,9 +262,10 @@ out:
 	return rc;
 }
 
-enum eseal_rc
-enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
-    char serial[STORE_SERIAL_HEX_MAX])
+/* enrol_issue() and enrol_issue_approve() (fresh): claims id first. */
+static enum eseal_rc
+issue_one(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    int fresh, char serial[STORE_SERIAL_HEX_MAX])
 {
 	enum eseal_rc rc;
 
@@ -202,9 +273,16 @@ enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	if (!claim(id))
 		return eseal_err(ESEAL_ETOOMANY, "enrolment %lld is being "
 		    "issued now: ask again shortly", (long long)id);
-	rc = issue_claimed(ca, id, actor, now, serial);
+	rc = issue_claimed(ca, id, actor, now, fresh, serial);
 	release(id);
 	return rc;
+}
+
+enum eseal_rc
+enrol_issue(struct ca *ca, int64_t id, const char *actor, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX])
+{
+	return issue_one(ca, id, actor, now, 0, serial);
 }
 
 int
@@ -227,19 +305,19 @@ enrol_issue_approve(struct ca *ca, int64_t id, const char *actor, int64_t now,
 {
 	struct enrol_request er;
 	enum eseal_rc rc;
+	int approved;
 
 	serial[0] = '\0';
-	rc = enrol_request_decide(ca->store, id, 1, actor, NULL, now);
-	/* An approved request whose issuance met HSM trouble is retried. */
-	if (rc == ESEAL_EEXIST && enrol_request_get(ca->store, id, &er) ==
-	    ESEAL_OK) {
-		if (strcmp(er.status, enrol_status_name(ENROL_APPROVED)) == 0)
-			rc = ESEAL_OK;
-		enrol_request_clear(&er);
-	}
-	if (rc != ESEAL_OK)
+	if ((rc = enrol_request_get(ca->store, id, &er)) != ESEAL_OK)
 		return rc;
-	return enrol_issue(ca, id, actor, now, serial);
+	approved = strcmp(er.status, enrol_status_name(ENROL_APPROVED)) == 0;
+	enrol_request_clear(&er);
+	/*
+	 * Pending (or neither: issue_claimed() gives decide's own error): it
+	 * is approved in the issuance's first transaction.  An approved
+	 * request whose issuance met HSM trouble is issued again.
+	 */
+	return issue_one(ca, id, actor, now, !approved, serial);
 }
 
 /* enrol_check_fn for enrol_request_create(): the CA's judgement. */

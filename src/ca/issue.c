@@ -66,8 +66,8 @@ issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
 enum eseal_rc
 issue_record_pending(struct ca *ca, const struct issuer *is,
     const struct store_cert *tmpl, issue_build_fn build, void *arg,
-    int64_t now, char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs,
-    size_t *tbs_len)
+    issue_hook_fn also, void *also_arg, int64_t now,
+    char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs, size_t *tbs_len)
 {
 	struct store_cert row;
 	unsigned char *der = NULL;
@@ -104,9 +104,26 @@ issue_record_pending(struct ca *ca, const struct issuer *is,
 		row.subject = subj;
 		row.shard = shard;
 		/* Step 5: durable (WAL, synchronous=FULL) before the HSM signs. */
-		rc = store_cert_insert_pending(ca->store, &row, now);
-		if (rc != ESEAL_EEXIST)
+		if (also == NULL) {
+			rc = store_cert_insert_pending(ca->store, &row, now);
+			if (rc != ESEAL_EEXIST)
+				break;
+		} else if ((rc = store_begin(ca->store)) != ESEAL_OK) {
 			break;
+		} else if ((rc = store_cert_insert_pending(ca->store, &row,
+		    now)) != ESEAL_OK) {
+			store_rollback(ca->store);
+			if (rc != ESEAL_EEXIST)
+				break;
+		} else {
+			/* The caller's failure ends it, whatever its code. */
+			if ((rc = also(ca->store, serial, now, also_arg)) !=
+			    ESEAL_OK)
+				store_rollback(ca->store);
+			else
+				rc = store_commit(ca->store);
+			break;
+		}
 		log_warn("msg=\"serial collision, drawing again\" serial=%s",
 		    serial);
 	}
@@ -230,8 +247,9 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	tmpl.not_after = b.not_after;
 	snprintf(tmpl.org_identifier, sizeof(tmpl.org_identifier), "%s",
 	    req->org->identifier);
-	if ((rc = issue_record_pending(ca, is, &tmpl, build_ee, &b, now,
-	    serial, NULL, NULL)) != ESEAL_OK) {
+	if ((rc = issue_record_pending(ca, is, &tmpl, build_ee, &b,
+	    req->on_pending, req->hook_arg, now, serial, NULL, NULL)) !=
+	    ESEAL_OK) {
 		issuer_free(is);
 		return rc;
 	}
@@ -239,11 +257,14 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	return ESEAL_OK;
 }
 
-/* Steps 6-7 for a pending row. */
+/*
+ * Steps 6-7 for a pending row; req (NULL when a pending row is finished
+ * on its own) may add its on_issued records to the transaction.
+ */
 static enum eseal_rc
 finish(struct ca *ca, const struct issuer *is, const char *serial,
     const unsigned char *tbs, size_t tbs_len, const char *actor, int64_t now,
-    unsigned char **der, size_t *der_len)
+    const struct issue_request *req, unsigned char **der, size_t *der_len)
 {
 	enum eseal_rc rc, rc2;
 
@@ -266,6 +287,14 @@ finish(struct ca *ca, const struct issuer *is, const char *serial,
 	    (rc = audit_append(ca->store, now, actor, "cert.issue", serial,
 	    "issuer=%s", is->rec.name)) != ESEAL_OK) {
 		store_rollback(ca->store);
+		goto fail;
+	}
+	if (req != NULL && req->on_issued != NULL &&
+	    (rc = req->on_issued(ca->store, serial, now, req->hook_arg))
+	    != ESEAL_OK) {
+		store_rollback(ca->store);
+		if (rc != ESEAL_ESTORE)
+			rc = issue_fail(ca, serial, rc, actor, now);
 		goto fail;
 	}
 	if ((rc2 = store_commit(ca->store)) != ESEAL_OK) {
@@ -315,7 +344,7 @@ issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
 	}
 	if ((rc = store_cert_get(ca->store, res->serial, &row)) == ESEAL_OK) {
 		rc = finish(ca, is, res->serial, row.tbs, row.tbs_len,
-		    req->actor, now, &res->der, &res->der_len);
+		    req->actor, now, req, &res->der, &res->der_len);
 		store_cert_clear(&row);
 	}
 	if (rc == ESEAL_OK)
@@ -344,7 +373,7 @@ finish_row(struct ca *ca, const struct store_cert *row, const char *actor,
 
 	if ((rc = issuer_by_id(ca, row->issuer_id, &is)) == ESEAL_OK) {
 		rc = finish(ca, is, row->serial, row->tbs, row->tbs_len, actor,
-		    now, &der, &der_len);
+		    now, NULL, &der, &der_len);
 		/* The profile of a resumed row is not kept with it. */
 		if (rc == ESEAL_OK)
 			metrics_inc(M_ISSUED, metrics_labels(lab, sizeof(lab),

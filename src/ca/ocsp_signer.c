@@ -233,8 +233,8 @@ record_pending(struct ca *ca, const struct issuer *is, EVP_PKEY *pub,
 		    "the public key");
 	tmpl.not_before = now;
 	tmpl.not_after = not_after;
-	return issue_record_pending(ca, is, &tmpl, build_cb, &b, now, serial,
-	    tbs, tbs_len);
+	return issue_record_pending(ca, is, &tmpl, build_cb, &b, NULL, NULL,
+	    now, serial, tbs, tbs_len);
 }
 
 static void

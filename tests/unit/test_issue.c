@@ -1,13 +1,14 @@
 /*
  * test_issue.c: the issuance pipeline on a SoftHSM token: issue for EC and
  * RSA keys, the certificate verifies under the CA, the row and the audit
- * record land together, and a pending row left by a "crash" is finished at
- * the next open.  The one signing path (sign.h) refuses a signature the
- * issuer public key does not verify (an HSM fault), and issuer_sign one
- * over the recorded TBS that the given key does not verify.  The issuer cache
- * parses a CA certificate once, reads them again when an issuer is added
- * (here or by another process), refuses one with trailing bytes, and holds
- * under threads.
+ * record land together, what the caller adds to that transaction
+ * (on_issued) commits or fails with it, and a pending row left by a
+ * "crash" is finished at the next open.  The one signing path (sign.h)
+ * refuses a signature the issuer public key does not verify (an HSM
+ * fault), and issuer_sign one over the recorded TBS that the given key does
+ * not verify.  The issuer cache parses a CA certificate once, reads them
+ * again when an issuer is added (here or by another process), refuses one
+ * with trailing bytes, and holds under threads.
  */
 #include <check.h>
 #include <pthread.h>
@@ -129,6 +130,81 @@ START_TEST(test_issue_verifies)
 	ck_assert_int_eq(n, 2);		/* issuer.create, cert.issue */
 
 	X509_free(x);
+	issue_result_clear(&res);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * issue_request.on_issued runs inside the issued row's transaction: what it
+ * writes commits with the row (case 0), a refusal fails the row with its
+ * reason and takes its own writes and cert.issue back (case 1), store
+ * trouble leaves the row pending for recovery (case 2).
+ */
+struct hook_seen {
+	enum eseal_rc	 rc;
+	int		 status;	/* the row's, as the hook saw it */
+};
+
+static enum eseal_rc
+hook(struct store *s, const char *serial, int64_t now, void *arg)
+{
+	struct hook_seen *h = arg;
+	struct store_cert row;
+
+	ck_assert_int_eq(store_cert_get(s, serial, &row), ESEAL_OK);
+	h->status = row.status;
+	store_cert_clear(&row);
+	ck_assert_int_eq(audit_append(s, now, "test", "test.hook", serial,
+	    "case"), ESEAL_OK);
+	if (h->rc != ESEAL_OK)
+		return eseal_err(h->rc, "the hook refuses");
+	return ESEAL_OK;
+}
+
+START_TEST(test_on_issued_same_transaction)
+{
+	static const enum eseal_rc rcs[] = { ESEAL_OK, ESEAL_EPOLICY,
+	    ESEAL_ESTORE };
+	static const int want_status[] = { CERT_ISSUED, CERT_FAILED,
+	    CERT_PENDING };
+	static const int64_t want_audit[] = { 3, 2, 1 };
+	struct tu_ca f;
+	struct issue_request req;
+	struct issue_result res;
+	struct hook_seen h = { rcs[_i], -1 };
+	struct store_cert row;
+	struct csr *csr;
+	int64_t n;
+
+	setup(&f, "ec-p256");
+	csr = make_csr(f.dir, "ec:P-256");
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = csr;
+	req.actor = "test";
+	req.on_issued = hook;
+	req.hook_arg = &h;
+	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), rcs[_i]);
+	ck_assert_int_eq(h.status, CERT_ISSUED);	/* in the same transaction */
+	if (rcs[_i] != ESEAL_OK) {
+		ck_assert_ptr_null(res.der);
+		ck_assert_ptr_nonnull(strstr(eseal_errmsg(), "the hook refuses"));
+	}
+	ck_assert_int_eq(store_cert_get(f.ca.store, res.serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, want_status[_i]);
+	if (rcs[_i] == ESEAL_EPOLICY)
+		ck_assert_ptr_nonnull(strstr(row.fail_reason,
+		    "the hook refuses"));
+	store_cert_clear(&row);
+	/*
+	 * issuer.create, cert.issue, test.hook / issuer.create, cert.fail /
+	 * issuer.create.
+	 */
+	ck_assert_int_eq(audit_verify(f.ca.store, &n), ESEAL_OK);
+	ck_assert_int_eq(n, want_audit[_i]);
 	issue_result_clear(&res);
 	csr_free(csr);
 	teardown(&f);
@@ -715,6 +791,7 @@ main(void)
 	tcase_add_loop_test(tc, test_issue_verifies, 0,
 	    sizeof(pairs) / sizeof(pairs[0]));
 	tcase_add_test(tc, test_ca_certificate);
+	tcase_add_loop_test(tc, test_on_issued_same_transaction, 0, 3);
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
 	tcase_add_test(tc, test_pending_tbs_trailing_byte_failed);
