@@ -1,8 +1,9 @@
 /*
  * test_issue.c: the issuance pipeline on a SoftHSM token: issue for EC and
  * RSA keys, the certificate verifies under the CA, the row and the audit
- * record land together, what the caller adds to that transaction
- * (on_issued) commits or fails with it, and a pending row left by a
+ * record land together, what the caller adds to the pending and the
+ * issued row's transactions (on_pending, on_issued) commits or fails with
+ * them, and a pending row left by a
  * "crash" is finished at the next open.  The one signing path (sign.h)
  * refuses a signature the issuer public key does not verify (an HSM
  * fault), and issuer_sign one over the recorded TBS that the given key does
@@ -205,6 +206,68 @@ START_TEST(test_on_issued_same_transaction)
 	 */
 	ck_assert_int_eq(audit_verify(f.ca.store, &n), ESEAL_OK);
 	ck_assert_int_eq(n, want_audit[_i]);
+	issue_result_clear(&res);
+	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * issue_request.on_pending runs in the pending row's transaction: what it
+ * writes commits with the row (case 0); its refusal, whatever its code
+ * (EEXIST is also a serial collision's), records nothing of the issuance
+ * and draws no other serial (case 1).
+ */
+static int pending_calls;
+
+static enum eseal_rc
+pending_hook(struct store *s, const char *serial, int64_t now, void *arg)
+{
+	struct store_cert row;
+
+	pending_calls++;
+	ck_assert_int_eq(store_cert_get(s, serial, &row), ESEAL_OK);
+	ck_assert_int_eq(row.status, CERT_PENDING);
+	store_cert_clear(&row);
+	ck_assert_int_eq(audit_append(s, now, "test", "test.pending", serial,
+	    "case"), ESEAL_OK);
+	if (*(int *)arg)
+		return eseal_err(ESEAL_EEXIST, "decided meanwhile");
+	return ESEAL_OK;
+}
+
+START_TEST(test_on_pending_same_transaction)
+{
+	struct tu_ca f;
+	struct issue_request req;
+	struct issue_result res;
+	struct csr *csr;
+	int refuse = _i;
+	int64_t n;
+
+	setup(&f, "ec-p256");
+	csr = make_csr(f.dir, "ec:P-256");
+	memset(&req, 0, sizeof(req));
+	req.profile = f.profile;
+	req.org = &f.org;
+	req.csr = csr;
+	req.actor = "test";
+	req.on_pending = pending_hook;
+	req.hook_arg = &refuse;
+	pending_calls = 0;
+	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res),
+	    refuse ? ESEAL_EEXIST : ESEAL_OK);
+	ck_assert_int_eq(pending_calls, 1);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_PENDING), 0);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_ISSUED),
+	    refuse ? 0 : 1);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_FAILED), 0);
+	/* issuer.create, test.pending, cert.issue / issuer.create. */
+	ck_assert_int_eq(audit_verify(f.ca.store, &n), ESEAL_OK);
+	ck_assert_int_eq(n, refuse ? 1 : 3);
+	if (refuse)
+		ck_assert_ptr_nonnull(strstr(eseal_errmsg(),
+		    "decided meanwhile"));
 	issue_result_clear(&res);
 	csr_free(csr);
 	teardown(&f);
@@ -792,6 +855,7 @@ main(void)
 	    sizeof(pairs) / sizeof(pairs[0]));
 	tcase_add_test(tc, test_ca_certificate);
 	tcase_add_loop_test(tc, test_on_issued_same_transaction, 0, 3);
+	tcase_add_loop_test(tc, test_on_pending_same_transaction, 0, 2);
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
 	tcase_add_test(tc, test_pending_tbs_trailing_byte_failed);
