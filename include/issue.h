@@ -60,6 +60,7 @@ struct issue_result {
 	char		 serial[STORE_SERIAL_HEX_MAX];
 	unsigned char	*der;		/* owned, OPENSSL_free */
 	size_t		 der_len;
+	char		 why[ISSUE_WHY_MAX];	/* issue_certs: a failure's */
 };
 
 /*
@@ -74,6 +75,24 @@ enum eseal_rc	issue_check(struct ca *, const struct issue_request *,
 /* Runs the whole pipeline.  On success res holds the certificate. */
 enum eseal_rc	issue_cert(struct ca *, const struct issue_request *,
 		    int64_t now, struct issue_result *res);
+
+/*
+ * issue_cert() for n requests (1 to ISSUE_BATCH_MAX) at once, as a batch
+ * (a rollover, a sealing service's keys) is issued: the pending rows of
+ * all go in one transaction, then the HSM signs each and each signature is
+ * verified, then the issued rows with their audit records go in one more
+ * transaction: two durable flushes for the batch, not two per certificate.
+ * rcs[i] and res[i] are request i's outcome, as issue_cert() would give
+ * them, and res[i].why the message of its failure: a request refused (policy, lint, a signature that does not verify)
+ * fails alone; the HSM unreachable leaves that row pending.  Returns
+ * ESEAL_OK when both transactions committed, else the store's error, also
+ * in the rcs of the requests it took back (their rows not recorded, or left
+ * pending for recovery).  Requests of a batch take no hooks (EINVAL).
+ */
+#define ISSUE_BATCH_MAX		256
+enum eseal_rc	issue_certs(struct ca *, const struct issue_request *reqs,
+		    size_t n, int64_t now, struct issue_result *res,
+		    enum eseal_rc *rcs);
 
 /*
  * Steps 3 to 5 only: draws the serial, builds the TBS and records it as

@@ -4,6 +4,7 @@
  *   -> verify -> mark issued + audit (one transaction) -> hand out.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/x509.h>
@@ -258,28 +259,39 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 }
 
 /*
- * Steps 6-7 for a pending row; req (NULL when a pending row is finished
- * on its own) may add its on_issued records to the transaction.
+ * Step 6 for a pending row: the HSM signs its TBS and the signature is
+ * verified.  The HSM unreachable: the row stays pending, to be finished at
+ * the next open.  Anything else (a signature that does not verify, a TBS
+ * that does not parse) is final: the row is failed.
  */
 static enum eseal_rc
-finish(struct ca *ca, const struct issuer *is, const char *serial,
+sign_row(struct ca *ca, const struct issuer *is, const char *serial,
     const unsigned char *tbs, size_t tbs_len, const char *actor, int64_t now,
-    const struct issue_request *req, unsigned char **der, size_t *der_len)
+    unsigned char **der, size_t *der_len)
 {
-	enum eseal_rc rc, rc2;
+	enum eseal_rc rc;
 
 	rc = issuer_sign(ca, is->rec.key_id, is->rec.key_id_len, is->pub, tbs,
 	    tbs_len, der, der_len);
-	if (rc != ESEAL_OK) {
-		/*
-		 * The HSM is unreachable: leave the row pending, to be finished
-		 * at the next open.  Anything else (a signature that does not
-		 * verify, a TBS that does not parse) is final: fail the row.
-		 */
-		if (rc == ESEAL_EHSM)
-			return rc;
-		return issue_fail(ca, serial, rc, actor, now);
-	}
+	if (rc == ESEAL_OK || rc == ESEAL_EHSM)
+		return rc;
+	return issue_fail(ca, serial, rc, actor, now);
+}
+
+/*
+ * Step 7: the row issued with der and its audit record, with req's (NULL
+ * when a pending row is finished on its own) on_issued records, in one
+ * transaction (or in the caller's).  On failure der is freed: nobody may
+ * see a certificate not recorded as issued, and the row stays pending (or
+ * is failed by on_issued's refusal).
+ */
+static enum eseal_rc
+record_issued(struct ca *ca, const struct issuer *is, const char *serial,
+    const char *actor, int64_t now, const struct issue_request *req,
+    unsigned char **der, size_t *der_len)
+{
+	enum eseal_rc rc, rc2;
+
 	if ((rc = store_begin(ca->store)) != ESEAL_OK)
 		goto fail;
 	if ((rc = store_cert_mark_issued(ca->store, serial, *der, *der_len,
@@ -303,11 +315,24 @@ finish(struct ca *ca, const struct issuer *is, const char *serial,
 	}
 	return ESEAL_OK;
 fail:
-	/* Not recorded as issued: nobody may see it.  The row stays pending. */
 	OPENSSL_free(*der);
 	*der = NULL;
 	*der_len = 0;
 	return rc;
+}
+
+/* Steps 6-7 for a pending row (req as for record_issued). */
+static enum eseal_rc
+finish(struct ca *ca, const struct issuer *is, const char *serial,
+    const unsigned char *tbs, size_t tbs_len, const char *actor, int64_t now,
+    const struct issue_request *req, unsigned char **der, size_t *der_len)
+{
+	enum eseal_rc rc;
+
+	if ((rc = sign_row(ca, is, serial, tbs, tbs_len, actor, now, der,
+	    der_len)) != ESEAL_OK)
+		return rc;
+	return record_issued(ca, is, serial, actor, now, req, der, der_len);
 }
 
 enum eseal_rc
@@ -324,39 +349,139 @@ issue_prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	return rc;
 }
 
+/* The metrics and the log line of one issuance's outcome rc. */
+static void
+outcome(const struct issuer *is, const struct issue_request *req,
+    const char *serial, enum eseal_rc rc)
+{
+	char lab[METRICS_LABELS_MAX];
+
+	if (rc != ESEAL_OK) {
+		metrics_inc(M_ISSUE_FAIL, metrics_labels(lab, sizeof(lab),
+		    "reason", eseal_rcname(rc), NULL));
+		return;
+	}
+	metrics_inc(M_ISSUED, metrics_labels(lab, sizeof(lab), "issuer",
+	    is->rec.name, "profile", req->profile->name, NULL));
+	log_info("msg=\"certificate issued\" serial=%s actor=%s", serial,
+	    req->actor);
+}
+
+/* Step 6 for the row prepare() recorded: its stored TBS signed. */
+static enum eseal_rc
+sign_recorded(struct ca *ca, const struct issuer *is,
+    const struct issue_request *req, int64_t now, struct issue_result *res)
+{
+	struct store_cert row;
+	enum eseal_rc rc;
+
+	if ((rc = store_cert_get(ca->store, res->serial, &row)) != ESEAL_OK)
+		return rc;
+	rc = sign_row(ca, is, res->serial, row.tbs, row.tbs_len, req->actor,
+	    now, &res->der, &res->der_len);
+	store_cert_clear(&row);
+	return rc;
+}
+
 enum eseal_rc
 issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
     struct issue_result *res)
 {
-	struct store_cert row;
 	struct issuer *is = NULL;
-	char lab[METRICS_LABELS_MAX];
 	enum eseal_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	ca_rdlock(ca);
 	rc = prepare(ca, req, now, &is, res->serial);
 	ca_unlock(ca);
-	if (rc != ESEAL_OK) {
-		metrics_inc(M_ISSUE_FAIL, metrics_labels(lab, sizeof(lab),
-		    "reason", eseal_rcname(rc), NULL));
-		return rc;
-	}
-	if ((rc = store_cert_get(ca->store, res->serial, &row)) == ESEAL_OK) {
-		rc = finish(ca, is, res->serial, row.tbs, row.tbs_len,
-		    req->actor, now, req, &res->der, &res->der_len);
-		store_cert_clear(&row);
-	}
-	if (rc == ESEAL_OK)
-		metrics_inc(M_ISSUED, metrics_labels(lab, sizeof(lab), "issuer",
-		    is->rec.name, "profile", req->profile->name, NULL));
+	if (rc == ESEAL_OK &&
+	    (rc = sign_recorded(ca, is, req, now, res)) == ESEAL_OK)
+		rc = record_issued(ca, is, res->serial, req->actor, now, req,
+		    &res->der, &res->der_len);
+	outcome(is, req, res->serial, rc);
 	issuer_free(is);
-	if (rc == ESEAL_OK)
-		log_info("msg=\"certificate issued\" serial=%s actor=%s",
-		    res->serial, req->actor);
-	else
-		metrics_inc(M_ISSUE_FAIL, metrics_labels(lab, sizeof(lab),
-		    "reason", eseal_rcname(rc), NULL));
+	return rc;
+}
+
+/* Request i of a batch ends with rc (and the thread's message, if not ok). */
+static enum eseal_rc
+batch_note(struct issue_result *res, enum eseal_rc rc)
+{
+	if (rc != ESEAL_OK)
+		snprintf(res->why, sizeof(res->why), "%s", eseal_errmsg());
+	return rc;
+}
+
+/* issue_certs() steps 3-5: every pending row in one transaction. */
+static enum eseal_rc
+batch_prepare(struct ca *ca, const struct issue_request *reqs, size_t n,
+    int64_t now, struct issuer **is, struct issue_result *res,
+    enum eseal_rc *rcs)
+{
+	enum eseal_rc rc;
+
+	ca_rdlock(ca);
+	if ((rc = store_begin(ca->store)) == ESEAL_OK) {
+		for (size_t i = 0; i < n; i++)
+			if (reqs[i].on_pending != NULL ||
+			    reqs[i].on_issued != NULL)
+				rcs[i] = batch_note(&res[i], eseal_err(
+				    ESEAL_EINVAL, "issue: a request of a batch "
+				    "has no hooks"));
+			else
+				rcs[i] = batch_note(&res[i], prepare(ca,
+				    &reqs[i], now, &is[i], res[i].serial));
+		rc = store_commit(ca->store);
+	}
+	ca_unlock(ca);
+	for (size_t i = 0; rc != ESEAL_OK && i < n; i++)
+		if (rcs[i] == ESEAL_OK)		/* none recorded */
+			rcs[i] = batch_note(&res[i], rc);
+	return rc;
+}
+
+enum eseal_rc
+issue_certs(struct ca *ca, const struct issue_request *reqs, size_t n,
+    int64_t now, struct issue_result *res, enum eseal_rc *rcs)
+{
+	struct issuer **is;
+	enum eseal_rc rc;
+	size_t i;
+
+	if (n == 0 || n > ISSUE_BATCH_MAX)
+		return eseal_err(ESEAL_EINVAL, "issue: a batch is 1 to %d "
+		    "requests, not %zu", ISSUE_BATCH_MAX, n);
+	if ((is = calloc(n, sizeof(*is))) == NULL)
+		return eseal_err(ESEAL_ENOMEM, "issue: out of memory");
+	for (i = 0; i < n; i++)
+		memset(&res[i], 0, sizeof(res[i]));
+	rc = batch_prepare(ca, reqs, n, now, is, res, rcs);
+	/* Step 6 outside any transaction: the HSM signs, we verify. */
+	for (i = 0; rc == ESEAL_OK && i < n; i++)
+		if (rcs[i] == ESEAL_OK)
+			rcs[i] = batch_note(&res[i], sign_recorded(ca, is[i],
+			    &reqs[i], now, &res[i]));
+	/* Step 7: every signed row issued in one transaction. */
+	if (rc == ESEAL_OK && (rc = store_begin(ca->store)) == ESEAL_OK) {
+		for (i = 0; i < n; i++)
+			if (rcs[i] == ESEAL_OK)
+				rcs[i] = batch_note(&res[i], record_issued(ca,
+				    is[i], res[i].serial, reqs[i].actor, now,
+				    NULL, &res[i].der, &res[i].der_len));
+		rc = store_commit(ca->store);
+		for (i = 0; rc != ESEAL_OK && i < n; i++)
+			if (rcs[i] == ESEAL_OK) {	/* stays pending */
+				OPENSSL_free(res[i].der);
+				res[i].der = NULL;
+				res[i].der_len = 0;
+				rcs[i] = batch_note(&res[i], rc);
+			}
+	}
+	for (i = 0; i < n; i++) {
+		outcome(is[i], &reqs[i], res[i].serial, rcs[i]);
+		issuer_free(is[i]);
+	}
+	free(is);
 	return rc;
 }
 

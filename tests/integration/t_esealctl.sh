@@ -7,7 +7,9 @@
 # fixed size once dropped the ones past the 13th); --config after a
 # command's own options; a failed write of --out is an error; an unknown
 # option exits 2 with one line; a stored CRL with trailing bytes is refused
-# by `crl show`, naming the rule.
+# by `crl show`, naming the rule.  --batch DIR issues every NAME.csr of a
+# directory to NAME.crt, checks them all before it issues any, never
+# overwrites a certificate, and a request refused by a rule fails alone.
 . "$(dirname "$0")/lib.sh"
 
 ORG="株式会社サンプル"
@@ -24,9 +26,9 @@ PY
 openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
 
 # The options this script gives issue; --help must list no other.
-TESTED="--csr --org --register --name --english-name --corporate-number
---org-id --country --evidence --profile --key-holder --qscd --validity-days
---out"
+TESTED="--csr --batch --org --register --name --english-name
+--corporate-number --org-id --country --evidence --profile --key-holder
+--qscd --validity-days --out"
 help=$("$ESEALCTL" issue --help 2>&1); rc=$?
 expect_eq "issue --help exits 0" "$rc" 0
 listed=$(printf '%s\n' "$help" | sed -n 1p | grep -Eo -- '--[a-z-]+' | sort -u)
@@ -192,6 +194,99 @@ expect_match "--register without --evidence: names what is needed" "$out" \
     "^esealctl: issue: --register needs --name, --evidence and --corporate-number or --org-id\$"
 expect_eq "nothing issued by usage errors" \
     "$(sql 'SELECT COUNT(*) FROM certificates')" "$before"
+
+# --batch DIR: every NAME.csr (not hidden, not other names), in name
+# order, each to NAME.crt beside it; one line per certificate on stdout.
+B=$T/batch
+mkdir -p "$B"
+for i in 1 2 3; do csr b$i ec:P-256; cp "$T/b$i.csr" "$B/b$i.csr"; done
+echo "not a request" > "$B/README"
+cp "$T/b1.csr" "$B/.hidden.csr"
+certs0=$(sql "SELECT COUNT(*) FROM certificates WHERE status = 'issued'")
+audit0=$(sql "SELECT COUNT(*) FROM audit WHERE action = 'cert.issue'")
+out=$(ctl issue --batch "$B" --org 1 2>"$T/batch.err"); rc=$?
+expect_eq "--batch: exits 0" "$rc" 0
+expect_eq "--batch: one line per certificate, in name order" \
+    "$(printf '%s\n' "$out" | awk '{ print $1 " " $3 }' | tr '\n' ' ')" \
+    "b1.csr $B/b1.crt b2.csr $B/b2.crt b3.csr $B/b3.crt "
+expect_match "--batch: the summary" "$(cat "$T/batch.err")" \
+    "^esealctl: issue: batch of 3: 3 issued, 0 refused\$"
+v=""
+for i in 1 2 3; do
+	v="$v$(openssl verify -CAfile "$T/ca.pem" "$B/b$i.crt" 2>&1) "
+	[ "$(openssl x509 -in "$B/b$i.crt" -noout -pubkey)" = \
+	    "$(openssl pkey -in "$T/b$i.key" -pubout)" ] || v="$v(b$i: not its key) "
+done
+expect_eq "--batch: each certificate verifies, for its request's key" "$v" \
+    "$B/b1.crt: OK $B/b2.crt: OK $B/b3.crt: OK "
+expect_eq "--batch: the registered subject" "$(subject "$B/b2.crt")" "$SUBJ"
+serial=$(printf '%s\n' "$out" | sed -n 2p | cut -d' ' -f2)
+expect_eq "--batch: the serial printed is the certificate's" \
+    "$(openssl x509 -in "$B/b2.crt" -noout -serial | cut -d= -f2 | tr A-F a-f)" \
+    "$serial"
+expect_eq "--batch: three rows issued, three cert.issue records" \
+    "$(sql "SELECT COUNT(*) FROM certificates WHERE status = 'issued'")-$(sql "SELECT COUNT(*) FROM audit WHERE action = 'cert.issue'")" \
+    "$((certs0 + 3))-$((audit0 + 3))"
+check "--batch: no certificate for the hidden file" test ! -e "$B/.hidden.crt"
+out=$(ctl audit verify 2>&1); rc=$?
+expect_eq "--batch: the audit chain verifies" "$rc" 0
+
+# Again: every certificate exists, so nothing is issued.
+out=$(ctl issue --batch "$B" --org 1 2>&1); rc=$?
+expect_eq "--batch again: exit 1" "$rc" 1
+expect_match "--batch again: never overwrites" "$out" \
+    "^esealctl: issue: $B/b1\.csr: $B/b1\.crt exists: a batch never overwrites a certificate\$"
+expect_match "--batch again: nothing issued" "$out" \
+    "^esealctl: issue: nothing issued: 3 of 3 requests refused\$"
+expect_eq "--batch again: no row" \
+    "$(sql "SELECT COUNT(*) FROM certificates WHERE status = 'issued'")" "$((certs0 + 3))"
+
+# A request that does not parse stops the batch before anything is issued;
+# --out DIR puts the certificates elsewhere.
+B2=$T/batch2
+mkdir -p "$B2" "$T/out2"
+csr c1 ec:P-256
+cp "$T/c1.csr" "$B2/c1.csr"
+cp "$ESEAL_TOP/tests/data/csr/bad/broken-signature.der" "$B2/c2.csr"
+out=$(ctl issue --batch "$B2" --org 1 --out "$T/out2" 2>&1); rc=$?
+expect_eq "--batch, a broken request: exit 1" "$rc" 1
+expect_match "--batch, a broken request: names the file and the rule" "$out" \
+    "^esealctl: $B2/c2\.csr: csr: RFC 2986"
+expect_match "--batch, a broken request: nothing issued" "$out" \
+    "^esealctl: issue: nothing issued: 1 of 2 requests refused\$"
+check "--batch, a broken request: not even the good one" test ! -e "$T/out2/c1.crt"
+
+# A key certified for another organisation is refused alone, by the rule;
+# the others of the batch are issued.
+csr o1 ec:P-256
+out=$(ctl issue --csr "$T/o1.csr" --register --name "Other KK" \
+    --corporate-number 9234567890123 --evidence e --out "$T/other.pem" 2>&1)
+expect_eq "another organisation, its own key: issued" "$?" 0
+openssl req -new -key "$T/o1.key" -subj "/CN=dup" -out "$B2/c2.csr" 2>/dev/null
+csr c3 ec:P-256
+cp "$T/c3.csr" "$B2/c3.csr"
+before=$(sql "SELECT COUNT(*) FROM certificates WHERE status = 'issued'")
+out=$(ctl issue --batch "$B2" --org 1 --out "$T/out2" 2>&1); rc=$?
+expect_eq "--batch, one key of another organisation: exit 1" "$rc" 1
+expect_match "--batch: the refused request, named with its rule" "$out" \
+    "^esealctl: issue: c2\.csr: csr: the request's key is already certified for another organisation\$"
+expect_match "--batch: the others issued" "$out" \
+    "^esealctl: issue: batch of 3: 2 issued, 1 refused\$"
+expect_eq "--batch: two rows issued, the refused one no row" \
+    "$(sql "SELECT COUNT(*) FROM certificates WHERE status = 'issued'")-$(ls "$T/out2" | tr '\n' ' ')" \
+    "$((before + 2))-c1.crt c3.crt "
+
+mkdir -p "$T/empty"
+out=$(ctl issue --batch "$T/empty" --org 1 2>&1); rc=$?
+expect_eq "--batch of an empty directory: exit 1" "$rc" 1
+expect_match "--batch of an empty directory: says why" "$out" \
+    "^esealctl: issue: $T/empty: 0 request files \(NAME\.csr\): a batch is 1 to 65536\$"
+out=$(ctl issue --batch "$T/nonexistent" --org 1 2>&1); rc=$?
+expect_match "--batch of a missing directory: exit 1, named" "$rc $out" \
+    "^1 esealctl: issue: $T/nonexistent: No such file or directory\$"
+out=$(ctl issue --batch "$B" --csr "$T/c1.csr" --org 1 2>&1); rc=$?
+expect_eq "--batch and --csr: exit 2" "$rc" 2
+expect_match "--batch and --csr: one of them" "$out" "one of them"
 
 # crl show reads the stored CRL as DER: trailing bytes are refused.
 out=$(ctl crl generate 2>&1); rc=$?

@@ -28,6 +28,7 @@
 #include "issue.h"
 #include "issuer.h"
 #include "sign.h"
+#include "store/store_int.h"
 #include "testutil.h"
 
 static void
@@ -270,6 +271,97 @@ START_TEST(test_on_pending_same_transaction)
 		    "decided meanwhile"));
 	issue_result_clear(&res);
 	csr_free(csr);
+	teardown(&f);
+}
+END_TEST
+
+/* A lint failure for the batch test: a version 1 certificate. */
+static void
+tamper_version(X509 *x)
+{
+	X509_set_version(x, X509_VERSION_1);
+}
+
+/*
+ * issue_certs(): five requests, the third refused by lint.  The four others
+ * are issued, each verifying under the CA and stored with its exact bytes
+ * and its audit record, the refused one leaves no row, and the whole batch
+ * took two flushes of the WAL (the pending rows, the issued ones), where
+ * five issue_cert() calls take ten.
+ */
+START_TEST(test_issue_batch)
+{
+	struct tu_ca f;
+	struct issue_request req[5];
+	struct issue_result res[5];
+	enum eseal_rc rcs[5];
+	struct csr *csr[5];
+	struct store_cert row;
+	unsigned long flushes;
+	X509 *x;
+	int64_t n;
+
+	setup(&f, "ec-p256");
+	for (int i = 0; i < 5; i++) {
+		csr[i] = make_csr(f.dir, "ec:P-256");
+		memset(&req[i], 0, sizeof(req[i]));
+		req[i].profile = f.profile;
+		req[i].org = &f.org;
+		req[i].csr = csr[i];
+		req[i].actor = "batch";
+	}
+	req[2].test_tamper = tamper_version;
+	flushes = store_flushes(f.ca.store);
+	ck_assert_msg(issue_certs(&f.ca, req, 5, time(NULL), res, rcs) ==
+	    ESEAL_OK, "%s", eseal_errmsg());
+	ck_assert_uint_eq(store_flushes(f.ca.store) - flushes, 2);
+	for (int i = 0; i < 5; i++) {
+		if (i == 2) {
+			ck_assert_int_eq(rcs[i], ESEAL_EPOLICY);
+			ck_assert_ptr_null(res[i].der);
+			ck_assert_msg(strstr(res[i].why, "version") != NULL,
+			    "%s", res[i].why);
+			continue;
+		}
+		ck_assert_int_eq(rcs[i], ESEAL_OK);
+		ck_assert_str_eq(res[i].why, "");
+		x = der_to_x509(res[i].der, res[i].der_len);
+		ck_assert_int_eq(X509_verify(x, f.issuer->pub), 1);
+		X509_free(x);
+		ck_assert_int_eq(store_cert_get(f.ca.store, res[i].serial, &row),
+		    ESEAL_OK);
+		ck_assert_int_eq(row.status, CERT_ISSUED);
+		ck_assert_uint_eq(row.cert_len, res[i].der_len);
+		ck_assert_int_eq(memcmp(row.cert, res[i].der, row.cert_len), 0);
+		ck_assert_int_eq(memcmp(row.spki_sha256,
+		    csr_pubkey_sha256(csr[i]), 32), 0);
+		store_cert_clear(&row);
+	}
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_ISSUED), 4);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_PENDING), 0);
+	ck_assert_int_eq(store_cert_count(f.ca.store, CERT_FAILED), 0);
+	ck_assert_int_eq(audit_verify(f.ca.store, &n), ESEAL_OK);
+	ck_assert_int_eq(n, 5);		/* issuer.create, 4 x cert.issue */
+	/* One at a time, for the count of flushes beside it. */
+	flushes = store_flushes(f.ca.store);
+	issue_result_clear(&res[0]);
+	req[0].csr = csr[2];
+	req[0].test_tamper = NULL;
+	ck_assert_int_eq(issue_cert(&f.ca, &req[0], time(NULL), &res[0]),
+	    ESEAL_OK);
+	ck_assert_uint_eq(store_flushes(f.ca.store) - flushes, 2);
+	/* A hook has no place in a batch; nor has an empty one. */
+	req[1].on_issued = hook;
+	ck_assert_int_eq(issue_certs(&f.ca, req, 2, time(NULL), res, rcs),
+	    ESEAL_OK);
+	ck_assert_int_eq(rcs[1], ESEAL_EINVAL);
+	ck_assert_int_ne(rcs[0], ESEAL_EINVAL);
+	ck_assert_int_eq(issue_certs(&f.ca, req, 0, time(NULL), res, rcs),
+	    ESEAL_EINVAL);
+	for (int i = 0; i < 5; i++) {
+		issue_result_clear(&res[i]);
+		csr_free(csr[i]);
+	}
 	teardown(&f);
 }
 END_TEST
@@ -856,6 +948,7 @@ main(void)
 	tcase_add_test(tc, test_ca_certificate);
 	tcase_add_loop_test(tc, test_on_issued_same_transaction, 0, 3);
 	tcase_add_loop_test(tc, test_on_pending_same_transaction, 0, 2);
+	tcase_add_test(tc, test_issue_batch);
 	tcase_add_test(tc, test_pending_finished_at_next_open);
 	tcase_add_test(tc, test_pending_with_bad_tbs_is_failed);
 	tcase_add_test(tc, test_pending_tbs_trailing_byte_failed);

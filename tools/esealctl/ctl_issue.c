@@ -1,9 +1,14 @@
 /*
  * ctl_issue.c: `esealctl issue`: one certificate from a PKCS#10 request,
- * offline, through the crash-safe pipeline.  The subject comes from the
- * organisation's registered record (org.h), as on the RA's path: --org
- * names a registered organisation, --register registers one first.
+ * offline, through the crash-safe pipeline, or (--batch DIR) one for each
+ * request file of a directory, ISSUE_BATCH_MAX at a time through
+ * issue_certs().  The subject comes from the organisation's registered
+ * record (org.h), as on the RA's path: --org names a registered
+ * organisation, --register registers one first.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,7 @@
 
 static const struct option issue_opts[] = {
 	{ "csr", required_argument, NULL, 'r' },
+	{ "batch", required_argument, NULL, 'b' },
 	{ "org", required_argument, NULL, 'o' },
 	{ "register", no_argument, NULL, 'R' },
 	{ "name", required_argument, NULL, 'm' },
@@ -44,7 +50,8 @@ static const struct option issue_opts[] = {
 /* What the command line asks for; the strings are argv's. */
 struct issue_args {
 	const char	*csr;		/* --csr FILE */
-	const char	*out;		/* --out FILE; NULL: stdout */
+	const char	*batch;		/* --batch DIR */
+	const char	*out;		/* --out FILE (DIR with --batch) */
 	const char	*org;		/* --org ID|IDENTIFIER, or NULL */
 	int		 reg;		/* --register */
 	const char	*name;		/* --name, or NULL */
@@ -102,6 +109,7 @@ issue_options(int argc, char **argv, struct issue_args *a)
 	while ((ch = ctl_next_opt(argc, argv, issue_opts)) != -1) {
 		switch (ch) {
 		case 'r': a->csr = optarg; break;
+		case 'b': a->batch = optarg; break;
 		case 'o': a->org = optarg; break;
 		case 'R': a->reg = 1; break;
 		case 'm': a->name = optarg; break;
@@ -123,10 +131,14 @@ issue_options(int argc, char **argv, struct issue_args *a)
 			return 2;
 		}
 	}
-	if (a->csr == NULL) {
-		fprintf(stderr, "esealctl: issue: --csr FILE is required\n");
+	if ((a->csr == NULL) == (a->batch == NULL)) {
+		fprintf(stderr, "esealctl: issue: give --csr FILE (one "
+		    "request) or --batch DIR (every NAME.csr in DIR), one of "
+		    "them\n");
 		return 2;
 	}
+	if (a->batch != NULL && a->out == NULL)
+		a->out = a->batch;	/* the certificates beside the requests */
 	if (issue_org_options(a) != 0)
 		return 2;
 	if ((h = key_holder_parse(holder)) < 0) {
@@ -285,6 +297,168 @@ issue_write(const struct issue_result *res, const char *out)
 	return 0;
 }
 
+#define BATCH_FILES_MAX	65536		/* request files of one --batch */
+#define BATCH_SUFFIX	".csr"
+
+/* One request of a --batch directory. */
+struct batch_item {
+	char		 name[256];	/* its file name: NAME.csr */
+	char		 out[4096];	/* where its certificate goes */
+	struct csr	*csr;
+};
+
+/* scandir() filter: NAME.csr, not hidden. */
+static int
+batch_want(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name), k = strlen(BATCH_SUFFIX);
+
+	return d->d_name[0] != '.' && n > k &&
+	    strcmp(d->d_name + n - k, BATCH_SUFFIX) == 0;
+}
+
+/*
+ * Item it for file name of dir: a regular file that parses as a request,
+ * whose certificate file (outdir/NAME.crt) does not exist yet.  Returns 0,
+ * or 1 after one line naming the file.
+ */
+static int
+batch_item(const char *dir, const char *outdir, const char *name,
+    struct batch_item *it)
+{
+	char path[4096];
+	struct stat st;
+	int len;
+
+	len = (int)strlen(name) - (int)strlen(BATCH_SUFFIX);
+	if (snprintf(it->name, sizeof(it->name), "%s", name) >=
+	    (int)sizeof(it->name) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path) ||
+	    snprintf(it->out, sizeof(it->out), "%s/%.*s.crt", outdir, len,
+	    name) >= (int)sizeof(it->out)) {
+		fprintf(stderr, "esealctl: issue: %s/%s: path too long\n",
+		    dir, name);
+		return 1;
+	}
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "esealctl: issue: %s: not a regular file\n",
+		    path);
+		return 1;
+	}
+	if (access(it->out, F_OK) == 0) {
+		fprintf(stderr, "esealctl: issue: %s: %s exists: a batch never "
+		    "overwrites a certificate\n", path, it->out);
+		return 1;
+	}
+	return issue_read_csr(path, &it->csr);
+}
+
+static void
+batch_free(struct batch_item *items, size_t n)
+{
+	for (size_t i = 0; items != NULL && i < n; i++)
+		csr_free(items[i].csr);
+	free(items);
+}
+
+/*
+ * Reads every request of directory dir (NAME.csr, in name order) into
+ * *items, *n of them, before anything is issued.  Returns 0, or 1 after a
+ * line for each file refused and one saying that nothing was issued.
+ */
+static int
+batch_read(const char *dir, const char *outdir, struct batch_item **items,
+    size_t *n)
+{
+	struct dirent **ents = NULL;
+	int k, bad = 0;
+
+	*items = NULL;
+	*n = 0;
+	if ((k = scandir(dir, &ents, batch_want, alphasort)) < 0) {
+		fprintf(stderr, "esealctl: issue: %s: %s\n", dir,
+		    strerror(errno));
+		return 1;
+	}
+	if (k == 0 || k > BATCH_FILES_MAX) {
+		fprintf(stderr, "esealctl: issue: %s: %d request files "
+		    "(NAME%s): a batch is 1 to %d\n", dir, k, BATCH_SUFFIX,
+		    BATCH_FILES_MAX);
+		bad = 1;
+	} else if ((*items = calloc((size_t)k, sizeof(**items))) == NULL) {
+		fprintf(stderr, "esealctl: issue: out of memory\n");
+		bad = 1;
+	} else {
+		*n = (size_t)k;
+		for (int i = 0; i < k; i++)
+			bad += batch_item(dir, outdir, ents[i]->d_name,
+			    &(*items)[i]);
+		if (bad)
+			fprintf(stderr, "esealctl: issue: nothing issued: %d "
+			    "of %d requests refused\n", bad, k);
+	}
+	for (int i = 0; i < k; i++)
+		free(ents[i]);
+	free(ents);
+	if (bad) {
+		batch_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+	}
+	return bad ? 1 : 0;
+}
+
+/*
+ * Issues the n items as tmpl asks, ISSUE_BATCH_MAX at a time: prints
+ * "NAME.csr SERIAL FILE" for each certificate written, a line naming the
+ * file and the rule for each refused, and a summary.  Returns 0 if every
+ * one was issued and written, else 1.  The store's failure stops it (that
+ * batch's rows not recorded, or left pending for recovery).
+ */
+static int
+batch_issue(struct ca *ca, const struct issue_request *tmpl,
+    struct batch_item *items, size_t n)
+{
+	static struct issue_request req[ISSUE_BATCH_MAX];
+	static struct issue_result res[ISSUE_BATCH_MAX];
+	static enum eseal_rc rcs[ISSUE_BATCH_MAX];
+	size_t off, k = 0, issued = 0, refused = 0, unwritten = 0;
+	enum eseal_rc rc = ESEAL_OK;
+
+	for (off = 0; off < n && rc == ESEAL_OK; off += k) {
+		k = n - off < ISSUE_BATCH_MAX ? n - off : ISSUE_BATCH_MAX;
+		for (size_t j = 0; j < k; j++) {
+			req[j] = *tmpl;
+			req[j].csr = items[off + j].csr;
+		}
+		rc = issue_certs(ca, req, k, time(NULL), res, rcs);
+		for (size_t j = 0; j < k; j++) {
+			if (rcs[j] != ESEAL_OK) {
+				fprintf(stderr, "esealctl: issue: %s: %s\n",
+				    items[off + j].name, res[j].why);
+				refused++;
+			} else if (issue_write(&res[j], items[off + j].out)
+			    == 0) {
+				printf("%s %s %s\n", items[off + j].name,
+				    res[j].serial, items[off + j].out);
+				issued++;
+			} else {
+				issued++;
+				unwritten++;
+			}
+			issue_result_clear(&res[j]);
+		}
+	}
+	if (rc != ESEAL_OK && off < n)
+		fprintf(stderr, "esealctl: issue: the store failed: the "
+		    "last %zu requests were not tried\n", n - off);
+	fprintf(stderr, "esealctl: issue: batch of %zu: %zu issued, %zu "
+	    "refused%s\n", n, issued, refused, unwritten ? ", some "
+	    "certificates not written (above)" : "");
+	return issued == n && unwritten == 0 ? 0 : 1;
+}
+
 static int
 cmd_issue(int argc, char **argv)
 {
@@ -293,6 +467,8 @@ cmd_issue(int argc, char **argv)
 	struct issue_result res;
 	struct profile *prof = NULL;
 	struct csr *csr = NULL;
+	struct batch_item *items = NULL;
+	size_t n_items = 0;
 	struct org_rec rec;
 	struct org org;
 	struct conf *c = NULL;
@@ -303,11 +479,13 @@ cmd_issue(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	if ((ret = issue_options(argc, argv, &a)) != 0)
 		return ret;
-	/* Check the request before touching the store or the token. */
-	if (issue_read_csr(a.csr, &csr) != 0)
+	/* Check the requests before touching the store or the token. */
+	if (a.batch != NULL ? batch_read(a.batch, a.out, &items, &n_items) :
+	    issue_read_csr(a.csr, &csr))
 		return 1;
 	if (ctl_load(1, &c, &ca) != 0) {
 		csr_free(csr);
+		batch_free(items, n_items);
 		return 1;
 	}
 	ret = 1;
@@ -330,6 +508,10 @@ cmd_issue(int argc, char **argv)
 	req.validity_days = a.days > 0 ? a.days : c->issue_validity_days;
 	ctl_actor(who, sizeof(who));
 	req.actor = who;
+	if (items != NULL) {
+		ret = batch_issue(&ca, &req, items, n_items);
+		goto out;
+	}
 	if (getenv(CTL_TEST_EXIT_PENDING) != NULL)
 		exit_after_pending(&ca, &req);
 	if (issue_cert(&ca, &req, time(NULL), &res) != ESEAL_OK) {
@@ -341,6 +523,7 @@ out:
 	issue_result_clear(&res);
 	profile_free(prof);
 	csr_free(csr);
+	batch_free(items, n_items);
 	ctl_unload(c, &ca);
 	return ret;
 }
@@ -348,13 +531,16 @@ out:
 /* The group's commands, in the order `esealctl --help` lists them. */
 const struct ctl_cmd ctl_issue_cmds[] = {
 	{ "issue", cmd_issue,
-	  "--csr FILE (--org ID|IDENTIFIER [--name NAME] | --register "
+	  "(--csr FILE | --batch DIR) (--org ID|IDENTIFIER [--name NAME] | "
+	  "--register "
 	  "--name NAME (--corporate-number N | --org-id IDENTIFIER) "
 	  "--evidence REF [--english-name NAME] [--country CC]) "
 	  "[--profile NAME] [--key-holder subscriber|remote-service] "
-	  "[--qscd] [--validity-days N] [--out FILE]",
-	  "issue one certificate from a PKCS#10 request, for a registered "
-	  "organisation (its id, or its organizationIdentifier such as "
-	  "NTRJP-7123456789012), or one registered in the same command" },
+	  "[--qscd] [--validity-days N] [--out FILE|DIR]",
+	  "issue one certificate from a PKCS#10 request, or one for each "
+	  "NAME.csr in DIR (written to NAME.crt, in --out DIR or DIR), for a "
+	  "registered organisation (its id, or its organizationIdentifier "
+	  "such as NTRJP-7123456789012), or one registered in the same "
+	  "command" },
 	{ NULL, NULL, NULL, NULL },
 };
