@@ -64,6 +64,85 @@ issue_check(struct ca *ca, const struct issue_request *req, int64_t now)
 	return rc;
 }
 
+/* Frees what issue_draw() put in row. */
+static void
+draft_clear(struct store_cert *row)
+{
+	OPENSSL_free(row->tbs);
+	OPENSSL_free(row->subject);
+	row->tbs = NULL;
+	row->subject = NULL;
+}
+
+/*
+ * Steps 3-4: a fresh serial and the TBS built with it by build, into *row
+ * (tmpl's fields, the serial, the issuer, the TBS, the subject, the
+ * shard); row's TBS and subject are the caller's (draft_clear).
+ */
+static enum eseal_rc
+issue_draw(const struct issuer *is, const struct store_cert *tmpl,
+    issue_build_fn build, void *arg, struct store_cert *row)
+{
+	unsigned char *der = NULL;
+	BIGNUM *bn = NULL;
+	X509 *x = NULL;
+	enum eseal_rc rc;
+	int len;
+
+	*row = *tmpl;
+	row->tbs = NULL;
+	row->subject = NULL;
+	if ((rc = serial_new(&bn, row->serial)) != ESEAL_OK)
+		goto out;
+	row->shard = serial_shard(row->serial, is->rec.crl_shards);
+	if ((rc = build(bn, row->shard, &x, arg)) != ESEAL_OK)
+		goto out;
+	if ((len = i2d_re_X509_tbs(x, &der)) <= 0 ||
+	    (row->subject = X509_NAME_oneline(X509_get_subject_name(x), NULL,
+	    0)) == NULL) {
+		rc = eseal_err(ESEAL_EINTERNAL, "issue: cannot encode the TBS");
+		goto out;
+	}
+	row->issuer_id = is->rec.id;
+	row->tbs = der;
+	row->tbs_len = (size_t)len;
+	der = NULL;
+out:
+	if (rc != ESEAL_OK)
+		draft_clear(row);
+	BN_free(bn);
+	X509_free(x);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/*
+ * Step 5 for a drawn row (with also, if not NULL, in its transaction);
+ * *collision set if its serial is taken (ESEAL_EEXIST): draw again.
+ */
+static enum eseal_rc
+insert_drawn(struct ca *ca, const struct store_cert *row, issue_hook_fn also,
+    void *also_arg, int64_t now, int *collision)
+{
+	enum eseal_rc rc;
+
+	*collision = 0;
+	/* Durable (WAL, synchronous=FULL) before the HSM signs. */
+	if (also != NULL && (rc = store_begin(ca->store)) != ESEAL_OK)
+		return rc;
+	if ((rc = store_cert_insert_pending(ca->store, row, now)) != ESEAL_OK)
+		*collision = rc == ESEAL_EEXIST;
+	else if (also != NULL)	/* its failure ends it, whatever its code */
+		rc = also(ca->store, row->serial, now, also_arg);
+	if (also == NULL)
+		return rc;
+	if (rc != ESEAL_OK) {
+		store_rollback(ca->store);
+		return rc;
+	}
+	return store_commit(ca->store);
+}
+
 enum eseal_rc
 issue_record_pending(struct ca *ca, const struct issuer *is,
     const struct store_cert *tmpl, issue_build_fn build, void *arg,
@@ -71,72 +150,27 @@ issue_record_pending(struct ca *ca, const struct issuer *is,
     char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs, size_t *tbs_len)
 {
 	struct store_cert row;
-	unsigned char *der = NULL;
-	BIGNUM *bn = NULL;
-	X509 *x = NULL;
-	char *subj = NULL;
 	enum eseal_rc rc = ESEAL_EINTERNAL;
-	int len, shard;
+	int collision;
 
+	memset(&row, 0, sizeof(row));
 	for (int tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		BN_free(bn);
-		X509_free(x);
-		OPENSSL_free(der);
-		OPENSSL_free(subj);
-		bn = NULL, x = NULL, der = NULL, subj = NULL;
-		/* Step 3: a serial; step 4: the TBS, built and linted. */
-		if ((rc = serial_new(&bn, serial)) != ESEAL_OK)
+		draft_clear(&row);
+		if ((rc = issue_draw(is, tmpl, build, arg, &row)) != ESEAL_OK)
 			break;
-		shard = serial_shard(serial, is->rec.crl_shards);
-		if ((rc = build(bn, shard, &x, arg)) != ESEAL_OK)
+		memcpy(serial, row.serial, STORE_SERIAL_HEX_MAX);
+		rc = insert_drawn(ca, &row, also, also_arg, now, &collision);
+		if (!collision)
 			break;
-		if ((len = i2d_re_X509_tbs(x, &der)) <= 0 ||
-		    (subj = X509_NAME_oneline(X509_get_subject_name(x), NULL,
-		    0)) == NULL) {
-			rc = eseal_err(ESEAL_EINTERNAL, "issue: cannot encode "
-			    "the TBS");
-			break;
-		}
-		row = *tmpl;
-		memcpy(row.serial, serial, sizeof(row.serial));
-		row.issuer_id = is->rec.id;
-		row.tbs = der;
-		row.tbs_len = (size_t)len;
-		row.subject = subj;
-		row.shard = shard;
-		/* Step 5: durable (WAL, synchronous=FULL) before the HSM signs. */
-		if (also == NULL) {
-			rc = store_cert_insert_pending(ca->store, &row, now);
-			if (rc != ESEAL_EEXIST)
-				break;
-		} else if ((rc = store_begin(ca->store)) != ESEAL_OK) {
-			break;
-		} else if ((rc = store_cert_insert_pending(ca->store, &row,
-		    now)) != ESEAL_OK) {
-			store_rollback(ca->store);
-			if (rc != ESEAL_EEXIST)
-				break;
-		} else {
-			/* The caller's failure ends it, whatever its code. */
-			if ((rc = also(ca->store, serial, now, also_arg)) !=
-			    ESEAL_OK)
-				store_rollback(ca->store);
-			else
-				rc = store_commit(ca->store);
-			break;
-		}
 		log_warn("msg=\"serial collision, drawing again\" serial=%s",
 		    serial);
 	}
 	if (rc == ESEAL_OK && tbs != NULL) {
-		*tbs = der;
-		*tbs_len = (size_t)len;
-		der = NULL;
+		*tbs = row.tbs;
+		*tbs_len = row.tbs_len;
+		row.tbs = NULL;
 	}
-	BN_free(bn);
-	X509_free(x);
-	OPENSSL_free(der);
-	OPENSSL_free(subj);
+	draft_clear(&row);
 	return rc;
 }
 
@@ -210,51 +244,69 @@ build_ee(const BIGNUM *bn, int shard, X509 **out, void *arg)
 	return lint_cert(&li, *out);
 }
 
+/* An end-entity certificate on its way to its pending row. */
+struct ee_draft {
+	struct build_arg	 b;
+	struct store_cert	 tmpl;
+	struct issuer		*is;	/* the issuer, the caller's */
+};
+
+/*
+ * Before step 3: the checks of the request, the current issuer and what
+ * its certificate will hold, into *d.
+ */
+static enum eseal_rc
+draft_init(struct ca *ca, const struct issue_request *req, int64_t now,
+    struct ee_draft *d)
+{
+	enum eseal_rc rc;
+	int days;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = check_locked(ca, req, now)) != ESEAL_OK)
+		return rc;
+	if ((rc = issuer_current(ca, &d->is)) != ESEAL_OK)
+		return rc;
+	days = req->validity_days > 0 &&
+	    req->validity_days < req->profile->max_validity_days ?
+	    req->validity_days : req->profile->max_validity_days;
+	d->b.ca = ca;
+	d->b.req = req;
+	d->b.is = d->is;
+	d->b.now = now;
+	d->b.not_after = now + (int64_t)days * 86400;
+	if (d->b.not_after > d->is->rec.not_after) {
+		d->b.not_after = d->is->rec.not_after;	/* never outlive the CA */
+		log_warn("msg=\"validity capped at the CA certificate's "
+		    "notAfter (RFC 5280 6.1.3: no certificate outlives its "
+		    "issuer)\" issuer=%s days_asked=%d not_after=%lld",
+		    d->is->rec.name, days, (long long)d->b.not_after);
+	}
+	memcpy(d->tmpl.spki_sha256, csr_pubkey_sha256(req->csr), 32);
+	d->tmpl.not_before = now;
+	d->tmpl.not_after = d->b.not_after;
+	snprintf(d->tmpl.org_identifier, sizeof(d->tmpl.org_identifier), "%s",
+	    req->org->identifier);
+	return ESEAL_OK;
+}
+
 /* Steps 3-5: returns the issuer used; the row is pending when this returns. */
 static enum eseal_rc
 prepare(struct ca *ca, const struct issue_request *req, int64_t now,
     struct issuer **isp, char serial[STORE_SERIAL_HEX_MAX])
 {
-	struct build_arg b;
-	struct store_cert tmpl;
-	struct issuer *is = NULL;
+	struct ee_draft d;
 	enum eseal_rc rc;
-	int days;
 
 	*isp = NULL;
-	if ((rc = check_locked(ca, req, now)) != ESEAL_OK)
-		return rc;
-	if ((rc = issuer_current(ca, &is)) != ESEAL_OK)
-		return rc;
-	days = req->validity_days > 0 &&
-	    req->validity_days < req->profile->max_validity_days ?
-	    req->validity_days : req->profile->max_validity_days;
-	memset(&b, 0, sizeof(b));
-	b.ca = ca;
-	b.req = req;
-	b.is = is;
-	b.now = now;
-	b.not_after = now + (int64_t)days * 86400;
-	if (b.not_after > is->rec.not_after) {
-		b.not_after = is->rec.not_after;	/* never outlive the CA */
-		log_warn("msg=\"validity capped at the CA certificate's "
-		    "notAfter (RFC 5280 6.1.3: no certificate outlives its "
-		    "issuer)\" issuer=%s days_asked=%d not_after=%lld",
-		    is->rec.name, days, (long long)b.not_after);
-	}
-	memset(&tmpl, 0, sizeof(tmpl));
-	memcpy(tmpl.spki_sha256, csr_pubkey_sha256(req->csr), 32);
-	tmpl.not_before = now;
-	tmpl.not_after = b.not_after;
-	snprintf(tmpl.org_identifier, sizeof(tmpl.org_identifier), "%s",
-	    req->org->identifier);
-	if ((rc = issue_record_pending(ca, is, &tmpl, build_ee, &b,
-	    req->on_pending, req->hook_arg, now, serial, NULL, NULL)) !=
-	    ESEAL_OK) {
-		issuer_free(is);
+	if ((rc = draft_init(ca, req, now, &d)) == ESEAL_OK)
+		rc = issue_record_pending(ca, d.is, &d.tmpl, build_ee, &d.b,
+		    req->on_pending, req->hook_arg, now, serial, NULL, NULL);
+	if (rc != ESEAL_OK) {
+		issuer_free(d.is);
 		return rc;
 	}
-	*isp = is;
+	*isp = d.is;
 	return ESEAL_OK;
 }
 
@@ -412,31 +464,81 @@ batch_note(struct issue_result *res, enum eseal_rc rc)
 	return rc;
 }
 
-/* issue_certs() steps 3-5: every pending row in one transaction. */
+/*
+ * Step 5 of a batch for request i, drawn into row: inserted in the
+ * caller's transaction, drawn again on a collision.
+ */
+static enum eseal_rc
+batch_insert(struct ca *ca, struct ee_draft *d, struct store_cert *row,
+    int64_t now)
+{
+	enum eseal_rc rc = ESEAL_OK;
+	int collision;
+
+	for (int tries = 1; tries < ISSUE_SERIAL_TRIES; tries++) {
+		if ((rc = insert_drawn(ca, row, NULL, NULL, now, &collision))
+		    != ESEAL_EEXIST || !collision)
+			return rc;
+		log_warn("msg=\"serial collision, drawing again\" serial=%s",
+		    row->serial);
+		draft_clear(row);
+		if ((rc = issue_draw(d->is, &d->tmpl, build_ee, &d->b, row)) !=
+		    ESEAL_OK)
+			return rc;
+	}
+	return insert_drawn(ca, row, NULL, NULL, now, &collision);
+}
+
+/*
+ * issue_certs() steps 3-5: every certificate drawn and linted first, then
+ * every pending row in one transaction.  is[i] gets request i's issuer.
+ */
 static enum eseal_rc
 batch_prepare(struct ca *ca, const struct issue_request *reqs, size_t n,
     int64_t now, struct issuer **is, struct issue_result *res,
     enum eseal_rc *rcs)
 {
+	struct ee_draft *d;
+	struct store_cert *rows;
 	enum eseal_rc rc;
+	size_t i;
 
+	d = calloc(n, sizeof(*d));
+	rows = calloc(n, sizeof(*rows));
+	if (d == NULL || rows == NULL) {
+		free(d);
+		free(rows);
+		return eseal_err(ESEAL_ENOMEM, "issue: out of memory");
+	}
 	ca_rdlock(ca);
+	for (i = 0; i < n; i++) {
+		if (reqs[i].on_pending != NULL || reqs[i].on_issued != NULL)
+			rcs[i] = batch_note(&res[i], eseal_err(ESEAL_EINVAL,
+			    "issue: a request of a batch has no hooks"));
+		else if ((rcs[i] = batch_note(&res[i], draft_init(ca, &reqs[i],
+		    now, &d[i]))) == ESEAL_OK)
+			rcs[i] = batch_note(&res[i], issue_draw(d[i].is,
+			    &d[i].tmpl, build_ee, &d[i].b, &rows[i]));
+	}
 	if ((rc = store_begin(ca->store)) == ESEAL_OK) {
-		for (size_t i = 0; i < n; i++)
-			if (reqs[i].on_pending != NULL ||
-			    reqs[i].on_issued != NULL)
-				rcs[i] = batch_note(&res[i], eseal_err(
-				    ESEAL_EINVAL, "issue: a request of a batch "
-				    "has no hooks"));
-			else
-				rcs[i] = batch_note(&res[i], prepare(ca,
-				    &reqs[i], now, &is[i], res[i].serial));
+		for (i = 0; i < n; i++)
+			if (rcs[i] == ESEAL_OK)
+				rcs[i] = batch_note(&res[i], batch_insert(ca,
+				    &d[i], &rows[i], now));
 		rc = store_commit(ca->store);
 	}
 	ca_unlock(ca);
-	for (size_t i = 0; rc != ESEAL_OK && i < n; i++)
-		if (rcs[i] == ESEAL_OK)		/* none recorded */
-			rcs[i] = batch_note(&res[i], rc);
+	for (i = 0; i < n; i++) {
+		if (rc != ESEAL_OK && rcs[i] == ESEAL_OK)
+			rcs[i] = batch_note(&res[i], rc);	/* not recorded */
+		if (rcs[i] == ESEAL_OK)
+			memcpy(res[i].serial, rows[i].serial,
+			    sizeof(res[i].serial));
+		draft_clear(&rows[i]);
+		is[i] = d[i].is;
+	}
+	free(rows);
+	free(d);
 	return rc;
 }
 
