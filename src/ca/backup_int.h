@@ -6,6 +6,7 @@
 #define ESEAL_BACKUP_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -31,6 +32,22 @@ STACK_OF(X509)	*backup_load_certs(const char *path, const char *what);
 /* 1 if sig is pub's signature of tbs (digest issuer_md(pub)), 0, -1. */
 int		backup_sig_check(EVP_PKEY *pub, const unsigned char *sig,
 		    size_t sig_len, const unsigned char *tbs, size_t tbs_len);
+
+/*
+ * The start check's walk of a published CRL, buf of len bytes read from
+ * path (the messages name it and issuer): one DER CertificateList to its
+ * last byte, signed over its TBS bytes by the key of ca_der (the issuer's
+ * DER certificate) with the algorithm this CA signs with (issuer_sigalg),
+ * its cRLNumber (> 0, from the crlExtensions, the last of the TBS) into
+ * *number; no entry is decoded and no file read.  ESEAL_EINVAL naming
+ * the rule (RFC 5280 5.1 / X.690 DER, 6.3.3, 5.2.3) otherwise, with
+ * *undecided set if this walk cannot tell (another signature algorithm,
+ * or ca_der unreadable): the caller then parses the CRL whole.
+ */
+enum eseal_rc	backup_crl_number(const unsigned char *buf, size_t len,
+		    const unsigned char *ca_der, size_t ca_len,
+		    const char *path, const char *issuer, int64_t *number,
+		    int *undecided);
 
 /* Removes dir and the plain files in it. */
 void		backup_rmdir(const char *dir);

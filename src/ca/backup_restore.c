@@ -163,42 +163,40 @@ tlv(const unsigned char **p, const unsigned char *end, int tag, int cls,
 	return 1;
 }
 
-/*
- * The start check's read of a published CRL: its cRLNumber into *number
- * without decoding its entries (a million of them take seconds to
- * parse): the CertificateList walked, its signature checked over the TBS
- * bytes with the issuer's key and the algorithm this CA signs with, the
- * number taken from the crlExtensions alone.  ESEAL_ENOTFOUND if there is
- * no file; ESEAL_EINVAL if it is no CRL of this issuer, with *undecided
- * set if this read cannot tell (another signature algorithm):
- * read_published() then decides.
- */
 static enum eseal_rc
-published_number(const char *dir, const struct store_issuer *is, int shard,
-    const char *sfx, struct pub_crl *pc, int *undecided)
+not_one_der(const char *path)
+{
+	return eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 5.1 / X.690 "
+	    "DER: not one DER CertificateList", path);
+}
+
+/*
+ * The start check's read of a published CRL (backup_int.h): the
+ * CertificateList walked, its signature checked over the TBS bytes with
+ * the key of the issuer whose certificate is ca (DER) and the algorithm
+ * this CA signs with, the number taken from the crlExtensions alone; its
+ * entries are never decoded (a million of them take seconds to parse).
+ */
+enum eseal_rc
+backup_crl_number(const unsigned char *buf, size_t len,
+    const unsigned char *ca_der, size_t ca_len, const char *path,
+    const char *issuer, int64_t *number, int *undecided)
 {
 	const unsigned char *p, *end, *c, *tbs, *tbs_end, *sig, *e, *cp;
-	unsigned char *buf = NULL, *alg = NULL;
+	unsigned char *alg = NULL;
 	X509_EXTENSIONS *exts = NULL;
 	ASN1_INTEGER *num = NULL;
 	X509_ALGOR *a = NULL;
 	EVP_MD_CTX *v = NULL;
 	X509 *ca = NULL;
-	size_t len, off, elen, ext_off;
+	size_t off, elen, ext_off;
 	long n, sn;
 	int alen, crit;
 	enum eseal_rc rc;
 
 	*undecided = 0;
-	memset(pc, 0, sizeof(*pc));
-	pc->shard = shard;
-	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
-	    shard, sfx);
-	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
-	    != ESEAL_OK)
-		return rc;
-	rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 5.1 / X.690 "
-	    "DER: not one DER CertificateList", pc->path);
+	*number = 0;
+	rc = not_one_der(path);
 	p = buf;
 	end = buf + len;
 	if (!tlv(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
@@ -207,11 +205,13 @@ published_number(const char *dir, const struct store_issuer *is, int shard,
 		goto out;
 	tbs_end = c;
 	if (crl_stream_entries(buf, len, &off, &elen, &ext_off) != ESEAL_OK ||
-	    buf + ext_off > tbs_end)
+	    buf + ext_off > tbs_end) {
+		rc = not_one_der(path);	/* crl_stream's names no file */
 		goto out;
+	}
 	/* The signature algorithm this CA writes, then the BIT STRING. */
-	if ((ca = d2i_X509(NULL, (cp = is->cert, &cp), (long)is->cert_len))
-	    == NULL || (a = X509_ALGOR_new()) == NULL ||
+	if ((ca = d2i_X509(NULL, (cp = ca_der, &cp), (long)ca_len)) == NULL ||
+	    (a = X509_ALGOR_new()) == NULL ||
 	    issuer_sigalg(X509_get0_pubkey(ca), a) != ESEAL_OK ||
 	    (alen = i2d_X509_ALGOR(a, &alg)) <= 0 ||
 	    (size_t)(end - c) < (size_t)alen || memcmp(c, alg, (size_t)alen)
@@ -230,7 +230,7 @@ published_number(const char *dir, const struct store_issuer *is, int shard,
 	    (size_t)(tbs_end - tbs)) != 1) {
 		rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 6.3.3: "
 		    "its signature does not verify with the key of issuer %s",
-		    pc->path, is->name);
+		    path, issuer);
 		goto out;
 	}
 	/* crlExtensions [0] EXPLICIT Extensions, the last of the TBS. */
@@ -239,9 +239,9 @@ published_number(const char *dir, const struct store_issuer *is, int shard,
 	    &n) || p != tbs_end || (exts = d2i_X509_EXTENSIONS(NULL, &e, n))
 	    == NULL || e != tbs_end ||
 	    (num = X509V3_get_d2i(exts, NID_crl_number, &crit, NULL)) == NULL ||
-	    (pc->number = (int64_t)ASN1_INTEGER_get(num)) <= 0) {
+	    (*number = (int64_t)ASN1_INTEGER_get(num)) <= 0) {
 		rc = eseal_err(ESEAL_EINVAL, "reconcile: %s: RFC 5280 5.2.3: no "
-		    "usable cRLNumber", pc->path);
+		    "usable cRLNumber", path);
 		goto out;
 	}
 	rc = ESEAL_OK;
@@ -252,8 +252,36 @@ out:
 	OPENSSL_free(alg);
 	X509_ALGOR_free(a);
 	X509_free(ca);
-	free(buf);
 	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * The start check's read of DIR/crl/ISSUER/SHARD.crl (or the delta, sfx):
+ * its cRLNumber into pc->number by backup_crl_number().  ESEAL_ENOTFOUND
+ * if there is no file; ESEAL_EINVAL if it is no CRL of this issuer, with
+ * *undecided set if this read cannot tell (another signature algorithm):
+ * read_published() then decides.
+ */
+static enum eseal_rc
+published_number(const char *dir, const struct store_issuer *is, int shard,
+    const char *sfx, struct pub_crl *pc, int *undecided)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	enum eseal_rc rc;
+
+	*undecided = 0;
+	memset(pc, 0, sizeof(*pc));
+	pc->shard = shard;
+	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
+	    shard, sfx);
+	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
+	    != ESEAL_OK)
+		return rc;
+	rc = backup_crl_number(buf, len, is->cert, is->cert_len, pc->path,
+	    is->name, &pc->number, undecided);
+	free(buf);
 	return rc;
 }
 
