@@ -213,7 +213,8 @@ FUZZERS    := \
 	bundle \
 	operations \
 	cidr \
-	logjson
+	logjson \
+	crlnum
 
 REPLAY_BINS := $(addprefix $(BUILD)/tests/replay_,$(FUZZERS))
 

@@ -6,8 +6,12 @@
  * sides of 2050; a CRL of a store with hundreds of revocations parses to
  * the last byte, verifies with the CA key and lists exactly the revoked
  * serials of its shard; rows that cannot be encoded are refused naming
- * the rule and no CRL is recorded.
+ * the rule and no CRL is recorded.  The start check's walk of a published
+ * CRL (backup_crl_number) reads this CA's CRLs to their number, refuses
+ * every cut of one, and refuses each hostile CRL of tests/data/crlnum/bad/
+ * naming the rule it breaks.
  */
+#include <dirent.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +19,13 @@
 #include <time.h>
 
 #include <openssl/bn.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sqlite3.h>
 
+#include "ca/backup_int.h"
 #include "crl.h"
 #include "crl_stream.h"
 #include "revoke.h"
@@ -30,6 +36,7 @@
 #include "testutil.h"
 
 #define NUNKNOWN	400	/* revoked_unknown rows of the store tests */
+#define CRLNUM		"tests/data/crlnum"	/* make-data.sh there */
 
 /* The old builder's entry (crl.c before crl_stream.c), as the referee. */
 static X509_REVOKED *
@@ -439,6 +446,134 @@ START_TEST(test_retention_count)
 }
 END_TEST
 
+/* This CA's CRL walked to its number; every cut of it refused. */
+START_TEST(test_walk_own_crl)
+{
+	struct tu_ca f;
+	struct crl_params cp;
+	unsigned char *der, *cut;
+	size_t len;
+	int64_t number, got;
+	int undecided;
+
+	tu_ca_setup(&f, "crlstream", "ec-p256", 1);
+	fill(&f, 0);
+	memset(&cp, 0, sizeof(cp));
+	cp.url_template = f.profile->crl_url;
+	cp.base_url = f.conf->publish_base_url;
+	cp.actor = "crl-stream-test";
+	ck_assert_msg(crl_generate(&f.ca, f.issuer, 0, time(NULL), &cp, &der,
+	    &len, &number) == ESEAL_OK, "%s", eseal_errmsg());
+	ck_assert_msg(backup_crl_number(der, len, f.issuer->rec.cert,
+	    f.issuer->rec.cert_len, "0.crl", "test-ca", &got, &undecided) ==
+	    ESEAL_OK, "%s", eseal_errmsg());
+	ck_assert_int_eq(got, number);
+	ck_assert_int_eq(undecided, 0);
+	for (size_t n = 0; n < len; n++) {
+		ck_assert_ptr_nonnull(cut = malloc(n + 1));
+		memcpy(cut, der, n);
+		ck_assert_msg(backup_crl_number(cut, n, f.issuer->rec.cert,
+		    f.issuer->rec.cert_len, "0.crl", "test-ca", &got,
+		    &undecided) == ESEAL_EINVAL, "cut at %zu accepted", n);
+		free(cut);
+	}
+	OPENSSL_free(der);
+	tu_ca_teardown(&f);
+}
+END_TEST
+
+/* The issuer of tests/data/crlnum/: its certificate in DER. */
+static unsigned char *
+crlnum_ca(size_t *len)
+{
+	unsigned char *der = NULL;
+	FILE *fp;
+	X509 *x;
+	int n;
+
+	ck_assert_ptr_nonnull(fp = fopen(CRLNUM "/ca.pem", "r"));
+	ck_assert_ptr_nonnull(x = PEM_read_X509(fp, NULL, NULL, NULL));
+	fclose(fp);
+	ck_assert_int_gt(n = i2d_X509(x, &der), 0);
+	X509_free(x);
+	*len = (size_t)n;
+	return der;
+}
+
+/*
+ * Every file of tests/data/crlnum/bad/ refused by the start check's walk:
+ * ESEAL_EINVAL, the message naming the file and the rule; undecided only
+ * for another signature algorithm (the full parse then decides).
+ */
+START_TEST(test_walk_hostile)
+{
+	static const struct {
+		const char	*name;
+		const char	*rule;
+		int		 undecided;
+	} bad[] = {
+		{ "truncated.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "trailing-byte.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "wrong-outer-tag.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "huge-length.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "indefinite-length.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "version-missing.crl", "RFC 5280 5.1 / X.690 DER", 0 },
+		{ "sha384-algorithm.crl", "RFC 5280 5.1 / X.690 DER", 1 },
+		{ "tbs-changed.crl", "RFC 5280 6.3.3", 0 },
+		{ "other-signer.crl", "RFC 5280 6.3.3", 0 },
+		{ "extensions-not-last.crl", "RFC 5280 5.2.3", 0 },
+		{ "two-extensions-blocks.crl", "RFC 5280 5.2.3", 0 },
+		{ "crlnumber-missing.crl", "RFC 5280 5.2.3", 0 },
+		{ "crlnumber-zero.crl", "RFC 5280 5.2.3", 0 },
+		{ "crlnumber-negative.crl", "RFC 5280 5.2.3", 0 },
+		{ "crlnumber-huge.crl", "RFC 5280 5.2.3", 0 },
+		{ "crlnumber-twice.crl", "RFC 5280 5.2.3", 0 },
+	};
+	struct dirent *de;
+	unsigned char *ca, *b;
+	char path[512], want[600];
+	size_t ca_len, n, i, seen = 0;
+	int64_t number;
+	int undecided;
+	DIR *d;
+
+	ca = crlnum_ca(&ca_len);
+	ck_assert_ptr_nonnull(b = tu_read(CRLNUM "/good/number-5.crl", &n));
+	ck_assert_msg(backup_crl_number(b, n, ca, ca_len, "number-5.crl",
+	    "crlnum-test-ca", &number, &undecided) == ESEAL_OK, "%s",
+	    eseal_errmsg());
+	ck_assert_int_eq(number, 5);
+	free(b);
+	ck_assert_ptr_nonnull(d = opendir(CRLNUM "/bad"));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]) &&
+		    strcmp(bad[i].name, de->d_name) != 0; i++)
+			;
+		ck_assert_msg(i < sizeof(bad) / sizeof(bad[0]), "%s: not in "
+		    "the table", de->d_name);
+		seen++;
+		snprintf(path, sizeof(path), CRLNUM "/bad/%s", de->d_name);
+		ck_assert_ptr_nonnull(b = tu_read(path, &n));
+		ck_assert_msg(backup_crl_number(b, n, ca, ca_len, path,
+		    "crlnum-test-ca", &number, &undecided) == ESEAL_EINVAL,
+		    "%s accepted", path);
+		snprintf(want, sizeof(want), "reconcile: %s: %s", path,
+		    bad[i].rule);
+		ck_assert_msg(strncmp(eseal_errmsg(), want, strlen(want)) == 0
+		    && tu_cites_rule(eseal_errmsg()), "%s: %s", path,
+		    eseal_errmsg());
+		ck_assert_msg(undecided == bad[i].undecided, "%s: undecided %d",
+		    path, undecided);
+		free(b);
+	}
+	closedir(d);
+	ck_assert_uint_eq(seen, sizeof(bad) / sizeof(bad[0]));
+	OPENSSL_free(ca);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -454,6 +589,8 @@ main(void)
 	tcase_add_test(tc, test_bad_row_records_nothing);
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_retention_count);
+	tcase_add_test(tc, test_walk_own_crl);
+	tcase_add_test(tc, test_walk_hostile);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
