@@ -272,7 +272,8 @@ acquire(struct p11_token *t, unsigned long *gen)
 	int wait;
 
 	for (int tries = 0; tries < 2; tries++) {
-		pthread_rwlock_rdlock(&t->lock);
+		if (p11_lock(t, 0) != 0)
+			break;
 		if (t->loaded) {
 			*gen = t->gen;
 			return ESEAL_OK;
@@ -283,7 +284,8 @@ acquire(struct p11_token *t, unsigned long *gen)
 		pthread_mutex_unlock(&t->hmu);
 		if (wait)
 			break;
-		pthread_rwlock_wrlock(&t->lock);
+		if (p11_lock(t, 1) != 0)
+			break;
 		if (!t->loaded)
 			(void)p11_recover_locked(t);
 		pthread_rwlock_unlock(&t->lock);

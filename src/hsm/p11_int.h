@@ -131,6 +131,18 @@ int		p11_fault_seen(struct p11_token *, unsigned long gen,
  */
 int		p11_recover_locked(struct p11_token *);
 
+/*
+ * Takes t->lock (for writing if write, else for reading), waiting at most
+ * P11_STUCK_SECS: longer means a thread holding it is inside a PKCS#11 call
+ * that has not returned (an HSM that hangs, which SoftHSM does when its
+ * token files are replaced under an object in use).  Then the token is
+ * marked down with that reason and -1 returned, no lock held, so that
+ * callers and /healthz answer "unavailable" instead of waiting with it.
+ * 0: the lock is held.
+ */
+#define P11_STUCK_SECS	5
+int		p11_lock(struct p11_token *, int write);
+
 /* ESEAL_EHSM naming the fault, how long ago and what failed. */
 enum eseal_rc	p11_unavailable(struct p11_token *);
 

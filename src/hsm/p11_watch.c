@@ -9,6 +9,7 @@
  * thread repeats the sign test on a schedule and retries the reload while
  * the token is down, so it comes back without a restart.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,9 @@
 #include "p11_int.h"
 
 #define P11_PROBE_SIG_MAX	1024	/* RSA-4096 signs 512 bytes */
+#define STR(x)			#x
+#define STUCK_TEXT_(x)		STR(x)
+#define STUCK_TEXT		STUCK_TEXT_(P11_STUCK_SECS)
 #define P11_PROBE_DATA_LEN	32	/* the "digest" the sign test signs */
 
 static const struct {
@@ -288,6 +292,24 @@ p11_recover_locked(struct p11_token *t)
 }
 
 int
+p11_lock(struct p11_token *t, int write)
+{
+	struct timespec until;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += P11_STUCK_SECS;
+	r = write ? pthread_rwlock_timedwrlock(&t->lock, &until) :
+	    pthread_rwlock_timedrdlock(&t->lock, &until);
+	if (r == 0)
+		return 0;
+	p11_mark_down(t, P11_FAULT_DEVICE, r == ETIMEDOUT ? "a PKCS#11 call "
+	    "has not returned for " STUCK_TEXT " s (the HSM hangs): restart "
+	    "eseald if it does not come back" : strerror(r));
+	return -1;
+}
+
+int
 p11_fault_seen(struct p11_token *t, unsigned long gen, unsigned long rv,
     const char *what)
 {
@@ -295,7 +317,8 @@ p11_fault_seen(struct p11_token *t, unsigned long gen, unsigned long rv,
 	enum p11_fault f = rv != 0 ? p11_rv_fault(rv) : P11_FAULT_NONE, pf;
 	int ret;
 
-	pthread_rwlock_wrlock(&t->lock);
+	if (p11_lock(t, 1) != 0)
+		return -1;
 	if (t->gen != gen || !t->loaded) {
 		/* Another thread saw it first: reloaded, or down. */
 		ret = t->loaded ? 1 : -1;
@@ -374,7 +397,8 @@ watch_once(struct p11_token *t)
 	unsigned long gen;
 	int loaded;
 
-	pthread_rwlock_rdlock(&t->lock);
+	if (p11_lock(t, 0) != 0)
+		return;		/* marked down: someone is stuck in the HSM */
 	loaded = t->loaded;
 	gen = t->gen;
 	if (loaded)
@@ -386,7 +410,8 @@ watch_once(struct p11_token *t)
 		(void)p11_fault_seen(t, gen, 0, "probe");
 		return;
 	}
-	pthread_rwlock_wrlock(&t->lock);
+	if (p11_lock(t, 1) != 0)
+		return;
 	if (!t->loaded)
 		(void)p11_recover_locked(t);
 	pthread_rwlock_unlock(&t->lock);

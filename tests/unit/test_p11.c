@@ -4,10 +4,13 @@
  * identity, non-extractable keys, recovery from lost sessions and from
  * token files that go away and come back (SoftHSM then answers
  * CKR_GENERAL_ERROR until the module is initialised again), the watcher,
- * and a refused PIN that is never tried again.
+ * a refused PIN that is never tried again, and a PKCS#11 call that never
+ * returns (a thread holding the token's lock) which makes the others give
+ * up after P11_STUCK_SECS with the token marked down, instead of waiting.
  */
 #include <check.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <openssl/evp.h>
 #include <p11-kit/pkcs11.h>
 
+#include "hsm/p11_int.h"
 #include "p11.h"
 #include "testutil.h"
 
@@ -131,6 +135,81 @@ START_TEST(test_find_by_id)
 	free(k);
 	EVP_PKEY_free(p1);
 	EVP_PKEY_free(p2);
+	p11_close(t);
+}
+END_TEST
+
+/* A thread inside an HSM call that does not return: it holds the lock. */
+struct stuck {
+	struct p11_token	*t;
+	int			 write;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 holding, release;
+};
+
+static void *
+stuck_main(void *arg)
+{
+	struct stuck *st = arg;
+
+	if (st->write)
+		pthread_rwlock_wrlock(&st->t->lock);
+	else
+		pthread_rwlock_rdlock(&st->t->lock);
+	pthread_mutex_lock(&st->mu);
+	st->holding = 1;
+	pthread_cond_broadcast(&st->cv);
+	while (!st->release)
+		pthread_cond_wait(&st->cv, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+	pthread_rwlock_unlock(&st->t->lock);
+	return NULL;
+}
+
+/*
+ * Case 0: the watcher's sign test stuck inside the HSM with the read lock
+ * (what SoftHSM did in t_rotation when its token files were swapped under
+ * it); a failure seen meanwhile wants the write lock to reload.  Case 1: a
+ * reload stuck with the write lock; a caller wants to sign.  Either gives
+ * up after P11_STUCK_SECS: the token is down, the reason says an HSM call
+ * has not returned, and the caller hears EHSM instead of waiting forever.
+ */
+START_TEST(test_stuck_call_gives_up)
+{
+	struct p11_token *t = open_token();
+	struct stuck st = { t, _i, PTHREAD_MUTEX_INITIALIZER,
+	    PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct p11_identity id;
+	struct p11_health h;
+	pthread_t th;
+
+	ck_assert_int_eq(p11_identity(t, &id), ESEAL_OK);
+	pthread_create(&th, NULL, stuck_main, &st);
+	pthread_mutex_lock(&st.mu);
+	while (!st.holding)
+		pthread_cond_wait(&st.cv, &st.mu);
+	pthread_mutex_unlock(&st.mu);
+	if (_i == 0)
+		ck_assert_int_eq(p11_fault_seen(t, t->gen, CKR_GENERAL_ERROR,
+		    "C_GetTokenInfo"), -1);
+	else {
+		ck_assert_int_eq(p11_identity(t, &id), ESEAL_EHSM);
+		ck_assert_msg(strstr(eseal_errmsg(), "has not returned for 5 s")
+		    != NULL, "%s", eseal_errmsg());
+	}
+	p11_health(t, &h);
+	ck_assert_int_eq(h.up, 0);
+	ck_assert_int_eq(h.fault, P11_FAULT_DEVICE);
+	ck_assert_msg(strstr(h.reason, "a PKCS#11 call has not returned for "
+	    "5 s (the HSM hangs)") != NULL, "%s", h.reason);
+	pthread_mutex_lock(&st.mu);
+	st.release = 1;
+	pthread_cond_broadcast(&st.cv);
+	pthread_mutex_unlock(&st.mu);
+	pthread_join(th, NULL);
+	/* The call came back: the token is used again. */
+	ck_assert_int_eq(p11_identity(t, &id), ESEAL_OK);
 	p11_close(t);
 }
 END_TEST
@@ -631,6 +710,7 @@ main(void)
 	tcase_add_test(tc, test_watch_recovers);
 	tcase_add_test(tc, test_pin_refused_not_retried);
 	tcase_add_test(tc, test_reloads_do_not_leak);
+	tcase_add_loop_test(tc, test_stuck_call_gives_up, 0, 2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
