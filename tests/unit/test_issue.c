@@ -351,6 +351,8 @@ START_TEST(test_issue_batch)
 	    ESEAL_OK);
 	ck_assert_uint_eq(store_flushes(f.ca.store) - flushes, 2);
 	/* A hook has no place in a batch; nor has an empty one. */
+	for (int i = 0; i < 5; i++)
+		issue_result_clear(&res[i]);
 	req[1].on_issued = hook;
 	ck_assert_int_eq(issue_certs(&f.ca, req, 2, time(NULL), res, rcs),
 	    ESEAL_OK);
