@@ -88,6 +88,22 @@ static const char *const pub_suffix[] = { ".crl", PROFILE_DELTA_SUFFIX };
 #define NPUB	(sizeof(pub_suffix) / sizeof(pub_suffix[0]))
 
 /*
+ * Starts *pc for shard of is and reads its file DIR/crl/ISSUER/SHARD.crl
+ * (or SHARD-delta.crl, sfx) into *buf (free()), at most
+ * BACKUP_CRL_FILE_MAX bytes; ESEAL_ENOTFOUND if there is none.
+ */
+static enum eseal_rc
+read_pub_file(const char *dir, const struct store_issuer *is, int shard,
+    const char *sfx, struct pub_crl *pc, unsigned char **buf, size_t *len)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->shard = shard;
+	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
+	    shard, sfx);
+	return backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, buf, len);
+}
+
+/*
  * Reads DIR/crl/ISSUER/SHARD.crl (or SHARD-delta.crl, sfx) for is:
  * ESEAL_ENOTFOUND if there is none, ESEAL_EINVAL naming the rule if it is
  * not one DER CRL of that issuer.
@@ -104,12 +120,8 @@ read_published(const char *dir, const struct store_issuer *is, int shard,
 	enum eseal_rc rc;
 	int crit;
 
-	memset(pc, 0, sizeof(*pc));
-	pc->shard = shard;
-	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
-	    shard, sfx);
-	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
-	    != ESEAL_OK)
+	if ((rc = read_pub_file(dir, is, shard, sfx, pc, &buf, &len)) !=
+	    ESEAL_OK)
 		return rc;
 	p = buf;
 	if ((pc->crl = d2i_X509_CRL(NULL, &p, (long)len)) == NULL ||
@@ -272,12 +284,8 @@ published_number(const char *dir, const struct store_issuer *is, int shard,
 	enum eseal_rc rc;
 
 	*undecided = 0;
-	memset(pc, 0, sizeof(*pc));
-	pc->shard = shard;
-	snprintf(pc->path, sizeof(pc->path), "%s/crl/%s/%d%s", dir, is->name,
-	    shard, sfx);
-	if ((rc = backup_read_file(pc->path, BACKUP_CRL_FILE_MAX, &buf, &len))
-	    != ESEAL_OK)
+	if ((rc = read_pub_file(dir, is, shard, sfx, pc, &buf, &len)) !=
+	    ESEAL_OK)
 		return rc;
 	rc = backup_crl_number(buf, len, is->cert, is->cert_len, pc->path,
 	    is->name, &pc->number, undecided);

@@ -59,6 +59,18 @@ make_csr(const char *dir, const char *keyspec)
 	return c;
 }
 
+/* A request of f's organisation and profile for csr's key, by actor. */
+static void
+make_req(struct issue_request *req, struct tu_ca *f, struct csr *csr,
+    const char *actor)
+{
+	memset(req, 0, sizeof(*req));
+	req->profile = f->profile;
+	req->org = &f->org;
+	req->csr = csr;
+	req->actor = actor;
+}
+
 static X509 *
 der_to_x509(const unsigned char *der, size_t len)
 {
@@ -182,11 +194,7 @@ START_TEST(test_on_issued_same_transaction)
 
 	setup(&f, "ec-p256");
 	csr = make_csr(f.dir, "ec:P-256");
-	memset(&req, 0, sizeof(req));
-	req.profile = f.profile;
-	req.org = &f.org;
-	req.csr = csr;
-	req.actor = "test";
+	make_req(&req, &f, csr, "test");
 	req.on_issued = hook;
 	req.hook_arg = &h;
 	ck_assert_int_eq(issue_cert(&f.ca, &req, time(NULL), &res), rcs[_i]);
@@ -248,11 +256,7 @@ START_TEST(test_on_pending_same_transaction)
 
 	setup(&f, "ec-p256");
 	csr = make_csr(f.dir, "ec:P-256");
-	memset(&req, 0, sizeof(req));
-	req.profile = f.profile;
-	req.org = &f.org;
-	req.csr = csr;
-	req.actor = "test";
+	make_req(&req, &f, csr, "test");
 	req.on_pending = pending_hook;
 	req.hook_arg = &refuse;
 	pending_calls = 0;
@@ -304,11 +308,7 @@ START_TEST(test_issue_batch)
 	setup(&f, "ec-p256");
 	for (int i = 0; i < 5; i++) {
 		csr[i] = make_csr(f.dir, "ec:P-256");
-		memset(&req[i], 0, sizeof(req[i]));
-		req[i].profile = f.profile;
-		req[i].org = &f.org;
-		req[i].csr = csr[i];
-		req[i].actor = "batch";
+		make_req(&req[i], &f, csr[i], "batch");
 	}
 	req[2].test_tamper = tamper_version;
 	flushes = store_flushes(f.ca.store);
