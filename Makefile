@@ -308,6 +308,8 @@ valgrind: deps
 # SANITIZE=thread in TSAN_BUILD; every process (eseald, esealctl, the
 # suite) writes its reports to TSAN_BUILD/tsan/report.PID, and any report
 # fails.  tests/tsan.supp: third-party false positives only, with reasons.
+# NREQ: t_kill_group makes more requests up front, as groups of several
+# commits form less often under TSan's slowdown.
 TSAN_BUILD ?= build-tsan
 TSAN_UNITS ?= issue_mt issue store
 TSAN_TESTS ?= tests/reliability/t_kill_group.sh
@@ -325,7 +327,8 @@ tsan: deps
 	done; \
 	for t in $(TSAN_TESTS); do \
 	    echo "== tsan: $$t"; \
-	    ESEAL_TOP=$(CURDIR) ESEAL_BUILD=$(CURDIR)/$(TSAN_BUILD) sh $$t || \
+	    NREQ=4000 ESEAL_TOP=$(CURDIR) ESEAL_BUILD=$(CURDIR)/$(TSAN_BUILD) \
+	        sh $$t || \
 	        fail=1; \
 	done; \
 	for f in $(TSAN_BUILD)/tsan/report.*; do \

@@ -24,7 +24,7 @@
 
 # N,MIN[,after] of each round; the requests made up front.
 ROUNDS=${ROUNDS:-"3,3 4,3,after 1,4 2,3,after"}
-NREQ=${NREQ:-600}
+NREQ=${NREQ:-1200}
 CLIENTS=${CLIENTS:-24}
 G=$(dirname "$0")/group_load.py
 
