@@ -38,7 +38,8 @@ enum eseal_rc	enrol_issue(struct ca *, int64_t id, const char *actor,
 
 /*
  * An RA officer's (or the auto-approval's) approval: request id goes from
- * pending to approved by actor, then through enrol_issue().  A request left
+ * pending to approved by actor in the transaction that records its pending
+ * certificate, then is issued as by enrol_issue().  A request left
  * approved by HSM or store trouble during an earlier issuance is issued
  * again.  ESEAL_ENOTFOUND, ESEAL_EEXIST if it is neither pending nor
  * approved; otherwise as enrol_issue().

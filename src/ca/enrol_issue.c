@@ -175,12 +175,13 @@ out:
 }
 
 /*
- * enrol_issue() with id claimed; with fresh, request id is pending and is
- * approved by actor in the pending row's transaction.
+ * enrol_issue() with id claimed.  With may_approve (an approval), a pending
+ * request is approved by actor in the pending row's transaction ("fresh");
+ * an approved one (left so by HSM or store trouble) is issued again.
  */
 static enum eseal_rc
 issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
-    int fresh, char serial[STORE_SERIAL_HEX_MAX])
+    int may_approve, char serial[STORE_SERIAL_HEX_MAX])
 {
 	struct enrol_request er;
 	struct issue_request req;
@@ -190,19 +191,20 @@ issue_claimed(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	struct profile *p = NULL;
 	struct csr *csr = NULL;
 	struct org o;
-	const char *want = enrol_status_name(fresh ? ENROL_PENDING :
-	    ENROL_APPROVED);
 	char why[512];
 	enum eseal_rc rc;
-	int days;
+	int days, fresh;
 
 	serial[0] = '\0';
 	memset(&res, 0, sizeof(res));
 	if ((rc = enrol_request_get(ca->store, id, &er)) != ESEAL_OK)
 		return rc;
-	if (strcmp(er.status, want) != 0) {
+	fresh = may_approve &&
+	    strcmp(er.status, enrol_status_name(ENROL_PENDING)) == 0;
+	if (!fresh && strcmp(er.status, enrol_status_name(ENROL_APPROVED))
+	    != 0) {
 		enrol_request_clear(&er);
-		if (fresh)	/* its own error: decided once, or not found */
+		if (may_approve)	/* decide's own error: decided once */
 			return enrol_request_decide(ca->store, id, 1, actor,
 			    NULL, now);
 		return eseal_err(ESEAL_EEXIST, "enrolment %lld is %s, not "
@@ -262,10 +264,10 @@ out:
 	return rc;
 }
 
-/* enrol_issue() and enrol_issue_approve() (fresh): claims id first. */
+/* enrol_issue() and enrol_issue_approve() (may_approve): claims id first. */
 static enum eseal_rc
 issue_one(struct ca *ca, int64_t id, const char *actor, int64_t now,
-    int fresh, char serial[STORE_SERIAL_HEX_MAX])
+    int may_approve, char serial[STORE_SERIAL_HEX_MAX])
 {
 	enum eseal_rc rc;
 
@@ -273,7 +275,7 @@ issue_one(struct ca *ca, int64_t id, const char *actor, int64_t now,
 	if (!claim(id))
 		return eseal_err(ESEAL_ETOOMANY, "enrolment %lld is being "
 		    "issued now: ask again shortly", (long long)id);
-	rc = issue_claimed(ca, id, actor, now, fresh, serial);
+	rc = issue_claimed(ca, id, actor, now, may_approve, serial);
 	release(id);
 	return rc;
 }
@@ -303,21 +305,7 @@ enum eseal_rc
 enrol_issue_approve(struct ca *ca, int64_t id, const char *actor, int64_t now,
     char serial[STORE_SERIAL_HEX_MAX])
 {
-	struct enrol_request er;
-	enum eseal_rc rc;
-	int approved;
-
-	serial[0] = '\0';
-	if ((rc = enrol_request_get(ca->store, id, &er)) != ESEAL_OK)
-		return rc;
-	approved = strcmp(er.status, enrol_status_name(ENROL_APPROVED)) == 0;
-	enrol_request_clear(&er);
-	/*
-	 * Pending (or neither: issue_claimed() gives decide's own error): it
-	 * is approved in the issuance's first transaction.  An approved
-	 * request whose issuance met HSM trouble is issued again.
-	 */
-	return issue_one(ca, id, actor, now, !approved, serial);
+	return issue_one(ca, id, actor, now, 1, serial);
 }
 
 /* enrol_check_fn for enrol_request_create(): the CA's judgement. */
