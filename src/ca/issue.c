@@ -143,6 +143,31 @@ insert_drawn(struct ca *ca, const struct store_cert *row, issue_hook_fn also,
 	return store_commit(ca->store);
 }
 
+/*
+ * Step 5 for row, drawn by issue_draw() from tmpl with build: inserted
+ * (with also in its transaction), drawn again on a serial collision, up to
+ * ISSUE_SERIAL_TRIES draws in all.
+ */
+static enum eseal_rc
+insert_pending(struct ca *ca, const struct issuer *is,
+    const struct store_cert *tmpl, issue_build_fn build, void *arg,
+    issue_hook_fn also, void *also_arg, int64_t now, struct store_cert *row)
+{
+	enum eseal_rc rc;
+	int collision;
+
+	for (int tries = 1;; tries++) {
+		rc = insert_drawn(ca, row, also, also_arg, now, &collision);
+		if (!collision || tries == ISSUE_SERIAL_TRIES)
+			return rc;
+		log_warn("msg=\"serial collision, drawing again\" serial=%s",
+		    row->serial);
+		draft_clear(row);
+		if ((rc = issue_draw(is, tmpl, build, arg, row)) != ESEAL_OK)
+			return rc;
+	}
+}
+
 enum eseal_rc
 issue_record_pending(struct ca *ca, const struct issuer *is,
     const struct store_cert *tmpl, issue_build_fn build, void *arg,
@@ -150,21 +175,14 @@ issue_record_pending(struct ca *ca, const struct issuer *is,
     char serial[STORE_SERIAL_HEX_MAX], unsigned char **tbs, size_t *tbs_len)
 {
 	struct store_cert row;
-	enum eseal_rc rc = ESEAL_EINTERNAL;
-	int collision;
+	enum eseal_rc rc;
 
-	memset(&row, 0, sizeof(row));
-	for (int tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		draft_clear(&row);
-		if ((rc = issue_draw(is, tmpl, build, arg, &row)) != ESEAL_OK)
-			break;
-		memcpy(serial, row.serial, STORE_SERIAL_HEX_MAX);
-		rc = insert_drawn(ca, &row, also, also_arg, now, &collision);
-		if (!collision)
-			break;
-		log_warn("msg=\"serial collision, drawing again\" serial=%s",
-		    serial);
-	}
+	serial[0] = '\0';
+	if ((rc = issue_draw(is, tmpl, build, arg, &row)) != ESEAL_OK)
+		return rc;
+	rc = insert_pending(ca, is, tmpl, build, arg, also, also_arg, now,
+	    &row);
+	memcpy(serial, row.serial, STORE_SERIAL_HEX_MAX);
 	if (rc == ESEAL_OK && tbs != NULL) {
 		*tbs = row.tbs;
 		*tbs_len = row.tbs_len;
@@ -290,10 +308,14 @@ draft_init(struct ca *ca, const struct issue_request *req, int64_t now,
 	return ESEAL_OK;
 }
 
-/* Steps 3-5: returns the issuer used; the row is pending when this returns. */
+/*
+ * Steps 3-5: returns the issuer used, and (if tbs is not NULL) the TBS
+ * recorded (OPENSSL_free); the row is pending when this returns.
+ */
 static enum eseal_rc
 prepare(struct ca *ca, const struct issue_request *req, int64_t now,
-    struct issuer **isp, char serial[STORE_SERIAL_HEX_MAX])
+    struct issuer **isp, char serial[STORE_SERIAL_HEX_MAX],
+    unsigned char **tbs, size_t *tbs_len)
 {
 	struct ee_draft d;
 	enum eseal_rc rc;
@@ -301,7 +323,7 @@ prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	*isp = NULL;
 	if ((rc = draft_init(ca, req, now, &d)) == ESEAL_OK)
 		rc = issue_record_pending(ca, d.is, &d.tmpl, build_ee, &d.b,
-		    req->on_pending, req->hook_arg, now, serial, NULL, NULL);
+		    req->on_pending, req->hook_arg, now, serial, tbs, tbs_len);
 	if (rc != ESEAL_OK) {
 		issuer_free(d.is);
 		return rc;
@@ -395,7 +417,7 @@ issue_prepare(struct ca *ca, const struct issue_request *req, int64_t now,
 	enum eseal_rc rc;
 
 	ca_rdlock(ca);
-	rc = prepare(ca, req, now, &is, serial);
+	rc = prepare(ca, req, now, &is, serial, NULL, NULL);
 	ca_unlock(ca);
 	issuer_free(is);
 	return rc;
@@ -419,37 +441,24 @@ outcome(const struct issuer *is, const struct issue_request *req,
 	    req->actor);
 }
 
-/* Step 6 for the row prepare() recorded: its stored TBS signed. */
-static enum eseal_rc
-sign_recorded(struct ca *ca, const struct issuer *is,
-    const struct issue_request *req, int64_t now, struct issue_result *res)
-{
-	struct store_cert row;
-	enum eseal_rc rc;
-
-	if ((rc = store_cert_get(ca->store, res->serial, &row)) != ESEAL_OK)
-		return rc;
-	rc = sign_row(ca, is, res->serial, row.tbs, row.tbs_len, req->actor,
-	    now, &res->der, &res->der_len);
-	store_cert_clear(&row);
-	return rc;
-}
-
 enum eseal_rc
 issue_cert(struct ca *ca, const struct issue_request *req, int64_t now,
     struct issue_result *res)
 {
 	struct issuer *is = NULL;
+	unsigned char *tbs = NULL;
+	size_t tbs_len = 0;
 	enum eseal_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	ca_rdlock(ca);
-	rc = prepare(ca, req, now, &is, res->serial);
+	rc = prepare(ca, req, now, &is, res->serial, &tbs, &tbs_len);
 	ca_unlock(ca);
-	if (rc == ESEAL_OK &&
-	    (rc = sign_recorded(ca, is, req, now, res)) == ESEAL_OK)
-		rc = record_issued(ca, is, res->serial, req->actor, now, req,
-		    &res->der, &res->der_len);
+	/* The bytes just committed as the pending row's TBS. */
+	if (rc == ESEAL_OK)
+		rc = finish(ca, is, res->serial, tbs, tbs_len, req->actor, now,
+		    req, &res->der, &res->der_len);
+	OPENSSL_free(tbs);
 	outcome(is, req, res->serial, rc);
 	issuer_free(is);
 	return rc;
@@ -465,51 +474,21 @@ batch_note(struct issue_result *res, enum eseal_rc rc)
 }
 
 /*
- * Step 5 of a batch for request i, drawn into row: inserted in the
- * caller's transaction, drawn again on a collision.
- */
-static enum eseal_rc
-batch_insert(struct ca *ca, struct ee_draft *d, struct store_cert *row,
-    int64_t now)
-{
-	enum eseal_rc rc = ESEAL_OK;
-	int collision;
-
-	for (int tries = 1; tries < ISSUE_SERIAL_TRIES; tries++) {
-		if ((rc = insert_drawn(ca, row, NULL, NULL, now, &collision))
-		    != ESEAL_EEXIST || !collision)
-			return rc;
-		log_warn("msg=\"serial collision, drawing again\" serial=%s",
-		    row->serial);
-		draft_clear(row);
-		if ((rc = issue_draw(d->is, &d->tmpl, build_ee, &d->b, row)) !=
-		    ESEAL_OK)
-			return rc;
-	}
-	return insert_drawn(ca, row, NULL, NULL, now, &collision);
-}
-
-/*
  * issue_certs() steps 3-5: every certificate drawn and linted first, then
- * every pending row in one transaction.  is[i] gets request i's issuer.
+ * every pending row in one transaction.  is[i] gets request i's issuer,
+ * rows[i] its row as recorded (its TBS and subject the caller's).
  */
 static enum eseal_rc
 batch_prepare(struct ca *ca, const struct issue_request *reqs, size_t n,
-    int64_t now, struct issuer **is, struct issue_result *res,
-    enum eseal_rc *rcs)
+    int64_t now, struct issuer **is, struct store_cert *rows,
+    struct issue_result *res, enum eseal_rc *rcs)
 {
 	struct ee_draft *d;
-	struct store_cert *rows;
 	enum eseal_rc rc;
 	size_t i;
 
-	d = calloc(n, sizeof(*d));
-	rows = calloc(n, sizeof(*rows));
-	if (d == NULL || rows == NULL) {
-		free(d);
-		free(rows);
+	if ((d = calloc(n, sizeof(*d))) == NULL)
 		return eseal_err(ESEAL_ENOMEM, "issue: out of memory");
-	}
 	ca_rdlock(ca);
 	for (i = 0; i < n; i++) {
 		if (reqs[i].on_pending != NULL || reqs[i].on_issued != NULL)
@@ -523,8 +502,9 @@ batch_prepare(struct ca *ca, const struct issue_request *reqs, size_t n,
 	if ((rc = store_begin(ca->store)) == ESEAL_OK) {
 		for (i = 0; i < n; i++)
 			if (rcs[i] == ESEAL_OK)
-				rcs[i] = batch_note(&res[i], batch_insert(ca,
-				    &d[i], &rows[i], now));
+				rcs[i] = batch_note(&res[i], insert_pending(ca,
+				    d[i].is, &d[i].tmpl, build_ee, &d[i].b,
+				    NULL, NULL, now, &rows[i]));
 		rc = store_commit(ca->store);
 	}
 	ca_unlock(ca);
@@ -534,10 +514,8 @@ batch_prepare(struct ca *ca, const struct issue_request *reqs, size_t n,
 		if (rcs[i] == ESEAL_OK)
 			memcpy(res[i].serial, rows[i].serial,
 			    sizeof(res[i].serial));
-		draft_clear(&rows[i]);
 		is[i] = d[i].is;
 	}
-	free(rows);
 	free(d);
 	return rc;
 }
@@ -547,22 +525,32 @@ issue_certs(struct ca *ca, const struct issue_request *reqs, size_t n,
     int64_t now, struct issue_result *res, enum eseal_rc *rcs)
 {
 	struct issuer **is;
+	struct store_cert *rows;
 	enum eseal_rc rc;
 	size_t i;
 
 	if (n == 0 || n > ISSUE_BATCH_MAX)
 		return eseal_err(ESEAL_EINVAL, "issue: a batch is 1 to %d "
 		    "requests, not %zu", ISSUE_BATCH_MAX, n);
-	if ((is = calloc(n, sizeof(*is))) == NULL)
+	is = calloc(n, sizeof(*is));
+	rows = calloc(n, sizeof(*rows));
+	if (is == NULL || rows == NULL) {
+		free(is);
+		free(rows);
 		return eseal_err(ESEAL_ENOMEM, "issue: out of memory");
+	}
 	for (i = 0; i < n; i++)
 		memset(&res[i], 0, sizeof(res[i]));
-	rc = batch_prepare(ca, reqs, n, now, is, res, rcs);
-	/* Step 6 outside any transaction: the HSM signs, we verify. */
+	rc = batch_prepare(ca, reqs, n, now, is, rows, res, rcs);
+	/*
+	 * Step 6 outside any transaction: the HSM signs the TBS just
+	 * recorded, we verify.
+	 */
 	for (i = 0; rc == ESEAL_OK && i < n; i++)
 		if (rcs[i] == ESEAL_OK)
-			rcs[i] = batch_note(&res[i], sign_recorded(ca, is[i],
-			    &reqs[i], now, &res[i]));
+			rcs[i] = batch_note(&res[i], sign_row(ca, is[i],
+			    res[i].serial, rows[i].tbs, rows[i].tbs_len,
+			    reqs[i].actor, now, &res[i].der, &res[i].der_len));
 	/* Step 7: every signed row issued in one transaction. */
 	if (rc == ESEAL_OK && (rc = store_begin(ca->store)) == ESEAL_OK) {
 		for (i = 0; i < n; i++)
@@ -582,7 +570,9 @@ issue_certs(struct ca *ca, const struct issue_request *reqs, size_t n,
 	for (i = 0; i < n; i++) {
 		outcome(is[i], &reqs[i], res[i].serial, rcs[i]);
 		issuer_free(is[i]);
+		draft_clear(&rows[i]);
 	}
+	free(rows);
 	free(is);
 	return rc;
 }
