@@ -252,12 +252,13 @@ exit_after_pending(struct ca *ca, const struct issue_request *req)
 }
 
 /*
- * Writes the issued certificate as PEM to out (NULL: standard output) and
- * its serial to standard error.  Returns 0, or 1 after printing one line
- * (a failed write too: the certificate is issued all the same).
+ * Writes the issued certificate as PEM to out (NULL: standard output;
+ * with excl, a file that must not exist yet) and its serial to standard
+ * error.  Returns 0, or 1 after printing one line (a failed write too: the
+ * certificate is issued all the same).
  */
 static int
-issue_write(const struct issue_result *res, const char *out)
+issue_write(const struct issue_result *res, const char *out, int excl)
 {
 	const unsigned char *p = res->der;
 	X509 *x;
@@ -276,7 +277,8 @@ issue_write(const struct issue_result *res, const char *out)
 		X509_free(x);
 		return 1;
 	}
-	f = out ? fopen(out, "w") : stdout;
+	/* A batch never overwrites: not even a file made since its check. */
+	f = out ? fopen(out, excl ? "wx" : "w") : stdout;
 	if (f == NULL) {
 		fprintf(stderr, "esealctl: issue: %s: %s (the certificate is "
 		    "issued: serial %s)\n", out, strerror(errno), res->serial);
@@ -438,7 +440,7 @@ batch_issue(struct ca *ca, const struct issue_request *tmpl,
 				fprintf(stderr, "esealctl: issue: %s: %s\n",
 				    items[off + j].name, res[j].why);
 				refused++;
-			} else if (issue_write(&res[j], items[off + j].out)
+			} else if (issue_write(&res[j], items[off + j].out, 1)
 			    == 0) {
 				printf("%s %s %s\n", items[off + j].name,
 				    res[j].serial, items[off + j].out);
@@ -518,7 +520,7 @@ cmd_issue(int argc, char **argv)
 		ctl_fail("issue");
 		goto out;
 	}
-	ret = issue_write(&res, a.out);
+	ret = issue_write(&res, a.out, 0);
 out:
 	issue_result_clear(&res);
 	profile_free(prof);
